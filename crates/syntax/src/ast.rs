@@ -1,0 +1,271 @@
+//! The syntax tree: what the user wrote, with spans, before name resolution.
+
+use crate::Span;
+
+/// A name as written, with its location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    /// The text.
+    pub text: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// A whole model file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct File {
+    /// Top-level declarations in source order.
+    pub items: Vec<Item>,
+}
+
+/// A top-level declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// `task name(params) { ... }` or `fn name(params) { ... }`.
+    Func(FuncDecl),
+    /// `var name[: type] = init`: a model-level shared variable.
+    Var(VarDecl),
+    /// `const NAME = 3`.
+    Const(ConstDecl),
+}
+
+/// A task (spawnable) or a helper function (called).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FuncDecl {
+    /// `task` or `fn`.
+    pub is_task: bool,
+    /// The name.
+    pub name: Ident,
+    /// Parameters.
+    pub params: Vec<Param>,
+    /// The body.
+    pub body: Block,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// A parameter with an optional type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// The name.
+    pub name: Ident,
+    /// The declared type, if any.
+    pub ty: Option<TypeExpr>,
+}
+
+/// A shared variable declaration (model level or in a body).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VarDecl {
+    /// The name.
+    pub name: Ident,
+    /// The declared type, if any.
+    pub ty: Option<TypeExpr>,
+    /// The initial value.
+    pub init: Expr,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `const NAME = value`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConstDecl {
+    /// The name.
+    pub name: Ident,
+    /// The value.
+    pub value: Expr,
+}
+
+/// A written type: `bool`, `int[0..3]`, `chan`, `mutex`, ...
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeExpr {
+    /// The type's name.
+    pub name: Ident,
+    /// `int[lo..hi]` bounds.
+    pub range: Option<(Expr, Expr)>,
+    /// Where.
+    pub span: Span,
+}
+
+/// A `{ ... }` block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    /// Statements in order.
+    pub stmts: Vec<Stmt>,
+    /// From `{` to `}`.
+    pub span: Span,
+}
+
+/// A statement with its location.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stmt {
+    /// What kind.
+    pub kind: StmtKind,
+    /// Where.
+    pub span: Span,
+}
+
+/// A binding pattern: `x`, `_` or `(value, ok)`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pattern {
+    /// One name (`_` ignores).
+    Name(Ident),
+    /// `(value, ok)`: a receive with its "still open" flag.
+    Pair(Ident, Ident),
+}
+
+/// The statements of the language.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StmtKind {
+    /// `let pat = value`: a task-private local.
+    Let { pat: Pattern, value: Expr },
+    /// `var name = value`: a shared cell owned by this task, passed by reference.
+    Var(VarDecl),
+    /// `target = value`.
+    Assign { target: Expr, value: Expr },
+    /// `send ch[, value]`.
+    Send { chan: Expr, value: Option<Expr> },
+    /// An expression evaluated for its effect (a call, `recv`, `spawn`, `work`, ...).
+    Expr(Expr),
+    /// `select { cases }`.
+    Select(Vec<SelectCase>),
+    /// `if cond { } else { }`.
+    If { cond: Expr, then: Block, otherwise: Option<Block> },
+    /// `while cond { }`.
+    While { cond: Expr, body: Block },
+    /// `loop { }`.
+    Loop(Block),
+    /// `for i in lo..hi { }`.
+    ForRange { var: Ident, lo: Expr, hi: Expr, body: Block },
+    /// `for v in ch { }`: receive until the channel is closed.
+    ForChan { var: Ident, chan: Expr, body: Block },
+    /// `choose { } or { } ...`: a free choice between branches.
+    Choose(Vec<Block>),
+    /// `defer stmt`: runs when the enclosing function returns.
+    Defer(Box<Stmt>),
+    /// `return [value]`.
+    Return(Option<Expr>),
+    /// `break`.
+    Break,
+    /// `continue`.
+    Continue,
+    /// `sleep`: waits for time to pass.
+    Sleep,
+    /// `yield`: a plain scheduling point.
+    Yield,
+    /// A statement that failed to parse.
+    Error,
+}
+
+/// One case of a `select`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelectCase {
+    /// What the case waits for.
+    pub kind: CaseKind,
+    /// What runs when it is chosen.
+    pub body: Block,
+    /// The case head.
+    pub span: Span,
+}
+
+/// The head of a select case.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CaseKind {
+    /// `recv ch [as pat]`.
+    Recv { chan: Expr, pat: Option<Pattern> },
+    /// `send ch[, value]`.
+    Send { chan: Expr, value: Option<Expr> },
+    /// `after`: a fresh timer that may fire at any moment.
+    After,
+    /// `default`: taken when no other case is ready.
+    Default,
+}
+
+/// An expression with its location.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    /// What kind.
+    pub kind: ExprKind,
+    /// Where.
+    pub span: Span,
+}
+
+/// Unary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    /// `!`
+    Not,
+    /// `-`
+    Neg,
+}
+
+/// Binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    /// `||`
+    Or,
+    /// `&&`
+    And,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+}
+
+/// The expressions of the language.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// `3`
+    Int(i64),
+    /// `true` / `false`
+    Bool(bool),
+    /// `ok`
+    Ok,
+    /// `err`
+    Err,
+    /// `nil`: the nil channel.
+    Nil,
+    /// `:name`: an atom.
+    Atom(String),
+    /// A name.
+    Name(Ident),
+    /// `base.field` (`ctx.done`, `g.ctx`).
+    Field(Box<Expr>, Ident),
+    /// `base[index]`.
+    Index(Box<Expr>, Box<Expr>),
+    /// `f(args)`: a helper, builtin or constructor call.
+    Call { callee: Ident, args: Vec<Expr> },
+    /// `x.method(args)`.
+    Method { recv: Box<Expr>, name: Ident, args: Vec<Expr> },
+    /// `!x`, `-x`.
+    Unary(UnOp, Box<Expr>),
+    /// `a op b`.
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `recv ch`.
+    Recv(Box<Expr>),
+    /// `spawn task(args)`.
+    Spawn { task: Ident, args: Vec<Expr> },
+    /// `g.go task(args)`: spawn into an error group.
+    GroupGo { group: Box<Expr>, task: Ident, args: Vec<Expr> },
+    /// `join t`.
+    Join(Box<Expr>),
+    /// `work name[(ctx)]`.
+    Work { name: Ident, ctx: Option<Box<Expr>> },
+    /// `e?`: return `err` from the enclosing function when `e` is `err`.
+    Try(Box<Expr>),
+    /// `[elem; len]`: a fixed-size array.
+    Array { elem: Box<Expr>, len: Box<Expr> },
+    /// An expression that failed to parse.
+    Error,
+}
