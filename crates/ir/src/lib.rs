@@ -1,1 +1,341 @@
-//! placeholder
+//! The intermediate representation: a resolved, kind-checked model as plain
+//! data. Each function (task or helper) is a flat instruction list; source
+//! spans live in a side table. Engines execute the IR without re-parsing.
+
+mod kinds;
+mod lower;
+mod pretty;
+mod silent;
+
+use leash_syntax::{Diagnostic, Span};
+
+pub use lower::lower;
+pub use pretty::pretty;
+
+/// Index of a function in [`Program::funcs`].
+pub type FuncId = u16;
+/// Index of an instruction in a function's code.
+pub type Pc = u16;
+
+/// Parses and lowers a model: the one entry point from text to IR.
+pub fn compile(text: &str) -> Result<Program, Vec<Diagnostic>> {
+    let (file, mut errors) = leash_syntax::parse(text);
+    let (_, expect_errors) = leash_syntax::expect::expectations(text);
+    errors.extend(expect_errors);
+    match lower(&file) {
+        Ok(program) if errors.is_empty() => Ok(program),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(more);
+            errors.sort_by_key(|d| (d.span.start, d.span.end));
+            errors.dedup();
+            Err(errors)
+        }
+    }
+}
+
+/// A whole model, ready to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    /// Tasks and helpers; `funcs[main]` is the root task.
+    pub funcs: Vec<Func>,
+    /// The root task.
+    pub main: FuncId,
+    /// A helper run once before `main` to initialise the model-level variables.
+    pub init: FuncId,
+    /// Model-level variables; variable `i` lives in heap cell `i`.
+    pub globals: Vec<Global>,
+    /// Atom names; `Value::Atom(i)` is `:atoms[i]`.
+    pub atoms: Vec<String>,
+    /// Names of `work` steps.
+    pub works: Vec<String>,
+}
+
+/// A model-level shared variable.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Global {
+    /// Its name.
+    pub name: String,
+    /// The declared integer range, if any.
+    pub range: Option<(i16, i16)>,
+}
+
+impl Program {
+    /// The function with this id.
+    pub fn func(&self, id: FuncId) -> &Func {
+        &self.funcs[id as usize]
+    }
+}
+
+/// A task or helper function.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Func {
+    /// Its name.
+    pub name: String,
+    /// Whether it is a task (spawned) rather than a helper (called).
+    pub is_task: bool,
+    /// The number of parameters (the first locals).
+    pub params: u16,
+    /// Names of all local slots, parameters first (for traces).
+    pub locals: Vec<String>,
+    /// The instructions.
+    pub code: Vec<Instr>,
+    /// The source span of each instruction.
+    pub spans: Vec<Span>,
+    /// Whether each instruction touches only the task's own locals, so that it
+    /// runs in the same step as the visible instruction before it.
+    pub silent: Vec<bool>,
+    /// The declaration's span.
+    pub span: Span,
+}
+
+/// Unary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    /// Boolean not.
+    Not,
+    /// Integer negation.
+    Neg,
+}
+
+/// Binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    /// `||`
+    Or,
+    /// `&&`
+    And,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+}
+
+/// A constant value in the IR.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Const {
+    /// `()`: what a plain signal carries.
+    Unit,
+    /// A boolean.
+    Bool(bool),
+    /// A small integer.
+    Int(i16),
+    /// An atom (index into [`Program::atoms`]).
+    Atom(u16),
+    /// `ok`.
+    Ok,
+    /// `err`.
+    Err,
+    /// The nil channel.
+    Nil,
+    /// A helper function, as a callback value.
+    Func(FuncId),
+}
+
+/// A side-effect-free expression. Reading a shared variable is allowed: the
+/// instruction that evaluates it is then a visible step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    /// A constant.
+    Const(Const),
+    /// A local slot; a reference to a shared cell is read through.
+    Local(u16),
+    /// A local slot as it is, without reading through a reference (for arguments).
+    Raw(u16),
+    /// A model-level variable's value.
+    Global(u16),
+    /// A reference to a model-level variable (for arguments).
+    GlobalRef(u16),
+    /// `ctx.done`: the context's done channel.
+    Done(Box<Expr>),
+    /// `ctx.err()`: `ok` while the context is live, `err` once it is done.
+    CtxErr(Box<Expr>),
+    /// `g.ctx`: an error group's context.
+    GroupCtx(Box<Expr>),
+    /// `array[index]`.
+    Index(Box<Expr>, Box<Expr>),
+    /// A unary operation.
+    Unary(UnOp, Box<Expr>),
+    /// A binary operation.
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+}
+
+/// Where an instruction stores its result.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Place {
+    /// Binds a local slot directly (`let`, loop variables).
+    Bind(u16),
+    /// Assigns a local: through the reference if the slot holds one.
+    Local(u16),
+    /// A model-level variable.
+    Global(u16),
+    /// An array element.
+    Index(Expr, Expr),
+}
+
+/// What a constructor makes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ctor {
+    /// `chan(cap)`.
+    Chan(Expr),
+    /// `mutex()`.
+    Mutex,
+    /// `rwmutex()`.
+    RwMutex,
+    /// `cond(mu)`.
+    Cond(Expr),
+    /// `once()`.
+    Once,
+    /// `waitgroup()`.
+    WaitGroup,
+    /// `group([ctx][, limit])`.
+    Group { ctx: Option<Expr>, limit: Option<Expr> },
+    /// `background()`: a context that is never cancelled.
+    Background,
+    /// `signal()`: a context cancelled by the environment.
+    Signal,
+    /// `with_cancel(parent)`.
+    WithCancel(Expr),
+    /// `with_timeout(parent)`: also cancelled when its deadline fires.
+    WithTimeout(Expr),
+    /// `ticker()`.
+    Ticker,
+    /// `timer()`.
+    Timer,
+    /// A shared cell (`var`), with an optional integer range.
+    Cell { init: Expr, range: Option<(i16, i16)> },
+    /// `[elem; len]`: each element made by its own constructor or value.
+    Array { elem: Box<Elem>, len: u16 },
+}
+
+/// An array element initialiser.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Elem {
+    /// Made anew for each element.
+    Ctor(Ctor),
+    /// The same value in each element.
+    Value(Expr),
+}
+
+/// Operations on synchronisation objects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `mu.lock()`.
+    Lock,
+    /// `mu.unlock()`.
+    Unlock,
+    /// `rw.rlock()`.
+    RLock,
+    /// `rw.runlock()`.
+    RUnlock,
+    /// `rw.lock()`: announce as a waiting writer, then wait for readers to leave.
+    WLock,
+    /// `rw.unlock()`.
+    WUnlock,
+    /// `wg.add(n)`.
+    WgAdd,
+    /// `wg.done()`.
+    WgDone,
+    /// `wg.wait()`.
+    WgWait,
+    /// `c.wait()`: release the lock, wait for a signal, re-acquire the lock.
+    CondWait,
+    /// `c.signal()`.
+    CondSignal,
+    /// `c.broadcast()`.
+    CondBroadcast,
+    /// `g.wait()`: the first error, or `ok`.
+    GroupWait,
+    /// `cancel(ctx)`.
+    Cancel,
+    /// `stop(t)` for a ticker or timer.
+    Stop,
+    /// `close(ch)`.
+    Close,
+}
+
+/// One case of a select.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    /// What it waits for.
+    pub kind: CaseKind,
+    /// Where its body starts.
+    pub target: Pc,
+}
+
+/// The operation of a select case.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CaseKind {
+    /// Receive from a channel, ticker, timer or done channel.
+    Recv { chan: Expr, value: Option<Place>, ok: Option<Place> },
+    /// Send a value.
+    Send { chan: Expr, value: Expr },
+    /// A fresh timer that may fire at any moment.
+    After,
+}
+
+/// Who a call goes to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Callee {
+    /// A helper named in the source.
+    Static(FuncId),
+    /// A callback held in a local.
+    Dynamic(Expr),
+}
+
+/// An instruction: at most one visible effect.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Instr {
+    /// Stores a pure value.
+    Assign { dst: Place, value: Expr },
+    /// Makes a new object.
+    New { dst: Place, ctor: Ctor },
+    /// Sends on a channel.
+    Send { chan: Expr, value: Expr },
+    /// Receives from a channel (or ticker, timer, done channel).
+    Recv { chan: Expr, value: Option<Place>, ok: Option<Place> },
+    /// Waits until one case is ready and runs it; `default` if none is.
+    Select { cases: Vec<Case>, default: Option<Pc> },
+    /// Starts a task owned by the current one (in an error group if given).
+    Spawn { func: FuncId, args: Vec<Expr>, dst: Option<Place>, group: Option<Expr> },
+    /// Waits until a task has exited.
+    Join { task: Expr },
+    /// Opaque work that may fail (and stops early once `ctx` is done).
+    Work { name: u16, ctx: Option<Expr>, dst: Option<Place> },
+    /// Calls a helper.
+    Call { callee: Callee, args: Vec<Expr>, dst: Option<Place> },
+    /// Returns from the current function (running its defers first).
+    Return { value: Option<Expr> },
+    /// Goes to `target`.
+    Jump { target: Pc },
+    /// Goes to `target` when `cond` is false.
+    Branch { cond: Expr, target: Pc },
+    /// A free choice between branches.
+    Choose { targets: Vec<Pc> },
+    /// Registers the deferred block at `block`.
+    Defer { block: Pc },
+    /// Ends a deferred block.
+    EndDefer,
+    /// An operation on a synchronisation object.
+    Op { op: Op, target: Expr, arg: Option<Expr>, dst: Option<Place> },
+    /// Enters `once.do`: runs the body once; later callers wait, then skip to `skip`.
+    OnceEnter { once: Expr, skip: Pc },
+    /// Leaves the body of `once.do`.
+    OnceExit { once: Expr },
+    /// Waits for time to pass.
+    Sleep,
+    /// A plain scheduling point.
+    Yield,
+}

@@ -230,15 +230,12 @@ pub enum ExprKind {
     Int(i64),
     /// `true` / `false`
     Bool(bool),
-    /// `ok`
-    Ok,
-    /// `err`
-    Err,
     /// `nil`: the nil channel.
     Nil,
     /// `:name`: an atom.
     Atom(String),
-    /// A name.
+    /// A name; `ok` and `err` are names too, meaning the results unless a
+    /// local of that name is in scope (so `let (v, ok) = recv ch` reads naturally).
     Name(Ident),
     /// `base.field` (`ctx.done`, `g.ctx`).
     Field(Box<Expr>, Ident),

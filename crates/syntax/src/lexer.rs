@@ -66,10 +66,6 @@ pub enum TokenKind {
     True,
     #[token("false")]
     False,
-    #[token("ok")]
-    Ok,
-    #[token("err")]
-    Err,
     #[token("nil")]
     Nil,
     #[token("as")]

@@ -65,6 +65,14 @@ impl Parser<'_> {
         T::Eof
     }
 
+    /// Whether the next token past any newlines is `kind`; consumes nothing.
+    fn next_is(&mut self, kind: T) -> bool {
+        let saved = self.pos;
+        let found = self.peek() == kind;
+        self.pos = saved;
+        found
+    }
+
     fn bump(&mut self) -> Token {
         self.skip_newlines();
         let t = self.raw();
@@ -390,7 +398,7 @@ impl Parser<'_> {
             T::Choose => {
                 self.bump();
                 let mut arms = vec![self.block()?];
-                while self.peek() == T::Or {
+                while self.next_is(T::Or) {
                     self.bump();
                     arms.push(self.block()?);
                 }
@@ -466,7 +474,7 @@ impl Parser<'_> {
         let kw = self.bump();
         let cond = self.expr()?;
         let then = self.block()?;
-        let otherwise = if self.peek() == T::Else {
+        let otherwise = if self.next_is(T::Else) {
             self.bump();
             if self.peek() == T::If {
                 let nested = self.if_stmt()?;
@@ -503,61 +511,70 @@ impl Parser<'_> {
         let mut cases = Vec::new();
         loop {
             while self.eat(T::Semi) {}
-            let t = {
-                self.skip_newlines();
-                self.raw()
-            };
-            let kind = match t.kind {
+            match self.peek() {
                 T::RBrace => break,
                 T::Eof => {
                     self.error_here("`}` to end the select");
                     return Err(());
                 }
-                T::Recv => {
-                    self.bump();
-                    let chan = self.expr()?;
-                    let pat = if self.eat(T::As) { Some(self.pattern()?) } else { None };
-                    CaseKind::Recv { chan, pat }
-                }
-                T::Send => {
-                    self.bump();
-                    let (chan, value) = self.send_args()?;
-                    CaseKind::Send { chan, value }
-                }
-                T::After => {
-                    self.bump();
-                    CaseKind::After
-                }
-                T::Default => {
-                    self.bump();
-                    CaseKind::Default
-                }
-                _ => {
-                    let found = self.describe(t);
-                    self.errors.push(
-                        Diagnostic::error("E0008", t.span, format!("expected a select case, found {found}"))
-                            .with_label("not a case")
-                            .with_hint("a case is `recv CH [as x] => ...`, `send CH[, v] => ...`, `after => ...` or `default => ...`"),
-                    );
+                _ => {}
+            }
+            let before = self.pos;
+            match self.select_case() {
+                Ok(c) => cases.push(c),
+                Err(()) => {
                     self.recover_stmt();
-                    if self.raw().kind != T::RBrace {
+                    if self.pos == before && self.raw().kind != T::RBrace {
                         self.pos += 1;
                     }
-                    continue;
                 }
-            };
-            let head = t.span.to(self.last_span());
-            self.expect(T::FatArrow, "`=>` after the case")?;
-            let body = if self.peek() == T::LBrace {
-                self.block()?
-            } else {
-                let s = self.stmt()?;
-                Block { span: s.span, stmts: vec![s] }
-            };
-            cases.push(SelectCase { kind, body, span: head });
+            }
         }
         self.bump();
         Ok(cases)
+    }
+
+    fn select_case(&mut self) -> Res<SelectCase> {
+        let t = self.raw();
+        let kind = match t.kind {
+            T::Recv => {
+                self.bump();
+                let chan = self.expr()?;
+                let pat = if self.eat(T::As) { Some(self.pattern()?) } else { None };
+                CaseKind::Recv { chan, pat }
+            }
+            T::Send => {
+                self.bump();
+                let (chan, value) = self.send_args()?;
+                CaseKind::Send { chan, value }
+            }
+            T::After => {
+                self.bump();
+                CaseKind::After
+            }
+            T::Default => {
+                self.bump();
+                CaseKind::Default
+            }
+            _ => {
+                let found = self.describe(t);
+                self.errors.push(
+                    Diagnostic::error("E0008", t.span, format!("expected a select case, found {found}"))
+                        .with_label("not a case")
+                        .with_hint("a case is `recv CH [as x] => ...`, `send CH[, v] => ...`, `after => ...` or `default => ...`"),
+                );
+                return Err(());
+            }
+        };
+        let head = t.span.to(self.last_span());
+        self.expect(T::FatArrow, "`=>` after the case")?;
+        let body = if self.peek() == T::LBrace {
+            self.block()?
+        } else {
+            let s = self.stmt()?;
+            Block { span: s.span, stmts: vec![s] }
+        };
+        Ok(SelectCase { kind, body, span: head })
     }
 
     // ---- expressions --------------------------------------------------------
@@ -687,8 +704,6 @@ impl Parser<'_> {
             }
             T::True => ExprKind::Bool(true),
             T::False => ExprKind::Bool(false),
-            T::Ok => ExprKind::Ok,
-            T::Err => ExprKind::Err,
             T::Nil => ExprKind::Nil,
             T::Colon => {
                 self.bump();
