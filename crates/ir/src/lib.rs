@@ -273,6 +273,8 @@ pub struct Case {
     pub kind: CaseKind,
     /// Where its body starts.
     pub target: Pc,
+    /// The case head in the source.
+    pub span: Span,
 }
 
 /// The operation of a select case.

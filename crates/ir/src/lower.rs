@@ -708,7 +708,6 @@ impl Lowerer {
         let mut out = Vec::new();
         let mut default = None;
         let mut ends = Vec::new();
-        let mut heads = Vec::new();
         for case in cases {
             f.scopes.push(Vec::new());
             let kind = match &case.kind {
@@ -739,9 +738,8 @@ impl Lowerer {
                 }
             };
             let target = f.pc();
-            heads.push((case.span, target));
             match kind {
-                Some(kind) => out.push(Case { kind, target }),
+                Some(kind) => out.push(Case { kind, target, span: case.span }),
                 None => default = Some(target),
             }
             self.block(f, &case.body);

@@ -1,1 +1,96 @@
-//! placeholder
+//! The native prover: explicit-state breadth-first search over the reference
+//! semantics, with shortest counterexamples, then a search for fair cycles
+//! (strong fairness per task step and per select case) that finds tasks that
+//! never exit. Pure: the caller supplies the stop signal for time budgets.
+
+mod fair;
+mod search;
+mod store;
+mod trace;
+
+pub use search::explore;
+pub use trace::{replay, ReplayError, Replayed, ReplayedStep};
+
+use leash_semantics::{FindingKind, Scenario};
+
+/// Bounds and switches for one exploration.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Stop after this many distinct states.
+    pub max_states: usize,
+    /// Do not expand states deeper than this.
+    pub max_depth: usize,
+    /// Stop when the visited set would exceed this many bytes (estimated).
+    pub max_memory: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { max_states: 5_000_000, max_depth: 10_000, max_memory: 8 << 30 }
+    }
+}
+
+/// Why an exploration is incomplete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    /// `--max-states` was reached.
+    States(usize),
+    /// `--max-depth` was reached.
+    Depth(usize),
+    /// `--max-memory` was reached.
+    Memory(usize),
+    /// The caller's time budget ran out.
+    Time,
+}
+
+impl std::fmt::Display for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bound::States(n) => write!(f, "max-states {n}"),
+            Bound::Depth(n) => write!(f, "max-depth {n}"),
+            Bound::Memory(n) => write!(f, "max-memory {} MiB", n >> 20),
+            Bound::Time => write!(f, "timeout"),
+        }
+    }
+}
+
+/// A counterexample: what was found, and the steps that lead there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// What kind.
+    pub kind: FindingKind,
+    /// The task functions it names (the stuck or spinning ones; for a deadlock, every blocked one).
+    pub funcs: Vec<u16>,
+    /// A detail (the panic message, the warning's reason).
+    pub detail: String,
+    /// Indices into the enabled-transition list of each state, from the initial state.
+    pub path: Vec<u16>,
+    /// For a fair cycle: the steps from the end of `path` back to that same state.
+    pub cycle: Vec<u16>,
+}
+
+/// Counters of one exploration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Distinct states.
+    pub states: usize,
+    /// Transitions taken.
+    pub transitions: usize,
+    /// The deepest breadth-first level reached.
+    pub max_depth: usize,
+    /// Bytes held by the visited set at the end.
+    pub store_bytes: usize,
+}
+
+/// The outcome of exploring one scenario.
+#[derive(Clone, Debug)]
+pub struct Exploration {
+    /// The scenario explored.
+    pub scenario: Scenario,
+    /// Findings in a fixed order (kind, then task, then detail).
+    pub findings: Vec<Finding>,
+    /// Counters.
+    pub stats: Stats,
+    /// `None` if every state was explored; the bound hit otherwise.
+    pub incomplete: Option<Bound>,
+}

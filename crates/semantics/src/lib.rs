@@ -1,1 +1,121 @@
-//! placeholder
+//! The reference semantics of leash: the state of a model, the steps enabled
+//! in a state, and the state after a step. Every engine is held to this crate:
+//! the native explorer searches it, and counterexamples from any engine replay
+//! on it. Pure and deterministic: no I/O, no clocks, no hash-order iteration.
+
+mod canon;
+mod describe;
+mod eval;
+mod state;
+mod step;
+
+pub use describe::{describe_step, wait_reason, StepText};
+pub use state::{CtxKind, Frame, Object, State, Task, TimerState, Value};
+pub use step::{apply, enabled, initial, Actor, Applied, Transition};
+
+use serde::Serialize;
+
+/// Which environment a run explores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scenario {
+    /// No work fails; the signal and deadlines arrive only once every task is idle.
+    Completion,
+    /// Any work may fail; the signal and deadlines arrive only once every task is idle.
+    Error,
+    /// The signal and deadlines may arrive at any moment, mid-work; no work fails.
+    Cancel,
+}
+
+impl Scenario {
+    /// All scenarios in table order.
+    pub const ALL: [Scenario; 3] = [Scenario::Completion, Scenario::Error, Scenario::Cancel];
+
+    /// The lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Completion => "completion",
+            Scenario::Error => "error",
+            Scenario::Cancel => "cancel",
+        }
+    }
+
+    /// Parses a lower-case name.
+    pub fn from_name(name: &str) -> Option<Scenario> {
+        Scenario::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// The kinds of finding, violations first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// A task blocked forever while others went on or exited.
+    Leak,
+    /// Every remaining task blocked, the root among them.
+    Deadlock,
+    /// A task that loops forever on a fair path.
+    NoExit,
+    /// A run-time panic (close of a closed channel, negative counter, ...).
+    Panic,
+    /// A task still running after its owner exited (owner rule).
+    Orphan,
+    /// A ticker or timer dropped while still running (owner rule).
+    Unstopped,
+    /// A cancellable context dropped without its cancel being called (owner rule).
+    Uncancelled,
+    /// Work that does not take a context started after a context the task holds was cancelled.
+    WorkAfterCancel,
+}
+
+impl FindingKind {
+    /// All kinds.
+    pub const ALL: [FindingKind; 8] = [
+        FindingKind::Leak,
+        FindingKind::Deadlock,
+        FindingKind::NoExit,
+        FindingKind::Panic,
+        FindingKind::Orphan,
+        FindingKind::Unstopped,
+        FindingKind::Uncancelled,
+        FindingKind::WorkAfterCancel,
+    ];
+
+    /// The name used in output and `// expect:` lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::Leak => "leak",
+            FindingKind::Deadlock => "deadlock",
+            FindingKind::NoExit => "no-exit",
+            FindingKind::Panic => "panic",
+            FindingKind::Orphan => "orphan",
+            FindingKind::Unstopped => "unstopped",
+            FindingKind::Uncancelled => "uncancelled",
+            FindingKind::WorkAfterCancel => "work-after-cancel",
+        }
+    }
+
+    /// Parses a name.
+    pub fn from_name(name: &str) -> Option<FindingKind> {
+        FindingKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Whether this is an owner-rule warning (a violation only under `--strict`).
+    pub fn is_warning(self) -> bool {
+        matches!(
+            self,
+            FindingKind::Orphan | FindingKind::Unstopped | FindingKind::Uncancelled | FindingKind::WorkAfterCancel
+        )
+    }
+}
+
+/// Something a step did that is a finding by itself: a panic or an owner-rule warning.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// What kind.
+    pub kind: FindingKind,
+    /// The task it names (a function id of the IR).
+    pub func: u16,
+    /// The detail, e.g. "close of closed channel".
+    pub detail: String,
+}

@@ -1,0 +1,244 @@
+//! Fair cycles: a reachable strongly connected set of states that a fair run
+//! can stay in forever. Fairness is strong, per key: a task step or select case
+//! (or environment event) that is enabled infinitely often is taken infinitely
+//! often. An SCC is fair if every key enabled in it is taken inside it; if not,
+//! the states enabling an untaken key cannot recur, so they are removed and the
+//! rest is searched again (the classic Streett-automaton emptiness check).
+
+use crate::store::Store;
+use crate::Finding;
+use leash_semantics::FindingKind;
+use std::collections::{BTreeSet, VecDeque};
+
+/// A fairness key: which task step (slot, function, pc, select case) or which
+/// environment event a transition is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Key(u64);
+
+impl Key {
+    pub const NONE: Key = Key(u64::MAX);
+
+    pub fn task(slot: u16, func: u16, pc: u16, case: u16) -> Key {
+        Key((slot as u64) << 48 | (func as u64) << 32 | (pc as u64) << 16 | case as u64)
+    }
+
+    pub fn env(id: u32) -> Key {
+        Key(0xFFFF << 48 | id as u64)
+    }
+
+    fn slot(self) -> Option<u16> {
+        let s = (self.0 >> 48) as u16;
+        (self != Key::NONE && s != 0xFFFF).then_some(s)
+    }
+}
+
+/// The explored graph's edges in compressed rows, in state order.
+#[derive(Default)]
+pub(crate) struct Edges {
+    starts: Vec<u32>,
+    targets: Vec<u32>,
+    index: Vec<u16>,
+    keys: Vec<[Key; 2]>,
+}
+
+impl Edges {
+    /// Starts the row of the next state.
+    pub fn begin(&mut self, _state: u32) {
+        self.starts.push(self.targets.len() as u32);
+    }
+
+    /// Adds an edge of the current row; `u32::MAX` is a panic (no target).
+    pub fn push(&mut self, target: u32, index: u16, keys: [Key; 2]) {
+        self.targets.push(target);
+        self.index.push(index);
+        self.keys.push(keys);
+    }
+
+    fn row(&self, v: u32) -> std::ops::Range<usize> {
+        let start = self.starts[v as usize] as usize;
+        let end = self.starts.get(v as usize + 1).map_or(self.targets.len(), |&e| e as usize);
+        start..end
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        self.starts.len() * 4 + self.targets.len() * (4 + 2 + 16)
+    }
+}
+
+/// Finds the fair cycles of the explored graph and names the tasks in them:
+/// those that move are `no-exit`, those that never move are `leak`.
+pub(crate) fn fair_cycles(store: &Store, edges: &Edges) -> Vec<Finding> {
+    let n = store.len();
+    let mut out = Vec::new();
+    let mut member = vec![0u32; n];
+    let mut generation = 0u32;
+    let mut work: Vec<Vec<u32>> = vec![(0..n as u32).collect()];
+    let mut tarjan = Tarjan::new(n);
+    while let Some(nodes) = work.pop() {
+        generation += 1;
+        for &v in &nodes {
+            member[v as usize] = generation;
+        }
+        let sccs = tarjan.run(&nodes, edges, |v| member[v as usize] == generation);
+        for scc in sccs {
+            generation += 1;
+            let g = generation;
+            for &v in &scc {
+                member[v as usize] = g;
+            }
+            let inside = |v: u32| v != u32::MAX && member[v as usize] == g;
+            let mut enabled = BTreeSet::new();
+            let mut taken = BTreeSet::new();
+            let mut cyclic = false;
+            for &v in &scc {
+                for e in edges.row(v) {
+                    let ks = edges.keys[e];
+                    enabled.extend(ks.iter().copied().filter(|k| *k != Key::NONE));
+                    if inside(edges.targets[e]) {
+                        cyclic = true;
+                        taken.extend(ks.iter().copied().filter(|k| *k != Key::NONE));
+                    }
+                }
+            }
+            if !cyclic {
+                continue;
+            }
+            if enabled.is_subset(&taken) {
+                out.extend(report(store, edges, &scc, &taken, &inside));
+                continue;
+            }
+            let rest: Vec<u32> = scc
+                .iter()
+                .copied()
+                .filter(|&v| edges.row(v).all(|e| edges.keys[e].iter().all(|k| *k == Key::NONE || taken.contains(k))))
+                .collect();
+            if !rest.is_empty() {
+                work.push(rest);
+            }
+        }
+    }
+    out
+}
+
+fn report(store: &Store, edges: &Edges, scc: &[u32], taken: &BTreeSet<Key>, inside: &dyn Fn(u32) -> bool) -> Vec<Finding> {
+    let entry = *scc.iter().min().expect("non-empty");
+    let path = store.path(entry);
+    let cycle = shortest_cycle(edges, entry, inside);
+    let state = store.get(entry);
+    let moving: BTreeSet<u16> = taken.iter().filter_map(|k| k.slot()).collect();
+    state
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(slot, t)| {
+            let kind = if moving.contains(&(slot as u16)) { FindingKind::NoExit } else { FindingKind::Leak };
+            Finding { kind, funcs: vec![t.func], detail: String::new(), path: path.clone(), cycle: cycle.clone() }
+        })
+        .collect()
+}
+
+/// The shortest path of transition indices from `entry` back to itself inside the SCC.
+fn shortest_cycle(edges: &Edges, entry: u32, inside: &dyn Fn(u32) -> bool) -> Vec<u16> {
+    let mut prev: std::collections::HashMap<u32, (u32, u16)> = std::collections::HashMap::new();
+    let mut queue = VecDeque::from([entry]);
+    while let Some(v) = queue.pop_front() {
+        for e in edges.row(v) {
+            let w = edges.targets[e];
+            if !inside(w) {
+                continue;
+            }
+            if w == entry {
+                let mut out = vec![edges.index[e]];
+                let mut at = v;
+                while at != entry {
+                    let (from, idx) = prev[&at];
+                    out.push(idx);
+                    at = from;
+                }
+                out.reverse();
+                return out;
+            }
+            if let std::collections::hash_map::Entry::Vacant(slot) = prev.entry(w) {
+                slot.insert((v, edges.index[e]));
+                queue.push_back(w);
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Iterative Tarjan over a subset of the states.
+struct Tarjan {
+    index: Vec<u32>,
+    low: Vec<u32>,
+    on_stack: Vec<bool>,
+}
+
+const UNSEEN: u32 = u32::MAX;
+
+impl Tarjan {
+    fn new(n: usize) -> Tarjan {
+        Tarjan { index: vec![UNSEEN; n], low: vec![0; n], on_stack: vec![false; n] }
+    }
+
+    fn run(&mut self, nodes: &[u32], edges: &Edges, member: impl Fn(u32) -> bool) -> Vec<Vec<u32>> {
+        for &v in nodes {
+            self.index[v as usize] = UNSEEN;
+        }
+        let mut out = Vec::new();
+        let mut counter = 0u32;
+        let mut stack: Vec<u32> = Vec::new();
+        let mut calls: Vec<(u32, usize)> = Vec::new();
+        for &root in nodes {
+            if self.index[root as usize] != UNSEEN {
+                continue;
+            }
+            calls.push((root, edges.row(root).start));
+            self.index[root as usize] = counter;
+            self.low[root as usize] = counter;
+            counter += 1;
+            stack.push(root);
+            self.on_stack[root as usize] = true;
+            while let Some(&mut (v, ref mut e)) = calls.last_mut() {
+                let row = edges.row(v);
+                if *e < row.end {
+                    let w = edges.targets[*e];
+                    *e += 1;
+                    if w == u32::MAX || !member(w) {
+                        continue;
+                    }
+                    if self.index[w as usize] == UNSEEN {
+                        self.index[w as usize] = counter;
+                        self.low[w as usize] = counter;
+                        counter += 1;
+                        stack.push(w);
+                        self.on_stack[w as usize] = true;
+                        calls.push((w, edges.row(w).start));
+                    } else if self.on_stack[w as usize] {
+                        self.low[v as usize] = self.low[v as usize].min(self.index[w as usize]);
+                    }
+                    continue;
+                }
+                calls.pop();
+                if let Some(&(parent, _)) = calls.last() {
+                    self.low[parent as usize] = self.low[parent as usize].min(self.low[v as usize]);
+                }
+                if self.low[v as usize] == self.index[v as usize] {
+                    let mut scc = Vec::new();
+                    loop {
+                        let w = stack.pop().expect("tarjan stack");
+                        self.on_stack[w as usize] = false;
+                        scc.push(w);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    scc.sort_unstable();
+                    out.push(scc);
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,157 @@
+//! The one place where states are made canonical: exited tasks are removed
+//! (handles to them become `TaskDone`), and the heap is garbage-collected and
+//! renumbered in the order it is reached from the roots. Two states that differ
+//! only in object numbering or in dead objects become equal. Objects dropped
+//! while they still hold an obligation (a running ticker, an armed timer, a
+//! context never cancelled) raise the owner-rule warnings here.
+
+use crate::state::{CtxKind, Object, State, TimerState, Value};
+use crate::{Event, FindingKind};
+use leash_ir::Program;
+
+/// Canonicalises `s` in place; returns the warnings raised and the removed slots.
+pub(crate) fn canonicalize(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>) {
+    let exited = compact_tasks(s);
+    let events = collect_heap(p, s);
+    (events, exited)
+}
+
+fn compact_tasks(s: &mut State) -> Vec<u16> {
+    let exited: Vec<u16> = (0..s.tasks.len()).filter(|&i| s.tasks[i].frames.is_empty()).map(|i| i as u16).collect();
+    if exited.is_empty() {
+        return exited;
+    }
+    let mut map = vec![None; s.tasks.len()];
+    let mut next = 0u16;
+    for (i, t) in s.tasks.iter().enumerate() {
+        if !t.frames.is_empty() {
+            map[i] = Some(next);
+            next += 1;
+        }
+    }
+    s.tasks.retain(|t| !t.frames.is_empty());
+    let remap = |v: &mut Value| {
+        if let Value::Task(t) = *v {
+            *v = map[t as usize].map_or(Value::TaskDone, Value::Task);
+        }
+    };
+    for t in &mut s.tasks {
+        t.owner = t.owner.and_then(|o| map[o as usize]);
+        for f in &mut t.frames {
+            f.locals.iter_mut().for_each(remap);
+            if let Some(r) = &mut f.ret {
+                remap(r);
+            }
+        }
+    }
+    for o in &mut s.heap {
+        each_value(o, &mut |v| remap(v));
+    }
+    exited
+}
+
+/// Calls `f` on every value an object holds.
+fn each_value(o: &mut Object, f: &mut dyn FnMut(&mut Value)) {
+    match o {
+        Object::Cell { value, .. } => f(value),
+        Object::Array(xs) => xs.iter_mut().for_each(f),
+        Object::Chan { buf, .. } => buf.iter_mut().for_each(f),
+        _ => {}
+    }
+}
+
+/// Calls `f` on every heap index an object refers to directly.
+fn each_ref(o: &mut Object, f: &mut dyn FnMut(&mut u16)) {
+    let mut on_value = |v: &mut Value| match v {
+        Value::Obj(x) | Value::Ref(x) | Value::Done(x) => f(x),
+        _ => {}
+    };
+    match o {
+        Object::Cell { value, .. } => on_value(value),
+        Object::Array(xs) => xs.iter_mut().for_each(on_value),
+        Object::Chan { buf, .. } => buf.iter_mut().for_each(on_value),
+        Object::Cond { mutex } => f(mutex),
+        Object::Group { ctx, .. } => f(ctx),
+        Object::Ctx { parent: Some(p), .. } => f(p),
+        _ => {}
+    }
+}
+
+fn value_ref(v: &mut Value) -> Option<&mut u16> {
+    match v {
+        Value::Obj(x) | Value::Ref(x) | Value::Done(x) => Some(x),
+        _ => None,
+    }
+}
+
+fn collect_heap(p: &Program, s: &mut State) -> Vec<Event> {
+    const NONE: u16 = u16::MAX;
+    let n = s.heap.len();
+    let mut map = vec![NONE; n];
+    let mut order: Vec<u16> = Vec::with_capacity(n);
+    let visit = |x: u16, map: &mut Vec<u16>, order: &mut Vec<u16>| {
+        if (x as usize) < n && map[x as usize] == NONE {
+            map[x as usize] = order.len() as u16;
+            order.push(x);
+        }
+    };
+    for g in 0..p.globals.len().min(n) {
+        visit(g as u16, &mut map, &mut order);
+    }
+    for t in &mut s.tasks {
+        if let Some(g) = t.group {
+            visit(g, &mut map, &mut order);
+        }
+        for f in &mut t.frames {
+            for v in f.locals.iter_mut().chain(f.ret.as_mut()) {
+                if let Some(x) = value_ref(v) {
+                    visit(*x, &mut map, &mut order);
+                }
+            }
+        }
+    }
+    let mut i = 0;
+    while i < order.len() {
+        let mut o = s.heap[order[i] as usize].clone();
+        each_ref(&mut o, &mut |x| visit(*x, &mut map, &mut order));
+        i += 1;
+    }
+    let mut events = Vec::new();
+    for (old, o) in s.heap.iter().enumerate() {
+        if map[old] != NONE {
+            continue;
+        }
+        let (kind, creator, detail) = match o {
+            Object::Ticker { running: true, creator } => (FindingKind::Unstopped, *creator, "ticker dropped without stop"),
+            Object::Timer { state: TimerState::Armed, creator } => {
+                (FindingKind::Unstopped, *creator, "timer dropped while armed, without stop")
+            }
+            Object::Ctx { kind: CtxKind::Cancel | CtxKind::Timeout, cancel_called: false, creator, .. } => {
+                (FindingKind::Uncancelled, *creator, "context dropped without calling its cancel")
+            }
+            _ => continue,
+        };
+        events.push(Event { kind, func: creator, detail: detail.into() });
+    }
+    if order.len() == n && order.iter().enumerate().all(|(i, &o)| i == o as usize) {
+        return events;
+    }
+    let mut heap: Vec<Object> = order.iter().map(|&o| s.heap[o as usize].clone()).collect();
+    for o in &mut heap {
+        each_ref(o, &mut |x| *x = map[*x as usize]);
+    }
+    s.heap = heap;
+    for t in &mut s.tasks {
+        if let Some(g) = &mut t.group {
+            *g = map[*g as usize];
+        }
+        for f in &mut t.frames {
+            for v in f.locals.iter_mut().chain(f.ret.as_mut()) {
+                if let Some(x) = value_ref(v) {
+                    *x = map[*x as usize];
+                }
+            }
+        }
+    }
+    events
+}

@@ -1,0 +1,128 @@
+//! Words for steps and waits: what a trace line says, and why a task is stuck
+//! (in Go's own words, as a goroutine dump would print it).
+
+use crate::state::{State, Value};
+use crate::step::{Actor, Transition};
+use leash_ir::{CaseKind, Instr, Op, Program};
+use leash_syntax::Span;
+
+/// A step as a trace shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepText {
+    /// The acting task's slot (before the step), if a task acted.
+    pub slot: Option<u16>,
+    /// The acting task's function.
+    pub func: Option<u16>,
+    /// Where in the source.
+    pub span: Span,
+    /// A note on the choice made ("ok", "err", "closed", "timer fired", ...).
+    pub note: String,
+    /// The slot of the task met on an unbuffered channel, if any.
+    pub partner: Option<u16>,
+}
+
+/// Describes `t` taken in `s`.
+pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
+    let slot = match t.actor {
+        Actor::Task(slot) => slot,
+        Actor::Signal => {
+            return StepText { slot: None, func: None, span: Span::default(), note: "the signal arrives".into(), partner: None }
+        }
+        Actor::Deadline(_) => {
+            return StepText { slot: None, func: None, span: Span::default(), note: "a deadline fires".into(), partner: None }
+        }
+    };
+    let task = &s.tasks[slot as usize];
+    let frame = task.frames.last().expect("live tasks have a frame");
+    let func = p.func(frame.func);
+    let instr = &func.code[frame.pc as usize];
+    let mut span = func.spans[frame.pc as usize];
+    let partner = t.partner.map(|(s, _)| s);
+    let note = match instr {
+        Instr::Select { cases, .. } => match cases.get(t.case as usize) {
+            Some(case) => {
+                span = case.span;
+                match case.kind {
+                    CaseKind::After => "timer fires".into(),
+                    CaseKind::Recv { .. } => recv_note(p, s, slot, t, &case.kind),
+                    CaseKind::Send { .. } => String::new(),
+                }
+            }
+            None => "default".into(),
+        },
+        Instr::Recv { .. } => {
+            let kind = CaseKind::Recv { chan: recv_chan(instr), value: None, ok: None };
+            recv_note(p, s, slot, t, &kind)
+        }
+        Instr::Work { .. } => if t.alt == 0 { "ok".into() } else { "err".into() },
+        Instr::Choose { .. } => format!("branch {}", t.alt + 1),
+        Instr::Op { op: Op::WLock, .. } => {
+            if task.phase == 0 { "waits for readers to leave".into() } else { "acquired".into() }
+        }
+        Instr::Op { op: Op::CondWait, .. } => {
+            if task.phase == 0 { "releases the lock and waits".into() } else { "woken; re-acquires the lock".into() }
+        }
+        Instr::Op { op: Op::CondSignal, .. } => {
+            if t.alt == 0 { "no waiter: the signal is lost".into() } else { String::new() }
+        }
+        _ => String::new(),
+    };
+    StepText { slot: Some(slot), func: Some(frame.func), span, note, partner }
+}
+
+fn recv_chan(instr: &Instr) -> leash_ir::Expr {
+    match instr {
+        Instr::Recv { chan, .. } => chan.clone(),
+        _ => leash_ir::Expr::Const(leash_ir::Const::Nil),
+    }
+}
+
+fn recv_note(_p: &Program, s: &State, slot: u16, t: &Transition, kind: &CaseKind) -> String {
+    let CaseKind::Recv { chan, .. } = kind else { return String::new() };
+    if t.partner.is_some() {
+        return String::new();
+    }
+    match crate::eval::eval(s, slot as usize, chan) {
+        Ok(Value::Done(_)) => "context done".into(),
+        Ok(Value::Obj(o)) => match s.heap.get(o as usize) {
+            Some(crate::Object::Chan { buf, closed: true, .. }) if buf.is_empty() => "closed".into(),
+            Some(crate::Object::Ticker { .. }) => "tick".into(),
+            Some(crate::Object::Timer { .. }) => "timer fires".into(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// Why the task in `slot` is not moving, in Go's words, and where it waits.
+pub fn wait_reason(p: &Program, s: &State, slot: usize) -> (String, Span) {
+    let task = &s.tasks[slot];
+    let frame = task.frames.last().expect("live tasks have a frame");
+    let func = p.func(frame.func);
+    let instr = &func.code[frame.pc as usize];
+    let span = func.spans[frame.pc as usize];
+    let nil = |e: &leash_ir::Expr| crate::eval::eval(s, slot, e) == Ok(Value::Nil);
+    let reason = match instr {
+        Instr::Send { chan, .. } if nil(chan) => "chan send (nil chan)",
+        Instr::Send { .. } => "chan send",
+        Instr::Recv { chan, .. } if nil(chan) => "chan receive (nil chan)",
+        Instr::Recv { .. } => "chan receive",
+        Instr::Select { cases, default: None } if cases.is_empty() => "select (no cases)",
+        Instr::Select { .. } => "select",
+        Instr::Join { .. } => "join",
+        Instr::Spawn { group: Some(_), .. } => "errgroup.Group.Go",
+        Instr::OnceEnter { .. } => "sync.Once.Do",
+        Instr::Work { .. } => "work",
+        Instr::Op { op, .. } => match op {
+            Op::Lock => "sync.Mutex.Lock",
+            Op::RLock => "sync.RWMutex.RLock",
+            Op::WLock => "sync.RWMutex.Lock",
+            Op::WgWait => "sync.WaitGroup.Wait",
+            Op::CondWait => "sync.Cond.Wait",
+            Op::GroupWait => "errgroup.Group.Wait",
+            _ => "running",
+        },
+        _ => "running",
+    };
+    (reason.to_string(), span)
+}

@@ -1,0 +1,153 @@
+//! Evaluating IR expressions and storing into places, for one task's top frame.
+
+use crate::state::{Object, State, Value};
+use leash_ir::{BinOp, Const, Expr, Place, UnOp};
+
+/// A run-time failure: the message a Go panic would print.
+pub(crate) type Fault = String;
+
+pub(crate) fn constant(c: Const) -> Value {
+    match c {
+        Const::Unit => Value::Unit,
+        Const::Bool(b) => Value::Bool(b),
+        Const::Int(i) => Value::Int(i),
+        Const::Atom(a) => Value::Atom(a),
+        Const::Ok => Value::Ok,
+        Const::Err => Value::Err,
+        Const::Nil => Value::Nil,
+        Const::Func(f) => Value::Func(f),
+    }
+}
+
+fn cell(s: &State, c: u16) -> Result<Value, Fault> {
+    match s.heap.get(c as usize) {
+        Some(Object::Cell { value, .. }) => Ok(*value),
+        _ => Err("invalid reference".into()),
+    }
+}
+
+/// Evaluates `e` in the top frame of task `slot`.
+pub(crate) fn eval(s: &State, slot: usize, e: &Expr) -> Result<Value, Fault> {
+    let frame = s.tasks[slot].frames.last().ok_or("task has exited")?;
+    let local = |i: u16| frame.locals.get(i as usize).copied().ok_or_else(|| Fault::from("bad local"));
+    Ok(match e {
+        Expr::Const(c) => constant(*c),
+        Expr::Local(i) => match local(*i)? {
+            Value::Ref(c) => cell(s, c)?,
+            v => v,
+        },
+        Expr::Raw(i) => local(*i)?,
+        Expr::Global(g) => cell(s, *g)?,
+        Expr::GlobalRef(g) => Value::Ref(*g),
+        Expr::Done(c) => match eval(s, slot, c)? {
+            Value::Obj(o) => Value::Done(o),
+            _ => return Err("done of a non-context".into()),
+        },
+        Expr::CtxErr(c) => match eval(s, slot, c)? {
+            Value::Obj(o) if s.ctx_done(o) => Value::Err,
+            Value::Obj(_) => Value::Ok,
+            _ => return Err("err of a non-context".into()),
+        },
+        Expr::GroupCtx(g) => match eval(s, slot, g)? {
+            Value::Obj(o) => match s.heap.get(o as usize) {
+                Some(Object::Group { ctx, .. }) => Value::Obj(*ctx),
+                _ => return Err("ctx of a non-group".into()),
+            },
+            _ => return Err("ctx of a non-group".into()),
+        },
+        Expr::Index(a, i) => {
+            let (arr, idx) = (eval(s, slot, a)?, eval(s, slot, i)?);
+            match (arr, idx) {
+                (Value::Obj(o), Value::Int(i)) => match s.heap.get(o as usize) {
+                    Some(Object::Array(xs)) => *xs.get(usize::try_from(i).unwrap_or(usize::MAX)).ok_or_else(|| {
+                        format!("runtime error: index out of range [{i}] with length {}", xs.len())
+                    })?,
+                    _ => return Err("index of a non-array".into()),
+                },
+                _ => return Err("bad index".into()),
+            }
+        }
+        Expr::Unary(op, a) => match (op, eval(s, slot, a)?) {
+            (UnOp::Not, Value::Bool(b)) => Value::Bool(!b),
+            (UnOp::Neg, Value::Int(i)) => Value::Int(i.checked_neg().ok_or("integer overflow")?),
+            _ => return Err("bad operand".into()),
+        },
+        Expr::Binary(op, a, b) => {
+            let x = eval(s, slot, a)?;
+            if let (BinOp::And | BinOp::Or, Value::Bool(xb)) = (op, x) {
+                if (*op == BinOp::And) != xb {
+                    return Ok(Value::Bool(xb));
+                }
+                return eval(s, slot, b);
+            }
+            let y = eval(s, slot, b)?;
+            match (op, x, y) {
+                (BinOp::Eq, x, y) => Value::Bool(x == y),
+                (BinOp::Ne, x, y) => Value::Bool(x != y),
+                (op, Value::Int(x), Value::Int(y)) => match op {
+                    BinOp::Lt => Value::Bool(x < y),
+                    BinOp::Le => Value::Bool(x <= y),
+                    BinOp::Gt => Value::Bool(x > y),
+                    BinOp::Ge => Value::Bool(x >= y),
+                    BinOp::Add => Value::Int(x.checked_add(y).ok_or("integer overflow")?),
+                    BinOp::Sub => Value::Int(x.checked_sub(y).ok_or("integer overflow")?),
+                    _ => return Err("bad operands".into()),
+                },
+                _ => return Err("bad operands".into()),
+            }
+        }
+    })
+}
+
+fn write_cell(s: &mut State, c: u16, v: Value, name: &dyn Fn() -> String) -> Result<(), Fault> {
+    match s.heap.get_mut(c as usize) {
+        Some(Object::Cell { value, range }) => {
+            if let (Some((lo, hi)), Value::Int(i)) = (*range, v) {
+                if i < lo || i > hi {
+                    return Err(format!("value {i} out of range {lo}..{hi} of `{}`", name()));
+                }
+            }
+            *value = v;
+            Ok(())
+        }
+        _ => Err("invalid reference".into()),
+    }
+}
+
+/// Stores `v` into `place` of task `slot`'s top frame. `name` names a cell for messages.
+pub(crate) fn store(s: &mut State, slot: usize, place: &Place, v: Value, name: &dyn Fn(&Place) -> String) -> Result<(), Fault> {
+    match place {
+        Place::Bind(i) => {
+            let frame = s.tasks[slot].frames.last_mut().ok_or("task has exited")?;
+            *frame.locals.get_mut(*i as usize).ok_or("bad local")? = v;
+            Ok(())
+        }
+        Place::Local(i) => {
+            let frame = s.tasks[slot].frames.last_mut().ok_or("task has exited")?;
+            let l = frame.locals.get_mut(*i as usize).ok_or("bad local")?;
+            match *l {
+                Value::Ref(c) => write_cell(s, c, v, &|| name(place)),
+                _ => {
+                    *l = v;
+                    Ok(())
+                }
+            }
+        }
+        Place::Global(g) => write_cell(s, *g, v, &|| name(place)),
+        Place::Index(a, i) => {
+            let (arr, idx) = (eval(s, slot, a)?, eval(s, slot, i)?);
+            match (arr, idx) {
+                (Value::Obj(o), Value::Int(i)) => match s.heap.get_mut(o as usize) {
+                    Some(Object::Array(xs)) => {
+                        let n = xs.len();
+                        *xs.get_mut(usize::try_from(i).unwrap_or(usize::MAX))
+                            .ok_or_else(|| format!("runtime error: index out of range [{i}] with length {n}"))? = v;
+                        Ok(())
+                    }
+                    _ => Err("index of a non-array".into()),
+                },
+                _ => Err("bad index".into()),
+            }
+        }
+    }
+}

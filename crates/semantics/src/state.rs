@@ -1,0 +1,151 @@
+//! The state of a running model: live tasks, the heap of objects, the signal.
+
+use serde::{Deserialize, Serialize};
+
+/// A run-time value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Value {
+    /// What a plain signal carries.
+    Unit,
+    /// A boolean.
+    Bool(bool),
+    /// A small integer.
+    Int(i16),
+    /// An atom.
+    Atom(u16),
+    /// The result `ok`.
+    Ok,
+    /// The result `err`.
+    Err,
+    /// The nil channel.
+    Nil,
+    /// A handle to a heap object (channel, mutex, context, array...).
+    Obj(u16),
+    /// A reference to a shared cell (`var`); reads go through it.
+    Ref(u16),
+    /// The done channel of the context at this heap index.
+    Done(u16),
+    /// A live task, by its slot.
+    Task(u16),
+    /// A task that has exited.
+    TaskDone,
+    /// A helper function (callback).
+    Func(u16),
+}
+
+/// One activation of a function.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Frame {
+    /// The function.
+    pub func: u16,
+    /// The next instruction.
+    pub pc: u16,
+    /// Local slots.
+    pub locals: Vec<Value>,
+    /// Deferred blocks, innermost last.
+    pub defers: Vec<u16>,
+    /// The value being returned, once returning.
+    pub ret: Option<Value>,
+}
+
+/// A live task.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Task {
+    /// The task's function (its name in traces).
+    pub func: u16,
+    /// The slot of the task that spawned it, while that one lives.
+    pub owner: Option<u16>,
+    /// The error group it runs in.
+    pub group: Option<u16>,
+    /// Progress inside a multi-step operation (rwmutex lock, cond wait).
+    pub phase: u8,
+    /// The call stack; empty once the task has exited.
+    pub frames: Vec<Frame>,
+}
+
+/// What kind of context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CtxKind {
+    /// `background()`: never cancelled.
+    Background,
+    /// `signal()`: cancelled when the environment sends the signal.
+    Signal,
+    /// `with_cancel`.
+    Cancel,
+    /// `with_timeout`: also cancelled when its deadline fires.
+    Timeout,
+    /// An error group's context.
+    Group,
+}
+
+/// A timer's life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TimerState {
+    /// Will fire.
+    Armed,
+    /// Fired and received.
+    Fired,
+    /// Stopped before firing.
+    Stopped,
+}
+
+/// A heap object.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Object {
+    /// A shared variable.
+    Cell { value: Value, range: Option<(i16, i16)> },
+    /// A fixed-size array.
+    Array(Vec<Value>),
+    /// A channel.
+    Chan { cap: u8, buf: Vec<Value>, closed: bool },
+    /// `sync.Mutex`.
+    Mutex { locked: bool },
+    /// `sync.RWMutex`: readers inside, a writer inside, a writer waiting.
+    RwMutex { readers: u8, writer: bool, pending: bool },
+    /// `sync.Cond` over a mutex.
+    Cond { mutex: u16 },
+    /// `sync.Once`: 0 not run, 1 running, 2 done.
+    Once { state: u8 },
+    /// `sync.WaitGroup`.
+    WaitGroup { count: i16 },
+    /// `errgroup.Group`.
+    Group { ctx: u16, active: u8, limit: u8, failed: bool },
+    /// A context.
+    Ctx { kind: CtxKind, parent: Option<u16>, cancelled: bool, cancel_called: bool, creator: u16 },
+    /// `time.Ticker`.
+    Ticker { running: bool, creator: u16 },
+    /// `time.Timer`.
+    Timer { state: TimerState, creator: u16 },
+}
+
+/// A whole state. Canonical after every step: exited tasks removed, the heap
+/// collected and numbered in the order it is reached.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct State {
+    /// Live tasks in spawn order.
+    pub tasks: Vec<Task>,
+    /// Objects; the first ones are the model-level variables.
+    pub heap: Vec<Object>,
+    /// Whether the environment has sent the signal.
+    pub signalled: bool,
+}
+
+impl State {
+    /// Whether the context at `ctx` is done (itself or an ancestor cancelled).
+    pub fn ctx_done(&self, mut ctx: u16) -> bool {
+        loop {
+            match self.heap.get(ctx as usize) {
+                Some(Object::Ctx { kind, parent, cancelled, .. }) => {
+                    if *cancelled || (*kind == CtxKind::Signal && self.signalled) {
+                        return true;
+                    }
+                    match parent {
+                        Some(p) => ctx = *p,
+                        None => return false,
+                    }
+                }
+                _ => return false,
+            }
+        }
+    }
+}
