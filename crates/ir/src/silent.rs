@@ -3,7 +3,7 @@
 //! A backward jump is silent only if every path around its loop passes a
 //! visible instruction, so that silent code can never spin forever.
 
-use crate::{Callee, Expr, Func, Instr, Place, Program};
+use crate::{Callee, Ctor, Elem, Expr, Func, Instr, Place, Program};
 
 /// Fills in [`Func::silent`] for every function. `ref_slots[f][slot]` says
 /// whether a local may hold a reference to a shared cell (reading it is visible).
@@ -53,6 +53,7 @@ fn local_only(instr: &Instr, is_ref: &dyn Fn(u16) -> bool) -> bool {
     let e = |x: &Expr| pure_local(x, is_ref);
     match instr {
         Instr::Assign { dst, value } => place_local(dst, is_ref) && e(value),
+        Instr::New { dst, ctor } => place_local(dst, is_ref) && ctor_local(ctor, is_ref),
         Instr::Jump { .. } | Instr::Defer { .. } | Instr::EndDefer => true,
         Instr::Branch { cond, .. } => e(cond),
         Instr::Return { value } => value.as_ref().is_none_or(e),
@@ -64,6 +65,21 @@ fn local_only(instr: &Instr, is_ref: &dyn Fn(u16) -> bool) -> bool {
             c && args.iter().all(e) && dst.as_ref().is_none_or(|d| place_local(d, is_ref))
         }
         _ => false,
+    }
+}
+
+/// Making an object is invisible to other tasks until its handle is shared.
+fn ctor_local(c: &Ctor, is_ref: &dyn Fn(u16) -> bool) -> bool {
+    let e = |x: &Expr| pure_local(x, is_ref);
+    match c {
+        Ctor::Chan(x) | Ctor::Cond(x) | Ctor::WithCancel(x) | Ctor::WithTimeout(x) => e(x),
+        Ctor::Cell { init, .. } => e(init),
+        Ctor::Group { ctx, limit } => ctx.iter().chain(limit).all(e),
+        Ctor::Array { elem, .. } => match &**elem {
+            Elem::Ctor(c) => ctor_local(c, is_ref),
+            Elem::Value(v) => e(v),
+        },
+        _ => true,
     }
 }
 

@@ -1,1 +1,160 @@
-//! placeholder
+//! Reports: from explorations to verdicts and named, located traces, and their
+//! renderings as text for people and JSON for tools. One data type, many views.
+
+mod build;
+mod text;
+
+pub use build::{build_model, ModelInput};
+pub use text::{render_details, render_table};
+
+use serde::Serialize;
+
+/// Version of the JSON schema (docs/cli.md).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The verdict of one model in one scenario, or over all scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every state explored; no violation.
+    Verified,
+    /// A violation was found (sound even if the search was cut short).
+    Violated,
+    /// No violation found, but the search was cut short by a bound.
+    Incomplete,
+}
+
+/// Whether a finding is a violation or a warning under the options used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Fails the check.
+    Violation,
+    /// Reported; fails only under `--strict`.
+    Warning,
+}
+
+/// A source location.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// The model file.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One step of a trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TraceStep {
+    /// 1-based step number.
+    pub step: usize,
+    /// The task that moved (`main`, `worker#2`), or `env`.
+    pub task: String,
+    /// The statement's source text (first line).
+    pub text: String,
+    /// What was chosen or happened ("err", "closed", "timer fires", ...).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    /// Where, if a task moved.
+    pub location: Option<Location>,
+}
+
+/// A task alive at the end of a trace, and what it waits for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Waiting {
+    /// The task (`compute#1`).
+    pub task: String,
+    /// Go's words for the wait (`chan send`, `sync.Mutex.Lock`, `running`).
+    pub reason: String,
+    /// Where it waits.
+    pub location: Location,
+}
+
+/// One finding with its counterexample.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FindingReport {
+    /// `leak`, `deadlock`, `no-exit`, `panic`, `orphan`, ...
+    pub kind: String,
+    /// Violation or warning.
+    pub severity: Severity,
+    /// The task names it is about (base names, without instance numbers).
+    pub tasks: Vec<String>,
+    /// The panic message or warning reason.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// The scenarios in which it was found.
+    pub scenarios: Vec<String>,
+    /// The shortest path to it (in the first scenario listed).
+    pub trace: Vec<TraceStep>,
+    /// For `no-exit` and cyclic leaks: steps that repeat forever after the trace.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cycle: Vec<TraceStep>,
+    /// Every task alive at the end of the trace.
+    pub waiting: Vec<Waiting>,
+    /// Replay indices: the path then the cycle, for `leash replay`.
+    pub choices: Vec<u16>,
+}
+
+/// Counters of one exploration.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ScenarioStats {
+    /// Distinct states.
+    pub states: usize,
+    /// Transitions taken.
+    pub transitions: usize,
+    /// Deepest breadth-first level.
+    pub max_depth: usize,
+    /// Bytes held by the visited set.
+    pub store_bytes: usize,
+    /// Wall-clock milliseconds, filled in by the caller.
+    pub time_ms: u64,
+}
+
+/// One scenario's outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScenarioReport {
+    /// `completion`, `error` or `cancel`.
+    pub scenario: String,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// The bound hit, if incomplete.
+    pub bound: Option<String>,
+    /// Kinds of violations found.
+    pub violations: Vec<String>,
+    /// Kinds of owner-rule warnings found.
+    pub warnings: Vec<String>,
+    /// Counters.
+    pub stats: ScenarioStats,
+}
+
+/// One model's outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ModelReport {
+    /// The model file as given.
+    pub path: String,
+    /// The verdict over all scenarios checked.
+    pub verdict: Verdict,
+    /// Per scenario.
+    pub scenarios: Vec<ScenarioReport>,
+    /// Distinct findings, violations first.
+    pub findings: Vec<FindingReport>,
+    /// Peak resident memory of the process when the model was done, filled in by the caller.
+    pub peak_memory_bytes: Option<u64>,
+}
+
+/// The whole JSON document of `leash check --format json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckReport {
+    /// Schema version.
+    pub version: u32,
+    /// Per model, in the order checked.
+    pub models: Vec<ModelReport>,
+}

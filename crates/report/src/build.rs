@@ -1,0 +1,182 @@
+//! Building reports: replays each finding's path on the reference semantics to
+//! name the tasks (`worker#2`), locate each step and list who waits on what.
+
+use crate::{FindingReport, Location, ModelReport, ScenarioReport, ScenarioStats, Severity, TraceStep, Verdict, Waiting};
+use leash_ir::Program;
+use leash_native::{replay, Exploration, Finding, Replayed};
+use leash_semantics::{describe_step, wait_reason, Actor, FindingKind, Scenario, State};
+use leash_syntax::{LineIndex, Span};
+use std::collections::BTreeMap;
+
+/// What a model report is built from.
+pub struct ModelInput<'a> {
+    /// The model file as given on the command line.
+    pub path: &'a str,
+    /// Its text.
+    pub source: &'a str,
+    /// Its IR.
+    pub program: &'a Program,
+    /// One exploration per scenario checked, in scenario order.
+    pub explorations: &'a [Exploration],
+    /// Whether owner-rule warnings count as violations.
+    pub strict: bool,
+}
+
+struct Ctx<'a> {
+    path: &'a str,
+    source: &'a str,
+    lines: LineIndex,
+    program: &'a Program,
+}
+
+impl Ctx<'_> {
+    fn location(&self, span: Span) -> Location {
+        let (line, column) = self.lines.line_col(span.start);
+        Location { file: self.path.to_string(), line, column }
+    }
+
+    fn line_text(&self, span: Span) -> String {
+        let start = self.source[..span.start as usize].rfind('\n').map_or(0, |i| i + 1);
+        let end = self.source[start..].find('\n').map_or(self.source.len(), |i| start + i);
+        self.source[start..end].trim().to_string()
+    }
+
+    fn name(&self, func: u16) -> String {
+        self.program.func(func).name.clone()
+    }
+}
+
+/// Builds the report of one model.
+pub fn build_model(input: &ModelInput) -> ModelReport {
+    let cx = Ctx { path: input.path, source: input.source, lines: LineIndex::new(input.source), program: input.program };
+    let severity = |k: FindingKind| if k.is_warning() && !input.strict { Severity::Warning } else { Severity::Violation };
+    let mut scenarios = Vec::new();
+    let mut merged: BTreeMap<(u8, FindingKind, Vec<String>, String), (FindingReport, Scenario, Finding)> = BTreeMap::new();
+    for ex in input.explorations {
+        let mut kinds: Vec<(Severity, FindingKind)> = Vec::new();
+        for f in &ex.findings {
+            let sev = severity(f.kind);
+            if !kinds.contains(&(sev, f.kind)) {
+                kinds.push((sev, f.kind));
+            }
+            let tasks: Vec<String> = f.funcs.iter().map(|&x| cx.name(x)).collect();
+            let order = if sev == Severity::Violation { 0 } else { 1 };
+            merged
+                .entry((order, f.kind, tasks.clone(), f.detail.clone()))
+                .and_modify(|(r, _, _)| r.scenarios.push(ex.scenario.name().to_string()))
+                .or_insert_with(|| {
+                    let r = FindingReport {
+                        kind: f.kind.name().to_string(),
+                        severity: sev,
+                        tasks,
+                        detail: f.detail.clone(),
+                        scenarios: vec![ex.scenario.name().to_string()],
+                        trace: Vec::new(),
+                        cycle: Vec::new(),
+                        waiting: Vec::new(),
+                        choices: f.path.iter().chain(&f.cycle).copied().collect(),
+                    };
+                    (r, ex.scenario, f.clone())
+                });
+        }
+        kinds.sort();
+        let violated = kinds.iter().any(|(s, _)| *s == Severity::Violation);
+        let verdict = if violated {
+            Verdict::Violated
+        } else if ex.incomplete.is_some() {
+            Verdict::Incomplete
+        } else {
+            Verdict::Verified
+        };
+        scenarios.push(ScenarioReport {
+            scenario: ex.scenario.name().to_string(),
+            verdict,
+            bound: ex.incomplete.map(|b| b.to_string()),
+            violations: kinds.iter().filter(|(s, _)| *s == Severity::Violation).map(|(_, k)| k.name().to_string()).collect(),
+            warnings: kinds.iter().filter(|(s, _)| *s == Severity::Warning).map(|(_, k)| k.name().to_string()).collect(),
+            stats: ScenarioStats {
+                states: ex.stats.states,
+                transitions: ex.stats.transitions,
+                max_depth: ex.stats.max_depth,
+                store_bytes: ex.stats.store_bytes,
+                time_ms: 0,
+            },
+        });
+    }
+    let findings = merged
+        .into_values()
+        .map(|(mut r, scenario, f)| {
+            fill_trace(&cx, scenario, &f, &mut r);
+            r
+        })
+        .collect();
+    let verdict = scenarios.iter().map(|s| s.verdict).max().unwrap_or(Verdict::Verified);
+    let verdict = if scenarios.iter().any(|s| s.verdict == Verdict::Violated) { Verdict::Violated } else { verdict };
+    ModelReport { path: input.path.to_string(), verdict, scenarios, findings, peak_memory_bytes: None }
+}
+
+fn fill_trace(cx: &Ctx, scenario: Scenario, f: &Finding, r: &mut FindingReport) {
+    let all: Vec<u16> = f.path.iter().chain(&f.cycle).copied().collect();
+    let Ok(replayed) = replay(cx.program, scenario, &all) else {
+        r.detail = format!("{} (internal: the counterexample did not replay)", r.detail);
+        return;
+    };
+    let (steps, last) = render_steps(cx, &replayed, f.path.len());
+    r.trace = steps[..f.path.len().min(steps.len())].to_vec();
+    r.cycle = steps[f.path.len().min(steps.len())..].to_vec();
+    r.waiting = last;
+}
+
+/// Renders the steps with task names; returns them and the tasks alive after `cut` steps.
+fn render_steps(cx: &Ctx, replayed: &Replayed, cut: usize) -> (Vec<TraceStep>, Vec<Waiting>) {
+    let mut counters: BTreeMap<u16, usize> = BTreeMap::new();
+    let mut fresh = |func: u16| {
+        if func == cx.program.main {
+            return cx.name(func);
+        }
+        let n = counters.entry(func).or_insert(0);
+        *n += 1;
+        format!("{}#{}", cx.name(func), n)
+    };
+    let mut names: Vec<String> = replayed.initial_funcs.iter().map(|&f| fresh(f)).collect();
+    let mut out = Vec::new();
+    let mut waiting = None;
+    for (i, step) in replayed.steps.iter().enumerate() {
+        if i == cut {
+            waiting = Some(waits(cx, &step.before, &names));
+        }
+        let text = describe_step(cx.program, &step.before, &step.transition);
+        let task = match step.transition.actor {
+            Actor::Task(slot) => names[slot as usize].clone(),
+            _ => "env".to_string(),
+        };
+        let mut note = text.note;
+        if let Some(partner) = text.partner {
+            let with = format!("with {}", names[partner as usize]);
+            note = if note.is_empty() { with } else { format!("{note}, {with}") };
+        }
+        if let Some(p) = &step.panic {
+            note = format!("panic: {}", p.detail);
+        }
+        let (line_text, location) = match text.func {
+            Some(_) => (cx.line_text(text.span), Some(cx.location(text.span))),
+            None => (String::new(), None),
+        };
+        out.push(TraceStep { step: i + 1, task, text: line_text, note, location });
+        names.extend(step.spawned.iter().map(|&f| fresh(f)));
+        for &x in step.exited.iter().rev() {
+            names.remove(x as usize);
+        }
+    }
+    let waiting = waiting.unwrap_or_else(|| waits(cx, &replayed.last, &names));
+    (out, waiting)
+}
+
+fn waits(cx: &Ctx, s: &State, names: &[String]) -> Vec<Waiting> {
+    (0..s.tasks.len())
+        .map(|slot| {
+            let (reason, span) = wait_reason(cx.program, s, slot);
+            Waiting { task: names[slot].clone(), reason, location: cx.location(span) }
+        })
+        .collect()
+}

@@ -1,0 +1,81 @@
+//! The text view: a verdict table (model × scenario) and, per finding, the
+//! numbered shortest trace and the tasks left waiting.
+
+use crate::{FindingReport, ModelReport, Severity, TraceStep, Verdict};
+use std::fmt::Write;
+
+fn cell(r: &crate::ScenarioReport) -> String {
+    let head = match r.verdict {
+        Verdict::Incomplete => format!("incomplete ({})", r.bound.as_deref().unwrap_or("bound")),
+        Verdict::Verified => "verified".into(),
+        Verdict::Violated => r.violations.join(", "),
+    };
+    if r.warnings.is_empty() {
+        head
+    } else {
+        format!("{head} (+{})", r.warnings.join(", "))
+    }
+}
+
+/// The verdict table: one row per model, one column per scenario.
+pub fn render_table(models: &[ModelReport]) -> String {
+    let scenarios: Vec<String> = models.first().map(|m| m.scenarios.iter().map(|s| s.scenario.clone()).collect()).unwrap_or_default();
+    let mut rows: Vec<Vec<String>> = vec![std::iter::once("MODEL".to_string()).chain(scenarios.iter().map(|s| s.to_uppercase())).collect()];
+    for m in models {
+        rows.push(std::iter::once(m.path.clone()).chain(m.scenarios.iter().map(cell)).collect());
+    }
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for r in &rows {
+        let line: Vec<String> = r.iter().enumerate().map(|(i, s)| format!("{s:<w$}", w = widths[i])).collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    out
+}
+
+fn steps(out: &mut String, steps: &[TraceStep], offset: usize) {
+    let tw = steps.iter().map(|s| s.task.len()).max().unwrap_or(0);
+    let xw = steps.iter().map(|s| s.text.chars().count().min(48)).max().unwrap_or(0);
+    for s in steps {
+        let text: String = s.text.chars().take(48).collect();
+        let note = if s.note.is_empty() { String::new() } else { format!("  [{}]", s.note) };
+        let loc = s.location.as_ref().map(|l| format!("  {l}")).unwrap_or_default();
+        let line = format!("  {:>3}  {:<tw$}  {:<xw$}{loc}{note}", s.step + offset, s.task, text);
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+fn finding(out: &mut String, f: &FindingReport) {
+    let sev = match f.severity {
+        Severity::Violation => "",
+        Severity::Warning => "warning: ",
+    };
+    let detail = if f.detail.is_empty() { String::new() } else { format!(": {}", f.detail) };
+    let _ = writeln!(out, "{sev}{} {}{detail}  (scenarios: {})", f.kind, f.tasks.join(", "), f.scenarios.join(", "));
+    steps(out, &f.trace, 0);
+    if !f.cycle.is_empty() {
+        let _ = writeln!(out, "  then forever:");
+        steps(out, &f.cycle, 0);
+    }
+    if !f.waiting.is_empty() {
+        let _ = writeln!(out, "  tasks at the end:");
+        for w in &f.waiting {
+            let _ = writeln!(out, "    {} [{}] {}", w.task, w.reason, w.location);
+        }
+    }
+}
+
+/// Every finding of a model with its trace; empty if there are none.
+pub fn render_details(m: &ModelReport) -> String {
+    let mut out = String::new();
+    if m.findings.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "== {}", m.path);
+    for f in &m.findings {
+        finding(&mut out, f);
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,32 @@
+//! `leash check`: the verdict table and every finding's trace, or JSON.
+
+use super::{files, print};
+use leash::{CheckOptions, Verdict};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub fn run(paths: &[PathBuf], json: bool, options: &CheckOptions) -> Result<ExitCode, String> {
+    let mut reports = Vec::new();
+    let mut bad_input = false;
+    for path in files::models(paths)? {
+        let source = files::read(&path)?;
+        let name = path.display().to_string();
+        match leash::check_source(&name, &source, options) {
+            Ok(mut r) => {
+                r.peak_memory_bytes = files::peak_memory();
+                reports.push(r);
+            }
+            Err(bad) => {
+                bad_input = true;
+                eprint!("{}", bad.render());
+            }
+        }
+    }
+    if json {
+        print(&leash::render_json(reports.clone()));
+    } else if !reports.is_empty() {
+        print(&leash::render_text(&reports));
+    }
+    let all_verified = reports.iter().all(|r| r.verdict == Verdict::Verified);
+    Ok(ExitCode::from(if bad_input { 2 } else if all_verified { 0 } else { 1 }))
+}

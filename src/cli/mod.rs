@@ -1,0 +1,131 @@
+//! Argument parsing and dispatch to one small file per subcommand.
+
+mod check;
+mod files;
+mod parse;
+mod test;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// leash: a model checker for the lifecycle of concurrent tasks.
+#[derive(Parser)]
+#[command(name = "leash", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and validate models; print diagnostics or `ok` per file.
+    Parse {
+        /// Model files or folders (searched for *.leash).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Also print the lowered IR.
+        #[arg(long)]
+        ir: bool,
+    },
+    /// Check models in every scenario and print the verdicts and traces.
+    Check {
+        /// Model files or folders (searched recursively for *.leash, in sorted order).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        bounds: Bounds,
+    },
+    /// Check models against their `// expect:` lines.
+    Test {
+        /// Model files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        bounds: Bounds,
+    },
+}
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// Search bounds and scenario selection shared by `check` and `test`.
+#[derive(Args)]
+struct Bounds {
+    /// Only these scenarios (repeatable): completion, error, cancel.
+    #[arg(long = "scenario", value_parser = parse_scenario)]
+    scenarios: Vec<leash::Scenario>,
+    /// Owner-rule warnings (orphan, unstopped, uncancelled, work-after-cancel) become violations.
+    #[arg(long)]
+    strict: bool,
+    /// Stop a scenario after this many states (reported as incomplete).
+    #[arg(long, default_value_t = 5_000_000)]
+    max_states: usize,
+    /// Do not explore deeper than this many steps (reported as incomplete).
+    #[arg(long, default_value_t = 10_000)]
+    max_depth: usize,
+    /// Stop a scenario after this many seconds (reported as incomplete).
+    #[arg(long, default_value_t = 60.0)]
+    timeout: f64,
+    /// Stop a scenario when its visited set exceeds this many MiB (reported as incomplete).
+    #[arg(long, default_value_t = 8192)]
+    max_memory: usize,
+}
+
+fn parse_scenario(s: &str) -> Result<leash::Scenario, String> {
+    leash::Scenario::from_name(s).ok_or_else(|| format!("unknown scenario `{s}`: use completion, error or cancel"))
+}
+
+impl Bounds {
+    fn options(&self) -> Result<leash::CheckOptions, String> {
+        if !(self.timeout > 0.0 && self.timeout.is_finite()) {
+            return Err("--timeout must be a positive number of seconds".into());
+        }
+        let mut scenarios = if self.scenarios.is_empty() { leash::Scenario::ALL.to_vec() } else { self.scenarios.clone() };
+        scenarios.sort();
+        scenarios.dedup();
+        Ok(leash::CheckOptions {
+            scenarios,
+            strict: self.strict,
+            search: leash::SearchOptions {
+                max_states: self.max_states,
+                max_depth: self.max_depth,
+                max_memory: self.max_memory.saturating_mul(1 << 20),
+            },
+            timeout: Some(std::time::Duration::from_secs_f64(self.timeout)),
+        })
+    }
+}
+
+/// Runs the command line; `Err` is a usage error (exit 2).
+pub fn run() -> Result<ExitCode, String> {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return Ok(ExitCode::from(code));
+        }
+    };
+    match cli.command {
+        Command::Parse { paths, ir } => parse::run(&paths, ir),
+        Command::Check { paths, format, bounds } => check::run(&paths, matches!(format, Format::Json), &bounds.options()?),
+        Command::Test { paths, bounds } => test::run(&paths, &bounds.options()?),
+    }
+}
+
+/// Writes to stdout, ending quietly if the reader has gone (broken pipe).
+fn print(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_err() {
+        std::process::exit(0);
+    }
+}
