@@ -1079,7 +1079,7 @@ impl Lowerer {
                     Expr::GlobalRef(g)
                 }
                 _ => {
-                    let (x, t) = self.pure(f, a, "an argument")?;
+                    let (x, t) = self.argument(f, a)?;
                     self.unify_at(t, *pt, a.span, "the argument");
                     x
                 }
@@ -1104,7 +1104,7 @@ impl Lowerer {
         }
         let mut operand = |this: &mut Self, i: usize, con: Con| -> Option<Expr> {
             let a = &args[i];
-            let (x, t) = this.pure(f, a, "an argument")?;
+            let (x, t) = this.argument(f, a)?;
             this.require(t, con, name, &Self::operand_name(a), a.span);
             Some(x)
         };
@@ -1268,6 +1268,21 @@ impl Lowerer {
 
     fn pending_op(&mut self, f: &Fn, what: Surface, recv_ty: Ty, result_ty: Ty, span: Span, name: String) {
         self.pending.push(Pending { func: f.id, pc: f.pc(), what, recv_ty, result_ty, span, name });
+    }
+
+    /// An argument: a pure expression, or a constructor such as
+    /// `background()` made into a temporary first.
+    fn argument(&mut self, f: &mut Fn, a: &ast::Expr) -> Option<(Expr, Ty)> {
+        if let E::Call { callee, .. } = &a.kind {
+            if const_ctor(&callee.text) && f.lookup(&callee.text).is_none() {
+                let t = self.kinds.fresh();
+                let tmp = self.temp(f, t);
+                let ctor = self.ctor(f, a, t)?;
+                f.emit(Instr::New { dst: Place::Bind(tmp), ctor }, a.span);
+                return Some((Expr::Local(tmp), t));
+            }
+        }
+        self.pure(f, a, "an argument")
     }
 
     // ---- pure expressions ---------------------------------------------------

@@ -38,7 +38,9 @@ impl Ctx<'_> {
     fn line_text(&self, span: Span) -> String {
         let start = self.source[..span.start as usize].rfind('\n').map_or(0, |i| i + 1);
         let end = self.source[start..].find('\n').map_or(self.source.len(), |i| start + i);
-        self.source[start..end].trim().to_string()
+        let line = &self.source[start..end];
+        let code = line.find("//").map_or(line, |i| &line[..i]);
+        code.trim().to_string()
     }
 
     fn name(&self, func: u16) -> String {

@@ -46,6 +46,9 @@ fn compact_tasks(s: &mut State) -> Vec<u16> {
     }
     for o in &mut s.heap {
         each_value(o, &mut |v| remap(v));
+        if let Object::Ctx { holder, .. } = o {
+            *holder = holder.and_then(|h| map[h as usize]);
+        }
     }
     exited
 }
@@ -126,7 +129,7 @@ fn collect_heap(p: &Program, s: &mut State) -> Vec<Event> {
             Object::Timer { state: TimerState::Armed, creator } => {
                 (FindingKind::Unstopped, *creator, "timer dropped while armed, without stop")
             }
-            Object::Ctx { kind: CtxKind::Cancel | CtxKind::Timeout, cancel_called: false, creator, .. } => {
+            Object::Ctx { kind: CtxKind::Cancel | CtxKind::Timeout, cancel_called: false, creator, holder: Some(_), .. } => {
                 (FindingKind::Uncancelled, *creator, "context dropped without calling its cancel")
             }
             _ => continue,

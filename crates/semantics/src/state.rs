@@ -110,8 +110,9 @@ pub enum Object {
     WaitGroup { count: i16 },
     /// `errgroup.Group`.
     Group { ctx: u16, active: u8, limit: u8, failed: bool },
-    /// A context.
-    Ctx { kind: CtxKind, parent: Option<u16>, cancelled: bool, cancel_called: bool, creator: u16 },
+    /// A context. `creator` is the function that made it (for messages);
+    /// `holder` is the slot of that task while it lives: it owes the cancel call.
+    Ctx { kind: CtxKind, parent: Option<u16>, cancelled: bool, cancel_called: bool, creator: u16, holder: Option<u16> },
     /// `time.Ticker`.
     Ticker { running: bool, creator: u16 },
     /// `time.Timer`.

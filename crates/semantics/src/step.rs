@@ -61,7 +61,7 @@ pub struct Applied {
 /// The initial state: model-level variables initialised, `main` started.
 pub fn initial(p: &Program) -> Result<Applied, Event> {
     let heap = p.globals.iter().map(|g| Object::Cell { value: Value::Unit, range: g.range }).collect();
-    let mut x = Exec { p, s: State { tasks: Vec::new(), heap, signalled: false }, events: Vec::new(), spawned: Vec::new() };
+    let mut x = Exec { p, s: State { tasks: Vec::new(), heap, signalled: false }, events: Vec::new(), spawned: Vec::new(), exits: Vec::new() };
     x.s.tasks.push(Task { func: p.init, owner: None, group: None, phase: 0, frames: vec![x.frame(p.init, &[])] });
     let mut budget = 100_000;
     while !x.s.tasks[0].frames.is_empty() {
@@ -73,6 +73,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
         x.exec(0, &Transition::task(0)).map_err(|f| x.fault(0, f))?;
     }
     x.s.tasks.clear();
+    x.exits.clear();
     let frame = x.frame(p.main, &[]);
     x.s.tasks.push(Task { func: p.main, owner: None, group: None, phase: 0, frames: vec![frame] });
     x.run_ahead(0).map_err(|f| x.fault(0, f))?;
@@ -104,7 +105,7 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
 
 /// Applies `t` to `s`. A run-time panic is returned as the error.
 pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
-    let mut x = Exec { p, s: s.clone(), events: Vec::new(), spawned: Vec::new() };
+    let mut x = Exec { p, s: s.clone(), events: Vec::new(), spawned: Vec::new(), exits: Vec::new() };
     match t.actor {
         Actor::Signal => x.s.signalled = true,
         Actor::Deadline(c) => {
@@ -222,9 +223,12 @@ fn recv_options(p: &Program, s: &State, slot: usize, chan: Chan) -> Vec<(Option<
             _ => vec![],
         },
         Chan::Chan(c) => {
-            let Object::Chan { buf, closed, .. } = &s.heap[c as usize] else { unreachable!("classified") };
+            let Object::Chan { cap, buf, closed } = &s.heap[c as usize] else { unreachable!("classified") };
             if !buf.is_empty() || *closed {
                 return vec![(None, false)];
+            }
+            if *cap > 0 {
+                return vec![];
             }
             let mine = in_default_select(p, s, slot);
             senders(p, s, c, slot)
@@ -378,6 +382,9 @@ struct Exec<'p> {
     s: State,
     events: Vec<Event>,
     spawned: Vec<usize>,
+    /// Tasks that returned during this step, with their results; their exit is
+    /// settled once every task moved by the step has run ahead.
+    exits: Vec<(usize, Value)>,
 }
 
 impl Exec<'_> {
@@ -398,6 +405,9 @@ impl Exec<'_> {
     }
 
     fn finish(mut self, spawned: Vec<u16>) -> Applied {
+        for (slot, result) in std::mem::take(&mut self.exits) {
+            self.exit(slot, result);
+        }
         let (events, exited) = canonicalize(self.p, &mut self.s);
         self.events.extend(events);
         Applied { state: self.s, events: self.events, spawned, exited }
@@ -469,7 +479,8 @@ impl Exec<'_> {
 
     fn make(&mut self, slot: usize, ctor: &Ctor) -> Result<Value, Fault> {
         let creator = self.s.tasks[slot].func;
-        let ctx = |kind, parent| Object::Ctx { kind, parent, cancelled: false, cancel_called: false, creator };
+        let holder = Some(slot as u16);
+        let ctx = |kind, parent| Object::Ctx { kind, parent, cancelled: false, cancel_called: false, creator, holder };
         let parent = |x: &Self, e: &Expr| match x.eval(slot, e)? {
             Value::Obj(o) => Ok(o),
             _ => Err(Fault::from("a context's parent must be a context")),
@@ -867,7 +878,7 @@ impl Exec<'_> {
         let ret = frame.ret.unwrap_or(Value::Ok);
         self.s.tasks[slot].frames.pop();
         if self.s.tasks[slot].frames.is_empty() {
-            self.exit(slot, ret);
+            self.exits.push((slot, ret));
             return Ok(());
         }
         if let Instr::Call { dst, .. } = self.instr(slot).clone() {
@@ -891,6 +902,20 @@ impl Exec<'_> {
             }
         }
         let owner = self.s.tasks[slot].func;
+        for o in &mut self.s.heap {
+            if let Object::Ctx { kind: CtxKind::Cancel | CtxKind::Timeout, cancel_called, creator, holder, .. } = o {
+                if *holder == Some(slot as u16) {
+                    *holder = None;
+                    if !*cancel_called {
+                        self.events.push(Event {
+                            kind: FindingKind::Uncancelled,
+                            func: *creator,
+                            detail: "exited without calling the cancel of a context it made".into(),
+                        });
+                    }
+                }
+            }
+        }
         for t in &mut self.s.tasks {
             if t.owner == Some(slot as u16) {
                 t.owner = None;

@@ -145,6 +145,19 @@ impl Parser<'_> {
     }
 
     fn ident(&mut self, what: &str) -> Res<Ident> {
+        let next = {
+            self.skip_newlines();
+            self.raw()
+        };
+        if next.kind != T::Ident && self.describe(next).starts_with("keyword") {
+            let word = self.text_of(next).to_string();
+            self.errors.push(
+                Diagnostic::error("E0011", next.span, format!("expected {what}, found keyword `{word}`"))
+                    .with_label("a reserved word")
+                    .with_hint(format!("`{word}` is a keyword of the language; choose another name, e.g. `{word}_`")),
+            );
+            return Err(());
+        }
         let t = self.expect(T::Ident, what)?;
         Ok(Ident { text: self.text_of(t).to_string(), span: t.span })
     }
