@@ -20,8 +20,16 @@ impl Outcome {
 }
 
 fn describe(e: &Expectation) -> String {
-    let scope = e.scenario.as_ref().map(|s| format!("[{s}]")).unwrap_or_default();
-    let tasks = if e.tasks.is_empty() { String::new() } else { format!(" {}", e.tasks.join(" ")) };
+    let scope = e
+        .scenario
+        .as_ref()
+        .map(|s| format!("[{s}]"))
+        .unwrap_or_default();
+    let tasks = if e.tasks.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", e.tasks.join(" "))
+    };
     format!("{}{scope}{tasks}", e.kind)
 }
 
@@ -40,7 +48,11 @@ pub fn compare(source: &str, report: &ModelReport) -> Outcome {
     }
     for s in &report.scenarios {
         if s.verdict == Verdict::Incomplete {
-            problems.push(format!("{}: incomplete ({})", s.scenario, s.bound.as_deref().unwrap_or("bound")));
+            problems.push(format!(
+                "{}: incomplete ({})",
+                s.scenario,
+                s.bound.as_deref().unwrap_or("bound")
+            ));
         }
     }
     for e in &expected {

@@ -28,5 +28,11 @@ pub fn run(paths: &[PathBuf], json: bool, options: &CheckOptions) -> Result<Exit
         print(&leash::render_text(&reports));
     }
     let all_verified = reports.iter().all(|r| r.verdict == Verdict::Verified);
-    Ok(ExitCode::from(if bad_input { 2 } else if all_verified { 0 } else { 1 }))
+    Ok(ExitCode::from(if bad_input {
+        2
+    } else if all_verified {
+        0
+    } else {
+        1
+    }))
 }

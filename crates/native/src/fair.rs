@@ -56,7 +56,10 @@ impl Edges {
 
     fn row(&self, v: u32) -> std::ops::Range<usize> {
         let start = self.starts[v as usize] as usize;
-        let end = self.starts.get(v as usize + 1).map_or(self.targets.len(), |&e| e as usize);
+        let end = self
+            .starts
+            .get(v as usize + 1)
+            .map_or(self.targets.len(), |&e| e as usize);
         start..end
     }
 
@@ -111,7 +114,13 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges) -> Vec<Finding> {
             let rest: Vec<u32> = scc
                 .iter()
                 .copied()
-                .filter(|&v| edges.row(v).all(|e| edges.keys[e].iter().all(|k| *k == Key::NONE || taken.contains(k))))
+                .filter(|&v| {
+                    edges.row(v).all(|e| {
+                        edges.keys[e]
+                            .iter()
+                            .all(|k| *k == Key::NONE || taken.contains(k))
+                    })
+                })
                 .collect();
             if !rest.is_empty() {
                 work.push(rest);
@@ -121,7 +130,13 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges) -> Vec<Finding> {
     out
 }
 
-fn report(store: &Store, edges: &Edges, scc: &[u32], taken: &BTreeSet<Key>, inside: &dyn Fn(u32) -> bool) -> Vec<Finding> {
+fn report(
+    store: &Store,
+    edges: &Edges,
+    scc: &[u32],
+    taken: &BTreeSet<Key>,
+    inside: &dyn Fn(u32) -> bool,
+) -> Vec<Finding> {
     let entry = *scc.iter().min().expect("non-empty");
     let path = store.path(entry);
     let cycle = shortest_cycle(edges, entry, inside);
@@ -132,8 +147,18 @@ fn report(store: &Store, edges: &Edges, scc: &[u32], taken: &BTreeSet<Key>, insi
         .iter()
         .enumerate()
         .map(|(slot, t)| {
-            let kind = if moving.contains(&(slot as u16)) { FindingKind::NoExit } else { FindingKind::Leak };
-            Finding { kind, funcs: vec![t.func], detail: String::new(), path: path.clone(), cycle: cycle.clone() }
+            let kind = if moving.contains(&(slot as u16)) {
+                FindingKind::NoExit
+            } else {
+                FindingKind::Leak
+            };
+            Finding {
+                kind,
+                funcs: vec![t.func],
+                detail: String::new(),
+                path: path.clone(),
+                cycle: cycle.clone(),
+            }
         })
         .collect()
 }
@@ -179,7 +204,11 @@ const UNSEEN: u32 = u32::MAX;
 
 impl Tarjan {
     fn new(n: usize) -> Tarjan {
-        Tarjan { index: vec![UNSEEN; n], low: vec![0; n], on_stack: vec![false; n] }
+        Tarjan {
+            index: vec![UNSEEN; n],
+            low: vec![0; n],
+            on_stack: vec![false; n],
+        }
     }
 
     fn run(&mut self, nodes: &[u32], edges: &Edges, member: impl Fn(u32) -> bool) -> Vec<Vec<u32>> {

@@ -5,30 +5,45 @@ use crate::fair::{fair_cycles, Edges, Key};
 use crate::store::Store;
 use crate::{Bound, Exploration, Finding, Options, Stats};
 use leash_ir::Program;
-use leash_semantics::{apply, enabled, initial, Actor, Event, FindingKind, Scenario, State, Transition};
+use leash_semantics::{
+    apply, enabled, initial, Actor, Event, FindingKind, Scenario, State, Transition,
+};
 use std::collections::BTreeMap;
 
 /// Findings keyed so that each (kind, task, detail) is kept once, first found = shortest.
 pub(crate) type FindingMap = BTreeMap<(FindingKind, Vec<u16>, String), Finding>;
 
 pub(crate) fn record(map: &mut FindingMap, f: Finding) {
-    map.entry((f.kind, f.funcs.clone(), f.detail.clone())).or_insert(f);
+    map.entry((f.kind, f.funcs.clone(), f.detail.clone()))
+        .or_insert(f);
 }
 
 fn event_finding(e: Event, path: Vec<u16>) -> Finding {
-    Finding { kind: e.kind, funcs: vec![e.func], detail: e.detail, path, cycle: Vec::new() }
+    Finding {
+        kind: e.kind,
+        funcs: vec![e.func],
+        detail: e.detail,
+        path,
+        cycle: Vec::new(),
+    }
 }
 
 /// The fairness keys of a transition taken in `s`: the actor's step and, for a
 /// rendezvous, the partner's.
 pub(crate) fn keys(p: &Program, s: &State, t: &Transition) -> [Key; 2] {
     let key = |slot: u16, case: u16| {
-        let f = s.tasks[slot as usize].frames.last().expect("live tasks have a frame");
+        let f = s.tasks[slot as usize]
+            .frames
+            .last()
+            .expect("live tasks have a frame");
         let _ = p;
         Key::task(slot, f.func, f.pc, case)
     };
     match t.actor {
-        Actor::Task(slot) => [key(slot, t.case), t.partner.map_or(Key::NONE, |(ps, pc)| key(ps, pc))],
+        Actor::Task(slot) => [
+            key(slot, t.case),
+            t.partner.map_or(Key::NONE, |(ps, pc)| key(ps, pc)),
+        ],
         Actor::Signal => [Key::env(0), Key::NONE],
         Actor::Deadline(c) => [Key::env(1 + c as u32), Key::NONE],
     }
@@ -36,14 +51,24 @@ pub(crate) fn keys(p: &Program, s: &State, t: &Transition) -> [Key; 2] {
 
 /// Explores `scenario` of `program`. `stop` is polled now and then; when it
 /// returns true the search ends as incomplete (time bound).
-pub fn explore(program: &Program, scenario: Scenario, options: &Options, stop: &dyn Fn() -> bool) -> Exploration {
+pub fn explore(
+    program: &Program,
+    scenario: Scenario,
+    options: &Options,
+    stop: &dyn Fn() -> bool,
+) -> Exploration {
     let mut findings = FindingMap::new();
     let mut stats = Stats::default();
     let init = match initial(program) {
         Ok(a) => a,
         Err(e) => {
             record(&mut findings, event_finding(e, Vec::new()));
-            return Exploration { scenario, findings: findings.into_values().collect(), stats, incomplete: None };
+            return Exploration {
+                scenario,
+                findings: findings.into_values().collect(),
+                stats,
+                incomplete: None,
+            };
         }
     };
     for e in init.events {
@@ -116,7 +141,12 @@ pub fn explore(program: &Program, scenario: Scenario, options: &Options, stop: &
             record(&mut findings, f);
         }
     }
-    Exploration { scenario, findings: findings.into_values().collect(), stats, incomplete }
+    Exploration {
+        scenario,
+        findings: findings.into_values().collect(),
+        stats,
+        incomplete,
+    }
 }
 
 /// A state where nothing can move but some task is alive: a deadlock while the
@@ -127,11 +157,23 @@ fn dead_state(p: &Program, s: &State, path: Vec<u16>) -> Vec<Finding> {
     funcs.sort_unstable();
     funcs.dedup();
     if main_alive {
-        vec![Finding { kind: FindingKind::Deadlock, funcs, detail: String::new(), path, cycle: Vec::new() }]
+        vec![Finding {
+            kind: FindingKind::Deadlock,
+            funcs,
+            detail: String::new(),
+            path,
+            cycle: Vec::new(),
+        }]
     } else {
         funcs
             .into_iter()
-            .map(|f| Finding { kind: FindingKind::Leak, funcs: vec![f], detail: String::new(), path: path.clone(), cycle: Vec::new() })
+            .map(|f| Finding {
+                kind: FindingKind::Leak,
+                funcs: vec![f],
+                detail: String::new(),
+                path: path.clone(),
+                cycle: Vec::new(),
+            })
             .collect()
     }
 }

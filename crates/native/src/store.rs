@@ -24,7 +24,13 @@ fn hash(bytes: &[u8]) -> u64 {
 
 impl Store {
     pub fn new() -> Store {
-        Store { bytes: Vec::new(), starts: vec![0], table: HashTable::new(), parents: Vec::new(), depths: Vec::new() }
+        Store {
+            bytes: Vec::new(),
+            starts: vec![0],
+            table: HashTable::new(),
+            parents: Vec::new(),
+            depths: Vec::new(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -37,14 +43,23 @@ impl Store {
 
     /// Estimated bytes held.
     pub fn bytes(&self) -> usize {
-        self.bytes.len() + self.starts.len() * 4 + self.table.capacity() * 5 + self.parents.len() * 8 + self.depths.len() * 4
+        self.bytes.len()
+            + self.starts.len() * 4
+            + self.table.capacity() * 5
+            + self.parents.len() * 8
+            + self.depths.len() * 4
     }
 
     /// Inserts `s`; returns its number and whether it is new.
     pub fn insert(&mut self, s: &State, parent: (u32, u16), depth: u32) -> (u32, bool) {
         let enc = postcard::to_allocvec(s).expect("states always encode");
         let h = hash(&enc);
-        let Store { bytes, starts, table, .. } = self;
+        let Store {
+            bytes,
+            starts,
+            table,
+            ..
+        } = self;
         let found = table.find(h, |&i| {
             &bytes[starts[i as usize] as usize..starts[i as usize + 1] as usize] == enc.as_slice()
         });

@@ -55,19 +55,37 @@ pub fn replay(p: &Program, scenario: Scenario, path: &[u16]) -> Result<Replayed,
     let mut steps = Vec::new();
     for (at, &k) in path.iter().enumerate() {
         let ts = enabled(p, &s, scenario);
-        let t = *ts.get(k as usize).ok_or(ReplayError::NoSuchTransition { at })?;
+        let t = *ts
+            .get(k as usize)
+            .ok_or(ReplayError::NoSuchTransition { at })?;
         match apply(p, &s, &t) {
             Ok(a) => {
-                steps.push(ReplayedStep { before: s, transition: t, spawned: a.spawned, exited: a.exited, panic: None });
+                steps.push(ReplayedStep {
+                    before: s,
+                    transition: t,
+                    spawned: a.spawned,
+                    exited: a.exited,
+                    panic: None,
+                });
                 s = a.state;
             }
             Err(e) => {
                 if at + 1 != path.len() {
                     return Err(ReplayError::PanicMidway { at });
                 }
-                steps.push(ReplayedStep { before: s.clone(), transition: t, spawned: Vec::new(), exited: Vec::new(), panic: Some(e) });
+                steps.push(ReplayedStep {
+                    before: s.clone(),
+                    transition: t,
+                    spawned: Vec::new(),
+                    exited: Vec::new(),
+                    panic: Some(e),
+                });
             }
         }
     }
-    Ok(Replayed { steps, last: s, initial_funcs })
+    Ok(Replayed {
+        steps,
+        last: s,
+        initial_funcs,
+    })
 }

@@ -1,7 +1,10 @@
 //! Building reports: replays each finding's path on the reference semantics to
 //! name the tasks (`worker#2`), locate each step and list who waits on what.
 
-use crate::{FindingReport, Location, ModelReport, ScenarioReport, ScenarioStats, Severity, TraceStep, Verdict, Waiting};
+use crate::{
+    FindingReport, Location, ModelReport, ScenarioReport, ScenarioStats, Severity, TraceStep,
+    Verdict, Waiting,
+};
 use leash_ir::Program;
 use leash_native::{replay, Exploration, Finding, Replayed};
 use leash_semantics::{describe_step, wait_reason, Actor, FindingKind, Scenario, State};
@@ -32,12 +35,20 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn location(&self, span: Span) -> Location {
         let (line, column) = self.lines.line_col(span.start);
-        Location { file: self.path.to_string(), line, column }
+        Location {
+            file: self.path.to_string(),
+            line,
+            column,
+        }
     }
 
     fn line_text(&self, span: Span) -> String {
-        let start = self.source[..span.start as usize].rfind('\n').map_or(0, |i| i + 1);
-        let end = self.source[start..].find('\n').map_or(self.source.len(), |i| start + i);
+        let start = self.source[..span.start as usize]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let end = self.source[start..]
+            .find('\n')
+            .map_or(self.source.len(), |i| start + i);
         let line = &self.source[start..end];
         let code = line.find("//").map_or(line, |i| &line[..i]);
         code.trim().to_string()
@@ -50,10 +61,24 @@ impl Ctx<'_> {
 
 /// Builds the report of one model.
 pub fn build_model(input: &ModelInput) -> ModelReport {
-    let cx = Ctx { path: input.path, source: input.source, lines: LineIndex::new(input.source), program: input.program };
-    let severity = |k: FindingKind| if k.is_warning() && !input.strict { Severity::Warning } else { Severity::Violation };
+    let cx = Ctx {
+        path: input.path,
+        source: input.source,
+        lines: LineIndex::new(input.source),
+        program: input.program,
+    };
+    let severity = |k: FindingKind| {
+        if k.is_warning() && !input.strict {
+            Severity::Warning
+        } else {
+            Severity::Violation
+        }
+    };
     let mut scenarios = Vec::new();
-    let mut merged: BTreeMap<(u8, FindingKind, Vec<String>, String), (FindingReport, Scenario, Finding)> = BTreeMap::new();
+    let mut merged: BTreeMap<
+        (u8, FindingKind, Vec<String>, String),
+        (FindingReport, Scenario, Finding),
+    > = BTreeMap::new();
     for ex in input.explorations {
         let mut kinds: Vec<(Severity, FindingKind)> = Vec::new();
         for f in &ex.findings {
@@ -94,8 +119,16 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
             scenario: ex.scenario.name().to_string(),
             verdict,
             bound: ex.incomplete.map(|b| b.to_string()),
-            violations: kinds.iter().filter(|(s, _)| *s == Severity::Violation).map(|(_, k)| k.name().to_string()).collect(),
-            warnings: kinds.iter().filter(|(s, _)| *s == Severity::Warning).map(|(_, k)| k.name().to_string()).collect(),
+            violations: kinds
+                .iter()
+                .filter(|(s, _)| *s == Severity::Violation)
+                .map(|(_, k)| k.name().to_string())
+                .collect(),
+            warnings: kinds
+                .iter()
+                .filter(|(s, _)| *s == Severity::Warning)
+                .map(|(_, k)| k.name().to_string())
+                .collect(),
             stats: ScenarioStats {
                 states: ex.stats.states,
                 transitions: ex.stats.transitions,
@@ -112,9 +145,23 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
             r
         })
         .collect();
-    let verdict = scenarios.iter().map(|s| s.verdict).max().unwrap_or(Verdict::Verified);
-    let verdict = if scenarios.iter().any(|s| s.verdict == Verdict::Violated) { Verdict::Violated } else { verdict };
-    ModelReport { path: input.path.to_string(), verdict, scenarios, findings, peak_memory_bytes: None }
+    let verdict = scenarios
+        .iter()
+        .map(|s| s.verdict)
+        .max()
+        .unwrap_or(Verdict::Verified);
+    let verdict = if scenarios.iter().any(|s| s.verdict == Verdict::Violated) {
+        Verdict::Violated
+    } else {
+        verdict
+    };
+    ModelReport {
+        path: input.path.to_string(),
+        verdict,
+        scenarios,
+        findings,
+        peak_memory_bytes: None,
+    }
 }
 
 fn fill_trace(cx: &Ctx, scenario: Scenario, f: &Finding, r: &mut FindingReport) {
@@ -155,7 +202,11 @@ fn render_steps(cx: &Ctx, replayed: &Replayed, cut: usize) -> (Vec<TraceStep>, V
         let mut note = text.note;
         if let Some(partner) = text.partner {
             let with = format!("with {}", names[partner as usize]);
-            note = if note.is_empty() { with } else { format!("{note}, {with}") };
+            note = if note.is_empty() {
+                with
+            } else {
+                format!("{note}, {with}")
+            };
         }
         if let Some(p) = &step.panic {
             note = format!("panic: {}", p.detail);
@@ -164,7 +215,13 @@ fn render_steps(cx: &Ctx, replayed: &Replayed, cut: usize) -> (Vec<TraceStep>, V
             Some(_) => (cx.line_text(text.span), Some(cx.location(text.span))),
             None => (String::new(), None),
         };
-        out.push(TraceStep { step: i + 1, task, text: line_text, note, location });
+        out.push(TraceStep {
+            step: i + 1,
+            task,
+            text: line_text,
+            note,
+            location,
+        });
         names.extend(step.spawned.iter().map(|&f| fresh(f)));
         for &x in step.exited.iter().rev() {
             names.remove(x as usize);
@@ -178,7 +235,11 @@ fn waits(cx: &Ctx, s: &State, names: &[String]) -> Vec<Waiting> {
     (0..s.tasks.len())
         .map(|slot| {
             let (reason, span) = wait_reason(cx.program, s, slot);
-            Waiting { task: names[slot].clone(), reason, location: cx.location(span) }
+            Waiting {
+                task: names[slot].clone(),
+                reason,
+                location: cx.location(span),
+            }
         })
         .collect()
 }

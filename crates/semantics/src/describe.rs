@@ -26,10 +26,22 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
     let slot = match t.actor {
         Actor::Task(slot) => slot,
         Actor::Signal => {
-            return StepText { slot: None, func: None, span: Span::default(), note: "the signal arrives".into(), partner: None }
+            return StepText {
+                slot: None,
+                func: None,
+                span: Span::default(),
+                note: "the signal arrives".into(),
+                partner: None,
+            }
         }
         Actor::Deadline(_) => {
-            return StepText { slot: None, func: None, span: Span::default(), note: "a deadline fires".into(), partner: None }
+            return StepText {
+                slot: None,
+                func: None,
+                span: Span::default(),
+                note: "a deadline fires".into(),
+                partner: None,
+            }
         }
     };
     let task = &s.tasks[slot as usize];
@@ -51,23 +63,55 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
             None => "default".into(),
         },
         Instr::Recv { .. } => {
-            let kind = CaseKind::Recv { chan: recv_chan(instr), value: None, ok: None };
+            let kind = CaseKind::Recv {
+                chan: recv_chan(instr),
+                value: None,
+                ok: None,
+            };
             recv_note(p, s, slot, t, &kind)
         }
-        Instr::Work { .. } => if t.alt == 0 { "ok".into() } else { "err".into() },
+        Instr::Work { .. } => {
+            if t.alt == 0 {
+                "ok".into()
+            } else {
+                "err".into()
+            }
+        }
         Instr::Choose { .. } => format!("branch {}", t.alt + 1),
         Instr::Op { op: Op::WLock, .. } => {
-            if task.phase == 0 { "waits for readers to leave".into() } else { "acquired".into() }
+            if task.phase == 0 {
+                "waits for readers to leave".into()
+            } else {
+                "acquired".into()
+            }
         }
-        Instr::Op { op: Op::CondWait, .. } => {
-            if task.phase == 0 { "releases the lock and waits".into() } else { "woken; re-acquires the lock".into() }
+        Instr::Op {
+            op: Op::CondWait, ..
+        } => {
+            if task.phase == 0 {
+                "releases the lock and waits".into()
+            } else {
+                "woken; re-acquires the lock".into()
+            }
         }
-        Instr::Op { op: Op::CondSignal, .. } => {
-            if t.alt == 0 { "no waiter: the signal is lost".into() } else { String::new() }
+        Instr::Op {
+            op: Op::CondSignal, ..
+        } => {
+            if t.alt == 0 {
+                "no waiter: the signal is lost".into()
+            } else {
+                String::new()
+            }
         }
         _ => String::new(),
     };
-    StepText { slot: Some(slot), func: Some(frame.func), span, note, partner }
+    StepText {
+        slot: Some(slot),
+        func: Some(frame.func),
+        span,
+        note,
+        partner,
+    }
 }
 
 fn recv_chan(instr: &Instr) -> leash_ir::Expr {
@@ -78,14 +122,18 @@ fn recv_chan(instr: &Instr) -> leash_ir::Expr {
 }
 
 fn recv_note(_p: &Program, s: &State, slot: u16, t: &Transition, kind: &CaseKind) -> String {
-    let CaseKind::Recv { chan, .. } = kind else { return String::new() };
+    let CaseKind::Recv { chan, .. } = kind else {
+        return String::new();
+    };
     if t.partner.is_some() {
         return String::new();
     }
     match crate::eval::eval(s, slot as usize, chan) {
         Ok(Value::Done(_)) => "context done".into(),
         Ok(Value::Obj(o)) => match s.heap.get(o as usize) {
-            Some(crate::Object::Chan { buf, closed: true, .. }) if buf.is_empty() => "closed".into(),
+            Some(crate::Object::Chan {
+                buf, closed: true, ..
+            }) if buf.is_empty() => "closed".into(),
             Some(crate::Object::Ticker { .. }) => "tick".into(),
             Some(crate::Object::Timer { .. }) => "timer fires".into(),
             _ => String::new(),
@@ -107,7 +155,10 @@ pub fn wait_reason(p: &Program, s: &State, slot: usize) -> (String, Span) {
         Instr::Send { .. } => "chan send",
         Instr::Recv { chan, .. } if nil(chan) => "chan receive (nil chan)",
         Instr::Recv { .. } => "chan receive",
-        Instr::Select { cases, default: None } if cases.is_empty() => "select (no cases)",
+        Instr::Select {
+            cases,
+            default: None,
+        } if cases.is_empty() => "select (no cases)",
         Instr::Select { .. } => "select",
         Instr::Join { .. } => "join",
         Instr::Spawn { group: Some(_), .. } => "errgroup.Group.Go",

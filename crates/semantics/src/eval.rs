@@ -29,7 +29,13 @@ fn cell(s: &State, c: u16) -> Result<Value, Fault> {
 /// Evaluates `e` in the top frame of task `slot`.
 pub(crate) fn eval(s: &State, slot: usize, e: &Expr) -> Result<Value, Fault> {
     let frame = s.tasks[slot].frames.last().ok_or("task has exited")?;
-    let local = |i: u16| frame.locals.get(i as usize).copied().ok_or_else(|| Fault::from("bad local"));
+    let local = |i: u16| {
+        frame
+            .locals
+            .get(i as usize)
+            .copied()
+            .ok_or_else(|| Fault::from("bad local"))
+    };
     Ok(match e {
         Expr::Const(c) => constant(*c),
         Expr::Local(i) => match local(*i)? {
@@ -59,9 +65,14 @@ pub(crate) fn eval(s: &State, slot: usize, e: &Expr) -> Result<Value, Fault> {
             let (arr, idx) = (eval(s, slot, a)?, eval(s, slot, i)?);
             match (arr, idx) {
                 (Value::Obj(o), Value::Int(i)) => match s.heap.get(o as usize) {
-                    Some(Object::Array(xs)) => *xs.get(usize::try_from(i).unwrap_or(usize::MAX)).ok_or_else(|| {
-                        format!("runtime error: index out of range [{i}] with length {}", xs.len())
-                    })?,
+                    Some(Object::Array(xs)) => *xs
+                        .get(usize::try_from(i).unwrap_or(usize::MAX))
+                        .ok_or_else(|| {
+                            format!(
+                                "runtime error: index out of range [{i}] with length {}",
+                                xs.len()
+                            )
+                        })?,
                     _ => return Err("index of a non-array".into()),
                 },
                 _ => return Err("bad index".into()),
@@ -115,7 +126,13 @@ fn write_cell(s: &mut State, c: u16, v: Value, name: &dyn Fn() -> String) -> Res
 }
 
 /// Stores `v` into `place` of task `slot`'s top frame. `name` names a cell for messages.
-pub(crate) fn store(s: &mut State, slot: usize, place: &Place, v: Value, name: &dyn Fn(&Place) -> String) -> Result<(), Fault> {
+pub(crate) fn store(
+    s: &mut State,
+    slot: usize,
+    place: &Place,
+    v: Value,
+    name: &dyn Fn(&Place) -> String,
+) -> Result<(), Fault> {
     match place {
         Place::Bind(i) => {
             let frame = s.tasks[slot].frames.last_mut().ok_or("task has exited")?;
@@ -141,7 +158,9 @@ pub(crate) fn store(s: &mut State, slot: usize, place: &Place, v: Value, name: &
                     Some(Object::Array(xs)) => {
                         let n = xs.len();
                         *xs.get_mut(usize::try_from(i).unwrap_or(usize::MAX))
-                            .ok_or_else(|| format!("runtime error: index out of range [{i}] with length {n}"))? = v;
+                            .ok_or_else(|| {
+                                format!("runtime error: index out of range [{i}] with length {n}")
+                            })? = v;
                         Ok(())
                     }
                     _ => Err("index of a non-array".into()),

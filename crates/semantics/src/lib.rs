@@ -104,7 +104,10 @@ impl FindingKind {
     pub fn is_warning(self) -> bool {
         matches!(
             self,
-            FindingKind::Orphan | FindingKind::Unstopped | FindingKind::Uncancelled | FindingKind::WorkAfterCancel
+            FindingKind::Orphan
+                | FindingKind::Unstopped
+                | FindingKind::Uncancelled
+                | FindingKind::WorkAfterCancel
         )
     }
 }

@@ -129,13 +129,22 @@ pub enum StmtKind {
     /// `select { cases }`.
     Select(Vec<SelectCase>),
     /// `if cond { } else { }`.
-    If { cond: Expr, then: Block, otherwise: Option<Block> },
+    If {
+        cond: Expr,
+        then: Block,
+        otherwise: Option<Block>,
+    },
     /// `while cond { }`.
     While { cond: Expr, body: Block },
     /// `loop { }`.
     Loop(Block),
     /// `for i in lo..hi { }`.
-    ForRange { var: Ident, lo: Expr, hi: Expr, body: Block },
+    ForRange {
+        var: Ident,
+        lo: Expr,
+        hi: Expr,
+        body: Block,
+    },
     /// `for v in ch { }`: receive until the channel is closed.
     ForChan { var: Ident, chan: Expr, body: Block },
     /// `choose { } or { } ...`: a free choice between branches.
@@ -244,7 +253,11 @@ pub enum ExprKind {
     /// `f(args)`: a helper, builtin or constructor call.
     Call { callee: Ident, args: Vec<Expr> },
     /// `x.method(args)`.
-    Method { recv: Box<Expr>, name: Ident, args: Vec<Expr> },
+    Method {
+        recv: Box<Expr>,
+        name: Ident,
+        args: Vec<Expr>,
+    },
     /// `!x`, `-x`.
     Unary(UnOp, Box<Expr>),
     /// `a op b`.
@@ -254,7 +267,11 @@ pub enum ExprKind {
     /// `spawn task(args)`.
     Spawn { task: Ident, args: Vec<Expr> },
     /// `g.go task(args)`: spawn into an error group.
-    GroupGo { group: Box<Expr>, task: Ident, args: Vec<Expr> },
+    GroupGo {
+        group: Box<Expr>,
+        task: Ident,
+        args: Vec<Expr>,
+    },
     /// `join t`.
     Join(Box<Expr>),
     /// `work name[(ctx)]`.

@@ -24,14 +24,19 @@ pub fn expectations(text: &str) -> (Vec<Expectation>, Vec<Diagnostic>) {
         let start = offset;
         offset += line.len();
         let trimmed = line.trim_start();
-        let Some(rest) = trimmed.strip_prefix("// expect") else { continue };
+        let Some(rest) = trimmed.strip_prefix("// expect") else {
+            continue;
+        };
         let col = start + (line.len() - trimmed.len());
         let span = Span::new(col, col + trimmed.trim_end().len());
         let (scenario, rest) = match rest.strip_prefix('[') {
             Some(r) => match r.split_once(']') {
                 Some((s, r)) => (Some(s.trim().to_string()), r),
                 None => {
-                    errors.push(Diagnostic::error("E0010", span, "unclosed `[` in an expect line").with_label("here"));
+                    errors.push(
+                        Diagnostic::error("E0010", span, "unclosed `[` in an expect line")
+                            .with_label("here"),
+                    );
                     continue;
                 }
             },
@@ -54,7 +59,12 @@ pub fn expectations(text: &str) -> (Vec<Expectation>, Vec<Diagnostic>) {
             );
             continue;
         };
-        out.push(Expectation { scenario, kind, tasks: words.collect(), span });
+        out.push(Expectation {
+            scenario,
+            kind,
+            tasks: words.collect(),
+            span,
+        });
     }
     (out, errors)
 }
@@ -65,7 +75,8 @@ mod tests {
 
     #[test]
     fn reads_plain_and_scoped_lines() {
-        let (e, errs) = expectations("// expect: leak compute\n  // expect[cancel]: orphan a b\n// other\n");
+        let (e, errs) =
+            expectations("// expect: leak compute\n  // expect[cancel]: orphan a b\n// other\n");
         assert!(errs.is_empty());
         assert_eq!(e.len(), 2);
         assert_eq!(e[0].kind, "leak");

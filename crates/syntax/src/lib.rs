@@ -18,8 +18,8 @@ pub use span::{LineIndex, Span};
 pub const KEYWORDS: &[&str] = &[
     "task", "fn", "var", "let", "const", "if", "else", "while", "loop", "for", "in", "select",
     "recv", "send", "spawn", "join", "work", "defer", "return", "break", "continue", "choose",
-    "or", "after", "default", "sleep", "yield", "true", "false", "ok", "err", "nil", "as",
-    "close", "cancel", "stop",
+    "or", "after", "default", "sleep", "yield", "true", "false", "ok", "err", "nil", "as", "close",
+    "cancel", "stop",
 ];
 
 /// Suggests the closest of `candidates` to `word`, if it is close enough to be a typo.
@@ -48,7 +48,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }

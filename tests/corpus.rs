@@ -1,0 +1,77 @@
+//! The model corpus is the backbone of the test suite: every `*.leash` under
+//! `models/` must get exactly the verdicts its `// expect:` lines state.
+
+use std::path::{Path, PathBuf};
+
+fn models(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("models folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            models(&p, out);
+        } else if p.extension().is_some_and(|e| e == "leash") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_model_matches_its_expectations() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    models(&root.join("models"), &mut files);
+    assert!(
+        files.len() >= 50,
+        "the corpus shrank to {} models",
+        files.len()
+    );
+    let options = leash::CheckOptions::default();
+    let mut failures = Vec::new();
+    for f in &files {
+        let name = f
+            .strip_prefix(root)
+            .expect("under root")
+            .display()
+            .to_string();
+        let source = std::fs::read_to_string(f).expect("readable");
+        match leash::check_source(&name, &source, &options) {
+            Ok(report) => {
+                let outcome = leash::expect::compare(&source, &report);
+                if !outcome.passed() {
+                    failures.push(format!("{name}: {}", outcome.problems.join("; ")));
+                }
+            }
+            Err(bad) => failures.push(format!("{name} does not compile:\n{}", bad.render())),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} models failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn seed_corpus_has_violations_and_fixes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/seeds");
+    let mut files = Vec::new();
+    models(&root, &mut files);
+    let (mut verified, mut violated) = (0, 0);
+    for f in &files {
+        let source = std::fs::read_to_string(f).expect("readable");
+        if source.contains("// expect: verified") {
+            verified += 1;
+        } else {
+            violated += 1;
+        }
+    }
+    assert!(
+        files.len() >= 30 && verified >= 10 && violated >= 10,
+        "{verified} verified, {violated} violated"
+    );
+}

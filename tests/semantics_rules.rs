@@ -1,0 +1,322 @@
+//! One small model per rule of docs/semantics.md, with the verdicts it must get.
+//! `summary` condenses a report to "scenario: finding task, ..." so that each
+//! test is one line of model and one line of expectation.
+
+use leash::{CheckOptions, Scenario};
+
+fn summary_with(src: &str, options: &CheckOptions) -> String {
+    let report = leash::check_source("rule.leash", src, options)
+        .unwrap_or_else(|bad| panic!("{}", bad.render()));
+    let per: Vec<String> = report
+        .scenarios
+        .iter()
+        .map(|s| {
+            let mut items: Vec<String> = report
+                .findings
+                .iter()
+                .filter(|f| f.scenarios.contains(&s.scenario))
+                .map(|f| format!("{} {}", f.kind, f.tasks.join(" ")))
+                .collect();
+            items.sort();
+            if let Some(b) = &s.bound {
+                items.push(format!("incomplete ({b})"));
+            }
+            if items.is_empty() {
+                items.push("verified".into());
+            }
+            items.join(", ")
+        })
+        .collect();
+    if per.iter().all(|p| *p == per[0]) {
+        return format!("all: {}", per[0]);
+    }
+    report
+        .scenarios
+        .iter()
+        .zip(per)
+        .map(|(s, p)| format!("{}: {p}", s.scenario))
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn summary(src: &str) -> String {
+    summary_with(src, &CheckOptions::default())
+}
+
+#[test]
+fn close_wakes_every_receiver() {
+    let src = "task main() {\n let ch = chan(0)\n let a = spawn r(ch)\n let b = spawn r(ch)\n let c = spawn r(ch)\n close(ch)\n join a\n join b\n join c\n}\ntask r(ch) {\n recv ch\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn receive_on_closed_channel_reports_not_ok() {
+    let src = "task main() {\n let ch = chan(1)\n close(ch)\n let (v, ok) = recv ch\n if ok { close(ch) }\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn buffered_values_are_received_before_closed() {
+    let src = "task main() {\n let ch = chan(1)\n send ch, 1\n close(ch)\n let (v, ok) = recv ch\n if !ok { close(ch) }\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn send_on_closed_channel_panics() {
+    assert_eq!(
+        summary("task main() {\n let ch = chan(1)\n close(ch)\n send ch\n}\n"),
+        "all: panic main"
+    );
+}
+
+#[test]
+fn close_of_nil_and_closed_channels_panic() {
+    assert_eq!(
+        summary("task main() {\n let ch = nil\n close(ch)\n}\n"),
+        "all: panic main"
+    );
+    assert_eq!(
+        summary("task main() {\n let ch = chan(0)\n close(ch)\n close(ch)\n}\n"),
+        "all: panic main"
+    );
+}
+
+#[test]
+fn nil_channel_blocks_forever() {
+    assert_eq!(
+        summary("task main() {\n let ch = nil\n recv ch\n}\n"),
+        "all: deadlock main"
+    );
+    assert_eq!(
+        summary("task main() {\n let ch = nil\n select {\n send ch => {}\n default => {}\n }\n}\n"),
+        "all: verified"
+    );
+}
+
+#[test]
+fn select_blocks_without_default_and_not_with_it() {
+    assert_eq!(
+        summary("task main() {\n let ch = chan(0)\n select {\n recv ch => {}\n }\n}\n"),
+        "all: deadlock main"
+    );
+    assert_eq!(
+        summary(
+            "task main() {\n let ch = chan(0)\n select {\n recv ch => {}\n default => {}\n }\n}\n"
+        ),
+        "all: verified"
+    );
+    assert_eq!(
+        summary("task main() {\n select {\n }\n}\n"),
+        "all: deadlock main"
+    );
+}
+
+#[test]
+fn a_ready_select_case_is_eventually_chosen() {
+    // The timer case is always ready, but ctx.done is ready infinitely often once
+    // the signal came: fairness takes it, so this is not a no-exit.
+    let src = "task main() {\n let ctx = signal()\n loop {\n select {\n recv ctx.done => return\n after => {}\n }\n }\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn a_loop_with_no_way_out_is_no_exit() {
+    assert_eq!(
+        summary("task main() {\n loop {\n yield\n }\n}\n"),
+        "all: no-exit main"
+    );
+    assert_eq!(
+        summary("task main() {\n loop {\n }\n}\n"),
+        "all: no-exit main"
+    );
+}
+
+#[test]
+fn a_blocked_task_beside_a_spinning_one_is_a_leak() {
+    let src = "task main() {\n let ch = chan(0)\n spawn stuck(ch)\n loop {\n sleep\n }\n}\ntask stuck(ch) {\n recv ch\n}\n";
+    assert_eq!(summary(src), "all: leak stuck, no-exit main");
+}
+
+#[test]
+fn rwmutex_prefers_a_waiting_writer() {
+    let src = "var mu = rwmutex()\ntask main() {\n let t = spawn w()\n mu.rlock()\n yield\n mu.rlock()\n mu.runlock()\n mu.runlock()\n join t\n}\ntask w() {\n mu.lock()\n mu.unlock()\n}\n";
+    assert_eq!(summary(src), "all: deadlock main w");
+}
+
+#[test]
+fn rwmutex_readers_share() {
+    let src = "var mu = rwmutex()\ntask main() {\n let t = spawn r()\n mu.rlock()\n let u = spawn r()\n join u\n mu.runlock()\n join t\n}\ntask r() {\n mu.rlock()\n mu.runlock()\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn cond_wait_releases_the_lock() {
+    let src = "var mu = mutex()\nvar ready = false\ntask main() {\n let c = cond(mu)\n let t = spawn n(c)\n mu.lock()\n while !ready {\n c.wait()\n }\n mu.unlock()\n join t\n}\ntask n(c) {\n mu.lock()\n ready = true\n c.broadcast()\n mu.unlock()\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn cond_signal_before_wait_is_lost() {
+    let src = "var mu = mutex()\ntask main() {\n let c = cond(mu)\n let t = spawn n(c)\n yield\n mu.lock()\n c.wait()\n mu.unlock()\n join t\n}\ntask n(c) {\n c.signal()\n}\n";
+    assert_eq!(summary(src), "all: deadlock main");
+}
+
+#[test]
+fn waitgroup_counter_below_zero_panics() {
+    assert_eq!(
+        summary("task main() {\n let wg = waitgroup()\n wg.done()\n}\n"),
+        "all: panic main"
+    );
+}
+
+#[test]
+fn unlock_of_unlocked_mutex_panics() {
+    assert_eq!(
+        summary("task main() {\n let mu = mutex()\n mu.unlock()\n}\n"),
+        "all: panic main"
+    );
+    assert_eq!(
+        summary("task main() {\n let mu = rwmutex()\n mu.runlock()\n}\n"),
+        "all: panic main"
+    );
+}
+
+#[test]
+fn defers_run_last_in_first_out() {
+    let src = "task main() {\n let ch = chan(2)\n let t = spawn f(ch)\n join t\n let first = recv ch\n if first != 2 { close(ch)\n close(ch) }\n}\ntask f(ch) {\n defer send ch, 1\n defer send ch, 2\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn a_helpers_defer_runs_when_the_helper_returns() {
+    let src = "fn locked(mu) {\n mu.lock()\n defer mu.unlock()\n work inside\n}\ntask main() {\n let mu = mutex()\n locked(mu)\n mu.lock()\n mu.unlock()\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn helpers_return_early_and_propagate_errors() {
+    let src = "fn get() {\n work fetch?\n return ok\n}\ntask main() {\n let ch = chan(1)\n let r = get()\n if r == err { send ch\n send ch }\n}\n";
+    assert_eq!(
+        summary(src),
+        "completion: verified | error: deadlock main | cancel: verified"
+    );
+}
+
+#[test]
+fn work_fails_only_in_the_error_scenario() {
+    let src =
+        "task main() {\n let r = work fetch\n if r == err { let mu = mutex()\n mu.unlock() }\n}\n";
+    assert_eq!(
+        summary(src),
+        "completion: verified | error: panic main | cancel: verified"
+    );
+}
+
+#[test]
+fn the_signal_comes_mid_work_only_in_the_cancel_scenario() {
+    let src = "task main() {\n let ctx = signal()\n let t = spawn w(ctx)\n recv ctx.done\n join t\n}\ntask w(ctx) {\n work a\n if ctx.err() == err { let mu = mutex()\n mu.unlock() }\n}\n";
+    assert_eq!(
+        summary(src),
+        "completion: verified | error: verified | cancel: panic w, work-after-cancel w"
+    );
+}
+
+#[test]
+fn work_with_a_cancelled_context_returns_err() {
+    let src = "task main() {\n let ctx = with_cancel(background())\n cancel(ctx)\n let r = work call(ctx)\n if r == ok { let mu = mutex()\n mu.unlock() }\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn cancellation_flows_down_the_context_tree() {
+    let src = "task main() {\n let root = with_cancel(background())\n let child = with_cancel(root)\n let t = spawn w(child)\n cancel(root)\n join t\n cancel(child)\n}\ntask w(ctx) {\n recv ctx.done\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn errgroup_first_error_cancels_and_is_returned() {
+    let src = "task main() {\n let g = group(background())\n g.go fails()\n g.go waits(g.ctx)\n let e = g.wait()\n if e == ok { let mu = mutex()\n mu.unlock() }\n}\ntask fails() {\n return err\n}\ntask waits(ctx) {\n recv ctx.done\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn errgroup_limit_blocks_go() {
+    let src = "task main() {\n let ch = chan(0)\n let g = group(background(), 1)\n g.go blocked(ch)\n g.go blocked(ch)\n close(ch)\n let e = g.wait()\n}\ntask blocked(ch) {\n recv ch\n}\n";
+    assert_eq!(summary(src), "all: deadlock main blocked");
+}
+
+#[test]
+fn once_runs_its_body_once() {
+    let src = "var o = once()\nvar n: int[0..1] = 0\nfn inc() {\n n = n + 1\n}\ntask main() {\n let t = spawn w()\n o.do(inc)\n join t\n}\ntask w() {\n o.do(inc)\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn int_out_of_declared_range_panics() {
+    assert_eq!(
+        summary("var n: int[0..1] = 0\ntask main() {\n n = 2\n}\n"),
+        "all: panic main"
+    );
+}
+
+#[test]
+fn array_index_out_of_range_panics() {
+    assert_eq!(
+        summary("task main() {\n let a = [chan(1); 2]\n let i = 2\n send a[i]\n}\n"),
+        "all: panic main"
+    );
+}
+
+#[test]
+fn choose_explores_every_branch() {
+    let src =
+        "task main() {\n choose {\n work a\n } or {\n let mu = mutex()\n mu.unlock()\n }\n}\n";
+    assert_eq!(summary(src), "all: panic main");
+}
+
+#[test]
+fn owner_exiting_before_its_child_is_an_orphan_unless_it_joins() {
+    let spawn_only = "task main() {\n spawn child()\n}\ntask child() {\n work a\n}\n";
+    assert_eq!(summary(spawn_only), "all: orphan child");
+    let joined = "task main() {\n let t = spawn child()\n join t\n}\ntask child() {\n work a\n}\n";
+    assert_eq!(summary(joined), "all: verified");
+}
+
+#[test]
+fn a_task_exits_with_its_last_step() {
+    // wg.done() is the worker's last action: the owner may return as soon as
+    // Wait does, and the worker is not an orphan.
+    let src = "task main() {\n let wg = waitgroup()\n wg.add(1)\n spawn w(wg)\n wg.wait()\n}\ntask w(wg) {\n defer wg.done()\n work a\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn variables_passed_to_tasks_are_shared() {
+    let src = "var mu = mutex()\ntask main() {\n var flag = false\n let t = spawn setter(flag)\n join t\n if !flag { mu.unlock() }\n}\ntask setter(flag) {\n flag = true\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn a_search_cut_short_is_incomplete_never_verified() {
+    let src = "task main() {\n let ch = chan(0)\n loop {\n spawn w(ch)\n }\n}\ntask w(ch) {\n recv ch\n}\n";
+    let options = CheckOptions {
+        scenarios: vec![Scenario::Completion],
+        search: leash::SearchOptions {
+            max_states: 50,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert_eq!(
+        summary_with(src, &options),
+        "all: incomplete (max-states 50)"
+    );
+    let depth = CheckOptions {
+        search: leash::SearchOptions {
+            max_depth: 3,
+            ..Default::default()
+        },
+        ..options
+    };
+    assert_eq!(summary_with(src, &depth), "all: incomplete (max-depth 3)");
+}
