@@ -15,9 +15,7 @@ pub fn render_diagnostics(path: &str, source: &str, diagnostics: &[Diagnostic]) 
         let clamp = |r: std::ops::Range<usize>| r.start.min(source.len())..r.end.min(source.len());
         let mut labels = vec![Label::primary((), clamp(d.span.range())).with_message(&d.label)];
         labels.extend(
-            d.notes
-                .iter()
-                .map(|n| Label::secondary((), clamp(n.span.range())).with_message(&n.message)),
+            d.notes.iter().map(|n| Label::secondary((), clamp(n.span.range())).with_message(&n.message)),
         );
         let cs = match d.severity {
             Severity::Error => Cs::error(),

@@ -20,16 +20,8 @@ impl Outcome {
 }
 
 fn describe(e: &Expectation) -> String {
-    let scope = e
-        .scenario
-        .as_ref()
-        .map(|s| format!("[{s}]"))
-        .unwrap_or_default();
-    let tasks = if e.tasks.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", e.tasks.join(" "))
-    };
+    let scope = e.scenario.as_ref().map(|s| format!("[{s}]")).unwrap_or_default();
+    let tasks = if e.tasks.is_empty() { String::new() } else { format!(" {}", e.tasks.join(" ")) };
     format!("{}{scope}{tasks}", e.kind)
 }
 
@@ -48,11 +40,7 @@ pub fn compare(source: &str, report: &ModelReport) -> Outcome {
     }
     for s in &report.scenarios {
         if s.verdict == Verdict::Incomplete {
-            problems.push(format!(
-                "{}: incomplete ({})",
-                s.scenario,
-                s.bound.as_deref().unwrap_or("bound")
-            ));
+            problems.push(format!("{}: incomplete ({})", s.scenario, s.bound.as_deref().unwrap_or("bound")));
         }
     }
     for e in &expected {
@@ -79,10 +67,8 @@ pub fn compare(source: &str, report: &ModelReport) -> Outcome {
             problems.push(format!("unknown verdict `{}` in an expect line", e.kind));
             continue;
         }
-        let found = report
-            .findings
-            .iter()
-            .any(|f| f.scenarios.iter().any(|s| matches(e, &f.kind, &f.tasks, s)));
+        let found =
+            report.findings.iter().any(|f| f.scenarios.iter().any(|s| matches(e, &f.kind, &f.tasks, s)));
         if !found {
             problems.push(format!("expected {}, not found", describe(e)));
         }

@@ -71,11 +71,7 @@ pub fn compile(path: &str, source: &str) -> Result<leash_ir::Program, BadModel> 
 }
 
 /// Checks a model given as text. `path` is only used in messages and reports.
-pub fn check_source(
-    path: &str,
-    source: &str,
-    options: &CheckOptions,
-) -> Result<ModelReport, BadModel> {
+pub fn check_source(path: &str, source: &str, options: &CheckOptions) -> Result<ModelReport, BadModel> {
     let program = compile(path, source)?;
     let mut explorations = Vec::new();
     let mut times = Vec::new();
@@ -83,12 +79,7 @@ pub fn check_source(
         let start = Instant::now();
         let deadline = options.timeout.map(|t| start + t);
         let stop = move || deadline.is_some_and(|d| Instant::now() >= d);
-        explorations.push(leash_native::explore(
-            &program,
-            scenario,
-            &options.search,
-            &stop,
-        ));
+        explorations.push(leash_native::explore(&program, scenario, &options.search, &stop));
         times.push(start.elapsed().as_millis() as u64);
     }
     let mut report = leash_report::build_model(&leash_report::ModelInput {
@@ -114,11 +105,7 @@ pub fn check_file(
     let source = std::fs::read_to_string(path).map_err(|e| BadModel {
         path: name.clone(),
         source: String::new(),
-        diagnostics: vec![Diagnostic::error(
-            "E0000",
-            Default::default(),
-            format!("cannot read {name}: {e}"),
-        )],
+        diagnostics: vec![Diagnostic::error("E0000", Default::default(), format!("cannot read {name}: {e}"))],
     })?;
     check_source(&name, &source, options)
 }
@@ -157,9 +144,6 @@ pub fn render_text(models: &[ModelReport]) -> String {
 
 /// Renders reports as the JSON document of docs/cli.md.
 pub fn render_json(models: Vec<ModelReport>) -> String {
-    let doc = CheckReport {
-        version: leash_report::SCHEMA_VERSION,
-        models,
-    };
+    let doc = CheckReport { version: leash_report::SCHEMA_VERSION, models };
     serde_json::to_string_pretty(&doc).expect("reports serialise") + "\n"
 }

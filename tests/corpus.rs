@@ -4,10 +4,8 @@
 use std::path::{Path, PathBuf};
 
 fn models(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("models folder")
-        .map(|e| e.expect("entry").path())
-        .collect();
+    let mut entries: Vec<PathBuf> =
+        std::fs::read_dir(dir).expect("models folder").map(|e| e.expect("entry").path()).collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -23,19 +21,11 @@ fn every_model_matches_its_expectations() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     models(&root.join("models"), &mut files);
-    assert!(
-        files.len() >= 50,
-        "the corpus shrank to {} models",
-        files.len()
-    );
+    assert!(files.len() >= 50, "the corpus shrank to {} models", files.len());
     let options = leash::CheckOptions::default();
     let mut failures = Vec::new();
     for f in &files {
-        let name = f
-            .strip_prefix(root)
-            .expect("under root")
-            .display()
-            .to_string();
+        let name = f.strip_prefix(root).expect("under root").display().to_string();
         let source = std::fs::read_to_string(f).expect("readable");
         match leash::check_source(&name, &source, &options) {
             Ok(report) => {

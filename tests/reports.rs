@@ -7,8 +7,7 @@ use std::path::Path;
 fn check(path: &str) -> ModelReport {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let source = std::fs::read_to_string(root.join(path)).expect("corpus model");
-    let mut report =
-        leash::check_source(path, &source, &CheckOptions::default()).expect("compiles");
+    let mut report = leash::check_source(path, &source, &CheckOptions::default()).expect("compiles");
     for s in &mut report.scenarios {
         s.stats.time_ms = 0;
     }
@@ -46,16 +45,12 @@ fn trace_of_a_lost_wakeup() {
 
 #[test]
 fn json_of_a_leak() {
-    insta::assert_snapshot!(leash::render_json(vec![check(
-        "models/seeds/timeout_unbuffered.leash"
-    )]));
+    insta::assert_snapshot!(leash::render_json(vec![check("models/seeds/timeout_unbuffered.leash")]));
 }
 
 #[test]
 fn json_of_a_verified_model() {
-    insta::assert_snapshot!(leash::render_json(vec![check(
-        "models/seeds/heartbeat.leash"
-    )]));
+    insta::assert_snapshot!(leash::render_json(vec![check("models/seeds/heartbeat.leash")]));
 }
 
 fn corpus() -> Vec<String> {

@@ -5,8 +5,8 @@
 use leash::{CheckOptions, Scenario};
 
 fn summary_with(src: &str, options: &CheckOptions) -> String {
-    let report = leash::check_source("rule.leash", src, options)
-        .unwrap_or_else(|bad| panic!("{}", bad.render()));
+    let report =
+        leash::check_source("rule.leash", src, options).unwrap_or_else(|bad| panic!("{}", bad.render()));
     let per: Vec<String> = report
         .scenarios
         .iter()
@@ -51,7 +51,8 @@ fn close_wakes_every_receiver() {
 
 #[test]
 fn receive_on_closed_channel_reports_not_ok() {
-    let src = "task main() {\n let ch = chan(1)\n close(ch)\n let (v, ok) = recv ch\n if ok { close(ch) }\n}\n";
+    let src =
+        "task main() {\n let ch = chan(1)\n close(ch)\n let (v, ok) = recv ch\n if ok { close(ch) }\n}\n";
     assert_eq!(summary(src), "all: verified");
 }
 
@@ -63,30 +64,18 @@ fn buffered_values_are_received_before_closed() {
 
 #[test]
 fn send_on_closed_channel_panics() {
-    assert_eq!(
-        summary("task main() {\n let ch = chan(1)\n close(ch)\n send ch\n}\n"),
-        "all: panic main"
-    );
+    assert_eq!(summary("task main() {\n let ch = chan(1)\n close(ch)\n send ch\n}\n"), "all: panic main");
 }
 
 #[test]
 fn close_of_nil_and_closed_channels_panic() {
-    assert_eq!(
-        summary("task main() {\n let ch = nil\n close(ch)\n}\n"),
-        "all: panic main"
-    );
-    assert_eq!(
-        summary("task main() {\n let ch = chan(0)\n close(ch)\n close(ch)\n}\n"),
-        "all: panic main"
-    );
+    assert_eq!(summary("task main() {\n let ch = nil\n close(ch)\n}\n"), "all: panic main");
+    assert_eq!(summary("task main() {\n let ch = chan(0)\n close(ch)\n close(ch)\n}\n"), "all: panic main");
 }
 
 #[test]
 fn nil_channel_blocks_forever() {
-    assert_eq!(
-        summary("task main() {\n let ch = nil\n recv ch\n}\n"),
-        "all: deadlock main"
-    );
+    assert_eq!(summary("task main() {\n let ch = nil\n recv ch\n}\n"), "all: deadlock main");
     assert_eq!(
         summary("task main() {\n let ch = nil\n select {\n send ch => {}\n default => {}\n }\n}\n"),
         "all: verified"
@@ -100,15 +89,10 @@ fn select_blocks_without_default_and_not_with_it() {
         "all: deadlock main"
     );
     assert_eq!(
-        summary(
-            "task main() {\n let ch = chan(0)\n select {\n recv ch => {}\n default => {}\n }\n}\n"
-        ),
+        summary("task main() {\n let ch = chan(0)\n select {\n recv ch => {}\n default => {}\n }\n}\n"),
         "all: verified"
     );
-    assert_eq!(
-        summary("task main() {\n select {\n }\n}\n"),
-        "all: deadlock main"
-    );
+    assert_eq!(summary("task main() {\n select {\n }\n}\n"), "all: deadlock main");
 }
 
 #[test]
@@ -121,14 +105,8 @@ fn a_ready_select_case_is_eventually_chosen() {
 
 #[test]
 fn a_loop_with_no_way_out_is_no_exit() {
-    assert_eq!(
-        summary("task main() {\n loop {\n yield\n }\n}\n"),
-        "all: no-exit main"
-    );
-    assert_eq!(
-        summary("task main() {\n loop {\n }\n}\n"),
-        "all: no-exit main"
-    );
+    assert_eq!(summary("task main() {\n loop {\n yield\n }\n}\n"), "all: no-exit main");
+    assert_eq!(summary("task main() {\n loop {\n }\n}\n"), "all: no-exit main");
 }
 
 #[test]
@@ -163,22 +141,13 @@ fn cond_signal_before_wait_is_lost() {
 
 #[test]
 fn waitgroup_counter_below_zero_panics() {
-    assert_eq!(
-        summary("task main() {\n let wg = waitgroup()\n wg.done()\n}\n"),
-        "all: panic main"
-    );
+    assert_eq!(summary("task main() {\n let wg = waitgroup()\n wg.done()\n}\n"), "all: panic main");
 }
 
 #[test]
 fn unlock_of_unlocked_mutex_panics() {
-    assert_eq!(
-        summary("task main() {\n let mu = mutex()\n mu.unlock()\n}\n"),
-        "all: panic main"
-    );
-    assert_eq!(
-        summary("task main() {\n let mu = rwmutex()\n mu.runlock()\n}\n"),
-        "all: panic main"
-    );
+    assert_eq!(summary("task main() {\n let mu = mutex()\n mu.unlock()\n}\n"), "all: panic main");
+    assert_eq!(summary("task main() {\n let mu = rwmutex()\n mu.runlock()\n}\n"), "all: panic main");
 }
 
 #[test]
@@ -196,29 +165,19 @@ fn a_helpers_defer_runs_when_the_helper_returns() {
 #[test]
 fn helpers_return_early_and_propagate_errors() {
     let src = "fn get() {\n work fetch?\n return ok\n}\ntask main() {\n let ch = chan(1)\n let r = get()\n if r == err { send ch\n send ch }\n}\n";
-    assert_eq!(
-        summary(src),
-        "completion: verified | error: deadlock main | cancel: verified"
-    );
+    assert_eq!(summary(src), "completion: verified | error: deadlock main | cancel: verified");
 }
 
 #[test]
 fn work_fails_only_in_the_error_scenario() {
-    let src =
-        "task main() {\n let r = work fetch\n if r == err { let mu = mutex()\n mu.unlock() }\n}\n";
-    assert_eq!(
-        summary(src),
-        "completion: verified | error: panic main | cancel: verified"
-    );
+    let src = "task main() {\n let r = work fetch\n if r == err { let mu = mutex()\n mu.unlock() }\n}\n";
+    assert_eq!(summary(src), "completion: verified | error: panic main | cancel: verified");
 }
 
 #[test]
 fn the_signal_comes_mid_work_only_in_the_cancel_scenario() {
     let src = "task main() {\n let ctx = signal()\n let t = spawn w(ctx)\n recv ctx.done\n join t\n}\ntask w(ctx) {\n work a\n if ctx.err() == err { let mu = mutex()\n mu.unlock() }\n}\n";
-    assert_eq!(
-        summary(src),
-        "completion: verified | error: verified | cancel: panic w, work-after-cancel w"
-    );
+    assert_eq!(summary(src), "completion: verified | error: verified | cancel: panic w, work-after-cancel w");
 }
 
 #[test]
@@ -253,10 +212,7 @@ fn once_runs_its_body_once() {
 
 #[test]
 fn int_out_of_declared_range_panics() {
-    assert_eq!(
-        summary("var n: int[0..1] = 0\ntask main() {\n n = 2\n}\n"),
-        "all: panic main"
-    );
+    assert_eq!(summary("var n: int[0..1] = 0\ntask main() {\n n = 2\n}\n"), "all: panic main");
 }
 
 #[test]
@@ -269,8 +225,7 @@ fn array_index_out_of_range_panics() {
 
 #[test]
 fn choose_explores_every_branch() {
-    let src =
-        "task main() {\n choose {\n work a\n } or {\n let mu = mutex()\n mu.unlock()\n }\n}\n";
+    let src = "task main() {\n choose {\n work a\n } or {\n let mu = mutex()\n mu.unlock()\n }\n}\n";
     assert_eq!(summary(src), "all: panic main");
 }
 
@@ -301,22 +256,11 @@ fn a_search_cut_short_is_incomplete_never_verified() {
     let src = "task main() {\n let ch = chan(0)\n loop {\n spawn w(ch)\n }\n}\ntask w(ch) {\n recv ch\n}\n";
     let options = CheckOptions {
         scenarios: vec![Scenario::Completion],
-        search: leash::SearchOptions {
-            max_states: 50,
-            ..Default::default()
-        },
+        search: leash::SearchOptions { max_states: 50, ..Default::default() },
         ..Default::default()
     };
-    assert_eq!(
-        summary_with(src, &options),
-        "all: incomplete (max-states 50)"
-    );
-    let depth = CheckOptions {
-        search: leash::SearchOptions {
-            max_depth: 3,
-            ..Default::default()
-        },
-        ..options
-    };
+    assert_eq!(summary_with(src, &options), "all: incomplete (max-states 50)");
+    let depth =
+        CheckOptions { search: leash::SearchOptions { max_depth: 3, ..Default::default() }, ..options };
     assert_eq!(summary_with(src, &depth), "all: incomplete (max-depth 3)");
 }

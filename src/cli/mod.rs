@@ -89,11 +89,8 @@ impl Bounds {
         if !(self.timeout > 0.0 && self.timeout.is_finite()) {
             return Err("--timeout must be a positive number of seconds".into());
         }
-        let mut scenarios = if self.scenarios.is_empty() {
-            leash::Scenario::ALL.to_vec()
-        } else {
-            self.scenarios.clone()
-        };
+        let mut scenarios =
+            if self.scenarios.is_empty() { leash::Scenario::ALL.to_vec() } else { self.scenarios.clone() };
         scenarios.sort();
         scenarios.dedup();
         Ok(leash::CheckOptions {
@@ -121,11 +118,9 @@ pub fn run() -> Result<ExitCode, String> {
     };
     match cli.command {
         Command::Parse { paths, ir } => parse::run(&paths, ir),
-        Command::Check {
-            paths,
-            format,
-            bounds,
-        } => check::run(&paths, matches!(format, Format::Json), &bounds.options()?),
+        Command::Check { paths, format, bounds } => {
+            check::run(&paths, matches!(format, Format::Json), &bounds.options()?)
+        }
         Command::Test { paths, bounds } => test::run(&paths, &bounds.options()?),
     }
 }
@@ -134,11 +129,7 @@ pub fn run() -> Result<ExitCode, String> {
 fn print(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    if out
-        .write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .is_err()
-    {
+    if out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_err() {
         std::process::exit(0);
     }
 }

@@ -144,10 +144,7 @@ impl Kinds {
         if ra == rb {
             return Ok(());
         }
-        match (
-            self.nodes[ra as usize].clone(),
-            self.nodes[rb as usize].clone(),
-        ) {
+        match (self.nodes[ra as usize].clone(), self.nodes[rb as usize].clone()) {
             (Node::Unknown, _) => {
                 self.nodes[ra as usize] = Node::Link(rb);
                 Ok(())

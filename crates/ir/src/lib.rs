@@ -201,10 +201,7 @@ pub enum Ctor {
     /// `waitgroup()`.
     WaitGroup,
     /// `group([ctx][, limit])`.
-    Group {
-        ctx: Option<Expr>,
-        limit: Option<Expr>,
-    },
+    Group { ctx: Option<Expr>, limit: Option<Expr> },
     /// `background()`: a context that is never cancelled.
     Background,
     /// `signal()`: a context cancelled by the environment.
@@ -218,10 +215,7 @@ pub enum Ctor {
     /// `timer()`.
     Timer,
     /// A shared cell (`var`), with an optional integer range.
-    Cell {
-        init: Expr,
-        range: Option<(i16, i16)>,
-    },
+    Cell { init: Expr, range: Option<(i16, i16)> },
     /// `[elem; len]`: each element made by its own constructor or value.
     Array { elem: Box<Elem>, len: u16 },
 }
@@ -287,11 +281,7 @@ pub struct Case {
 #[derive(Clone, Debug, PartialEq)]
 pub enum CaseKind {
     /// Receive from a channel, ticker, timer or done channel.
-    Recv {
-        chan: Expr,
-        value: Option<Place>,
-        ok: Option<Place>,
-    },
+    Recv { chan: Expr, value: Option<Place>, ok: Option<Place> },
     /// Send a value.
     Send { chan: Expr, value: Expr },
     /// A fresh timer that may fire at any moment.
@@ -317,37 +307,17 @@ pub enum Instr {
     /// Sends on a channel.
     Send { chan: Expr, value: Expr },
     /// Receives from a channel (or ticker, timer, done channel).
-    Recv {
-        chan: Expr,
-        value: Option<Place>,
-        ok: Option<Place>,
-    },
+    Recv { chan: Expr, value: Option<Place>, ok: Option<Place> },
     /// Waits until one case is ready and runs it; `default` if none is.
-    Select {
-        cases: Vec<Case>,
-        default: Option<Pc>,
-    },
+    Select { cases: Vec<Case>, default: Option<Pc> },
     /// Starts a task owned by the current one (in an error group if given).
-    Spawn {
-        func: FuncId,
-        args: Vec<Expr>,
-        dst: Option<Place>,
-        group: Option<Expr>,
-    },
+    Spawn { func: FuncId, args: Vec<Expr>, dst: Option<Place>, group: Option<Expr> },
     /// Waits until a task has exited.
     Join { task: Expr },
     /// Opaque work that may fail (and stops early once `ctx` is done).
-    Work {
-        name: u16,
-        ctx: Option<Expr>,
-        dst: Option<Place>,
-    },
+    Work { name: u16, ctx: Option<Expr>, dst: Option<Place> },
     /// Calls a helper.
-    Call {
-        callee: Callee,
-        args: Vec<Expr>,
-        dst: Option<Place>,
-    },
+    Call { callee: Callee, args: Vec<Expr>, dst: Option<Place> },
     /// Returns from the current function (running its defers first).
     Return { value: Option<Expr> },
     /// Goes to `target`.
@@ -361,12 +331,7 @@ pub enum Instr {
     /// Ends a deferred block.
     EndDefer,
     /// An operation on a synchronisation object.
-    Op {
-        op: Op,
-        target: Expr,
-        arg: Option<Expr>,
-        dst: Option<Place>,
-    },
+    Op { op: Op, target: Expr, arg: Option<Expr>, dst: Option<Place> },
     /// Enters `once.do`: runs the body once; later callers wait, then skip to `skip`.
     OnceEnter { once: Expr, skip: Pc },
     /// Leaves the body of `once.do`.

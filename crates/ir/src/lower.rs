@@ -3,8 +3,8 @@
 
 use crate::kinds::{Con, Kinds, Ty};
 use crate::{
-    BinOp, Callee, Case, CaseKind, Const, Ctor, Elem, Expr, Func, FuncId, Global, Instr, Op, Pc,
-    Place, Program, UnOp,
+    BinOp, Callee, Case, CaseKind, Const, Ctor, Elem, Expr, Func, FuncId, Global, Instr, Op, Pc, Place,
+    Program, UnOp,
 };
 use leash_syntax::ast::{self, ExprKind as E, StmtKind as S};
 use leash_syntax::{suggest, Diagnostic, Span};
@@ -28,9 +28,7 @@ pub fn lower(file: &ast::File) -> Result<Program, Vec<Diagnostic>> {
                 l.errors.push(
                     Diagnostic::error("E0120", d.name.span, "`main` takes no parameters")
                         .with_label("the root task")
-                        .with_hint(
-                            "`main` is started by leash itself; make what it needs inside it",
-                        ),
+                        .with_hint("`main` is started by leash itself; make what it needs inside it"),
                 );
             }
             m
@@ -49,25 +47,14 @@ pub fn lower(file: &ast::File) -> Result<Program, Vec<Diagnostic>> {
         l.errors.dedup();
         return Err(l.errors);
     }
-    let mut funcs: Vec<Func> = l
-        .funcs
-        .into_iter()
-        .map(|f| f.expect("every function lowered"))
-        .collect();
+    let mut funcs: Vec<Func> = l.funcs.into_iter().map(|f| f.expect("every function lowered")).collect();
     let init_id = funcs.len() as FuncId;
     funcs.push(init);
     let mut program = Program {
         funcs,
         main,
         init: init_id,
-        globals: l
-            .globals
-            .iter()
-            .map(|g| Global {
-                name: g.name.clone(),
-                range: g.range,
-            })
-            .collect(),
+        globals: l.globals.iter().map(|g| Global { name: g.name.clone(), range: g.range }).collect(),
         atoms: l.atoms,
         works: l.works,
     };
@@ -149,6 +136,11 @@ struct Local {
     is_var: bool,
 }
 
+/// Nested name scopes: name to local slot, innermost last.
+type Scopes = Vec<Vec<(String, u16)>>;
+/// A call or spawn path through the functions: (callee, is_spawn, where).
+type CallPath = Vec<(FuncId, bool, Span)>;
+
 struct Loop {
     continue_target: Option<Pc>,
     continues: Vec<usize>,
@@ -160,9 +152,9 @@ struct Fn {
     code: Vec<Instr>,
     spans: Vec<Span>,
     locals: Vec<Local>,
-    scopes: Vec<Vec<(String, u16)>>,
+    scopes: Scopes,
     loops: Vec<Loop>,
-    deferred: Vec<(usize, ast::Stmt, Vec<Vec<(String, u16)>>)>,
+    deferred: Vec<(usize, ast::Stmt, Scopes)>,
     in_defer: bool,
     ret: Ty,
     is_task: bool,
@@ -180,27 +172,20 @@ impl Fn {
     }
 
     fn lookup(&self, name: &str) -> Option<u16> {
-        self.scopes
-            .iter()
-            .rev()
-            .flat_map(|s| s.iter().rev())
-            .find(|(n, _)| n == name)
-            .map(|(_, s)| *s)
+        self.scopes.iter().rev().flat_map(|s| s.iter().rev()).find(|(n, _)| n == name).map(|(_, s)| *s)
     }
 
     fn names(&self) -> impl Iterator<Item = &str> {
-        self.scopes
-            .iter()
-            .flat_map(|s| s.iter().map(|(n, _)| n.as_str()))
+        self.scopes.iter().flat_map(|s| s.iter().map(|(n, _)| n.as_str()))
     }
 }
 
 /// Sets the jump target of the instruction at `at`.
 fn patch(code: &mut [Instr], at: usize, to: Pc) {
     match &mut code[at] {
-        Instr::Jump { target }
-        | Instr::Branch { target, .. }
-        | Instr::OnceEnter { skip: target, .. } => *target = to,
+        Instr::Jump { target } | Instr::Branch { target, .. } | Instr::OnceEnter { skip: target, .. } => {
+            *target = to
+        }
         Instr::Defer { block } => *block = to,
         _ => unreachable!("patching a non-jump"),
     }
@@ -235,14 +220,10 @@ impl Lowerer {
         let mut check_dup = |errors: &mut Vec<Diagnostic>, name: &ast::Ident| {
             if let Some(prev) = seen.get(&name.text) {
                 errors.push(
-                    Diagnostic::error(
-                        "E0101",
-                        name.span,
-                        format!("`{}` is declared twice", name.text),
-                    )
-                    .with_label("second declaration")
-                    .with_note(*prev, "first declared here")
-                    .with_hint("give each task, helper, variable and constant its own name"),
+                    Diagnostic::error("E0101", name.span, format!("`{}` is declared twice", name.text))
+                        .with_label("second declaration")
+                        .with_note(*prev, "first declared here")
+                        .with_hint("give each task, helper, variable and constant its own name"),
                 );
                 false
             } else {
@@ -262,13 +243,8 @@ impl Lowerer {
                     if check_dup(&mut self.errors, &v.name) {
                         let ty = self.kinds.fresh();
                         let range = self.annotate(ty, v.ty.as_ref());
-                        self.global_index
-                            .insert(v.name.text.clone(), self.globals.len() as u16);
-                        self.globals.push(GlobalInfo {
-                            name: v.name.text.clone(),
-                            ty,
-                            range,
-                        });
+                        self.global_index.insert(v.name.text.clone(), self.globals.len() as u16);
+                        self.globals.push(GlobalInfo { name: v.name.text.clone(), ty, range });
                     }
                 }
                 ast::Item::Func(f) => {
@@ -280,14 +256,9 @@ impl Lowerer {
                         });
                         let params = params.collect();
                         let ret = self.kinds.fresh();
-                        self.func_index
-                            .insert(f.name.text.clone(), self.decls.len() as FuncId);
-                        self.sigs.push(Sig {
-                            is_task: f.is_task,
-                            params,
-                            ret,
-                        });
-                        self.decls.push(f.clone());
+                        self.func_index.insert(f.name.text.clone(), self.decls.len() as FuncId);
+                        self.sigs.push(Sig { is_task: f.is_task, params, ret });
+                        self.decls.push((**f).clone());
                         self.funcs.push(None);
                     }
                 }
@@ -317,12 +288,9 @@ impl Lowerer {
                 "timer",
                 "task",
             ];
-            let mut d = Diagnostic::error(
-                "E0102",
-                ann.name.span,
-                format!("unknown type `{}`", ann.name.text),
-            )
-            .with_label("not a type");
+            let mut d =
+                Diagnostic::error("E0102", ann.name.span, format!("unknown type `{}`", ann.name.text))
+                    .with_label("not a type");
             if let Some(s) = suggest(&ann.name.text, names) {
                 d = d.with_hint(format!("did you mean `{s}`?"));
             }
@@ -347,13 +315,9 @@ impl Lowerer {
     fn small(&mut self, v: i64, span: Span) -> i16 {
         i16::try_from(v).unwrap_or_else(|_| {
             self.errors.push(
-                Diagnostic::error(
-                    "E0104",
-                    span,
-                    format!("{v} does not fit in a model integer"),
-                )
-                .with_label("out of range")
-                .with_hint("model integers range from -32768 to 32767; smaller is faster"),
+                Diagnostic::error("E0104", span, format!("{v} does not fit in a model integer"))
+                    .with_label("out of range")
+                    .with_hint("model integers range from -32768 to 32767; smaller is faster"),
             );
             0
         })
@@ -365,19 +329,17 @@ impl Lowerer {
             E::Int(v) => Some(*v),
             E::Name(n) => self.consts.get(&n.text).copied(),
             E::Unary(ast::UnOp::Neg, x) => self.const_eval(x).map(|v| -v),
-            E::Binary(ast::BinOp::Add, a, b) => {
-                Some(self.const_eval(a)?.checked_add(self.const_eval(b)?)?)
-            }
-            E::Binary(ast::BinOp::Sub, a, b) => {
-                Some(self.const_eval(a)?.checked_sub(self.const_eval(b)?)?)
-            }
+            E::Binary(ast::BinOp::Add, a, b) => Some(self.const_eval(a)?.checked_add(self.const_eval(b)?)?),
+            E::Binary(ast::BinOp::Sub, a, b) => Some(self.const_eval(a)?.checked_sub(self.const_eval(b)?)?),
             _ => None,
         };
         if v.is_none() {
             self.errors.push(
                 Diagnostic::error("E0105", e.span, "expected a constant number")
                     .with_label("not known before the model runs")
-                    .with_hint("use a literal or a `const`: bounds must be fixed so the state space is finite"),
+                    .with_hint(
+                        "use a literal or a `const`: bounds must be fixed so the state space is finite",
+                    ),
             );
         }
         v
@@ -410,11 +372,7 @@ impl Lowerer {
                 Diagnostic::error(
                     "E0107",
                     span,
-                    format!(
-                        "`{op}` needs {}, but `{operand}` is {}",
-                        con.noun(),
-                        c.noun()
-                    ),
+                    format!("`{op}` needs {}, but `{operand}` is {}", con.noun(), c.noun()),
                 )
                 .with_label(format!("{} here", c.noun())),
             );
@@ -485,13 +443,7 @@ impl Lowerer {
             self.bind(&mut f, &p.name.text, *ty, false);
         }
         self.block(&mut f, &decl.body);
-        self.finish(
-            f,
-            decl.name.text.clone(),
-            decl.is_task,
-            decl.params.len() as u16,
-            decl.span,
-        )
+        self.finish(f, decl.name.text.clone(), decl.is_task, decl.params.len() as u16, decl.span)
     }
 
     /// Emits the implicit return and the deferred blocks.
@@ -525,25 +477,14 @@ impl Lowerer {
 
     fn bind(&mut self, f: &mut Fn, name: &str, ty: Ty, is_var: bool) -> u16 {
         let slot = f.locals.len() as u16;
-        f.locals.push(Local {
-            name: name.to_string(),
-            ty,
-            is_var,
-        });
-        f.scopes
-            .last_mut()
-            .expect("a scope")
-            .push((name.to_string(), slot));
+        f.locals.push(Local { name: name.to_string(), ty, is_var });
+        f.scopes.last_mut().expect("a scope").push((name.to_string(), slot));
         slot
     }
 
     fn temp(&mut self, f: &mut Fn, ty: Ty) -> u16 {
         let slot = f.locals.len() as u16;
-        f.locals.push(Local {
-            name: format!("${slot}"),
-            ty,
-            is_var: false,
-        });
+        f.locals.push(Local { name: format!("${slot}"), ty, is_var: false });
         slot
     }
 
@@ -581,24 +522,14 @@ impl Lowerer {
                         return;
                     }
                     let slot = self.bind(f, &n.text, ty, false);
-                    f.emit(
-                        Instr::Assign {
-                            dst: Place::Bind(slot),
-                            value: Expr::Local(tmp),
-                        },
-                        span,
-                    );
+                    f.emit(Instr::Assign { dst: Place::Bind(slot), value: Expr::Local(tmp) }, span);
                 }
                 ast::Pattern::Pair(v, ok) => {
                     let E::Recv(chan) = &value.kind else {
                         self.errors.push(
-                            Diagnostic::error(
-                                "E0110",
-                                value.span,
-                                "`let (value, ok) = ...` needs a `recv`",
-                            )
-                            .with_label("not a receive")
-                            .with_hint("only a receive has an `ok` flag: `let (v, ok) = recv ch`"),
+                            Diagnostic::error("E0110", value.span, "`let (value, ok) = ...` needs a `recv`")
+                                .with_label("not a receive")
+                                .with_hint("only a receive has an `ok` flag: `let (v, ok) = recv ch`"),
                         );
                         return;
                     };
@@ -606,14 +537,7 @@ impl Lowerer {
                     let bool_ty = self.kinds.simple(Con::Bool);
                     let vs = self.bind_pat(f, v, elem);
                     let oks = self.bind_pat(f, ok, bool_ty);
-                    f.emit(
-                        Instr::Recv {
-                            chan,
-                            value: vs,
-                            ok: oks,
-                        },
-                        span,
-                    );
+                    f.emit(Instr::Recv { chan, value: vs, ok: oks }, span);
                 }
             },
             S::Var(v) => {
@@ -623,13 +547,7 @@ impl Lowerer {
                 if let Some((e, t)) = init {
                     self.unify_at(t, ty, v.init.span, "the initial value");
                     let slot = self.bind(f, &v.name.text, ty, true);
-                    f.emit(
-                        Instr::New {
-                            dst: Place::Bind(slot),
-                            ctor: Ctor::Cell { init: e, range },
-                        },
-                        span,
-                    );
+                    f.emit(Instr::New { dst: Place::Bind(slot), ctor: Ctor::Cell { init: e, range } }, span);
                 } else {
                     self.bind(f, &v.name.text, ty, true);
                 }
@@ -644,21 +562,11 @@ impl Lowerer {
                 let Some((c, elem)) = self.send_operand(f, chan, value.as_ref()) else {
                     return;
                 };
-                f.emit(
-                    Instr::Send {
-                        chan: c,
-                        value: elem,
-                    },
-                    span,
-                );
+                f.emit(Instr::Send { chan: c, value: elem }, span);
             }
             S::Expr(e) => self.effect(f, e, None, span),
             S::Select(cases) => self.select(f, cases, span),
-            S::If {
-                cond,
-                then,
-                otherwise,
-            } => {
+            S::If { cond, then, otherwise } => {
                 let c = self.condition(f, cond);
                 let br = f.emit(Instr::Branch { cond: c, target: 0 }, cond.span);
                 self.block(f, then);
@@ -691,41 +599,20 @@ impl Lowerer {
             }
             S::ForRange { var, lo, hi, body } => {
                 let (lo, hi) = (self.const_eval(lo), self.const_eval(hi));
-                let (lo, hi) = (
-                    self.small(lo.unwrap_or(0), span),
-                    self.small(hi.unwrap_or(0), span),
-                );
+                let (lo, hi) = (self.small(lo.unwrap_or(0), span), self.small(hi.unwrap_or(0), span));
                 f.scopes.push(Vec::new());
                 let int = self.kinds.simple(Con::Int);
                 let i = self.bind(f, &var.text, int, false);
-                f.emit(
-                    Instr::Assign {
-                        dst: Place::Bind(i),
-                        value: Expr::Const(Const::Int(lo)),
-                    },
-                    var.span,
-                );
+                f.emit(Instr::Assign { dst: Place::Bind(i), value: Expr::Const(Const::Int(lo)) }, var.span);
                 let top = f.pc();
-                let cond = Expr::Binary(
-                    BinOp::Lt,
-                    Box::new(Expr::Local(i)),
-                    Box::new(Expr::Const(Const::Int(hi))),
-                );
+                let cond =
+                    Expr::Binary(BinOp::Lt, Box::new(Expr::Local(i)), Box::new(Expr::Const(Const::Int(hi))));
                 let br = f.emit(Instr::Branch { cond, target: 0 }, span);
                 self.loop_body(f, body, None, top, span);
                 let step = f.pc();
-                let next = Expr::Binary(
-                    BinOp::Add,
-                    Box::new(Expr::Local(i)),
-                    Box::new(Expr::Const(Const::Int(1))),
-                );
-                f.emit(
-                    Instr::Assign {
-                        dst: Place::Bind(i),
-                        value: next,
-                    },
-                    var.span,
-                );
+                let next =
+                    Expr::Binary(BinOp::Add, Box::new(Expr::Local(i)), Box::new(Expr::Const(Const::Int(1))));
+                f.emit(Instr::Assign { dst: Place::Bind(i), value: next }, var.span);
                 f.emit(Instr::Jump { target: top }, span);
                 let end = f.pc();
                 patch(&mut f.code, br, end);
@@ -745,21 +632,8 @@ impl Lowerer {
                 let bool_ty = self.kinds.simple(Con::Bool);
                 let ok = self.temp(f, bool_ty);
                 let v = self.bind_pat(f, var, elem);
-                f.emit(
-                    Instr::Recv {
-                        chan: c,
-                        value: v,
-                        ok: Some(Place::Bind(ok)),
-                    },
-                    chan.span,
-                );
-                let br = f.emit(
-                    Instr::Branch {
-                        cond: Expr::Local(ok),
-                        target: 0,
-                    },
-                    chan.span,
-                );
+                f.emit(Instr::Recv { chan: c, value: v, ok: Some(Place::Bind(ok)) }, chan.span);
+                let br = f.emit(Instr::Branch { cond: Expr::Local(ok), target: 0 }, chan.span);
                 self.loop_body(f, body, Some(top), top, span);
                 let end = f.pc();
                 patch(&mut f.code, br, end);
@@ -767,12 +641,7 @@ impl Lowerer {
                 f.scopes.pop();
             }
             S::Choose(arms) => {
-                let at = f.emit(
-                    Instr::Choose {
-                        targets: Vec::new(),
-                    },
-                    span,
-                );
+                let at = f.emit(Instr::Choose { targets: Vec::new() }, span);
                 let mut targets = Vec::new();
                 let mut ends = Vec::new();
                 for arm in arms {
@@ -803,9 +672,7 @@ impl Lowerer {
                     self.errors.push(
                         Diagnostic::error("E0112", span, "`return` inside a deferred statement")
                             .with_label("not allowed here")
-                            .with_hint(
-                                "a deferred statement runs while the function is already returning",
-                            ),
+                            .with_hint("a deferred statement runs while the function is already returning"),
                     );
                     return;
                 }
@@ -828,9 +695,7 @@ impl Lowerer {
                     self.errors.push(
                         Diagnostic::error("E0113", span, format!("`{word}` outside a loop"))
                             .with_label("no loop to leave")
-                            .with_hint(
-                                "`break` and `continue` work inside `loop`, `while` and `for`",
-                            ),
+                            .with_hint("`break` and `continue` work inside `loop`, `while` and `for`"),
                     );
                     return;
                 }
@@ -855,11 +720,7 @@ impl Lowerer {
     }
 
     fn loop_body(&mut self, f: &mut Fn, body: &ast::Block, cont: Option<Pc>, top: Pc, span: Span) {
-        f.loops.push(Loop {
-            continue_target: cont,
-            continues: Vec::new(),
-            breaks: Vec::new(),
-        });
+        f.loops.push(Loop { continue_target: cont, continues: Vec::new(), breaks: Vec::new() });
         self.block(f, body);
         if cont.is_some() {
             f.emit(Instr::Jump { target: top }, span);
@@ -878,13 +739,7 @@ impl Lowerer {
     }
 
     fn select(&mut self, f: &mut Fn, cases: &[ast::SelectCase], span: Span) {
-        let at = f.emit(
-            Instr::Select {
-                cases: Vec::new(),
-                default: None,
-            },
-            span,
-        );
+        let at = f.emit(Instr::Select { cases: Vec::new(), default: None }, span);
         let mut out = Vec::new();
         let mut default = None;
         let mut ends = Vec::new();
@@ -910,12 +765,8 @@ impl Lowerer {
                 ast::CaseKind::Default => {
                     if default.is_some() {
                         self.errors.push(
-                            Diagnostic::error(
-                                "E0114",
-                                case.span,
-                                "a select has two `default` cases",
-                            )
-                            .with_label("second default"),
+                            Diagnostic::error("E0114", case.span, "a select has two `default` cases")
+                                .with_label("second default"),
                         );
                     }
                     None
@@ -923,11 +774,7 @@ impl Lowerer {
             };
             let target = f.pc();
             match kind {
-                Some(kind) => out.push(Case {
-                    kind,
-                    target,
-                    span: case.span,
-                }),
+                Some(kind) => out.push(Case { kind, target, span: case.span }),
                 None => default = Some(target),
             }
             self.block(f, &case.body);
@@ -938,10 +785,7 @@ impl Lowerer {
         for j in ends {
             patch(&mut f.code, j, end);
         }
-        f.code[at] = Instr::Select {
-            cases: out,
-            default,
-        };
+        f.code[at] = Instr::Select { cases: out, default };
     }
 
     // ---- operands -----------------------------------------------------------
@@ -1048,14 +892,7 @@ impl Lowerer {
             E::Recv(chan) => {
                 let (c, elem) = self.recv_operand(f, chan);
                 set(self, elem);
-                f.emit(
-                    Instr::Recv {
-                        chan: c,
-                        value: place,
-                        ok: None,
-                    },
-                    span,
-                );
+                f.emit(Instr::Recv { chan: c, value: place, ok: None }, span);
             }
             E::Spawn { task, args } => {
                 let Some((func, args)) = self.call_args(f, task, args, true) else {
@@ -1063,15 +900,7 @@ impl Lowerer {
                 };
                 let t = self.kinds.simple(Con::Task);
                 set(self, t);
-                f.emit(
-                    Instr::Spawn {
-                        func,
-                        args,
-                        dst: place,
-                        group: None,
-                    },
-                    span,
-                );
+                f.emit(Instr::Spawn { func, args, dst: place, group: None }, span);
             }
             E::GroupGo { group, task, args } => {
                 let Some((g, gt)) = self.pure(f, group, "a group") else {
@@ -1083,15 +912,7 @@ impl Lowerer {
                 };
                 let t = self.kinds.simple(Con::Task);
                 set(self, t);
-                f.emit(
-                    Instr::Spawn {
-                        func,
-                        args,
-                        dst: place,
-                        group: Some(g),
-                    },
-                    span,
-                );
+                f.emit(Instr::Spawn { func, args, dst: place, group: Some(g) }, span);
             }
             E::Join(h) => {
                 let Some((x, t)) = self.pure(f, h, "a task handle") else {
@@ -1111,14 +932,7 @@ impl Lowerer {
                 let r = self.kinds.simple(Con::Result);
                 set(self, r);
                 let name = Self::intern(&mut self.works, &name.text);
-                f.emit(
-                    Instr::Work {
-                        name,
-                        ctx: c,
-                        dst: place,
-                    },
-                    span,
-                );
+                f.emit(Instr::Work { name, ctx: c, dst: place }, span);
             }
             E::Try(inner) => {
                 let r = self.kinds.simple(Con::Result);
@@ -1131,43 +945,18 @@ impl Lowerer {
                     );
                     return;
                 }
-                let is_err = Expr::Binary(
-                    BinOp::Eq,
-                    Box::new(Expr::Local(tmp)),
-                    Box::new(Expr::Const(Const::Err)),
-                );
-                let br = f.emit(
-                    Instr::Branch {
-                        cond: is_err,
-                        target: 0,
-                    },
-                    e.span,
-                );
+                let is_err =
+                    Expr::Binary(BinOp::Eq, Box::new(Expr::Local(tmp)), Box::new(Expr::Const(Const::Err)));
+                let br = f.emit(Instr::Branch { cond: is_err, target: 0 }, e.span);
                 if !f.is_task {
-                    self.unify_at(
-                        f.ret,
-                        r,
-                        e.span,
-                        "`?` makes the function return a result; the function",
-                    );
+                    self.unify_at(f.ret, r, e.span, "`?` makes the function return a result; the function");
                 }
-                f.emit(
-                    Instr::Return {
-                        value: Some(Expr::Const(Const::Err)),
-                    },
-                    e.span,
-                );
+                f.emit(Instr::Return { value: Some(Expr::Const(Const::Err)) }, e.span);
                 let pc = f.pc();
                 patch(&mut f.code, br, pc);
                 set(self, r);
                 if let Some(p) = place {
-                    f.emit(
-                        Instr::Assign {
-                            dst: p,
-                            value: Expr::Local(tmp),
-                        },
-                        span,
-                    );
+                    f.emit(Instr::Assign { dst: p, value: Expr::Local(tmp) }, span);
                 }
             }
             E::Array { elem, len } => {
@@ -1198,20 +987,9 @@ impl Lowerer {
                 let Some(place) = place else {
                     return self.discarded(e);
                 };
-                f.emit(
-                    Instr::New {
-                        dst: place,
-                        ctor: Ctor::Array {
-                            elem: Box::new(init),
-                            len: n,
-                        },
-                    },
-                    span,
-                );
+                f.emit(Instr::New { dst: place, ctor: Ctor::Array { elem: Box::new(init), len: n } }, span);
             }
-            E::Call { callee, args }
-                if const_ctor(&callee.text) && f.lookup(&callee.text).is_none() =>
-            {
+            E::Call { callee, args } if const_ctor(&callee.text) && f.lookup(&callee.text).is_none() => {
                 let t = self.kinds.fresh();
                 let Some(ctor) = self.ctor(f, e, t) else {
                     return;
@@ -1251,15 +1029,7 @@ impl Lowerer {
                 };
                 let u = self.kinds.simple(Con::Unit);
                 set(self, u);
-                f.emit(
-                    Instr::Op {
-                        op,
-                        target: x,
-                        arg: None,
-                        dst: place,
-                    },
-                    span,
-                );
+                f.emit(Instr::Op { op, target: x, arg: None, dst: place }, span);
             }
             E::Call { callee, args } => {
                 let (c, ret) = if let Some(slot) = f.lookup(&callee.text) {
@@ -1292,14 +1062,7 @@ impl Lowerer {
                         return;
                     };
                     let ret = self.sigs[func as usize].ret;
-                    (
-                        Instr::Call {
-                            callee: Callee::Static(func),
-                            args: xs,
-                            dst: place.clone(),
-                        },
-                        ret,
-                    )
+                    (Instr::Call { callee: Callee::Static(func), args: xs, dst: place.clone() }, ret)
                 };
                 if place.is_some() {
                     set(self, ret);
@@ -1357,16 +1120,9 @@ impl Lowerer {
         let Some(&func) = self.func_index.get(&name.text) else {
             let candidates: Vec<&str> = self.func_index.keys().map(String::as_str).collect();
             let what = if spawn { "task" } else { "function" };
-            let mut d = Diagnostic::error(
-                "E0118",
-                name.span,
-                format!("unknown {what} `{}`", name.text),
-            )
-            .with_label(format!("no such {what}"));
-            if let Some(s) = suggest(
-                &name.text,
-                candidates.iter().copied().chain(BUILTINS.iter().copied()),
-            ) {
+            let mut d = Diagnostic::error("E0118", name.span, format!("unknown {what} `{}`", name.text))
+                .with_label(format!("no such {what}"));
+            if let Some(s) = suggest(&name.text, candidates.iter().copied().chain(BUILTINS.iter().copied())) {
                 d = d.with_hint(format!("did you mean `{s}`?"));
             }
             self.errors.push(d);
@@ -1375,28 +1131,20 @@ impl Lowerer {
         let sig = self.sigs[func as usize].clone();
         if spawn && !sig.is_task {
             self.errors.push(
-                Diagnostic::error(
-                    "E0119",
-                    name.span,
-                    format!("`{}` is a helper, not a task", name.text),
-                )
-                .with_label("cannot be spawned")
-                .with_hint(format!(
-                    "declare it with `task {}(...)`, or call it without `spawn`",
-                    name.text
-                )),
+                Diagnostic::error("E0119", name.span, format!("`{}` is a helper, not a task", name.text))
+                    .with_label("cannot be spawned")
+                    .with_hint(format!(
+                        "declare it with `task {}(...)`, or call it without `spawn`",
+                        name.text
+                    )),
             );
             return None;
         }
         if !spawn && sig.is_task {
             self.errors.push(
-                Diagnostic::error(
-                    "E0119",
-                    name.span,
-                    format!("`{}` is a task, not a helper", name.text),
-                )
-                .with_label("cannot be called")
-                .with_hint(format!("start it with `spawn {}(...)`", name.text)),
+                Diagnostic::error("E0119", name.span, format!("`{}` is a task, not a helper", name.text))
+                    .with_label("cannot be called")
+                    .with_hint(format!("start it with `spawn {}(...)`", name.text)),
             );
             return None;
         }
@@ -1414,11 +1162,8 @@ impl Lowerer {
                     let lt = l.ty;
                     if l.is_var {
                         self.ref_args.push((func, i, RefSource::Always));
-                    } else if (slot as usize)
-                        < self.decls.get(f.id as usize).map_or(0, |d| d.params.len())
-                    {
-                        self.ref_args
-                            .push((func, i, RefSource::Param(f.id, slot as usize)));
+                    } else if (slot as usize) < self.decls.get(f.id as usize).map_or(0, |d| d.params.len()) {
+                        self.ref_args.push((func, i, RefSource::Param(f.id, slot as usize)));
                     }
                     self.unify_at(lt, *pt, a.span, "the argument");
                     Expr::Raw(slot)
@@ -1490,11 +1235,7 @@ impl Lowerer {
             "once" => (Ctor::Once, Con::Once),
             "waitgroup" => (Ctor::WaitGroup, Con::WaitGroup),
             "group" => {
-                let ctx = if !args.is_empty() {
-                    Some(operand(self, 0, Con::Ctx)?)
-                } else {
-                    None
-                };
+                let ctx = if !args.is_empty() { Some(operand(self, 0, Con::Ctx)?) } else { None };
                 let limit = match args.get(1) {
                     Some(a) => {
                         let v = self.const_eval(a).unwrap_or(1);
@@ -1557,30 +1298,16 @@ impl Lowerer {
         }
         let unit = self.kinds.simple(Con::Unit);
         let result = ty.unwrap_or(unit);
-        let op = |op| Instr::Op {
-            op,
-            target: x.clone(),
-            arg: None,
-            dst: None,
-        };
+        let op = |op| Instr::Op { op, target: x.clone(), arg: None, dst: None };
         let instr = match m {
             "lock" | "unlock" => {
-                let s = if m == "lock" {
-                    Surface::Lock
-                } else {
-                    Surface::Unlock
-                };
+                let s = if m == "lock" { Surface::Lock } else { Surface::Unlock };
                 self.pending_op(f, s, t, unit, name.span, rn);
                 op(Op::Lock)
             }
             "wait" => {
                 self.pending_op(f, Surface::Wait, t, result, name.span, rn);
-                Instr::Op {
-                    op: Op::WgWait,
-                    target: x.clone(),
-                    arg: None,
-                    dst: place,
-                }
+                Instr::Op { op: Op::WgWait, target: x.clone(), arg: None, dst: place }
             }
             "rlock" | "runlock" => {
                 self.require(t, Con::RwMutex, m, &rn, recv.span);
@@ -1593,12 +1320,7 @@ impl Lowerer {
                 };
                 let int = self.kinds.simple(Con::Int);
                 self.unify_at(nt, int, args[0].span, "the count");
-                Instr::Op {
-                    op: Op::WgAdd,
-                    target: x.clone(),
-                    arg: Some(n),
-                    dst: None,
-                }
+                Instr::Op { op: Op::WgAdd, target: x.clone(), arg: Some(n), dst: None }
             }
             "done" => {
                 self.require(t, Con::WaitGroup, m, &rn, recv.span);
@@ -1606,28 +1328,15 @@ impl Lowerer {
             }
             "signal" | "broadcast" => {
                 self.require(t, Con::Cond, m, &rn, recv.span);
-                op(if m == "signal" {
-                    Op::CondSignal
-                } else {
-                    Op::CondBroadcast
-                })
+                op(if m == "signal" { Op::CondSignal } else { Op::CondBroadcast })
             }
             "do" => {
                 self.require(t, Con::Once, m, &rn, recv.span);
                 let arg = &args[0];
-                let enter = f.emit(
-                    Instr::OnceEnter {
-                        once: x.clone(),
-                        skip: 0,
-                    },
-                    span,
-                );
+                let enter = f.emit(Instr::OnceEnter { once: x.clone(), skip: 0 }, span);
                 let call = ast::Expr {
                     kind: match &arg.kind {
-                        E::Name(n) => E::Call {
-                            callee: n.clone(),
-                            args: Vec::new(),
-                        },
+                        E::Name(n) => E::Call { callee: n.clone(), args: Vec::new() },
                         other => other.clone(),
                     },
                     span: arg.span,
@@ -1645,13 +1354,7 @@ impl Lowerer {
                     if let Some(ty) = ty {
                         self.unify_at(r, ty, span, "`err()`");
                     }
-                    f.emit(
-                        Instr::Assign {
-                            dst: p,
-                            value: Expr::CtxErr(Box::new(x)),
-                        },
-                        span,
-                    );
+                    f.emit(Instr::Assign { dst: p, value: Expr::CtxErr(Box::new(x)) }, span);
                 } else {
                     self.errors.push(
                         Diagnostic::error("E0116", span, "this expression does nothing")
@@ -1697,24 +1400,8 @@ impl Lowerer {
         f.emit(instr, span);
     }
 
-    fn pending_op(
-        &mut self,
-        f: &Fn,
-        what: Surface,
-        recv_ty: Ty,
-        result_ty: Ty,
-        span: Span,
-        name: String,
-    ) {
-        self.pending.push(Pending {
-            func: f.id,
-            pc: f.pc(),
-            what,
-            recv_ty,
-            result_ty,
-            span,
-            name,
-        });
+    fn pending_op(&mut self, f: &Fn, what: Surface, recv_ty: Ty, result_ty: Ty, span: Span, name: String) {
+        self.pending.push(Pending { func: f.id, pc: f.pc(), what, recv_ty, result_ty, span, name });
     }
 
     /// An argument: a pure expression, or a constructor such as
@@ -1725,13 +1412,7 @@ impl Lowerer {
                 let t = self.kinds.fresh();
                 let tmp = self.temp(f, t);
                 let ctor = self.ctor(f, a, t)?;
-                f.emit(
-                    Instr::New {
-                        dst: Place::Bind(tmp),
-                        ctor,
-                    },
-                    a.span,
-                );
+                f.emit(Instr::New { dst: Place::Bind(tmp), ctor }, a.span);
                 return Some((Expr::Local(tmp), t));
             }
         }
@@ -1763,41 +1444,29 @@ impl Lowerer {
                 } else if let Some(&g) = self.global_index.get(&n.text) {
                     (Expr::Global(g), self.globals[g as usize].ty)
                 } else if n.text == "ok" || n.text == "err" {
-                    let c = if n.text == "ok" {
-                        Const::Ok
-                    } else {
-                        Const::Err
-                    };
+                    let c = if n.text == "ok" { Const::Ok } else { Const::Err };
                     (Expr::Const(c), self.kinds.simple(Con::Result))
                 } else if let Some(&func) = self.func_index.get(&n.text) {
                     let sig = self.sigs[func as usize].clone();
                     if sig.is_task {
                         self.errors.push(
-                            Diagnostic::error(
-                                "E0124",
-                                e.span,
-                                format!("task `{}` used as a value", n.text),
-                            )
-                            .with_label("a task")
-                            .with_hint(format!("start it with `spawn {}(...)`", n.text)),
+                            Diagnostic::error("E0124", e.span, format!("task `{}` used as a value", n.text))
+                                .with_label("a task")
+                                .with_hint(format!("start it with `spawn {}(...)`", n.text)),
                         );
                         return None;
                     }
                     let mut args = sig.params.clone();
                     args.push(sig.ret);
                     self.edges.push((f.id, func, false, n.span));
-                    (
-                        Expr::Const(Const::Func(func)),
-                        self.kinds.con(Con::Func, args),
-                    )
+                    (Expr::Const(Const::Func(func)), self.kinds.con(Con::Func, args))
                 } else {
                     let mut names: Vec<&str> = f.names().collect();
                     names.extend(self.consts.keys().map(String::as_str));
                     names.extend(self.global_index.keys().map(String::as_str));
                     names.extend(self.func_index.keys().map(String::as_str));
-                    let mut d =
-                        Diagnostic::error("E0125", n.span, format!("`{}` is not defined", n.text))
-                            .with_label("unknown name");
+                    let mut d = Diagnostic::error("E0125", n.span, format!("`{}` is not defined", n.text))
+                        .with_label("unknown name");
                     if let Some(s) = suggest(&n.text, names) {
                         d = d.with_hint(format!("did you mean `{s}`?"));
                     } else if const_ctor(&n.text) {
@@ -1821,13 +1490,10 @@ impl Lowerer {
                         (Expr::GroupCtx(Box::new(b)), self.kinds.simple(Con::Ctx))
                     }
                     other => {
-                        let mut d = Diagnostic::error(
-                            "E0126",
-                            field.span,
-                            format!("unknown field `{other}`"),
-                        )
-                        .with_label("no such field")
-                        .with_hint("fields are `ctx.done` and `group.ctx`");
+                        let mut d =
+                            Diagnostic::error("E0126", field.span, format!("unknown field `{other}`"))
+                                .with_label("no such field")
+                                .with_hint("fields are `ctx.done` and `group.ctx`");
                         if let Some(s) = suggest(other, ["done", "ctx"]) {
                             d = d.with_hint(format!("did you mean `{s}`?"));
                         }
@@ -1886,10 +1552,7 @@ impl Lowerer {
                 } else {
                     self.unify_at(yt, xt, b.span, "the right operand (compared with the left)");
                 }
-                (
-                    Expr::Binary(op, Box::new(x), Box::new(y)),
-                    self.kinds.simple(result),
-                )
+                (Expr::Binary(op, Box::new(x), Box::new(y)), self.kinds.simple(result))
             }
             E::Recv(_)
             | E::Spawn { .. }
@@ -1986,9 +1649,7 @@ impl Lowerer {
             } else {
                 None
             };
-            if let Some(Instr::Op { op: slot, .. }) =
-                func.and_then(|func| func.code.get_mut(p.pc as usize))
-            {
+            if let Some(Instr::Op { op: slot, .. }) = func.and_then(|func| func.code.get_mut(p.pc as usize)) {
                 *slot = op;
             }
         }
@@ -2003,7 +1664,7 @@ impl Lowerer {
             if reported[start as usize] {
                 continue;
             }
-            let mut stack: Vec<(FuncId, Vec<(FuncId, bool, Span)>)> = vec![(start, Vec::new())];
+            let mut stack: Vec<(FuncId, CallPath)> = vec![(start, Vec::new())];
             let mut seen = vec![false; n + 1];
             'search: while let Some((at, path)) = stack.pop() {
                 for &(from, to, spawn, span) in &edges {
@@ -2040,7 +1701,9 @@ impl Lowerer {
         let d = if any_spawn {
             Diagnostic::error("E0129", span, "tasks would spawn each other without bound")
                 .with_label(chain)
-                .with_hint("a model must have a bounded number of tasks: spawn a fixed tree, or use `for i in 0..N`")
+                .with_hint(
+                    "a model must have a bounded number of tasks: spawn a fixed tree, or use `for i in 0..N`",
+                )
         } else {
             Diagnostic::error("E0130", span, "helpers call each other recursively")
                 .with_label(chain)

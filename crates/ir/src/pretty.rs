@@ -7,18 +7,12 @@ use std::fmt::Write;
 pub fn pretty(p: &Program) -> String {
     let mut out = String::new();
     for (i, g) in p.globals.iter().enumerate() {
-        let range = g
-            .range
-            .map(|(lo, hi)| format!(": int[{lo}..{hi}]"))
-            .unwrap_or_default();
+        let range = g.range.map(|(lo, hi)| format!(": int[{lo}..{hi}]")).unwrap_or_default();
         let _ = writeln!(out, "global g{i} {}{range}", g.name);
     }
     for (id, f) in p.funcs.iter().enumerate() {
         let kind = if f.is_task { "task" } else { "fn" };
-        let params: Vec<&str> = f.locals[..f.params as usize]
-            .iter()
-            .map(String::as_str)
-            .collect();
+        let params: Vec<&str> = f.locals[..f.params as usize].iter().map(String::as_str).collect();
         let _ = writeln!(out, "{kind} f{id} {}({}):", f.name, params.join(", "));
         for (pc, instr) in f.code.iter().enumerate() {
             let mark = if f.silent[pc] { '~' } else { ' ' };
@@ -31,11 +25,7 @@ pub fn pretty(p: &Program) -> String {
 fn instr_text(p: &Program, locals: &[String], i: &Instr) -> String {
     let e = |x: &Expr| expr(p, locals, x);
     let pl = |x: &Place| place(p, locals, x);
-    let dst = |d: &Option<Place>| {
-        d.as_ref()
-            .map(|d| format!("{} = ", pl(d)))
-            .unwrap_or_default()
-    };
+    let dst = |d: &Option<Place>| d.as_ref().map(|d| format!("{} = ", pl(d))).unwrap_or_default();
     match i {
         Instr::Assign { dst, value } => format!("{} = {}", pl(dst), e(value)),
         Instr::New { dst, ctor: c } => format!("{} = new {}", pl(dst), ctor(p, locals, c)),
@@ -66,36 +56,16 @@ fn instr_text(p: &Program, locals: &[String], i: &Instr) -> String {
             }
             format!("select {{ {} }}", parts.join("; "))
         }
-        Instr::Spawn {
-            func,
-            args,
-            dst: d,
-            group,
-        } => {
-            let g = group
-                .as_ref()
-                .map(|g| format!(" in {}", e(g)))
-                .unwrap_or_default();
-            format!(
-                "{}spawn {}({}){g}",
-                dst(d),
-                p.func(*func).name,
-                list(p, locals, args)
-            )
+        Instr::Spawn { func, args, dst: d, group } => {
+            let g = group.as_ref().map(|g| format!(" in {}", e(g))).unwrap_or_default();
+            format!("{}spawn {}({}){g}", dst(d), p.func(*func).name, list(p, locals, args))
         }
         Instr::Join { task } => format!("join {}", e(task)),
         Instr::Work { name, ctx, dst: d } => {
-            let c = ctx
-                .as_ref()
-                .map(|c| format!("({})", e(c)))
-                .unwrap_or_default();
+            let c = ctx.as_ref().map(|c| format!("({})", e(c))).unwrap_or_default();
             format!("{}work {}{c}", dst(d), p.works[*name as usize])
         }
-        Instr::Call {
-            callee,
-            args,
-            dst: d,
-        } => {
+        Instr::Call { callee, args, dst: d } => {
             let c = match callee {
                 Callee::Static(f) => p.func(*f).name.clone(),
                 Callee::Dynamic(x) => e(x),
@@ -111,16 +81,8 @@ fn instr_text(p: &Program, locals: &[String], i: &Instr) -> String {
         Instr::Choose { targets } => format!("choose {targets:?}"),
         Instr::Defer { block } => format!("defer {block}"),
         Instr::EndDefer => "end defer".into(),
-        Instr::Op {
-            op,
-            target,
-            arg,
-            dst: d,
-        } => {
-            let a = arg
-                .as_ref()
-                .map(|a| format!(", {}", e(a)))
-                .unwrap_or_default();
+        Instr::Op { op, target, arg, dst: d } => {
+            let a = arg.as_ref().map(|a| format!(", {}", e(a))).unwrap_or_default();
             format!("{}{op:?}({}{a})", dst(d), e(target))
         }
         Instr::OnceEnter { once, skip } => format!("once enter {} else jump {skip}", e(once)),
@@ -131,10 +93,7 @@ fn instr_text(p: &Program, locals: &[String], i: &Instr) -> String {
 }
 
 fn list(p: &Program, locals: &[String], xs: &[Expr]) -> String {
-    xs.iter()
-        .map(|x| expr(p, locals, x))
-        .collect::<Vec<_>>()
-        .join(", ")
+    xs.iter().map(|x| expr(p, locals, x)).collect::<Vec<_>>().join(", ")
 }
 
 fn ctor(p: &Program, locals: &[String], c: &Ctor) -> String {
@@ -149,9 +108,7 @@ fn ctor(p: &Program, locals: &[String], c: &Ctor) -> String {
         Ctor::WithCancel(x) => format!("with_cancel({})", e(x)),
         Ctor::WithTimeout(x) => format!("with_timeout({})", e(x)),
         Ctor::Cell { init, range } => {
-            let r = range
-                .map(|(lo, hi)| format!(": int[{lo}..{hi}]"))
-                .unwrap_or_default();
+            let r = range.map(|(lo, hi)| format!(": int[{lo}..{hi}]")).unwrap_or_default();
             format!("var{r} {}", e(init))
         }
         Ctor::Array { elem, len } => match &**elem {
@@ -172,10 +129,7 @@ fn place(p: &Program, locals: &[String], x: &Place) -> String {
 }
 
 fn local(locals: &[String], s: u16) -> String {
-    locals
-        .get(s as usize)
-        .cloned()
-        .unwrap_or_else(|| format!("${s}"))
+    locals.get(s as usize).cloned().unwrap_or_else(|| format!("${s}"))
 }
 
 fn expr(p: &Program, locals: &[String], x: &Expr) -> String {
@@ -199,15 +153,7 @@ fn expr(p: &Program, locals: &[String], x: &Expr) -> String {
         Expr::CtxErr(c) => format!("{}.err()", e(c)),
         Expr::GroupCtx(g) => format!("{}.ctx", e(g)),
         Expr::Index(a, i) => format!("{}[{}]", e(a), e(i)),
-        Expr::Unary(op, a) => format!(
-            "{}{}",
-            if matches!(op, crate::UnOp::Not) {
-                "!"
-            } else {
-                "-"
-            },
-            e(a)
-        ),
+        Expr::Unary(op, a) => format!("{}{}", if matches!(op, crate::UnOp::Not) { "!" } else { "-" }, e(a)),
         Expr::Binary(op, a, b) => format!("({} {op:?} {})", e(a), e(b)),
     }
 }

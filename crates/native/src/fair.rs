@@ -56,10 +56,7 @@ impl Edges {
 
     fn row(&self, v: u32) -> std::ops::Range<usize> {
         let start = self.starts[v as usize] as usize;
-        let end = self
-            .starts
-            .get(v as usize + 1)
-            .map_or(self.targets.len(), |&e| e as usize);
+        let end = self.starts.get(v as usize + 1).map_or(self.targets.len(), |&e| e as usize);
         start..end
     }
 
@@ -115,11 +112,7 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges) -> Vec<Finding> {
                 .iter()
                 .copied()
                 .filter(|&v| {
-                    edges.row(v).all(|e| {
-                        edges.keys[e]
-                            .iter()
-                            .all(|k| *k == Key::NONE || taken.contains(k))
-                    })
+                    edges.row(v).all(|e| edges.keys[e].iter().all(|k| *k == Key::NONE || taken.contains(k)))
                 })
                 .collect();
             if !rest.is_empty() {
@@ -147,11 +140,7 @@ fn report(
         .iter()
         .enumerate()
         .map(|(slot, t)| {
-            let kind = if moving.contains(&(slot as u16)) {
-                FindingKind::NoExit
-            } else {
-                FindingKind::Leak
-            };
+            let kind = if moving.contains(&(slot as u16)) { FindingKind::NoExit } else { FindingKind::Leak };
             Finding {
                 kind,
                 funcs: vec![t.func],
@@ -204,11 +193,7 @@ const UNSEEN: u32 = u32::MAX;
 
 impl Tarjan {
     fn new(n: usize) -> Tarjan {
-        Tarjan {
-            index: vec![UNSEEN; n],
-            low: vec![0; n],
-            on_stack: vec![false; n],
-        }
+        Tarjan { index: vec![UNSEEN; n], low: vec![0; n], on_stack: vec![false; n] }
     }
 
     fn run(&mut self, nodes: &[u32], edges: &Edges, member: impl Fn(u32) -> bool) -> Vec<Vec<u32>> {

@@ -26,11 +26,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options {
-            max_states: 5_000_000,
-            max_depth: 10_000,
-            max_memory: 8 << 30,
-        }
+        Options { max_states: 5_000_000, max_depth: 10_000, max_memory: 8 << 30 }
     }
 }
 

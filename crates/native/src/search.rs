@@ -5,45 +5,30 @@ use crate::fair::{fair_cycles, Edges, Key};
 use crate::store::Store;
 use crate::{Bound, Exploration, Finding, Options, Stats};
 use leash_ir::Program;
-use leash_semantics::{
-    apply, enabled, initial, Actor, Event, FindingKind, Scenario, State, Transition,
-};
+use leash_semantics::{apply, enabled, initial, Actor, Event, FindingKind, Scenario, State, Transition};
 use std::collections::BTreeMap;
 
 /// Findings keyed so that each (kind, task, detail) is kept once, first found = shortest.
 pub(crate) type FindingMap = BTreeMap<(FindingKind, Vec<u16>, String), Finding>;
 
 pub(crate) fn record(map: &mut FindingMap, f: Finding) {
-    map.entry((f.kind, f.funcs.clone(), f.detail.clone()))
-        .or_insert(f);
+    map.entry((f.kind, f.funcs.clone(), f.detail.clone())).or_insert(f);
 }
 
 fn event_finding(e: Event, path: Vec<u16>) -> Finding {
-    Finding {
-        kind: e.kind,
-        funcs: vec![e.func],
-        detail: e.detail,
-        path,
-        cycle: Vec::new(),
-    }
+    Finding { kind: e.kind, funcs: vec![e.func], detail: e.detail, path, cycle: Vec::new() }
 }
 
 /// The fairness keys of a transition taken in `s`: the actor's step and, for a
 /// rendezvous, the partner's.
 pub(crate) fn keys(p: &Program, s: &State, t: &Transition) -> [Key; 2] {
     let key = |slot: u16, case: u16| {
-        let f = s.tasks[slot as usize]
-            .frames
-            .last()
-            .expect("live tasks have a frame");
+        let f = s.tasks[slot as usize].frames.last().expect("live tasks have a frame");
         let _ = p;
         Key::task(slot, f.func, f.pc, case)
     };
     match t.actor {
-        Actor::Task(slot) => [
-            key(slot, t.case),
-            t.partner.map_or(Key::NONE, |(ps, pc)| key(ps, pc)),
-        ],
+        Actor::Task(slot) => [key(slot, t.case), t.partner.map_or(Key::NONE, |(ps, pc)| key(ps, pc))],
         Actor::Signal => [Key::env(0), Key::NONE],
         Actor::Deadline(c) => [Key::env(1 + c as u32), Key::NONE],
     }
@@ -80,7 +65,7 @@ pub fn explore(
     let mut incomplete = None;
     let mut i = 0u32;
     while (i as usize) < store.len() {
-        if i % 1024 == 0 && stop() {
+        if i.is_multiple_of(1024) && stop() {
             incomplete = Some(Bound::Time);
             break;
         }
@@ -141,12 +126,7 @@ pub fn explore(
             record(&mut findings, f);
         }
     }
-    Exploration {
-        scenario,
-        findings: findings.into_values().collect(),
-        stats,
-        incomplete,
-    }
+    Exploration { scenario, findings: findings.into_values().collect(), stats, incomplete }
 }
 
 /// A state where nothing can move but some task is alive: a deadlock while the
@@ -157,13 +137,7 @@ fn dead_state(p: &Program, s: &State, path: Vec<u16>) -> Vec<Finding> {
     funcs.sort_unstable();
     funcs.dedup();
     if main_alive {
-        vec![Finding {
-            kind: FindingKind::Deadlock,
-            funcs,
-            detail: String::new(),
-            path,
-            cycle: Vec::new(),
-        }]
+        vec![Finding { kind: FindingKind::Deadlock, funcs, detail: String::new(), path, cycle: Vec::new() }]
     } else {
         funcs
             .into_iter()

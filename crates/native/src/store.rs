@@ -54,12 +54,7 @@ impl Store {
     pub fn insert(&mut self, s: &State, parent: (u32, u16), depth: u32) -> (u32, bool) {
         let enc = postcard::to_allocvec(s).expect("states always encode");
         let h = hash(&enc);
-        let Store {
-            bytes,
-            starts,
-            table,
-            ..
-        } = self;
+        let Store { bytes, starts, table, .. } = self;
         let found = table.find(h, |&i| {
             &bytes[starts[i as usize] as usize..starts[i as usize + 1] as usize] == enc.as_slice()
         });

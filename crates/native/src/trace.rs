@@ -55,9 +55,7 @@ pub fn replay(p: &Program, scenario: Scenario, path: &[u16]) -> Result<Replayed,
     let mut steps = Vec::new();
     for (at, &k) in path.iter().enumerate() {
         let ts = enabled(p, &s, scenario);
-        let t = *ts
-            .get(k as usize)
-            .ok_or(ReplayError::NoSuchTransition { at })?;
+        let t = *ts.get(k as usize).ok_or(ReplayError::NoSuchTransition { at })?;
         match apply(p, &s, &t) {
             Ok(a) => {
                 steps.push(ReplayedStep {
@@ -83,9 +81,5 @@ pub fn replay(p: &Program, scenario: Scenario, path: &[u16]) -> Result<Replayed,
             }
         }
     }
-    Ok(Replayed {
-        steps,
-        last: s,
-        initial_funcs,
-    })
+    Ok(Replayed { steps, last: s, initial_funcs })
 }

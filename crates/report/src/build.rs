@@ -2,8 +2,8 @@
 //! name the tasks (`worker#2`), locate each step and list who waits on what.
 
 use crate::{
-    FindingReport, Location, ModelReport, ScenarioReport, ScenarioStats, Severity, TraceStep,
-    Verdict, Waiting,
+    FindingReport, Location, ModelReport, ScenarioReport, ScenarioStats, Severity, TraceStep, Verdict,
+    Waiting,
 };
 use leash_ir::Program;
 use leash_native::{replay, Exploration, Finding, Replayed};
@@ -25,6 +25,9 @@ pub struct ModelInput<'a> {
     pub strict: bool,
 }
 
+/// Findings are merged across scenarios by (violation first, kind, tasks, detail).
+type MergeKey = (u8, FindingKind, Vec<String>, String);
+
 struct Ctx<'a> {
     path: &'a str,
     source: &'a str,
@@ -35,20 +38,12 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn location(&self, span: Span) -> Location {
         let (line, column) = self.lines.line_col(span.start);
-        Location {
-            file: self.path.to_string(),
-            line,
-            column,
-        }
+        Location { file: self.path.to_string(), line, column }
     }
 
     fn line_text(&self, span: Span) -> String {
-        let start = self.source[..span.start as usize]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
-        let end = self.source[start..]
-            .find('\n')
-            .map_or(self.source.len(), |i| start + i);
+        let start = self.source[..span.start as usize].rfind('\n').map_or(0, |i| i + 1);
+        let end = self.source[start..].find('\n').map_or(self.source.len(), |i| start + i);
         let line = &self.source[start..end];
         let code = line.find("//").map_or(line, |i| &line[..i]);
         code.trim().to_string()
@@ -75,10 +70,7 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
         }
     };
     let mut scenarios = Vec::new();
-    let mut merged: BTreeMap<
-        (u8, FindingKind, Vec<String>, String),
-        (FindingReport, Scenario, Finding),
-    > = BTreeMap::new();
+    let mut merged: BTreeMap<MergeKey, (FindingReport, Scenario, Finding)> = BTreeMap::new();
     for ex in input.explorations {
         let mut kinds: Vec<(Severity, FindingKind)> = Vec::new();
         for f in &ex.findings {
@@ -145,23 +137,10 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
             r
         })
         .collect();
-    let verdict = scenarios
-        .iter()
-        .map(|s| s.verdict)
-        .max()
-        .unwrap_or(Verdict::Verified);
-    let verdict = if scenarios.iter().any(|s| s.verdict == Verdict::Violated) {
-        Verdict::Violated
-    } else {
-        verdict
-    };
-    ModelReport {
-        path: input.path.to_string(),
-        verdict,
-        scenarios,
-        findings,
-        peak_memory_bytes: None,
-    }
+    let verdict = scenarios.iter().map(|s| s.verdict).max().unwrap_or(Verdict::Verified);
+    let verdict =
+        if scenarios.iter().any(|s| s.verdict == Verdict::Violated) { Verdict::Violated } else { verdict };
+    ModelReport { path: input.path.to_string(), verdict, scenarios, findings, peak_memory_bytes: None }
 }
 
 fn fill_trace(cx: &Ctx, scenario: Scenario, f: &Finding, r: &mut FindingReport) {
@@ -202,11 +181,7 @@ fn render_steps(cx: &Ctx, replayed: &Replayed, cut: usize) -> (Vec<TraceStep>, V
         let mut note = text.note;
         if let Some(partner) = text.partner {
             let with = format!("with {}", names[partner as usize]);
-            note = if note.is_empty() {
-                with
-            } else {
-                format!("{note}, {with}")
-            };
+            note = if note.is_empty() { with } else { format!("{note}, {with}") };
         }
         if let Some(p) = &step.panic {
             note = format!("panic: {}", p.detail);
@@ -215,13 +190,7 @@ fn render_steps(cx: &Ctx, replayed: &Replayed, cut: usize) -> (Vec<TraceStep>, V
             Some(_) => (cx.line_text(text.span), Some(cx.location(text.span))),
             None => (String::new(), None),
         };
-        out.push(TraceStep {
-            step: i + 1,
-            task,
-            text: line_text,
-            note,
-            location,
-        });
+        out.push(TraceStep { step: i + 1, task, text: line_text, note, location });
         names.extend(step.spawned.iter().map(|&f| fresh(f)));
         for &x in step.exited.iter().rev() {
             names.remove(x as usize);
@@ -235,11 +204,7 @@ fn waits(cx: &Ctx, s: &State, names: &[String]) -> Vec<Waiting> {
     (0..s.tasks.len())
         .map(|slot| {
             let (reason, span) = wait_reason(cx.program, s, slot);
-            Waiting {
-                task: names[slot].clone(),
-                reason,
-                location: cx.location(span),
-            }
+            Waiting { task: names[slot].clone(), reason, location: cx.location(span) }
         })
         .collect()
 }

@@ -19,37 +19,22 @@ fn cell(r: &crate::ScenarioReport) -> String {
 
 /// The verdict table: one row per model, one column per scenario.
 pub fn render_table(models: &[ModelReport]) -> String {
-    let scenarios: Vec<String> = models
-        .first()
-        .map(|m| m.scenarios.iter().map(|s| s.scenario.clone()).collect())
-        .unwrap_or_default();
+    let scenarios: Vec<String> =
+        models.first().map(|m| m.scenarios.iter().map(|s| s.scenario.clone()).collect()).unwrap_or_default();
     let mut rows: Vec<Vec<String>> = vec![std::iter::once("MODEL".to_string())
         .chain(scenarios.iter().map(|s| s.to_uppercase()))
         .collect()];
     for m in models {
-        rows.push(
-            std::iter::once(m.path.clone())
-                .chain(m.scenarios.iter().map(cell))
-                .collect(),
-        );
+        rows.push(std::iter::once(m.path.clone()).chain(m.scenarios.iter().map(cell)).collect());
     }
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
     for r in &rows {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(i, s)| format!("{s:<w$}", w = widths[i]))
-            .collect();
+        let line: Vec<String> =
+            r.iter().enumerate().map(|(i, s)| format!("{s:<w$}", w = widths[i])).collect();
         let _ = writeln!(out, "{}", line.join("  ").trim_end());
     }
     out
@@ -57,29 +42,12 @@ pub fn render_table(models: &[ModelReport]) -> String {
 
 fn steps(out: &mut String, steps: &[TraceStep], offset: usize) {
     let tw = steps.iter().map(|s| s.task.len()).max().unwrap_or(0);
-    let xw = steps
-        .iter()
-        .map(|s| s.text.chars().count().min(48))
-        .max()
-        .unwrap_or(0);
+    let xw = steps.iter().map(|s| s.text.chars().count().min(48)).max().unwrap_or(0);
     for s in steps {
         let text: String = s.text.chars().take(48).collect();
-        let note = if s.note.is_empty() {
-            String::new()
-        } else {
-            format!("  [{}]", s.note)
-        };
-        let loc = s
-            .location
-            .as_ref()
-            .map(|l| format!("  {l}"))
-            .unwrap_or_default();
-        let line = format!(
-            "  {:>3}  {:<tw$}  {:<xw$}{loc}{note}",
-            s.step + offset,
-            s.task,
-            text
-        );
+        let note = if s.note.is_empty() { String::new() } else { format!("  [{}]", s.note) };
+        let loc = s.location.as_ref().map(|l| format!("  {l}")).unwrap_or_default();
+        let line = format!("  {:>3}  {:<tw$}  {:<xw$}{loc}{note}", s.step + offset, s.task, text);
         let _ = writeln!(out, "{}", line.trim_end());
     }
 }
@@ -89,11 +57,7 @@ fn finding(out: &mut String, f: &FindingReport) {
         Severity::Violation => "",
         Severity::Warning => "warning: ",
     };
-    let detail = if f.detail.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", f.detail)
-    };
+    let detail = if f.detail.is_empty() { String::new() } else { format!(": {}", f.detail) };
     let _ = writeln!(
         out,
         "{sev}{} {}{detail}  (scenarios: {})",

@@ -17,10 +17,8 @@ pub(crate) fn canonicalize(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>)
 }
 
 fn compact_tasks(s: &mut State) -> Vec<u16> {
-    let exited: Vec<u16> = (0..s.tasks.len())
-        .filter(|&i| s.tasks[i].frames.is_empty())
-        .map(|i| i as u16)
-        .collect();
+    let exited: Vec<u16> =
+        (0..s.tasks.len()).filter(|&i| s.tasks[i].frames.is_empty()).map(|i| i as u16).collect();
     if exited.is_empty() {
         return exited;
     }
@@ -78,9 +76,7 @@ fn each_ref(o: &mut Object, f: &mut dyn FnMut(&mut u16)) {
         Object::Chan { buf, .. } => buf.iter_mut().for_each(on_value),
         Object::Cond { mutex } => f(mutex),
         Object::Group { ctx, .. } => f(ctx),
-        Object::Ctx {
-            parent: Some(p), ..
-        } => f(p),
+        Object::Ctx { parent: Some(p), .. } => f(p),
         _ => {}
     }
 }
@@ -130,40 +126,22 @@ fn collect_heap(p: &Program, s: &mut State) -> Vec<Event> {
             continue;
         }
         let (kind, creator, detail) = match o {
-            Object::Ticker {
-                running: true,
-                creator,
-            } => (
-                FindingKind::Unstopped,
-                *creator,
-                "ticker dropped without stop",
-            ),
-            Object::Timer {
-                state: TimerState::Armed,
-                creator,
-            } => (
-                FindingKind::Unstopped,
-                *creator,
-                "timer dropped while armed, without stop",
-            ),
+            Object::Ticker { running: true, creator } => {
+                (FindingKind::Unstopped, *creator, "ticker dropped without stop")
+            }
+            Object::Timer { state: TimerState::Armed, creator } => {
+                (FindingKind::Unstopped, *creator, "timer dropped while armed, without stop")
+            }
             Object::Ctx {
                 kind: CtxKind::Cancel | CtxKind::Timeout,
                 cancel_called: false,
                 creator,
                 holder: Some(_),
                 ..
-            } => (
-                FindingKind::Uncancelled,
-                *creator,
-                "context dropped without calling its cancel",
-            ),
+            } => (FindingKind::Uncancelled, *creator, "context dropped without calling its cancel"),
             _ => continue,
         };
-        events.push(Event {
-            kind,
-            func: creator,
-            detail: detail.into(),
-        });
+        events.push(Event { kind, func: creator, detail: detail.into() });
     }
     if order.len() == n && order.iter().enumerate().all(|(i, &o)| i == o as usize) {
         return events;

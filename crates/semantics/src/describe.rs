@@ -63,11 +63,7 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
             None => "default".into(),
         },
         Instr::Recv { .. } => {
-            let kind = CaseKind::Recv {
-                chan: recv_chan(instr),
-                value: None,
-                ok: None,
-            };
+            let kind = CaseKind::Recv { chan: recv_chan(instr), value: None, ok: None };
             recv_note(p, s, slot, t, &kind)
         }
         Instr::Work { .. } => {
@@ -85,18 +81,14 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
                 "acquired".into()
             }
         }
-        Instr::Op {
-            op: Op::CondWait, ..
-        } => {
+        Instr::Op { op: Op::CondWait, .. } => {
             if task.phase == 0 {
                 "releases the lock and waits".into()
             } else {
                 "woken; re-acquires the lock".into()
             }
         }
-        Instr::Op {
-            op: Op::CondSignal, ..
-        } => {
+        Instr::Op { op: Op::CondSignal, .. } => {
             if t.alt == 0 {
                 "no waiter: the signal is lost".into()
             } else {
@@ -105,13 +97,7 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
         }
         _ => String::new(),
     };
-    StepText {
-        slot: Some(slot),
-        func: Some(frame.func),
-        span,
-        note,
-        partner,
-    }
+    StepText { slot: Some(slot), func: Some(frame.func), span, note, partner }
 }
 
 fn recv_chan(instr: &Instr) -> leash_ir::Expr {
@@ -131,9 +117,7 @@ fn recv_note(_p: &Program, s: &State, slot: u16, t: &Transition, kind: &CaseKind
     match crate::eval::eval(s, slot as usize, chan) {
         Ok(Value::Done(_)) => "context done".into(),
         Ok(Value::Obj(o)) => match s.heap.get(o as usize) {
-            Some(crate::Object::Chan {
-                buf, closed: true, ..
-            }) if buf.is_empty() => "closed".into(),
+            Some(crate::Object::Chan { buf, closed: true, .. }) if buf.is_empty() => "closed".into(),
             Some(crate::Object::Ticker { .. }) => "tick".into(),
             Some(crate::Object::Timer { .. }) => "timer fires".into(),
             _ => String::new(),
@@ -155,10 +139,7 @@ pub fn wait_reason(p: &Program, s: &State, slot: usize) -> (String, Span) {
         Instr::Send { .. } => "chan send",
         Instr::Recv { chan, .. } if nil(chan) => "chan receive (nil chan)",
         Instr::Recv { .. } => "chan receive",
-        Instr::Select {
-            cases,
-            default: None,
-        } if cases.is_empty() => "select (no cases)",
+        Instr::Select { cases, default: None } if cases.is_empty() => "select (no cases)",
         Instr::Select { .. } => "select",
         Instr::Join { .. } => "join",
         Instr::Spawn { group: Some(_), .. } => "errgroup.Group.Go",

@@ -29,13 +29,7 @@ fn cell(s: &State, c: u16) -> Result<Value, Fault> {
 /// Evaluates `e` in the top frame of task `slot`.
 pub(crate) fn eval(s: &State, slot: usize, e: &Expr) -> Result<Value, Fault> {
     let frame = s.tasks[slot].frames.last().ok_or("task has exited")?;
-    let local = |i: u16| {
-        frame
-            .locals
-            .get(i as usize)
-            .copied()
-            .ok_or_else(|| Fault::from("bad local"))
-    };
+    let local = |i: u16| frame.locals.get(i as usize).copied().ok_or_else(|| Fault::from("bad local"));
     Ok(match e {
         Expr::Const(c) => constant(*c),
         Expr::Local(i) => match local(*i)? {
@@ -65,14 +59,11 @@ pub(crate) fn eval(s: &State, slot: usize, e: &Expr) -> Result<Value, Fault> {
             let (arr, idx) = (eval(s, slot, a)?, eval(s, slot, i)?);
             match (arr, idx) {
                 (Value::Obj(o), Value::Int(i)) => match s.heap.get(o as usize) {
-                    Some(Object::Array(xs)) => *xs
-                        .get(usize::try_from(i).unwrap_or(usize::MAX))
-                        .ok_or_else(|| {
-                            format!(
-                                "runtime error: index out of range [{i}] with length {}",
-                                xs.len()
-                            )
-                        })?,
+                    Some(Object::Array(xs)) => {
+                        *xs.get(usize::try_from(i).unwrap_or(usize::MAX)).ok_or_else(|| {
+                            format!("runtime error: index out of range [{i}] with length {}", xs.len())
+                        })?
+                    }
                     _ => return Err("index of a non-array".into()),
                 },
                 _ => return Err("bad index".into()),
@@ -157,10 +148,9 @@ pub(crate) fn store(
                 (Value::Obj(o), Value::Int(i)) => match s.heap.get_mut(o as usize) {
                     Some(Object::Array(xs)) => {
                         let n = xs.len();
-                        *xs.get_mut(usize::try_from(i).unwrap_or(usize::MAX))
-                            .ok_or_else(|| {
-                                format!("runtime error: index out of range [{i}] with length {n}")
-                            })? = v;
+                        *xs.get_mut(usize::try_from(i).unwrap_or(usize::MAX)).ok_or_else(|| {
+                            format!("runtime error: index out of range [{i}] with length {n}")
+                        })? = v;
                         Ok(())
                     }
                     _ => Err("index of a non-array".into()),

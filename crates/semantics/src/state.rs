@@ -93,26 +93,15 @@ pub enum TimerState {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Object {
     /// A shared variable.
-    Cell {
-        value: Value,
-        range: Option<(i16, i16)>,
-    },
+    Cell { value: Value, range: Option<(i16, i16)> },
     /// A fixed-size array.
     Array(Vec<Value>),
     /// A channel.
-    Chan {
-        cap: u8,
-        buf: Vec<Value>,
-        closed: bool,
-    },
+    Chan { cap: u8, buf: Vec<Value>, closed: bool },
     /// `sync.Mutex`.
     Mutex { locked: bool },
     /// `sync.RWMutex`: readers inside, a writer inside, a writer waiting.
-    RwMutex {
-        readers: u8,
-        writer: bool,
-        pending: bool,
-    },
+    RwMutex { readers: u8, writer: bool, pending: bool },
     /// `sync.Cond` over a mutex.
     Cond { mutex: u16 },
     /// `sync.Once`: 0 not run, 1 running, 2 done.
@@ -120,12 +109,7 @@ pub enum Object {
     /// `sync.WaitGroup`.
     WaitGroup { count: i16 },
     /// `errgroup.Group`.
-    Group {
-        ctx: u16,
-        active: u8,
-        limit: u8,
-        failed: bool,
-    },
+    Group { ctx: u16, active: u8, limit: u8, failed: bool },
     /// A context. `creator` is the function that made it (for messages);
     /// `holder` is the slot of that task while it lives: it owes the cancel call.
     Ctx {
@@ -159,12 +143,7 @@ impl State {
     pub fn ctx_done(&self, mut ctx: u16) -> bool {
         loop {
             match self.heap.get(ctx as usize) {
-                Some(Object::Ctx {
-                    kind,
-                    parent,
-                    cancelled,
-                    ..
-                }) => {
+                Some(Object::Ctx { kind, parent, cancelled, .. }) => {
                     if *cancelled || (*kind == CtxKind::Signal && self.signalled) {
                         return true;
                     }

@@ -40,13 +40,7 @@ pub struct Transition {
 
 impl Transition {
     fn task(slot: usize) -> Transition {
-        Transition {
-            actor: Actor::Task(slot as u16),
-            case: 0,
-            alt: 0,
-            partner: None,
-            time: false,
-        }
+        Transition { actor: Actor::Task(slot as u16), case: 0, alt: 0, partner: None, time: false }
     }
 }
 
@@ -66,21 +60,10 @@ pub struct Applied {
 
 /// The initial state: model-level variables initialised, `main` started.
 pub fn initial(p: &Program) -> Result<Applied, Event> {
-    let heap = p
-        .globals
-        .iter()
-        .map(|g| Object::Cell {
-            value: Value::Unit,
-            range: g.range,
-        })
-        .collect();
+    let heap = p.globals.iter().map(|g| Object::Cell { value: Value::Unit, range: g.range }).collect();
     let mut x = Exec {
         p,
-        s: State {
-            tasks: Vec::new(),
-            heap,
-            signalled: false,
-        },
+        s: State { tasks: Vec::new(), heap, signalled: false },
         events: Vec::new(),
         spawned: Vec::new(),
         exits: Vec::new(),
@@ -95,10 +78,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
     let mut budget = 100_000;
     while !x.s.tasks[0].frames.is_empty() {
         budget -= 1;
-        let blocks = !matches!(
-            x.instr(0),
-            Instr::Assign { .. } | Instr::New { .. } | Instr::Return { .. }
-        );
+        let blocks = !matches!(x.instr(0), Instr::Assign { .. } | Instr::New { .. } | Instr::Return { .. });
         if budget == 0 || blocks {
             return Err(x.fault(0, "model-level initialisation must not block".into()));
         }
@@ -107,13 +87,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
     x.s.tasks.clear();
     x.exits.clear();
     let frame = x.frame(p.main, &[]);
-    x.s.tasks.push(Task {
-        func: p.main,
-        owner: None,
-        group: None,
-        phase: 0,
-        frames: vec![frame],
-    });
+    x.s.tasks.push(Task { func: p.main, owner: None, group: None, phase: 0, frames: vec![frame] });
     x.run_ahead(0).map_err(|f| x.fault(0, f))?;
     Ok(x.finish(vec![p.main]))
 }
@@ -127,34 +101,13 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     }
     let quiescent = out.iter().all(|t| t.time);
     if scenario == Scenario::Cancel || quiescent {
-        let env = |actor| Transition {
-            actor,
-            case: 0,
-            alt: 0,
-            partner: None,
-            time: false,
-        };
-        let has_signal = s.heap.iter().any(|o| {
-            matches!(
-                o,
-                Object::Ctx {
-                    kind: CtxKind::Signal,
-                    ..
-                }
-            )
-        });
+        let env = |actor| Transition { actor, case: 0, alt: 0, partner: None, time: false };
+        let has_signal = s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }));
         if has_signal && !s.signalled {
             out.push(env(Actor::Signal));
         }
         for (i, o) in s.heap.iter().enumerate() {
-            if matches!(
-                o,
-                Object::Ctx {
-                    kind: CtxKind::Timeout,
-                    ..
-                }
-            ) && !s.ctx_done(i as u16)
-            {
+            if matches!(o, Object::Ctx { kind: CtxKind::Timeout, .. }) && !s.ctx_done(i as u16) {
                 out.push(env(Actor::Deadline(i as u16)));
             }
         }
@@ -164,13 +117,7 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
 
 /// Applies `t` to `s`. A run-time panic is returned as the error.
 pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
-    let mut x = Exec {
-        p,
-        s: s.clone(),
-        events: Vec::new(),
-        spawned: Vec::new(),
-        exits: Vec::new(),
-    };
+    let mut x = Exec { p, s: s.clone(), events: Vec::new(), spawned: Vec::new(), exits: Vec::new() };
     match t.actor {
         Actor::Signal => x.s.signalled = true,
         Actor::Deadline(c) => {
@@ -183,8 +130,7 @@ pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
             x.exec(slot, t).map_err(|f| x.fault(slot, f))?;
             x.run_ahead(slot).map_err(|f| x.fault(slot, f))?;
             if let Some((partner, _)) = t.partner {
-                x.run_ahead(partner as usize)
-                    .map_err(|f| x.fault(partner as usize, f))?;
+                x.run_ahead(partner as usize).map_err(|f| x.fault(partner as usize, f))?;
             }
         }
     }
@@ -194,8 +140,9 @@ pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
 
 /// What an operand names when used as a channel.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Chan {
+enum Operand {
     Nil,
+    /// A channel object (buffered or not).
     Chan(u16),
     Done(u16),
     Ticker(u16),
@@ -203,29 +150,26 @@ enum Chan {
     Bad,
 }
 
-fn classify(s: &State, v: Value) -> Chan {
+fn classify(s: &State, v: Value) -> Operand {
     match v {
-        Value::Nil => Chan::Nil,
-        Value::Done(c) => Chan::Done(c),
+        Value::Nil => Operand::Nil,
+        Value::Done(c) => Operand::Done(c),
         Value::Obj(o) => match s.heap.get(o as usize) {
-            Some(Object::Chan { .. }) => Chan::Chan(o),
-            Some(Object::Ticker { .. }) => Chan::Ticker(o),
-            Some(Object::Timer { .. }) => Chan::Timer(o),
-            _ => Chan::Bad,
+            Some(Object::Chan { .. }) => Operand::Chan(o),
+            Some(Object::Ticker { .. }) => Operand::Ticker(o),
+            Some(Object::Timer { .. }) => Operand::Timer(o),
+            _ => Operand::Bad,
         },
-        _ => Chan::Bad,
+        _ => Operand::Bad,
     }
 }
 
-fn chan_of(s: &State, slot: usize, e: &Expr) -> Chan {
-    eval(s, slot, e).map_or(Chan::Bad, |v| classify(s, v))
+fn chan_of(s: &State, slot: usize, e: &Expr) -> Operand {
+    eval(s, slot, e).map_or(Operand::Bad, |v| classify(s, v))
 }
 
 fn top(s: &State, slot: usize) -> &Frame {
-    s.tasks[slot]
-        .frames
-        .last()
-        .expect("live tasks have a frame")
+    s.tasks[slot].frames.last().expect("live tasks have a frame")
 }
 
 fn instr_of<'p>(p: &'p Program, s: &State, slot: usize) -> &'p Instr {
@@ -234,13 +178,7 @@ fn instr_of<'p>(p: &'p Program, s: &State, slot: usize) -> &'p Instr {
 }
 
 fn in_default_select(p: &Program, s: &State, slot: usize) -> bool {
-    matches!(
-        instr_of(p, s, slot),
-        Instr::Select {
-            default: Some(_),
-            ..
-        }
-    )
+    matches!(instr_of(p, s, slot), Instr::Select { default: Some(_), .. })
 }
 
 /// Tasks waiting to send on unbuffered channel `c`: (slot, select case or MAX).
@@ -251,13 +189,13 @@ fn senders(p: &Program, s: &State, c: u16, except: usize) -> Vec<(u16, u16)> {
             continue;
         }
         match instr_of(p, s, slot) {
-            Instr::Send { chan, .. } if chan_of(s, slot, chan) == Chan::Chan(c) => {
+            Instr::Send { chan, .. } if chan_of(s, slot, chan) == Operand::Chan(c) => {
                 out.push((slot as u16, u16::MAX))
             }
             Instr::Select { cases, .. } => {
                 for (i, case) in cases.iter().enumerate() {
                     if let CaseKind::Send { chan, .. } = &case.kind {
-                        if chan_of(s, slot, chan) == Chan::Chan(c) {
+                        if chan_of(s, slot, chan) == Operand::Chan(c) {
                             out.push((slot as u16, i as u16));
                         }
                     }
@@ -276,9 +214,9 @@ fn has_receiver(p: &Program, s: &State, c: u16, except: usize, from_default_sele
             return false;
         }
         match instr_of(p, s, slot) {
-            Instr::Recv { chan, .. } => chan_of(s, slot, chan) == Chan::Chan(c),
+            Instr::Recv { chan, .. } => chan_of(s, slot, chan) == Operand::Chan(c),
             Instr::Select { cases, .. } => cases.iter().any(|case| {
-                matches!(&case.kind, CaseKind::Recv { chan, .. } if chan_of(s, slot, chan) == Chan::Chan(c))
+                matches!(&case.kind, CaseKind::Recv { chan, .. } if chan_of(s, slot, chan) == Operand::Chan(c))
             }),
             _ => false,
         }
@@ -286,37 +224,27 @@ fn has_receiver(p: &Program, s: &State, c: u16, except: usize, from_default_sele
 }
 
 /// The ways task `slot` can complete a receive from `chan`: (partner, time-driven).
-fn recv_options(
-    p: &Program,
-    s: &State,
-    slot: usize,
-    chan: Chan,
-) -> Vec<(Option<(u16, u16)>, bool)> {
+fn recv_options(p: &Program, s: &State, slot: usize, chan: Operand) -> Vec<(Option<(u16, u16)>, bool)> {
     match chan {
-        Chan::Nil => vec![],
-        Chan::Bad => vec![(None, false)],
-        Chan::Done(c) => {
+        Operand::Nil => vec![],
+        Operand::Bad => vec![(None, false)],
+        Operand::Done(c) => {
             if s.ctx_done(c) {
                 vec![(None, false)]
             } else {
                 vec![]
             }
         }
-        Chan::Ticker(t) => match s.heap[t as usize] {
+        Operand::Ticker(t) => match s.heap[t as usize] {
             Object::Ticker { running: true, .. } => vec![(None, true)],
             _ => vec![],
         },
-        Chan::Timer(t) => match s.heap[t as usize] {
-            Object::Timer {
-                state: TimerState::Armed,
-                ..
-            } => vec![(None, true)],
+        Operand::Timer(t) => match s.heap[t as usize] {
+            Object::Timer { state: TimerState::Armed, .. } => vec![(None, true)],
             _ => vec![],
         },
-        Chan::Chan(c) => {
-            let Object::Chan { cap, buf, closed } = &s.heap[c as usize] else {
-                unreachable!("classified")
-            };
+        Operand::Chan(c) => {
+            let Object::Chan { cap, buf, closed } = &s.heap[c as usize] else { unreachable!("classified") };
             if !buf.is_empty() || *closed {
                 return vec![(None, false)];
             }
@@ -334,16 +262,14 @@ fn recv_options(
 }
 
 /// Whether a send on `chan` can go ahead by itself (buffer space, or a panic).
-fn send_alone(s: &State, chan: Chan) -> bool {
+fn send_alone(s: &State, chan: Operand) -> bool {
     match chan {
-        Chan::Chan(c) => {
-            let Object::Chan { cap, buf, closed } = &s.heap[c as usize] else {
-                unreachable!("classified")
-            };
+        Operand::Chan(c) => {
+            let Object::Chan { cap, buf, closed } = &s.heap[c as usize] else { unreachable!("classified") };
             *closed || (*cap > 0 && buf.len() < *cap as usize)
         }
-        Chan::Nil | Chan::Ticker(_) | Chan::Timer(_) => false,
-        Chan::Done(_) | Chan::Bad => true,
+        Operand::Nil | Operand::Ticker(_) | Operand::Timer(_) => false,
+        Operand::Done(_) | Operand::Bad => true,
     }
 }
 
@@ -375,11 +301,7 @@ fn task_moves(p: &Program, s: &State, slot: usize, scenario: Scenario, out: &mut
         }
         Instr::Recv { chan, .. } => {
             for (partner, time) in recv_options(p, s, slot, chan_of(s, slot, chan)) {
-                out.push(Transition {
-                    partner,
-                    time,
-                    ..base
-                });
+                out.push(Transition { partner, time, ..base });
             }
         }
         Instr::Select { cases, default } => {
@@ -387,40 +309,26 @@ fn task_moves(p: &Program, s: &State, slot: usize, scenario: Scenario, out: &mut
             let mut rendezvous_send = false;
             let mine = default.is_some();
             for (i, case) in cases.iter().enumerate() {
-                let case_t = Transition {
-                    case: i as u16,
-                    ..base
-                };
+                let case_t = Transition { case: i as u16, ..base };
                 match &case.kind {
                     CaseKind::Recv { chan, .. } => {
                         for (partner, time) in recv_options(p, s, slot, chan_of(s, slot, chan)) {
-                            out.push(Transition {
-                                partner,
-                                time,
-                                ..case_t
-                            });
+                            out.push(Transition { partner, time, ..case_t });
                         }
                     }
                     CaseKind::Send { chan, .. } => {
                         let c = chan_of(s, slot, chan);
                         if send_alone(s, c) {
                             out.push(case_t);
-                        } else if let Chan::Chan(c) = c {
+                        } else if let Operand::Chan(c) = c {
                             rendezvous_send |= has_receiver(p, s, c, slot, mine);
                         }
                     }
-                    CaseKind::After => out.push(Transition {
-                        time: true,
-                        ..case_t
-                    }),
+                    CaseKind::After => out.push(Transition { time: true, ..case_t }),
                 }
             }
             if out.len() == before && !rendezvous_send && default.is_some() {
-                out.push(Transition {
-                    case: cases.len() as u16,
-                    time: true,
-                    ..base
-                });
+                out.push(Transition { case: cases.len() as u16, time: true, ..base });
             }
         }
         Instr::Join { task: t } => {
@@ -433,9 +341,8 @@ fn task_moves(p: &Program, s: &State, slot: usize, scenario: Scenario, out: &mut
             _ => out.push(base),
         },
         Instr::Work { ctx, .. } => {
-            let done = ctx
-                .as_ref()
-                .is_some_and(|c| matches!(eval(s, slot, c), Ok(Value::Obj(o)) if s.ctx_done(o)));
+            let done =
+                ctx.as_ref().is_some_and(|c| matches!(eval(s, slot, c), Ok(Value::Obj(o)) if s.ctx_done(o)));
             if !done {
                 out.push(base);
             }
@@ -445,10 +352,7 @@ fn task_moves(p: &Program, s: &State, slot: usize, scenario: Scenario, out: &mut
         }
         Instr::Choose { targets } => {
             for alt in 0..targets.len() {
-                out.push(Transition {
-                    alt: alt as u16,
-                    ..base
-                });
+                out.push(Transition { alt: alt as u16, ..base });
             }
         }
         Instr::Sleep => out.push(Transition { time: true, ..base }),
@@ -461,20 +365,8 @@ fn task_moves(p: &Program, s: &State, slot: usize, scenario: Scenario, out: &mut
             let o = obj(s, slot, target);
             let ready = match (op, o) {
                 (Op::Lock, Some(Object::Mutex { locked })) => !locked,
-                (
-                    Op::RLock,
-                    Some(Object::RwMutex {
-                        writer, pending, ..
-                    }),
-                ) => !writer && !pending,
-                (
-                    Op::WLock,
-                    Some(Object::RwMutex {
-                        readers,
-                        writer,
-                        pending,
-                    }),
-                ) => match task.phase {
+                (Op::RLock, Some(Object::RwMutex { writer, pending, .. })) => !writer && !pending,
+                (Op::WLock, Some(Object::RwMutex { readers, writer, pending })) => match task.phase {
                     0 => !writer && !pending,
                     _ => *readers == 0,
                 },
@@ -483,24 +375,16 @@ fn task_moves(p: &Program, s: &State, slot: usize, scenario: Scenario, out: &mut
                 (Op::CondWait, Some(Object::Cond { mutex })) => match task.phase {
                     0 => true,
                     1 => false,
-                    _ => matches!(
-                        s.heap.get(*mutex as usize),
-                        Some(Object::Mutex { locked: false })
-                    ),
+                    _ => matches!(s.heap.get(*mutex as usize), Some(Object::Mutex { locked: false })),
                 },
                 (Op::CondSignal, Some(Object::Cond { .. })) => {
-                    let Ok(Value::Obj(c)) = eval(s, slot, target) else {
-                        unreachable!("matched an object")
-                    };
+                    let Ok(Value::Obj(c)) = eval(s, slot, target) else { unreachable!("matched an object") };
                     let waiters = cond_waiters(p, s, c);
                     if waiters.is_empty() {
                         out.push(base);
                     }
                     for w in waiters {
-                        out.push(Transition {
-                            alt: w as u16 + 1,
-                            ..base
-                        });
+                        out.push(Transition { alt: w as u16 + 1, ..base });
                     }
                     false
                 }
@@ -530,13 +414,7 @@ impl Exec<'_> {
         let n = self.p.func(func).locals.len();
         let mut locals = args.to_vec();
         locals.resize(n.max(args.len()), Value::Unit);
-        Frame {
-            func,
-            pc: 0,
-            locals,
-            defers: Vec::new(),
-            ret: None,
-        }
+        Frame { func, pc: 0, locals, defers: Vec::new(), ret: None }
     }
 
     fn instr(&self, slot: usize) -> &Instr {
@@ -545,11 +423,7 @@ impl Exec<'_> {
 
     fn fault(&self, slot: usize, detail: Fault) -> Event {
         let func = self.s.tasks.get(slot).map_or(self.p.main, |t| t.func);
-        Event {
-            kind: FindingKind::Panic,
-            func,
-            detail,
-        }
+        Event { kind: FindingKind::Panic, func, detail }
     }
 
     fn finish(mut self, spawned: Vec<u16>) -> Applied {
@@ -558,19 +432,11 @@ impl Exec<'_> {
         }
         let (events, exited) = canonicalize(self.p, &mut self.s);
         self.events.extend(events);
-        Applied {
-            state: self.s,
-            events: self.events,
-            spawned,
-            exited,
-        }
+        Applied { state: self.s, events: self.events, spawned, exited }
     }
 
     fn top_mut(&mut self, slot: usize) -> &mut Frame {
-        self.s.tasks[slot]
-            .frames
-            .last_mut()
-            .expect("live tasks have a frame")
+        self.s.tasks[slot].frames.last_mut().expect("live tasks have a frame")
     }
 
     fn advance(&mut self, slot: usize) {
@@ -653,28 +519,17 @@ impl Exec<'_> {
                 let Value::Int(cap) = self.eval(slot, cap)? else {
                     return Err("bad capacity".into());
                 };
-                Object::Chan {
-                    cap: cap as u8,
-                    buf: Vec::new(),
-                    closed: false,
-                }
+                Object::Chan { cap: cap as u8, buf: Vec::new(), closed: false }
             }
             Ctor::Mutex => Object::Mutex { locked: false },
-            Ctor::RwMutex => Object::RwMutex {
-                readers: 0,
-                writer: false,
-                pending: false,
-            },
+            Ctor::RwMutex => Object::RwMutex { readers: 0, writer: false, pending: false },
             Ctor::Cond(m) => match self.eval(slot, m)? {
                 Value::Obj(mutex) => Object::Cond { mutex },
                 _ => return Err("cond needs a mutex".into()),
             },
             Ctor::Once => Object::Once { state: 0 },
             Ctor::WaitGroup => Object::WaitGroup { count: 0 },
-            Ctor::Group {
-                ctx: parent_ctx,
-                limit,
-            } => {
+            Ctor::Group { ctx: parent_ctx, limit } => {
                 let parent = match parent_ctx {
                     Some(e) => Some(parent(self, e)?),
                     None => None,
@@ -687,40 +542,23 @@ impl Exec<'_> {
                     None => 0,
                 };
                 let c = self.new_obj(ctx(CtxKind::Group, parent));
-                Object::Group {
-                    ctx: c,
-                    active: 0,
-                    limit,
-                    failed: false,
-                }
+                Object::Group { ctx: c, active: 0, limit, failed: false }
             }
             Ctor::Background => ctx(CtxKind::Background, None),
             Ctor::Signal => ctx(CtxKind::Signal, None),
             Ctor::WithCancel(e) => ctx(CtxKind::Cancel, Some(parent(self, e)?)),
             Ctor::WithTimeout(e) => ctx(CtxKind::Timeout, Some(parent(self, e)?)),
-            Ctor::Ticker => Object::Ticker {
-                running: true,
-                creator,
-            },
-            Ctor::Timer => Object::Timer {
-                state: TimerState::Armed,
-                creator,
-            },
+            Ctor::Ticker => Object::Ticker { running: true, creator },
+            Ctor::Timer => Object::Timer { state: TimerState::Armed, creator },
             Ctor::Cell { init, range } => {
                 let v = self.eval(slot, init)?;
-                let c = self.new_obj(Object::Cell {
-                    value: Value::Unit,
-                    range: *range,
-                });
+                let c = self.new_obj(Object::Cell { value: Value::Unit, range: *range });
                 if let (Some((lo, hi)), Value::Int(i)) = (range, v) {
                     if i < *lo || i > *hi {
                         return Err(format!("value {i} out of range {lo}..{hi}"));
                     }
                 }
-                self.s.heap[c as usize] = Object::Cell {
-                    value: v,
-                    range: *range,
-                };
+                self.s.heap[c as usize] = Object::Cell { value: v, range: *range };
                 return Ok(Value::Ref(c));
             }
             Ctor::Array { elem, len } => {
@@ -740,7 +578,7 @@ impl Exec<'_> {
     /// Completes a receive; returns (value, ok).
     fn recv(&mut self, chan: Value, partner: Option<(u16, u16)>) -> Result<(Value, bool), Fault> {
         match classify(&self.s, chan) {
-            Chan::Chan(c) => {
+            Operand::Chan(c) => {
                 if let Some((ps, pcase)) = partner {
                     let ps = ps as usize;
                     let (value, target) = match instr_of(self.p, &self.s, ps) {
@@ -768,26 +606,23 @@ impl Exec<'_> {
                     Ok((buf.remove(0), true))
                 }
             }
-            Chan::Done(_) => Ok((Value::Unit, false)),
-            Chan::Ticker(_) => Ok((Value::Unit, true)),
-            Chan::Timer(t) => {
+            Operand::Done(_) => Ok((Value::Unit, false)),
+            Operand::Ticker(_) => Ok((Value::Unit, true)),
+            Operand::Timer(t) => {
                 self.s.heap[t as usize] = match self.s.heap[t as usize] {
-                    Object::Timer { creator, .. } => Object::Timer {
-                        state: TimerState::Fired,
-                        creator,
-                    },
+                    Object::Timer { creator, .. } => Object::Timer { state: TimerState::Fired, creator },
                     ref o => o.clone(),
                 };
                 Ok((Value::Unit, true))
             }
-            Chan::Nil | Chan::Bad => Err("receive from a value that is not a channel".into()),
+            Operand::Nil | Operand::Bad => Err("receive from a value that is not a channel".into()),
         }
     }
 
     /// Completes a send that needs no partner (buffered, or a panic).
     fn send(&mut self, slot: usize, chan: Value, value: Value) -> Result<(), Fault> {
         match classify(&self.s, chan) {
-            Chan::Chan(c) => {
+            Operand::Chan(c) => {
                 let Object::Chan { buf, closed, .. } = &mut self.s.heap[c as usize] else {
                     unreachable!("classified")
                 };
@@ -797,7 +632,7 @@ impl Exec<'_> {
                 buf.push(value);
                 Ok(())
             }
-            Chan::Done(_) => Err("send to receive-only channel ctx.done".into()),
+            Operand::Done(_) => Err("send to receive-only channel ctx.done".into()),
             _ => {
                 let _ = slot;
                 Err("send to a value that is not a channel".into())
@@ -849,16 +684,8 @@ impl Exec<'_> {
                     self.goto(slot, case.target);
                 }
             },
-            Instr::Spawn {
-                func,
-                args,
-                dst,
-                group,
-            } => {
-                let args = args
-                    .iter()
-                    .map(|a| self.eval(slot, a))
-                    .collect::<Result<Vec<_>, _>>()?;
+            Instr::Spawn { func, args, dst, group } => {
+                let args = args.iter().map(|a| self.eval(slot, a)).collect::<Result<Vec<_>, _>>()?;
                 let group = match group {
                     Some(g) => {
                         let (o, obj) = self.heap_obj(slot, g)?;
@@ -906,10 +733,7 @@ impl Exec<'_> {
                         _ => return Err("call of a value that is not a function".into()),
                     },
                 };
-                let args = args
-                    .iter()
-                    .map(|a| self.eval(slot, a))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let args = args.iter().map(|a| self.eval(slot, a)).collect::<Result<Vec<_>, _>>()?;
                 let frame = self.frame(func, &args);
                 self.s.tasks[slot].frames.push(frame);
             }
@@ -953,12 +777,7 @@ impl Exec<'_> {
                 }
                 self.advance(slot);
             }
-            Instr::Op {
-                op,
-                target,
-                arg,
-                dst,
-            } => self.op(slot, t, *op, target, arg.as_ref(), dst)?,
+            Instr::Op { op, target, arg, dst } => self.op(slot, t, *op, target, arg.as_ref(), dst)?,
         }
         Ok(())
     }
@@ -966,8 +785,7 @@ impl Exec<'_> {
     fn holds_cancelled_ctx(&self, slot: usize) -> bool {
         top(&self.s, slot).locals.iter().any(|v| match v {
             Value::Obj(o) => {
-                matches!(self.s.heap.get(*o as usize), Some(Object::Ctx { .. }))
-                    && self.s.ctx_done(*o)
+                matches!(self.s.heap.get(*o as usize), Some(Object::Ctx { .. })) && self.s.ctx_done(*o)
             }
             _ => false,
         })
@@ -991,9 +809,9 @@ impl Exec<'_> {
         };
         if op == Op::Close {
             match classify(&self.s, self.eval(slot, target)?) {
-                Chan::Nil => return Err("close of nil channel".into()),
-                Chan::Done(_) => return Err("close of receive-only channel ctx.done".into()),
-                Chan::Chan(c) => {
+                Operand::Nil => return Err("close of nil channel".into()),
+                Operand::Done(_) => return Err("close of receive-only channel ctx.done".into()),
+                Operand::Chan(c) => {
                     let Object::Chan { closed, .. } = &mut self.s.heap[c as usize] else {
                         unreachable!("classified")
                     };
@@ -1028,12 +846,7 @@ impl Exec<'_> {
                 }
                 *readers -= 1;
             }
-            (
-                Op::WLock,
-                Object::RwMutex {
-                    writer, pending, ..
-                },
-            ) => {
+            (Op::WLock, Object::RwMutex { writer, pending, .. }) => {
                 if phase == 0 {
                     *pending = true;
                     next_phase = 1;
@@ -1074,14 +887,7 @@ impl Exec<'_> {
                     self.s.tasks[w].phase = 2;
                 }
             }
-            (
-                Op::Cancel,
-                Object::Ctx {
-                    cancelled,
-                    cancel_called,
-                    ..
-                },
-            ) => {
+            (Op::Cancel, Object::Ctx { cancelled, cancel_called, .. }) => {
                 *cancelled = true;
                 *cancel_called = true;
             }
@@ -1143,13 +949,7 @@ impl Exec<'_> {
 
     fn exit(&mut self, slot: usize, result: Value) {
         if let Some(g) = self.s.tasks[slot].group {
-            if let Some(Object::Group {
-                ctx,
-                active,
-                failed,
-                ..
-            }) = self.s.heap.get_mut(g as usize)
-            {
+            if let Some(Object::Group { ctx, active, failed, .. }) = self.s.heap.get_mut(g as usize) {
                 *active = active.saturating_sub(1);
                 if result == Value::Err && !*failed {
                     *failed = true;
@@ -1190,10 +990,7 @@ impl Exec<'_> {
                     self.events.push(Event {
                         kind: FindingKind::Orphan,
                         func: child,
-                        detail: format!(
-                            "still running after its owner `{}` exited",
-                            self.p.func(owner).name
-                        ),
+                        detail: format!("still running after its owner `{}` exited", self.p.func(owner).name),
                     });
                 }
             }

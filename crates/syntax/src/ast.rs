@@ -22,9 +22,9 @@ pub struct File {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     /// `task name(params) { ... }` or `fn name(params) { ... }`.
-    Func(FuncDecl),
+    Func(Box<FuncDecl>),
     /// `var name[: type] = init`: a model-level shared variable.
-    Var(VarDecl),
+    Var(Box<VarDecl>),
     /// `const NAME = 3`.
     Const(ConstDecl),
 }
@@ -129,22 +129,13 @@ pub enum StmtKind {
     /// `select { cases }`.
     Select(Vec<SelectCase>),
     /// `if cond { } else { }`.
-    If {
-        cond: Expr,
-        then: Block,
-        otherwise: Option<Block>,
-    },
+    If { cond: Expr, then: Block, otherwise: Option<Block> },
     /// `while cond { }`.
     While { cond: Expr, body: Block },
     /// `loop { }`.
     Loop(Block),
     /// `for i in lo..hi { }`.
-    ForRange {
-        var: Ident,
-        lo: Expr,
-        hi: Expr,
-        body: Block,
-    },
+    ForRange { var: Ident, lo: Expr, hi: Expr, body: Block },
     /// `for v in ch { }`: receive until the channel is closed.
     ForChan { var: Ident, chan: Expr, body: Block },
     /// `choose { } or { } ...`: a free choice between branches.
@@ -253,11 +244,7 @@ pub enum ExprKind {
     /// `f(args)`: a helper, builtin or constructor call.
     Call { callee: Ident, args: Vec<Expr> },
     /// `x.method(args)`.
-    Method {
-        recv: Box<Expr>,
-        name: Ident,
-        args: Vec<Expr>,
-    },
+    Method { recv: Box<Expr>, name: Ident, args: Vec<Expr> },
     /// `!x`, `-x`.
     Unary(UnOp, Box<Expr>),
     /// `a op b`.
@@ -267,11 +254,7 @@ pub enum ExprKind {
     /// `spawn task(args)`.
     Spawn { task: Ident, args: Vec<Expr> },
     /// `g.go task(args)`: spawn into an error group.
-    GroupGo {
-        group: Box<Expr>,
-        task: Ident,
-        args: Vec<Expr>,
-    },
+    GroupGo { group: Box<Expr>, task: Ident, args: Vec<Expr> },
     /// `join t`.
     Join(Box<Expr>),
     /// `work name[(ctx)]`.

@@ -67,10 +67,7 @@ impl Diagnostic {
 
     /// Adds a related location.
     pub fn with_note(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.notes.push(Label {
-            span,
-            message: message.into(),
-        });
+        self.notes.push(Label { span, message: message.into() });
         self
     }
 }

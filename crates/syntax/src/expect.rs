@@ -34,8 +34,7 @@ pub fn expectations(text: &str) -> (Vec<Expectation>, Vec<Diagnostic>) {
                 Some((s, r)) => (Some(s.trim().to_string()), r),
                 None => {
                     errors.push(
-                        Diagnostic::error("E0010", span, "unclosed `[` in an expect line")
-                            .with_label("here"),
+                        Diagnostic::error("E0010", span, "unclosed `[` in an expect line").with_label("here"),
                     );
                     continue;
                 }
@@ -59,12 +58,7 @@ pub fn expectations(text: &str) -> (Vec<Expectation>, Vec<Diagnostic>) {
             );
             continue;
         };
-        out.push(Expectation {
-            scenario,
-            kind,
-            tasks: words.collect(),
-            span,
-        });
+        out.push(Expectation { scenario, kind, tasks: words.collect(), span });
     }
     (out, errors)
 }
@@ -75,8 +69,7 @@ mod tests {
 
     #[test]
     fn reads_plain_and_scoped_lines() {
-        let (e, errs) =
-            expectations("// expect: leak compute\n  // expect[cancel]: orphan a b\n// other\n");
+        let (e, errs) = expectations("// expect: leak compute\n  // expect[cancel]: orphan a b\n// other\n");
         assert!(errs.is_empty());
         assert_eq!(e.len(), 2);
         assert_eq!(e[0].kind, "leak");

@@ -191,21 +191,14 @@ pub fn lex(text: &str) -> (Vec<Token>, Vec<Diagnostic>) {
         let span = Span::new(lexer.span().start, lexer.span().end);
         let kind = result.unwrap_or_else(|()| {
             errors.push(
-                Diagnostic::error(
-                    "E0001",
-                    span,
-                    format!("unexpected character `{}`", lexer.slice()),
-                )
-                .with_label("not part of the leash language"),
+                Diagnostic::error("E0001", span, format!("unexpected character `{}`", lexer.slice()))
+                    .with_label("not part of the leash language"),
             );
             TokenKind::Unknown
         });
         tokens.push(Token { kind, span });
     }
     let end = text.len();
-    tokens.push(Token {
-        kind: TokenKind::Eof,
-        span: Span::new(end, end),
-    });
+    tokens.push(Token { kind: TokenKind::Eof, span: Span::new(end, end) });
     (tokens, errors)
 }

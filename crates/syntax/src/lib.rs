@@ -16,10 +16,9 @@ pub use span::{LineIndex, Span};
 
 /// The keywords of the language, used for "did you mean" hints.
 pub const KEYWORDS: &[&str] = &[
-    "task", "fn", "var", "let", "const", "if", "else", "while", "loop", "for", "in", "select",
-    "recv", "send", "spawn", "join", "work", "defer", "return", "break", "continue", "choose",
-    "or", "after", "default", "sleep", "yield", "true", "false", "ok", "err", "nil", "as", "close",
-    "cancel", "stop",
+    "task", "fn", "var", "let", "const", "if", "else", "while", "loop", "for", "in", "select", "recv",
+    "send", "spawn", "join", "work", "defer", "return", "break", "continue", "choose", "or", "after",
+    "default", "sleep", "yield", "true", "false", "ok", "err", "nil", "as", "close", "cancel", "stop",
 ];
 
 /// Suggests the closest of `candidates` to `word`, if it is close enough to be a typo.
@@ -42,15 +41,13 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }

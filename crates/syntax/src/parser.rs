@@ -16,13 +16,7 @@ const MAX_DEPTH: u32 = 100;
 /// (but partial) even when there are errors.
 pub fn parse(text: &str) -> (File, Vec<Diagnostic>) {
     let (tokens, errors) = lex(text);
-    let mut p = Parser {
-        text,
-        tokens,
-        pos: 0,
-        errors,
-        depth: 0,
-    };
+    let mut p = Parser { text, tokens, pos: 0, errors, depth: 0 };
     let file = p.file();
     (file, p.errors)
 }
@@ -158,23 +152,16 @@ impl Parser<'_> {
         if next.kind != T::Ident && self.describe(next).starts_with("keyword") {
             let word = self.text_of(next).to_string();
             self.errors.push(
-                Diagnostic::error(
-                    "E0011",
-                    next.span,
-                    format!("expected {what}, found keyword `{word}`"),
-                )
-                .with_label("a reserved word")
-                .with_hint(format!(
-                    "`{word}` is a keyword of the language; choose another name, e.g. `{word}_`"
-                )),
+                Diagnostic::error("E0011", next.span, format!("expected {what}, found keyword `{word}`"))
+                    .with_label("a reserved word")
+                    .with_hint(format!(
+                        "`{word}` is a keyword of the language; choose another name, e.g. `{word}_`"
+                    )),
             );
             return Err(());
         }
         let t = self.expect(T::Ident, what)?;
-        Ok(Ident {
-            text: self.text_of(t).to_string(),
-            span: t.span,
-        })
+        Ok(Ident { text: self.text_of(t).to_string(), span: t.span })
     }
 
     fn enter(&mut self) -> Res<()> {
@@ -184,9 +171,7 @@ impl Parser<'_> {
             self.errors.push(
                 Diagnostic::error("E0003", span, "the model nests too deeply")
                     .with_label("nesting limit reached here")
-                    .with_hint(format!(
-                        "leash accepts at most {MAX_DEPTH} levels of nesting"
-                    )),
+                    .with_hint(format!("leash accepts at most {MAX_DEPTH} levels of nesting")),
             );
             self.depth -= 1;
             return Err(());
@@ -220,13 +205,13 @@ impl Parser<'_> {
                 T::Eof => break,
                 T::Task | T::Fn => {
                     if let Ok(f) = self.func() {
-                        items.push(Item::Func(f));
+                        items.push(Item::Func(Box::new(f)));
                     } else {
                         self.recover_item();
                     }
                 }
                 T::Var => match self.var_decl() {
-                    Ok(v) => items.push(Item::Var(v)),
+                    Ok(v) => items.push(Item::Var(Box::new(v))),
                     Err(()) => self.recover_item(),
                 },
                 T::Const => match self.const_decl() {
@@ -238,10 +223,7 @@ impl Parser<'_> {
                     let mut d = Diagnostic::error(
                         "E0004",
                         t.span,
-                        format!(
-                            "expected `task`, `fn`, `var` or `const`, found {}",
-                            self.describe(t)
-                        ),
+                        format!("expected `task`, `fn`, `var` or `const`, found {}", self.describe(t)),
                     )
                     .with_label("not a declaration");
                     if t.kind == T::Ident {
@@ -283,11 +265,7 @@ impl Parser<'_> {
         let mut params = Vec::new();
         while self.peek() != T::RParen {
             let name = self.ident("a parameter name")?;
-            let ty = if self.eat(T::Colon) {
-                Some(self.type_expr()?)
-            } else {
-                None
-            };
+            let ty = if self.eat(T::Colon) { Some(self.type_expr()?) } else { None };
             params.push(Param { name, ty });
             if !self.eat(T::Comma) {
                 break;
@@ -295,13 +273,7 @@ impl Parser<'_> {
         }
         self.expect(T::RParen, "`)` to end the parameters")?;
         let body = self.block()?;
-        Ok(FuncDecl {
-            is_task: kw.kind == T::Task,
-            name,
-            params,
-            span: kw.span.to(body.span),
-            body,
-        })
+        Ok(FuncDecl { is_task: kw.kind == T::Task, name, params, span: kw.span.to(body.span), body })
     }
 
     fn type_expr(&mut self) -> Res<TypeExpr> {
@@ -323,19 +295,10 @@ impl Parser<'_> {
     fn var_decl(&mut self) -> Res<VarDecl> {
         let kw = self.bump();
         let name = self.ident("a variable name")?;
-        let ty = if self.eat(T::Colon) {
-            Some(self.type_expr()?)
-        } else {
-            None
-        };
+        let ty = if self.eat(T::Colon) { Some(self.type_expr()?) } else { None };
         self.expect(T::Eq, "`=` and an initial value")?;
         let init = self.expr()?;
-        Ok(VarDecl {
-            name,
-            ty,
-            span: kw.span.to(init.span),
-            init,
-        })
+        Ok(VarDecl { name, ty, span: kw.span.to(init.span), init })
     }
 
     fn const_decl(&mut self) -> Res<ConstDecl> {
@@ -368,10 +331,7 @@ impl Parser<'_> {
                             .with_label("unclosed block")
                             .with_hint("add a `}` at the end of the block"),
                     );
-                    return Ok(Block {
-                        stmts,
-                        span: open.span.to(self.last_span()),
-                    });
+                    return Ok(Block { stmts, span: open.span.to(self.last_span()) });
                 }
                 _ => {}
             }
@@ -396,10 +356,7 @@ impl Parser<'_> {
             }
         }
         let close = self.bump();
-        Ok(Block {
-            stmts,
-            span: open.span.to(close.span),
-        })
+        Ok(Block { stmts, span: open.span.to(close.span) })
     }
 
     fn stmt(&mut self) -> Res<Stmt> {
@@ -419,10 +376,7 @@ impl Parser<'_> {
                 self.bump();
                 let pat = self.pattern()?;
                 self.expect(T::Eq, "`=` and a value")?;
-                StmtKind::Let {
-                    pat,
-                    value: self.expr()?,
-                }
+                StmtKind::Let { pat, value: self.expr()? }
             }
             T::Var => StmtKind::Var(self.var_decl()?),
             T::Send => {
@@ -438,10 +392,7 @@ impl Parser<'_> {
             T::While => {
                 self.bump();
                 let cond = self.expr()?;
-                StmtKind::While {
-                    cond,
-                    body: self.block()?,
-                }
+                StmtKind::While { cond, body: self.block()? }
             }
             T::Loop => {
                 self.bump();
@@ -454,18 +405,9 @@ impl Parser<'_> {
                 let first = self.expr()?;
                 if self.eat_raw(T::DotDot) {
                     let hi = self.expr()?;
-                    StmtKind::ForRange {
-                        var,
-                        lo: first,
-                        hi,
-                        body: self.block()?,
-                    }
+                    StmtKind::ForRange { var, lo: first, hi, body: self.block()? }
                 } else {
-                    StmtKind::ForChan {
-                        var,
-                        chan: first,
-                        body: self.block()?,
-                    }
+                    StmtKind::ForChan { var, chan: first, body: self.block()? }
                 }
             }
             T::Choose => {
@@ -506,9 +448,8 @@ impl Parser<'_> {
             }
             T::Ident if matches!(self.peek_at(1), T::Ident | T::Int) => {
                 let word = self.text_of(start).to_string();
-                let mut d =
-                    Diagnostic::error("E0006", start.span, format!("unknown statement `{word}`"))
-                        .with_label("not a statement");
+                let mut d = Diagnostic::error("E0006", start.span, format!("unknown statement `{word}`"))
+                    .with_label("not a statement");
                 if let Some(s) = suggest(&word, KEYWORDS.iter().copied()) {
                     d = d.with_hint(format!("did you mean `{s}`?"));
                 }
@@ -541,10 +482,7 @@ impl Parser<'_> {
                 }
             }
         };
-        Ok(Stmt {
-            kind,
-            span: start.span.to(self.last_span()),
-        })
+        Ok(Stmt { kind, span: start.span.to(self.last_span()) })
     }
 
     fn if_stmt(&mut self) -> Res<Stmt> {
@@ -555,24 +493,14 @@ impl Parser<'_> {
             self.bump();
             if self.peek() == T::If {
                 let nested = self.if_stmt()?;
-                Some(Block {
-                    span: nested.span,
-                    stmts: vec![nested],
-                })
+                Some(Block { span: nested.span, stmts: vec![nested] })
             } else {
                 Some(self.block()?)
             }
         } else {
             None
         };
-        Ok(Stmt {
-            kind: StmtKind::If {
-                cond,
-                then,
-                otherwise,
-            },
-            span: kw.span.to(self.last_span()),
-        })
+        Ok(Stmt { kind: StmtKind::If { cond, then, otherwise }, span: kw.span.to(self.last_span()) })
     }
 
     fn pattern(&mut self) -> Res<Pattern> {
@@ -589,11 +517,7 @@ impl Parser<'_> {
 
     fn send_args(&mut self) -> Res<(Expr, Option<Expr>)> {
         let chan = self.expr()?;
-        let value = if self.eat_raw(T::Comma) {
-            Some(self.expr()?)
-        } else {
-            None
-        };
+        let value = if self.eat_raw(T::Comma) { Some(self.expr()?) } else { None };
         Ok((chan, value))
     }
 
@@ -631,11 +555,7 @@ impl Parser<'_> {
             T::Recv => {
                 self.bump();
                 let chan = self.expr()?;
-                let pat = if self.eat(T::As) {
-                    Some(self.pattern()?)
-                } else {
-                    None
-                };
+                let pat = if self.eat(T::As) { Some(self.pattern()?) } else { None };
                 CaseKind::Recv { chan, pat }
             }
             T::Send => {
@@ -667,16 +587,9 @@ impl Parser<'_> {
             self.block()?
         } else {
             let s = self.stmt()?;
-            Block {
-                span: s.span,
-                stmts: vec![s],
-            }
+            Block { span: s.span, stmts: vec![s] }
         };
-        Ok(SelectCase {
-            kind,
-            body,
-            span: head,
-        })
+        Ok(SelectCase { kind, body, span: head })
     }
 
     // ---- expressions --------------------------------------------------------
@@ -710,10 +623,7 @@ impl Parser<'_> {
             self.pos += 1;
             let rhs = self.binary(prec)?;
             let span = lhs.span.to(rhs.span);
-            lhs = Expr {
-                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                span,
-            };
+            lhs = Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span };
         }
         Ok(lhs)
     }
@@ -734,10 +644,7 @@ impl Parser<'_> {
         self.depth -= 1;
         let inner = inner?;
         let span = t.span.to(inner.span);
-        Ok(Expr {
-            kind: ExprKind::Unary(op, Box::new(inner)),
-            span,
-        })
+        Ok(Expr { kind: ExprKind::Unary(op, Box::new(inner)), span })
     }
 
     fn postfix(&mut self) -> Res<Expr> {
@@ -751,31 +658,14 @@ impl Parser<'_> {
                         let task = self.ident("a task to run in the group")?;
                         let args = self.args()?;
                         let span = e.span.to(self.last_span());
-                        e = Expr {
-                            kind: ExprKind::GroupGo {
-                                group: Box::new(e),
-                                task,
-                                args,
-                            },
-                            span,
-                        };
+                        e = Expr { kind: ExprKind::GroupGo { group: Box::new(e), task, args }, span };
                     } else if self.raw().kind == T::LParen {
                         let args = self.args()?;
                         let span = e.span.to(self.last_span());
-                        e = Expr {
-                            kind: ExprKind::Method {
-                                recv: Box::new(e),
-                                name,
-                                args,
-                            },
-                            span,
-                        };
+                        e = Expr { kind: ExprKind::Method { recv: Box::new(e), name, args }, span };
                     } else {
                         let span = e.span.to(name.span);
-                        e = Expr {
-                            kind: ExprKind::Field(Box::new(e), name),
-                            span,
-                        };
+                        e = Expr { kind: ExprKind::Field(Box::new(e), name), span };
                     }
                 }
                 T::LBracket => {
@@ -783,18 +673,12 @@ impl Parser<'_> {
                     let index = self.expr()?;
                     let close = self.expect(T::RBracket, "`]`")?;
                     let span = e.span.to(close.span);
-                    e = Expr {
-                        kind: ExprKind::Index(Box::new(e), Box::new(index)),
-                        span,
-                    };
+                    e = Expr { kind: ExprKind::Index(Box::new(e), Box::new(index)), span };
                 }
                 T::Question => {
                     let q = self.bump();
                     let span = e.span.to(q.span);
-                    e = Expr {
-                        kind: ExprKind::Try(Box::new(e)),
-                        span,
-                    };
+                    e = Expr { kind: ExprKind::Try(Box::new(e)), span };
                 }
                 _ => return Ok(e),
             }
@@ -827,9 +711,7 @@ impl Parser<'_> {
                         self.errors.push(
                             Diagnostic::error("E0009", t.span, "this number is too large")
                                 .with_label("out of range")
-                                .with_hint(
-                                    "models use small integers: state spaces grow with every value",
-                                ),
+                                .with_hint("models use small integers: state spaces grow with every value"),
                         );
                         simple(ExprKind::Error)
                     }
@@ -841,10 +723,7 @@ impl Parser<'_> {
             T::Colon => {
                 self.bump();
                 let name = self.ident("an atom name after `:`")?;
-                return Ok(Expr {
-                    span: t.span.to(name.span),
-                    kind: ExprKind::Atom(name.text),
-                });
+                return Ok(Expr { span: t.span.to(name.span), kind: ExprKind::Atom(name.text) });
             }
             T::Ident => {
                 let name = self.ident("a name")?;
@@ -855,10 +734,7 @@ impl Parser<'_> {
                         kind: ExprKind::Call { callee: name, args },
                     });
                 }
-                return Ok(Expr {
-                    span: name.span,
-                    kind: ExprKind::Name(name),
-                });
+                return Ok(Expr { span: name.span, kind: ExprKind::Name(name) });
             }
             T::LParen => {
                 self.bump();
@@ -873,37 +749,25 @@ impl Parser<'_> {
                 let len = self.expr()?;
                 let close = self.expect(T::RBracket, "`]`")?;
                 return Ok(Expr {
-                    kind: ExprKind::Array {
-                        elem: Box::new(elem),
-                        len: Box::new(len),
-                    },
+                    kind: ExprKind::Array { elem: Box::new(elem), len: Box::new(len) },
                     span: t.span.to(close.span),
                 });
             }
             T::Recv => {
                 self.bump();
                 let chan = self.expr()?;
-                return Ok(Expr {
-                    span: t.span.to(chan.span),
-                    kind: ExprKind::Recv(Box::new(chan)),
-                });
+                return Ok(Expr { span: t.span.to(chan.span), kind: ExprKind::Recv(Box::new(chan)) });
             }
             T::Join => {
                 self.bump();
                 let h = self.expr()?;
-                return Ok(Expr {
-                    span: t.span.to(h.span),
-                    kind: ExprKind::Join(Box::new(h)),
-                });
+                return Ok(Expr { span: t.span.to(h.span), kind: ExprKind::Join(Box::new(h)) });
             }
             T::Spawn => {
                 self.bump();
                 let task = self.ident("a task to spawn")?;
                 let args = self.args()?;
-                return Ok(Expr {
-                    span: t.span.to(self.last_span()),
-                    kind: ExprKind::Spawn { task, args },
-                });
+                return Ok(Expr { span: t.span.to(self.last_span()), kind: ExprKind::Spawn { task, args } });
             }
             T::Work => {
                 self.bump();
@@ -916,10 +780,7 @@ impl Parser<'_> {
                 } else {
                     None
                 };
-                return Ok(Expr {
-                    span: t.span.to(self.last_span()),
-                    kind: ExprKind::Work { name, ctx },
-                });
+                return Ok(Expr { span: t.span.to(self.last_span()), kind: ExprKind::Work { name, ctx } });
             }
             _ => {
                 self.error_here("an expression");
@@ -951,9 +812,7 @@ mod tests {
     fn newline_ends_return() {
         let (file, errs) = parse("fn f() {\n return\n wg.done()\n}");
         assert!(errs.is_empty(), "{errs:?}");
-        let Item::Func(f) = &file.items[0] else {
-            panic!()
-        };
+        let Item::Func(f) = &file.items[0] else { panic!() };
         assert_eq!(f.body.stmts.len(), 2);
         assert_eq!(f.body.stmts[0].kind, StmtKind::Return(None));
     }
@@ -967,11 +826,7 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
-        let src = format!(
-            "task main() {{ let x = {}1{} }}",
-            "(".repeat(5000),
-            ")".repeat(5000)
-        );
+        let src = format!("task main() {{ let x = {}1{} }}", "(".repeat(5000), ")".repeat(5000));
         assert!(errors(&src).iter().any(|e| e.contains("nests too deeply")));
     }
 }
