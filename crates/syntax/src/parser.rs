@@ -486,6 +486,13 @@ impl Parser<'_> {
     }
 
     fn if_stmt(&mut self) -> Res<Stmt> {
+        self.enter()?;
+        let r = self.if_stmt_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn if_stmt_inner(&mut self) -> Res<Stmt> {
         let kw = self.bump();
         let cond = self.expr()?;
         let then = self.block()?;
@@ -603,6 +610,14 @@ impl Parser<'_> {
 
     fn binary(&mut self, min_prec: u8) -> Res<Expr> {
         let mut lhs = self.unary()?;
+        let entered = self.depth;
+        let r = self.binary_rest(&mut lhs, min_prec);
+        self.depth = entered;
+        r.map(|()| lhs)
+    }
+
+    /// Each operator nests the tree one level deeper, so it counts towards the depth limit.
+    fn binary_rest(&mut self, lhs: &mut Expr, min_prec: u8) -> Res<()> {
         loop {
             let (op, prec) = match self.raw().kind {
                 T::OrOr => (BinOp::Or, 1),
@@ -621,11 +636,13 @@ impl Parser<'_> {
                 break;
             }
             self.pos += 1;
+            self.enter()?;
             let rhs = self.binary(prec)?;
             let span = lhs.span.to(rhs.span);
-            lhs = Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span };
+            let left = std::mem::replace(lhs, Expr { kind: ExprKind::Error, span });
+            *lhs = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(rhs)), span };
         }
-        Ok(lhs)
+        Ok(())
     }
 
     fn unary(&mut self) -> Res<Expr> {
@@ -648,8 +665,19 @@ impl Parser<'_> {
     }
 
     fn postfix(&mut self) -> Res<Expr> {
-        let mut e = self.primary()?;
+        let e = self.primary()?;
+        let entered = self.depth;
+        let r = self.postfix_rest(e);
+        self.depth = entered;
+        r
+    }
+
+    /// Each postfix operator nests the tree one level deeper, so it counts towards the depth limit.
+    fn postfix_rest(&mut self, mut e: Expr) -> Res<Expr> {
         loop {
+            if matches!(self.raw().kind, T::Dot | T::LBracket | T::Question) {
+                self.enter()?;
+            }
             match self.raw().kind {
                 T::Dot => {
                     self.pos += 1;
@@ -828,5 +856,11 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_crash() {
         let src = format!("task main() {{ let x = {}1{} }}", "(".repeat(5000), ")".repeat(5000));
         assert!(errors(&src).iter().any(|e| e.contains("nests too deeply")));
+        for long in ["+1", ".b", "?", "[0]"] {
+            let src = format!("task main() {{\n let x = a{}\n}}", long.repeat(5000));
+            assert!(errors(&src).iter().any(|e| e.contains("nests too deeply")), "{long}");
+        }
+        let chain = format!("task main() {{\n if true {{}}{}\n}}", " else if true {}".repeat(5000));
+        assert!(errors(&chain).iter().any(|e| e.contains("nests too deeply")));
     }
 }
