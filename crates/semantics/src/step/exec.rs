@@ -1,432 +1,43 @@
-//! Steps: which transitions a state enables, and the state after one.
-//!
-//! A transition is one visible instruction of one task (plus the silent
-//! instructions that follow it), a rendezvous of a receiver with a sender on an
-//! unbuffered channel, or one event of the environment (the signal, a deadline).
+//! Executing a step: the instruction's effect on a copy of the state, then the
+//! silent instructions after it, then the settling of exits.
 
+use super::ready::{classify, cond_waiters, instr_of, top, Operand};
+use super::{Applied, Transition};
 use crate::canon::canonicalize;
 use crate::eval::{eval, store, Fault};
 use crate::state::{CtxKind, Frame, Object, State, Task, TimerState, Value};
-use crate::{Event, FindingKind, Scenario};
+use crate::{Event, FindingKind};
 use leash_ir::{CaseKind, Ctor, Elem, Expr, Instr, Op, Place, Program};
 
-/// Who moves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Actor {
-    /// The task in this slot.
-    Task(u16),
-    /// The environment sends the signal.
-    Signal,
-    /// The deadline of the context at this heap index fires.
-    Deadline(u16),
-}
-
-/// One enabled step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Transition {
-    /// Who moves.
-    pub actor: Actor,
-    /// The select case taken (`cases.len()` for `default`); 0 otherwise.
-    pub case: u16,
-    /// Which alternative: a work outcome (0 ok, 1 err), a `choose` branch, a
-    /// signalled waiter (slot + 1, or 0 for none).
-    pub alt: u16,
-    /// The sender met by a receive on an unbuffered channel: its slot and its
-    /// select case (`u16::MAX` for a plain send).
-    pub partner: Option<(u16, u16)>,
-    /// Whether only the passing of time drives it (timers, tickers, `sleep`, `default`).
-    pub time: bool,
-}
-
-impl Transition {
-    fn task(slot: usize) -> Transition {
-        Transition { actor: Actor::Task(slot as u16), case: 0, alt: 0, partner: None, time: false }
-    }
-}
-
-/// The result of a step.
-#[derive(Clone, Debug)]
-pub struct Applied {
-    /// The canonical state after the step.
-    pub state: State,
-    /// Owner-rule warnings the step raised.
-    pub events: Vec<Event>,
-    /// Functions of the tasks the step spawned, in order (appended after the
-    /// live tasks before `exited` are removed).
-    pub spawned: Vec<u16>,
-    /// Slots (before removal, counting spawned tasks) of the tasks that exited.
-    pub exited: Vec<u16>,
-}
-
-/// The initial state: model-level variables initialised, `main` started.
-pub fn initial(p: &Program) -> Result<Applied, Event> {
-    let heap = p.globals.iter().map(|g| Object::Cell { value: Value::Unit, range: g.range }).collect();
-    let mut x = Exec {
-        p,
-        s: State { tasks: Vec::new(), heap, signalled: false },
-        events: Vec::new(),
-        spawned: Vec::new(),
-        exits: Vec::new(),
-    };
-    x.s.tasks.push(Task {
-        func: p.init,
-        owner: None,
-        group: None,
-        phase: 0,
-        frames: vec![x.frame(p.init, &[])],
-    });
-    let mut budget = 100_000;
-    while !x.s.tasks[0].frames.is_empty() {
-        budget -= 1;
-        let blocks = !matches!(x.instr(0), Instr::Assign { .. } | Instr::New { .. } | Instr::Return { .. });
-        if budget == 0 || blocks {
-            return Err(x.fault(0, "model-level initialisation must not block".into()));
-        }
-        x.exec(0, &Transition::task(0)).map_err(|f| x.fault(0, f))?;
-    }
-    x.s.tasks.clear();
-    x.exits.clear();
-    let frame = x.frame(p.main, &[]);
-    x.s.tasks.push(Task { func: p.main, owner: None, group: None, phase: 0, frames: vec![frame] });
-    x.run_ahead(0).map_err(|f| x.fault(0, f))?;
-    Ok(x.finish(vec![p.main]))
-}
-
-/// Every transition enabled in `s` under `scenario`, in a fixed order: tasks by
-/// slot (cases, partners and alternatives in order), then the environment.
-pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
-    let mut out = Vec::new();
-    for slot in 0..s.tasks.len() {
-        task_moves(p, s, slot, scenario, &mut out);
-    }
-    let quiescent = out.iter().all(|t| t.time);
-    if scenario == Scenario::Cancel || quiescent {
-        let env = |actor| Transition { actor, case: 0, alt: 0, partner: None, time: false };
-        let has_signal = s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }));
-        if has_signal && !s.signalled {
-            out.push(env(Actor::Signal));
-        }
-        for (i, o) in s.heap.iter().enumerate() {
-            if matches!(o, Object::Ctx { kind: CtxKind::Timeout, .. }) && !s.ctx_done(i as u16) {
-                out.push(env(Actor::Deadline(i as u16)));
-            }
-        }
-    }
-    out
-}
-
-/// Applies `t` to `s`. A run-time panic is returned as the error.
-pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
-    let mut x = Exec { p, s: s.clone(), events: Vec::new(), spawned: Vec::new(), exits: Vec::new() };
-    match t.actor {
-        Actor::Signal => x.s.signalled = true,
-        Actor::Deadline(c) => {
-            if let Some(Object::Ctx { cancelled, .. }) = x.s.heap.get_mut(c as usize) {
-                *cancelled = true;
-            }
-        }
-        Actor::Task(slot) => {
-            let slot = slot as usize;
-            x.exec(slot, t).map_err(|f| x.fault(slot, f))?;
-            x.run_ahead(slot).map_err(|f| x.fault(slot, f))?;
-            if let Some((partner, _)) = t.partner {
-                x.run_ahead(partner as usize).map_err(|f| x.fault(partner as usize, f))?;
-            }
-        }
-    }
-    let spawned = x.spawned.iter().map(|&s| x.s.tasks[s].func).collect();
-    Ok(x.finish(spawned))
-}
-
-/// What an operand names when used as a channel.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Operand {
-    Nil,
-    /// A channel object (buffered or not).
-    Chan(u16),
-    Done(u16),
-    Ticker(u16),
-    Timer(u16),
-    Bad,
-}
-
-fn classify(s: &State, v: Value) -> Operand {
-    match v {
-        Value::Nil => Operand::Nil,
-        Value::Done(c) => Operand::Done(c),
-        Value::Obj(o) => match s.heap.get(o as usize) {
-            Some(Object::Chan { .. }) => Operand::Chan(o),
-            Some(Object::Ticker { .. }) => Operand::Ticker(o),
-            Some(Object::Timer { .. }) => Operand::Timer(o),
-            _ => Operand::Bad,
-        },
-        _ => Operand::Bad,
-    }
-}
-
-fn chan_of(s: &State, slot: usize, e: &Expr) -> Operand {
-    eval(s, slot, e).map_or(Operand::Bad, |v| classify(s, v))
-}
-
-fn top(s: &State, slot: usize) -> &Frame {
-    s.tasks[slot].frames.last().expect("live tasks have a frame")
-}
-
-fn instr_of<'p>(p: &'p Program, s: &State, slot: usize) -> &'p Instr {
-    let f = top(s, slot);
-    &p.func(f.func).code[f.pc as usize]
-}
-
-fn in_default_select(p: &Program, s: &State, slot: usize) -> bool {
-    matches!(instr_of(p, s, slot), Instr::Select { default: Some(_), .. })
-}
-
-/// Tasks waiting to send on unbuffered channel `c`: (slot, select case or MAX).
-fn senders(p: &Program, s: &State, c: u16, except: usize) -> Vec<(u16, u16)> {
-    let mut out = Vec::new();
-    for slot in 0..s.tasks.len() {
-        if slot == except {
-            continue;
-        }
-        match instr_of(p, s, slot) {
-            Instr::Send { chan, .. } if chan_of(s, slot, chan) == Operand::Chan(c) => {
-                out.push((slot as u16, u16::MAX))
-            }
-            Instr::Select { cases, .. } => {
-                for (i, case) in cases.iter().enumerate() {
-                    if let CaseKind::Send { chan, .. } = &case.kind {
-                        if chan_of(s, slot, chan) == Operand::Chan(c) {
-                            out.push((slot as u16, i as u16));
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// Whether some task waits to receive on unbuffered channel `c`.
-fn has_receiver(p: &Program, s: &State, c: u16, except: usize, from_default_select: bool) -> bool {
-    (0..s.tasks.len()).filter(|&t| t != except).any(|slot| {
-        if from_default_select && in_default_select(p, s, slot) {
-            return false;
-        }
-        match instr_of(p, s, slot) {
-            Instr::Recv { chan, .. } => chan_of(s, slot, chan) == Operand::Chan(c),
-            Instr::Select { cases, .. } => cases.iter().any(|case| {
-                matches!(&case.kind, CaseKind::Recv { chan, .. } if chan_of(s, slot, chan) == Operand::Chan(c))
-            }),
-            _ => false,
-        }
-    })
-}
-
-/// The ways task `slot` can complete a receive from `chan`: (partner, time-driven).
-fn recv_options(p: &Program, s: &State, slot: usize, chan: Operand) -> Vec<(Option<(u16, u16)>, bool)> {
-    match chan {
-        Operand::Nil => vec![],
-        Operand::Bad => vec![(None, false)],
-        Operand::Done(c) => {
-            if s.ctx_done(c) {
-                vec![(None, false)]
-            } else {
-                vec![]
-            }
-        }
-        Operand::Ticker(t) => match s.heap[t as usize] {
-            Object::Ticker { running: true, .. } => vec![(None, true)],
-            _ => vec![],
-        },
-        Operand::Timer(t) => match s.heap[t as usize] {
-            Object::Timer { state: TimerState::Armed, .. } => vec![(None, true)],
-            _ => vec![],
-        },
-        Operand::Chan(c) => {
-            let Object::Chan { cap, buf, closed } = &s.heap[c as usize] else { unreachable!("classified") };
-            if !buf.is_empty() || *closed {
-                return vec![(None, false)];
-            }
-            if *cap > 0 {
-                return vec![];
-            }
-            let mine = in_default_select(p, s, slot);
-            senders(p, s, c, slot)
-                .into_iter()
-                .filter(|(other, _)| !(mine && in_default_select(p, s, *other as usize)))
-                .map(|partner| (Some(partner), false))
-                .collect()
-        }
-    }
-}
-
-/// Whether a send on `chan` can go ahead by itself (buffer space, or a panic).
-fn send_alone(s: &State, chan: Operand) -> bool {
-    match chan {
-        Operand::Chan(c) => {
-            let Object::Chan { cap, buf, closed } = &s.heap[c as usize] else { unreachable!("classified") };
-            *closed || (*cap > 0 && buf.len() < *cap as usize)
-        }
-        Operand::Nil | Operand::Ticker(_) | Operand::Timer(_) => false,
-        Operand::Done(_) | Operand::Bad => true,
-    }
-}
-
-fn cond_waiters(p: &Program, s: &State, cond: u16) -> Vec<usize> {
-    (0..s.tasks.len())
-        .filter(|&slot| {
-            s.tasks[slot].phase == 1
-                && matches!(instr_of(p, s, slot), Instr::Op { op: Op::CondWait, target, .. }
-                    if eval(s, slot, target) == Ok(Value::Obj(cond)))
-        })
-        .collect()
-}
-
-fn obj<'s>(s: &'s State, slot: usize, e: &Expr) -> Option<&'s Object> {
-    match eval(s, slot, e) {
-        Ok(Value::Obj(o)) => s.heap.get(o as usize),
-        _ => None,
-    }
-}
-
-fn task_moves(p: &Program, s: &State, slot: usize, scenario: Scenario, out: &mut Vec<Transition>) {
-    let base = Transition::task(slot);
-    let task = &s.tasks[slot];
-    match instr_of(p, s, slot) {
-        Instr::Send { chan, .. } => {
-            if send_alone(s, chan_of(s, slot, chan)) {
-                out.push(base);
-            }
-        }
-        Instr::Recv { chan, .. } => {
-            for (partner, time) in recv_options(p, s, slot, chan_of(s, slot, chan)) {
-                out.push(Transition { partner, time, ..base });
-            }
-        }
-        Instr::Select { cases, default } => {
-            let before = out.len();
-            let mut rendezvous_send = false;
-            let mine = default.is_some();
-            for (i, case) in cases.iter().enumerate() {
-                let case_t = Transition { case: i as u16, ..base };
-                match &case.kind {
-                    CaseKind::Recv { chan, .. } => {
-                        for (partner, time) in recv_options(p, s, slot, chan_of(s, slot, chan)) {
-                            out.push(Transition { partner, time, ..case_t });
-                        }
-                    }
-                    CaseKind::Send { chan, .. } => {
-                        let c = chan_of(s, slot, chan);
-                        if send_alone(s, c) {
-                            out.push(case_t);
-                        } else if let Operand::Chan(c) = c {
-                            rendezvous_send |= has_receiver(p, s, c, slot, mine);
-                        }
-                    }
-                    CaseKind::After => out.push(Transition { time: true, ..case_t }),
-                }
-            }
-            if out.len() == before && !rendezvous_send && default.is_some() {
-                out.push(Transition { case: cases.len() as u16, time: true, ..base });
-            }
-        }
-        Instr::Join { task: t } => {
-            if !matches!(eval(s, slot, t), Ok(Value::Task(_))) {
-                out.push(base);
-            }
-        }
-        Instr::Spawn { group: Some(g), .. } => match obj(s, slot, g) {
-            Some(Object::Group { active, limit, .. }) if *limit > 0 && active >= limit => {}
-            _ => out.push(base),
-        },
-        Instr::Work { ctx, .. } => {
-            let done =
-                ctx.as_ref().is_some_and(|c| matches!(eval(s, slot, c), Ok(Value::Obj(o)) if s.ctx_done(o)));
-            if !done {
-                out.push(base);
-            }
-            if done || scenario == Scenario::Error {
-                out.push(Transition { alt: 1, ..base });
-            }
-        }
-        Instr::Choose { targets } => {
-            for alt in 0..targets.len() {
-                out.push(Transition { alt: alt as u16, ..base });
-            }
-        }
-        Instr::Sleep => out.push(Transition { time: true, ..base }),
-        Instr::OnceEnter { once, .. } => {
-            if !matches!(obj(s, slot, once), Some(Object::Once { state: 1 })) {
-                out.push(base);
-            }
-        }
-        Instr::Op { op, target, .. } => {
-            let o = obj(s, slot, target);
-            let ready = match (op, o) {
-                (Op::Lock, Some(Object::Mutex { locked })) => !locked,
-                (Op::RLock, Some(Object::RwMutex { writer, pending, .. })) => !writer && !pending,
-                (Op::WLock, Some(Object::RwMutex { readers, writer, pending })) => match task.phase {
-                    0 => !writer && !pending,
-                    _ => *readers == 0,
-                },
-                (Op::WgWait, Some(Object::WaitGroup { count })) => *count == 0,
-                (Op::GroupWait, Some(Object::Group { active, .. })) => *active == 0,
-                (Op::CondWait, Some(Object::Cond { mutex })) => match task.phase {
-                    0 => true,
-                    1 => false,
-                    _ => matches!(s.heap.get(*mutex as usize), Some(Object::Mutex { locked: false })),
-                },
-                (Op::CondSignal, Some(Object::Cond { .. })) => {
-                    let Ok(Value::Obj(c)) = eval(s, slot, target) else { unreachable!("matched an object") };
-                    let waiters = cond_waiters(p, s, c);
-                    if waiters.is_empty() {
-                        out.push(base);
-                    }
-                    for w in waiters {
-                        out.push(Transition { alt: w as u16 + 1, ..base });
-                    }
-                    false
-                }
-                _ => true,
-            };
-            if ready {
-                out.push(base);
-            }
-        }
-        _ => out.push(base),
-    }
-}
-
 /// A mutable state under construction by one step.
-struct Exec<'p> {
-    p: &'p Program,
-    s: State,
-    events: Vec<Event>,
-    spawned: Vec<usize>,
+pub(super) struct Exec<'p> {
+    pub(super) p: &'p Program,
+    pub(super) s: State,
+    pub(super) events: Vec<Event>,
+    pub(super) spawned: Vec<usize>,
     /// Tasks that returned during this step, with their results; their exit is
     /// settled once every task moved by the step has run ahead.
-    exits: Vec<(usize, Value)>,
+    pub(super) exits: Vec<(usize, Value)>,
 }
 
 impl Exec<'_> {
-    fn frame(&self, func: u16, args: &[Value]) -> Frame {
+    pub(super) fn frame(&self, func: u16, args: &[Value]) -> Frame {
         let n = self.p.func(func).locals.len();
         let mut locals = args.to_vec();
         locals.resize(n.max(args.len()), Value::Unit);
         Frame { func, pc: 0, locals, defers: Vec::new(), ret: None }
     }
 
-    fn instr(&self, slot: usize) -> &Instr {
+    pub(super) fn instr(&self, slot: usize) -> &Instr {
         instr_of(self.p, &self.s, slot)
     }
 
-    fn fault(&self, slot: usize, detail: Fault) -> Event {
+    pub(super) fn fault(&self, slot: usize, detail: Fault) -> Event {
         let func = self.s.tasks.get(slot).map_or(self.p.main, |t| t.func);
         Event { kind: FindingKind::Panic, func, detail }
     }
 
-    fn finish(mut self, spawned: Vec<u16>) -> Applied {
+    pub(super) fn finish(mut self, spawned: Vec<u16>) -> Applied {
         for (slot, result) in std::mem::take(&mut self.exits) {
             self.exit(slot, result);
         }
@@ -435,23 +46,23 @@ impl Exec<'_> {
         Applied { state: self.s, events: self.events, spawned, exited }
     }
 
-    fn top_mut(&mut self, slot: usize) -> &mut Frame {
+    pub(super) fn top_mut(&mut self, slot: usize) -> &mut Frame {
         self.s.tasks[slot].frames.last_mut().expect("live tasks have a frame")
     }
 
-    fn advance(&mut self, slot: usize) {
+    pub(super) fn advance(&mut self, slot: usize) {
         self.top_mut(slot).pc += 1;
     }
 
-    fn goto(&mut self, slot: usize, pc: u16) {
+    pub(super) fn goto(&mut self, slot: usize, pc: u16) {
         self.top_mut(slot).pc = pc;
     }
 
-    fn eval(&self, slot: usize, e: &Expr) -> Result<Value, Fault> {
+    pub(super) fn eval(&self, slot: usize, e: &Expr) -> Result<Value, Fault> {
         eval(&self.s, slot, e)
     }
 
-    fn store(&mut self, slot: usize, place: &Place, v: Value) -> Result<(), Fault> {
+    pub(super) fn store(&mut self, slot: usize, place: &Place, v: Value) -> Result<(), Fault> {
         let p = self.p;
         let s = &self.s;
         let func = top(s, slot).func;
@@ -463,14 +74,14 @@ impl Exec<'_> {
         store(&mut self.s, slot, place, v, &name)
     }
 
-    fn store_opt(&mut self, slot: usize, place: &Option<Place>, v: Value) -> Result<(), Fault> {
+    pub(super) fn store_opt(&mut self, slot: usize, place: &Option<Place>, v: Value) -> Result<(), Fault> {
         match place {
             Some(pl) => self.store(slot, pl, v),
             None => Ok(()),
         }
     }
 
-    fn heap_obj(&mut self, slot: usize, e: &Expr) -> Result<(u16, &mut Object), Fault> {
+    pub(super) fn heap_obj(&mut self, slot: usize, e: &Expr) -> Result<(u16, &mut Object), Fault> {
         match self.eval(slot, e)? {
             Value::Obj(o) => Ok((o, self.s.heap.get_mut(o as usize).ok_or("dangling handle")?)),
             Value::Nil => Err("invalid memory address or nil pointer dereference".into()),
@@ -479,7 +90,7 @@ impl Exec<'_> {
     }
 
     /// Runs the silent instructions after a visible one.
-    fn run_ahead(&mut self, slot: usize) -> Result<(), Fault> {
+    pub(super) fn run_ahead(&mut self, slot: usize) -> Result<(), Fault> {
         let mut budget = 100_000u32;
         while let Some(f) = self.s.tasks[slot].frames.last() {
             if !self.p.func(f.func).silent[f.pc as usize] {
@@ -494,12 +105,12 @@ impl Exec<'_> {
         Ok(())
     }
 
-    fn new_obj(&mut self, o: Object) -> u16 {
+    pub(super) fn new_obj(&mut self, o: Object) -> u16 {
         self.s.heap.push(o);
         (self.s.heap.len() - 1) as u16
     }
 
-    fn make(&mut self, slot: usize, ctor: &Ctor) -> Result<Value, Fault> {
+    pub(super) fn make(&mut self, slot: usize, ctor: &Ctor) -> Result<Value, Fault> {
         let creator = self.s.tasks[slot].func;
         let holder = Some(slot as u16);
         let ctx = |kind, parent| Object::Ctx {
@@ -576,7 +187,7 @@ impl Exec<'_> {
     }
 
     /// Completes a receive; returns (value, ok).
-    fn recv(&mut self, chan: Value, partner: Option<(u16, u16)>) -> Result<(Value, bool), Fault> {
+    pub(super) fn recv(&mut self, chan: Value, partner: Option<(u16, u16)>) -> Result<(Value, bool), Fault> {
         match classify(&self.s, chan) {
             Operand::Chan(c) => {
                 if let Some((ps, pcase)) = partner {
@@ -620,7 +231,7 @@ impl Exec<'_> {
     }
 
     /// Completes a send that needs no partner (buffered, or a panic).
-    fn send(&mut self, slot: usize, chan: Value, value: Value) -> Result<(), Fault> {
+    pub(super) fn send(&mut self, slot: usize, chan: Value, value: Value) -> Result<(), Fault> {
         match classify(&self.s, chan) {
             Operand::Chan(c) => {
                 let Object::Chan { buf, closed, .. } = &mut self.s.heap[c as usize] else {
@@ -640,7 +251,7 @@ impl Exec<'_> {
         }
     }
 
-    fn exec(&mut self, slot: usize, t: &Transition) -> Result<(), Fault> {
+    pub(super) fn exec(&mut self, slot: usize, t: &Transition) -> Result<(), Fault> {
         let instr = self.instr(slot).clone();
         match &instr {
             Instr::Assign { dst, value } => {
@@ -782,7 +393,7 @@ impl Exec<'_> {
         Ok(())
     }
 
-    fn holds_cancelled_ctx(&self, slot: usize) -> bool {
+    pub(super) fn holds_cancelled_ctx(&self, slot: usize) -> bool {
         top(&self.s, slot).locals.iter().any(|v| match v {
             Value::Obj(o) => {
                 matches!(self.s.heap.get(*o as usize), Some(Object::Ctx { .. })) && self.s.ctx_done(*o)
@@ -791,7 +402,7 @@ impl Exec<'_> {
         })
     }
 
-    fn op(
+    pub(super) fn op(
         &mut self,
         slot: usize,
         t: &Transition,
@@ -928,7 +539,7 @@ impl Exec<'_> {
     }
 
     /// Leaves the current function: runs the next deferred block, or pops the frame.
-    fn unwind(&mut self, slot: usize) -> Result<(), Fault> {
+    pub(super) fn unwind(&mut self, slot: usize) -> Result<(), Fault> {
         let frame = self.top_mut(slot);
         if let Some(d) = frame.defers.pop() {
             frame.pc = d;
@@ -947,7 +558,7 @@ impl Exec<'_> {
         Ok(())
     }
 
-    fn exit(&mut self, slot: usize, result: Value) {
+    pub(super) fn exit(&mut self, slot: usize, result: Value) {
         if let Some(g) = self.s.tasks[slot].group {
             if let Some(Object::Group { ctx, active, failed, .. }) = self.s.heap.get_mut(g as usize) {
                 *active = active.saturating_sub(1);

@@ -1,0 +1,138 @@
+//! What needs every function lowered first: operations whose meaning depends
+//! on an operand's kind, and the recursion check.
+
+use super::*;
+
+impl Lowerer {
+    /// Resolves operations whose meaning depends on the operand's kind.
+    pub(super) fn resolve_pending(&mut self) {
+        for p in std::mem::take(&mut self.pending_recv) {
+            match self.kinds.head(p.chan_ty) {
+                Some((Con::Ticker | Con::Timer, _)) => {
+                    let u = self.kinds.simple(Con::Unit);
+                    self.unify_at(p.elem_ty, u, p.span, "a tick");
+                }
+                Some((Con::Chan, args)) => {
+                    self.unify_at(args[0], p.elem_ty, p.span, "the received value");
+                }
+                Some((c, _)) => self.errors.push(
+                    Diagnostic::error(
+                        "E0107",
+                        p.span,
+                        format!("`recv` needs a channel, but `{}` is {}", p.name, c.noun()),
+                    )
+                    .with_label(format!("{} here", c.noun())),
+                ),
+                None => {
+                    let c = self.kinds.con(Con::Chan, vec![p.elem_ty]);
+                    self.kinds.unify(p.chan_ty, c).expect("unknown unifies");
+                }
+            }
+        }
+        for p in std::mem::take(&mut self.pending) {
+            let head = self.kinds.con_of(p.recv_ty);
+            let (op, result) = match (p.what, head) {
+                (Surface::Lock, Some(Con::Mutex)) => (Op::Lock, Con::Unit),
+                (Surface::Lock, Some(Con::RwMutex)) => (Op::WLock, Con::Unit),
+                (Surface::Unlock, Some(Con::Mutex)) => (Op::Unlock, Con::Unit),
+                (Surface::Unlock, Some(Con::RwMutex)) => (Op::WUnlock, Con::Unit),
+                (Surface::Wait, Some(Con::WaitGroup)) => (Op::WgWait, Con::Unit),
+                (Surface::Wait, Some(Con::Group)) => (Op::GroupWait, Con::Result),
+                (Surface::Wait, Some(Con::Cond)) => (Op::CondWait, Con::Unit),
+                (Surface::Stop, Some(Con::Ticker | Con::Timer)) => (Op::Stop, Con::Unit),
+                (what, found) => {
+                    let (op, wants) = match what {
+                        Surface::Lock => ("lock", "a mutex or an rwmutex"),
+                        Surface::Unlock => ("unlock", "a mutex or an rwmutex"),
+                        Surface::Wait => ("wait", "a waitgroup, a group or a cond"),
+                        Surface::Stop => ("stop", "a ticker or a timer"),
+                    };
+                    let d = match found {
+                        Some(c) => Diagnostic::error(
+                            "E0107",
+                            p.span,
+                            format!("`{op}` needs {wants}, but `{}` is {}", p.name, c.noun()),
+                        )
+                        .with_label(format!("{} here", c.noun())),
+                        None => Diagnostic::error(
+                            "E0128",
+                            p.span,
+                            format!("cannot tell what kind of object `{}` is", p.name),
+                        )
+                        .with_label(format!("`{op}` needs {wants}"))
+                        .with_hint(format!("annotate the parameter, e.g. `{}: mutex`", p.name)),
+                    };
+                    self.errors.push(d);
+                    continue;
+                }
+            };
+            let r = self.kinds.simple(result);
+            self.unify_at(p.result_ty, r, p.span, "the result of the wait");
+            let func = if (p.func as usize) < self.funcs.len() {
+                self.funcs[p.func as usize].as_mut()
+            } else {
+                None
+            };
+            if let Some(Instr::Op { op: slot, .. }) = func.and_then(|func| func.code.get_mut(p.pc as usize)) {
+                *slot = op;
+            }
+        }
+    }
+
+    /// Rejects helper recursion and tasks that would spawn without bound.
+    pub(super) fn check_recursion(&mut self) {
+        let n = self.decls.len();
+        let edges = self.edges.clone();
+        let mut reported = vec![false; n + 1];
+        for start in 0..n as FuncId {
+            if reported[start as usize] {
+                continue;
+            }
+            let mut stack: Vec<(FuncId, CallPath)> = vec![(start, Vec::new())];
+            let mut seen = vec![false; n + 1];
+            'search: while let Some((at, path)) = stack.pop() {
+                for &(from, to, spawn, span) in &edges {
+                    if from != at {
+                        continue;
+                    }
+                    let mut p = path.clone();
+                    p.push((to, spawn, span));
+                    if to == start {
+                        for (f, _, _) in &p {
+                            reported[*f as usize] = true;
+                        }
+                        self.report_cycle(start, &p);
+                        break 'search;
+                    }
+                    if !seen[to as usize] {
+                        seen[to as usize] = true;
+                        stack.push((to, p));
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn report_cycle(&mut self, start: FuncId, path: &[(FuncId, bool, Span)]) {
+        let name = |id: FuncId| self.decls[id as usize].name.text.clone();
+        let any_spawn = path.iter().any(|(_, s, _)| *s);
+        let mut chain = name(start);
+        for (f, spawn, _) in path {
+            chain.push_str(if *spawn { " spawns " } else { " calls " });
+            chain.push_str(&name(*f));
+        }
+        let span = path.last().map(|p| p.2).unwrap_or_default();
+        let d = if any_spawn {
+            Diagnostic::error("E0129", span, "tasks would spawn each other without bound")
+                .with_label(chain)
+                .with_hint(
+                    "a model must have a bounded number of tasks: spawn a fixed tree, or use `for i in 0..N`",
+                )
+        } else {
+            Diagnostic::error("E0130", span, "helpers call each other recursively")
+                .with_label(chain)
+                .with_hint("helpers are inlined, so recursion has no bound: rewrite it as a loop")
+        };
+        self.errors.push(d);
+    }
+}

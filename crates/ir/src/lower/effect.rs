@@ -1,0 +1,557 @@
+//! Lowering the operations that take a step: receive, spawn, work, calls,
+//! constructors, methods on synchronisation objects.
+
+use super::*;
+
+impl Lowerer {
+    /// Lowers an expression in statement position or on the right of `=`: the
+    /// one place where effects (receive, spawn, work, calls, makes) may appear.
+    pub(super) fn effect(&mut self, f: &mut Fn, e: &ast::Expr, dst: Option<(Place, Ty)>, span: Span) {
+        let (place, ty) = match dst {
+            Some((p, t)) => (Some(p), Some(t)),
+            None => (None, None),
+        };
+        let set = |this: &mut Self, t: Ty| {
+            if let Some(ty) = ty {
+                this.unify_at(t, ty, e.span, "this value");
+            }
+        };
+        match &e.kind {
+            E::Recv(chan) => {
+                let (c, elem) = self.recv_operand(f, chan);
+                set(self, elem);
+                f.emit(Instr::Recv { chan: c, value: place, ok: None }, span);
+            }
+            E::Spawn { task, args } => {
+                let Some((func, args)) = self.call_args(f, task, args, true) else {
+                    return;
+                };
+                let t = self.kinds.simple(Con::Task);
+                set(self, t);
+                f.emit(Instr::Spawn { func, args, dst: place, group: None }, span);
+            }
+            E::GroupGo { group, task, args } => {
+                let Some((g, gt)) = self.pure(f, group, "a group") else {
+                    return;
+                };
+                self.require(gt, Con::Group, "go", &Self::operand_name(group), group.span);
+                let Some((func, args)) = self.call_args(f, task, args, true) else {
+                    return;
+                };
+                let t = self.kinds.simple(Con::Task);
+                set(self, t);
+                f.emit(Instr::Spawn { func, args, dst: place, group: Some(g) }, span);
+            }
+            E::Join(h) => {
+                let Some((x, t)) = self.pure(f, h, "a task handle") else {
+                    return;
+                };
+                self.require(t, Con::Task, "join", &Self::operand_name(h), h.span);
+                let u = self.kinds.simple(Con::Unit);
+                set(self, u);
+                f.emit(Instr::Join { task: x }, span);
+            }
+            E::Work { name, ctx } => {
+                let c = ctx.as_ref().and_then(|c| {
+                    let (x, t) = self.pure(f, c, "a context")?;
+                    self.require(t, Con::Ctx, "work", &Self::operand_name(c), c.span);
+                    Some(x)
+                });
+                let r = self.kinds.simple(Con::Result);
+                set(self, r);
+                let name = Self::intern(&mut self.works, &name.text);
+                f.emit(Instr::Work { name, ctx: c, dst: place }, span);
+            }
+            E::Try(inner) => {
+                let r = self.kinds.simple(Con::Result);
+                let tmp = self.temp(f, r);
+                self.effect(f, inner, Some((Place::Bind(tmp), r)), span);
+                if f.in_defer {
+                    self.errors.push(
+                        Diagnostic::error("E0112", e.span, "`?` inside a deferred statement")
+                            .with_label("would return while returning"),
+                    );
+                    return;
+                }
+                let is_err =
+                    Expr::Binary(BinOp::Eq, Box::new(Expr::Local(tmp)), Box::new(Expr::Const(Const::Err)));
+                let br = f.emit(Instr::Branch { cond: is_err, target: 0 }, e.span);
+                if !f.is_task {
+                    self.unify_at(f.ret, r, e.span, "`?` makes the function return a result; the function");
+                }
+                f.emit(Instr::Return { value: Some(Expr::Const(Const::Err)) }, e.span);
+                let pc = f.pc();
+                patch(&mut f.code, br, pc);
+                set(self, r);
+                if let Some(p) = place {
+                    f.emit(Instr::Assign { dst: p, value: Expr::Local(tmp) }, span);
+                }
+            }
+            E::Array { elem, len } => {
+                let n = self.const_eval(len).unwrap_or(0);
+                let n = self.small(n, len.span).max(0) as u16;
+                let et = self.kinds.fresh();
+                let init = if let E::Call { callee, .. } = &elem.kind {
+                    if const_ctor(&callee.text) {
+                        self.ctor(f, elem, et).map(Elem::Ctor)
+                    } else {
+                        None
+                    }
+                } else {
+                    None
+                };
+                let init = match init {
+                    Some(i) => i,
+                    None => {
+                        let Some((v, vt)) = self.pure(f, elem, "an array element") else {
+                            return;
+                        };
+                        self.unify_at(vt, et, elem.span, "the element");
+                        Elem::Value(v)
+                    }
+                };
+                let at = self.kinds.con(Con::Array, vec![et]);
+                set(self, at);
+                let Some(place) = place else {
+                    return self.discarded(e);
+                };
+                f.emit(Instr::New { dst: place, ctor: Ctor::Array { elem: Box::new(init), len: n } }, span);
+            }
+            E::Call { callee, args } if const_ctor(&callee.text) && f.lookup(&callee.text).is_none() => {
+                let t = self.kinds.fresh();
+                let Some(ctor) = self.ctor(f, e, t) else {
+                    return;
+                };
+                set(self, t);
+                let Some(place) = place else {
+                    return self.discarded(e);
+                };
+                let _ = args;
+                f.emit(Instr::New { dst: place, ctor }, span);
+            }
+            E::Call { callee, args }
+                if BUILTINS.contains(&callee.text.as_str()) && f.lookup(&callee.text).is_none() =>
+            {
+                let [arg] = args.as_slice() else {
+                    self.arity(callee, 1, args.len(), e.span);
+                    return;
+                };
+                let Some((x, t)) = self.pure(f, arg, "an operand") else {
+                    return;
+                };
+                let name = Self::operand_name(arg);
+                let op = match callee.text.as_str() {
+                    "close" => {
+                        self.require(t, Con::Chan, "close", &name, arg.span);
+                        Op::Close
+                    }
+                    "cancel" => {
+                        self.require(t, Con::Ctx, "cancel", &name, arg.span);
+                        Op::Cancel
+                    }
+                    _ => {
+                        let u = self.kinds.simple(Con::Unit);
+                        self.pending_op(f, Surface::Stop, t, u, arg.span, name);
+                        Op::Stop
+                    }
+                };
+                let u = self.kinds.simple(Con::Unit);
+                set(self, u);
+                f.emit(Instr::Op { op, target: x, arg: None, dst: place }, span);
+            }
+            E::Call { callee, args } => {
+                let (c, ret) = if let Some(slot) = f.lookup(&callee.text) {
+                    let ret = self.kinds.fresh();
+                    let mut sig: Vec<Ty> = args.iter().map(|_| self.kinds.fresh()).collect();
+                    sig.push(ret);
+                    let ft = self.kinds.con(Con::Func, sig.clone());
+                    let lt = f.locals[slot as usize].ty;
+                    if !self.unify_at(lt, ft, callee.span, &format!("`{}`", callee.text)) {
+                        return;
+                    }
+                    let mut xs = Vec::new();
+                    for (a, pt) in args.iter().zip(&sig) {
+                        let Some((x, t)) = self.pure(f, a, "an argument") else {
+                            return;
+                        };
+                        self.unify_at(t, *pt, a.span, "the argument");
+                        xs.push(x);
+                    }
+                    (
+                        Instr::Call {
+                            callee: Callee::Dynamic(Expr::Local(slot)),
+                            args: xs,
+                            dst: place.clone(),
+                        },
+                        ret,
+                    )
+                } else {
+                    let Some((func, xs)) = self.call_args(f, callee, args, false) else {
+                        return;
+                    };
+                    let ret = self.sigs[func as usize].ret;
+                    (Instr::Call { callee: Callee::Static(func), args: xs, dst: place.clone() }, ret)
+                };
+                if place.is_some() {
+                    set(self, ret);
+                }
+                f.emit(c, span);
+            }
+            E::Method { recv, name, args } => self.method(f, recv, name, args, place, ty, span),
+            _ => {
+                let Some((v, t)) = self.pure(f, e, "a value") else {
+                    return;
+                };
+                set(self, t);
+                match place {
+                    Some(p) => {
+                        f.emit(Instr::Assign { dst: p, value: v }, span);
+                    }
+                    None => self.discarded(e),
+                }
+            }
+        }
+    }
+
+    pub(super) fn discarded(&mut self, e: &ast::Expr) {
+        self.errors.push(
+            Diagnostic::error("E0116", e.span, "this expression does nothing")
+                .with_label("value not used")
+                .with_hint("bind it with `let x = ...`, or use a statement such as `send`, `recv` or a call"),
+        );
+    }
+
+    pub(super) fn arity(&mut self, name: &ast::Ident, want: usize, got: usize, span: Span) {
+        self.errors.push(
+            Diagnostic::error(
+                "E0117",
+                span,
+                format!(
+                    "`{}` takes {want} argument{}, but {got} {} given",
+                    name.text,
+                    if want == 1 { "" } else { "s" },
+                    if got == 1 { "was" } else { "were" }
+                ),
+            )
+            .with_label("wrong number of arguments"),
+        );
+    }
+
+    /// Resolves a spawn or helper call and lowers its arguments.
+    pub(super) fn call_args(
+        &mut self,
+        f: &mut Fn,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        spawn: bool,
+    ) -> Option<(FuncId, Vec<Expr>)> {
+        let Some(&func) = self.func_index.get(&name.text) else {
+            let candidates: Vec<&str> = self.func_index.keys().map(String::as_str).collect();
+            let what = if spawn { "task" } else { "function" };
+            let mut d = Diagnostic::error("E0118", name.span, format!("unknown {what} `{}`", name.text))
+                .with_label(format!("no such {what}"));
+            if let Some(s) = suggest(&name.text, candidates.iter().copied().chain(BUILTINS.iter().copied())) {
+                d = d.with_hint(format!("did you mean `{s}`?"));
+            }
+            self.errors.push(d);
+            return None;
+        };
+        let sig = self.sigs[func as usize].clone();
+        if spawn && !sig.is_task {
+            self.errors.push(
+                Diagnostic::error("E0119", name.span, format!("`{}` is a helper, not a task", name.text))
+                    .with_label("cannot be spawned")
+                    .with_hint(format!(
+                        "declare it with `task {}(...)`, or call it without `spawn`",
+                        name.text
+                    )),
+            );
+            return None;
+        }
+        if !spawn && sig.is_task {
+            self.errors.push(
+                Diagnostic::error("E0119", name.span, format!("`{}` is a task, not a helper", name.text))
+                    .with_label("cannot be called")
+                    .with_hint(format!("start it with `spawn {}(...)`", name.text)),
+            );
+            return None;
+        }
+        if sig.params.len() != args.len() {
+            self.arity(name, sig.params.len(), args.len(), name.span);
+            return None;
+        }
+        self.edges.push((f.id, func, spawn, name.span));
+        let mut out = Vec::new();
+        for (i, (a, pt)) in args.iter().zip(&sig.params).enumerate() {
+            let x = match &a.kind {
+                E::Name(n) if f.lookup(&n.text).is_some() => {
+                    let slot = f.lookup(&n.text).expect("checked");
+                    let l = &f.locals[slot as usize];
+                    let lt = l.ty;
+                    if l.is_var {
+                        self.ref_args.push((func, i, RefSource::Always));
+                    } else if (slot as usize) < self.decls.get(f.id as usize).map_or(0, |d| d.params.len()) {
+                        self.ref_args.push((func, i, RefSource::Param(f.id, slot as usize)));
+                    }
+                    self.unify_at(lt, *pt, a.span, "the argument");
+                    Expr::Raw(slot)
+                }
+                E::Name(n) if self.global_index.contains_key(&n.text) => {
+                    let g = self.global_index[&n.text];
+                    self.ref_args.push((func, i, RefSource::Always));
+                    let gt = self.globals[g as usize].ty;
+                    self.unify_at(gt, *pt, a.span, "the argument");
+                    Expr::GlobalRef(g)
+                }
+                _ => {
+                    let (x, t) = self.argument(f, a)?;
+                    self.unify_at(t, *pt, a.span, "the argument");
+                    x
+                }
+            };
+            out.push(x);
+        }
+        Some((func, out))
+    }
+
+    pub(super) fn ctor(&mut self, f: &mut Fn, e: &ast::Expr, ty: Ty) -> Option<Ctor> {
+        let E::Call { callee, args } = &e.kind else {
+            return None;
+        };
+        let name = callee.text.as_str();
+        let (min, max) = match name {
+            "chan" => (0, 1),
+            "cond" | "with_cancel" | "with_timeout" => (1, 1),
+            "group" => (0, 2),
+            _ => (0, 0),
+        };
+        if args.len() < min || args.len() > max {
+            self.arity(callee, max, args.len(), e.span);
+            return None;
+        }
+        let mut operand = |this: &mut Self, i: usize, con: Con| -> Option<Expr> {
+            let a = &args[i];
+            let (x, t) = this.argument(f, a)?;
+            this.require(t, con, name, &Self::operand_name(a), a.span);
+            Some(x)
+        };
+        let (ctor, con) = match name {
+            "chan" => {
+                let cap = match args.first() {
+                    Some(a) => {
+                        let v = self.const_eval(a).unwrap_or(0);
+                        if !(0..=16).contains(&v) {
+                            self.errors.push(
+                                Diagnostic::error(
+                                    "E0122",
+                                    a.span,
+                                    format!("channel capacity {v} is out of range"),
+                                )
+                                .with_label("capacity")
+                                .with_hint("capacities go from 0 (unbuffered) to 16"),
+                            );
+                        }
+                        v.clamp(0, 16) as i16
+                    }
+                    None => 0,
+                };
+                (Ctor::Chan(Expr::Const(Const::Int(cap))), Con::Chan)
+            }
+            "mutex" => (Ctor::Mutex, Con::Mutex),
+            "rwmutex" => (Ctor::RwMutex, Con::RwMutex),
+            "cond" => (Ctor::Cond(operand(self, 0, Con::Mutex)?), Con::Cond),
+            "once" => (Ctor::Once, Con::Once),
+            "waitgroup" => (Ctor::WaitGroup, Con::WaitGroup),
+            "group" => {
+                let ctx = if !args.is_empty() { Some(operand(self, 0, Con::Ctx)?) } else { None };
+                let limit = match args.get(1) {
+                    Some(a) => {
+                        let v = self.const_eval(a).unwrap_or(1);
+                        Some(Expr::Const(Const::Int(self.small(v, a.span).max(1))))
+                    }
+                    None => None,
+                };
+                (Ctor::Group { ctx, limit }, Con::Group)
+            }
+            "background" => (Ctor::Background, Con::Ctx),
+            "signal" => (Ctor::Signal, Con::Ctx),
+            "with_cancel" => (Ctor::WithCancel(operand(self, 0, Con::Ctx)?), Con::Ctx),
+            "with_timeout" => (Ctor::WithTimeout(operand(self, 0, Con::Ctx)?), Con::Ctx),
+            "ticker" => (Ctor::Ticker, Con::Ticker),
+            _ => (Ctor::Timer, Con::Timer),
+        };
+        let t = self.kinds.simple(con);
+        self.unify_at(t, ty, e.span, &format!("`{name}(...)`"));
+        Some(ctor)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn method(
+        &mut self,
+        f: &mut Fn,
+        recv: &ast::Expr,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        place: Option<Place>,
+        ty: Option<Ty>,
+        span: Span,
+    ) {
+        let Some((x, t)) = self.pure(f, recv, "a receiver") else {
+            return;
+        };
+        let rn = Self::operand_name(recv);
+        let m = name.text.as_str();
+        let want = match m {
+            "add" | "do" => 1,
+            _ => 0,
+        };
+        if args.len() != want
+            && matches!(
+                m,
+                "lock"
+                    | "unlock"
+                    | "rlock"
+                    | "runlock"
+                    | "add"
+                    | "done"
+                    | "wait"
+                    | "signal"
+                    | "broadcast"
+                    | "do"
+                    | "err"
+            )
+        {
+            self.arity(name, want, args.len(), span);
+            return;
+        }
+        let unit = self.kinds.simple(Con::Unit);
+        let result = ty.unwrap_or(unit);
+        let op = |op| Instr::Op { op, target: x.clone(), arg: None, dst: None };
+        let instr = match m {
+            "lock" | "unlock" => {
+                let s = if m == "lock" { Surface::Lock } else { Surface::Unlock };
+                self.pending_op(f, s, t, unit, name.span, rn);
+                op(Op::Lock)
+            }
+            "wait" => {
+                self.pending_op(f, Surface::Wait, t, result, name.span, rn);
+                Instr::Op { op: Op::WgWait, target: x.clone(), arg: None, dst: place }
+            }
+            "rlock" | "runlock" => {
+                self.require(t, Con::RwMutex, m, &rn, recv.span);
+                op(if m == "rlock" { Op::RLock } else { Op::RUnlock })
+            }
+            "add" => {
+                self.require(t, Con::WaitGroup, m, &rn, recv.span);
+                let Some((n, nt)) = self.pure(f, &args[0], "a count") else {
+                    return;
+                };
+                let int = self.kinds.simple(Con::Int);
+                self.unify_at(nt, int, args[0].span, "the count");
+                Instr::Op { op: Op::WgAdd, target: x.clone(), arg: Some(n), dst: None }
+            }
+            "done" => {
+                self.require(t, Con::WaitGroup, m, &rn, recv.span);
+                op(Op::WgDone)
+            }
+            "signal" | "broadcast" => {
+                self.require(t, Con::Cond, m, &rn, recv.span);
+                op(if m == "signal" { Op::CondSignal } else { Op::CondBroadcast })
+            }
+            "do" => {
+                self.require(t, Con::Once, m, &rn, recv.span);
+                let arg = &args[0];
+                let enter = f.emit(Instr::OnceEnter { once: x.clone(), skip: 0 }, span);
+                let call = ast::Expr {
+                    kind: match &arg.kind {
+                        E::Name(n) => E::Call { callee: n.clone(), args: Vec::new() },
+                        other => other.clone(),
+                    },
+                    span: arg.span,
+                };
+                self.effect(f, &call, None, span);
+                f.emit(Instr::OnceExit { once: x }, span);
+                let pc = f.pc();
+                patch(&mut f.code, enter, pc);
+                return;
+            }
+            "err" => {
+                if let Some(p) = place {
+                    self.require(t, Con::Ctx, m, &rn, recv.span);
+                    let r = self.kinds.simple(Con::Result);
+                    if let Some(ty) = ty {
+                        self.unify_at(r, ty, span, "`err()`");
+                    }
+                    f.emit(Instr::Assign { dst: p, value: Expr::CtxErr(Box::new(x)) }, span);
+                } else {
+                    self.errors.push(
+                        Diagnostic::error("E0116", span, "this expression does nothing")
+                            .with_label("value not used")
+                            .with_hint("use it in a condition: `if ctx.err() == err { ... }`"),
+                    );
+                }
+                return;
+            }
+            _ => {
+                let known = [
+                    "lock",
+                    "unlock",
+                    "rlock",
+                    "runlock",
+                    "add",
+                    "done",
+                    "wait",
+                    "signal",
+                    "broadcast",
+                    "do",
+                    "err",
+                ];
+                let mut d = Diagnostic::error("E0123", name.span, format!("unknown method `{m}`"))
+                    .with_label("no such operation");
+                if let Some(s) = suggest(m, known) {
+                    d = d.with_hint(format!("did you mean `{s}`?"));
+                } else if BUILTINS.contains(&m) {
+                    d = d.with_hint(format!("write `{m}({rn})`"));
+                }
+                self.errors.push(d);
+                return;
+            }
+        };
+        if ty.is_some() && !matches!(m, "wait") {
+            self.errors.push(
+                Diagnostic::error("E0116", span, format!("`{m}` returns nothing"))
+                    .with_label("no value to bind")
+                    .with_hint("call it as a statement"),
+            );
+            return;
+        }
+        f.emit(instr, span);
+    }
+
+    pub(super) fn pending_op(
+        &mut self,
+        f: &Fn,
+        what: Surface,
+        recv_ty: Ty,
+        result_ty: Ty,
+        span: Span,
+        name: String,
+    ) {
+        self.pending.push(Pending { func: f.id, pc: f.pc(), what, recv_ty, result_ty, span, name });
+    }
+
+    /// An argument: a pure expression, or a constructor such as
+    /// `background()` made into a temporary first.
+    pub(super) fn argument(&mut self, f: &mut Fn, a: &ast::Expr) -> Option<(Expr, Ty)> {
+        if let E::Call { callee, .. } = &a.kind {
+            if const_ctor(&callee.text) && f.lookup(&callee.text).is_none() {
+                let t = self.kinds.fresh();
+                let tmp = self.temp(f, t);
+                let ctor = self.ctor(f, a, t)?;
+                f.emit(Instr::New { dst: Place::Bind(tmp), ctor }, a.span);
+                return Some((Expr::Local(tmp), t));
+            }
+        }
+        self.pure(f, a, "an argument")
+    }
+}

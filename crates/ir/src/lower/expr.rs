@@ -1,0 +1,246 @@
+//! Lowering pure expressions and the operands of channel operations.
+
+use super::*;
+
+impl Lowerer {
+    pub(super) fn operand_name(e: &ast::Expr) -> String {
+        match &e.kind {
+            E::Name(n) => n.text.clone(),
+            E::Field(b, n) => format!("{}.{}", Self::operand_name(b), n.text),
+            E::Index(b, _) => format!("{}[..]", Self::operand_name(b)),
+            _ => "this".into(),
+        }
+    }
+
+    /// A receive operand: channel, ticker, timer or done channel; returns the element kind.
+    pub(super) fn recv_operand(&mut self, f: &mut Fn, chan: &ast::Expr) -> (Expr, Ty) {
+        let elem = self.kinds.fresh();
+        let Some((c, t)) = self.pure(f, chan, "a channel") else {
+            return (Expr::Const(Const::Nil), elem);
+        };
+        self.pending_recv.push(PendingRecv {
+            chan_ty: t,
+            elem_ty: elem,
+            span: chan.span,
+            name: Self::operand_name(chan),
+        });
+        (c, elem)
+    }
+
+    pub(super) fn send_operand(
+        &mut self,
+        f: &mut Fn,
+        chan: &ast::Expr,
+        value: Option<&ast::Expr>,
+    ) -> Option<(Expr, Expr)> {
+        let (c, t) = self.pure(f, chan, "a channel")?;
+        let args = self.require(t, Con::Chan, "send", &Self::operand_name(chan), chan.span);
+        let (v, vt) = match value {
+            Some(v) => self.pure(f, v, "a value to send")?,
+            None => (Expr::Const(Const::Unit), self.kinds.simple(Con::Unit)),
+        };
+        if let Some(&elem) = args.first() {
+            let span = value.map_or(chan.span, |v| v.span);
+            self.unify_at(vt, elem, span, "the value sent");
+        }
+        Some((c, v))
+    }
+
+    pub(super) fn condition(&mut self, f: &mut Fn, cond: &ast::Expr) -> Expr {
+        let Some((e, t)) = self.pure(f, cond, "a condition") else {
+            return Expr::Const(Const::Bool(false));
+        };
+        let b = self.kinds.simple(Con::Bool);
+        self.unify_at(t, b, cond.span, "the condition");
+        e
+    }
+
+    pub(super) fn place(&mut self, f: &mut Fn, target: &ast::Expr) -> Option<(Place, Ty)> {
+        match &target.kind {
+            E::Name(n) => {
+                if let Some(slot) = f.lookup(&n.text) {
+                    return Some((Place::Local(slot), f.locals[slot as usize].ty));
+                }
+                if let Some(&g) = self.global_index.get(&n.text) {
+                    return Some((Place::Global(g), self.globals[g as usize].ty));
+                }
+                self.pure(f, target, "a variable");
+                None
+            }
+            E::Index(base, index) => {
+                let (b, bt) = self.pure(f, base, "an array")?;
+                let (i, it) = self.pure(f, index, "an index")?;
+                let int = self.kinds.simple(Con::Int);
+                self.unify_at(it, int, index.span, "the index");
+                let args = self.require(bt, Con::Array, "[]", &Self::operand_name(base), base.span);
+                let elem = *args.first()?;
+                Some((Place::Index(b, i), elem))
+            }
+            _ => {
+                self.errors.push(
+                    Diagnostic::error("E0115", target.span, "cannot assign to this")
+                        .with_label("not a variable")
+                        .with_hint("assign to a `let`, a `var`, a parameter or an array element"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Lowers a side-effect-free expression; `what` names the expected role.
+    pub(super) fn pure(&mut self, f: &mut Fn, e: &ast::Expr, what: &str) -> Option<(Expr, Ty)> {
+        let k = &mut self.kinds;
+        Some(match &e.kind {
+            E::Int(v) => {
+                let v = self.small(*v, e.span);
+                (Expr::Const(Const::Int(v)), self.kinds.simple(Con::Int))
+            }
+            E::Bool(b) => (Expr::Const(Const::Bool(*b)), k.simple(Con::Bool)),
+            E::Nil => (Expr::Const(Const::Nil), k.simple(Con::Chan)),
+            E::Atom(a) => {
+                let i = Self::intern(&mut self.atoms, a);
+                (Expr::Const(Const::Atom(i)), self.kinds.simple(Con::Atom))
+            }
+            E::Name(n) => {
+                if let Some(slot) = f.lookup(&n.text) {
+                    (Expr::Local(slot), f.locals[slot as usize].ty)
+                } else if let Some(v) = self.consts.get(&n.text) {
+                    let v = self.small(*v, e.span);
+                    (Expr::Const(Const::Int(v)), self.kinds.simple(Con::Int))
+                } else if let Some(&g) = self.global_index.get(&n.text) {
+                    (Expr::Global(g), self.globals[g as usize].ty)
+                } else if n.text == "ok" || n.text == "err" {
+                    let c = if n.text == "ok" { Const::Ok } else { Const::Err };
+                    (Expr::Const(c), self.kinds.simple(Con::Result))
+                } else if let Some(&func) = self.func_index.get(&n.text) {
+                    let sig = self.sigs[func as usize].clone();
+                    if sig.is_task {
+                        self.errors.push(
+                            Diagnostic::error("E0124", e.span, format!("task `{}` used as a value", n.text))
+                                .with_label("a task")
+                                .with_hint(format!("start it with `spawn {}(...)`", n.text)),
+                        );
+                        return None;
+                    }
+                    let mut args = sig.params.clone();
+                    args.push(sig.ret);
+                    self.edges.push((f.id, func, false, n.span));
+                    (Expr::Const(Const::Func(func)), self.kinds.con(Con::Func, args))
+                } else {
+                    let mut names: Vec<&str> = f.names().collect();
+                    names.extend(self.consts.keys().map(String::as_str));
+                    names.extend(self.global_index.keys().map(String::as_str));
+                    names.extend(self.func_index.keys().map(String::as_str));
+                    let mut d = Diagnostic::error("E0125", n.span, format!("`{}` is not defined", n.text))
+                        .with_label("unknown name");
+                    if let Some(s) = suggest(&n.text, names) {
+                        d = d.with_hint(format!("did you mean `{s}`?"));
+                    } else if const_ctor(&n.text) {
+                        d = d.with_hint(format!("make one with `{}(...)`", n.text));
+                    }
+                    self.errors.push(d);
+                    return None;
+                }
+            }
+            E::Field(base, field) => {
+                let (b, bt) = self.pure(f, base, "a value")?;
+                let bn = Self::operand_name(base);
+                match field.text.as_str() {
+                    "done" => {
+                        self.require(bt, Con::Ctx, "done", &bn, base.span);
+                        let u = self.kinds.simple(Con::Unit);
+                        (Expr::Done(Box::new(b)), self.kinds.con(Con::Chan, vec![u]))
+                    }
+                    "ctx" => {
+                        self.require(bt, Con::Group, "ctx", &bn, base.span);
+                        (Expr::GroupCtx(Box::new(b)), self.kinds.simple(Con::Ctx))
+                    }
+                    other => {
+                        let mut d =
+                            Diagnostic::error("E0126", field.span, format!("unknown field `{other}`"))
+                                .with_label("no such field")
+                                .with_hint("fields are `ctx.done` and `group.ctx`");
+                        if let Some(s) = suggest(other, ["done", "ctx"]) {
+                            d = d.with_hint(format!("did you mean `{s}`?"));
+                        }
+                        self.errors.push(d);
+                        return None;
+                    }
+                }
+            }
+            E::Method { recv, name, args } if name.text == "err" && args.is_empty() => {
+                let (b, bt) = self.pure(f, recv, "a context")?;
+                self.require(bt, Con::Ctx, "err", &Self::operand_name(recv), recv.span);
+                (Expr::CtxErr(Box::new(b)), self.kinds.simple(Con::Result))
+            }
+            E::Index(base, index) => {
+                let (b, bt) = self.pure(f, base, "an array")?;
+                let (i, it) = self.pure(f, index, "an index")?;
+                let int = self.kinds.simple(Con::Int);
+                self.unify_at(it, int, index.span, "the index");
+                let args = self.require(bt, Con::Array, "[]", &Self::operand_name(base), base.span);
+                let elem = match args.first() {
+                    Some(&t) => t,
+                    None => self.kinds.fresh(),
+                };
+                (Expr::Index(Box::new(b), Box::new(i)), elem)
+            }
+            E::Unary(op, x) => {
+                let (v, t) = self.pure(f, x, what)?;
+                let (con, op) = match op {
+                    ast::UnOp::Not => (Con::Bool, UnOp::Not),
+                    ast::UnOp::Neg => (Con::Int, UnOp::Neg),
+                };
+                let want = self.kinds.simple(con);
+                self.unify_at(t, want, x.span, "the operand");
+                (Expr::Unary(op, Box::new(v)), want)
+            }
+            E::Binary(op, a, b) => {
+                let (x, xt) = self.pure(f, a, what)?;
+                let (y, yt) = self.pure(f, b, what)?;
+                use ast::BinOp as A;
+                let (operand, result, op) = match op {
+                    A::Or => (Some(Con::Bool), Con::Bool, BinOp::Or),
+                    A::And => (Some(Con::Bool), Con::Bool, BinOp::And),
+                    A::Eq => (None, Con::Bool, BinOp::Eq),
+                    A::Ne => (None, Con::Bool, BinOp::Ne),
+                    A::Lt => (Some(Con::Int), Con::Bool, BinOp::Lt),
+                    A::Le => (Some(Con::Int), Con::Bool, BinOp::Le),
+                    A::Gt => (Some(Con::Int), Con::Bool, BinOp::Gt),
+                    A::Ge => (Some(Con::Int), Con::Bool, BinOp::Ge),
+                    A::Add => (Some(Con::Int), Con::Int, BinOp::Add),
+                    A::Sub => (Some(Con::Int), Con::Int, BinOp::Sub),
+                };
+                if let Some(c) = operand {
+                    let want = self.kinds.simple(c);
+                    self.unify_at(xt, want, a.span, "the left operand");
+                    self.unify_at(yt, want, b.span, "the right operand");
+                } else {
+                    self.unify_at(yt, xt, b.span, "the right operand (compared with the left)");
+                }
+                (Expr::Binary(op, Box::new(x), Box::new(y)), self.kinds.simple(result))
+            }
+            E::Recv(_)
+            | E::Spawn { .. }
+            | E::GroupGo { .. }
+            | E::Join(_)
+            | E::Work { .. }
+            | E::Try(_)
+            | E::Call { .. }
+            | E::Method { .. }
+            | E::Array { .. } => {
+                self.errors.push(
+                    Diagnostic::error(
+                        "E0127",
+                        e.span,
+                        format!("expected {what}, found an operation that takes a step"),
+                    )
+                    .with_label("cannot be nested in an expression")
+                    .with_hint("bind it first: `let x = ...`, then use `x`"),
+                );
+                return None;
+            }
+            E::Error => return None,
+        })
+    }
+}

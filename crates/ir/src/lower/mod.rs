@@ -1,0 +1,521 @@
+//! Lowering: name resolution, kind inference and validation from the syntax
+//! tree to the IR. Every problem becomes a diagnostic; nothing panics.
+//!
+//! This module holds the driver, declarations and function frames;
+//! `stmt` lowers statements, `effect` the operations that take a step,
+//! `expr` pure expressions and operands, `checks` what needs every function.
+
+mod checks;
+mod effect;
+mod expr;
+mod stmt;
+
+use crate::kinds::{Con, Kinds, Ty};
+use crate::{
+    BinOp, Callee, Case, CaseKind, Const, Ctor, Elem, Expr, Func, FuncId, Global, Instr, Op, Pc, Place,
+    Program, UnOp,
+};
+use leash_syntax::ast::{self, ExprKind as E, StmtKind as S};
+use leash_syntax::{suggest, Diagnostic, Span};
+use std::collections::BTreeMap;
+
+/// Lowers a parsed model to the IR, or returns every problem found.
+pub fn lower(file: &ast::File) -> Result<Program, Vec<Diagnostic>> {
+    let mut l = Lowerer::default();
+    l.declare(file);
+    let init = l.lower_init(file);
+    for (id, decl) in l.decls.clone().iter().enumerate() {
+        let func = l.lower_func(id as FuncId, decl);
+        l.funcs[id] = Some(func);
+    }
+    l.resolve_pending();
+    l.check_recursion();
+    let main = match l.func_index.get("main") {
+        Some(&m) if l.sigs[m as usize].is_task => {
+            let d = &l.decls[m as usize];
+            if !d.params.is_empty() {
+                l.errors.push(
+                    Diagnostic::error("E0120", d.name.span, "`main` takes no parameters")
+                        .with_label("the root task")
+                        .with_hint("`main` is started by leash itself; make what it needs inside it"),
+                );
+            }
+            m
+        }
+        _ => {
+            l.errors.push(
+                Diagnostic::error("E0121", Span::default(), "the model has no `task main()`")
+                    .with_label("expected a root task")
+                    .with_hint("add `task main() { ... }`: leash starts the model there"),
+            );
+            0
+        }
+    };
+    if !l.errors.is_empty() {
+        l.errors.sort_by_key(|d| (d.span.start, d.span.end));
+        l.errors.dedup();
+        return Err(l.errors);
+    }
+    let mut funcs: Vec<Func> = l.funcs.into_iter().map(|f| f.expect("every function lowered")).collect();
+    let init_id = funcs.len() as FuncId;
+    funcs.push(init);
+    let mut program = Program {
+        funcs,
+        main,
+        init: init_id,
+        globals: l.globals.iter().map(|g| Global { name: g.name.clone(), range: g.range }).collect(),
+        atoms: l.atoms,
+        works: l.works,
+    };
+    propagate_refs(&mut l.ref_slots, &l.ref_args);
+    crate::silent::mark(&mut program, &l.ref_slots);
+    Ok(program)
+}
+
+#[derive(Clone)]
+struct Sig {
+    is_task: bool,
+    params: Vec<Ty>,
+    ret: Ty,
+}
+
+struct GlobalInfo {
+    name: String,
+    ty: Ty,
+    range: Option<(i16, i16)>,
+}
+
+#[derive(Clone, Copy)]
+enum Surface {
+    Lock,
+    Unlock,
+    Wait,
+    Stop,
+}
+
+struct Pending {
+    func: FuncId,
+    pc: Pc,
+    what: Surface,
+    recv_ty: Ty,
+    result_ty: Ty,
+    span: Span,
+    name: String,
+}
+
+struct PendingRecv {
+    chan_ty: Ty,
+    elem_ty: Ty,
+    span: Span,
+    name: String,
+}
+
+#[derive(Default)]
+struct Lowerer {
+    kinds: Kinds,
+    errors: Vec<Diagnostic>,
+    consts: BTreeMap<String, i64>,
+    globals: Vec<GlobalInfo>,
+    global_index: BTreeMap<String, u16>,
+    decls: Vec<ast::FuncDecl>,
+    sigs: Vec<Sig>,
+    func_index: BTreeMap<String, FuncId>,
+    funcs: Vec<Option<Func>>,
+    atoms: Vec<String>,
+    works: Vec<String>,
+    pending: Vec<Pending>,
+    pending_recv: Vec<PendingRecv>,
+    /// Per function, the local slots that may hold a reference to a shared cell.
+    ref_slots: Vec<Vec<bool>>,
+    /// (callee, parameter) pairs that receive a reference, with where it comes from.
+    ref_args: Vec<(FuncId, usize, RefSource)>,
+    /// (caller, callee, is_spawn, span) edges for the recursion check.
+    edges: Vec<(FuncId, FuncId, bool, Span)>,
+}
+
+#[derive(Clone, Copy)]
+enum RefSource {
+    Always,
+    Param(FuncId, usize),
+}
+
+struct Local {
+    name: String,
+    ty: Ty,
+    is_var: bool,
+}
+
+/// Nested name scopes: name to local slot, innermost last.
+type Scopes = Vec<Vec<(String, u16)>>;
+/// A call or spawn path through the functions: (callee, is_spawn, where).
+type CallPath = Vec<(FuncId, bool, Span)>;
+
+struct Loop {
+    continue_target: Option<Pc>,
+    continues: Vec<usize>,
+    breaks: Vec<usize>,
+}
+
+struct Fn {
+    id: FuncId,
+    code: Vec<Instr>,
+    spans: Vec<Span>,
+    locals: Vec<Local>,
+    scopes: Scopes,
+    loops: Vec<Loop>,
+    deferred: Vec<(usize, ast::Stmt, Scopes)>,
+    in_defer: bool,
+    ret: Ty,
+    is_task: bool,
+}
+
+impl Fn {
+    fn pc(&self) -> Pc {
+        self.code.len() as Pc
+    }
+
+    fn emit(&mut self, instr: Instr, span: Span) -> usize {
+        self.code.push(instr);
+        self.spans.push(span);
+        self.code.len() - 1
+    }
+
+    fn lookup(&self, name: &str) -> Option<u16> {
+        self.scopes.iter().rev().flat_map(|s| s.iter().rev()).find(|(n, _)| n == name).map(|(_, s)| *s)
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.scopes.iter().flat_map(|s| s.iter().map(|(n, _)| n.as_str()))
+    }
+}
+
+/// Sets the jump target of the instruction at `at`.
+fn patch(code: &mut [Instr], at: usize, to: Pc) {
+    match &mut code[at] {
+        Instr::Jump { target } | Instr::Branch { target, .. } | Instr::OnceEnter { skip: target, .. } => {
+            *target = to
+        }
+        Instr::Defer { block } => *block = to,
+        _ => unreachable!("patching a non-jump"),
+    }
+}
+
+fn const_ctor(name: &str) -> bool {
+    matches!(
+        name,
+        "chan"
+            | "mutex"
+            | "rwmutex"
+            | "cond"
+            | "once"
+            | "waitgroup"
+            | "group"
+            | "background"
+            | "signal"
+            | "with_cancel"
+            | "with_timeout"
+            | "ticker"
+            | "timer"
+    )
+}
+
+const BUILTINS: &[&str] = &["close", "cancel", "stop"];
+
+impl Lowerer {
+    // ---- declarations -------------------------------------------------------
+
+    fn declare(&mut self, file: &ast::File) {
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        let mut check_dup = |errors: &mut Vec<Diagnostic>, name: &ast::Ident| {
+            if let Some(prev) = seen.get(&name.text) {
+                errors.push(
+                    Diagnostic::error("E0101", name.span, format!("`{}` is declared twice", name.text))
+                        .with_label("second declaration")
+                        .with_note(*prev, "first declared here")
+                        .with_hint("give each task, helper, variable and constant its own name"),
+                );
+                false
+            } else {
+                seen.insert(name.text.clone(), name.span);
+                true
+            }
+        };
+        for item in &file.items {
+            match item {
+                ast::Item::Const(c) => {
+                    if check_dup(&mut self.errors, &c.name) {
+                        let v = self.const_eval(&c.value).unwrap_or(0);
+                        self.consts.insert(c.name.text.clone(), v);
+                    }
+                }
+                ast::Item::Var(v) => {
+                    if check_dup(&mut self.errors, &v.name) {
+                        let ty = self.kinds.fresh();
+                        let range = self.annotate(ty, v.ty.as_ref());
+                        self.global_index.insert(v.name.text.clone(), self.globals.len() as u16);
+                        self.globals.push(GlobalInfo { name: v.name.text.clone(), ty, range });
+                    }
+                }
+                ast::Item::Func(f) => {
+                    if check_dup(&mut self.errors, &f.name) {
+                        let params = f.params.iter().map(|p| {
+                            let t = self.kinds.fresh();
+                            self.annotate(t, p.ty.as_ref());
+                            t
+                        });
+                        let params = params.collect();
+                        let ret = self.kinds.fresh();
+                        self.func_index.insert(f.name.text.clone(), self.decls.len() as FuncId);
+                        self.sigs.push(Sig { is_task: f.is_task, params, ret });
+                        self.decls.push((**f).clone());
+                        self.funcs.push(None);
+                    }
+                }
+            }
+        }
+        self.ref_slots = vec![Vec::new(); self.decls.len() + 1];
+    }
+
+    /// Applies a type annotation to `ty`; returns an integer range if given.
+    fn annotate(&mut self, ty: Ty, ann: Option<&ast::TypeExpr>) -> Option<(i16, i16)> {
+        let ann = ann?;
+        let Some(con) = Con::from_name(&ann.name.text) else {
+            let names = [
+                "bool",
+                "int",
+                "atom",
+                "result",
+                "chan",
+                "mutex",
+                "rwmutex",
+                "cond",
+                "once",
+                "waitgroup",
+                "group",
+                "ctx",
+                "ticker",
+                "timer",
+                "task",
+            ];
+            let mut d =
+                Diagnostic::error("E0102", ann.name.span, format!("unknown type `{}`", ann.name.text))
+                    .with_label("not a type");
+            if let Some(s) = suggest(&ann.name.text, names) {
+                d = d.with_hint(format!("did you mean `{s}`?"));
+            }
+            self.errors.push(d);
+            return None;
+        };
+        let t = self.kinds.simple(con);
+        self.unify_at(ty, t, ann.span, "the annotation");
+        let (lo, hi) = ann.range.as_ref()?;
+        let (lo, hi) = (self.const_eval(lo)?, self.const_eval(hi)?);
+        if con != Con::Int || lo > hi {
+            self.errors.push(
+                Diagnostic::error("E0103", ann.span, "a range needs `int` and `lo <= hi`")
+                    .with_label("bad range")
+                    .with_hint("write e.g. `int[0..3]`"),
+            );
+            return None;
+        }
+        Some((self.small(lo, ann.span), self.small(hi, ann.span)))
+    }
+
+    fn small(&mut self, v: i64, span: Span) -> i16 {
+        i16::try_from(v).unwrap_or_else(|_| {
+            self.errors.push(
+                Diagnostic::error("E0104", span, format!("{v} does not fit in a model integer"))
+                    .with_label("out of range")
+                    .with_hint("model integers range from -32768 to 32767; smaller is faster"),
+            );
+            0
+        })
+    }
+
+    /// Evaluates a constant expression (literals, constants, `+`, `-`).
+    fn const_eval(&mut self, e: &ast::Expr) -> Option<i64> {
+        let v = match &e.kind {
+            E::Int(v) => Some(*v),
+            E::Name(n) => self.consts.get(&n.text).copied(),
+            E::Unary(ast::UnOp::Neg, x) => self.const_eval(x).map(|v| -v),
+            E::Binary(ast::BinOp::Add, a, b) => Some(self.const_eval(a)?.checked_add(self.const_eval(b)?)?),
+            E::Binary(ast::BinOp::Sub, a, b) => Some(self.const_eval(a)?.checked_sub(self.const_eval(b)?)?),
+            _ => None,
+        };
+        if v.is_none() {
+            self.errors.push(
+                Diagnostic::error("E0105", e.span, "expected a constant number")
+                    .with_label("not known before the model runs")
+                    .with_hint(
+                        "use a literal or a `const`: bounds must be fixed so the state space is finite",
+                    ),
+            );
+        }
+        v
+    }
+
+    fn unify_at(&mut self, a: Ty, b: Ty, span: Span, what: &str) -> bool {
+        match self.kinds.unify(a, b) {
+            Ok(()) => true,
+            Err((x, y)) => {
+                self.errors.push(
+                    Diagnostic::error(
+                        "E0106",
+                        span,
+                        format!("{what} is {}, but {} is expected here", x.noun(), y.noun()),
+                    )
+                    .with_label(format!("{} here", x.noun())),
+                );
+                false
+            }
+        }
+    }
+
+    /// Requires `ty` to be `con`; the message names the operation and the operand.
+    fn require(&mut self, ty: Ty, con: Con, op: &str, operand: &str, span: Span) -> Vec<Ty> {
+        if let Some((c, args)) = self.kinds.head(ty) {
+            if c == con {
+                return args;
+            }
+            self.errors.push(
+                Diagnostic::error(
+                    "E0107",
+                    span,
+                    format!("`{op}` needs {}, but `{operand}` is {}", con.noun(), c.noun()),
+                )
+                .with_label(format!("{} here", c.noun())),
+            );
+            return Vec::new();
+        }
+        let t = self.kinds.simple(con);
+        self.kinds.unify(ty, t).expect("unknown unifies");
+        self.kinds.head(ty).map(|(_, a)| a).unwrap_or_default()
+    }
+
+    fn intern(list: &mut Vec<String>, name: &str) -> u16 {
+        match list.iter().position(|a| a == name) {
+            Some(i) => i as u16,
+            None => {
+                list.push(name.to_string());
+                list.len() as u16 - 1
+            }
+        }
+    }
+
+    // ---- functions ----------------------------------------------------------
+
+    fn new_fn(&self, id: FuncId, is_task: bool, ret: Ty) -> Fn {
+        Fn {
+            id,
+            code: Vec::new(),
+            spans: Vec::new(),
+            locals: Vec::new(),
+            scopes: vec![Vec::new()],
+            loops: Vec::new(),
+            deferred: Vec::new(),
+            in_defer: false,
+            ret,
+            is_task,
+        }
+    }
+
+    fn lower_init(&mut self, file: &ast::File) -> Func {
+        let ret = self.kinds.fresh();
+        let mut f = self.new_fn(self.decls.len() as FuncId, false, ret);
+        let mut index = 0u16;
+        for item in &file.items {
+            let ast::Item::Var(v) = item else { continue };
+            if self.global_index.get(&v.name.text) != Some(&index) {
+                continue;
+            }
+            let ty = self.globals[index as usize].ty;
+            self.effect(&mut f, &v.init, Some((Place::Global(index), ty)), v.span);
+            index += 1;
+        }
+        self.finish(f, "<init>".into(), false, 0, Span::default())
+    }
+
+    fn lower_func(&mut self, id: FuncId, decl: &ast::FuncDecl) -> Func {
+        let sig = self.sigs[id as usize].clone();
+        let mut f = self.new_fn(id, decl.is_task, sig.ret);
+        for (p, ty) in decl.params.iter().zip(&sig.params) {
+            if f.lookup(&p.name.text).is_some() {
+                self.errors.push(
+                    Diagnostic::error(
+                        "E0108",
+                        p.name.span,
+                        format!("parameter `{}` is declared twice", p.name.text),
+                    )
+                    .with_label("duplicate parameter"),
+                );
+            }
+            self.bind(&mut f, &p.name.text, *ty, false);
+        }
+        self.block(&mut f, &decl.body);
+        self.finish(f, decl.name.text.clone(), decl.is_task, decl.params.len() as u16, decl.span)
+    }
+
+    /// Emits the implicit return and the deferred blocks.
+    fn finish(&mut self, mut f: Fn, name: String, is_task: bool, params: u16, span: Span) -> Func {
+        let end_span = Span::new(span.end.saturating_sub(1) as usize, span.end as usize);
+        f.emit(Instr::Return { value: None }, end_span);
+        let deferred = std::mem::take(&mut f.deferred);
+        for (at, stmt, scopes) in deferred {
+            let pc = f.pc();
+            patch(&mut f.code, at, pc);
+            let saved = std::mem::replace(&mut f.scopes, scopes);
+            f.in_defer = true;
+            self.stmt(&mut f, &stmt);
+            f.in_defer = false;
+            f.scopes = saved;
+            f.emit(Instr::EndDefer, stmt.span);
+        }
+        let slots = f.locals.iter().map(|l| l.is_var).collect();
+        self.ref_slots[f.id as usize] = slots;
+        Func {
+            name,
+            is_task,
+            params,
+            locals: f.locals.into_iter().map(|l| l.name).collect(),
+            silent: vec![false; f.code.len()],
+            code: f.code,
+            spans: f.spans,
+            span,
+        }
+    }
+
+    fn bind(&mut self, f: &mut Fn, name: &str, ty: Ty, is_var: bool) -> u16 {
+        let slot = f.locals.len() as u16;
+        f.locals.push(Local { name: name.to_string(), ty, is_var });
+        f.scopes.last_mut().expect("a scope").push((name.to_string(), slot));
+        slot
+    }
+
+    fn temp(&mut self, f: &mut Fn, ty: Ty) -> u16 {
+        let slot = f.locals.len() as u16;
+        f.locals.push(Local { name: format!("${slot}"), ty, is_var: false });
+        slot
+    }
+}
+
+/// Propagates "may hold a reference" from arguments to parameters until nothing changes.
+fn propagate_refs(ref_slots: &mut [Vec<bool>], ref_args: &[(FuncId, usize, RefSource)]) {
+    loop {
+        let mut changed = false;
+        for &(func, param, source) in ref_args {
+            let is_ref = match source {
+                RefSource::Always => true,
+                RefSource::Param(f, p) => ref_slots[f as usize].get(p).copied().unwrap_or(false),
+            };
+            if let Some(slot) = ref_slots[func as usize].get_mut(param) {
+                if is_ref && !*slot {
+                    *slot = true;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return;
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! Lowering statements: control flow, loops, select, defer.
+
+use super::*;
+
+impl Lowerer {
+    pub(super) fn block(&mut self, f: &mut Fn, b: &ast::Block) {
+        f.scopes.push(Vec::new());
+        let mut ended: Option<Span> = None;
+        for s in &b.stmts {
+            if let Some(end) = ended.take() {
+                self.errors.push(
+                    Diagnostic::error("E0109", s.span, "unreachable statement")
+                        .with_label("never runs")
+                        .with_note(end, "control leaves the block here")
+                        .with_hint("remove it, or move it before the statement that leaves"),
+                );
+            }
+            self.stmt(f, s);
+            if matches!(s.kind, S::Return(_) | S::Break | S::Continue) {
+                ended = Some(s.span);
+            }
+        }
+        f.scopes.pop();
+    }
+
+    pub(super) fn stmt(&mut self, f: &mut Fn, s: &ast::Stmt) {
+        let span = s.span;
+        match &s.kind {
+            S::Let { pat, value } => match pat {
+                ast::Pattern::Name(n) => {
+                    let ty = self.kinds.fresh();
+                    let tmp = self.temp(f, ty);
+                    self.effect(f, value, Some((Place::Bind(tmp), ty)), span);
+                    if n.text == "_" {
+                        return;
+                    }
+                    let slot = self.bind(f, &n.text, ty, false);
+                    f.emit(Instr::Assign { dst: Place::Bind(slot), value: Expr::Local(tmp) }, span);
+                }
+                ast::Pattern::Pair(v, ok) => {
+                    let E::Recv(chan) = &value.kind else {
+                        self.errors.push(
+                            Diagnostic::error("E0110", value.span, "`let (value, ok) = ...` needs a `recv`")
+                                .with_label("not a receive")
+                                .with_hint("only a receive has an `ok` flag: `let (v, ok) = recv ch`"),
+                        );
+                        return;
+                    };
+                    let (chan, elem) = self.recv_operand(f, chan);
+                    let bool_ty = self.kinds.simple(Con::Bool);
+                    let vs = self.bind_pat(f, v, elem);
+                    let oks = self.bind_pat(f, ok, bool_ty);
+                    f.emit(Instr::Recv { chan, value: vs, ok: oks }, span);
+                }
+            },
+            S::Var(v) => {
+                let ty = self.kinds.fresh();
+                let range = self.annotate(ty, v.ty.as_ref());
+                let init = self.pure(f, &v.init, "a `var` initial value");
+                if let Some((e, t)) = init {
+                    self.unify_at(t, ty, v.init.span, "the initial value");
+                    let slot = self.bind(f, &v.name.text, ty, true);
+                    f.emit(Instr::New { dst: Place::Bind(slot), ctor: Ctor::Cell { init: e, range } }, span);
+                } else {
+                    self.bind(f, &v.name.text, ty, true);
+                }
+            }
+            S::Assign { target, value } => {
+                let Some((place, ty)) = self.place(f, target) else {
+                    return;
+                };
+                self.effect(f, value, Some((place, ty)), span);
+            }
+            S::Send { chan, value } => {
+                let Some((c, elem)) = self.send_operand(f, chan, value.as_ref()) else {
+                    return;
+                };
+                f.emit(Instr::Send { chan: c, value: elem }, span);
+            }
+            S::Expr(e) => self.effect(f, e, None, span),
+            S::Select(cases) => self.select(f, cases, span),
+            S::If { cond, then, otherwise } => {
+                let c = self.condition(f, cond);
+                let br = f.emit(Instr::Branch { cond: c, target: 0 }, cond.span);
+                self.block(f, then);
+                if let Some(o) = otherwise {
+                    let j = f.emit(Instr::Jump { target: 0 }, then.span);
+                    let pc = f.pc();
+                    patch(&mut f.code, br, pc);
+                    self.block(f, o);
+                    let pc = f.pc();
+                    patch(&mut f.code, j, pc);
+                } else {
+                    let pc = f.pc();
+                    patch(&mut f.code, br, pc);
+                }
+            }
+            S::While { cond, body } => {
+                let top = f.pc();
+                let c = self.condition(f, cond);
+                let br = f.emit(Instr::Branch { cond: c, target: 0 }, cond.span);
+                self.loop_body(f, body, Some(top), top, span);
+                let pc = f.pc();
+                patch(&mut f.code, br, pc);
+                self.close_loop(f, pc);
+            }
+            S::Loop(body) => {
+                let top = f.pc();
+                self.loop_body(f, body, Some(top), top, span);
+                let pc = f.pc();
+                self.close_loop(f, pc);
+            }
+            S::ForRange { var, lo, hi, body } => {
+                let (lo, hi) = (self.const_eval(lo), self.const_eval(hi));
+                let (lo, hi) = (self.small(lo.unwrap_or(0), span), self.small(hi.unwrap_or(0), span));
+                f.scopes.push(Vec::new());
+                let int = self.kinds.simple(Con::Int);
+                let i = self.bind(f, &var.text, int, false);
+                f.emit(Instr::Assign { dst: Place::Bind(i), value: Expr::Const(Const::Int(lo)) }, var.span);
+                let top = f.pc();
+                let cond =
+                    Expr::Binary(BinOp::Lt, Box::new(Expr::Local(i)), Box::new(Expr::Const(Const::Int(hi))));
+                let br = f.emit(Instr::Branch { cond, target: 0 }, span);
+                self.loop_body(f, body, None, top, span);
+                let step = f.pc();
+                let next =
+                    Expr::Binary(BinOp::Add, Box::new(Expr::Local(i)), Box::new(Expr::Const(Const::Int(1))));
+                f.emit(Instr::Assign { dst: Place::Bind(i), value: next }, var.span);
+                f.emit(Instr::Jump { target: top }, span);
+                let end = f.pc();
+                patch(&mut f.code, br, end);
+                let lp = f.loops.pop().expect("loop pushed");
+                for c in lp.continues {
+                    patch(&mut f.code, c, step);
+                }
+                for b in lp.breaks {
+                    patch(&mut f.code, b, end);
+                }
+                f.scopes.pop();
+            }
+            S::ForChan { var, chan, body } => {
+                f.scopes.push(Vec::new());
+                let top = f.pc();
+                let (c, elem) = self.recv_operand(f, chan);
+                let bool_ty = self.kinds.simple(Con::Bool);
+                let ok = self.temp(f, bool_ty);
+                let v = self.bind_pat(f, var, elem);
+                f.emit(Instr::Recv { chan: c, value: v, ok: Some(Place::Bind(ok)) }, chan.span);
+                let br = f.emit(Instr::Branch { cond: Expr::Local(ok), target: 0 }, chan.span);
+                self.loop_body(f, body, Some(top), top, span);
+                let end = f.pc();
+                patch(&mut f.code, br, end);
+                self.close_loop(f, end);
+                f.scopes.pop();
+            }
+            S::Choose(arms) => {
+                let at = f.emit(Instr::Choose { targets: Vec::new() }, span);
+                let mut targets = Vec::new();
+                let mut ends = Vec::new();
+                for arm in arms {
+                    targets.push(f.pc());
+                    self.block(f, arm);
+                    ends.push(f.emit(Instr::Jump { target: 0 }, arm.span));
+                }
+                let end = f.pc();
+                for j in ends {
+                    patch(&mut f.code, j, end);
+                }
+                f.code[at] = Instr::Choose { targets };
+            }
+            S::Defer(inner) => {
+                if f.in_defer {
+                    self.errors.push(
+                        Diagnostic::error("E0111", span, "`defer` inside a deferred statement")
+                            .with_label("nested defer")
+                            .with_hint("move the inner statement into the outer deferred block"),
+                    );
+                    return;
+                }
+                let at = f.emit(Instr::Defer { block: 0 }, span);
+                f.deferred.push((at, (**inner).clone(), f.scopes.clone()));
+            }
+            S::Return(value) => {
+                if f.in_defer {
+                    self.errors.push(
+                        Diagnostic::error("E0112", span, "`return` inside a deferred statement")
+                            .with_label("not allowed here")
+                            .with_hint("a deferred statement runs while the function is already returning"),
+                    );
+                    return;
+                }
+                let v = value.as_ref().and_then(|v| {
+                    let (e, t) = self.pure(f, v, "a returned value")?;
+                    if f.is_task {
+                        let r = self.kinds.simple(Con::Result);
+                        self.unify_at(t, r, v.span, "a task's returned value");
+                    } else {
+                        self.unify_at(t, f.ret, v.span, "the returned value");
+                    }
+                    Some(e)
+                });
+                f.emit(Instr::Return { value: v }, span);
+            }
+            S::Break | S::Continue => {
+                let is_break = matches!(s.kind, S::Break);
+                let word = if is_break { "break" } else { "continue" };
+                if f.loops.is_empty() || f.in_defer {
+                    self.errors.push(
+                        Diagnostic::error("E0113", span, format!("`{word}` outside a loop"))
+                            .with_label("no loop to leave")
+                            .with_hint("`break` and `continue` work inside `loop`, `while` and `for`"),
+                    );
+                    return;
+                }
+                let at = f.emit(Instr::Jump { target: 0 }, span);
+                let lp = f.loops.last_mut().expect("checked");
+                if is_break {
+                    lp.breaks.push(at);
+                } else if let Some(t) = lp.continue_target {
+                    patch(&mut f.code, at, t);
+                } else {
+                    lp.continues.push(at);
+                }
+            }
+            S::Sleep => {
+                f.emit(Instr::Sleep, span);
+            }
+            S::Yield => {
+                f.emit(Instr::Yield, span);
+            }
+            S::Error => {}
+        }
+    }
+
+    pub(super) fn loop_body(&mut self, f: &mut Fn, body: &ast::Block, cont: Option<Pc>, top: Pc, span: Span) {
+        f.loops.push(Loop { continue_target: cont, continues: Vec::new(), breaks: Vec::new() });
+        self.block(f, body);
+        if cont.is_some() {
+            f.emit(Instr::Jump { target: top }, span);
+        }
+    }
+
+    pub(super) fn close_loop(&mut self, f: &mut Fn, end: Pc) {
+        let lp = f.loops.pop().expect("loop pushed");
+        for b in lp.breaks {
+            patch(&mut f.code, b, end);
+        }
+    }
+
+    pub(super) fn bind_pat(&mut self, f: &mut Fn, name: &ast::Ident, ty: Ty) -> Option<Place> {
+        (name.text != "_").then(|| Place::Bind(self.bind(f, &name.text, ty, false)))
+    }
+
+    pub(super) fn select(&mut self, f: &mut Fn, cases: &[ast::SelectCase], span: Span) {
+        let at = f.emit(Instr::Select { cases: Vec::new(), default: None }, span);
+        let mut out = Vec::new();
+        let mut default = None;
+        let mut ends = Vec::new();
+        for case in cases {
+            f.scopes.push(Vec::new());
+            let kind = match &case.kind {
+                ast::CaseKind::Recv { chan, pat } => {
+                    let (c, elem) = self.recv_operand(f, chan);
+                    let (value, ok) = match pat {
+                        None => (None, None),
+                        Some(ast::Pattern::Name(n)) => (self.bind_pat(f, n, elem), None),
+                        Some(ast::Pattern::Pair(v, ok)) => {
+                            let b = self.kinds.simple(Con::Bool);
+                            (self.bind_pat(f, v, elem), self.bind_pat(f, ok, b))
+                        }
+                    };
+                    Some(CaseKind::Recv { chan: c, value, ok })
+                }
+                ast::CaseKind::Send { chan, value } => self
+                    .send_operand(f, chan, value.as_ref())
+                    .map(|(chan, value)| CaseKind::Send { chan, value }),
+                ast::CaseKind::After => Some(CaseKind::After),
+                ast::CaseKind::Default => {
+                    if default.is_some() {
+                        self.errors.push(
+                            Diagnostic::error("E0114", case.span, "a select has two `default` cases")
+                                .with_label("second default"),
+                        );
+                    }
+                    None
+                }
+            };
+            let target = f.pc();
+            match kind {
+                Some(kind) => out.push(Case { kind, target, span: case.span }),
+                None => default = Some(target),
+            }
+            self.block(f, &case.body);
+            ends.push(f.emit(Instr::Jump { target: 0 }, case.span));
+            f.scopes.pop();
+        }
+        let end = f.pc();
+        for j in ends {
+            patch(&mut f.code, j, end);
+        }
+        f.code[at] = Instr::Select { cases: out, default };
+    }
+}

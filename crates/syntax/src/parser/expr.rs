@@ -1,0 +1,223 @@
+//! Parsing expressions: precedence climbing, postfix operators, primaries.
+
+use super::*;
+
+impl Parser<'_> {
+    pub(super) fn expr(&mut self) -> Res<Expr> {
+        self.enter()?;
+        let r = self.binary(0);
+        self.depth -= 1;
+        r
+    }
+
+    pub(super) fn binary(&mut self, min_prec: u8) -> Res<Expr> {
+        let mut lhs = self.unary()?;
+        let entered = self.depth;
+        let r = self.binary_rest(&mut lhs, min_prec);
+        self.depth = entered;
+        r.map(|()| lhs)
+    }
+
+    /// Each operator nests the tree one level deeper, so it counts towards the depth limit.
+    pub(super) fn binary_rest(&mut self, lhs: &mut Expr, min_prec: u8) -> Res<()> {
+        loop {
+            let (op, prec) = match self.raw().kind {
+                T::OrOr => (BinOp::Or, 1),
+                T::AndAnd => (BinOp::And, 2),
+                T::EqEq => (BinOp::Eq, 3),
+                T::NotEq => (BinOp::Ne, 3),
+                T::Lt => (BinOp::Lt, 3),
+                T::Le => (BinOp::Le, 3),
+                T::Gt => (BinOp::Gt, 3),
+                T::Ge => (BinOp::Ge, 3),
+                T::Plus => (BinOp::Add, 4),
+                T::Minus => (BinOp::Sub, 4),
+                _ => break,
+            };
+            if prec <= min_prec {
+                break;
+            }
+            self.pos += 1;
+            self.enter()?;
+            let rhs = self.binary(prec)?;
+            let span = lhs.span.to(rhs.span);
+            let left = std::mem::replace(lhs, Expr { kind: ExprKind::Error, span });
+            *lhs = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(rhs)), span };
+        }
+        Ok(())
+    }
+
+    pub(super) fn unary(&mut self) -> Res<Expr> {
+        let t = {
+            self.skip_newlines();
+            self.raw()
+        };
+        let op = match t.kind {
+            T::Bang => UnOp::Not,
+            T::Minus => UnOp::Neg,
+            _ => return self.postfix(),
+        };
+        self.bump();
+        self.enter()?;
+        let inner = self.unary();
+        self.depth -= 1;
+        let inner = inner?;
+        let span = t.span.to(inner.span);
+        Ok(Expr { kind: ExprKind::Unary(op, Box::new(inner)), span })
+    }
+
+    pub(super) fn postfix(&mut self) -> Res<Expr> {
+        let e = self.primary()?;
+        let entered = self.depth;
+        let r = self.postfix_rest(e);
+        self.depth = entered;
+        r
+    }
+
+    /// Each postfix operator nests the tree one level deeper, so it counts towards the depth limit.
+    pub(super) fn postfix_rest(&mut self, mut e: Expr) -> Res<Expr> {
+        loop {
+            if matches!(self.raw().kind, T::Dot | T::LBracket | T::Question) {
+                self.enter()?;
+            }
+            match self.raw().kind {
+                T::Dot => {
+                    self.pos += 1;
+                    let name = self.ident("a field or method name after `.`")?;
+                    if name.text == "go" && self.peek() == T::Ident {
+                        let task = self.ident("a task to run in the group")?;
+                        let args = self.args()?;
+                        let span = e.span.to(self.last_span());
+                        e = Expr { kind: ExprKind::GroupGo { group: Box::new(e), task, args }, span };
+                    } else if self.raw().kind == T::LParen {
+                        let args = self.args()?;
+                        let span = e.span.to(self.last_span());
+                        e = Expr { kind: ExprKind::Method { recv: Box::new(e), name, args }, span };
+                    } else {
+                        let span = e.span.to(name.span);
+                        e = Expr { kind: ExprKind::Field(Box::new(e), name), span };
+                    }
+                }
+                T::LBracket => {
+                    self.pos += 1;
+                    let index = self.expr()?;
+                    let close = self.expect(T::RBracket, "`]`")?;
+                    let span = e.span.to(close.span);
+                    e = Expr { kind: ExprKind::Index(Box::new(e), Box::new(index)), span };
+                }
+                T::Question => {
+                    let q = self.bump();
+                    let span = e.span.to(q.span);
+                    e = Expr { kind: ExprKind::Try(Box::new(e)), span };
+                }
+                _ => return Ok(e),
+            }
+        }
+    }
+
+    pub(super) fn args(&mut self) -> Res<Vec<Expr>> {
+        self.expect(T::LParen, "`(` to start the arguments")?;
+        let mut args = Vec::new();
+        while self.peek() != T::RParen {
+            args.push(self.expr()?);
+            if !self.eat(T::Comma) {
+                break;
+            }
+        }
+        self.expect(T::RParen, "`)` to end the arguments")?;
+        Ok(args)
+    }
+
+    pub(super) fn primary(&mut self) -> Res<Expr> {
+        self.skip_newlines();
+        let t = self.raw();
+        let simple = |kind| Ok(Expr { kind, span: t.span });
+        let kind = match t.kind {
+            T::Int => {
+                self.bump();
+                return match self.text_of(t).parse::<i64>() {
+                    Ok(v) => simple(ExprKind::Int(v)),
+                    Err(_) => {
+                        self.errors.push(
+                            Diagnostic::error("E0009", t.span, "this number is too large")
+                                .with_label("out of range")
+                                .with_hint("models use small integers: state spaces grow with every value"),
+                        );
+                        simple(ExprKind::Error)
+                    }
+                };
+            }
+            T::True => ExprKind::Bool(true),
+            T::False => ExprKind::Bool(false),
+            T::Nil => ExprKind::Nil,
+            T::Colon => {
+                self.bump();
+                let name = self.ident("an atom name after `:`")?;
+                return Ok(Expr { span: t.span.to(name.span), kind: ExprKind::Atom(name.text) });
+            }
+            T::Ident => {
+                let name = self.ident("a name")?;
+                if self.raw().kind == T::LParen {
+                    let args = self.args()?;
+                    return Ok(Expr {
+                        span: t.span.to(self.last_span()),
+                        kind: ExprKind::Call { callee: name, args },
+                    });
+                }
+                return Ok(Expr { span: name.span, kind: ExprKind::Name(name) });
+            }
+            T::LParen => {
+                self.bump();
+                let inner = self.expr()?;
+                self.expect(T::RParen, "`)`")?;
+                return Ok(inner);
+            }
+            T::LBracket => {
+                self.bump();
+                let elem = self.expr()?;
+                self.expect(T::Semi, "`;` and the array length")?;
+                let len = self.expr()?;
+                let close = self.expect(T::RBracket, "`]`")?;
+                return Ok(Expr {
+                    kind: ExprKind::Array { elem: Box::new(elem), len: Box::new(len) },
+                    span: t.span.to(close.span),
+                });
+            }
+            T::Recv => {
+                self.bump();
+                let chan = self.expr()?;
+                return Ok(Expr { span: t.span.to(chan.span), kind: ExprKind::Recv(Box::new(chan)) });
+            }
+            T::Join => {
+                self.bump();
+                let h = self.expr()?;
+                return Ok(Expr { span: t.span.to(h.span), kind: ExprKind::Join(Box::new(h)) });
+            }
+            T::Spawn => {
+                self.bump();
+                let task = self.ident("a task to spawn")?;
+                let args = self.args()?;
+                return Ok(Expr { span: t.span.to(self.last_span()), kind: ExprKind::Spawn { task, args } });
+            }
+            T::Work => {
+                self.bump();
+                let name = self.ident("a name for the work")?;
+                let ctx = if self.raw().kind == T::LParen {
+                    self.bump();
+                    let c = self.expr()?;
+                    self.expect(T::RParen, "`)` after the context")?;
+                    Some(Box::new(c))
+                } else {
+                    None
+                };
+                return Ok(Expr { span: t.span.to(self.last_span()), kind: ExprKind::Work { name, ctx } });
+            }
+            _ => {
+                self.error_here("an expression");
+                return Err(());
+            }
+        };
+        self.bump();
+        simple(kind)
+    }
+}

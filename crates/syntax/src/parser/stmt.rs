@@ -1,0 +1,293 @@
+//! Parsing blocks, statements and select cases.
+
+use super::*;
+
+impl Parser<'_> {
+    pub(super) fn block(&mut self) -> Res<Block> {
+        self.enter()?;
+        let r = self.block_inner();
+        self.depth -= 1;
+        r
+    }
+
+    pub(super) fn block_inner(&mut self) -> Res<Block> {
+        let open = self.expect(T::LBrace, "`{`")?;
+        let mut stmts = Vec::new();
+        loop {
+            while self.eat(T::Semi) {}
+            match self.peek() {
+                T::RBrace => break,
+                T::Eof => {
+                    self.errors.push(
+                        Diagnostic::error("E0005", open.span, "this `{` is never closed")
+                            .with_label("unclosed block")
+                            .with_hint("add a `}` at the end of the block"),
+                    );
+                    return Ok(Block { stmts, span: open.span.to(self.last_span()) });
+                }
+                _ => {}
+            }
+            let before = self.pos;
+            match self.stmt() {
+                Ok(s) => {
+                    stmts.push(s);
+                    match self.raw().kind {
+                        T::Newline | T::Semi | T::RBrace | T::Eof => {}
+                        _ => {
+                            self.error_here("the end of the statement (a new line or `;`)");
+                            self.recover_stmt();
+                        }
+                    }
+                }
+                Err(()) => {
+                    self.recover_stmt();
+                    if self.pos == before && self.raw().kind != T::RBrace {
+                        self.pos += 1;
+                    }
+                }
+            }
+        }
+        let close = self.bump();
+        Ok(Block { stmts, span: open.span.to(close.span) })
+    }
+
+    pub(super) fn stmt(&mut self) -> Res<Stmt> {
+        self.enter()?;
+        let r = self.stmt_inner();
+        self.depth -= 1;
+        r
+    }
+
+    pub(super) fn stmt_inner(&mut self) -> Res<Stmt> {
+        let start = {
+            self.skip_newlines();
+            self.raw()
+        };
+        let kind = match start.kind {
+            T::Let => {
+                self.bump();
+                let pat = self.pattern()?;
+                self.expect(T::Eq, "`=` and a value")?;
+                StmtKind::Let { pat, value: self.expr()? }
+            }
+            T::Var => StmtKind::Var(self.var_decl()?),
+            T::Send => {
+                self.bump();
+                let (chan, value) = self.send_args()?;
+                StmtKind::Send { chan, value }
+            }
+            T::Select => {
+                self.bump();
+                StmtKind::Select(self.select_cases()?)
+            }
+            T::If => return self.if_stmt(),
+            T::While => {
+                self.bump();
+                let cond = self.expr()?;
+                StmtKind::While { cond, body: self.block()? }
+            }
+            T::Loop => {
+                self.bump();
+                StmtKind::Loop(self.block()?)
+            }
+            T::For => {
+                self.bump();
+                let var = self.ident("a loop variable")?;
+                self.expect(T::In, "`in`")?;
+                let first = self.expr()?;
+                if self.eat_raw(T::DotDot) {
+                    let hi = self.expr()?;
+                    StmtKind::ForRange { var, lo: first, hi, body: self.block()? }
+                } else {
+                    StmtKind::ForChan { var, chan: first, body: self.block()? }
+                }
+            }
+            T::Choose => {
+                self.bump();
+                let mut arms = vec![self.block()?];
+                while self.next_is(T::Or) {
+                    self.bump();
+                    arms.push(self.block()?);
+                }
+                StmtKind::Choose(arms)
+            }
+            T::Defer => {
+                self.bump();
+                StmtKind::Defer(Box::new(self.stmt()?))
+            }
+            T::Return => {
+                self.bump();
+                match self.raw().kind {
+                    T::Newline | T::Semi | T::RBrace | T::Eof => StmtKind::Return(None),
+                    _ => StmtKind::Return(Some(self.expr()?)),
+                }
+            }
+            T::Break => {
+                self.bump();
+                StmtKind::Break
+            }
+            T::Continue => {
+                self.bump();
+                StmtKind::Continue
+            }
+            T::Sleep => {
+                self.bump();
+                StmtKind::Sleep
+            }
+            T::Yield => {
+                self.bump();
+                StmtKind::Yield
+            }
+            T::Ident if matches!(self.peek_at(1), T::Ident | T::Int) => {
+                let word = self.text_of(start).to_string();
+                let mut d = Diagnostic::error("E0006", start.span, format!("unknown statement `{word}`"))
+                    .with_label("not a statement");
+                if let Some(s) = suggest(&word, KEYWORDS.iter().copied()) {
+                    d = d.with_hint(format!("did you mean `{s}`?"));
+                }
+                self.errors.push(d);
+                return Err(());
+            }
+            T::Else => {
+                self.errors.push(
+                    Diagnostic::error("E0007", start.span, "`else` without an `if`")
+                        .with_label("nothing to attach to")
+                        .with_hint("`else` must follow the closing `}` of an `if`"),
+                );
+                return Err(());
+            }
+            T::Or => {
+                self.errors.push(
+                    Diagnostic::error("E0007", start.span, "`or` without a `choose`")
+                        .with_label("nothing to attach to")
+                        .with_hint("write `choose { ... } or { ... }`"),
+                );
+                return Err(());
+            }
+            _ => {
+                let e = self.expr()?;
+                if self.eat_raw(T::Eq) {
+                    let value = self.expr()?;
+                    StmtKind::Assign { target: e, value }
+                } else {
+                    StmtKind::Expr(e)
+                }
+            }
+        };
+        Ok(Stmt { kind, span: start.span.to(self.last_span()) })
+    }
+
+    pub(super) fn if_stmt(&mut self) -> Res<Stmt> {
+        self.enter()?;
+        let r = self.if_stmt_inner();
+        self.depth -= 1;
+        r
+    }
+
+    pub(super) fn if_stmt_inner(&mut self) -> Res<Stmt> {
+        let kw = self.bump();
+        let cond = self.expr()?;
+        let then = self.block()?;
+        let otherwise = if self.next_is(T::Else) {
+            self.bump();
+            if self.peek() == T::If {
+                let nested = self.if_stmt()?;
+                Some(Block { span: nested.span, stmts: vec![nested] })
+            } else {
+                Some(self.block()?)
+            }
+        } else {
+            None
+        };
+        Ok(Stmt { kind: StmtKind::If { cond, then, otherwise }, span: kw.span.to(self.last_span()) })
+    }
+
+    pub(super) fn pattern(&mut self) -> Res<Pattern> {
+        if self.eat(T::LParen) {
+            let a = self.ident("a name for the value")?;
+            self.expect(T::Comma, "`,`")?;
+            let b = self.ident("a name for the `ok` flag")?;
+            self.expect(T::RParen, "`)`")?;
+            Ok(Pattern::Pair(a, b))
+        } else {
+            Ok(Pattern::Name(self.ident("a name to bind")?))
+        }
+    }
+
+    pub(super) fn send_args(&mut self) -> Res<(Expr, Option<Expr>)> {
+        let chan = self.expr()?;
+        let value = if self.eat_raw(T::Comma) { Some(self.expr()?) } else { None };
+        Ok((chan, value))
+    }
+
+    pub(super) fn select_cases(&mut self) -> Res<Vec<SelectCase>> {
+        self.expect(T::LBrace, "`{` to start the select cases")?;
+        let mut cases = Vec::new();
+        loop {
+            while self.eat(T::Semi) {}
+            match self.peek() {
+                T::RBrace => break,
+                T::Eof => {
+                    self.error_here("`}` to end the select");
+                    return Err(());
+                }
+                _ => {}
+            }
+            let before = self.pos;
+            match self.select_case() {
+                Ok(c) => cases.push(c),
+                Err(()) => {
+                    self.recover_stmt();
+                    if self.pos == before && self.raw().kind != T::RBrace {
+                        self.pos += 1;
+                    }
+                }
+            }
+        }
+        self.bump();
+        Ok(cases)
+    }
+
+    pub(super) fn select_case(&mut self) -> Res<SelectCase> {
+        let t = self.raw();
+        let kind = match t.kind {
+            T::Recv => {
+                self.bump();
+                let chan = self.expr()?;
+                let pat = if self.eat(T::As) { Some(self.pattern()?) } else { None };
+                CaseKind::Recv { chan, pat }
+            }
+            T::Send => {
+                self.bump();
+                let (chan, value) = self.send_args()?;
+                CaseKind::Send { chan, value }
+            }
+            T::After => {
+                self.bump();
+                CaseKind::After
+            }
+            T::Default => {
+                self.bump();
+                CaseKind::Default
+            }
+            _ => {
+                let found = self.describe(t);
+                self.errors.push(
+                    Diagnostic::error("E0008", t.span, format!("expected a select case, found {found}"))
+                        .with_label("not a case")
+                        .with_hint("a case is `recv CH [as x] => ...`, `send CH[, v] => ...`, `after => ...` or `default => ...`"),
+                );
+                return Err(());
+            }
+        };
+        let head = t.span.to(self.last_span());
+        self.expect(T::FatArrow, "`=>` after the case")?;
+        let body = if self.peek() == T::LBrace {
+            self.block()?
+        } else {
+            let s = self.stmt()?;
+            Block { span: s.span, stmts: vec![s] }
+        };
+        Ok(SelectCase { kind, body, span: head })
+    }
+}
