@@ -9,6 +9,7 @@ mod silent;
 
 use leash_syntax::{Diagnostic, Span};
 
+pub use leash_syntax::ast::{BinOp, UnOp};
 pub use lower::lower;
 pub use pretty::pretty;
 
@@ -87,40 +88,6 @@ pub struct Func {
     pub silent: Vec<bool>,
     /// The declaration's span.
     pub span: Span,
-}
-
-/// Unary operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnOp {
-    /// Boolean not.
-    Not,
-    /// Integer negation.
-    Neg,
-}
-
-/// Binary operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BinOp {
-    /// `||`
-    Or,
-    /// `&&`
-    And,
-    /// `==`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-    /// `+`
-    Add,
-    /// `-`
-    Sub,
 }
 
 /// A constant value in the IR.

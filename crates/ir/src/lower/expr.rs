@@ -68,12 +68,7 @@ impl Lowerer {
                 None
             }
             E::Index(base, index) => {
-                let (b, bt) = self.pure(f, base, "an array")?;
-                let (i, it) = self.pure(f, index, "an index")?;
-                let int = self.kinds.simple(Con::Int);
-                self.unify_at(it, int, index.span, "the index");
-                let args = self.require(bt, Con::Array, "[]", &Self::operand_name(base), base.span);
-                let elem = *args.first()?;
+                let (b, i, elem) = self.indexing(f, base, index)?;
                 Some((Place::Index(b, i), elem))
             }
             _ => {
@@ -174,15 +169,7 @@ impl Lowerer {
                 (Expr::CtxErr(Box::new(b)), self.kinds.simple(Con::Result))
             }
             E::Index(base, index) => {
-                let (b, bt) = self.pure(f, base, "an array")?;
-                let (i, it) = self.pure(f, index, "an index")?;
-                let int = self.kinds.simple(Con::Int);
-                self.unify_at(it, int, index.span, "the index");
-                let args = self.require(bt, Con::Array, "[]", &Self::operand_name(base), base.span);
-                let elem = match args.first() {
-                    Some(&t) => t,
-                    None => self.kinds.fresh(),
-                };
+                let (b, i, elem) = self.indexing(f, base, index)?;
                 (Expr::Index(Box::new(b), Box::new(i)), elem)
             }
             E::Unary(op, x) => {
@@ -242,5 +229,19 @@ impl Lowerer {
             }
             E::Error => return None,
         })
+    }
+
+    /// `base[index]`: the array, the index and the element kind.
+    fn indexing(&mut self, f: &mut Fn, base: &ast::Expr, index: &ast::Expr) -> Option<(Expr, Expr, Ty)> {
+        let (b, bt) = self.pure(f, base, "an array")?;
+        let (i, it) = self.pure(f, index, "an index")?;
+        let int = self.kinds.simple(Con::Int);
+        self.unify_at(it, int, index.span, "the index");
+        let args = self.require(bt, Con::Array, "[]", &Self::operand_name(base), base.span);
+        let elem = match args.first() {
+            Some(&t) => t,
+            None => self.kinds.fresh(),
+        };
+        Some((b, i, elem))
     }
 }
