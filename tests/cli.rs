@@ -37,7 +37,11 @@ fn verified_model_exits_zero() {
 fn violated_model_exits_one_and_names_the_stuck_task() {
     let o = leash(&["check", "models/seeds/timeout_unbuffered.leash"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("compute#1 [chan send] models/seeds/timeout_unbuffered.leash:"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("compute#1 [chan send] models/seeds/timeout_unbuffered.leash:"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -80,10 +84,15 @@ fn test_command_passes_on_the_corpus() {
 
 #[test]
 fn test_command_fails_on_a_wrong_expectation() {
-    let path = scratch("wrong.leash", "// expect: verified\ntask main() {\n    let ch = chan(0)\n    recv ch\n}\n");
+    let path =
+        scratch("wrong.leash", "// expect: verified\ntask main() {\n    let ch = chan(0)\n    recv ch\n}\n");
     let o = leash(&["test", &path]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("expected verified, violated in completion, error, cancel"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("expected verified, violated in completion, error, cancel"),
+        "{}",
+        stdout(&o)
+    );
     assert!(stdout(&o).contains("0 passed, 1 failed"));
 }
 
@@ -95,7 +104,14 @@ fn strict_turns_warnings_into_violations() {
 
 #[test]
 fn a_bound_hit_is_incomplete_and_exits_one() {
-    let o = leash(&["check", "--max-states", "10", "--scenario", "cancel", "models/seeds/worker_pool_errgroup.leash"]);
+    let o = leash(&[
+        "check",
+        "--max-states",
+        "10",
+        "--scenario",
+        "cancel",
+        "models/seeds/worker_pool_errgroup.leash",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("incomplete (max-states 10)"), "{}", stdout(&o));
 }

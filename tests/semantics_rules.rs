@@ -264,3 +264,24 @@ fn a_search_cut_short_is_incomplete_never_verified() {
         CheckOptions { search: leash::SearchOptions { max_depth: 3, ..Default::default() }, ..options };
     assert_eq!(summary_with(src, &depth), "all: incomplete (max-depth 3)");
 }
+
+#[test]
+fn a_failed_assert_is_a_panic_at_its_line() {
+    assert_eq!(summary("var n = 0\ntask main() {\n n = 1\n assert n == 0\n}\n"), "all: panic main");
+    let report =
+        leash::check_source("a.leash", "task main() {\n assert 1 == 2\n}\n", &CheckOptions::default())
+            .expect("compiles");
+    assert_eq!(report.findings[0].location.as_ref().map(|l| l.line), Some(2));
+}
+
+#[test]
+fn defer_takes_a_block() {
+    let src = "task main() {\n let mu = mutex()\n mu.lock()\n defer {\n mu.unlock()\n mu.lock()\n mu.unlock()\n }\n work a\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn a_received_result_propagates_with_question_mark() {
+    let src = "fn get(ch) {\n recv ch?\n return ok\n}\ntask main() {\n let ch = chan(1)\n send ch, err\n let r = get(ch)\n assert r == err\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}

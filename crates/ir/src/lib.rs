@@ -303,6 +303,8 @@ pub enum Instr {
     OnceEnter { once: Expr, skip: Pc },
     /// Leaves the body of `once.do`.
     OnceExit { once: Expr },
+    /// Panics with "assertion failed" unless `cond` holds.
+    Assert { cond: Expr },
     /// Waits for time to pass.
     Sleep,
     /// A plain scheduling point.

@@ -87,6 +87,7 @@ fn instr_text(p: &Program, locals: &[String], i: &Instr) -> String {
         }
         Instr::OnceEnter { once, skip } => format!("once enter {} else jump {skip}", e(once)),
         Instr::OnceExit { once } => format!("once exit {}", e(once)),
+        Instr::Assert { cond } => format!("assert {}", e(cond)),
         Instr::Sleep => "sleep".into(),
         Instr::Yield => "yield".into(),
     }

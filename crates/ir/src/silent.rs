@@ -55,7 +55,7 @@ fn local_only(instr: &Instr, is_ref: &dyn Fn(u16) -> bool) -> bool {
         Instr::Assign { dst, value } => place_local(dst, is_ref) && e(value),
         Instr::New { dst, ctor } => place_local(dst, is_ref) && ctor_local(ctor, is_ref),
         Instr::Jump { .. } | Instr::Defer { .. } | Instr::EndDefer => true,
-        Instr::Branch { cond, .. } => e(cond),
+        Instr::Branch { cond, .. } | Instr::Assert { cond } => e(cond),
         Instr::Return { value } => value.as_ref().is_none_or(e),
         Instr::Call { callee, args, dst } => {
             let c = match callee {

@@ -145,6 +145,7 @@ fn report(
                 kind,
                 funcs: vec![t.func],
                 detail: String::new(),
+                at: None,
                 path: path.clone(),
                 cycle: cycle.clone(),
             }

@@ -63,6 +63,8 @@ pub struct Finding {
     pub funcs: Vec<u16>,
     /// A detail (the panic message, the warning's reason).
     pub detail: String,
+    /// The instruction that caused it, as (function, pc), if one did.
+    pub at: Option<(u16, u16)>,
     /// Indices into the enabled-transition list of each state, from the initial state.
     pub path: Vec<u16>,
     /// For a fair cycle: the steps from the end of `path` back to that same state.

@@ -16,7 +16,7 @@ pub(crate) fn record(map: &mut FindingMap, f: Finding) {
 }
 
 fn event_finding(e: Event, path: Vec<u16>) -> Finding {
-    Finding { kind: e.kind, funcs: vec![e.func], detail: e.detail, path, cycle: Vec::new() }
+    Finding { kind: e.kind, funcs: vec![e.func], detail: e.detail, at: e.at, path, cycle: Vec::new() }
 }
 
 /// The fairness keys of a transition taken in `s`: the actor's step and, for a
@@ -137,7 +137,14 @@ fn dead_state(p: &Program, s: &State, path: Vec<u16>) -> Vec<Finding> {
     funcs.sort_unstable();
     funcs.dedup();
     if main_alive {
-        vec![Finding { kind: FindingKind::Deadlock, funcs, detail: String::new(), path, cycle: Vec::new() }]
+        vec![Finding {
+            kind: FindingKind::Deadlock,
+            funcs,
+            detail: String::new(),
+            at: None,
+            path,
+            cycle: Vec::new(),
+        }]
     } else {
         funcs
             .into_iter()
@@ -145,6 +152,7 @@ fn dead_state(p: &Program, s: &State, path: Vec<u16>) -> Vec<Finding> {
                 kind: FindingKind::Leak,
                 funcs: vec![f],
                 detail: String::new(),
+                at: None,
                 path: path.clone(),
                 cycle: Vec::new(),
             })

@@ -6,7 +6,7 @@ use crate::{
     Waiting,
 };
 use leash_ir::Program;
-use leash_native::{replay, Exploration, Finding, Replayed};
+use leash_native::{replay, Exploration, Finding, ReplayError, Replayed};
 use leash_semantics::{describe_step, wait_reason, Actor, FindingKind, Scenario, State};
 use leash_syntax::{LineIndex, Span};
 use std::collections::BTreeMap;
@@ -89,6 +89,9 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
                         severity: sev,
                         tasks,
                         detail: f.detail.clone(),
+                        location: f
+                            .at
+                            .map(|(func, pc)| cx.location(cx.program.func(func).spans[pc as usize])),
                         scenarios: vec![ex.scenario.name().to_string()],
                         trace: Vec::new(),
                         cycle: Vec::new(),
@@ -145,9 +148,11 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
 
 fn fill_trace(cx: &Ctx, scenario: Scenario, f: &Finding, r: &mut FindingReport) {
     let all: Vec<u16> = f.path.iter().chain(&f.cycle).copied().collect();
-    let Ok(replayed) = replay(cx.program, scenario, &all) else {
-        r.detail = format!("{} (internal: the counterexample did not replay)", r.detail);
-        return;
+    let replayed = match replay(cx.program, scenario, &all) {
+        Ok(r) => r,
+        // A panic while `main` starts: there are no steps to show.
+        Err(ReplayError::Initial) if all.is_empty() => return,
+        Err(e) => panic!("internal error: a counterexample did not replay on the reference semantics: {e:?}"),
     };
     let (steps, last) = render_steps(cx, &replayed, f.path.len());
     r.trace = steps[..f.path.len().min(steps.len())].to_vec();

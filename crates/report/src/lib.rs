@@ -90,6 +90,8 @@ pub struct FindingReport {
     /// The panic message or warning reason.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub detail: String,
+    /// Where it happened, when one statement caused it (a panic, work after cancel).
+    pub location: Option<Location>,
     /// The scenarios in which it was found.
     pub scenarios: Vec<String>,
     /// The shortest path to it (in the first scenario listed).

@@ -58,6 +58,10 @@ fn finding(out: &mut String, f: &FindingReport) {
         Severity::Warning => "warning: ",
     };
     let detail = if f.detail.is_empty() { String::new() } else { format!(": {}", f.detail) };
+    let detail = match &f.location {
+        Some(l) => format!("{detail} at {l}"),
+        None => detail,
+    };
     let _ = writeln!(
         out,
         "{sev}{} {}{detail}  (scenarios: {})",

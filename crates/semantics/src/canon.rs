@@ -141,7 +141,7 @@ fn collect_heap(p: &Program, s: &mut State) -> Vec<Event> {
             } => (FindingKind::Uncancelled, *creator, "context dropped without calling its cancel"),
             _ => continue,
         };
-        events.push(Event { kind, func: creator, detail: detail.into() });
+        events.push(Event { kind, func: creator, detail: detail.into(), at: None });
     }
     if order.len() == n && order.iter().enumerate().all(|(i, &o)| i == o as usize) {
         return events;

@@ -121,4 +121,6 @@ pub struct Event {
     pub func: u16,
     /// The detail, e.g. "close of closed channel".
     pub detail: String,
+    /// Where it happened, as (function, instruction), when one instruction caused it.
+    pub at: Option<(u16, u16)>,
 }

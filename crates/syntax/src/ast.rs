@@ -152,6 +152,10 @@ pub enum StmtKind {
     Sleep,
     /// `yield`: a plain scheduling point.
     Yield,
+    /// `assert cond`: a panic if `cond` is false.
+    Assert(Expr),
+    /// `{ ... }` as a statement (the body of `defer { ... }`).
+    Block(Block),
     /// A statement that failed to parse.
     Error,
 }

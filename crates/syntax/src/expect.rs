@@ -27,6 +27,9 @@ pub fn expectations(text: &str) -> (Vec<Expectation>, Vec<Diagnostic>) {
         let Some(rest) = trimmed.strip_prefix("// expect") else {
             continue;
         };
+        if !rest.starts_with(':') && !rest.starts_with('[') {
+            continue;
+        }
         let col = start + (line.len() - trimmed.len());
         let span = Span::new(col, col + trimmed.trim_end().len());
         let (scenario, rest) = match rest.strip_prefix('[') {
@@ -76,5 +79,6 @@ mod tests {
         assert_eq!(e[0].tasks, vec!["compute"]);
         assert_eq!(e[1].scenario.as_deref(), Some("cancel"));
         assert_eq!(e[1].tasks, vec!["a", "b"]);
+        assert!(expectations("// expectations are below\n").0.is_empty());
     }
 }

@@ -62,6 +62,8 @@ pub enum TokenKind {
     Sleep,
     #[token("yield")]
     Yield,
+    #[token("assert")]
+    Assert,
     #[token("true")]
     True,
     #[token("false")]

@@ -18,7 +18,8 @@ pub use span::{LineIndex, Span};
 pub const KEYWORDS: &[&str] = &[
     "task", "fn", "var", "let", "const", "if", "else", "while", "loop", "for", "in", "select", "recv",
     "send", "spawn", "join", "work", "defer", "return", "break", "continue", "choose", "or", "after",
-    "default", "sleep", "yield", "true", "false", "ok", "err", "nil", "as", "close", "cancel", "stop",
+    "default", "sleep", "yield", "assert", "true", "false", "ok", "err", "nil", "as", "close", "cancel",
+    "stop",
 ];
 
 /// Suggests the closest of `candidates` to `word`, if it is close enough to be a typo.

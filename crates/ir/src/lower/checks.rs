@@ -79,6 +79,25 @@ impl Lowerer {
         }
     }
 
+    /// A bare `return` yields `ok`: wrong in a helper that returns another kind.
+    pub(super) fn check_bare_returns(&mut self) {
+        for (ret, span) in std::mem::take(&mut self.bare_returns) {
+            if let Some(c) = self.kinds.con_of(ret) {
+                if c != Con::Result && c != Con::Unit {
+                    self.errors.push(
+                        Diagnostic::error(
+                            "E0131",
+                            span,
+                            format!("`return` without a value in a helper that returns {}", c.noun()),
+                        )
+                        .with_label("returns nothing")
+                        .with_hint("return a value here too; a bare `return` means `return ok`"),
+                    );
+                }
+            }
+        }
+    }
+
     /// Rejects helper recursion and tasks that would spawn without bound.
     pub(super) fn check_recursion(&mut self) {
         let n = self.decls.len();

@@ -64,7 +64,24 @@ impl Lowerer {
                 if let Some(&g) = self.global_index.get(&n.text) {
                     return Some((Place::Global(g), self.globals[g as usize].ty));
                 }
-                self.pure(f, target, "a variable");
+                if self.pure(f, target, "a variable").is_some() {
+                    let what = if self.consts.contains_key(&n.text) {
+                        "a constant"
+                    } else if self.func_index.contains_key(&n.text) {
+                        "a function"
+                    } else {
+                        "a result literal"
+                    };
+                    self.errors.push(
+                        Diagnostic::error(
+                            "E0115",
+                            target.span,
+                            format!("cannot assign to `{}`: it is {what}", n.text),
+                        )
+                        .with_label("not a variable")
+                        .with_hint("assign to a `let`, a `var`, a parameter or an array element"),
+                    );
+                }
                 None
             }
             E::Index(base, index) => {

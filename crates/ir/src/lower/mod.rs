@@ -29,6 +29,7 @@ pub fn lower(file: &ast::File) -> Result<Program, Vec<Diagnostic>> {
         l.funcs[id] = Some(func);
     }
     l.resolve_pending();
+    l.check_bare_returns();
     l.check_recursion();
     let main = match l.func_index.get("main") {
         Some(&m) if l.sigs[m as usize].is_task => {
@@ -129,6 +130,8 @@ struct Lowerer {
     ref_slots: Vec<Vec<bool>>,
     /// (callee, parameter) pairs that receive a reference, with where it comes from.
     ref_args: Vec<(FuncId, usize, RefSource)>,
+    /// `return` without a value in a helper: (its return kind, where), checked at the end.
+    bare_returns: Vec<(Ty, Span)>,
     /// (caller, callee, is_spawn, span) edges for the recursion check.
     edges: Vec<(FuncId, FuncId, bool, Span)>,
 }
@@ -258,12 +261,24 @@ impl Lowerer {
                 }
                 ast::Item::Func(f) => {
                     if check_dup(&mut self.errors, &f.name) {
-                        let params = f.params.iter().map(|p| {
+                        let mut params = Vec::new();
+                        for p in &f.params {
                             let t = self.kinds.fresh();
-                            self.annotate(t, p.ty.as_ref());
-                            t
-                        });
-                        let params = params.collect();
+                            if let (Some(_), Some(ann)) = (self.annotate(t, p.ty.as_ref()), &p.ty) {
+                                self.errors.push(
+                                    Diagnostic::error(
+                                        "E0132",
+                                        ann.span,
+                                        "a parameter cannot declare a range",
+                                    )
+                                    .with_label("not enforced on parameters")
+                                    .with_hint(
+                                        "declare the range on the `var` passed in: `var n: int[0..3] = 0`",
+                                    ),
+                                );
+                            }
+                            params.push(t);
+                        }
                         let ret = self.kinds.fresh();
                         self.func_index.insert(f.name.text.clone(), self.decls.len() as FuncId);
                         self.sigs.push(Sig { is_task: f.is_task, params, ret });

@@ -56,7 +56,7 @@ impl Lowerer {
             S::Var(v) => {
                 let ty = self.kinds.fresh();
                 let range = self.annotate(ty, v.ty.as_ref());
-                let init = self.pure(f, &v.init, "a `var` initial value");
+                let init = self.argument(f, &v.init);
                 if let Some((e, t)) = init {
                     self.unify_at(t, ty, v.init.span, "the initial value");
                     let slot = self.bind(f, &v.name.text, ty, true);
@@ -199,6 +199,9 @@ impl Lowerer {
                     }
                     Some(e)
                 });
+                if value.is_none() && !f.is_task {
+                    self.bare_returns.push((f.ret, span));
+                }
                 f.emit(Instr::Return { value: v }, span);
             }
             S::Break | S::Continue => {
@@ -225,6 +228,11 @@ impl Lowerer {
             S::Sleep => {
                 f.emit(Instr::Sleep, span);
             }
+            S::Assert(cond) => {
+                let c = self.condition(f, cond);
+                f.emit(Instr::Assert { cond: c }, span);
+            }
+            S::Block(b) => self.block(f, b),
             S::Yield => {
                 f.emit(Instr::Yield, span);
             }

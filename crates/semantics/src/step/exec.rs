@@ -33,8 +33,10 @@ impl Exec<'_> {
     }
 
     pub(super) fn fault(&self, slot: usize, detail: Fault) -> Event {
-        let func = self.s.tasks.get(slot).map_or(self.p.main, |t| t.func);
-        Event { kind: FindingKind::Panic, func, detail }
+        let task = self.s.tasks.get(slot);
+        let func = task.map_or(self.p.main, |t| t.func);
+        let at = task.and_then(|t| t.frames.last()).map(|f| (f.func, f.pc));
+        Event { kind: FindingKind::Panic, func, detail, at }
     }
 
     pub(super) fn finish(mut self, spawned: Vec<u16>) -> Applied {
@@ -330,6 +332,7 @@ impl Exec<'_> {
                         kind: FindingKind::WorkAfterCancel,
                         func,
                         detail: "work started after its context was cancelled".into(),
+                        at: Some((top(&self.s, slot).func, top(&self.s, slot).pc)),
                     });
                 }
                 let r = if t.alt == 0 { Value::Ok } else { Value::Err };
@@ -364,6 +367,10 @@ impl Exec<'_> {
                 _ => return Err("condition is not a bool".into()),
             },
             Instr::Choose { targets } => self.goto(slot, targets[t.alt as usize]),
+            Instr::Assert { cond } => match self.eval(slot, cond)? {
+                Value::Bool(true) => self.advance(slot),
+                _ => return Err("assertion failed".into()),
+            },
             Instr::Defer { block } => {
                 let b = *block;
                 self.top_mut(slot).defers.push(b);
@@ -588,6 +595,7 @@ impl Exec<'_> {
                             kind: FindingKind::Uncancelled,
                             func: *creator,
                             detail: "exited without calling the cancel of a context it made".into(),
+                            at: None,
                         });
                     }
                 }
@@ -602,6 +610,7 @@ impl Exec<'_> {
                         kind: FindingKind::Orphan,
                         func: child,
                         detail: format!("still running after its owner `{}` exited", self.p.func(owner).name),
+                        at: None,
                     });
                 }
             }

@@ -21,6 +21,9 @@ impl Parser<'_> {
     /// Each operator nests the tree one level deeper, so it counts towards the depth limit.
     pub(super) fn binary_rest(&mut self, lhs: &mut Expr, min_prec: u8) -> Res<()> {
         loop {
+            if self.parens > 0 {
+                self.skip_newlines();
+            }
             let (op, prec) = match self.raw().kind {
                 T::OrOr => (BinOp::Or, 1),
                 T::AndAnd => (BinOp::And, 2),
@@ -77,6 +80,9 @@ impl Parser<'_> {
     /// Each postfix operator nests the tree one level deeper, so it counts towards the depth limit.
     pub(super) fn postfix_rest(&mut self, mut e: Expr) -> Res<Expr> {
         loop {
+            if self.parens > 0 {
+                self.skip_newlines();
+            }
             if matches!(self.raw().kind, T::Dot | T::LBracket | T::Question) {
                 self.enter()?;
             }
@@ -116,6 +122,13 @@ impl Parser<'_> {
     }
 
     pub(super) fn args(&mut self) -> Res<Vec<Expr>> {
+        self.parens += 1;
+        let r = self.args_inner();
+        self.parens -= 1;
+        r
+    }
+
+    fn args_inner(&mut self) -> Res<Vec<Expr>> {
         self.expect(T::LParen, "`(` to start the arguments")?;
         let mut args = Vec::new();
         while self.peek() != T::RParen {
@@ -168,7 +181,10 @@ impl Parser<'_> {
             }
             T::LParen => {
                 self.bump();
-                let inner = self.expr()?;
+                self.parens += 1;
+                let inner = self.expr();
+                self.parens -= 1;
+                let inner = inner?;
                 self.expect(T::RParen, "`)`")?;
                 return Ok(inner);
             }
@@ -186,7 +202,15 @@ impl Parser<'_> {
             T::Recv => {
                 self.bump();
                 let chan = self.expr()?;
-                return Ok(Expr { span: t.span.to(chan.span), kind: ExprKind::Recv(Box::new(chan)) });
+                let span = t.span.to(chan.span);
+                // `recv ch?` propagates the received result: the `?` applies to the receive.
+                return Ok(match chan.kind {
+                    ExprKind::Try(inner) => {
+                        let recv = Expr { span: t.span.to(inner.span), kind: ExprKind::Recv(inner) };
+                        Expr { span, kind: ExprKind::Try(Box::new(recv)) }
+                    }
+                    kind => Expr { span, kind: ExprKind::Recv(Box::new(Expr { kind, span: chan.span })) },
+                });
             }
             T::Join => {
                 self.bump();

@@ -23,7 +23,7 @@ const MAX_DEPTH: u32 = 100;
 /// (but partial) even when there are errors.
 pub fn parse(text: &str) -> (File, Vec<Diagnostic>) {
     let (tokens, errors) = lex(text);
-    let mut p = Parser { text, tokens, pos: 0, errors, depth: 0 };
+    let mut p = Parser { text, tokens, pos: 0, errors, depth: 0, parens: 0 };
     let file = p.file();
     (file, p.errors)
 }
@@ -34,6 +34,8 @@ struct Parser<'a> {
     pos: usize,
     errors: Vec<Diagnostic>,
     depth: u32,
+    /// Open `(` around the current expression: inside them newlines do not end it.
+    parens: u32,
 }
 
 type Res<T> = Result<T, ()>;
@@ -226,6 +228,12 @@ mod tests {
         let Item::Func(f) = &file.items[0] else { panic!() };
         assert_eq!(f.body.stmts.len(), 2);
         assert_eq!(f.body.stmts[0].kind, StmtKind::Return(None));
+    }
+
+    #[test]
+    fn newlines_inside_parentheses_do_not_end_the_statement() {
+        let (_, errs) = parse("task main() {\n let x = (1\n + 2)\n spawn w(1,\n 2)\n}\n");
+        assert!(errs.is_empty(), "{errs:?}");
     }
 
     #[test]

@@ -113,7 +113,16 @@ impl Parser<'_> {
             }
             T::Defer => {
                 self.bump();
-                StmtKind::Defer(Box::new(self.stmt()?))
+                if self.peek() == T::LBrace {
+                    let b = self.block()?;
+                    StmtKind::Defer(Box::new(Stmt { span: b.span, kind: StmtKind::Block(b) }))
+                } else {
+                    StmtKind::Defer(Box::new(self.stmt()?))
+                }
+            }
+            T::Assert => {
+                self.bump();
+                StmtKind::Assert(self.expr()?)
             }
             T::Return => {
                 self.bump();
