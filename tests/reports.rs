@@ -89,3 +89,22 @@ fn json_is_valid_and_names_the_stuck_task() {
     assert_eq!(finding["tasks"][0], "compute");
     assert_eq!(finding["waiting"][0]["reason"], "chan send");
 }
+
+#[test]
+fn every_counterexample_in_the_corpus_replays_to_the_same_trace() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut replayed = 0;
+    for path in corpus() {
+        let source = std::fs::read_to_string(root.join(&path)).expect("model");
+        let program = leash::compile(&path, &source).expect("compiles");
+        for f in check(&path).findings {
+            let code: leash_report::replay_code::ReplayCode =
+                f.replay.parse().expect("a printed trace parses");
+            let out = leash_report::replay(&path, &source, &program, &code).expect("replays");
+            assert_eq!(out.trace, f.trace, "{path}: {} {}", f.kind, f.replay);
+            assert_eq!(out.cycle, f.cycle, "{path}: {} {}", f.kind, f.replay);
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 50, "only {replayed} counterexamples replayed");
+}

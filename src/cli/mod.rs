@@ -3,6 +3,7 @@
 mod check;
 mod files;
 mod parse;
+mod replay;
 mod test;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -38,6 +39,13 @@ enum Command {
         format: Format,
         #[command(flatten)]
         bounds: Bounds,
+    },
+    /// Re-execute a counterexample printed by `check` and print its trace.
+    Replay {
+        /// The model file.
+        model: PathBuf,
+        /// The trace string (`leash1:...`).
+        trace: String,
     },
     /// Check models against their `// expect:` lines.
     Test {
@@ -122,6 +130,7 @@ pub fn run() -> Result<ExitCode, String> {
             check::run(&paths, matches!(format, Format::Json), &bounds.options()?)
         }
         Command::Test { paths, bounds } => test::run(&paths, &bounds.options()?),
+        Command::Replay { model, trace } => replay::run(&model, &trace),
     }
 }
 

@@ -69,6 +69,7 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
             Severity::Violation
         }
     };
+    let model_hash = crate::replay_code::model_hash(input.program);
     let mut scenarios = Vec::new();
     let mut merged: BTreeMap<MergeKey, (FindingReport, Scenario, Finding)> = BTreeMap::new();
     for ex in input.explorations {
@@ -96,7 +97,13 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
                         trace: Vec::new(),
                         cycle: Vec::new(),
                         waiting: Vec::new(),
-                        choices: f.path.iter().chain(&f.cycle).copied().collect(),
+                        replay: crate::replay_code::ReplayCode {
+                            model: model_hash,
+                            scenario: ex.scenario,
+                            path: f.path.clone(),
+                            cycle: f.cycle.clone(),
+                        }
+                        .to_string(),
                     };
                     (r, ex.scenario, f.clone())
                 });
@@ -212,4 +219,53 @@ fn waits(cx: &Ctx, s: &State, names: &[String]) -> Vec<Waiting> {
             Waiting { task: names[slot].clone(), reason, location: cx.location(span) }
         })
         .collect()
+}
+
+/// A counterexample replayed from its replay string.
+#[derive(Clone, Debug)]
+pub struct ReplayOutput {
+    /// The steps of the path.
+    pub trace: Vec<TraceStep>,
+    /// The steps of the cycle, if any.
+    pub cycle: Vec<TraceStep>,
+    /// Every task alive at the end of the path.
+    pub waiting: Vec<Waiting>,
+    /// The panic the path ends in, if any.
+    pub panic: Option<String>,
+}
+
+/// Replays `code` on `program` (the model at `path` with text `source`).
+pub fn replay_code(
+    path: &str,
+    source: &str,
+    program: &Program,
+    code: &crate::replay_code::ReplayCode,
+) -> Result<ReplayOutput, String> {
+    let hash = crate::replay_code::model_hash(program);
+    if hash != code.model {
+        return Err(format!(
+            "this trace was recorded for another version of the model ({:016x}); {path} is now {hash:016x}: run `leash check` again for a fresh trace",
+            code.model
+        ));
+    }
+    let cx = Ctx { path, source, lines: LineIndex::new(source), program };
+    let all: Vec<u16> = code.path.iter().chain(&code.cycle).copied().collect();
+    let replayed = replay(program, code.scenario, &all).map_err(|e| match e {
+        ReplayError::Initial => "the model panics as it starts".to_string(),
+        ReplayError::NoSuchTransition { at } => {
+            format!("step {} of the trace does not exist in this model", at + 1)
+        }
+        ReplayError::PanicMidway { at } => format!("step {} panics before the end of the trace", at + 1),
+    })?;
+    if !code.cycle.is_empty() {
+        let back = replay(program, code.scenario, &code.path)
+            .map_err(|_| "the trace's path does not replay".to_string())?;
+        if back.last != replayed.last {
+            return Err("the trace's cycle does not return to where it started".into());
+        }
+    }
+    let (steps, waiting) = render_steps(&cx, &replayed, code.path.len());
+    let panic = replayed.steps.last().and_then(|s| s.panic.as_ref()).map(|e| e.detail.clone());
+    let cut = code.path.len().min(steps.len());
+    Ok(ReplayOutput { trace: steps[..cut].to_vec(), cycle: steps[cut..].to_vec(), waiting, panic })
 }

@@ -2,10 +2,11 @@
 //! renderings as text for people and JSON for tools. One data type, many views.
 
 mod build;
+pub mod replay_code;
 mod text;
 
-pub use build::{build_model, ModelInput};
-pub use text::{render_details, render_table};
+pub use build::{build_model, replay_code as replay, ModelInput, ReplayOutput};
+pub use text::{render_details, render_replay, render_table};
 
 use serde::Serialize;
 
@@ -101,8 +102,8 @@ pub struct FindingReport {
     pub cycle: Vec<TraceStep>,
     /// Every task alive at the end of the trace.
     pub waiting: Vec<Waiting>,
-    /// Replay indices: the path then the cycle, for `leash replay`.
-    pub choices: Vec<u16>,
+    /// The replayable form of the counterexample, for `leash replay`.
+    pub replay: String,
 }
 
 /// Counters of one exploration.

@@ -52,7 +52,7 @@ fn steps(out: &mut String, steps: &[TraceStep], offset: usize) {
     }
 }
 
-fn finding(out: &mut String, f: &FindingReport) {
+fn finding(out: &mut String, f: &FindingReport, model: &str) {
     let sev = match f.severity {
         Severity::Violation => "",
         Severity::Warning => "warning: ",
@@ -74,6 +74,7 @@ fn finding(out: &mut String, f: &FindingReport) {
         let _ = writeln!(out, "  then forever:");
         steps(out, &f.cycle, 0);
     }
+    let _ = writeln!(out, "  replay: leash replay {model} {}", f.replay);
     if !f.waiting.is_empty() {
         let _ = writeln!(out, "  tasks at the end:");
         for w in &f.waiting {
@@ -90,8 +91,26 @@ pub fn render_details(m: &ModelReport) -> String {
     }
     let _ = writeln!(out, "== {}", m.path);
     for f in &m.findings {
-        finding(&mut out, f);
+        finding(&mut out, f, &m.path);
         out.push('\n');
+    }
+    out
+}
+
+/// A replayed counterexample: its steps, its cycle and who waits at the end.
+pub fn render_replay(r: &crate::ReplayOutput) -> String {
+    let mut out = String::new();
+    steps(&mut out, &r.trace, 0);
+    if !r.cycle.is_empty() {
+        let _ = writeln!(out, "  then forever:");
+        steps(&mut out, &r.cycle, 0);
+    }
+    if let Some(p) = &r.panic {
+        let _ = writeln!(out, "  panic: {p}");
+    }
+    let _ = writeln!(out, "  tasks at the end:");
+    for w in &r.waiting {
+        let _ = writeln!(out, "    {} [{}] {}", w.task, w.reason, w.location);
     }
     out
 }
