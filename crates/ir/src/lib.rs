@@ -27,7 +27,9 @@ pub fn compile(text: &str) -> Result<Program, Vec<Diagnostic>> {
         Ok(program) if errors.is_empty() => Ok(program),
         Ok(_) => Err(errors),
         Err(more) => {
-            errors.extend(more);
+            // A file that does not parse may well have a `main` the parser could not read.
+            let parsed = errors.iter().all(|d| d.code == "E0010");
+            errors.extend(more.into_iter().filter(|d| parsed || d.code != "E0121"));
             errors.sort_by_key(|d| (d.span.start, d.span.end));
             errors.dedup();
             Err(errors)

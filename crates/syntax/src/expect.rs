@@ -27,7 +27,7 @@ pub fn expectations(text: &str) -> (Vec<Expectation>, Vec<Diagnostic>) {
         let Some(rest) = trimmed.strip_prefix("// expect") else {
             continue;
         };
-        if !rest.starts_with(':') && !rest.starts_with('[') {
+        if !rest.starts_with([':', '[', ' ', '\t']) || rest.trim().is_empty() {
             continue;
         }
         let col = start + (line.len() - trimmed.len());
@@ -80,5 +80,6 @@ mod tests {
         assert_eq!(e[1].scenario.as_deref(), Some("cancel"));
         assert_eq!(e[1].tasks, vec!["a", "b"]);
         assert!(expectations("// expectations are below\n").0.is_empty());
+        assert_eq!(expectations("// expect verified\n").1.len(), 1, "a missing colon is an error");
     }
 }

@@ -130,8 +130,6 @@ pub enum TokenKind {
     Question,
     /// End of input.
     Eof,
-    /// A character the language does not use.
-    Unknown,
 }
 
 impl TokenKind {
@@ -143,7 +141,6 @@ impl TokenKind {
             Int => "a number",
             Newline => "end of line",
             Eof => "end of file",
-            Unknown => "an unknown character",
             LBrace => "`{`",
             RBrace => "`}`",
             LParen => "`(`",
@@ -184,21 +181,20 @@ pub struct Token {
 }
 
 /// Splits `text` into tokens, ending with [`TokenKind::Eof`]. Unknown characters
-/// become [`TokenKind::Unknown`] tokens and a diagnostic each.
+/// are left out, with a diagnostic each.
 pub fn lex(text: &str) -> (Vec<Token>, Vec<Diagnostic>) {
     let mut tokens = Vec::new();
     let mut errors = Vec::new();
     let mut lexer = TokenKind::lexer(text);
     while let Some(result) = lexer.next() {
         let span = Span::new(lexer.span().start, lexer.span().end);
-        let kind = result.unwrap_or_else(|()| {
-            errors.push(
+        match result {
+            Ok(kind) => tokens.push(Token { kind, span }),
+            Err(()) => errors.push(
                 Diagnostic::error("E0001", span, format!("unexpected character `{}`", lexer.slice()))
                     .with_label("not part of the leash language"),
-            );
-            TokenKind::Unknown
-        });
-        tokens.push(Token { kind, span });
+            ),
+        }
     }
     let end = text.len();
     tokens.push(Token { kind: TokenKind::Eof, span: Span::new(end, end) });

@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// A depth-first search frame: (function, next edge, the edge that led here).
+type DfsFrame = (usize, usize, Option<(bool, Span)>);
+
 impl Lowerer {
     /// Resolves operations whose meaning depends on the operand's kind.
     pub(super) fn resolve_pending(&mut self) {
@@ -60,7 +63,10 @@ impl Lowerer {
                             format!("cannot tell what kind of object `{}` is", p.name),
                         )
                         .with_label(format!("`{op}` needs {wants}"))
-                        .with_hint(format!("annotate the parameter, e.g. `{}: mutex`", p.name)),
+                        .with_hint(format!(
+                                "leash infers kinds from how values are made and used; annotate the parameter it comes from, e.g. `{}: mutex`",
+                                p.name
+                            )),
                     };
                     self.errors.push(d);
                     continue;
@@ -100,33 +106,48 @@ impl Lowerer {
 
     /// Rejects helper recursion and tasks that would spawn without bound.
     pub(super) fn check_recursion(&mut self) {
-        let n = self.decls.len();
-        let edges = self.edges.clone();
-        let mut reported = vec![false; n + 1];
-        for start in 0..n as FuncId {
-            if reported[start as usize] {
+        let n = self.decls.len() + 1;
+        let mut out: Vec<Vec<(FuncId, bool, Span)>> = vec![Vec::new(); n];
+        for &(from, to, spawn, span) in &self.edges {
+            out[from as usize].push((to, spawn, span));
+        }
+        // Depth-first search with colours: an edge to a function on the stack closes a cycle.
+        const WHITE: u8 = 0;
+        const GREY: u8 = 1;
+        const BLACK: u8 = 2;
+        let mut colour = vec![WHITE; n];
+        let mut reported = vec![false; n];
+        for root in 0..n {
+            if colour[root] != WHITE {
                 continue;
             }
-            let mut stack: Vec<(FuncId, CallPath)> = vec![(start, Vec::new())];
-            let mut seen = vec![false; n + 1];
-            'search: while let Some((at, path)) = stack.pop() {
-                for &(from, to, spawn, span) in &edges {
-                    if from != at {
-                        continue;
+            let mut stack: Vec<DfsFrame> = vec![(root, 0, None)];
+            colour[root] = GREY;
+            while let Some(&mut (v, ref mut next, _)) = stack.last_mut() {
+                let Some(&(w, spawn, span)) = out[v].get(*next) else {
+                    colour[v] = BLACK;
+                    stack.pop();
+                    continue;
+                };
+                *next += 1;
+                let w = w as usize;
+                if colour[w] == WHITE {
+                    colour[w] = GREY;
+                    stack.push((w, 0, Some((spawn, span))));
+                } else if colour[w] == GREY && !reported[w] {
+                    let k = stack.iter().position(|e| e.0 == w).expect("grey functions are on the stack");
+                    let mut path: CallPath = stack[k + 1..]
+                        .iter()
+                        .map(|&(f, _, via)| {
+                            let (s, sp) = via.expect("pushed with an edge");
+                            (f as FuncId, s, sp)
+                        })
+                        .collect();
+                    path.push((w as FuncId, spawn, span));
+                    for (f, _, _) in &path {
+                        reported[*f as usize] = true;
                     }
-                    let mut p = path.clone();
-                    p.push((to, spawn, span));
-                    if to == start {
-                        for (f, _, _) in &p {
-                            reported[*f as usize] = true;
-                        }
-                        self.report_cycle(start, &p);
-                        break 'search;
-                    }
-                    if !seen[to as usize] {
-                        seen[to as usize] = true;
-                        stack.push((to, p));
-                    }
+                    self.report_cycle(w as FuncId, &path);
                 }
             }
         }

@@ -88,7 +88,7 @@ impl Lowerer {
                 }
             }
             E::Array { elem, len } => {
-                let n = self.const_eval(len).unwrap_or(0);
+                let n = self.bound(f, len).unwrap_or(0);
                 let n = self.small(n, len.span).max(0) as u16;
                 let et = self.kinds.fresh();
                 let init = if let E::Call { callee, .. } = &elem.kind {
@@ -250,7 +250,11 @@ impl Lowerer {
             let what = if spawn { "task" } else { "function" };
             let mut d = Diagnostic::error("E0118", name.span, format!("unknown {what} `{}`", name.text))
                 .with_label(format!("no such {what}"));
-            if let Some(s) = suggest(&name.text, candidates.iter().copied().chain(BUILTINS.iter().copied())) {
+            let keywords = leash_syntax::KEYWORDS.iter().copied();
+            if let Some(s) = suggest(
+                &name.text,
+                candidates.iter().copied().chain(BUILTINS.iter().copied()).chain(keywords),
+            ) {
                 d = d.with_hint(format!("did you mean `{s}`?"));
             }
             self.errors.push(d);
@@ -339,7 +343,7 @@ impl Lowerer {
             "chan" => {
                 let cap = match args.first() {
                     Some(a) => {
-                        let v = self.const_eval(a).unwrap_or(0);
+                        let v = self.bound(f, a).unwrap_or(0);
                         if !(0..=16).contains(&v) {
                             self.errors.push(
                                 Diagnostic::error(
@@ -366,7 +370,7 @@ impl Lowerer {
                 let ctx = if !args.is_empty() { Some(operand(self, 0, Con::Ctx)?) } else { None };
                 let limit = match args.get(1) {
                     Some(a) => {
-                        let v = self.const_eval(a).unwrap_or(1);
+                        let v = self.bound(f, a).unwrap_or(1);
                         Some(Expr::Const(Const::Int(self.small(v, a.span).max(1))))
                     }
                     None => None,
@@ -543,6 +547,12 @@ impl Lowerer {
     /// An argument: a pure expression, or a constructor such as
     /// `background()` made into a temporary first.
     pub(super) fn argument(&mut self, f: &mut Fn, a: &ast::Expr) -> Option<(Expr, Ty)> {
+        if let E::Array { .. } = &a.kind {
+            let t = self.kinds.fresh();
+            let tmp = self.temp(f, t);
+            self.effect(f, a, Some((Place::Bind(tmp), t)), a.span);
+            return Some((Expr::Local(tmp), t));
+        }
         if let E::Call { callee, .. } = &a.kind {
             if const_ctor(&callee.text) && f.lookup(&callee.text).is_none() {
                 let t = self.kinds.fresh();

@@ -347,14 +347,53 @@ impl Lowerer {
         })
     }
 
+    /// A bound inside a function: a constant expression, with a clear error
+    /// when it names a variable.
+    fn bound(&mut self, f: &Fn, e: &ast::Expr) -> Option<i64> {
+        let mut names = Vec::new();
+        collect_names(e, &mut names);
+        for n in names {
+            if f.lookup(&n.text).is_some() || self.global_index.contains_key(&n.text) {
+                self.errors.push(
+                    Diagnostic::error("E0105", n.span, format!("`{}` is a variable, but a bound must be a constant", n.text))
+                        .with_label("not known before the model runs")
+                        .with_hint("declare it at model level: `const N = 3`; bounds must be fixed so the state space is finite"),
+                );
+                return None;
+            }
+        }
+        self.const_eval(e)
+    }
+
     /// Evaluates a constant expression (literals, constants, `+`, `-`).
     fn const_eval(&mut self, e: &ast::Expr) -> Option<i64> {
         let v = match &e.kind {
             E::Int(v) => Some(*v),
+            E::Name(n) if !self.consts.contains_key(&n.text) => {
+                let names: Vec<&str> = self.consts.keys().map(String::as_str).collect();
+                let mut d = Diagnostic::error("E0125", n.span, format!("`{}` is not defined", n.text))
+                    .with_label("unknown constant");
+                if let Some(s) = suggest(&n.text, names) {
+                    d = d.with_hint(format!("did you mean `{s}`?"));
+                } else {
+                    d = d.with_hint(format!("declare it: `const {} = 3`", n.text));
+                }
+                self.errors.push(d);
+                return None;
+            }
             E::Name(n) => self.consts.get(&n.text).copied(),
-            E::Unary(ast::UnOp::Neg, x) => self.const_eval(x).map(|v| -v),
-            E::Binary(ast::BinOp::Add, a, b) => Some(self.const_eval(a)?.checked_add(self.const_eval(b)?)?),
-            E::Binary(ast::BinOp::Sub, a, b) => Some(self.const_eval(a)?.checked_sub(self.const_eval(b)?)?),
+            E::Unary(ast::UnOp::Neg, x) => {
+                let v = self.const_eval(x)?;
+                v.checked_neg()
+            }
+            E::Binary(op @ (ast::BinOp::Add | ast::BinOp::Sub), a, b) => {
+                let (x, y) = (self.const_eval(a)?, self.const_eval(b)?);
+                if *op == ast::BinOp::Add {
+                    x.checked_add(y)
+                } else {
+                    x.checked_sub(y)
+                }
+            }
             _ => None,
         };
         if v.is_none() {
@@ -453,15 +492,17 @@ impl Lowerer {
     fn lower_func(&mut self, id: FuncId, decl: &ast::FuncDecl) -> Func {
         let sig = self.sigs[id as usize].clone();
         let mut f = self.new_fn(id, decl.is_task, sig.ret);
-        for (p, ty) in decl.params.iter().zip(&sig.params) {
-            if f.lookup(&p.name.text).is_some() {
+        for (i, (p, ty)) in decl.params.iter().zip(&sig.params).enumerate() {
+            if let Some(first) = decl.params[..i].iter().find(|q| q.name.text == p.name.text) {
                 self.errors.push(
                     Diagnostic::error(
                         "E0108",
                         p.name.span,
                         format!("parameter `{}` is declared twice", p.name.text),
                     )
-                    .with_label("duplicate parameter"),
+                    .with_label("duplicate parameter")
+                    .with_note(first.name.span, "first declared here")
+                    .with_hint("give each parameter its own name"),
                 );
             }
             self.bind(&mut f, &p.name.text, *ty, false);
@@ -484,6 +525,15 @@ impl Lowerer {
             f.in_defer = false;
             f.scopes = saved;
             f.emit(Instr::EndDefer, stmt.span);
+        }
+        if f.code.len() > usize::from(u16::MAX) || f.locals.len() > usize::from(u16::MAX) {
+            self.errors.push(
+                Diagnostic::error("E0133", span, format!("`{name}` is too large"))
+                    .with_label(format!("{} instructions, {} locals", f.code.len(), f.locals.len()))
+                    .with_hint(
+                        "a function may have at most 65535 instructions and locals: split it into helpers",
+                    ),
+            );
         }
         let slots = f.locals.iter().map(|l| l.is_var).collect();
         self.ref_slots[f.id as usize] = slots;
@@ -532,5 +582,18 @@ fn propagate_refs(ref_slots: &mut [Vec<bool>], ref_args: &[(FuncId, usize, RefSo
         if !changed {
             return;
         }
+    }
+}
+
+/// The names an expression mentions.
+fn collect_names<'a>(e: &'a ast::Expr, out: &mut Vec<&'a ast::Ident>) {
+    match &e.kind {
+        E::Name(n) => out.push(n),
+        E::Unary(_, x) => collect_names(x, out),
+        E::Binary(_, a, b) => {
+            collect_names(a, out);
+            collect_names(b, out);
+        }
+        _ => {}
     }
 }

@@ -111,7 +111,7 @@ impl Lowerer {
                 self.close_loop(f, pc);
             }
             S::ForRange { var, lo, hi, body } => {
-                let (lo, hi) = (self.const_eval(lo), self.const_eval(hi));
+                let (lo, hi) = (self.bound(f, lo), self.bound(f, hi));
                 let (lo, hi) = (self.small(lo.unwrap_or(0), span), self.small(hi.unwrap_or(0), span));
                 f.scopes.push(Vec::new());
                 let int = self.kinds.simple(Con::Int);

@@ -89,6 +89,21 @@ impl Parser<'_> {
             match self.raw().kind {
                 T::Dot => {
                     self.pos += 1;
+                    let next = self.raw();
+                    if matches!(next.kind, T::Recv | T::Send | T::Join | T::Spawn | T::Work | T::Select) {
+                        let word = self.text_of(next).to_string();
+                        let base = self.text[e.span.range()].to_string();
+                        self.errors.push(
+                            Diagnostic::error(
+                                "E0012",
+                                next.span,
+                                format!("`{word}` is a statement, not a method"),
+                            )
+                            .with_label("not a method")
+                            .with_hint(format!("write `{word} {base}`")),
+                        );
+                        return Err(());
+                    }
                     let name = self.ident("a field or method name after `.`")?;
                     if name.text == "go" && self.peek() == T::Ident {
                         let task = self.ident("a task to run in the group")?;

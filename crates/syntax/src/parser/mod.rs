@@ -48,7 +48,7 @@ impl Parser<'_> {
     }
 
     fn skip_newlines(&mut self) {
-        while self.raw().kind == T::Newline || self.raw().kind == T::Unknown {
+        while self.raw().kind == T::Newline {
             self.pos += 1;
         }
     }

@@ -83,7 +83,7 @@ impl Parser<'_> {
             T::If => return self.if_stmt(),
             T::While => {
                 self.bump();
-                let cond = self.expr()?;
+                let cond = self.condition()?;
                 StmtKind::While { cond, body: self.block()? }
             }
             T::Loop => {
@@ -151,7 +151,11 @@ impl Parser<'_> {
                 let word = self.text_of(start).to_string();
                 let mut d = Diagnostic::error("E0006", start.span, format!("unknown statement `{word}`"))
                     .with_label("not a statement");
-                if let Some(s) = suggest(&word, KEYWORDS.iter().copied()) {
+                if matches!(word.as_str(), "close" | "cancel" | "stop") {
+                    let next = self.tokens[self.pos + 1..].iter().find(|t| t.kind != T::Newline).copied();
+                    let arg = next.map_or(String::new(), |t| self.text_of(t).to_string());
+                    d = d.with_hint(format!("`{word}` is called like a function: `{word}({arg})`"));
+                } else if let Some(s) = suggest(&word, KEYWORDS.iter().copied()) {
                     d = d.with_hint(format!("did you mean `{s}`?"));
                 }
                 self.errors.push(d);
@@ -195,7 +199,7 @@ impl Parser<'_> {
 
     pub(super) fn if_stmt_inner(&mut self) -> Res<Stmt> {
         let kw = self.bump();
-        let cond = self.expr()?;
+        let cond = self.condition()?;
         let then = self.block()?;
         let otherwise = if self.next_is(T::Else) {
             self.bump();
@@ -298,5 +302,20 @@ impl Parser<'_> {
             Block { span: s.span, stmts: vec![s] }
         };
         Ok(SelectCase { kind, body, span: head })
+    }
+
+    /// The condition of an `if` or `while`; `=` there is a mistake for `==`.
+    fn condition(&mut self) -> Res<Expr> {
+        let cond = self.expr()?;
+        if self.raw().kind == T::Eq {
+            let eq = self.raw();
+            self.errors.push(
+                Diagnostic::error("E0013", eq.span, "`=` assigns, it does not compare")
+                    .with_label("in a condition")
+                    .with_hint("use `==` to compare"),
+            );
+            return Err(());
+        }
+        Ok(cond)
     }
 }

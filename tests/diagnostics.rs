@@ -1,0 +1,363 @@
+//! Snapshot tests of rendered diagnostics: one tiny malformed model per error
+//! kind. Each snapshot shows the code, the message, `file:line:col`, the source
+//! line with a caret under the span, and the hint.
+
+/// Compiles `src` as `model.leash` and renders its diagnostics; panics if it compiles.
+fn render(src: &str) -> String {
+    match leash::compile("model.leash", src) {
+        Ok(_) => panic!("expected the model to be rejected:\n{src}"),
+        Err(bad) => bad.render(),
+    }
+}
+
+// ---- lexer and parser (E00xx) ---------------------------------------------
+
+#[test]
+fn e0001_unexpected_character() {
+    insta::assert_snapshot!(render("task main() {\n    @\n}\n"));
+}
+
+#[test]
+fn e0001_unexpected_character_after_expression() {
+    insta::assert_snapshot!(render("task main() {\n    var x = 1 $\n}\n"));
+}
+
+#[test]
+fn e0002_expected_found() {
+    insta::assert_snapshot!(render("task main() {\n    let = 3\n}\n"));
+}
+
+#[test]
+fn e0002_missing_end_of_statement() {
+    insta::assert_snapshot!(render("task main() {\n    var x = 1 2\n}\n"));
+}
+
+#[test]
+fn e0003_nesting_too_deep() {
+    let src = format!("task main() {{\n    var x = {}1{}\n}}\n", "(".repeat(101), ")".repeat(101));
+    insta::assert_snapshot!(render(&src));
+}
+
+#[test]
+fn e0004_not_a_declaration() {
+    insta::assert_snapshot!(render("let x = 1\ntask main() {}\n"));
+}
+
+#[test]
+fn e0004_typo_did_you_mean_task() {
+    insta::assert_snapshot!(render("tsak main() {}\n"));
+}
+
+#[test]
+fn e0005_unclosed_block() {
+    insta::assert_snapshot!(render("task main() {\n    var x = 1\n"));
+}
+
+#[test]
+fn e0006_unknown_statement_did_you_mean_send() {
+    insta::assert_snapshot!(render("task main() {\n    let out = chan(1)\n    sned out\n}\n"));
+}
+
+#[test]
+fn e0007_else_without_if() {
+    insta::assert_snapshot!(render("task main() {\n    else {}\n}\n"));
+}
+
+#[test]
+fn e0007_or_without_choose() {
+    insta::assert_snapshot!(render("task main() {\n    or {}\n}\n"));
+}
+
+#[test]
+fn e0008_bad_select_case() {
+    insta::assert_snapshot!(render(
+        "task main() {\n    let ch = chan(0)\n    select {\n        close(ch) => {}\n    }\n}\n"
+    ));
+}
+
+#[test]
+fn e0009_number_too_large() {
+    insta::assert_snapshot!(render("task main() {\n    var x = 99999999999999999999\n}\n"));
+}
+
+#[test]
+fn e0010_malformed_expect_line() {
+    insta::assert_snapshot!(render("// expect[cancel] verified\ntask main() {}\n"));
+}
+
+#[test]
+fn e0010_empty_expect_line() {
+    insta::assert_snapshot!(render("// expect:\ntask main() {}\n"));
+}
+
+#[test]
+fn e0010_unclosed_scenario_in_expect_line() {
+    insta::assert_snapshot!(render("// expect[cancel: verified\ntask main() {}\n"));
+}
+
+#[test]
+fn ordinary_comment_starting_with_expect_is_not_an_expect_line() {
+    // Only `// expect:` and `// expect[...]` are expect lines; prose is left alone.
+    assert!(leash::compile("model.leash", "// expected to finish quickly\ntask main() {}\n").is_ok());
+}
+
+#[test]
+fn e0011_keyword_used_as_a_name() {
+    insta::assert_snapshot!(render("task main() {\n    let t = spawn w()\n    t.join()\n}\ntask w() {}\n"));
+}
+
+#[test]
+fn e0011_keyword_as_variable_name() {
+    insta::assert_snapshot!(render("task main() {\n    let send = chan(1)\n}\n"));
+}
+
+// ---- lowering (E01xx) -----------------------------------------------------
+
+#[test]
+fn e0101_declared_twice() {
+    insta::assert_snapshot!(render("const N = 1\nconst N = 2\ntask main() {}\n"));
+}
+
+#[test]
+fn e0102_unknown_type() {
+    insta::assert_snapshot!(render("var x: itn = 0\ntask main() {}\n"));
+}
+
+#[test]
+fn e0103_bad_range() {
+    insta::assert_snapshot!(render("var x: int[3..1] = 0\ntask main() {}\n"));
+}
+
+#[test]
+fn e0103_range_on_non_int() {
+    insta::assert_snapshot!(render("var b: bool[0..1] = true\ntask main() {}\n"));
+}
+
+#[test]
+fn e0104_constant_does_not_fit() {
+    insta::assert_snapshot!(render("task main() {\n    var x = 40000\n}\n"));
+}
+
+#[test]
+fn e0104_range_bound_does_not_fit() {
+    insta::assert_snapshot!(render("var x: int[0..40000] = 0\ntask main() {}\n"));
+}
+
+#[test]
+fn e0105_non_constant_for_bound() {
+    insta::assert_snapshot!(render("task main() {\n    let n = 3\n    for i in 0..n {}\n}\n"));
+}
+
+#[test]
+fn e0106_kind_mismatch_in_assignment() {
+    insta::assert_snapshot!(render("var x: int[0..3] = 0\ntask main() {\n    x = true\n}\n"));
+}
+
+#[test]
+fn e0106_kind_mismatch_in_comparison() {
+    insta::assert_snapshot!(render("var x: int[0..3] = 0\ntask main() {\n    if x == :done {}\n}\n"));
+}
+
+#[test]
+fn e0107_send_on_mutex() {
+    insta::assert_snapshot!(render("task main() {\n    let mu = mutex()\n    send mu, 1\n}\n"));
+}
+
+#[test]
+fn e0107_lock_on_channel() {
+    insta::assert_snapshot!(render("task main() {\n    let ch = chan(0)\n    ch.lock()\n}\n"));
+}
+
+#[test]
+fn e0107_recv_on_mutex() {
+    insta::assert_snapshot!(render("task main() {\n    let mu = mutex()\n    let v = recv mu\n}\n"));
+}
+
+#[test]
+fn e0108_duplicate_parameter() {
+    insta::assert_snapshot!(render("task main() {}\ntask worker(a, a) {}\n"));
+}
+
+#[test]
+fn e0109_unreachable_after_return() {
+    insta::assert_snapshot!(render("task main() {\n    return\n    sleep\n}\n"));
+}
+
+#[test]
+fn e0110_pair_pattern_without_recv() {
+    insta::assert_snapshot!(render("task main() {\n    let ch = chan(1)\n    let (v, ok) = ch\n}\n"));
+}
+
+#[test]
+fn e0111_nested_defer() {
+    insta::assert_snapshot!(render("task main() {\n    let ch = chan(1)\n    defer defer close(ch)\n}\n"));
+}
+
+#[test]
+fn e0112_return_inside_defer() {
+    insta::assert_snapshot!(render("task main() {\n    defer return\n}\n"));
+}
+
+#[test]
+fn e0112_try_inside_defer() {
+    insta::assert_snapshot!(render("task main() {\n    defer work fetch?\n}\n"));
+}
+
+#[test]
+fn e0113_break_outside_loop() {
+    insta::assert_snapshot!(render("task main() {\n    break\n}\n"));
+}
+
+#[test]
+fn e0114_two_defaults_in_select() {
+    insta::assert_snapshot!(render(
+        "task main() {\n    select {\n        default => {}\n        default => {}\n    }\n}\n"
+    ));
+}
+
+#[test]
+fn e0115_assign_to_non_variable() {
+    insta::assert_snapshot!(render("task main() {\n    var x = 0\n    x + 1 = 2\n}\n"));
+}
+
+#[test]
+fn e0115_assign_to_constant() {
+    insta::assert_snapshot!(render("const N = 1\ntask main() {\n    N = 2\n}\n"));
+}
+
+#[test]
+fn e0116_expression_does_nothing() {
+    insta::assert_snapshot!(render("task main() {\n    var x = 0\n    x + 1\n}\n"));
+}
+
+#[test]
+fn e0116_method_returns_nothing() {
+    insta::assert_snapshot!(render("task main() {\n    let mu = mutex()\n    let r = mu.unlock()\n}\n"));
+}
+
+#[test]
+fn e0117_wrong_arity() {
+    insta::assert_snapshot!(render("fn helper(a) {}\ntask main() {\n    helper(1, 2)\n}\n"));
+}
+
+#[test]
+fn e0117_wrong_arity_builtin() {
+    insta::assert_snapshot!(render("task main() {\n    let ch = chan(0)\n    close(ch, ch)\n}\n"));
+}
+
+#[test]
+fn e0118_unknown_task_in_spawn() {
+    insta::assert_snapshot!(render("task main() {\n    spawn wroker()\n}\ntask worker() {}\n"));
+}
+
+#[test]
+fn e0119_spawning_a_helper() {
+    insta::assert_snapshot!(render("fn helper() {}\ntask main() {\n    spawn helper()\n}\n"));
+}
+
+#[test]
+fn e0119_calling_a_task() {
+    insta::assert_snapshot!(render("task worker() {}\ntask main() {\n    worker()\n}\n"));
+}
+
+#[test]
+fn e0120_main_with_params() {
+    insta::assert_snapshot!(render("task main(ch) {}\n"));
+}
+
+#[test]
+fn e0121_no_main() {
+    insta::assert_snapshot!(render("task worker() {}\n"));
+}
+
+#[test]
+fn e0122_channel_capacity_out_of_range() {
+    insta::assert_snapshot!(render("task main() {\n    let ch = chan(17)\n}\n"));
+}
+
+#[test]
+fn e0123_unknown_method() {
+    insta::assert_snapshot!(render("task main() {\n    let mu = mutex()\n    mu.lokc()\n}\n"));
+}
+
+#[test]
+fn e0124_task_used_as_value() {
+    insta::assert_snapshot!(render("task main() {\n    let t = worker\n}\ntask worker() {}\n"));
+}
+
+#[test]
+fn e0125_undefined_name() {
+    insta::assert_snapshot!(render("task main() {\n    let out = chan(1)\n    send otu, 1\n}\n"));
+}
+
+#[test]
+fn e0126_unknown_field() {
+    insta::assert_snapshot!(render("task main() {\n    let ctx = signal()\n    let d = ctx.dnoe\n}\n"));
+}
+
+#[test]
+fn e0127_effect_nested_in_expression() {
+    insta::assert_snapshot!(render("task main() {\n    let ch = chan(1)\n    if recv ch == 1 {}\n}\n"));
+}
+
+#[test]
+fn e0128_unknown_kind_of_param() {
+    insta::assert_snapshot!(render("task main() {}\ntask worker(mu) {\n    mu.lock()\n}\n"));
+}
+
+#[test]
+fn e0129_tasks_spawn_each_other() {
+    insta::assert_snapshot!(render(
+        "task main() {\n    spawn a()\n}\ntask a() {\n    spawn b()\n}\ntask b() {\n    spawn a()\n}\n"
+    ));
+}
+
+#[test]
+fn e0130_recursive_helpers() {
+    insta::assert_snapshot!(render(
+        "fn f() {\n    g()\n}\nfn g() {\n    f()\n}\ntask main() {\n    f()\n}\n"
+    ));
+}
+
+#[test]
+fn e0131_bare_return_in_value_helper() {
+    insta::assert_snapshot!(render(
+        "fn f(x) {\n    if x == 0 {\n        return\n    }\n    return 1\n}\ntask main() {\n    let y = f(1)\n}\n"
+    ));
+}
+
+#[test]
+fn e0132_parameter_with_range() {
+    insta::assert_snapshot!(render("task main() {}\ntask worker(n: int[0..3]) {}\n"));
+}
+
+#[test]
+fn e0125_undefined_constant_in_a_bound() {
+    insta::assert_snapshot!(render("const WORKERS = 3\ntask main() {\n    for i in 0..WORKER {}\n}\n"));
+}
+
+#[test]
+fn e0013_assignment_in_a_condition() {
+    insta::assert_snapshot!(render("task main() {\n    let x = 1\n    if x = 1 {}\n}\n"));
+}
+
+#[test]
+fn e0006_close_without_parentheses() {
+    insta::assert_snapshot!(render("task main() {\n    let ch = chan(0)\n    close ch\n}\n"));
+}
+
+#[test]
+fn e0126_method_used_as_field() {
+    insta::assert_snapshot!(render("task main() {\n    let mu = mutex()\n    mu.lock\n}\n"));
+}
+
+#[test]
+fn e0133_function_too_large() {
+    let body = "    yield\n".repeat(66_000);
+    let rendered = render(&format!("task main() {{\n{body}}}\n"));
+    assert!(
+        rendered.contains("error[E0133]: `main` is too large"),
+        "{}",
+        &rendered[..rendered.len().min(400)]
+    );
+}
