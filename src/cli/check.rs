@@ -1,11 +1,18 @@
 //! `leash check`: the verdict table and every finding's trace, or JSON.
 
-use super::{files, print};
+use super::{files, pictures, print};
 use leash::{CheckOptions, Verdict};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-pub fn run(paths: &[PathBuf], json: bool, options: &CheckOptions) -> Result<ExitCode, String> {
+pub fn run(
+    paths: &[PathBuf],
+    json: bool,
+    dot: Option<&Path>,
+    svg: bool,
+    options: &CheckOptions,
+) -> Result<ExitCode, String> {
+    let mut pictures_written = Vec::new();
     let mut reports = Vec::new();
     let mut bad_input = false;
     for path in files::models(paths)? {
@@ -14,6 +21,9 @@ pub fn run(paths: &[PathBuf], json: bool, options: &CheckOptions) -> Result<Exit
         match leash::check_source(&name, &source, options) {
             Ok(mut r) => {
                 r.peak_memory_bytes = files::peak_memory();
+                if let Some(dir) = dot {
+                    pictures_written.extend(pictures::findings(dir, &path, &source, &r)?);
+                }
                 reports.push(r);
             }
             Err(bad) => {
@@ -26,6 +36,9 @@ pub fn run(paths: &[PathBuf], json: bool, options: &CheckOptions) -> Result<Exit
         print(&leash::render_json(reports.clone()));
     } else if !reports.is_empty() {
         print(&leash::render_text(&reports));
+    }
+    if svg {
+        pictures::svg(&pictures_written)?;
     }
     let all_verified = reports.iter().all(|r| r.verdict == Verdict::Verified);
     Ok(ExitCode::from(if bad_input {

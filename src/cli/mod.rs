@@ -2,7 +2,9 @@
 
 mod check;
 mod files;
+mod graph;
 mod parse;
+mod pictures;
 mod replay;
 mod test;
 
@@ -37,8 +39,25 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Write a DOT picture and a timeline per finding into this folder.
+        #[arg(long, value_name = "DIR")]
+        dot: Option<PathBuf>,
+        /// Also render the pictures to SVG with Graphviz `dot`.
+        #[arg(long, requires = "dot")]
+        svg: bool,
         #[command(flatten)]
         bounds: Bounds,
+    },
+    /// Print the design graph of a model as DOT.
+    Graph {
+        /// The model file.
+        model: PathBuf,
+        /// Write the DOT to this file instead of printing it.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Also render it to SVG beside the output file.
+        #[arg(long, requires = "output")]
+        svg: bool,
     },
     /// Re-execute a counterexample printed by `check` and print its trace.
     Replay {
@@ -126,9 +145,10 @@ pub fn run() -> Result<ExitCode, String> {
     };
     match cli.command {
         Command::Parse { paths, ir } => parse::run(&paths, ir),
-        Command::Check { paths, format, bounds } => {
-            check::run(&paths, matches!(format, Format::Json), &bounds.options()?)
+        Command::Check { paths, format, dot, svg, bounds } => {
+            check::run(&paths, matches!(format, Format::Json), dot.as_deref(), svg, &bounds.options()?)
         }
+        Command::Graph { model, output, svg } => graph::run(&model, output.as_deref(), svg),
         Command::Test { paths, bounds } => test::run(&paths, &bounds.options()?),
         Command::Replay { model, trace } => replay::run(&model, &trace),
     }

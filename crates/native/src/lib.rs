@@ -9,7 +9,7 @@ mod store;
 mod trace;
 
 pub use search::explore;
-pub use trace::{replay, ReplayError, Replayed, ReplayedStep};
+pub use trace::{replay, task_names, ReplayError, Replayed, ReplayedStep};
 
 use leash_semantics::{FindingKind, Scenario};
 

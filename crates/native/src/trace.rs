@@ -15,6 +15,8 @@ pub struct ReplayedStep {
     pub spawned: Vec<u16>,
     /// Slots that exited (numbered before removal, counting spawned tasks).
     pub exited: Vec<u16>,
+    /// How the step renumbered the heap (see `leash_semantics::Applied::heap_map`).
+    pub heap_map: Vec<u16>,
     /// A panic the step ended in.
     pub panic: Option<Event>,
 }
@@ -63,6 +65,7 @@ pub fn replay(p: &Program, scenario: Scenario, path: &[u16]) -> Result<Replayed,
                     transition: t,
                     spawned: a.spawned,
                     exited: a.exited,
+                    heap_map: a.heap_map,
                     panic: None,
                 });
                 s = a.state;
@@ -76,10 +79,38 @@ pub fn replay(p: &Program, scenario: Scenario, path: &[u16]) -> Result<Replayed,
                     transition: t,
                     spawned: Vec::new(),
                     exited: Vec::new(),
+                    heap_map: Vec::new(),
                     panic: Some(e),
                 });
             }
         }
     }
     Ok(Replayed { steps, last: s, initial_funcs })
+}
+
+/// Display names of the tasks, per step: `names[i]` lists the live tasks (by
+/// slot) before step `i`, and the last entry those after the last step. The
+/// root is `main`; other tasks are `name#n`, numbered per task in spawn order.
+pub fn task_names(p: &Program, r: &Replayed) -> Vec<Vec<String>> {
+    let mut counters = std::collections::BTreeMap::<u16, usize>::new();
+    let mut fresh = |func: u16| {
+        let name = p.func(func).name.clone();
+        if func == p.main {
+            return name;
+        }
+        let n = counters.entry(func).or_insert(0);
+        *n += 1;
+        format!("{name}#{n}")
+    };
+    let mut names: Vec<String> = r.initial_funcs.iter().map(|&f| fresh(f)).collect();
+    let mut out = Vec::with_capacity(r.steps.len() + 1);
+    for step in &r.steps {
+        out.push(names.clone());
+        names.extend(step.spawned.iter().map(|&f| fresh(f)));
+        for &x in step.exited.iter().rev() {
+            names.remove(x as usize);
+        }
+    }
+    out.push(names);
+    out
 }

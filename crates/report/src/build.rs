@@ -6,7 +6,7 @@ use crate::{
     Waiting,
 };
 use leash_ir::Program;
-use leash_native::{replay, Exploration, Finding, ReplayError, Replayed};
+use leash_native::{replay, task_names, Exploration, Finding, ReplayError, Replayed};
 use leash_semantics::{describe_step, wait_reason, Actor, FindingKind, Scenario, State};
 use leash_syntax::{LineIndex, Span};
 use std::collections::BTreeMap;
@@ -169,30 +169,17 @@ fn fill_trace(cx: &Ctx, scenario: Scenario, f: &Finding, r: &mut FindingReport) 
 
 /// Renders the steps with task names; returns them and the tasks alive after `cut` steps.
 fn render_steps(cx: &Ctx, replayed: &Replayed, cut: usize) -> (Vec<TraceStep>, Vec<Waiting>) {
-    let mut counters: BTreeMap<u16, usize> = BTreeMap::new();
-    let mut fresh = |func: u16| {
-        if func == cx.program.main {
-            return cx.name(func);
-        }
-        let n = counters.entry(func).or_insert(0);
-        *n += 1;
-        format!("{}#{}", cx.name(func), n)
-    };
-    let mut names: Vec<String> = replayed.initial_funcs.iter().map(|&f| fresh(f)).collect();
+    let names = task_names(cx.program, replayed);
     let mut out = Vec::new();
-    let mut waiting = None;
     for (i, step) in replayed.steps.iter().enumerate() {
-        if i == cut {
-            waiting = Some(waits(cx, &step.before, &names));
-        }
         let text = describe_step(cx.program, &step.before, &step.transition);
         let task = match step.transition.actor {
-            Actor::Task(slot) => names[slot as usize].clone(),
+            Actor::Task(slot) => names[i][slot as usize].clone(),
             _ => "env".to_string(),
         };
         let mut note = text.note;
         if let Some(partner) = text.partner {
-            let with = format!("with {}", names[partner as usize]);
+            let with = format!("with {}", names[i][partner as usize]);
             note = if note.is_empty() { with } else { format!("{note}, {with}") };
         }
         if let Some(p) = &step.panic {
@@ -203,12 +190,11 @@ fn render_steps(cx: &Ctx, replayed: &Replayed, cut: usize) -> (Vec<TraceStep>, V
             None => (String::new(), None),
         };
         out.push(TraceStep { step: i + 1, task, text: line_text, note, location });
-        names.extend(step.spawned.iter().map(|&f| fresh(f)));
-        for &x in step.exited.iter().rev() {
-            names.remove(x as usize);
-        }
     }
-    let waiting = waiting.unwrap_or_else(|| waits(cx, &replayed.last, &names));
+    let waiting = match replayed.steps.get(cut) {
+        Some(step) => waits(cx, &step.before, &names[cut]),
+        None => waits(cx, &replayed.last, names.last().expect("one entry per step and one after")),
+    };
     (out, waiting)
 }
 

@@ -9,11 +9,19 @@ use crate::state::{CtxKind, Object, State, TimerState, Value};
 use crate::{Event, FindingKind};
 use leash_ir::Program;
 
-/// Canonicalises `s` in place; returns the warnings raised and the removed slots.
-pub(crate) fn canonicalize(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>) {
+/// What canonicalisation did: warnings raised, tasks removed, objects renumbered.
+pub(crate) struct Canonical {
+    pub events: Vec<Event>,
+    pub exited: Vec<u16>,
+    /// For each heap index before: its index after, or `u16::MAX` if collected.
+    pub heap_map: Vec<u16>,
+}
+
+/// Canonicalises `s` in place.
+pub(crate) fn canonicalize(p: &Program, s: &mut State) -> Canonical {
     let exited = compact_tasks(s);
-    let events = collect_heap(p, s);
-    (events, exited)
+    let (events, heap_map) = collect_heap(p, s);
+    Canonical { events, exited, heap_map }
 }
 
 fn compact_tasks(s: &mut State) -> Vec<u16> {
@@ -88,7 +96,7 @@ fn value_ref(v: &mut Value) -> Option<&mut u16> {
     }
 }
 
-fn collect_heap(p: &Program, s: &mut State) -> Vec<Event> {
+fn collect_heap(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>) {
     const NONE: u16 = u16::MAX;
     let n = s.heap.len();
     let mut map = vec![NONE; n];
@@ -144,7 +152,7 @@ fn collect_heap(p: &Program, s: &mut State) -> Vec<Event> {
         events.push(Event { kind, func: creator, detail: detail.into(), at: None });
     }
     if order.len() == n && order.iter().enumerate().all(|(i, &o)| i == o as usize) {
-        return events;
+        return (events, map);
     }
     let mut heap: Vec<Object> = order.iter().map(|&o| s.heap[o as usize].clone()).collect();
     for o in &mut heap {
@@ -163,5 +171,5 @@ fn collect_heap(p: &Program, s: &mut State) -> Vec<Event> {
             }
         }
     }
-    events
+    (events, map)
 }

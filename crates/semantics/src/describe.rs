@@ -126,6 +126,74 @@ fn recv_note(_p: &Program, s: &State, slot: u16, t: &Transition, kind: &CaseKind
     }
 }
 
+/// The object a step acts on, for drawing who talks to whom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Touch {
+    /// Puts a value in the buffer of the channel at this heap index.
+    Send(u16),
+    /// Takes a value from the buffer of this channel (or meets a sender on it).
+    Recv(u16),
+    /// Observes that this channel is closed.
+    RecvClosed(u16),
+    /// Closes this channel.
+    Close(u16),
+    /// Cancels this context.
+    Cancel(u16),
+    /// Observes that this context is done.
+    Done(u16),
+    /// The environment sends the signal.
+    Signal,
+    /// The deadline of this context fires.
+    Deadline(u16),
+    /// Nothing drawn.
+    Nothing,
+}
+
+/// What `t` taken in `s` acts on (heap indices as in `s`).
+pub fn touches(p: &Program, s: &State, t: &Transition) -> Touch {
+    let slot = match t.actor {
+        Actor::Task(slot) => slot as usize,
+        Actor::Signal => return Touch::Signal,
+        Actor::Deadline(c) => return Touch::Deadline(c),
+    };
+    let frame = s.tasks[slot].frames.last().expect("live tasks have a frame");
+    let instr = &p.func(frame.func).code[frame.pc as usize];
+    let obj = |e: &leash_ir::Expr| crate::eval::eval(s, slot, e).ok();
+    let recv = |v: Option<Value>| match v {
+        Some(Value::Done(c)) => Touch::Done(c),
+        Some(Value::Obj(o)) => match s.heap.get(o as usize) {
+            Some(crate::Object::Chan { buf, closed: true, .. }) if buf.is_empty() && t.partner.is_none() => {
+                Touch::RecvClosed(o)
+            }
+            Some(crate::Object::Chan { .. }) => Touch::Recv(o),
+            _ => Touch::Nothing,
+        },
+        _ => Touch::Nothing,
+    };
+    let send = |v: Option<Value>| match v {
+        Some(Value::Obj(o)) => Touch::Send(o),
+        _ => Touch::Nothing,
+    };
+    match instr {
+        Instr::Send { chan, .. } => send(obj(chan)),
+        Instr::Recv { chan, .. } => recv(obj(chan)),
+        Instr::Select { cases, .. } => match cases.get(t.case as usize).map(|c| &c.kind) {
+            Some(CaseKind::Recv { chan, .. }) => recv(obj(chan)),
+            Some(CaseKind::Send { chan, .. }) => send(obj(chan)),
+            _ => Touch::Nothing,
+        },
+        Instr::Op { op: Op::Close, target, .. } => match obj(target) {
+            Some(Value::Obj(o)) => Touch::Close(o),
+            _ => Touch::Nothing,
+        },
+        Instr::Op { op: Op::Cancel, target, .. } => match obj(target) {
+            Some(Value::Obj(o)) => Touch::Cancel(o),
+            _ => Touch::Nothing,
+        },
+        _ => Touch::Nothing,
+    }
+}
+
 /// Why the task in `slot` is not moving, in Go's words, and where it waits.
 pub fn wait_reason(p: &Program, s: &State, slot: usize) -> (String, Span) {
     let task = &s.tasks[slot];

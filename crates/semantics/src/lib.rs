@@ -9,7 +9,7 @@ mod eval;
 mod state;
 mod step;
 
-pub use describe::{describe_step, wait_reason, StepText};
+pub use describe::{describe_step, touches, wait_reason, StepText, Touch};
 pub use state::{CtxKind, Frame, Object, State, Task, TimerState, Value};
 pub use step::{apply, enabled, initial, Actor, Applied, Transition};
 

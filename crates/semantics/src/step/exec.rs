@@ -43,9 +43,9 @@ impl Exec<'_> {
         for (slot, result) in std::mem::take(&mut self.exits) {
             self.exit(slot, result);
         }
-        let (events, exited) = canonicalize(self.p, &mut self.s);
-        self.events.extend(events);
-        Applied { state: self.s, events: self.events, spawned, exited }
+        let c = canonicalize(self.p, &mut self.s);
+        self.events.extend(c.events);
+        Applied { state: self.s, events: self.events, spawned, exited: c.exited, heap_map: c.heap_map }
     }
 
     pub(super) fn top_mut(&mut self, slot: usize) -> &mut Frame {

@@ -59,6 +59,9 @@ pub struct Applied {
     pub spawned: Vec<u16>,
     /// Slots (before removal, counting spawned tasks) of the tasks that exited.
     pub exited: Vec<u16>,
+    /// For each heap index during the step: its index after, or `u16::MAX` if
+    /// the object was collected. Lets a viewer follow objects across steps.
+    pub heap_map: Vec<u16>,
 }
 
 /// The initial state: model-level variables initialised, `main` started.

@@ -1,0 +1,301 @@
+//! Creation sites and a points-to analysis over the IR: for every operand, the
+//! sites (the `chan(...)`, `mutex()`, ... instructions) whose objects it may
+//! denote. Flow-insensitive: values flow through locals, model-level variables,
+//! arguments, returns, array elements and channel contents until nothing changes.
+
+use leash_ir::{Callee, CaseKind, Ctor, Elem, Expr, FuncId, Instr, Place, Program};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a site makes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SiteKind {
+    /// A channel of this capacity.
+    Chan(i16),
+    /// `mutex()`.
+    Mutex,
+    /// `rwmutex()`.
+    RwMutex,
+    /// `cond(mu)`.
+    Cond,
+    /// `once()`.
+    Once,
+    /// `waitgroup()`.
+    WaitGroup,
+    /// An error group.
+    Group,
+    /// A context of this kind (`signal`, `with_cancel`, ...).
+    Ctx(&'static str),
+    /// `ticker()`.
+    Ticker,
+    /// `timer()`.
+    Timer,
+    /// An array (its elements are sites of their own).
+    Array,
+}
+
+/// One creation site.
+#[derive(Clone, Debug)]
+pub struct Site {
+    /// The function that makes it.
+    pub func: FuncId,
+    /// The instruction.
+    pub pc: u16,
+    /// What it makes.
+    pub kind: SiteKind,
+    /// How many objects one execution makes (array elements).
+    pub count: u16,
+}
+
+/// A set of sites.
+pub type Set = BTreeSet<usize>;
+
+/// The sites of a program and what may point to them.
+#[derive(Debug, Default)]
+pub struct Sites {
+    /// Every site, in program order.
+    pub sites: Vec<Site>,
+    slots: BTreeMap<(FuncId, u16), Set>,
+    globals: BTreeMap<u16, Set>,
+    contents: BTreeMap<usize, Set>,
+    rets: BTreeMap<FuncId, Set>,
+    by_pc: BTreeMap<(FuncId, u16, u8), usize>,
+    /// A group site's context site.
+    pub group_ctx: BTreeMap<usize, usize>,
+    /// Context derivations: (parent site, child site).
+    pub derived: BTreeSet<(usize, usize)>,
+    /// A cond site's mutex sites.
+    pub cond_mutex: BTreeSet<(usize, usize)>,
+}
+
+fn ctor_kind(c: &Ctor) -> SiteKind {
+    match c {
+        Ctor::Chan(Expr::Const(leash_ir::Const::Int(n))) => SiteKind::Chan(*n),
+        Ctor::Chan(_) => SiteKind::Chan(0),
+        Ctor::Mutex => SiteKind::Mutex,
+        Ctor::RwMutex => SiteKind::RwMutex,
+        Ctor::Cond(_) => SiteKind::Cond,
+        Ctor::Once => SiteKind::Once,
+        Ctor::WaitGroup => SiteKind::WaitGroup,
+        Ctor::Group { .. } => SiteKind::Group,
+        Ctor::Background => SiteKind::Ctx("background"),
+        Ctor::Signal => SiteKind::Ctx("signal"),
+        Ctor::WithCancel(_) => SiteKind::Ctx("with_cancel"),
+        Ctor::WithTimeout(_) => SiteKind::Ctx("with_timeout"),
+        Ctor::Ticker => SiteKind::Ticker,
+        Ctor::Timer => SiteKind::Timer,
+        Ctor::Cell { .. } | Ctor::Array { .. } => SiteKind::Array,
+    }
+}
+
+impl Sites {
+    /// Finds the sites of `p` and solves the points-to equations.
+    pub fn analyse(p: &Program) -> Sites {
+        let mut s = Sites::default();
+        for (f, func) in p.funcs.iter().enumerate() {
+            for (pc, instr) in func.code.iter().enumerate() {
+                if let Instr::New { ctor, .. } = instr {
+                    s.add_sites(f as FuncId, pc as u16, ctor);
+                }
+            }
+        }
+        while s.round(p) {}
+        s
+    }
+
+    fn add_sites(&mut self, func: FuncId, pc: u16, ctor: &Ctor) {
+        let add = |s: &mut Sites, kind, count, part| {
+            s.by_pc.insert((func, pc, part), s.sites.len());
+            s.sites.push(Site { func, pc, kind, count });
+        };
+        match ctor {
+            Ctor::Cell { .. } => {}
+            Ctor::Array { elem, len } => {
+                add(self, SiteKind::Array, 1, 0);
+                if let Elem::Ctor(c) = &**elem {
+                    add(self, ctor_kind(c), *len, 1);
+                    if let Ctor::Group { .. } = c {
+                        add(self, SiteKind::Ctx("group"), *len, 2);
+                    }
+                }
+            }
+            Ctor::Group { .. } => {
+                add(self, SiteKind::Group, 1, 0);
+                add(self, SiteKind::Ctx("group"), 1, 2);
+            }
+            c => add(self, ctor_kind(c), 1, 0),
+        }
+    }
+
+    /// The site made by the instruction at (func, pc): part 0 the object, 1 an
+    /// array's elements, 2 a group's context.
+    pub fn site_at(&self, func: FuncId, pc: u16, part: u8) -> Option<usize> {
+        self.by_pc.get(&(func, pc, part)).copied()
+    }
+
+    /// The sites an expression evaluated in `func` may denote.
+    pub fn of_expr(&self, func: FuncId, e: &Expr) -> Set {
+        match e {
+            Expr::Local(s) | Expr::Raw(s) => self.slots.get(&(func, *s)).cloned().unwrap_or_default(),
+            Expr::Global(g) | Expr::GlobalRef(g) => self.globals.get(g).cloned().unwrap_or_default(),
+            Expr::Done(x) => self.of_expr(func, x),
+            Expr::GroupCtx(x) => {
+                self.of_expr(func, x).iter().filter_map(|g| self.group_ctx.get(g).copied()).collect()
+            }
+            Expr::Index(a, _) => self.contents_of(&self.of_expr(func, a)),
+            _ => Set::new(),
+        }
+    }
+
+    /// The sites a local slot may hold.
+    pub fn of_slot(&self, func: FuncId, slot: u16) -> Set {
+        self.slots.get(&(func, slot)).cloned().unwrap_or_default()
+    }
+
+    /// The sites a model-level variable may hold.
+    pub fn of_global(&self, g: u16) -> Set {
+        self.globals.get(&g).cloned().unwrap_or_default()
+    }
+
+    fn contents_of(&self, sites: &Set) -> Set {
+        sites.iter().flat_map(|s| self.contents.get(s).into_iter().flatten().copied()).collect()
+    }
+
+    fn grow<K: Ord>(map: &mut BTreeMap<K, Set>, key: K, add: &Set) -> bool {
+        if add.is_empty() {
+            return false;
+        }
+        let e = map.entry(key).or_default();
+        let before = e.len();
+        e.extend(add.iter().copied());
+        e.len() != before
+    }
+
+    fn store(&mut self, func: FuncId, place: &Place, add: &Set) -> bool {
+        match place {
+            Place::Bind(s) | Place::Local(s) => Self::grow(&mut self.slots, (func, *s), add),
+            Place::Global(g) => Self::grow(&mut self.globals, *g, add),
+            Place::Index(a, _) => {
+                let arrays = self.of_expr(func, a);
+                let mut changed = false;
+                for arr in arrays {
+                    changed |= Self::grow(&mut self.contents, arr, add);
+                }
+                changed
+            }
+        }
+    }
+
+    fn store_opt(&mut self, func: FuncId, place: &Option<Place>, add: &Set) -> bool {
+        place.as_ref().is_some_and(|p| self.store(func, p, add))
+    }
+
+    fn send_into(&mut self, func: FuncId, chan: &Expr, value: &Expr) -> bool {
+        let add = self.of_expr(func, value);
+        let mut changed = false;
+        for c in self.of_expr(func, chan) {
+            changed |= Self::grow(&mut self.contents, c, &add);
+        }
+        changed
+    }
+
+    fn args(&mut self, func: FuncId, callee: FuncId, args: &[Expr]) -> bool {
+        let mut changed = false;
+        for (i, a) in args.iter().enumerate() {
+            let add = self.of_expr(func, a);
+            changed |= Self::grow(&mut self.slots, (callee, i as u16), &add);
+        }
+        changed
+    }
+
+    /// One pass over every instruction; whether anything grew.
+    fn round(&mut self, p: &Program) -> bool {
+        let mut changed = false;
+        for (f, func) in p.funcs.iter().enumerate() {
+            let f = f as FuncId;
+            for (pc, instr) in func.code.iter().enumerate() {
+                let pc = pc as u16;
+                changed |= match instr {
+                    Instr::New { dst, ctor } => self.new_object(f, pc, dst, ctor),
+                    Instr::Assign { dst, value } => {
+                        let add = self.of_expr(f, value);
+                        self.store(f, dst, &add)
+                    }
+                    Instr::Send { chan, value } => self.send_into(f, chan, value),
+                    Instr::Recv { chan, value, .. } => {
+                        let add = self.contents_of(&self.of_expr(f, chan));
+                        self.store_opt(f, value, &add)
+                    }
+                    Instr::Select { cases, .. } => {
+                        let mut c = false;
+                        for case in cases {
+                            c |= match &case.kind {
+                                CaseKind::Send { chan, value } => self.send_into(f, chan, value),
+                                CaseKind::Recv { chan, value, .. } => {
+                                    let add = self.contents_of(&self.of_expr(f, chan));
+                                    self.store_opt(f, value, &add)
+                                }
+                                CaseKind::After => false,
+                            };
+                        }
+                        c
+                    }
+                    Instr::Spawn { func: callee, args, .. } => self.args(f, *callee, args),
+                    Instr::Call { callee: Callee::Static(g), args, dst } => {
+                        let a = self.args(f, *g, args);
+                        let ret = self.rets.get(g).cloned().unwrap_or_default();
+                        a | self.store_opt(f, dst, &ret)
+                    }
+                    Instr::Return { value: Some(v) } => {
+                        let add = self.of_expr(f, v);
+                        Self::grow(&mut self.rets, f, &add)
+                    }
+                    _ => false,
+                };
+            }
+        }
+        changed
+    }
+
+    fn new_object(&mut self, f: FuncId, pc: u16, dst: &Place, ctor: &Ctor) -> bool {
+        let one = |s: usize| Set::from([s]);
+        match ctor {
+            Ctor::Cell { init, .. } => {
+                let add = self.of_expr(f, init);
+                self.store(f, dst, &add)
+            }
+            Ctor::Array { .. } => {
+                let Some(arr) = self.site_at(f, pc, 0) else { return false };
+                let mut changed = self.store(f, dst, &one(arr));
+                if let Some(elem) = self.site_at(f, pc, 1) {
+                    changed |= Self::grow(&mut self.contents, arr, &one(elem));
+                    if let Some(c) = self.site_at(f, pc, 2) {
+                        self.group_ctx.insert(elem, c);
+                    }
+                }
+                changed
+            }
+            _ => {
+                let Some(site) = self.site_at(f, pc, 0) else { return false };
+                if let Some(c) = self.site_at(f, pc, 2) {
+                    self.group_ctx.insert(site, c);
+                }
+                let parents = match ctor {
+                    Ctor::WithCancel(x) | Ctor::WithTimeout(x) => self.of_expr(f, x),
+                    Ctor::Group { ctx: Some(x), .. } => self.of_expr(f, x),
+                    _ => Set::new(),
+                };
+                let child = self.site_at(f, pc, 2).unwrap_or(site);
+                let mut changed = false;
+                for parent in parents {
+                    changed |= self.derived.insert((parent, child));
+                }
+                if let Ctor::Cond(m) = ctor {
+                    for mu in self.of_expr(f, m) {
+                        changed |= self.cond_mutex.insert((site, mu));
+                    }
+                }
+                changed | self.store(f, dst, &one(site))
+            }
+        }
+    }
+}
