@@ -113,12 +113,7 @@ pub fn check_file(
 impl ModelReportExt for ModelReport {
     fn assert_verified(&self) {
         if self.verdict != Verdict::Verified {
-            panic!(
-                "{} is not verified:\n{}{}",
-                self.path,
-                leash_report::render_table(std::slice::from_ref(self)),
-                leash_report::render_details(self)
-            );
+            panic!("{} is not verified:\n{}", self.path, render_text(std::slice::from_ref(self)));
         }
     }
 }
@@ -129,11 +124,18 @@ pub trait ModelReportExt {
     fn assert_verified(&self);
 }
 
+pub use leash_report::TraceStyle;
+
 /// Renders reports as the text table followed by every finding's trace.
 pub fn render_text(models: &[ModelReport]) -> String {
+    render_text_with(models, TraceStyle::List)
+}
+
+/// Renders reports as text with traces laid out in `style`.
+pub fn render_text_with(models: &[ModelReport], style: TraceStyle) -> String {
     let mut out = leash_report::render_table(models);
     for m in models {
-        let d = leash_report::render_details(m);
+        let d = leash_report::render_details(m, style);
         if !d.is_empty() {
             out.push('\n');
             out.push_str(&d);

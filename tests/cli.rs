@@ -76,7 +76,7 @@ fn parse_says_ok_per_file() {
 
 #[test]
 fn test_command_passes_on_the_corpus() {
-    let o = leash(&["test", "models"]);
+    let o = leash(&["test", "models/seeds", "models/examples"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let last = stdout(&o).lines().last().unwrap_or_default().to_string();
     assert!(last.ends_with("passed, 0 failed"), "{last}");
@@ -123,4 +123,55 @@ fn json_output_parses() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
     assert_eq!(v["version"], 1);
     assert_eq!(v["models"][0]["verdict"], "violated");
+}
+
+#[test]
+fn traces_can_be_laid_out_in_columns() {
+    let o = leash(&[
+        "check",
+        "--trace",
+        "columns",
+        "--scenario",
+        "completion",
+        "models/examples/rwr_deadlock.leash",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("= sync.RWMutex.RLock :11") && out.contains("= sync.RWMutex.Lock :18"), "{out}");
+}
+
+#[test]
+fn replay_reproduces_a_printed_trace_and_refuses_a_changed_model() {
+    let o = leash(&["check", "--scenario", "completion", "models/seeds/timeout_unbuffered.leash"]);
+    let out = stdout(&o);
+    let line = out.lines().find(|l| l.trim_start().starts_with("replay: ")).expect("a replay line");
+    let args: Vec<&str> = line.trim_start().trim_start_matches("replay: leash ").split(' ').collect();
+    let dir = std::env::temp_dir().join(format!("leash-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dot = dir.join("leak.dot").display().to_string();
+    let r = leash(&[args[0], args[1], args[2], "--dot", &dot]);
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    assert!(stdout(&r).contains("compute#1 [chan send]"), "{}", stdout(&r));
+    assert!(std::fs::read_to_string(&dot).expect("dot written").starts_with("digraph leash {"));
+    assert!(dir.join("leak.timeline.dot").exists());
+    let changed = scratch(
+        "changed.leash",
+        &std::fs::read_to_string(args[1]).expect("model").replace("chan(0)", "chan(1)"),
+    );
+    let c = leash(&["replay", &changed, args[2]]);
+    assert_eq!(c.status.code(), Some(2));
+    assert!(stderr(&c).contains("another version of the model"), "{}", stderr(&c));
+}
+
+#[test]
+fn check_writes_pictures_per_finding() {
+    let dir = std::env::temp_dir().join(format!("leash-dot-{}", std::process::id()));
+    let o = leash(&["check", "--dot", &dir.display().to_string(), "models/seeds/timeout_unbuffered.leash"]);
+    assert_eq!(o.status.code(), Some(1));
+    for f in ["timeout_unbuffered.completion.leak.dot", "timeout_unbuffered.completion.leak.timeline.dot"] {
+        assert!(dir.join(f).exists(), "{f} missing");
+    }
+    let g = leash(&["graph", "models/seeds/heartbeat.leash"]);
+    assert_eq!(g.status.code(), Some(0));
+    assert!(stdout(&g).starts_with("digraph leash {"));
 }

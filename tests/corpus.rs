@@ -16,12 +16,29 @@ fn models(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Models marked `// leash: slow` take minutes: they run only in `slow_models_match_their_expectations`.
+fn is_slow(source: &str) -> bool {
+    source.lines().any(|l| l.trim() == "// leash: slow")
+}
+
 #[test]
 fn every_model_matches_its_expectations() {
+    check_corpus(false);
+}
+
+/// The slow models (large pools, deep trees): run with `cargo test --release -- --ignored`.
+#[test]
+#[ignore = "minutes in release mode: run with --release -- --ignored"]
+fn slow_models_match_their_expectations() {
+    check_corpus(true);
+}
+
+fn check_corpus(slow: bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     models(&root.join("models"), &mut files);
-    assert!(files.len() >= 50, "the corpus shrank to {} models", files.len());
+    files.retain(|f| is_slow(&std::fs::read_to_string(f).expect("readable")) == slow);
+    assert!(slow || files.len() >= 50, "the corpus shrank to {} models", files.len());
     let options = leash::CheckOptions::default();
     let mut failures = Vec::new();
     for f in &files {

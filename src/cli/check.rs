@@ -5,13 +5,20 @@ use leash::{CheckOptions, Verdict};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-pub fn run(
-    paths: &[PathBuf],
-    json: bool,
-    dot: Option<&Path>,
-    svg: bool,
-    options: &CheckOptions,
-) -> Result<ExitCode, String> {
+/// What `check` writes besides its exit code.
+pub struct Output<'a> {
+    /// JSON instead of text.
+    pub json: bool,
+    /// How text traces are laid out.
+    pub style: leash::TraceStyle,
+    /// The folder for pictures, if any.
+    pub dot: Option<&'a Path>,
+    /// Render the pictures to SVG.
+    pub svg: bool,
+}
+
+pub fn run(paths: &[PathBuf], output: &Output, options: &CheckOptions) -> Result<ExitCode, String> {
+    let Output { json, style, dot, svg } = *output;
     let mut pictures_written = Vec::new();
     let mut reports = Vec::new();
     let mut bad_input = false;
@@ -35,7 +42,7 @@ pub fn run(
     if json {
         print(&leash::render_json(reports.clone()));
     } else if !reports.is_empty() {
-        print(&leash::render_text(&reports));
+        print(&leash::render_text_with(&reports, style));
     }
     if svg {
         pictures::svg(&pictures_written)?;

@@ -39,6 +39,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// How traces are laid out.
+        #[arg(long, value_enum, default_value_t = TraceLayout::List)]
+        trace: TraceLayout,
         /// Write a DOT picture and a timeline per finding into this folder.
         #[arg(long, value_name = "DIR")]
         dot: Option<PathBuf>,
@@ -65,6 +68,12 @@ enum Command {
         model: PathBuf,
         /// The trace string (`leash1:...`).
         trace: String,
+        /// How the trace is laid out.
+        #[arg(long = "trace", value_enum, default_value_t = TraceLayout::List)]
+        layout: TraceLayout,
+        /// Also write the counterexample graph to this DOT file (and its timeline beside it).
+        #[arg(long, value_name = "FILE")]
+        dot: Option<PathBuf>,
     },
     /// Check models against their `// expect:` lines.
     Test {
@@ -74,6 +83,24 @@ enum Command {
         #[command(flatten)]
         bounds: Bounds,
     },
+}
+
+/// Trace layouts.
+#[derive(Clone, Copy, ValueEnum)]
+enum TraceLayout {
+    /// A numbered list of steps.
+    List,
+    /// One column per task.
+    Columns,
+}
+
+impl TraceLayout {
+    fn style(self) -> leash::TraceStyle {
+        match self {
+            TraceLayout::List => leash::TraceStyle::List,
+            TraceLayout::Columns => leash::TraceStyle::Columns,
+        }
+    }
 }
 
 /// Output formats of `check`.
@@ -145,12 +172,20 @@ pub fn run() -> Result<ExitCode, String> {
     };
     match cli.command {
         Command::Parse { paths, ir } => parse::run(&paths, ir),
-        Command::Check { paths, format, dot, svg, bounds } => {
-            check::run(&paths, matches!(format, Format::Json), dot.as_deref(), svg, &bounds.options()?)
+        Command::Check { paths, format, trace, dot, svg, bounds } => {
+            let output = check::Output {
+                json: matches!(format, Format::Json),
+                style: trace.style(),
+                dot: dot.as_deref(),
+                svg,
+            };
+            check::run(&paths, &output, &bounds.options()?)
         }
         Command::Graph { model, output, svg } => graph::run(&model, output.as_deref(), svg),
         Command::Test { paths, bounds } => test::run(&paths, &bounds.options()?),
-        Command::Replay { model, trace } => replay::run(&model, &trace),
+        Command::Replay { model, trace, layout, dot } => {
+            replay::run(&model, &trace, layout.style(), dot.as_deref())
+        }
     }
 }
 

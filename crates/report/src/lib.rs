@@ -6,7 +6,7 @@ pub mod replay_code;
 mod text;
 
 pub use build::{build_model, replay_code as replay, ModelInput, ReplayOutput};
-pub use text::{render_details, render_replay, render_table};
+pub use text::{render_details, render_replay, render_table, TraceStyle};
 
 use serde::Serialize;
 

@@ -52,7 +52,68 @@ fn steps(out: &mut String, steps: &[TraceStep], offset: usize) {
     }
 }
 
-fn finding(out: &mut String, f: &FindingReport, model: &str) {
+/// How traces are laid out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TraceStyle {
+    /// A numbered list of steps (the default).
+    #[default]
+    List,
+    /// One column per task, GoKer style: the interleaving reads across.
+    Columns,
+}
+
+/// Steps in columns, one per task, with each task's end state at the bottom.
+fn columns(out: &mut String, trace: &[TraceStep], cycle: &[TraceStep], waiting: &[crate::Waiting]) {
+    const WIDTH: usize = 34;
+    let mut tasks: Vec<&str> = Vec::new();
+    for s in trace.iter().chain(cycle) {
+        if !tasks.contains(&s.task.as_str()) {
+            tasks.push(&s.task);
+        }
+    }
+    for w in waiting {
+        if !tasks.contains(&w.task.as_str()) {
+            tasks.push(&w.task);
+        }
+    }
+    let cell = |s: &str| {
+        let s: String = s.chars().take(WIDTH).collect();
+        format!("{s:<WIDTH$}")
+    };
+    let row = |out: &mut String, step: &str, cells: Vec<String>| {
+        let line = format!("  {step:>4}  {}", cells.join("  "));
+        let _ = writeln!(out, "{}", line.trim_end());
+    };
+    row(out, "", tasks.iter().map(|t| cell(t)).collect());
+    let body = |out: &mut String, steps: &[TraceStep]| {
+        for s in steps {
+            let line = s.location.as_ref().map(|l| format!(" :{}", l.line)).unwrap_or_default();
+            let note = if s.note.is_empty() { String::new() } else { format!(" [{}]", s.note) };
+            let text = format!("{}{note}{line}", s.text);
+            row(
+                out,
+                &s.step.to_string(),
+                tasks.iter().map(|t| cell(if *t == s.task { &text } else { "" })).collect(),
+            );
+        }
+    };
+    body(out, trace);
+    if !cycle.is_empty() {
+        let _ = writeln!(out, "  then forever:");
+        body(out, cycle);
+    }
+    let ends: Vec<String> = tasks
+        .iter()
+        .map(|t| match waiting.iter().find(|w| w.task == *t) {
+            Some(w) => cell(&format!("= {} :{}", w.reason, w.location.line)),
+            None if *t == "env" => cell(""),
+            None => cell("= exited"),
+        })
+        .collect();
+    row(out, "end", ends);
+}
+
+fn finding(out: &mut String, f: &FindingReport, model: &str, style: TraceStyle) {
     let sev = match f.severity {
         Severity::Violation => "",
         Severity::Warning => "warning: ",
@@ -69,6 +130,11 @@ fn finding(out: &mut String, f: &FindingReport, model: &str) {
         f.tasks.join(", "),
         f.scenarios.join(", ")
     );
+    if style == TraceStyle::Columns {
+        columns(out, &f.trace, &f.cycle, &f.waiting);
+        let _ = writeln!(out, "  replay: leash replay {model} {}", f.replay);
+        return;
+    }
     steps(out, &f.trace, 0);
     if !f.cycle.is_empty() {
         let _ = writeln!(out, "  then forever:");
@@ -84,22 +150,29 @@ fn finding(out: &mut String, f: &FindingReport, model: &str) {
 }
 
 /// Every finding of a model with its trace; empty if there are none.
-pub fn render_details(m: &ModelReport) -> String {
+pub fn render_details(m: &ModelReport, style: TraceStyle) -> String {
     let mut out = String::new();
     if m.findings.is_empty() {
         return out;
     }
     let _ = writeln!(out, "== {}", m.path);
     for f in &m.findings {
-        finding(&mut out, f, &m.path);
+        finding(&mut out, f, &m.path, style);
         out.push('\n');
     }
     out
 }
 
 /// A replayed counterexample: its steps, its cycle and who waits at the end.
-pub fn render_replay(r: &crate::ReplayOutput) -> String {
+pub fn render_replay(r: &crate::ReplayOutput, style: TraceStyle) -> String {
     let mut out = String::new();
+    if style == TraceStyle::Columns {
+        columns(&mut out, &r.trace, &r.cycle, &r.waiting);
+        if let Some(p) = &r.panic {
+            let _ = writeln!(out, "  panic: {p}");
+        }
+        return out;
+    }
     steps(&mut out, &r.trace, 0);
     if !r.cycle.is_empty() {
         let _ = writeln!(out, "  then forever:");
