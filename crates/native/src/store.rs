@@ -14,6 +14,8 @@ pub(crate) struct Store {
     pub parents: Vec<(u32, u16)>,
     /// For each state: its breadth-first depth.
     pub depths: Vec<u32>,
+    /// A reused encoding buffer.
+    scratch: Vec<u8>,
 }
 
 fn hash(bytes: &[u8]) -> u64 {
@@ -30,6 +32,7 @@ impl Store {
             table: HashTable::new(),
             parents: Vec::new(),
             depths: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -52,17 +55,24 @@ impl Store {
 
     /// Inserts `s`; returns its number and whether it is new.
     pub fn insert(&mut self, s: &State, parent: (u32, u16), depth: u32) -> (u32, bool) {
-        let enc = postcard::to_allocvec(s).expect("states always encode");
+        let mut enc = std::mem::take(&mut self.scratch);
+        enc.clear();
+        let enc = postcard::to_extend(s, enc).expect("states always encode");
+        let r = self.insert_encoded(&enc, parent, depth);
+        self.scratch = enc;
+        r
+    }
+
+    fn insert_encoded(&mut self, enc: &[u8], parent: (u32, u16), depth: u32) -> (u32, bool) {
         let h = hash(&enc);
         let Store { bytes, starts, table, .. } = self;
-        let found = table.find(h, |&i| {
-            &bytes[starts[i as usize] as usize..starts[i as usize + 1] as usize] == enc.as_slice()
-        });
+        let found =
+            table.find(h, |&i| &bytes[starts[i as usize] as usize..starts[i as usize + 1] as usize] == enc);
         if let Some(&i) = found {
             return (i, false);
         }
         let i = (starts.len() - 1) as u32;
-        bytes.extend_from_slice(&enc);
+        bytes.extend_from_slice(enc);
         starts.push(bytes.len() as u32);
         let (bytes, starts) = (&self.bytes, &self.starts);
         self.table.insert_unique(h, i, |&j| {

@@ -1,11 +1,16 @@
 //! Reports: from explorations to verdicts and named, located traces, and their
-//! renderings as text for people and JSON for tools. One data type, many views.
+//! renderings as text for people, JSON for tools, SARIF for code scanning and
+//! JUnit XML for CI dashboards. One data type, many views.
 
 mod build;
+pub mod junit;
 pub mod replay_code;
+pub mod sarif;
 mod text;
 
 pub use build::{build_model, replay_code as replay, ModelInput, ReplayOutput};
+pub use junit::{junit_report, render_junit};
+pub use sarif::{render_sarif, sarif_log, InvalidModel, ToolInfo};
 pub use text::{render_details, render_replay, render_table, TraceStyle};
 
 use serde::Serialize;

@@ -89,6 +89,24 @@ fn each_ref(o: &mut Object, f: &mut dyn FnMut(&mut u16)) {
     }
 }
 
+/// Calls `f` on every heap index an object refers to directly, without changing it.
+fn refs_of(o: &Object, f: &mut dyn FnMut(u16)) {
+    let mut on_value = |v: &Value| {
+        if let Value::Obj(x) | Value::Ref(x) | Value::Done(x) = v {
+            f(*x)
+        }
+    };
+    match o {
+        Object::Cell { value, .. } => on_value(value),
+        Object::Array(xs) => xs.iter().for_each(on_value),
+        Object::Chan { buf, .. } => buf.iter().for_each(on_value),
+        Object::Cond { mutex } => f(*mutex),
+        Object::Group { ctx, .. } => f(*ctx),
+        Object::Ctx { parent: Some(p), .. } => f(*p),
+        _ => {}
+    }
+}
+
 fn value_ref(v: &mut Value) -> Option<&mut u16> {
     match v {
         Value::Obj(x) | Value::Ref(x) | Value::Done(x) => Some(x),
@@ -124,8 +142,7 @@ fn collect_heap(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>) {
     }
     let mut i = 0;
     while i < order.len() {
-        let mut o = s.heap[order[i] as usize].clone();
-        each_ref(&mut o, &mut |x| visit(*x, &mut map, &mut order));
+        refs_of(&s.heap[order[i] as usize], &mut |x| visit(x, &mut map, &mut order));
         i += 1;
     }
     let mut events = Vec::new();
