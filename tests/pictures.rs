@@ -2,6 +2,9 @@
 //! timeline; and every DOT the corpus produces is accepted by Graphviz `dot`
 //! (required in CI, where `.ci/run` installs Graphviz and sets LEASH_REQUIRE_DOT).
 
+mod common;
+use common::corpus;
+
 use leash::CheckOptions;
 use leash_report::replay_code::ReplayCode;
 use std::path::Path;
@@ -66,21 +69,6 @@ fn timeline_of_a_no_exit() {
 fn timeline_of_a_cancelled_pool_matches_sends_and_closes() {
     let dot = first("models/examples/leader_remakes_channel.leash", "leak timeline");
     insta::assert_snapshot!(dot);
-}
-
-fn corpus() -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut out = Vec::new();
-    for dir in ["models/seeds", "models/examples"] {
-        let mut files: Vec<String> = std::fs::read_dir(root.join(dir))
-            .expect("folder")
-            .map(|e| format!("{dir}/{}", e.expect("entry").file_name().to_string_lossy()))
-            .filter(|f| f.ends_with(".leash"))
-            .collect();
-        files.sort();
-        out.extend(files);
-    }
-    out
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! Snapshots of what people and tools read: text traces and JSON; and the
 //! promise that the same input gives byte-identical output.
 
+mod common;
+use common::corpus;
+
 use leash::{CheckOptions, ModelReport};
 use std::path::Path;
 
@@ -51,21 +54,6 @@ fn json_of_a_leak() {
 #[test]
 fn json_of_a_verified_model() {
     insta::assert_snapshot!(leash::render_json(vec![check("models/seeds/heartbeat.leash")]));
-}
-
-fn corpus() -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut out = Vec::new();
-    for dir in ["models/seeds", "models/examples"] {
-        let mut files: Vec<String> = std::fs::read_dir(root.join(dir))
-            .expect("folder")
-            .map(|e| format!("{dir}/{}", e.expect("entry").file_name().to_string_lossy()))
-            .filter(|f| f.ends_with(".leash"))
-            .collect();
-        files.sort();
-        out.extend(files);
-    }
-    out
 }
 
 #[test]

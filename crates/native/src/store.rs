@@ -64,7 +64,7 @@ impl Store {
     }
 
     fn insert_encoded(&mut self, enc: &[u8], parent: (u32, u16), depth: u32) -> (u32, bool) {
-        let h = hash(&enc);
+        let h = hash(enc);
         let Store { bytes, starts, table, .. } = self;
         let found =
             table.find(h, |&i| &bytes[starts[i as usize] as usize..starts[i as usize + 1] as usize] == enc);

@@ -497,22 +497,9 @@ impl Lowerer {
                 return;
             }
             _ => {
-                let known = [
-                    "lock",
-                    "unlock",
-                    "rlock",
-                    "runlock",
-                    "add",
-                    "done",
-                    "wait",
-                    "signal",
-                    "broadcast",
-                    "do",
-                    "err",
-                ];
                 let mut d = Diagnostic::error("E0123", name.span, format!("unknown method `{m}`"))
                     .with_label("no such operation");
-                if let Some(s) = suggest(m, known) {
+                if let Some(s) = suggest(m, METHODS.iter().copied()) {
                     d = d.with_hint(format!("did you mean `{s}`?"));
                 } else if BUILTINS.contains(&m) {
                     d = d.with_hint(format!("write `{m}({rn})`"));

@@ -172,19 +172,7 @@ impl Lowerer {
                             Diagnostic::error("E0126", field.span, format!("unknown field `{other}`"))
                                 .with_label("no such field")
                                 .with_hint("fields are `ctx.done` and `group.ctx`");
-                        let methods = [
-                            "lock",
-                            "unlock",
-                            "rlock",
-                            "runlock",
-                            "add",
-                            "done",
-                            "wait",
-                            "signal",
-                            "broadcast",
-                            "err",
-                        ];
-                        if methods.contains(&other) {
+                        if METHODS.contains(&other) {
                             d = d.with_hint(format!("`{other}` is a method: call it, `{bn}.{other}()`"));
                         } else if let Some(s) = suggest(other, ["done", "ctx"]) {
                             d = d.with_hint(format!("did you mean `{s}`?"));

@@ -224,6 +224,10 @@ fn const_ctor(name: &str) -> bool {
 
 const BUILTINS: &[&str] = &["close", "cancel", "stop"];
 
+/// The methods of synchronisation objects.
+const METHODS: &[&str] =
+    &["lock", "unlock", "rlock", "runlock", "add", "done", "wait", "signal", "broadcast", "do", "err"];
+
 impl Lowerer {
     // ---- declarations -------------------------------------------------------
 
