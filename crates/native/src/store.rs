@@ -14,8 +14,6 @@ pub(crate) struct Store {
     pub parents: Vec<(u32, u16)>,
     /// For each state: its breadth-first depth.
     pub depths: Vec<u32>,
-    /// A reused encoding buffer.
-    scratch: Vec<u8>,
 }
 
 fn hash(bytes: &[u8]) -> u64 {
@@ -32,7 +30,6 @@ impl Store {
             table: HashTable::new(),
             parents: Vec::new(),
             depths: Vec::new(),
-            scratch: Vec::new(),
         }
     }
 
@@ -55,12 +52,8 @@ impl Store {
 
     /// Inserts `s`; returns its number and whether it is new.
     pub fn insert(&mut self, s: &State, parent: (u32, u16), depth: u32) -> (u32, bool) {
-        let mut enc = std::mem::take(&mut self.scratch);
-        enc.clear();
-        let enc = postcard::to_extend(s, enc).expect("states always encode");
-        let r = self.insert_encoded(&enc, parent, depth);
-        self.scratch = enc;
-        r
+        let enc = postcard::to_allocvec(s).expect("states always encode");
+        self.insert_encoded(&enc, parent, depth)
     }
 
     fn insert_encoded(&mut self, enc: &[u8], parent: (u32, u16), depth: u32) -> (u32, bool) {
