@@ -1,13 +1,92 @@
 //! leash as a library: check a model from a string or a file, get a report,
-//! compare it with the model's `// expect:` lines. The CLI is a thin shell
-//! over this; Rust users call it from their own tests.
+//! compare it with the model's `// expect:` lines, render it as text, JSON,
+//! SARIF or JUnit XML. The CLI is a thin shell over this; Rust users call it
+//! from their own tests, so that `cargo test` fails, with the shortest
+//! counterexample, the day a change to a design makes a task leak.
+//!
+//! # Checking a model
+//!
+//! [`check_source`] checks a model given as text (the path is only used in
+//! messages), [`check_file`] reads it from a file. Both return a
+//! [`ModelReport`]: the verdict, one [`ScenarioReport`] per scenario and every
+//! distinct finding with its trace. [`ModelReportExt::assert_verified`] panics
+//! with the rendered traces unless every scenario is verified.
+//!
+//! ```
+//! use leash::{check_source, CheckOptions, ModelReportExt, Verdict};
+//!
+//! // The result channel is unbuffered: when the timeout wins, nobody ever
+//! // receives and `compute` blocks on its send forever.
+//! let leaky = r#"
+//! task main() {
+//!     let out = chan(0)
+//!     spawn compute(out)
+//!     select {
+//!         recv out => {}
+//!         after => {}
+//!     }
+//! }
+//!
+//! task compute(out) {
+//!     work expensive
+//!     send out
+//! }
+//! "#;
+//! let report = check_source("timeout.leash", leaky, &CheckOptions::default())
+//!     .expect("the model compiles");
+//! assert_eq!(report.verdict, Verdict::Violated);
+//! let leak = &report.findings[0];
+//! assert_eq!((leak.kind.as_str(), leak.tasks.as_slice()), ("leak", &["compute".to_string()][..]));
+//! assert_eq!(leak.waiting[0].reason, "chan send"); // Go's words for the wait
+//! assert_eq!(leak.waiting[0].location.line, 13); // `send out`
+//!
+//! // The fix: a buffer of one lets `compute` deposit its result and exit.
+//! let fixed = leaky.replace("chan(0)", "chan(1)");
+//! check_source("timeout.leash", &fixed, &CheckOptions::default())
+//!     .expect("the model compiles")
+//!     .assert_verified();
+//! ```
+//!
+//! # In your own tests
+//!
+//! Keep a model per component next to the code and check it in a test
+//! (`leash` as a dev-dependency); a leak fails `cargo test` with the trace:
+//!
+//! ```no_run
+//! use leash::{check_file, CheckOptions, ModelReportExt};
+//!
+//! #[test]
+//! fn the_worker_pool_design_does_not_leak() {
+//!     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/worker_pool.leash");
+//!     check_file(model, &CheckOptions::default())
+//!         .unwrap_or_else(|bad| panic!("{bad}"))
+//!         .assert_verified();
+//! }
+//! ```
+//!
+//! # Bounds and untrusted models
+//!
+//! Checking never runs a command and never writes a file. Every scenario is
+//! bounded by [`CheckOptions`]: by default 5,000,000 states, depth 10,000,
+//! 8 GiB of visited set and 60 s of wall-clock time
+//! ([`CheckOptions::default`]). A search cut short by a bound is
+//! [`Verdict::Incomplete`], never verified, and `assert_verified` fails on it.
+//!
+//! # Other renderings
+//!
+//! [`render_text`] (the CLI's table and traces), [`render_json`] (the JSON
+//! schema of docs/cli.md), [`render_sarif`] (SARIF 2.1.0 for code scanning)
+//! and [`render_junit`] (JUnit XML for CI dashboards).
 
 mod diagnostics;
 pub mod expect;
 
 pub use diagnostics::render_diagnostics;
 pub use leash_native::{Bound, Options as SearchOptions};
-pub use leash_report::{CheckReport, FindingReport, ModelReport, Verdict};
+pub use leash_report::{
+    CheckReport, FindingReport, Location, ModelReport, ScenarioReport, ScenarioStats, Severity, TraceStep,
+    Verdict, Waiting,
+};
 pub use leash_semantics::{FindingKind, Scenario};
 pub use leash_syntax::Diagnostic;
 
@@ -71,6 +150,31 @@ pub fn compile(path: &str, source: &str) -> Result<leash_ir::Program, BadModel> 
 }
 
 /// Checks a model given as text. `path` is only used in messages and reports.
+///
+/// Each scenario of `options.scenarios` is explored within the bounds of
+/// `options`; a model that does not compile is an `Err` with its diagnostics.
+///
+/// ```
+/// use leash::{check_source, CheckOptions, Scenario, SearchOptions, Verdict};
+/// use std::time::Duration;
+///
+/// // main sends on a channel nobody receives from: nothing can move.
+/// let model = "task main() {\n    let ch = chan(0)\n    send ch\n}\n";
+/// let options = CheckOptions {
+///     scenarios: vec![Scenario::Completion],
+///     search: SearchOptions { max_states: 10_000, ..SearchOptions::default() },
+///     timeout: Some(Duration::from_secs(10)),
+///     ..CheckOptions::default()
+/// };
+/// let report = check_source("stuck.leash", model, &options).unwrap();
+/// assert_eq!(report.verdict, Verdict::Violated);
+/// assert_eq!(report.findings[0].kind, "deadlock");
+/// assert_eq!(report.findings[0].waiting[0].reason, "chan send");
+///
+/// // A model that does not compile: its diagnostics, rendered with file and line.
+/// let bad = check_source("typo.leash", "task main() {\n    sned ch\n}\n", &options).unwrap_err();
+/// assert!(bad.render().contains("typo.leash:2"));
+/// ```
 pub fn check_source(path: &str, source: &str, options: &CheckOptions) -> Result<ModelReport, BadModel> {
     let program = compile(path, source)?;
     let mut explorations = Vec::new();
@@ -111,6 +215,7 @@ pub fn check_file(
 }
 
 impl ModelReportExt for ModelReport {
+    #[track_caller]
     fn assert_verified(&self) {
         if self.verdict != Verdict::Verified {
             panic!("{} is not verified:\n{}", self.path, render_text(std::slice::from_ref(self)));
@@ -120,7 +225,19 @@ impl ModelReportExt for ModelReport {
 
 /// Assertions on reports, for tests.
 pub trait ModelReportExt {
-    /// Panics with the rendered traces unless every scenario is verified.
+    /// Panics with the rendered traces unless every scenario is verified
+    /// (a violation or an incomplete search fails; owner-rule warnings do not,
+    /// unless the check was `strict`). The panic points at the caller's line.
+    ///
+    /// ```should_panic
+    /// use leash::{check_source, CheckOptions, ModelReportExt};
+    ///
+    /// let model = "task main() {\n    let ch = chan(0)\n    spawn w(ch)\n}\n\ntask w(ch) {\n    send ch\n}\n";
+    /// check_source("fire_and_forget.leash", model, &CheckOptions::default())
+    ///     .unwrap()
+    ///     .assert_verified(); // panics: leak w, w#1 [chan send] fire_and_forget.leash:7
+    /// ```
+    #[track_caller]
     fn assert_verified(&self);
 }
 
@@ -148,4 +265,46 @@ pub fn render_text_with(models: &[ModelReport], style: TraceStyle) -> String {
 pub fn render_json(models: Vec<ModelReport>) -> String {
     let doc = CheckReport { version: leash_report::SCHEMA_VERSION, models };
     serde_json::to_string_pretty(&doc).expect("reports serialise") + "\n"
+}
+
+/// Renders reports as a SARIF 2.1.0 log (pretty JSON), for code scanning: one
+/// result per finding (rule id = the finding kind, level `error` for a
+/// violation and `warning` for an owner-rule warning, the model file, line and
+/// column, the trace as a code flow). `invalid` models (that did not compile)
+/// and incomplete searches become tool execution notifications. Deterministic.
+pub fn render_sarif(models: &[ModelReport], invalid: &[BadModel]) -> String {
+    let invalid: Vec<_> = invalid.iter().map(BadModel::to_invalid).collect();
+    leash_report::render_sarif(models, &invalid, &tool())
+}
+
+/// Renders reports as JUnit XML: a test suite per model, a test case per model
+/// × scenario, failing with the rendered trace when the scenario is violated
+/// or incomplete; owner-rule warnings as system-out. `invalid` models are a
+/// suite with one `compile` case in error. Deterministic but for the times.
+pub fn render_junit(models: &[ModelReport], invalid: &[BadModel]) -> String {
+    let invalid: Vec<_> = invalid.iter().map(BadModel::to_invalid).collect();
+    leash_report::render_junit(models, &invalid)
+}
+
+/// leash as SARIF's `tool.driver`.
+fn tool() -> leash_report::ToolInfo<'static> {
+    let nonempty = |s: Option<&'static str>| s.filter(|s| !s.is_empty());
+    leash_report::ToolInfo {
+        name: "leash",
+        version: env!("CARGO_PKG_VERSION"),
+        information_uri: nonempty(option_env!("CARGO_PKG_HOMEPAGE"))
+            .or(nonempty(option_env!("CARGO_PKG_REPOSITORY"))),
+    }
+}
+
+impl BadModel {
+    /// The model as the SARIF and JUnit views report it: the rendered
+    /// diagnostics and where the first one points.
+    fn to_invalid(&self) -> leash_report::InvalidModel {
+        let location = self.diagnostics.first().filter(|_| !self.source.is_empty()).map(|d| {
+            let (line, column) = leash_syntax::LineIndex::new(&self.source).line_col(d.span.start);
+            Location { file: self.path.clone(), line, column }
+        });
+        leash_report::InvalidModel { path: self.path.clone(), message: self.render(), location }
+    }
 }

@@ -1,14 +1,15 @@
-//! `leash check`: the verdict table and every finding's trace, or JSON.
+//! `leash check`: the verdict table and every finding's trace, or JSON, SARIF
+//! or JUnit XML.
 
-use super::{files, pictures, print};
+use super::{files, pictures, print, Format};
 use leash::{CheckOptions, Verdict};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// What `check` writes besides its exit code.
 pub struct Output<'a> {
-    /// JSON instead of text.
-    pub json: bool,
+    /// Text, JSON, SARIF or JUnit XML.
+    pub format: Format,
     /// How text traces are laid out.
     pub style: leash::TraceStyle,
     /// The folder for pictures, if any.
@@ -18,10 +19,10 @@ pub struct Output<'a> {
 }
 
 pub fn run(paths: &[PathBuf], output: &Output, options: &CheckOptions) -> Result<ExitCode, String> {
-    let Output { json, style, dot, svg } = *output;
+    let Output { format, style, dot, svg } = *output;
     let mut pictures_written = Vec::new();
     let mut reports = Vec::new();
-    let mut bad_input = false;
+    let mut invalid = Vec::new();
     for path in files::models(paths)? {
         let source = files::read(&path)?;
         let name = path.display().to_string();
@@ -34,21 +35,23 @@ pub fn run(paths: &[PathBuf], output: &Output, options: &CheckOptions) -> Result
                 reports.push(r);
             }
             Err(bad) => {
-                bad_input = true;
                 eprint!("{}", bad.render());
+                invalid.push(bad);
             }
         }
     }
-    if json {
-        print(&leash::render_json(reports.clone()));
-    } else if !reports.is_empty() {
-        print(&leash::render_text_with(&reports, style));
+    match format {
+        Format::Json => print(&leash::render_json(reports.clone())),
+        Format::Sarif => print(&leash::render_sarif(&reports, &invalid)),
+        Format::Junit => print(&leash::render_junit(&reports, &invalid)),
+        Format::Text if !reports.is_empty() => print(&leash::render_text_with(&reports, style)),
+        Format::Text => {}
     }
     if svg {
         pictures::svg(&pictures_written)?;
     }
     let all_verified = reports.iter().all(|r| r.verdict == Verdict::Verified);
-    Ok(ExitCode::from(if bad_input {
+    Ok(ExitCode::from(if !invalid.is_empty() {
         2
     } else if all_verified {
         0

@@ -104,10 +104,16 @@ impl TraceLayout {
 }
 
 /// Output formats of `check`.
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// The verdict table and every finding's trace.
     Text,
+    /// The JSON document of docs/cli.md.
     Json,
+    /// A SARIF 2.1.0 log, for code scanning.
+    Sarif,
+    /// JUnit XML, a test case per model and scenario.
+    Junit,
 }
 
 /// Search bounds and scenario selection shared by `check` and `test`.
@@ -173,12 +179,7 @@ pub fn run() -> Result<ExitCode, String> {
     match cli.command {
         Command::Parse { paths, ir } => parse::run(&paths, ir),
         Command::Check { paths, format, trace, dot, svg, bounds } => {
-            let output = check::Output {
-                json: matches!(format, Format::Json),
-                style: trace.style(),
-                dot: dot.as_deref(),
-                svg,
-            };
+            let output = check::Output { format, style: trace.style(), dot: dot.as_deref(), svg };
             check::run(&paths, &output, &bounds.options()?)
         }
         Command::Graph { model, output, svg } => graph::run(&model, output.as_deref(), svg),

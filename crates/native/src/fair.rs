@@ -67,8 +67,9 @@ impl Edges {
 }
 
 /// Finds the fair cycles of the explored graph and names the tasks in them:
-/// those that move are `no-exit`, those that never move are `leak`.
-pub(crate) fn fair_cycles(store: &Store, edges: &Edges) -> Vec<Finding> {
+/// those that move are `no-exit`, those that never move are `leak`. `None`
+/// when `stop` ends the search first.
+pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool) -> Option<Vec<Finding>> {
     let n = store.len();
     let mut out = Vec::new();
     let mut member = vec![0u32; n];
@@ -76,6 +77,9 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges) -> Vec<Finding> {
     let mut work: Vec<Vec<u32>> = vec![(0..n as u32).collect()];
     let mut tarjan = Tarjan::new(n);
     while let Some(nodes) = work.pop() {
+        if stop() {
+            return None;
+        }
         generation += 1;
         for &v in &nodes {
             member[v as usize] = generation;
@@ -120,7 +124,7 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges) -> Vec<Finding> {
             }
         }
     }
-    out
+    Some(out)
 }
 
 fn report(

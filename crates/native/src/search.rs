@@ -65,7 +65,8 @@ pub fn explore(
     let mut incomplete = None;
     let mut i = 0u32;
     while (i as usize) < store.len() {
-        if i.is_multiple_of(1024) && stop() {
+        // The clock is cheap next to expanding a state; states can be large.
+        if i.is_multiple_of(16) && stop() {
             incomplete = Some(Bound::Time);
             break;
         }
@@ -122,8 +123,13 @@ pub fn explore(
     stats.states = store.len();
     stats.store_bytes = store.bytes() + edges.bytes();
     if incomplete.is_none() {
-        for f in fair_cycles(&store, &edges) {
-            record(&mut findings, f);
+        match fair_cycles(&store, &edges, stop) {
+            Some(cycles) => {
+                for f in cycles {
+                    record(&mut findings, f);
+                }
+            }
+            None => incomplete = Some(Bound::Time),
         }
     }
     Exploration { scenario, findings: findings.into_values().collect(), stats, incomplete }

@@ -49,9 +49,11 @@ fn case(m: &ModelReport, sc: &ScenarioReport) -> TestCase {
                 message.push_str(&format!(" (search incomplete: {bound})"));
             }
             let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            st.set_type(sc.violations.join(", "))
-                .set_message(message)
-                .set_description(rendered(m, &sc.scenario, Severity::Violation));
+            st.set_type(sc.violations.join(", ")).set_message(message).set_description(rendered(
+                m,
+                &sc.scenario,
+                Severity::Violation,
+            ));
             st
         }
         Verdict::Incomplete => {

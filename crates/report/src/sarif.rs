@@ -123,7 +123,10 @@ fn physical(file: &str, line: Option<(u32, u32)>) -> s::PhysicalLocation {
         Some((line, column)) => s::PhysicalLocation::builder()
             .artifact_location(artifact)
             .region(
-                s::Region::builder().start_line(i64::from(line)).start_column(i64::from(column.max(1))).build(),
+                s::Region::builder()
+                    .start_line(i64::from(line))
+                    .start_column(i64::from(column.max(1)))
+                    .build(),
             )
             .build(),
         None => s::PhysicalLocation::builder().artifact_location(artifact).build(),
@@ -140,16 +143,18 @@ fn base(task: &str) -> &str {
 }
 
 /// Where a finding is shown: its own location (a panic, work after cancel),
-/// else where the last of its stuck tasks waits (preferring a task the
-/// finding names), else the last located step of the trace.
+/// else where the last task left at the end waits (preferring a task the
+/// finding names, then the last step of a task it names), else the last
+/// located step of the trace.
 pub fn primary_location(f: &FindingReport) -> Option<&Location> {
+    let named = |task: &str| f.tasks.iter().any(|t| t == base(task));
+    let steps = || f.trace.iter().chain(&f.cycle).rev();
     f.location
         .as_ref()
-        .or_else(|| {
-            f.waiting.iter().rev().find(|w| f.tasks.iter().any(|t| t == base(&w.task))).map(|w| &w.location)
-        })
+        .or_else(|| f.waiting.iter().rev().find(|w| named(&w.task)).map(|w| &w.location))
+        .or_else(|| steps().filter(|s| named(&s.task)).find_map(|s| s.location.as_ref()))
         .or_else(|| f.waiting.last().map(|w| &w.location))
-        .or_else(|| f.trace.iter().chain(&f.cycle).rev().find_map(|s| s.location.as_ref()))
+        .or_else(|| steps().find_map(|s| s.location.as_ref()))
 }
 
 /// The finding line of the text report, without the `warning:` prefix:
@@ -172,7 +177,11 @@ pub fn finding_line(f: &FindingReport) -> String {
 }
 
 fn step_message(s: &TraceStep, repeats: bool) -> String {
-    let mut m = format!("{}: {}", s.task, s.text);
+    let mut m = format!("{}:", s.task);
+    if !s.text.is_empty() {
+        m.push(' ');
+        m.push_str(&s.text);
+    }
     if !s.note.is_empty() {
         m.push_str(&format!(" [{}]", s.note));
     }
@@ -183,7 +192,8 @@ fn step_message(s: &TraceStep, repeats: bool) -> String {
 }
 
 /// The counterexample as one thread flow: the steps of the trace, then those
-/// of the cycle (no-exit, cyclic leaks), then where each task left waits.
+/// of the cycle (no-exit, cyclic leaks), then where each task alive at the
+/// end is (`at the end: compute#1 [chan send]`).
 fn code_flow(model: &str, f: &FindingReport) -> s::CodeFlow {
     let mut order = 0i64;
     let mut locations = Vec::new();
@@ -209,7 +219,7 @@ fn code_flow(model: &str, f: &FindingReport) -> s::CodeFlow {
     }
     for w in &f.waiting {
         push(
-            format!("{} waits forever: {}", w.task, w.reason),
+            format!("at the end: {} [{}]", w.task, w.reason),
             physical(&w.location.file, Some((w.location.line, w.location.column))),
             vec!["wait".to_string()],
         );

@@ -1,0 +1,160 @@
+//! leash from a user's `cargo test`: a model kept next to the code is checked
+//! in a test, a fixed design passes `assert_verified`, a leaky one fails the
+//! test with the rendered trace; and a pathological model cannot run unbounded.
+
+use leash::{check_file, check_source, CheckOptions, ModelReportExt, Scenario, SearchOptions, Verdict};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+/// A model of the user's crate, by path, as a user's test names it.
+fn model(path: &str) -> String {
+    format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The message of a caught panic.
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(s) => *s,
+        Err(payload) => payload.downcast_ref::<&str>().map(|s| s.to_string()).unwrap_or_default(),
+    }
+}
+
+#[test]
+fn a_fixed_design_passes_assert_verified() {
+    let report = check_file(model("models/seeds/timeout_buffered.leash"), &CheckOptions::default())
+        .unwrap_or_else(|bad| panic!("{bad}"));
+    report.assert_verified();
+    assert_eq!(report.verdict, Verdict::Verified);
+    // Owner-rule warnings do not fail it (they do under `strict`).
+    assert!(report.findings.iter().all(|f| f.severity == leash::Severity::Warning));
+}
+
+#[test]
+fn a_leaky_design_fails_the_test_with_the_rendered_trace() {
+    let path = model("models/seeds/timeout_unbuffered.leash");
+    let report = check_file(&path, &CheckOptions::default()).unwrap_or_else(|bad| panic!("{bad}"));
+    let caught = catch_unwind(AssertUnwindSafe(|| report.assert_verified()));
+    let message = panic_message(caught.expect_err("a leak must fail assert_verified"));
+    assert!(message.contains(&path), "the panic names the model:\n{message}");
+    assert!(message.contains("is not verified"), "{message}");
+    assert!(message.contains("leak compute"), "the panic names the finding:\n{message}");
+    assert!(message.contains("chan send"), "the panic shows where compute is stuck:\n{message}");
+    assert!(message.contains("spawn compute(out)"), "the panic shows the trace:\n{message}");
+    assert!(message.contains("replay: leash replay"), "{message}");
+}
+
+#[test]
+fn strict_options_make_owner_rule_warnings_fail() {
+    let options = CheckOptions { strict: true, ..CheckOptions::default() };
+    let report = check_file(model("models/seeds/timeout_buffered.leash"), &options).unwrap();
+    assert_eq!(report.verdict, Verdict::Violated);
+    let caught = catch_unwind(AssertUnwindSafe(|| report.assert_verified()));
+    assert!(panic_message(caught.unwrap_err()).contains("orphan compute"));
+}
+
+#[test]
+fn a_model_that_does_not_compile_is_an_error_with_located_diagnostics() {
+    let bad = check_source("mine.leash", "task main() {\n    sned ch\n}\n", &CheckOptions::default())
+        .expect_err("a typo does not compile");
+    let text = bad.to_string();
+    assert!(text.contains("mine.leash:2:5"), "{text}");
+    assert!(text.contains("did you mean `send`?"), "{text}");
+}
+
+#[test]
+fn a_missing_file_is_an_error_not_a_panic() {
+    let bad = check_file(model("models/no_such_model.leash"), &CheckOptions::default()).unwrap_err();
+    assert!(bad.to_string().contains("cannot read"), "{bad}");
+}
+
+// Untrusted input: a model from a pull request must end, whatever it does.
+
+/// main spawns a new task on every turn of an endless loop: the number of
+/// tasks, and so the state space, is unbounded, and every state is larger
+/// than the one before.
+const SPAWNER: &str = "task main() {
+    let ch = chan(0)
+    loop {
+        spawn w(ch)
+    }
+}
+
+task w(ch) {
+    recv ch
+}
+";
+
+/// Two counters that grow forever, in every order: no state repeats before
+/// the 16-bit overflow, billions of states away.
+const COUNTERS: &str = "task main() {
+    var a = 0
+    var b = 0
+    loop {
+        choose {
+            a = a + 1
+        } or {
+            b = b + 1
+        }
+    }
+}
+";
+
+fn assert_incomplete(report: &leash::ModelReport, bound: &str) {
+    assert_eq!(report.verdict, Verdict::Incomplete, "{}", leash::render_text(std::slice::from_ref(report)));
+    for s in &report.scenarios {
+        assert_eq!(s.verdict, Verdict::Incomplete, "{}", s.scenario);
+        assert_eq!(s.bound.as_deref(), Some(bound), "{}", s.scenario);
+    }
+    // An incomplete search is never verified: a user's test fails on it.
+    assert!(catch_unwind(AssertUnwindSafe(|| report.assert_verified())).is_err());
+}
+
+#[test]
+fn a_pathological_model_is_incomplete_under_small_explicit_bounds() {
+    let states = CheckOptions {
+        search: SearchOptions { max_states: 200, ..SearchOptions::default() },
+        ..CheckOptions::default()
+    };
+    assert_incomplete(&check_source("spawner.leash", SPAWNER, &states).unwrap(), "max-states 200");
+    assert_incomplete(&check_source("counters.leash", COUNTERS, &states).unwrap(), "max-states 200");
+
+    let depth = CheckOptions {
+        search: SearchOptions { max_depth: 50, ..SearchOptions::default() },
+        ..CheckOptions::default()
+    };
+    assert_incomplete(&check_source("spawner.leash", SPAWNER, &depth).unwrap(), "max-depth 50");
+    assert_incomplete(&check_source("counters.leash", COUNTERS, &depth).unwrap(), "max-depth 50");
+
+    let memory = CheckOptions {
+        search: SearchOptions { max_memory: 1 << 20, ..SearchOptions::default() },
+        ..CheckOptions::default()
+    };
+    assert_incomplete(&check_source("counters.leash", COUNTERS, &memory).unwrap(), "max-memory 1 MiB");
+}
+
+#[test]
+fn a_pathological_model_is_incomplete_under_the_default_bounds_with_a_short_timeout() {
+    let options = CheckOptions { timeout: Some(Duration::from_secs(2)), ..CheckOptions::default() };
+    // The default bounds: 5,000,000 states, depth 10,000, 8 GiB (docs/ci.md).
+    let d = &options.search;
+    assert_eq!((d.max_states, d.max_depth, d.max_memory), (5_000_000, 10_000, 8 << 30));
+    let start = Instant::now();
+    let report = check_source("counters.leash", COUNTERS, &options).unwrap();
+    assert_incomplete(&report, "timeout");
+    // Three scenarios of two seconds each, and some slack for a loaded machine.
+    assert!(start.elapsed() < Duration::from_secs(60), "took {:?}", start.elapsed());
+}
+
+#[test]
+fn an_unbounded_spawner_is_incomplete_under_the_default_bounds_with_a_short_timeout() {
+    // The time budget is polled every 1024 states; the states of this model
+    // grow with every step, so the search overshoots the budget (seconds in a
+    // debug build), but it ends, as incomplete.
+    let options = CheckOptions {
+        scenarios: vec![Scenario::Completion],
+        timeout: Some(Duration::from_secs(2)),
+        ..CheckOptions::default()
+    };
+    let report = check_source("spawner.leash", SPAWNER, &options).unwrap();
+    assert_incomplete(&report, "timeout");
+}
