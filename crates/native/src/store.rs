@@ -8,7 +8,7 @@ use std::hash::{BuildHasher, Hasher};
 /// Distinct states in discovery order.
 pub(crate) struct Store {
     bytes: Vec<u8>,
-    starts: Vec<u32>,
+    starts: Vec<u64>,
     table: HashTable<u32>,
     /// For each state: the parent's number and the transition index taken.
     pub parents: Vec<(u32, u16)>,
@@ -44,7 +44,7 @@ impl Store {
     /// Estimated bytes held.
     pub fn bytes(&self) -> usize {
         self.bytes.len()
-            + self.starts.len() * 4
+            + self.starts.len() * 8
             + self.table.capacity() * 5
             + self.parents.len() * 8
             + self.depths.len() * 4
@@ -66,7 +66,7 @@ impl Store {
         }
         let i = (starts.len() - 1) as u32;
         bytes.extend_from_slice(enc);
-        starts.push(bytes.len() as u32);
+        starts.push(bytes.len() as u64);
         let (bytes, starts) = (&self.bytes, &self.starts);
         self.table.insert_unique(h, i, |&j| {
             hash(&bytes[starts[j as usize] as usize..starts[j as usize + 1] as usize])
