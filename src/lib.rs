@@ -77,9 +77,22 @@
 //! [`render_text`] (the CLI's table and traces), [`render_json`] (the JSON
 //! schema of docs/cli.md), [`render_sarif`] (SARIF 2.1.0 for code scanning)
 //! and [`render_junit`] (JUnit XML for CI dashboards).
+//!
+//! # Generated models
+//!
+//! With the `arbitrary` feature, `leash::arbitrary` provides proptest
+//! strategies for well-formed designs (owner trees of workers, tickers, error
+//! groups, wait groups, ...) that verify, and for one-defect mutants of them
+//! that leash must refute, each with the finding kinds that report it.
 
 mod diagnostics;
+mod engines;
 pub mod expect;
+
+pub use engines::{shuttle_replay, Engine, LoomOptions, ShuttleOptions, ShuttleStrategy};
+
+#[cfg(feature = "arbitrary")]
+pub mod arbitrary;
 
 pub use diagnostics::render_diagnostics;
 pub use leash_native::{Bound, Options as SearchOptions};
@@ -103,6 +116,8 @@ pub struct CheckOptions {
     pub search: SearchOptions,
     /// Wall-clock budget per scenario.
     pub timeout: Option<Duration>,
+    /// Which engine explores (the native prover unless told otherwise).
+    pub engine: Engine,
 }
 
 impl Default for CheckOptions {
@@ -112,6 +127,7 @@ impl Default for CheckOptions {
             strict: false,
             search: SearchOptions::default(),
             timeout: Some(Duration::from_secs(60)),
+            engine: Engine::Native,
         }
     }
 }
@@ -178,12 +194,20 @@ pub fn compile(path: &str, source: &str) -> Result<leash_ir::Program, BadModel> 
 pub fn check_source(path: &str, source: &str, options: &CheckOptions) -> Result<ModelReport, BadModel> {
     let program = compile(path, source)?;
     let mut explorations = Vec::new();
+    let mut engine = Vec::new();
     let mut times = Vec::new();
     for &scenario in &options.scenarios {
         let start = Instant::now();
-        let deadline = options.timeout.map(|t| start + t);
-        let stop = move || deadline.is_some_and(|d| Instant::now() >= d);
-        explorations.push(leash_native::explore(&program, scenario, &options.search, &stop));
+        if let Engine::Native = options.engine {
+            let deadline = options.timeout.map(|t| start + t);
+            let stop = move || deadline.is_some_and(|d| Instant::now() >= d);
+            explorations.push(leash_native::explore(&program, scenario, &options.search, &stop));
+        } else {
+            let (ex, summary) = engines::explore(&options.engine, &program, scenario, options.timeout)
+                .map_err(|why| refused(path, source, &program, &options.engine, why))?;
+            explorations.push(ex);
+            engine.push(summary);
+        }
         times.push(start.elapsed().as_millis() as u64);
     }
     let mut report = leash_report::build_model(&leash_report::ModelInput {
@@ -192,11 +216,25 @@ pub fn check_source(path: &str, source: &str, options: &CheckOptions) -> Result<
         program: &program,
         explorations: &explorations,
         strict: options.strict,
+        engine: &engine,
     });
     for (s, t) in report.scenarios.iter_mut().zip(times) {
         s.stats.time_ms = t;
     }
     Ok(report)
+}
+
+/// A model the chosen engine cannot check (too many threads for loom), as a
+/// diagnostic on `main`.
+fn refused(path: &str, source: &str, program: &leash_ir::Program, engine: &Engine, why: String) -> BadModel {
+    let span = program.func(program.main).span;
+    let mut d = Diagnostic::error(
+        "E0200",
+        span,
+        format!("the {} engine cannot check this model: {why}", engine.name()),
+    );
+    d.hint = Some("check it with the native engine (the default), or shrink the model".to_string());
+    BadModel { path: path.to_string(), source: source.to_string(), diagnostics: vec![d] }
 }
 
 /// Checks a model file.

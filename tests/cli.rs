@@ -175,3 +175,60 @@ fn check_writes_pictures_per_finding() {
     assert_eq!(g.status.code(), Some(0));
     assert!(stdout(&g).starts_with("digraph leash {"));
 }
+
+#[test]
+fn the_engines_are_chosen_on_the_command_line() {
+    let o = leash(&["check", "--engine", "loom", "models/seeds/timeout_unbuffered.leash"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("leak compute"), "{}", stdout(&o));
+    let o =
+        leash(&["check", "--engine", "shuttle", "--iterations", "30", "models/seeds/timeout_buffered.leash"]);
+    assert_eq!(o.status.code(), Some(1), "sampled is not verified: {}", stdout(&o));
+    assert!(stdout(&o).contains("incomplete (no violation found in 30 schedules)"), "{}", stdout(&o));
+    let o = leash(&["check", "--scheduler", "dfs", "models/seeds/timeout_buffered.leash"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("need --engine shuttle"), "{}", stderr(&o));
+}
+
+#[test]
+fn loom_refuses_a_model_wider_than_five_threads_with_exit_two() {
+    let wide = scratch(
+        "wide.leash",
+        "task main() {\n    for i in 0..5 {\n        spawn w()\n    }\n}\n\ntask w() {\n    yield\n}\n",
+    );
+    let o = leash(&["check", "--engine", "loom", &wide]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error[E0200]") && err.contains("loom models at most 5") && err.contains("^"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_shuttle_schedule_replays_from_the_command_line() {
+    let o = leash(&[
+        "check",
+        "--engine",
+        "shuttle",
+        "--scenario",
+        "completion",
+        "models/seeds/timeout_unbuffered.leash",
+    ]);
+    let out = stdout(&o);
+    let line = out.lines().find(|l| l.contains("shuttle schedule:")).expect("a schedule line");
+    let schedule = line.rsplit('\'').nth(1).expect("quoted schedule");
+    let o = leash(&[
+        "replay",
+        "--engine",
+        "shuttle",
+        "--scenario",
+        "completion",
+        "models/seeds/timeout_unbuffered.leash",
+        schedule,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("shuttle ran the schedule: leak"), "{}", stdout(&o));
+    let o = leash(&["replay", "--engine", "shuttle", "models/seeds/timeout_unbuffered.leash", "r:zz"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -66,8 +66,15 @@ enum Command {
     Replay {
         /// The model file.
         model: PathBuf,
-        /// The trace string (`leash1:...`).
+        /// The trace string (`leash1:...`), or with `--engine shuttle` the
+        /// shuttle schedule a finding printed.
         trace: String,
+        /// Run a shuttle schedule on shuttle instead of a trace on the reference semantics.
+        #[arg(long, value_enum, default_value_t = ReplayEngine::Reference)]
+        engine: ReplayEngine,
+        /// The scenario of a shuttle schedule.
+        #[arg(long, value_parser = parse_scenario, default_value = "completion")]
+        scenario: leash::Scenario,
         /// How the trace is laid out.
         #[arg(long = "trace", value_enum, default_value_t = TraceLayout::List)]
         layout: TraceLayout,
@@ -83,6 +90,15 @@ enum Command {
         #[command(flatten)]
         bounds: Bounds,
     },
+}
+
+/// What `replay` runs a trace on.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReplayEngine {
+    /// A `leash1:` trace on the reference semantics.
+    Reference,
+    /// A shuttle schedule on shuttle, then on the reference semantics.
+    Shuttle,
 }
 
 /// Trace layouts.
@@ -137,6 +153,101 @@ struct Bounds {
     /// Stop a scenario when its visited set exceeds this many MiB (reported as incomplete).
     #[arg(long, default_value_t = 8192)]
     max_memory: usize,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+/// Which engine explores, and the loom and shuttle engines' own settings.
+#[derive(Args)]
+struct EngineArgs {
+    /// The engine: native (exhaustive, the default), loom (every interleaving
+    /// on loom's threads, at most 5 threads), shuttle (schedules on shuttle's threads).
+    #[arg(long, value_enum, default_value_t = EngineName::Native)]
+    engine: EngineName,
+    /// shuttle's scheduler: random and pct sample schedules, dfs enumerates them.
+    #[arg(long, value_enum)]
+    scheduler: Option<SchedulerName>,
+    /// shuttle: schedules to sample (random, pct) or the bound on schedules per
+    /// DFS run; loom: executions after which it stops (reported as incomplete).
+    #[arg(long)]
+    iterations: Option<usize>,
+    /// shuttle: the seed of the random and pct schedulers.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// loom and shuttle: steps after which one execution is cut (reported as incomplete).
+    #[arg(long)]
+    max_steps: Option<usize>,
+}
+
+/// Engines.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EngineName {
+    /// The native prover.
+    Native,
+    /// loom.
+    Loom,
+    /// shuttle.
+    Shuttle,
+}
+
+/// shuttle's schedulers.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SchedulerName {
+    /// Uniformly random schedules.
+    Random,
+    /// Probabilistic concurrency testing (depth 3).
+    Pct,
+    /// Depth-first enumeration: exhaustive when it finishes.
+    Dfs,
+}
+
+impl EngineArgs {
+    fn engine(&self) -> Result<leash::Engine, String> {
+        let shuttle_only = self.scheduler.is_some() || self.seed.is_some();
+        if shuttle_only && self.engine != EngineName::Shuttle {
+            return Err("--scheduler and --seed need --engine shuttle".into());
+        }
+        if self.iterations.is_some() && self.engine == EngineName::Native {
+            return Err(
+                "--iterations needs --engine loom or --engine shuttle (the native engine has --max-states)"
+                    .into(),
+            );
+        }
+        if self.max_steps.is_some() && self.engine == EngineName::Native {
+            return Err(
+                "--max-steps needs --engine loom or --engine shuttle (the native engine has --max-depth)"
+                    .into(),
+            );
+        }
+        Ok(match self.engine {
+            EngineName::Native => leash::Engine::Native,
+            EngineName::Loom => {
+                let d = leash::LoomOptions::default();
+                leash::Engine::Loom(leash::LoomOptions {
+                    max_steps: self.max_steps.unwrap_or(d.max_steps),
+                    max_executions: self.iterations,
+                    ..d
+                })
+            }
+            EngineName::Shuttle => leash::Engine::Shuttle(self.shuttle()),
+        })
+    }
+
+    fn shuttle(&self) -> leash::ShuttleOptions {
+        let d = leash::ShuttleOptions::default();
+        let strategy = match self.scheduler.unwrap_or(SchedulerName::Random) {
+            SchedulerName::Random => leash::ShuttleStrategy::Random,
+            SchedulerName::Pct => leash::ShuttleStrategy::Pct { depth: 3 },
+            SchedulerName::Dfs => leash::ShuttleStrategy::Dfs,
+        };
+        leash::ShuttleOptions {
+            strategy,
+            iterations: self.iterations.unwrap_or(d.iterations),
+            seed: self.seed.unwrap_or(d.seed),
+            max_steps: self.max_steps.unwrap_or(d.max_steps),
+            ..d
+        }
+    }
 }
 
 fn parse_scenario(s: &str) -> Result<leash::Scenario, String> {
@@ -162,6 +273,7 @@ impl Bounds {
                 max_memory: self.max_memory.saturating_mul(1 << 20),
             },
             timeout: Some(std::time::Duration::from_secs_f64(self.timeout)),
+            engine: self.engine.engine()?,
         })
     }
 }
@@ -184,8 +296,11 @@ pub fn run() -> Result<ExitCode, String> {
         }
         Command::Graph { model, output, svg } => graph::run(&model, output.as_deref(), svg),
         Command::Test { paths, bounds } => test::run(&paths, &bounds.options()?),
-        Command::Replay { model, trace, layout, dot } => {
+        Command::Replay { model, trace, engine: ReplayEngine::Reference, layout, dot, .. } => {
             replay::run(&model, &trace, layout.style(), dot.as_deref())
+        }
+        Command::Replay { model, trace, engine: ReplayEngine::Shuttle, scenario, layout, dot } => {
+            replay::run_shuttle(&model, &trace, scenario, layout.style(), dot.as_deref())
         }
     }
 }

@@ -23,6 +23,22 @@ pub struct ModelInput<'a> {
     pub explorations: &'a [Exploration],
     /// Whether owner-rule warnings count as violations.
     pub strict: bool,
+    /// When an engine other than the native prover explored: one summary per
+    /// exploration; empty otherwise.
+    pub engine: &'a [EngineSummary],
+}
+
+/// What an engine other than the native prover adds to an exploration.
+#[derive(Clone, Debug, Default)]
+pub struct EngineSummary {
+    /// The engine's name (`loom`, `shuttle-random`, ...).
+    pub engine: String,
+    /// Executions it ran.
+    pub executions: usize,
+    /// Why it is not exhaustive, in the engine's words.
+    pub bound: Option<String>,
+    /// The engine's replay string per finding, by (kind, tasks, detail).
+    pub schedules: Vec<((FindingKind, Vec<u16>, String), String)>,
 }
 
 /// Findings are merged across scenarios by (violation first, kind, tasks, detail).
@@ -72,7 +88,8 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
     let model_hash = crate::replay_code::model_hash(input.program);
     let mut scenarios = Vec::new();
     let mut merged: BTreeMap<MergeKey, (FindingReport, Scenario, Finding)> = BTreeMap::new();
-    for ex in input.explorations {
+    for (i, ex) in input.explorations.iter().enumerate() {
+        let summary = input.engine.get(i);
         let mut kinds: Vec<(Severity, FindingKind)> = Vec::new();
         for f in &ex.findings {
             let sev = severity(f.kind);
@@ -104,6 +121,10 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
                             cycle: f.cycle.clone(),
                         }
                         .to_string(),
+                        schedule: summary.and_then(|e| {
+                            let key = (f.kind, f.funcs.clone(), f.detail.clone());
+                            e.schedules.iter().find(|(k, _)| *k == key).map(|(_, s)| s.clone())
+                        }),
                     };
                     (r, ex.scenario, f.clone())
                 });
@@ -112,7 +133,7 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
         let violated = kinds.iter().any(|(s, _)| *s == Severity::Violation);
         let verdict = if violated {
             Verdict::Violated
-        } else if ex.incomplete.is_some() {
+        } else if ex.incomplete.is_some() || summary.is_some_and(|e| e.bound.is_some()) {
             Verdict::Incomplete
         } else {
             Verdict::Verified
@@ -120,7 +141,7 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
         scenarios.push(ScenarioReport {
             scenario: ex.scenario.name().to_string(),
             verdict,
-            bound: ex.incomplete.map(|b| b.to_string()),
+            bound: ex.incomplete.map(|b| b.to_string()).or_else(|| summary.and_then(|e| e.bound.clone())),
             violations: kinds
                 .iter()
                 .filter(|(s, _)| *s == Severity::Violation)
@@ -137,6 +158,8 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
                 max_depth: ex.stats.max_depth,
                 store_bytes: ex.stats.store_bytes,
                 time_ms: 0,
+                engine: summary.map(|e| e.engine.clone()),
+                executions: summary.map(|e| e.executions),
             },
         });
     }

@@ -8,7 +8,7 @@ pub mod replay_code;
 pub mod sarif;
 mod text;
 
-pub use build::{build_model, replay_code as replay, ModelInput, ReplayOutput};
+pub use build::{build_model, replay_code as replay, EngineSummary, ModelInput, ReplayOutput};
 pub use junit::{junit_report, render_junit};
 pub use sarif::{render_sarif, sarif_log, InvalidModel, ToolInfo};
 pub use text::{render_details, render_replay, render_table, TraceStyle};
@@ -109,6 +109,10 @@ pub struct FindingReport {
     pub waiting: Vec<Waiting>,
     /// The replayable form of the counterexample, for `leash replay`.
     pub replay: String,
+    /// The engine's own replay string (shuttle's schedule), for
+    /// `leash replay --engine shuttle`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
 }
 
 /// Counters of one exploration.
@@ -124,6 +128,12 @@ pub struct ScenarioStats {
     pub store_bytes: usize,
     /// Wall-clock milliseconds, filled in by the caller.
     pub time_ms: u64,
+    /// The engine that explored it, when not the native prover.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// Executions the engine ran (loom, shuttle).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub executions: Option<usize>,
 }
 
 /// One scenario's outcome.

@@ -132,7 +132,7 @@ fn finding(out: &mut String, f: &FindingReport, model: &str, style: TraceStyle) 
     );
     if style == TraceStyle::Columns {
         columns(out, &f.trace, &f.cycle, &f.waiting);
-        let _ = writeln!(out, "  replay: leash replay {model} {}", f.replay);
+        replay_lines(out, model, f);
         return;
     }
     steps(out, &f.trace, 0);
@@ -140,7 +140,7 @@ fn finding(out: &mut String, f: &FindingReport, model: &str, style: TraceStyle) 
         let _ = writeln!(out, "  then forever:");
         steps(out, &f.cycle, 0);
     }
-    let _ = writeln!(out, "  replay: leash replay {model} {}", f.replay);
+    replay_lines(out, model, f);
     if !f.waiting.is_empty() {
         let _ = writeln!(out, "  tasks at the end:");
         for w in &f.waiting {
@@ -161,6 +161,19 @@ pub fn render_details(m: &ModelReport, style: TraceStyle) -> String {
         out.push('\n');
     }
     out
+}
+
+/// How to run the counterexample again: on the reference semantics, and on
+/// the engine that found it when that engine has its own replay.
+fn replay_lines(out: &mut String, model: &str, f: &FindingReport) {
+    let _ = writeln!(out, "  replay: leash replay {model} {}", f.replay);
+    if let Some(s) = &f.schedule {
+        let scenario = f.scenarios.first().map_or("completion", String::as_str);
+        let _ = writeln!(
+            out,
+            "  shuttle schedule: leash replay --engine shuttle --scenario {scenario} {model} '{s}'"
+        );
+    }
 }
 
 /// A replayed counterexample: its steps, its cycle and who waits at the end.

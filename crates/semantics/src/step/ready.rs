@@ -190,7 +190,10 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, scenario: Scenario
                         if send_alone(s, c) {
                             out.push(case_t);
                         } else if let Operand::Chan(c) = c {
-                            rendezvous_send |= has_receiver(p, s, c, slot, mine);
+                            // Only an unbuffered channel meets a receiver; a full
+                            // buffer is simply not ready, and `default` runs.
+                            let unbuffered = matches!(s.heap[c as usize], Object::Chan { cap: 0, .. });
+                            rendezvous_send |= unbuffered && has_receiver(p, s, c, slot, mine);
                         }
                     }
                     CaseKind::After => out.push(Transition { time: true, ..case_t }),

@@ -1,0 +1,114 @@
+//! The platform shuttle lends the runtime: one shuttle `Mutex` around the
+//! world, one shuttle `Condvar`, shuttle threads. Free choices come either
+//! from shuttle's random data (recorded in its schedule) or from a prefix of
+//! answers explored around shuttle (for DFS, which has no random data).
+
+use leash_ir::Program;
+use leash_threads::explore::{Choices, Collected};
+use leash_threads::{Config, Entry, Log, Platform, Sleeper, World};
+use shuttle::rand::RngCore;
+use shuttle::scheduler::Schedule;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Where answers to free choices come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Answers {
+    /// shuttle's random data: sampled, and recorded in the schedule.
+    Random,
+    /// The current prefix of the choice tree.
+    Prefix,
+}
+
+/// What executions share outside shuttle.
+#[derive(Default)]
+pub(crate) struct Shared {
+    pub(crate) choices: Choices,
+    pub(crate) collected: Collected,
+    pub(crate) log: Log,
+    /// The schedule of the current execution, as the recorder saw it.
+    pub(crate) schedule: Schedule,
+    /// The outcome of the last execution (for a replay).
+    pub(crate) last: Option<leash_threads::Outcome>,
+    /// The answers given in the current execution (prefix mode).
+    pub(crate) answers: Vec<usize>,
+}
+
+/// Locks `shared`, whatever a panic left in it.
+pub(crate) fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[derive(Clone)]
+pub(crate) struct ShuttlePlatform {
+    world: Arc<shuttle::sync::Mutex<World>>,
+    /// One condition variable per sleeper, made when first waited on.
+    wakes: Arc<Mutex<Vec<Arc<shuttle::sync::Condvar>>>>,
+    shared: Arc<Mutex<Shared>>,
+    answers: Answers,
+}
+
+impl ShuttlePlatform {
+    /// A fresh world for one execution.
+    pub(crate) fn new(
+        program: &Arc<Program>,
+        config: Config,
+        shared: &Arc<Mutex<Shared>>,
+        answers: Answers,
+    ) -> ShuttlePlatform {
+        {
+            let mut sh = lock(shared);
+            sh.choices.begin();
+            sh.log.clear();
+            sh.answers.clear();
+        }
+        ShuttlePlatform {
+            world: Arc::new(shuttle::sync::Mutex::new(World::new(program.clone(), config))),
+            wakes: Arc::default(),
+            shared: shared.clone(),
+            answers,
+        }
+    }
+}
+
+impl Platform for ShuttlePlatform {
+    type Guard<'a> = shuttle::sync::MutexGuard<'a, World>;
+
+    fn lock(&self) -> Self::Guard<'_> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn wait<'a>(&'a self, guard: Self::Guard<'a>, who: Sleeper) -> Self::Guard<'a> {
+        let wake = {
+            let mut wakes = self.wakes.lock().unwrap_or_else(|e| e.into_inner());
+            if wakes.len() <= who.0 {
+                wakes.resize_with(who.0 + 1, || Arc::new(shuttle::sync::Condvar::new()));
+            }
+            wakes[who.0].clone()
+        };
+        wake.wait(guard).unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn wake(&self, who: Sleeper) {
+        let wake = self.wakes.lock().unwrap_or_else(|e| e.into_inner()).get(who.0).cloned();
+        if let Some(w) = wake {
+            w.notify_one();
+        }
+    }
+
+    fn spawn(&self, f: impl FnOnce() + Send + 'static) {
+        shuttle::thread::spawn(f);
+    }
+
+    fn choose(&self, n: usize) -> usize {
+        let a = match self.answers {
+            Answers::Random => (shuttle::rand::thread_rng().next_u64() % n as u64) as usize,
+            Answers::Prefix => lock(&self.shared).choices.choose(n),
+        };
+        lock(&self.shared).answers.push(a);
+        a
+    }
+
+    fn record(&self, entry: &Entry) {
+        lock(&self.shared).log.push(entry.clone());
+    }
+}

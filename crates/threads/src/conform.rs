@@ -1,0 +1,341 @@
+//! Replays an engine's log on the reference semantics.
+//!
+//! An engine runs the model on a thread library and records one [`Entry`] per
+//! step. Here each entry is matched with the one transition of
+//! `leash_semantics` that takes the same step (same task, instruction, select
+//! case, outcome and partner), the path is replayed, and the way the execution
+//! ended is checked against the reference: a stuck execution must end in a
+//! reference state where nothing can move, a panic must be a panic there too.
+//! What comes out is a finding whose path is a list of indices into the
+//! reference's enabled transitions, the same as the native prover's, so every
+//! engine's counterexample is printed, pictured and replayed the same way.
+//!
+//! When an entry is ambiguous (two deadlines, two equal waiters), every
+//! candidate is tried in order with backtracking.
+
+use crate::{End, Entry, Instance, Log, Outcome};
+use leash_ir::Program;
+use leash_semantics::{apply, enabled, initial, Actor, Event, FindingKind, Scenario, State, Transition};
+use std::fmt;
+
+/// A finding of an engine, confirmed on the reference semantics.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confirmed {
+    /// What kind (leak, deadlock, panic).
+    pub kind: FindingKind,
+    /// The task functions it names, as the native prover names them.
+    pub funcs: Vec<u16>,
+    /// The panic message; empty otherwise.
+    pub detail: String,
+    /// The instruction that panicked.
+    pub at: Option<(u16, u16)>,
+    /// Indices into the reference's enabled transitions, from the initial state.
+    pub path: Vec<u16>,
+}
+
+/// Where an engine and the reference semantics part ways: a bug in one of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Disagreement {
+    /// How many entries of the log replayed before the disagreement.
+    pub step: usize,
+    /// What differs.
+    pub what: String,
+}
+
+impl fmt::Display for Disagreement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the engine and the reference semantics disagree after {} steps: {}", self.step, self.what)
+    }
+}
+
+/// Tried replays before an ambiguous log is given up on.
+const MAX_APPLIES: usize = 200_000;
+
+/// A reference state with the engine's instance in each task slot.
+#[derive(Clone)]
+struct Point {
+    state: State,
+    slots: Vec<Instance>,
+    next: Instance,
+}
+
+impl Point {
+    fn slot(&self, task: Instance) -> Option<u16> {
+        self.slots.iter().position(|&i| i == task).map(|s| s as u16)
+    }
+
+    fn top(&self, slot: u16) -> Option<(u16, u16)> {
+        let f = self.state.tasks.get(slot as usize)?.frames.last()?;
+        Some((f.func, f.pc))
+    }
+
+    fn matches(&self, p: &Program, t: &Transition, e: &Entry) -> bool {
+        match (e, t.actor) {
+            (Entry::Signal, Actor::Signal) | (Entry::Deadline { .. }, Actor::Deadline(_)) => true,
+            (&Entry::Step { task, func, pc, case, alt, partner, woke }, Actor::Task(slot)) => {
+                let signal = matches!(
+                    p.func(func).code.get(pc as usize),
+                    Some(leash_ir::Instr::Op { op: leash_ir::Op::CondSignal, .. })
+                );
+                let alt_ok = if signal {
+                    t.alt == woke.and_then(|w| self.slot(w)).map_or(0, |s| s + 1)
+                } else {
+                    t.alt == alt
+                };
+                let partner_ok = match (partner, t.partner) {
+                    (None, None) => true,
+                    (Some((who, c)), Some((ps, pc))) => self.slot(who) == Some(ps) && c == pc,
+                    _ => false,
+                };
+                self.slot(task) == Some(slot)
+                    && self.top(slot) == Some((func, pc))
+                    && t.case == case
+                    && alt_ok
+                    && partner_ok
+            }
+            _ => false,
+        }
+    }
+
+    fn step(&self, p: &Program, t: &Transition) -> Result<Point, Event> {
+        let a = apply(p, &self.state, t)?;
+        let mut slots = self.slots.clone();
+        let mut next = self.next;
+        for _ in &a.spawned {
+            slots.push(next);
+            next += 1;
+        }
+        let mut exited = a.exited.clone();
+        exited.sort_unstable_by(|a, b| b.cmp(a));
+        for s in exited {
+            slots.remove(s as usize);
+        }
+        Ok(Point { state: a.state, slots, next })
+    }
+}
+
+/// Replays `outcome` on the reference semantics of `p` under `scenario`.
+/// Returns the findings the execution shows (none for one that ended well or
+/// hit a bound), or where the two disagree.
+pub fn conform(p: &Program, scenario: Scenario, outcome: &Outcome) -> Result<Vec<Confirmed>, Disagreement> {
+    replay(p, scenario, &outcome.log, Ending::Engine(&outcome.end))
+}
+
+/// Replays the log of an execution the library aborted because it found no
+/// thread able to run: the reference must reach a state where nothing moves.
+pub fn conform_library_deadlock(
+    p: &Program,
+    scenario: Scenario,
+    log: &Log,
+) -> Result<Vec<Confirmed>, Disagreement> {
+    replay(p, scenario, log, Ending::LibraryDeadlock)
+}
+
+/// The reference path of an execution, however it ended (for replays).
+pub fn path(p: &Program, scenario: Scenario, log: &Log) -> Result<Vec<u16>, Disagreement> {
+    let found = replay(p, scenario, log, Ending::Any)?;
+    Ok(found.into_iter().next().map(|c| c.path).unwrap_or_default())
+}
+
+/// How an execution ended, as far as the check is concerned.
+#[derive(Clone, Copy)]
+enum Ending<'a> {
+    /// Anything: only the steps are checked.
+    Any,
+    /// As the runtime says.
+    Engine(&'a End),
+    /// The library found every thread blocked.
+    LibraryDeadlock,
+}
+
+fn replay(p: &Program, scenario: Scenario, log: &Log, end: Ending) -> Result<Vec<Confirmed>, Disagreement> {
+    let init = match initial(p) {
+        Ok(init) => init,
+        // The model panics before its first step (initialising a variable,
+        // or in main's silent start): the engine must have said so too.
+        Err(e) => {
+            return match end {
+                Ending::Engine(End::Panic { message, .. }) if log.is_empty() && *message == e.detail => {
+                    Ok(vec![panic_finding(e, Vec::new())])
+                }
+                _ => Err(Disagreement {
+                    step: 0,
+                    what: format!("the reference panics before the first step: {}", e.detail),
+                }),
+            }
+        }
+    };
+    let start = Point { state: init.state, slots: vec![0], next: 1 };
+    let mut applies = 0;
+    let mut furthest = Disagreement { step: 0, what: String::new() };
+    let mut path = Vec::new();
+    let run = Run { p, scenario, log, end };
+    match run.search(start, 0, &mut path, &mut applies, &mut furthest) {
+        Some(found) => Ok(found),
+        None if applies >= MAX_APPLIES => Err(Disagreement {
+            step: furthest.step,
+            what: format!("the log is too ambiguous to replay ({MAX_APPLIES} tries)"),
+        }),
+        None => Err(furthest),
+    }
+}
+
+/// One replay: the model, the scenario, the log and how it ended.
+struct Run<'a> {
+    p: &'a Program,
+    scenario: Scenario,
+    log: &'a Log,
+    end: Ending<'a>,
+}
+
+impl Run<'_> {
+    fn search(
+        &self,
+        at: Point,
+        i: usize,
+        path: &mut Vec<u16>,
+        applies: &mut usize,
+        furthest: &mut Disagreement,
+    ) -> Option<Vec<Confirmed>> {
+        let p = self.p;
+        let ts = enabled(p, &at.state, self.scenario);
+        let Some(entry) = self.log.get(i) else {
+            let ended = match self.end {
+                Ending::Any => Ok(vec![Confirmed {
+                    kind: FindingKind::Leak,
+                    funcs: Vec::new(),
+                    detail: String::new(),
+                    at: None,
+                    path: path.clone(),
+                }]),
+                Ending::Engine(end) => finish(p, &at, &ts, end, path),
+                Ending::LibraryDeadlock if ts.is_empty() && !at.state.tasks.is_empty() => {
+                    Ok(dead(p, &at, path))
+                }
+                Ending::LibraryDeadlock => Err(format!(
+                    "the library found every thread blocked but the reference can take {} steps",
+                    ts.len()
+                )),
+            };
+            return match ended {
+                Ok(found) => Some(found),
+                Err(what) => {
+                    if i >= furthest.step {
+                        *furthest = Disagreement { step: i, what };
+                    }
+                    None
+                }
+            };
+        };
+        let mut candidates = 0;
+        for (k, t) in ts.iter().enumerate() {
+            if !at.matches(p, t, entry) || *applies >= MAX_APPLIES {
+                continue;
+            }
+            candidates += 1;
+            *applies += 1;
+            path.push(k as u16);
+            let next = match at.step(p, t) {
+                Ok(next) => next,
+                // The step's silent tail panicked (an overflow, say): the
+                // engine logged the step, then panicked before its next one.
+                Err(e) => match self.end {
+                    Ending::Engine(End::Panic { task, message, .. })
+                        if i + 1 == self.log.len()
+                            && matches!(entry, Entry::Step { task: t, .. } if t == task)
+                            && e.kind == FindingKind::Panic
+                            && e.detail == *message =>
+                    {
+                        return Some(vec![panic_finding(e, path.clone())]);
+                    }
+                    _ => {
+                        path.pop();
+                        continue;
+                    }
+                },
+            };
+            if let Some(found) = self.search(next, i + 1, path, applies, furthest) {
+                return Some(found);
+            }
+            path.pop();
+        }
+        if candidates == 0 && i >= furthest.step {
+            *furthest = Disagreement {
+                step: i,
+                what: format!("no step of the reference matches {entry:?} (task slots {:?})", at.slots),
+            };
+        }
+        None
+    }
+}
+
+/// Checks how the execution ended against the reference state it reached.
+fn finish(
+    p: &Program,
+    at: &Point,
+    ts: &[Transition],
+    end: &End,
+    path: &[u16],
+) -> Result<Vec<Confirmed>, String> {
+    match end {
+        End::StepBound | End::TooManyThreads { .. } => Ok(Vec::new()),
+        End::Exited if at.state.tasks.is_empty() => Ok(Vec::new()),
+        End::Exited => Err(format!("every thread exited but the reference still has tasks {:?}", at.slots)),
+        End::Stuck { main_alive, blocked } => {
+            if !ts.is_empty() {
+                return Err(format!(
+                    "the engine is stuck but the reference can still take {} steps",
+                    ts.len()
+                ));
+            }
+            let mut stuck: Vec<Instance> = blocked.iter().map(|b| b.task).collect();
+            stuck.sort_unstable();
+            let mut live = at.slots.clone();
+            live.sort_unstable();
+            if stuck != live {
+                return Err(format!("blocked tasks {stuck:?} but the reference has {live:?} left"));
+            }
+            let main = at.state.tasks.iter().any(|t| t.func == p.main);
+            if main != *main_alive {
+                return Err(format!("main alive: engine {main_alive}, reference {main}"));
+            }
+            Ok(dead(p, at, path))
+        }
+        End::Panic { task, at: place, message } => {
+            let slot = at.slot(*task).ok_or_else(|| format!("the panicking task {task} is not live"))?;
+            for (k, t) in ts.iter().enumerate() {
+                if t.actor != Actor::Task(slot) {
+                    continue;
+                }
+                if let Err(e) = apply(p, &at.state, t) {
+                    if e.kind == FindingKind::Panic && e.at == Some(*place) && e.detail == *message {
+                        let mut full = path.to_vec();
+                        full.push(k as u16);
+                        return Ok(vec![panic_finding(e, full)]);
+                    }
+                }
+            }
+            Err(format!("the engine panicked with {message:?} at {place:?}; no step of the reference does"))
+        }
+    }
+}
+
+fn panic_finding(e: Event, path: Vec<u16>) -> Confirmed {
+    Confirmed { kind: FindingKind::Panic, funcs: vec![e.func], detail: e.detail, at: e.at, path }
+}
+
+/// The findings of a reference state where nothing moves, as the native
+/// prover words them: a deadlock while `main` lives, else a leak per task.
+fn dead(p: &Program, at: &Point, path: &[u16]) -> Vec<Confirmed> {
+    let main = at.state.tasks.iter().any(|t| t.func == p.main);
+    let mut funcs: Vec<u16> = at.state.tasks.iter().map(|t| t.func).collect();
+    funcs.sort_unstable();
+    funcs.dedup();
+    let finding =
+        |kind, funcs| Confirmed { kind, funcs, detail: String::new(), at: None, path: path.to_vec() };
+    if main {
+        vec![finding(FindingKind::Deadlock, funcs)]
+    } else {
+        funcs.into_iter().map(|f| finding(FindingKind::Leak, vec![f])).collect()
+    }
+}

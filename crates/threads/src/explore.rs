@@ -1,0 +1,271 @@
+//! What the loom and shuttle engines share around their library: the tree of
+//! the environment's free choices, explored one prefix at a time, and the
+//! collection of the executions worth reporting.
+//!
+//! A library explores interleavings for a deterministic program; the free
+//! choices ([`crate::Platform::choose`]) are explored outside it. A run with
+//! prefix `P` answers the first `P.len()` choices from `P` and every later one
+//! with 0, noting how many answers each later choice had. Its children are
+//! `P, 0, …, 0, a` for every later position and every other answer `a`: each
+//! sequence of answers is the first-different-position child of exactly one
+//! run, so every combination of interleaving and answers is executed.
+
+use crate::{End, Outcome};
+use std::collections::BTreeMap;
+
+/// The answers of one run, and what the run learnt about later choices.
+#[derive(Clone, Debug, Default)]
+pub struct Choices {
+    prefix: Vec<usize>,
+    next: usize,
+    arities: Vec<usize>,
+}
+
+impl Choices {
+    /// Answers from `prefix`, then 0.
+    pub fn new(prefix: Vec<usize>) -> Choices {
+        Choices { prefix, next: 0, arities: Vec::new() }
+    }
+
+    /// Starts an execution: answers start again from the first.
+    pub fn begin(&mut self) {
+        self.next = 0;
+    }
+
+    /// The answer to the next choice among `n`.
+    pub fn choose(&mut self, n: usize) -> usize {
+        let i = self.next;
+        self.next += 1;
+        if let Some(&a) = self.prefix.get(i) {
+            return a.min(n.saturating_sub(1));
+        }
+        let later = i - self.prefix.len();
+        if self.arities.len() <= later {
+            self.arities.resize(later + 1, 0);
+        }
+        self.arities[later] = self.arities[later].max(n);
+        0
+    }
+
+    /// The prefixes this run opened, in the order they should be explored.
+    pub fn children(&self) -> Vec<Vec<usize>> {
+        let mut out = Vec::new();
+        for (later, &n) in self.arities.iter().enumerate() {
+            for a in 1..n {
+                let mut p = self.prefix.clone();
+                p.resize(self.prefix.len() + later, 0);
+                p.push(a);
+                out.push(p);
+            }
+        }
+        out
+    }
+}
+
+/// Prefixes still to run, depth first.
+#[derive(Clone, Debug)]
+pub struct ChoiceTree {
+    stack: Vec<Vec<usize>>,
+    /// Runs taken so far.
+    pub runs: usize,
+}
+
+impl Default for ChoiceTree {
+    fn default() -> ChoiceTree {
+        ChoiceTree { stack: vec![Vec::new()], runs: 0 }
+    }
+}
+
+impl ChoiceTree {
+    /// The next prefix to run, if any is left.
+    pub fn pop(&mut self) -> Option<Vec<usize>> {
+        let p = self.stack.pop()?;
+        self.runs += 1;
+        Some(p)
+    }
+
+    /// Adds the prefixes a finished run opened.
+    pub fn expand(&mut self, done: &Choices) {
+        self.stack.extend(done.children().into_iter().rev());
+    }
+
+    /// Whether every prefix has been run.
+    pub fn is_done(&self) -> bool {
+        self.stack.is_empty()
+    }
+}
+
+/// Why an execution is kept: one per way of going wrong.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Stuck(bool, Vec<u16>),
+    Panic((u16, u16), String),
+}
+
+/// The executions of an exploration worth reporting: for each way of going
+/// wrong (stuck with these tasks, this panic) the one with the fewest steps.
+#[derive(Clone, Debug, Default)]
+pub struct Collected {
+    kept: BTreeMap<Key, (Outcome, Option<String>)>,
+    /// Executions run.
+    pub executions: usize,
+    /// Steps taken in all of them.
+    pub steps: usize,
+    /// Steps of the longest one.
+    pub longest: usize,
+    /// Executions cut by the step bound.
+    pub step_bound: usize,
+    /// The most threads an execution asked for beyond the platform's limit.
+    pub too_many_threads: Option<usize>,
+}
+
+impl Collected {
+    /// Notes one execution; `replay` gives the engine's own replay string
+    /// for it (shuttle's schedule), asked for only if the execution is kept.
+    pub fn add(&mut self, o: Outcome, replay: impl FnOnce() -> Option<String>) {
+        self.executions += 1;
+        self.steps += o.log.len();
+        self.longest = self.longest.max(o.log.len());
+        let key = match &o.end {
+            End::Exited => return,
+            End::StepBound => {
+                self.step_bound += 1;
+                return;
+            }
+            End::TooManyThreads { needed } => {
+                self.too_many_threads = Some(self.too_many_threads.unwrap_or(0).max(*needed));
+                return;
+            }
+            End::Stuck { main_alive, blocked } => {
+                let mut funcs: Vec<u16> = blocked.iter().map(|b| b.func).collect();
+                funcs.sort_unstable();
+                funcs.dedup();
+                Key::Stuck(*main_alive, funcs)
+            }
+            End::Panic { at, message, .. } => Key::Panic(*at, message.clone()),
+        };
+        match self.kept.get(&key) {
+            Some((k, _)) if k.log.len() <= o.log.len() => {}
+            _ => {
+                let r = replay();
+                self.kept.insert(key, (o, r));
+            }
+        }
+    }
+
+    /// The kept executions with their replay strings, in a fixed order.
+    pub fn outcomes(&self) -> impl Iterator<Item = &(Outcome, Option<String>)> {
+        self.kept.values()
+    }
+}
+
+/// Why an engine's exploration is not exhaustive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// The time budget ran out.
+    Time,
+    /// Some execution reached the per-execution step bound (a loop that does
+    /// not end, or a run longer than the bound).
+    Steps(usize),
+    /// loom's branch bound (`max_branches`) was reached.
+    Branches(usize),
+    /// Schedules were sampled (shuttle's random and PCT schedulers): this many.
+    Sampled(usize),
+    /// The scheduler's own iteration bound (shuttle's DFS `--iterations`).
+    Iterations(usize),
+    /// The bound on executions (loom's `--iterations`).
+    Executions(usize),
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cut::Time => write!(f, "timeout"),
+            Cut::Steps(n) => write!(f, "an execution reached {n} steps"),
+            Cut::Branches(n) => write!(f, "loom max-branches {n}"),
+            Cut::Sampled(n) => write!(f, "no violation found in {n} schedules"),
+            Cut::Iterations(n) => write!(f, "dfs stopped after {n} schedules"),
+            Cut::Executions(n) => write!(f, "loom stopped after {n} executions"),
+        }
+    }
+}
+
+/// What an engine's exploration of one scenario did.
+#[derive(Clone, Debug, Default)]
+pub struct Run {
+    /// The executions worth reporting, and counters.
+    pub collected: Collected,
+    /// Runs of the library (one per prefix of choices).
+    pub runs: usize,
+    /// `None` when every interleaving and every choice was explored.
+    pub incomplete: Option<Cut>,
+    /// Executions the library aborted itself (its own deadlock detection):
+    /// their logs, to be checked as "nothing could move".
+    pub library_deadlocks: Vec<crate::Log>,
+}
+
+std::thread_local! {
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Puts leash's panic hook on top of the current one: while a thread runs
+/// [`quietly`], its panics print nothing; otherwise the previous hook runs.
+/// An engine whose library installs a hook of its own (shuttle prints every
+/// panic it sees, loom's own thread teardown included) calls this again after
+/// the library's first run, so that leash's hook is outermost.
+pub fn silence_library_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !QUIET.with(|q| q.get()) {
+            previous(info);
+        }
+    }));
+}
+
+/// Runs `f` with the panic messages of this thread silenced: an engine
+/// catches the library's panics (a deadlock it detected, a bound) and turns
+/// them into findings, so they must not reach the terminal. Panics on other
+/// threads, and outside `f`, print as before.
+pub fn quietly<R>(f: impl FnOnce() -> R) -> R {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(silence_library_panics);
+    let before = QUIET.with(|q| q.replace(true));
+    let r = f();
+    QUIET.with(|q| q.set(before));
+    r
+}
+
+/// The text of a caught panic.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A "program" with two choices, the second only after answer 1 to the
+    /// first: every answer sequence must be run exactly once.
+    #[test]
+    fn the_choice_tree_runs_every_answer_sequence() {
+        let mut tree = ChoiceTree::default();
+        let mut seen = Vec::new();
+        while let Some(prefix) = tree.pop() {
+            let mut c = Choices::new(prefix);
+            c.begin();
+            let a = c.choose(3);
+            let b = if a == 1 { c.choose(2) } else { 0 };
+            seen.push((a, b));
+            tree.expand(&c);
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, vec![(0, 0), (1, 0), (1, 1), (2, 0)]);
+        assert!(tree.is_done());
+    }
+}

@@ -1,0 +1,238 @@
+//! The leash IR run on real threads, for the loom and shuttle engines.
+//!
+//! Every task of a model becomes a thread of a thread library; Go's primitives
+//! (channels, select, contexts, wait groups, error groups, mutexes, rwmutexes,
+//! conds, onces, tickers, timers) are implemented here, independently of the
+//! reference semantics, over the one lock and condition variable a
+//! [`Platform`] lends. The library's scheduler picks the interleaving; the
+//! environment's free choices (select cases, work outcomes, `choose`, which
+//! waiter a signal wakes, which event fires) go through [`Platform::choose`].
+//!
+//! An execution records a [`Log`]: one [`Entry`] per step of the reference
+//! semantics, so that [`conform`] can replay it on `leash-semantics` and every
+//! finding an engine reports is checked there.
+
+pub mod conform;
+pub mod explore;
+
+mod channels;
+mod contexts;
+mod eval;
+mod exec;
+mod objects;
+mod plan;
+mod primitives;
+mod runtime;
+mod value;
+mod world;
+
+pub use world::World;
+
+use leash_ir::{Ctor, Elem, Instr, Program};
+use std::ops::DerefMut;
+
+/// Whether any function of `p` makes a `signal()` or `with_timeout` context
+/// (arrays of them included): then [`run`] starts an environment thread that
+/// sends the signal and fires deadlines.
+pub fn needs_environment(p: &Program) -> bool {
+    fn ctor(c: &Ctor) -> bool {
+        match c {
+            Ctor::Signal | Ctor::WithTimeout(_) => true,
+            Ctor::Array { elem, .. } => matches!(&**elem, Elem::Ctor(c) if ctor(c)),
+            _ => false,
+        }
+    }
+    p.funcs.iter().flat_map(|f| &f.code).any(|i| matches!(i, Instr::New { ctor: c, .. } if ctor(c)))
+}
+
+/// Runs one execution of the model in the [`World`] behind `platform`'s
+/// lock, on the calling thread, which must be a thread of the platform's
+/// library: initialises the model-level variables, runs `main` on this
+/// thread, starts a thread per spawned task (and one for the environment
+/// when [`needs_environment`]), and returns once every thread it started has
+/// finished. Each log entry is passed to [`Platform::record`] as it is made.
+///
+/// When the execution gets stuck and [`Config::detect_stuck`] is off, the
+/// threads stay blocked in [`Platform::wait`] and this never returns: the
+/// library's own deadlock detection has to end the execution.
+pub fn run<P: Platform>(platform: &P) -> Outcome {
+    runtime::run(platform)
+}
+
+/// What a thread library lends the runtime.
+///
+/// The runtime keeps all of a model's shared state in one [`World`] behind
+/// the platform's lock; a task that cannot move waits on the platform's
+/// condition variable. Engines implement this with loom's or shuttle's
+/// `Mutex`, `Condvar` and `thread::spawn`.
+pub trait Platform: Clone + Send + Sync + 'static {
+    /// The guard of the locked world.
+    type Guard<'a>: DerefMut<Target = World>
+    where
+        Self: 'a;
+
+    /// Locks the world.
+    fn lock(&self) -> Self::Guard<'_>;
+
+    /// Releases the lock, waits until [`Platform::wake`] names `who`, and
+    /// locks again. `who` names the waiting thread ([`Sleeper`]): each has a
+    /// condition variable of its own, so that a step wakes only the threads
+    /// it let move (a woken thread that cannot move is a scheduling point
+    /// the library explores for nothing).
+    fn wait<'a>(&'a self, guard: Self::Guard<'a>, who: Sleeper) -> Self::Guard<'a>;
+
+    /// Wakes the thread waiting as `who`, if it waits. Called with the lock held.
+    fn wake(&self, who: Sleeper);
+
+    /// Starts a thread of the library.
+    fn spawn(&self, f: impl FnOnce() + Send + 'static);
+
+    /// A free choice among `n >= 2` alternatives: the engine explores every
+    /// answer (or samples one), and the answer is in `0..n`.
+    fn choose(&self, n: usize) -> usize;
+
+    /// Keeps a copy of each entry of the log as it is made, outside the
+    /// library's world, so that an execution the library aborts (a deadlock
+    /// it detects itself) still has its steps.
+    fn record(&self, entry: &Entry);
+}
+
+/// Names a waiting thread: [`Sleeper::JOIN`] the caller of [`run`] waiting
+/// for every thread to finish, [`Sleeper::ENVIRONMENT`] the environment's
+/// thread, then one per task instance ([`Sleeper::task`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Sleeper(pub usize);
+
+impl Sleeper {
+    /// The caller of [`run`], waiting for the other threads to finish.
+    pub const JOIN: Sleeper = Sleeper(0);
+    /// The environment's thread.
+    pub const ENVIRONMENT: Sleeper = Sleeper(1);
+
+    /// The thread of task `t`.
+    pub fn task(t: Instance) -> Sleeper {
+        Sleeper(2 + t as usize)
+    }
+}
+
+/// A task instance: 0 is `main`, then tasks in the order they were spawned in
+/// this execution.
+pub type Instance = u32;
+
+/// One step of an execution, in the terms of the reference semantics
+/// (`leash_semantics::Transition`), so that it can be replayed there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// A task took a step at its visible instruction `pc` of function `func`.
+    Step {
+        /// Who moved (for a rendezvous: the receiver).
+        task: Instance,
+        /// The function of the frame that moved.
+        func: u16,
+        /// The visible instruction it executed.
+        pc: u16,
+        /// The select case taken (`cases.len()` for `default`); 0 otherwise.
+        case: u16,
+        /// A work outcome (0 ok, 1 err) or a `choose` branch; 0 otherwise.
+        alt: u16,
+        /// For a rendezvous on an unbuffered channel: the sender and its
+        /// select case (`u16::MAX` for a plain `send`).
+        partner: Option<(Instance, u16)>,
+        /// For `c.signal()`: the waiter it woke, if any.
+        woke: Option<Instance>,
+    },
+    /// The environment sent the signal.
+    Signal,
+    /// The deadline of a `with_timeout` context fired; `ctx` numbers the
+    /// contexts of this execution in the order they were made.
+    Deadline {
+        /// The context.
+        ctx: u32,
+    },
+}
+
+/// The steps of one execution, in order.
+pub type Log = Vec<Entry>;
+
+/// A task that was blocked when an execution got stuck.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocked {
+    /// Which task.
+    pub task: Instance,
+    /// Its function.
+    pub func: u16,
+    /// The function and instruction of its top frame.
+    pub at: (u16, u16),
+}
+
+/// How an execution ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    /// Every task exited.
+    Exited,
+    /// No task could move and the environment had nothing left to do.
+    Stuck {
+        /// Whether `main` was among the blocked tasks.
+        main_alive: bool,
+        /// The blocked tasks, by instance.
+        blocked: Vec<Blocked>,
+    },
+    /// A run-time panic.
+    Panic {
+        /// Which task.
+        task: Instance,
+        /// The function and instruction that panicked.
+        at: (u16, u16),
+        /// Go's message.
+        message: String,
+    },
+    /// The execution took [`Config::max_steps`] steps without ending.
+    StepBound,
+    /// The model started more threads than the platform allows.
+    TooManyThreads {
+        /// How many threads the execution wanted (at least).
+        needed: usize,
+    },
+}
+
+/// What one execution did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Its steps.
+    pub log: Log,
+    /// How it ended.
+    pub end: End,
+}
+
+/// Bounds of one execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Which environment.
+    pub scenario: leash_semantics::Scenario,
+    /// Steps (log entries) after which an execution ends with [`End::StepBound`].
+    pub max_steps: usize,
+    /// Threads the platform allows, the calling thread and the environment's included.
+    pub max_threads: usize,
+    /// Whether the runtime itself ends an execution in which nothing can move
+    /// ([`End::Stuck`]); when off, the threads stay blocked and the library's
+    /// own deadlock detection has to catch it.
+    pub detect_stuck: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_environment;
+
+    fn needs(text: &str) -> bool {
+        needs_environment(&leash_ir::compile(text).expect("the model compiles"))
+    }
+
+    #[test]
+    fn the_environment_runs_for_signals_and_deadlines_only() {
+        assert!(needs("task main() {\n let c = signal()\n}\n"));
+        assert!(needs("task main() {\n let c = with_timeout(background())\n}\n"));
+        assert!(needs("task main() {\n let cs = [with_timeout(background()); 2]\n}\n"));
+        assert!(needs("var c = signal()\ntask main() {\n yield\n}\n"));
+        assert!(!needs("task main() {\n let c = with_cancel(background())\n cancel(c)\n}\n"));
+    }
+}

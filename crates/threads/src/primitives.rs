@@ -1,0 +1,274 @@
+//! Go's `sync` primitives and the other operations on objects: mutexes,
+//! rwmutexes (with writer preference), conds, wait groups, error groups,
+//! `once`, `cancel`, `stop` and `close`.
+
+use crate::objects::{Object, OnceState, TimerState};
+use crate::plan::{Move, Plan};
+use crate::value::{ObjId, Value, NIL_DEREFERENCE};
+use crate::world::{Phase, World};
+use crate::Instance;
+use leash_ir::{Expr, Op, Place};
+
+impl World {
+    /// The object a value names, to change.
+    fn object_mut(&mut self, v: Value) -> Result<&mut Object, String> {
+        Ok(&mut self.heap[v.obj()? as usize])
+    }
+
+    /// The plan of an operation on an object.
+    pub(crate) fn plan_op(&self, t: Instance, op: Op, target: &Expr) -> Result<Plan, String> {
+        let x = self.eval(t, target)?;
+        let object = match x {
+            Value::Obj(o) => &self.heap[o as usize],
+            _ => return Ok(Plan::one(Move::Plain)),
+        };
+        let phase = self.task(t).phase;
+        let blocked = match (op, object) {
+            (Op::Lock, Object::Mutex { locked }) => *locked,
+            (Op::RLock, Object::RwMutex { writer, writer_waiting, .. }) => *writer || *writer_waiting,
+            (Op::WLock, Object::RwMutex { readers, writer, writer_waiting }) => match phase {
+                Phase::WriterWaiting => *readers > 0,
+                _ => *writer || *writer_waiting,
+            },
+            (Op::WgWait, Object::WaitGroup { count }) => *count != 0,
+            (Op::GroupWait, Object::Group { running, .. }) => *running > 0,
+            (Op::CondWait, Object::Cond { mutex, .. }) => match phase {
+                Phase::CondWaiting { woken: false } => true,
+                Phase::CondWaiting { woken: true } => {
+                    matches!(self.heap[*mutex as usize], Object::Mutex { locked: true })
+                }
+                _ => false,
+            },
+            (Op::CondSignal, Object::Cond { waiters, .. }) if !waiters.is_empty() => {
+                return Ok(Plan::any(waiters.iter().map(|&w| Move::Wake(Some(w))).collect()));
+            }
+            (Op::CondSignal, Object::Cond { .. }) => return Ok(Plan::one(Move::Wake(None))),
+            _ => false,
+        };
+        Ok(if blocked { Plan::Blocked } else { Plan::one(Move::Plain) })
+    }
+
+    /// Takes an operation on an object (readiness was planned). Errors are panics.
+    pub(crate) fn exec_op(
+        &mut self,
+        t: Instance,
+        op: Op,
+        target: &Expr,
+        arg: Option<&Expr>,
+        dst: Option<&Place>,
+    ) -> Result<(), String> {
+        let x = self.eval(t, target)?;
+        let mut result = Value::Unit;
+        match op {
+            Op::Close => self.close(x)?,
+            Op::Cancel => {
+                let c = self.ctx_of(x)?;
+                self.cancel(c);
+            }
+            Op::Stop => match self.object_mut(x)? {
+                Object::Ticker { running } => *running = false,
+                Object::Timer(state) => {
+                    if *state == TimerState::Armed {
+                        *state = TimerState::Stopped;
+                    }
+                }
+                _ => return Err(NIL_DEREFERENCE.to_string()),
+            },
+            Op::Lock => match self.object_mut(x)? {
+                Object::Mutex { locked } => *locked = true,
+                _ => return Err(NIL_DEREFERENCE.to_string()),
+            },
+            Op::Unlock => match self.object_mut(x)? {
+                Object::Mutex { locked } if *locked => *locked = false,
+                Object::Mutex { .. } => return Err("fatal error: sync: unlock of unlocked mutex".to_string()),
+                _ => return Err(NIL_DEREFERENCE.to_string()),
+            },
+            Op::RLock => match self.object_mut(x)? {
+                Object::RwMutex { readers, .. } => *readers += 1,
+                _ => return Err(NIL_DEREFERENCE.to_string()),
+            },
+            Op::RUnlock => match self.object_mut(x)? {
+                Object::RwMutex { readers, .. } if *readers > 0 => *readers -= 1,
+                Object::RwMutex { .. } => {
+                    return Err("fatal error: sync: RUnlock of unlocked RWMutex".to_string())
+                }
+                _ => return Err(NIL_DEREFERENCE.to_string()),
+            },
+            Op::WLock => {
+                let phase = self.task(t).phase;
+                match self.object_mut(x)? {
+                    Object::RwMutex { writer, writer_waiting, .. } => {
+                        if phase == Phase::WriterWaiting {
+                            *writer_waiting = false;
+                            *writer = true;
+                            self.task_mut(t).phase = Phase::Start;
+                        } else {
+                            *writer_waiting = true;
+                            self.task_mut(t).phase = Phase::WriterWaiting;
+                            return Ok(());
+                        }
+                    }
+                    _ => return Err(NIL_DEREFERENCE.to_string()),
+                }
+            }
+            Op::WUnlock => match self.object_mut(x)? {
+                Object::RwMutex { writer, .. } if *writer => *writer = false,
+                Object::RwMutex { .. } => {
+                    return Err("fatal error: sync: Unlock of unlocked RWMutex".to_string())
+                }
+                _ => return Err(NIL_DEREFERENCE.to_string()),
+            },
+            Op::WgAdd | Op::WgDone => {
+                let n = match arg {
+                    Some(a) if op == Op::WgAdd => self.eval(t, a)?.int()?,
+                    _ => -1,
+                };
+                match self.object_mut(x)? {
+                    Object::WaitGroup { count } => {
+                        let c = count.checked_add(n).ok_or_else(|| "integer overflow".to_string())?;
+                        if c < 0 {
+                            return Err("sync: negative WaitGroup counter".to_string());
+                        }
+                        *count = c;
+                    }
+                    _ => return Err(NIL_DEREFERENCE.to_string()),
+                }
+            }
+            Op::WgWait => {}
+            Op::CondWait => {
+                if !self.cond_wait(t, x.obj()?)? {
+                    return Ok(());
+                }
+            }
+            Op::CondSignal => unreachable!("c.signal() is taken as a wake move"),
+            Op::CondBroadcast => {
+                let waiters = match self.object_mut(x)? {
+                    Object::Cond { waiters, .. } => std::mem::take(waiters),
+                    _ => return Err(NIL_DEREFERENCE.to_string()),
+                };
+                for w in waiters {
+                    self.task_mut(w).phase = Phase::CondWaiting { woken: true };
+                }
+            }
+            Op::GroupWait => {
+                let (ctx, failed) = match self.object_mut(x)? {
+                    Object::Group { ctx, failed, .. } => (*ctx, *failed),
+                    _ => return Err(NIL_DEREFERENCE.to_string()),
+                };
+                self.cancel(ctx);
+                result = Value::result(failed);
+            }
+        }
+        if let Some(d) = dst {
+            self.store(t, d, result)?;
+        }
+        self.advance(t);
+        Ok(())
+    }
+
+    /// `close(ch)`.
+    fn close(&mut self, x: Value) -> Result<(), String> {
+        match x {
+            Value::Nil => Err("close of nil channel".to_string()),
+            Value::Done(_) => Err("close of closed channel".to_string()),
+            _ => match self.object_mut(x)? {
+                Object::Chan(ch) if ch.closed => Err("close of closed channel".to_string()),
+                Object::Chan(ch) => {
+                    ch.closed = true;
+                    Ok(())
+                }
+                _ => Err(NIL_DEREFERENCE.to_string()),
+            },
+        }
+    }
+
+    /// One phase of `c.wait()`: release the mutex and join the waiters, or
+    /// (once woken, with the mutex free) take the mutex again. Returns
+    /// whether the operation is over.
+    fn cond_wait(&mut self, t: Instance, cond: ObjId) -> Result<bool, String> {
+        let Object::Cond { mutex, .. } = self.heap[cond as usize] else {
+            return Err(NIL_DEREFERENCE.to_string());
+        };
+        let woken = self.task(t).phase == Phase::CondWaiting { woken: true };
+        match (&mut self.heap[mutex as usize], woken) {
+            (Object::Mutex { locked }, true) => {
+                *locked = true;
+                self.task_mut(t).phase = Phase::Start;
+                Ok(true)
+            }
+            (Object::Mutex { locked: false }, false) => {
+                Err("fatal error: sync: unlock of unlocked mutex".to_string())
+            }
+            (Object::Mutex { locked }, false) => {
+                *locked = false;
+                if let Object::Cond { waiters, .. } = &mut self.heap[cond as usize] {
+                    waiters.push(t);
+                }
+                self.task_mut(t).phase = Phase::CondWaiting { woken: false };
+                Ok(false)
+            }
+            _ => Err(NIL_DEREFERENCE.to_string()),
+        }
+    }
+
+    /// `c.signal()` waking `waiter` (or nobody, when none waits).
+    pub(crate) fn signal_cond(
+        &mut self,
+        t: Instance,
+        target: &Expr,
+        waiter: Option<Instance>,
+    ) -> Result<(), String> {
+        let x = self.eval(t, target)?;
+        match self.object_mut(x)? {
+            Object::Cond { waiters, .. } => waiters.retain(|w| Some(*w) != waiter),
+            _ => return Err(NIL_DEREFERENCE.to_string()),
+        }
+        if let Some(w) = waiter {
+            self.task_mut(w).phase = Phase::CondWaiting { woken: true };
+        }
+        self.advance(t);
+        Ok(())
+    }
+
+    /// Enters `once.do`: the first caller runs the body, later ones skip it
+    /// (callers arriving while it runs were planned as blocked).
+    pub(crate) fn once_enter(&mut self, t: Instance, once: &Expr, skip: u16) -> Result<(), String> {
+        let x = self.eval(t, once)?;
+        match self.object_mut(x)? {
+            Object::Once(state @ OnceState::NotRun) => {
+                *state = OnceState::Running;
+                self.advance(t);
+            }
+            Object::Once(_) => self.jump(t, skip),
+            _ => return Err(NIL_DEREFERENCE.to_string()),
+        }
+        Ok(())
+    }
+
+    /// Leaves the body of `once.do`.
+    pub(crate) fn once_exit(&mut self, t: Instance, once: &Expr) -> Result<(), String> {
+        let x = self.eval(t, once)?;
+        match self.object_mut(x)? {
+            Object::Once(state) => *state = OnceState::Done,
+            _ => return Err(NIL_DEREFERENCE.to_string()),
+        }
+        self.advance(t);
+        Ok(())
+    }
+
+    /// A task of an error group exited with `result`: one fewer running, and
+    /// the first `err` marks the group failed and cancels its context.
+    pub(crate) fn group_exit(&mut self, g: ObjId, result: Value) {
+        let mut cancel = None;
+        if let Object::Group { ctx, running, failed, .. } = &mut self.heap[g as usize] {
+            *running -= 1;
+            if result == Value::Err && !*failed {
+                *failed = true;
+                cancel = Some(*ctx);
+            }
+        }
+        if let Some(c) = cancel {
+            self.cancel(c);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The shared state of one execution: heap, tasks, log and counters, all
+//! behind the platform's one lock.
+
+use crate::objects::Object;
+use crate::value::{ObjId, Value};
+use crate::{Config, End, Entry, Instance, Log};
+use leash_ir::{FuncId, Pc, Program};
+use std::sync::Arc;
+
+/// Everything an execution shares: the heap of objects, the tasks with their
+/// frames and status, the log, the counters of versions and threads, and how
+/// the execution ended if it was cut short. Created by the engine, put behind
+/// the [`crate::Platform`]'s lock, and driven by [`crate::run`].
+pub struct World {
+    /// The model.
+    pub(crate) program: Arc<Program>,
+    /// The bounds and the scenario.
+    pub(crate) config: Config,
+    /// Every object made so far; model-level variable `i` is cell `i`.
+    pub(crate) heap: Vec<Object>,
+    /// Every task started so far, by instance.
+    pub(crate) tasks: Vec<Task>,
+    /// The contexts made so far, in creation order.
+    pub(crate) contexts: Vec<ObjId>,
+    /// The steps taken.
+    pub(crate) log: Log,
+    /// Bumped by every change of state, so that a task knows whether what it
+    /// found (blocked, or able to take only a time step) still holds.
+    pub(crate) version: u64,
+    /// Set once the execution is cut short: a panic, a bound, stuck.
+    pub(crate) end: Option<End>,
+    /// Whether the environment sent the signal.
+    pub(crate) signalled: bool,
+    /// Whether an environment thread runs (the model makes `signal()` or
+    /// `with_timeout` contexts).
+    pub(crate) environment: bool,
+    /// Threads the execution asked for: the calling one, the environment's, one per spawn.
+    pub(crate) threads_asked: usize,
+    /// Threads started by [`crate::run`] that have not finished.
+    pub(crate) threads_running: usize,
+    /// Tasks spawned by the last step, whose threads are still to start.
+    pub(crate) starts: Vec<Instance>,
+    /// Whether the model-level variables are being initialised (the init
+    /// function runs in task 0 before `main`).
+    pub(crate) initialising: bool,
+}
+
+/// A task: a goroutine of the model.
+#[derive(Clone, Debug)]
+pub(crate) struct Task {
+    /// Its function.
+    pub func: FuncId,
+    /// Its call stack; empty once it exited.
+    pub frames: Vec<Frame>,
+    /// Its error group, if it was started by `g.go`.
+    pub group: Option<ObjId>,
+    /// Where it is in an operation that takes two steps.
+    pub phase: Phase,
+    /// Whether it exited.
+    pub exited: bool,
+    /// The version at which it found it cannot move.
+    pub blocked_at: Option<u64>,
+    /// The version at which it found it can take only a time-driven step.
+    pub idle_at: Option<u64>,
+    /// The channels on whose queues it is parked.
+    pub parked: Vec<ObjId>,
+}
+
+/// The phase of a task inside an operation that takes two steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Not inside one.
+    Start,
+    /// `rw.lock()`: announced as the waiting writer; waits for readers to leave.
+    WriterWaiting,
+    /// `c.wait()`: released the mutex and waits; `woken` once signalled.
+    CondWaiting {
+        /// Whether a signal or broadcast picked it.
+        woken: bool,
+    },
+}
+
+/// A frame of a task's call stack.
+#[derive(Clone, Debug)]
+pub(crate) struct Frame {
+    /// The function.
+    pub func: FuncId,
+    /// The next instruction.
+    pub pc: Pc,
+    /// The local slots, parameters first.
+    pub locals: Vec<Value>,
+    /// Registered deferred blocks, last registered last.
+    pub defers: Vec<Pc>,
+    /// While returning (running defers): the value returned.
+    pub returning: Option<Value>,
+}
+
+impl Frame {
+    /// A frame at the start of `func`, with these arguments.
+    pub(crate) fn enter(program: &Program, func: FuncId, args: Vec<Value>) -> Frame {
+        let mut locals = args;
+        locals.resize(program.func(func).locals.len().max(locals.len()), Value::Unit);
+        Frame { func, pc: 0, locals, defers: Vec::new(), returning: None }
+    }
+}
+
+impl Task {
+    /// A task about to run `frame`.
+    pub(crate) fn new(func: FuncId, frame: Frame, group: Option<ObjId>) -> Task {
+        Task {
+            func,
+            frames: vec![frame],
+            group,
+            phase: Phase::Start,
+            exited: false,
+            blocked_at: None,
+            idle_at: None,
+            parked: Vec::new(),
+        }
+    }
+}
+
+impl World {
+    /// A world ready to run `program`: the model-level variables are cells
+    /// still to be initialised, and task 0 (`main`) starts in the init function.
+    pub fn new(program: Arc<Program>, config: Config) -> World {
+        let heap =
+            program.globals.iter().map(|g| Object::Cell { value: Value::Unit, range: g.range }).collect();
+        let init = Frame::enter(&program, program.init, Vec::new());
+        let main = Task::new(program.main, init, None);
+        World {
+            environment: crate::needs_environment(&program),
+            program,
+            config,
+            heap,
+            tasks: vec![main],
+            contexts: Vec::new(),
+            log: Vec::new(),
+            version: 0,
+            end: None,
+            signalled: false,
+            threads_asked: 1,
+            threads_running: 0,
+            starts: Vec::new(),
+            initialising: true,
+        }
+    }
+
+    /// Whether the execution was cut short.
+    pub(crate) fn halted(&self) -> bool {
+        self.end.is_some()
+    }
+
+    /// Cuts the execution short (the first reason stays).
+    pub(crate) fn halt(&mut self, end: End) {
+        if self.end.is_none() {
+            self.end = Some(end);
+        }
+    }
+
+    /// The task of an instance.
+    pub(crate) fn task(&self, t: Instance) -> &Task {
+        &self.tasks[t as usize]
+    }
+
+    /// The task of an instance, to change.
+    pub(crate) fn task_mut(&mut self, t: Instance) -> &mut Task {
+        &mut self.tasks[t as usize]
+    }
+
+    /// The top frame of a live task.
+    pub(crate) fn frame(&self, t: Instance) -> &Frame {
+        self.task(t).frames.last().expect("a live task has a frame")
+    }
+
+    /// The top frame of a live task, to change.
+    pub(crate) fn frame_mut(&mut self, t: Instance) -> &mut Frame {
+        self.task_mut(t).frames.last_mut().expect("a live task has a frame")
+    }
+
+    /// The function and instruction of a live task's top frame.
+    pub(crate) fn at(&self, t: Instance) -> (FuncId, Pc) {
+        let f = self.frame(t);
+        (f.func, f.pc)
+    }
+
+    /// Moves a task's top frame to its next instruction.
+    pub(crate) fn advance(&mut self, t: Instance) {
+        self.frame_mut(t).pc += 1;
+    }
+
+    /// Moves a task's top frame to `pc`.
+    pub(crate) fn jump(&mut self, t: Instance, pc: Pc) {
+        self.frame_mut(t).pc = pc;
+    }
+
+    /// The live tasks, by instance.
+    pub(crate) fn live(&self) -> impl Iterator<Item = Instance> + '_ {
+        (0..self.tasks.len() as Instance).filter(|&t| !self.task(t).exited)
+    }
+
+    /// Appends a step to the log: the state changed.
+    pub(crate) fn push(&mut self, entry: Entry) {
+        self.log.push(entry);
+        self.version += 1;
+    }
+
+    /// Adds an object to the heap.
+    pub(crate) fn alloc(&mut self, object: Object) -> ObjId {
+        self.heap.push(object);
+        (self.heap.len() - 1) as ObjId
+    }
+}

@@ -1,0 +1,86 @@
+//! Checking a model on the test platform: every execution replays on the
+//! reference semantics and shows only the violations its `// expect:` lines
+//! name, and each expected leak, deadlock or panic shows up.
+
+use leash_semantics::Scenario;
+use leash_threads::conform::conform;
+use leash_threads::{Config, End, Outcome};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// The violations a model expects in a scenario: "leak", "deadlock", "panic", "no-exit".
+fn expected(text: &str, scenario: Scenario) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for line in text.lines().map(str::trim) {
+        let Some(rest) = line.strip_prefix("// expect") else { continue };
+        let (only, rest) = match rest.strip_prefix('[') {
+            Some(r) => match r.split_once(']') {
+                Some((s, r)) => (Some(s), r),
+                None => continue,
+            },
+            None => (None, rest),
+        };
+        let Some(rest) = rest.strip_prefix(':') else { continue };
+        if only.is_some_and(|s| s != scenario.name()) {
+            continue;
+        }
+        let kind = rest.split_whitespace().next().unwrap_or_default();
+        if ["leak", "deadlock", "panic", "no-exit"].contains(&kind) {
+            out.insert(kind.to_string());
+        }
+    }
+    out
+}
+
+fn config(scenario: Scenario) -> Config {
+    Config { scenario, max_steps: 300, max_threads: 32, detect_stuck: true }
+}
+
+/// What an outcome shows, in the words of `// expect:` lines.
+fn verdict(o: &Outcome) -> Option<&'static str> {
+    match &o.end {
+        End::Stuck { main_alive: true, .. } => Some("deadlock"),
+        End::Stuck { main_alive: false, .. } => Some("leak"),
+        End::Panic { .. } => Some("panic"),
+        _ => None,
+    }
+}
+
+/// Runs a model under `SEEDS` schedules in every scenario; returns what went wrong.
+pub fn check(name: &str, text: &str, seeds: u64) -> Vec<String> {
+    let mut problems = Vec::new();
+    let program = match leash_ir::compile(text) {
+        Ok(p) => Arc::new(p),
+        Err(_) => return vec![format!("{name}: does not compile")],
+    };
+    for scenario in Scenario::ALL {
+        let want = expected(text, scenario);
+        let mut seen = BTreeSet::new();
+        for seed in 0..seeds {
+            let o = match crate::sim::execute(&program, config(scenario), seed, Vec::new(), true) {
+                Ok(o) => o,
+                Err(f) => {
+                    problems.push(format!("{name} {scenario:?} seed {seed}: {f:?}"));
+                    continue;
+                }
+            };
+            if let Err(d) = conform(&program, scenario, &o) {
+                problems.push(format!("{name} {scenario:?} seed {seed}: {d}\n  {o:?}"));
+                continue;
+            }
+            if let Some(v) = verdict(&o) {
+                let spins = v == "leak" && want.contains("no-exit");
+                if !want.contains(v) && !spins {
+                    problems.push(format!("{name} {scenario:?} seed {seed}: unexpected {v}: {o:?}"));
+                }
+                seen.insert(v.to_string());
+            }
+        }
+        for w in &want {
+            if w != "no-exit" && !seen.contains(w) {
+                problems.push(format!("{name} {scenario:?}: no execution shows the expected {w}"));
+            }
+        }
+    }
+    problems
+}

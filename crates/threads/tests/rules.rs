@@ -1,0 +1,274 @@
+//! One small model per rule of docs/semantics.md and per corner of the
+//! runtime (parked partners, select defaults, conds, rwmutexes, groups,
+//! contexts and the environment, silent panics): each is run under many
+//! schedules and choices, must replay on the reference semantics, and must
+//! show exactly the violations its `// expect:` lines name.
+
+mod checks;
+mod sim;
+
+use checks::check;
+
+const SEEDS: u64 = 80;
+
+fn verify(models: &[(&str, &str)]) {
+    let mut problems = Vec::new();
+    for (name, text) in models {
+        problems.extend(check(name, text, SEEDS));
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn channels_follow_gos_rules() {
+    verify(&[
+        (
+            "close wakes every receiver",
+            "// expect: verified\ntask main() {\n let ch = chan(0)\n let a = spawn r(ch)\n let b = spawn r(ch)\n close(ch)\n join a\n join b\n}\ntask r(ch) {\n recv ch\n}\n",
+        ),
+        (
+            "buffered values come before closed",
+            "// expect: verified\ntask main() {\n let ch = chan(2)\n send ch, 1\n send ch, 2\n close(ch)\n let (a, x) = recv ch\n let (b, y) = recv ch\n let (c, z) = recv ch\n assert a == 1 && b == 2 && x && y && !z\n}\n",
+        ),
+        ("send on closed", "// expect: panic\ntask main() {\n let ch = chan(1)\n close(ch)\n send ch\n}\n"),
+        ("close of nil", "// expect: panic\ntask main() {\n let ch = nil\n close(ch)\n}\n"),
+        ("nil blocks", "// expect: deadlock\ntask main() {\n let ch = nil\n recv ch\n}\n"),
+        (
+            "a parked sender panics when its channel is closed",
+            "// expect: panic\ntask main() {\n let ch = chan(0)\n let t = spawn s(ch)\n yield\n close(ch)\n join t\n}\ntask s(ch) {\n send ch, 1\n}\n",
+        ),
+        (
+            "chan of chan",
+            "// expect: verified\ntask main() {\n let reqs = chan(0)\n let t = spawn server(reqs)\n let reply = chan(0)\n send reqs, reply\n let v = recv reply\n assert v == 7\n close(reqs)\n join t\n}\ntask server(reqs) {\n for r in reqs {\n send r, 7\n }\n}\n",
+        ),
+        (
+            "several senders meet one receiver, each value once",
+            "// expect: verified\nvar sum = 0\ntask main() {\n let ch = chan(0)\n let a = spawn s(ch, 1)\n let b = spawn s(ch, 2)\n let c = spawn s(ch, 4)\n for i in 0..3 {\n let v = recv ch\n sum = sum + v\n }\n join a\n join b\n join c\n assert sum == 7\n}\ntask s(ch, v) {\n send ch, v\n}\n",
+        ),
+        (
+            "unbuffered hand-off to a parked receiver in a helper",
+            "// expect: verified\nfn get(ch) {\n let v = recv ch\n return v\n}\ntask main() {\n let ch = chan(0)\n let t = spawn s(ch)\n let v = get(ch)\n assert v == :x\n join t\n}\ntask s(ch) {\n send ch, :x\n}\n",
+        ),
+    ]);
+}
+
+#[test]
+fn select_takes_any_ready_case_and_default_only_without_one() {
+    verify(&[
+        (
+            "blocks without default",
+            "// expect: deadlock\ntask main() {\n let ch = chan(0)\n select {\n recv ch => {}\n }\n}\n",
+        ),
+        ("no cases", "// expect: deadlock\ntask main() {\n select {\n }\n}\n"),
+        (
+            "default when nothing is ready",
+            "// expect: verified\ntask main() {\n let ch = chan(0)\n select {\n recv ch => {}\n default => {}\n }\n}\n",
+        ),
+        (
+            "two selects with default never meet",
+            "// expect: verified\ntask main() {\n let ch = chan(0)\n let t = spawn s(ch)\n select {\n recv ch => { assert false }\n default => {}\n }\n join t\n}\ntask s(ch) {\n select {\n send ch, 1 => { assert false }\n default => {}\n }\n}\n",
+        ),
+        (
+            "a select with default meets a parked sender",
+            "// expect: panic\ntask main() {\n let ch = chan(0)\n let t = spawn s(ch)\n loop {\n select {\n recv ch => { assert false }\n default => {}\n }\n }\n}\ntask s(ch) {\n send ch, 1\n}\n",
+        ),
+        (
+            "a sender meets a parked select, which gets the value",
+            "// expect: verified\ntask main() {\n let a = chan(0)\n let b = chan(0)\n let t = spawn s(a, b)\n select {\n recv a as v => assert v == 1\n recv b as v => assert v == 2\n }\n join t\n}\ntask s(a, b) {\n choose {\n send a, 1\n } or {\n send b, 2\n }\n}\n",
+        ),
+        (
+            "select against select",
+            "// expect: verified\nvar got = 0\ntask main() {\n let a = chan(0)\n let b = chan(0)\n let t = spawn s(a, b)\n select {\n recv a as v => got = v\n send b, 5 => got = 5\n }\n join t\n}\ntask s(a, b) {\n select {\n send a, 1 => {}\n recv b as v => assert v == 5\n }\n}\n",
+        ),
+        (
+            "the same channel in two cases",
+            "// expect: verified\ntask main() {\n let ch = chan(0)\n let t = spawn s(ch)\n select {\n recv ch as v => assert v == 3\n recv ch as w => assert w == 3\n }\n join t\n}\ntask s(ch) {\n send ch, 3\n}\n",
+        ),
+        (
+            "after may win over a ready case",
+            "// expect: panic\ntask main() {\n let ch = chan(1)\n send ch\n select {\n recv ch => {}\n after => { assert false }\n }\n}\n",
+        ),
+        (
+            "a ticker and a timer",
+            "// expect: deadlock\ntask main() {\n let tick = ticker()\n recv tick\n recv tick\n stop(tick)\n let t = timer()\n select {\n recv t => {}\n recv tick => { assert false }\n }\n recv t\n}\n",
+        ),
+        (
+            "a stopped timer never fires",
+            "// expect: verified\ntask main() {\n let t = timer()\n stop(t)\n select {\n recv t => assert false\n default => {}\n }\n}\n",
+        ),
+    ]);
+}
+
+#[test]
+fn locks_conds_wait_groups_and_once() {
+    verify(&[
+        (
+            "rwmutex prefers a waiting writer",
+            "// expect: deadlock main w\nvar mu = rwmutex()\ntask main() {\n let t = spawn w()\n mu.rlock()\n yield\n mu.rlock()\n mu.runlock()\n mu.runlock()\n join t\n}\ntask w() {\n mu.lock()\n mu.unlock()\n}\n",
+        ),
+        (
+            "rwmutex readers share and exclude the writer",
+            "// expect: verified\nvar mu = rwmutex()\nvar inside = 0\ntask main() {\n let a = spawn r()\n let b = spawn r()\n let c = spawn w()\n join a\n join b\n join c\n}\ntask r() {\n mu.rlock()\n mu.runlock()\n}\ntask w() {\n mu.lock()\n inside = inside + 1\n assert inside == 1\n inside = inside - 1\n mu.unlock()\n}\n",
+        ),
+        ("runlock unheld", "// expect: panic\ntask main() {\n let mu = rwmutex()\n mu.runlock()\n}\n"),
+        ("unlock unheld rw", "// expect: panic\ntask main() {\n let mu = rwmutex()\n mu.unlock()\n}\n"),
+        (
+            "cond wait releases the lock",
+            "// expect: verified\nvar mu = mutex()\nvar ready = false\ntask main() {\n let c = cond(mu)\n let t = spawn n(c)\n mu.lock()\n while !ready {\n c.wait()\n }\n mu.unlock()\n join t\n}\ntask n(c) {\n mu.lock()\n ready = true\n c.broadcast()\n mu.unlock()\n}\n",
+        ),
+        (
+            "a signal before the wait is lost",
+            "// expect: deadlock main\nvar mu = mutex()\ntask main() {\n let c = cond(mu)\n let t = spawn n(c)\n yield\n mu.lock()\n c.wait()\n mu.unlock()\n join t\n}\ntask n(c) {\n c.signal()\n}\n",
+        ),
+        (
+            "signal wakes one of two waiters",
+            "// expect: deadlock\nvar mu = mutex()\ntask main() {\n let c = cond(mu)\n let a = spawn w(c)\n let b = spawn w(c)\n loop {\n mu.lock()\n c.signal()\n mu.unlock()\n yield\n mu.lock()\n mu.unlock()\n join a\n join b\n return\n }\n}\ntask w(c) {\n mu.lock()\n c.wait()\n mu.unlock()\n}\n",
+        ),
+        ("cond wait without the lock", "// expect: panic\ntask main() {\n let c = cond(mutex())\n c.wait()\n}\n"),
+        ("negative counter", "// expect: panic\ntask main() {\n let wg = waitgroup()\n wg.done()\n}\n"),
+        (
+            "a task exits with its last step",
+            "// expect: verified\ntask main() {\n let wg = waitgroup()\n wg.add(2)\n spawn w(wg)\n spawn w(wg)\n wg.wait()\n}\ntask w(wg) {\n defer wg.done()\n work a\n}\n",
+        ),
+        (
+            "once runs its body once",
+            "// expect: verified\nvar o = once()\nvar n: int[0..1] = 0\nfn inc() {\n n = n + 1\n}\ntask main() {\n let t = spawn w()\n o.do(inc)\n join t\n assert n == 1\n}\ntask w() {\n o.do(inc)\n assert n == 1\n}\n",
+        ),
+        (
+            "lock order inversion",
+            "// expect: deadlock\nvar a = mutex()\nvar b = mutex()\ntask main() {\n let t = spawn other()\n a.lock()\n b.lock()\n b.unlock()\n a.unlock()\n join t\n}\ntask other() {\n b.lock()\n a.lock()\n a.unlock()\n b.unlock()\n}\n",
+        ),
+    ]);
+}
+
+#[test]
+fn tasks_helpers_defer_and_errors() {
+    verify(&[
+        (
+            "defers run last in first out",
+            "// expect: verified\ntask main() {\n let ch = chan(2)\n let t = spawn f(ch)\n join t\n let first = recv ch\n assert first == 2\n}\ntask f(ch) {\n defer send ch, 1\n defer send ch, 2\n}\n",
+        ),
+        (
+            "a helper's defer runs when it returns",
+            "// expect: verified\nfn locked(mu) {\n mu.lock()\n defer mu.unlock()\n work inside\n}\ntask main() {\n let mu = mutex()\n locked(mu)\n mu.lock()\n mu.unlock()\n}\n",
+        ),
+        (
+            "errors propagate through helpers",
+            "// expect[error]: deadlock\nfn get() {\n work fetch?\n return ok\n}\ntask main() {\n let ch = chan(1)\n let r = get()\n if r == err { send ch\n send ch }\n}\n",
+        ),
+        (
+            "a callback stores into a global",
+            "// expect: verified\nvar x: int[0..5] = 0\nfn five() {\n return 5\n}\nfn call(cb) {\n x = cb()\n}\ntask main() {\n call(five)\n assert x == 5\n}\n",
+        ),
+        (
+            "a returned value out of a global's range",
+            "// expect: panic\nvar x: int[0..5] = 0\nfn six() {\n return 6\n}\ntask main() {\n x = six()\n}\n",
+        ),
+        (
+            "a task that only runs silent code",
+            "// expect: verified\ntask main() {\n let t = spawn quiet(1)\n join t\n}\ntask quiet(n) {\n let m = n + 1\n}\n",
+        ),
+        (
+            "overflow in the silent tail of a step",
+            "// expect: panic\nvar n = 0\ntask main() {\n n = 32767\n let v = n\n let w = v + 1\n}\n",
+        ),
+        (
+            "index out of range",
+            "// expect: panic\ntask main() {\n let a = [chan(1); 2]\n let i = 2\n send a[i]\n}\n",
+        ),
+        (
+            "arrays are shared handles",
+            "// expect: verified\ntask main() {\n let seen = [false; 2]\n let t = spawn w(seen)\n join t\n assert seen[1]\n}\ntask w(seen) {\n seen[1] = true\n}\n",
+        ),
+        (
+            "vars passed to tasks are shared",
+            "// expect: verified\ntask main() {\n var flag = false\n let t = spawn setter(flag)\n join t\n assert flag\n}\ntask setter(flag) {\n flag = true\n}\n",
+        ),
+        (
+            "a lost update",
+            "// expect: panic\nvar count = 0\ntask main() {\n let t = spawn incr()\n let c = count\n count = c + 1\n join t\n assert count == 2\n}\ntask incr() {\n let c = count\n count = c + 1\n}\n",
+        ),
+        (
+            "choose explores every branch",
+            "// expect: panic\ntask main() {\n choose {\n work a\n } or {\n let mu = mutex()\n mu.unlock()\n }\n}\n",
+        ),
+    ]);
+}
+
+#[test]
+fn groups_contexts_and_the_environment() {
+    verify(&[
+        (
+            "the first error cancels the group and is returned",
+            "// expect: verified\ntask main() {\n let g = group(background())\n g.go fails()\n g.go waits(g.ctx)\n let e = g.wait()\n assert e == err\n}\ntask fails() {\n return err\n}\ntask waits(ctx) {\n recv ctx.done\n}\n",
+        ),
+        (
+            "a group limit blocks go",
+            "// expect: deadlock main blocked\ntask main() {\n let ch = chan(0)\n let g = group(background(), 1)\n g.go blocked(ch)\n g.go blocked(ch)\n close(ch)\n let e = g.wait()\n}\ntask blocked(ch) {\n recv ch\n}\n",
+        ),
+        (
+            "work fails only in the error scenario",
+            "// expect[error]: panic\ntask main() {\n let r = work fetch\n assert r == ok\n}\n",
+        ),
+        (
+            "the signal comes mid-work only in the cancel scenario",
+            "// expect[cancel]: panic\ntask main() {\n let ctx = signal()\n let t = spawn w(ctx)\n recv ctx.done\n join t\n}\ntask w(ctx) {\n work a\n assert ctx.err() == ok\n}\n",
+        ),
+        (
+            "work with a cancelled context returns err",
+            "// expect: verified\ntask main() {\n let ctx = with_cancel(background())\n cancel(ctx)\n let r = work call(ctx)\n assert r == err\n}\n",
+        ),
+        (
+            "cancellation flows down the tree",
+            "// expect: verified\ntask main() {\n let root = with_cancel(background())\n let child = with_cancel(root)\n let t = spawn w(child)\n cancel(root)\n join t\n cancel(child)\n}\ntask w(ctx) {\n recv ctx.done\n}\n",
+        ),
+        (
+            "deadlines fire",
+            "// expect: verified\ntask main() {\n let a = with_timeout(background())\n let b = with_timeout(background())\n recv a.done\n recv b.done\n assert a.err() == err && b.err() == err\n}\n",
+        ),
+        (
+            "contexts in an array",
+            "// expect: verified\ntask main() {\n let cs = [with_timeout(background()); 2]\n let c = cs[1]\n recv c.done\n}\n",
+        ),
+        (
+            "a dropped signal context never fires",
+            "// expect: deadlock\nfn drop() {\n let s = signal()\n}\ntask main() {\n drop()\n let ch = chan(0)\n recv ch\n}\n",
+        ),
+        (
+            "the signal reaches a child context",
+            "// expect: verified\ntask main() {\n let s = signal()\n let c = with_cancel(s)\n let t = spawn w(c)\n join t\n cancel(c)\n}\ntask w(ctx) {\n loop {\n select {\n recv ctx.done => return\n after => {}\n }\n }\n}\n",
+        ),
+        (
+            "no deadline for a context done through its parent",
+            "// expect: deadlock\ntask main() {\n let p = with_cancel(background())\n let c = with_timeout(p)\n cancel(p)\n let ch = chan(0)\n recv ch\n cancel(c)\n}\n",
+        ),
+        (
+            "no deadline for a cancelled context",
+            "// expect: deadlock\ntask main() {\n let c = with_timeout(background())\n cancel(c)\n let ch = chan(0)\n recv ch\n cancel(c)\n}\n",
+        ),
+        (
+            "the signal after its context was cancelled",
+            "// expect: deadlock\ntask main() {\n let s = signal()\n cancel(s)\n let ch = chan(0)\n recv ch\n cancel(s)\n}\n",
+        ),
+        (
+            "a deadline in the error group's context",
+            "// expect: verified\ntask main() {\n let g = group(with_timeout(background()))\n g.go w(g.ctx)\n let e = g.wait()\n}\ntask w(ctx) {\n recv ctx.done\n}\n",
+        ),
+        (
+            "the signal waits for idleness except in the cancel scenario",
+            "// expect[cancel]: panic\ntask main() {\n let ctx = signal()\n work a\n assert ctx.err() == ok\n recv ctx.done\n}\n",
+        ),
+    ]);
+}
+
+/// A select with `default` beside a send case on a full buffered channel:
+/// no case is ready, so `default` runs, even while a receiver of that channel
+/// is about to receive (this test found the reference counting that receiver
+/// as a rendezvous partner, as for an unbuffered channel).
+#[test]
+fn a_full_buffered_send_case_does_not_stop_default() {
+    verify(&[(
+        "default beside a full buffer",
+        "// expect: verified\ntask main() {\n let ch = chan(1)\n send ch\n let t = spawn w(ch)\n select {\n send ch => {}\n default => {}\n }\n join t\n}\ntask w(ch) {\n recv ch\n}\n",
+    )]);
+}
