@@ -3,6 +3,7 @@
 //! spans live in a side table. Engines execute the IR without re-parsing.
 
 mod kinds;
+mod live;
 mod lower;
 mod pretty;
 mod silent;
@@ -88,6 +89,12 @@ pub struct Func {
     /// Whether each instruction touches only the task's own locals, so that it
     /// runs in the same step as the visible instruction before it.
     pub silent: Vec<bool>,
+    /// For each instruction, the locals that are dead when a frame is about to
+    /// run it: no path from there reads them before writing them.
+    pub dead: Vec<Vec<u16>>,
+    /// For each call instruction, the locals that are dead while a frame waits
+    /// there for its callee to return; empty for other instructions.
+    pub dead_in_call: Vec<Vec<u16>>,
     /// The declaration's span.
     pub span: Span,
 }

@@ -1,17 +1,21 @@
 //! The native prover: explicit-state breadth-first search over the reference
 //! semantics, with shortest counterexamples, then a search for fair cycles
 //! (strong fairness per task step and per select case) that finds tasks that
-//! never exit. Pure: the caller supplies the stop signal for time budgets.
+//! never exit. Symmetry reduction (on by default) stores one order of the
+//! tasks of each function; a fair cycle found under it is confirmed by a
+//! search without it. Pure: the caller supplies the stop signal and the clock.
 
+mod encode;
 mod fair;
 mod search;
 mod store;
 mod trace;
 
-pub use search::explore;
+pub use search::{explore, explore_with};
 pub use trace::{replay, task_names, ReplayError, Replayed, ReplayedStep};
 
 use leash_semantics::{FindingKind, Scenario};
+use std::time::Duration;
 
 /// Bounds and switches for one exploration.
 #[derive(Clone, Debug)]
@@ -28,6 +32,69 @@ impl Default for Options {
     fn default() -> Options {
         Options { max_states: 5_000_000, max_depth: 10_000, max_memory: 8 << 30 }
     }
+}
+
+/// What the caller supplies to one exploration besides its bounds: when to
+/// stop, where progress goes, and whether to reduce by symmetry.
+#[derive(Clone, Copy)]
+pub struct Control<'a> {
+    /// Polled every 16 states and during the fair-cycle search; `true` ends
+    /// the search as incomplete (time bound).
+    pub stop: &'a dyn Fn() -> bool,
+    /// Progress reports, if wanted.
+    pub progress: Option<Reporter<'a>>,
+    /// Symmetry reduction: the tasks of one function are interchangeable, so
+    /// states that differ only in their order are stored once. Verdicts and
+    /// finding kinds are the same either way; traces are given without it.
+    pub symmetry: bool,
+}
+
+impl<'a> Control<'a> {
+    /// Symmetry on, no progress reports.
+    pub fn new(stop: &'a dyn Fn() -> bool) -> Control<'a> {
+        Control { stop, progress: None, symmetry: true }
+    }
+}
+
+/// Where progress reports go. The core reads no clock: the caller's `elapsed`
+/// paces the reports and is copied into them.
+#[derive(Clone, Copy)]
+pub struct Reporter<'a> {
+    /// Time since the check started, by the caller's clock.
+    pub elapsed: &'a dyn Fn() -> Duration,
+    /// Called with a snapshot about every 65,536 states or 100 ms of
+    /// `elapsed`, whichever comes first, and when a phase starts.
+    pub report: &'a dyn Fn(&Progress),
+}
+
+/// Which part of an exploration is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// The breadth-first search.
+    Search,
+    /// The search for fair cycles in the explored graph.
+    FairCycles,
+    /// A search without symmetry reduction, confirming a fair cycle found with it.
+    Confirm,
+}
+
+/// A snapshot of a running exploration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// What is running.
+    pub phase: Phase,
+    /// Distinct states stored so far.
+    pub states: usize,
+    /// Transitions taken so far.
+    pub transitions: usize,
+    /// The breadth-first level being expanded.
+    pub depth: usize,
+    /// States stored but not yet expanded.
+    pub frontier: usize,
+    /// Bytes held by the visited set and the edges (estimated).
+    pub store_bytes: usize,
+    /// The caller's `elapsed` at this report.
+    pub elapsed: Duration,
 }
 
 /// Why an exploration is incomplete.

@@ -1,6 +1,7 @@
 //! The visited set: states encoded compactly in one arena, indexed by a hash
 //! table of state numbers with a fixed-seed hash, plus breadth-first parent links.
 
+use crate::encode::{decode, encode};
 use hashbrown::HashTable;
 use leash_semantics::State;
 use std::hash::{BuildHasher, Hasher};
@@ -10,6 +11,8 @@ pub(crate) struct Store {
     bytes: Vec<u8>,
     starts: Vec<u64>,
     table: HashTable<u32>,
+    /// The encoding of the state being inserted (kept to reuse its allocation).
+    scratch: Vec<u8>,
     /// For each state: the parent's number and the transition index taken.
     pub parents: Vec<(u32, u16)>,
     /// For each state: its breadth-first depth.
@@ -28,6 +31,7 @@ impl Store {
             bytes: Vec::new(),
             starts: vec![0],
             table: HashTable::new(),
+            scratch: Vec::new(),
             parents: Vec::new(),
             depths: Vec::new(),
         }
@@ -52,8 +56,12 @@ impl Store {
 
     /// Inserts `s`; returns its number and whether it is new.
     pub fn insert(&mut self, s: &State, parent: (u32, u16), depth: u32) -> (u32, bool) {
-        let enc = postcard::to_allocvec(s).expect("states always encode");
-        self.insert_encoded(&enc, parent, depth)
+        let mut enc = std::mem::take(&mut self.scratch);
+        enc.clear();
+        encode(s, &mut enc);
+        let inserted = self.insert_encoded(&enc, parent, depth);
+        self.scratch = enc;
+        inserted
     }
 
     fn insert_encoded(&mut self, enc: &[u8], parent: (u32, u16), depth: u32) -> (u32, bool) {
@@ -78,7 +86,7 @@ impl Store {
 
     /// The state numbered `i`.
     pub fn get(&self, i: u32) -> State {
-        postcard::from_bytes(self.slice(i)).expect("stored states decode")
+        decode(self.slice(i))
     }
 
     /// Transition indices from the initial state to state `i`.

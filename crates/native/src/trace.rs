@@ -1,8 +1,11 @@
 //! Replaying a counterexample on the reference semantics: from the initial
 //! state, take the transition at each recorded index.
 
-use leash_ir::Program;
-use leash_semantics::{apply, enabled, initial, Event, Scenario, State, Transition};
+use leash_ir::{Instr, Op, Program};
+use leash_semantics::{
+    apply, enabled, initial, reduce_symmetry, rename, Actor, Applied, Event, Renaming, Scenario, State,
+    Transition,
+};
 
 /// One replayed step.
 #[derive(Clone, Debug)]
@@ -113,4 +116,92 @@ pub fn task_names(p: &Program, r: &Replayed) -> Vec<Vec<String>> {
     }
     out.push(names);
     out
+}
+
+/// Turns a path of a search reduced by symmetry (transition indices in the
+/// reduced states) into the same run without the reduction: indices into the
+/// transitions of the plain states, whose tasks keep their slots.
+///
+/// Both runs are replayed side by side, with the renaming that maps the plain
+/// state to the reduced one: each reduced step is renamed back to a plain
+/// step, and the renaming is carried across the step (tasks spawned and
+/// objects made are appended in the same order in both; exits and collection
+/// are undone through the steps' own maps). Every renaming is checked.
+pub(crate) fn unreduce(p: &Program, scenario: Scenario, path: &[u16]) -> Vec<u16> {
+    let Ok(init) = initial(p) else { return path.to_vec() };
+    let mut plain = init.state;
+    let mut reduced = plain.clone();
+    let mut to_reduced = reduce_symmetry(p, &mut reduced).unwrap_or_else(|| Renaming::identity(&plain));
+    let mut out = Vec::with_capacity(path.len());
+    for &k in path {
+        let ts = enabled(p, &reduced, scenario);
+        let t = ts[k as usize];
+        let t_plain = rename_transition(p, &plain, &t, &to_reduced.inverse());
+        let index = enabled(p, &plain, scenario)
+            .iter()
+            .position(|x| *x == t_plain)
+            .expect("a reduced step renames to a plain step");
+        out.push(index as u16);
+        let (a, b) = match (apply(p, &reduced, &t), apply(p, &plain, &t_plain)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(_), Err(_)) => break,
+            _ => panic!("a step panics in one run and not in its renaming"),
+        };
+        let mut next = a.state.clone();
+        let then = reduce_symmetry(p, &mut next).unwrap_or_else(|| Renaming::identity(&a.state));
+        to_reduced = carry(&plain, &to_reduced, &b, &a, &then);
+        assert_eq!(rename(&b.state, &to_reduced), next, "the renaming carried across a step must hold");
+        plain = b.state;
+        reduced = next;
+    }
+    out
+}
+
+/// The transition of `s` that is `t` of the renamed state, by `back` (from
+/// the renamed state to `s`).
+fn rename_transition(p: &Program, s: &State, t: &Transition, back: &Renaming) -> Transition {
+    let slot = |x: u16| back.slots[x as usize];
+    let actor = match t.actor {
+        Actor::Task(x) => Actor::Task(slot(x)),
+        Actor::Deadline(c) => Actor::Deadline(back.heap[c as usize]),
+        Actor::Signal => Actor::Signal,
+    };
+    let mut out = Transition { actor, partner: t.partner.map(|(x, case)| (slot(x), case)), ..*t };
+    if let Actor::Task(x) = actor {
+        let f = s.tasks[x as usize].frames.last().expect("live tasks have a frame");
+        // A cond signal's alternative names the waiter woken (slot + 1).
+        if matches!(p.func(f.func).code[f.pc as usize], Instr::Op { op: Op::CondSignal, .. }) && t.alt > 0 {
+            out.alt = slot(t.alt - 1) + 1;
+        }
+    }
+    out
+}
+
+/// The renaming from the plain state after a step (`b`, taken from `plain`) to
+/// the reduced one (`a`, taken from the reduced state, then reduced by `then`),
+/// given `before`, the renaming from `plain` to the reduced state.
+fn carry(plain: &State, before: &Renaming, b: &Applied, a: &Applied, then: &Renaming) -> Renaming {
+    // Slots during the step: the old ones, then the spawned ones in order.
+    let during = plain.tasks.len() + b.spawned.len();
+    let old = |x: usize, m: &[u16]| if x < m.len() { m[x] as usize } else { x };
+    let survivors =
+        |exited: &[u16]| -> Vec<usize> { (0..during).filter(|x| !exited.contains(&(*x as u16))).collect() };
+    let (alive_b, alive_a) = (survivors(&b.exited), survivors(&a.exited));
+    let slots = alive_b
+        .iter()
+        .map(|&x| {
+            let y = old(x, &before.slots);
+            let after = alive_a.iter().position(|&z| z == y).expect("the same tasks exit in both runs");
+            then.slots[after]
+        })
+        .collect();
+    // Objects during the step: the old ones, then those made, in order.
+    let mut from_after = vec![0usize; b.state.heap.len()];
+    for (x, &to) in b.heap_map.iter().enumerate() {
+        if to != u16::MAX {
+            from_after[to as usize] = x;
+        }
+    }
+    let heap = from_after.iter().map(|&x| then.heap[a.heap_map[old(x, &before.heap)] as usize]).collect();
+    Renaming { slots, heap }
 }

@@ -1,9 +1,11 @@
 //! The one place where states are made canonical: exited tasks are removed
-//! (handles to them become `TaskDone`), and the heap is garbage-collected and
-//! renumbered in the order it is reached from the roots. Two states that differ
-//! only in object numbering or in dead objects become equal. Objects dropped
-//! while they still hold an obligation (a running ticker, an armed timer, a
-//! context never cancelled) raise the owner-rule warnings here.
+//! (handles to them become `TaskDone`), dead locals (see `leash_ir::Func::dead`)
+//! are reset to `()`, and the heap is garbage-collected and renumbered in the
+//! order it is reached from the roots. Two states that differ only in object
+//! numbering, in dead objects or in values no task will read again become
+//! equal. Objects dropped while they still hold an obligation (a running
+//! ticker, an armed timer, a context never cancelled) raise the owner-rule
+//! warnings here.
 
 use crate::state::{CtxKind, Object, State, TimerState, Value};
 use crate::{Event, FindingKind};
@@ -20,6 +22,7 @@ pub(crate) struct Canonical {
 /// Canonicalises `s` in place.
 pub(crate) fn canonicalize(p: &Program, s: &mut State) -> Canonical {
     let exited = compact_tasks(s);
+    clear_dead(p, s);
     let (events, heap_map) = collect_heap(p, s);
     Canonical { events, exited, heap_map }
 }
@@ -39,6 +42,13 @@ fn compact_tasks(s: &mut State) -> Vec<u16> {
         }
     }
     s.tasks.retain(|t| !t.frames.is_empty());
+    rewrite_slots(s, &map);
+    exited
+}
+
+/// Rewrites every reference to a task slot (handles, owners, context
+/// holders): `map[old]` is the new slot, or `None` for a task that exited.
+pub(crate) fn rewrite_slots(s: &mut State, map: &[Option<u16>]) {
     let remap = |v: &mut Value| {
         if let Value::Task(t) = *v {
             *v = map[t as usize].map_or(Value::TaskDone, Value::Task);
@@ -59,7 +69,29 @@ fn compact_tasks(s: &mut State) -> Vec<u16> {
             *holder = holder.and_then(|h| map[h as usize]);
         }
     }
-    exited
+}
+
+/// Resets the dead locals of every frame to `()`: those of the top frame as it
+/// is about to run its instruction, those of a caller as it waits in its call.
+/// A dead local that holds a heap handle is kept, unless the handle is to a
+/// model-level variable (always reachable): dropping any other handle could let
+/// the object be collected earlier than it would have been, and collection
+/// raises owner-rule warnings and ends environment events.
+fn clear_dead(p: &Program, s: &mut State) {
+    let globals = p.globals.len();
+    for t in &mut s.tasks {
+        let top = t.frames.len().saturating_sub(1);
+        for (i, f) in t.frames.iter_mut().enumerate() {
+            let func = p.func(f.func);
+            let table = if i == top { &func.dead } else { &func.dead_in_call };
+            for &slot in table.get(f.pc as usize).map_or(&[][..], Vec::as_slice) {
+                let Some(v) = f.locals.get_mut(slot as usize) else { continue };
+                if value_ref(v).is_none_or(|x| (*x as usize) < globals) {
+                    *v = Value::Unit;
+                }
+            }
+        }
+    }
 }
 
 /// Calls `f` on every value an object holds.
@@ -90,7 +122,7 @@ fn each_ref(o: &mut Object, f: &mut dyn FnMut(&mut u16)) {
 }
 
 /// Calls `f` on every heap index an object refers to directly, without changing it.
-fn refs_of(o: &Object, f: &mut dyn FnMut(u16)) {
+pub(crate) fn refs_of(o: &Object, f: &mut dyn FnMut(u16)) {
     let mut on_value = |v: &Value| {
         if let Value::Obj(x) | Value::Ref(x) | Value::Done(x) = v {
             f(*x)
@@ -114,7 +146,7 @@ fn value_ref(v: &mut Value) -> Option<&mut u16> {
     }
 }
 
-fn collect_heap(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>) {
+pub(crate) fn collect_heap(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>) {
     const NONE: u16 = u16::MAX;
     let n = s.heap.len();
     let mut map = vec![NONE; n];
@@ -171,7 +203,16 @@ fn collect_heap(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>) {
     if order.len() == n && order.iter().enumerate().all(|(i, &o)| i == o as usize) {
         return (events, map);
     }
-    let mut heap: Vec<Object> = order.iter().map(|&o| s.heap[o as usize].clone()).collect();
+    relocate_heap(s, &order, &map);
+    (events, map)
+}
+
+/// Renumbers the heap: `order` lists the old indices of the objects kept, in
+/// their new order; `map[old]` is each kept object's new index.
+pub(crate) fn relocate_heap(s: &mut State, order: &[u16], map: &[u16]) {
+    let mut old = std::mem::take(&mut s.heap);
+    let mut heap: Vec<Object> =
+        order.iter().map(|&o| std::mem::replace(&mut old[o as usize], Object::Once { state: 0 })).collect();
     for o in &mut heap {
         each_ref(o, &mut |x| *x = map[*x as usize]);
     }
@@ -188,5 +229,4 @@ fn collect_heap(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>) {
             }
         }
     }
-    (events, map)
 }

@@ -8,10 +8,12 @@ mod describe;
 mod eval;
 mod state;
 mod step;
+mod symmetry;
 
 pub use describe::{describe_step, touches, wait_reason, StepText, Touch};
 pub use state::{CtxKind, Frame, Object, State, Task, TimerState, Value};
 pub use step::{apply, enabled, initial, Actor, Applied, Transition};
+pub use symmetry::{reduce_symmetry, rename, Renaming};
 
 use serde::Serialize;
 

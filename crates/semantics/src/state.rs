@@ -1,9 +1,7 @@
 //! The state of a running model: live tasks, the heap of objects, the signal.
 
-use serde::{Deserialize, Serialize};
-
 /// A run-time value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Value {
     /// What a plain signal carries.
     Unit,
@@ -34,7 +32,7 @@ pub enum Value {
 }
 
 /// One activation of a function.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Frame {
     /// The function.
     pub func: u16,
@@ -49,7 +47,7 @@ pub struct Frame {
 }
 
 /// A live task.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Task {
     /// The task's function (its name in traces).
     pub func: u16,
@@ -64,7 +62,7 @@ pub struct Task {
 }
 
 /// What kind of context.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CtxKind {
     /// `background()`: never cancelled.
     Background,
@@ -79,7 +77,7 @@ pub enum CtxKind {
 }
 
 /// A timer's life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TimerState {
     /// Will fire.
     Armed,
@@ -90,7 +88,7 @@ pub enum TimerState {
 }
 
 /// A heap object.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Object {
     /// A shared variable.
     Cell { value: Value, range: Option<(i16, i16)> },
@@ -128,7 +126,7 @@ pub enum Object {
 
 /// A whole state. Canonical after every step: exited tasks removed, the heap
 /// collected and numbered in the order it is reached.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct State {
     /// Live tasks in spawn order.
     pub tasks: Vec<Task>,

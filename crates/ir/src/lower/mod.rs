@@ -70,6 +70,11 @@ pub fn lower(file: &ast::File) -> Result<Program, Vec<Diagnostic>> {
     };
     propagate_refs(&mut l.ref_slots, &l.ref_args);
     crate::silent::mark(&mut program, &l.ref_slots);
+    let ctx_slots: Vec<Vec<bool>> = std::mem::take(&mut l.local_kinds)
+        .into_iter()
+        .map(|tys| tys.into_iter().map(|t| matches!(l.kinds.con_of(t), None | Some(Con::Ctx))).collect())
+        .collect();
+    crate::live::mark(&mut program, &l.ref_slots, &ctx_slots);
     Ok(program)
 }
 
@@ -128,6 +133,8 @@ struct Lowerer {
     pending_recv: Vec<PendingRecv>,
     /// Per function, the local slots that may hold a reference to a shared cell.
     ref_slots: Vec<Vec<bool>>,
+    /// Per function, the kind of each local slot.
+    local_kinds: Vec<Vec<Ty>>,
     /// (callee, parameter) pairs that receive a reference, with where it comes from.
     ref_args: Vec<(FuncId, usize, RefSource)>,
     /// `return` without a value in a helper: (its return kind, where), checked at the end.
@@ -293,6 +300,7 @@ impl Lowerer {
             }
         }
         self.ref_slots = vec![Vec::new(); self.decls.len() + 1];
+        self.local_kinds = vec![Vec::new(); self.decls.len() + 1];
     }
 
     /// Applies a type annotation to `ty`; returns an integer range if given.
@@ -541,12 +549,15 @@ impl Lowerer {
         }
         let slots = f.locals.iter().map(|l| l.is_var).collect();
         self.ref_slots[f.id as usize] = slots;
+        self.local_kinds[f.id as usize] = f.locals.iter().map(|l| l.ty).collect();
         Func {
             name,
             is_task,
             params,
             locals: f.locals.into_iter().map(|l| l.name).collect(),
             silent: vec![false; f.code.len()],
+            dead: Vec::new(),
+            dead_in_call: Vec::new(),
             code: f.code,
             spans: f.spans,
             span,

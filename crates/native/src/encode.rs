@@ -1,0 +1,430 @@
+//! The compact byte form of a state in the visited set: numbers as LEB128
+//! varints (signed ones zig-zagged), every enum as its variant number, every
+//! sequence and option with its length or presence first. Two states are the
+//! same state exactly when their bytes are equal: `decode` inverts `encode`,
+//! so the encoding is injective (the round trip is tested on every state of
+//! the corpus).
+
+use leash_semantics::{CtxKind, Frame, Object, State, Task, TimerState, Value};
+
+/// Appends the encoding of `s` to `out`.
+pub(crate) fn encode(s: &State, out: &mut Vec<u8>) {
+    let mut w = Writer(out);
+    w.flag(s.signalled);
+    w.num(s.tasks.len() as u64);
+    for t in &s.tasks {
+        w.num(t.func as u64);
+        w.opt(t.owner);
+        w.opt(t.group);
+        w.num(t.phase as u64);
+        w.num(t.frames.len() as u64);
+        for f in &t.frames {
+            w.num(f.func as u64);
+            w.num(f.pc as u64);
+            w.values(&f.locals);
+            w.num(f.defers.len() as u64);
+            f.defers.iter().for_each(|&d| w.num(d as u64));
+            match &f.ret {
+                None => w.num(0),
+                Some(v) => {
+                    w.num(1);
+                    w.value(v);
+                }
+            }
+        }
+    }
+    w.num(s.heap.len() as u64);
+    for o in &s.heap {
+        w.object(o);
+    }
+}
+
+/// The state encoded in `bytes`.
+pub(crate) fn decode(bytes: &[u8]) -> State {
+    let mut r = Reader { bytes, at: 0 };
+    let signalled = r.flag();
+    let tasks = (0..r.num())
+        .map(|_| {
+            let (func, owner, group, phase) = (r.u16(), r.opt(), r.opt(), r.num() as u8);
+            let frames = (0..r.num())
+                .map(|_| {
+                    let (func, pc, locals) = (r.u16(), r.u16(), r.values());
+                    let defers = (0..r.num()).map(|_| r.u16()).collect();
+                    let ret = (r.num() == 1).then(|| r.value());
+                    Frame { func, pc, locals, defers, ret }
+                })
+                .collect();
+            Task { func, owner, group, phase, frames }
+        })
+        .collect();
+    let heap = (0..r.num()).map(|_| r.object()).collect();
+    assert_eq!(r.at, bytes.len(), "a stored state decodes to its end");
+    State { tasks, heap, signalled }
+}
+
+struct Writer<'a>(&'a mut Vec<u8>);
+
+impl Writer<'_> {
+    fn num(&mut self, mut x: u64) {
+        while x >= 0x80 {
+            self.0.push(x as u8 | 0x80);
+            x >>= 7;
+        }
+        self.0.push(x as u8);
+    }
+
+    fn int(&mut self, x: i16) {
+        self.num(((x as i64) << 1 ^ (x as i64) >> 63) as u64);
+    }
+
+    fn flag(&mut self, b: bool) {
+        self.0.push(b as u8);
+    }
+
+    fn opt(&mut self, x: Option<u16>) {
+        match x {
+            None => self.num(0),
+            Some(x) => self.num(x as u64 + 1),
+        }
+    }
+
+    fn value(&mut self, v: &Value) {
+        let (tag, x) = match *v {
+            Value::Unit => (0, None),
+            Value::Bool(b) => (1, Some(b as u64)),
+            Value::Int(i) => {
+                self.num(2);
+                return self.int(i);
+            }
+            Value::Atom(a) => (3, Some(a as u64)),
+            Value::Ok => (4, None),
+            Value::Err => (5, None),
+            Value::Nil => (6, None),
+            Value::Obj(o) => (7, Some(o as u64)),
+            Value::Ref(o) => (8, Some(o as u64)),
+            Value::Done(o) => (9, Some(o as u64)),
+            Value::Task(t) => (10, Some(t as u64)),
+            Value::TaskDone => (11, None),
+            Value::Func(f) => (12, Some(f as u64)),
+        };
+        self.num(tag);
+        if let Some(x) = x {
+            self.num(x);
+        }
+    }
+
+    fn values(&mut self, vs: &[Value]) {
+        self.num(vs.len() as u64);
+        vs.iter().for_each(|v| self.value(v));
+    }
+
+    fn object(&mut self, o: &Object) {
+        match o {
+            Object::Cell { value, range } => {
+                self.num(0);
+                self.value(value);
+                match range {
+                    None => self.num(0),
+                    Some((lo, hi)) => {
+                        self.num(1);
+                        self.int(*lo);
+                        self.int(*hi);
+                    }
+                }
+            }
+            Object::Array(xs) => {
+                self.num(1);
+                self.values(xs);
+            }
+            Object::Chan { cap, buf, closed } => {
+                self.num(2);
+                self.num(*cap as u64);
+                self.values(buf);
+                self.flag(*closed);
+            }
+            Object::Mutex { locked } => {
+                self.num(3);
+                self.flag(*locked);
+            }
+            Object::RwMutex { readers, writer, pending } => {
+                self.num(4);
+                self.num(*readers as u64);
+                self.flag(*writer);
+                self.flag(*pending);
+            }
+            Object::Cond { mutex } => {
+                self.num(5);
+                self.num(*mutex as u64);
+            }
+            Object::Once { state } => {
+                self.num(6);
+                self.num(*state as u64);
+            }
+            Object::WaitGroup { count } => {
+                self.num(7);
+                self.int(*count);
+            }
+            Object::Group { ctx, active, limit, failed } => {
+                self.num(8);
+                self.num(*ctx as u64);
+                self.num(*active as u64);
+                self.num(*limit as u64);
+                self.flag(*failed);
+            }
+            Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder } => {
+                self.num(9);
+                self.num(match kind {
+                    CtxKind::Background => 0,
+                    CtxKind::Signal => 1,
+                    CtxKind::Cancel => 2,
+                    CtxKind::Timeout => 3,
+                    CtxKind::Group => 4,
+                });
+                self.opt(*parent);
+                self.flag(*cancelled);
+                self.flag(*cancel_called);
+                self.num(*creator as u64);
+                self.opt(*holder);
+            }
+            Object::Ticker { running, creator } => {
+                self.num(10);
+                self.flag(*running);
+                self.num(*creator as u64);
+            }
+            Object::Timer { state, creator } => {
+                self.num(11);
+                self.num(match state {
+                    TimerState::Armed => 0,
+                    TimerState::Fired => 1,
+                    TimerState::Stopped => 2,
+                });
+                self.num(*creator as u64);
+            }
+        }
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn num(&mut self) -> u64 {
+        let (mut x, mut shift) = (0u64, 0);
+        loop {
+            let b = self.bytes[self.at];
+            self.at += 1;
+            x |= ((b & 0x7F) as u64) << shift;
+            if b < 0x80 {
+                return x;
+            }
+            shift += 7;
+        }
+    }
+
+    fn u16(&mut self) -> u16 {
+        self.num() as u16
+    }
+
+    fn u8(&mut self) -> u8 {
+        self.num() as u8
+    }
+
+    fn int(&mut self) -> i16 {
+        let z = self.num();
+        ((z >> 1) as i64 ^ -((z & 1) as i64)) as i16
+    }
+
+    fn flag(&mut self) -> bool {
+        self.at += 1;
+        self.bytes[self.at - 1] != 0
+    }
+
+    fn opt(&mut self) -> Option<u16> {
+        match self.num() {
+            0 => None,
+            x => Some((x - 1) as u16),
+        }
+    }
+
+    fn value(&mut self) -> Value {
+        match self.num() {
+            0 => Value::Unit,
+            1 => Value::Bool(self.num() != 0),
+            2 => Value::Int(self.int()),
+            3 => Value::Atom(self.u16()),
+            4 => Value::Ok,
+            5 => Value::Err,
+            6 => Value::Nil,
+            7 => Value::Obj(self.u16()),
+            8 => Value::Ref(self.u16()),
+            9 => Value::Done(self.u16()),
+            10 => Value::Task(self.u16()),
+            11 => Value::TaskDone,
+            12 => Value::Func(self.u16()),
+            tag => unreachable!("value tag {tag} is never written"),
+        }
+    }
+
+    fn values(&mut self) -> Vec<Value> {
+        (0..self.num()).map(|_| self.value()).collect()
+    }
+
+    fn object(&mut self) -> Object {
+        match self.num() {
+            0 => {
+                let value = self.value();
+                let range = (self.num() == 1).then(|| (self.int(), self.int()));
+                Object::Cell { value, range }
+            }
+            1 => Object::Array(self.values()),
+            2 => Object::Chan { cap: self.u8(), buf: self.values(), closed: self.flag() },
+            3 => Object::Mutex { locked: self.flag() },
+            4 => Object::RwMutex { readers: self.u8(), writer: self.flag(), pending: self.flag() },
+            5 => Object::Cond { mutex: self.u16() },
+            6 => Object::Once { state: self.u8() },
+            7 => Object::WaitGroup { count: self.int() },
+            8 => Object::Group { ctx: self.u16(), active: self.u8(), limit: self.u8(), failed: self.flag() },
+            9 => Object::Ctx {
+                kind: match self.num() {
+                    0 => CtxKind::Background,
+                    1 => CtxKind::Signal,
+                    2 => CtxKind::Cancel,
+                    3 => CtxKind::Timeout,
+                    _ => CtxKind::Group,
+                },
+                parent: self.opt(),
+                cancelled: self.flag(),
+                cancel_called: self.flag(),
+                creator: self.u16(),
+                holder: self.opt(),
+            },
+            10 => Object::Ticker { running: self.flag(), creator: self.u16() },
+            11 => Object::Timer {
+                state: match self.num() {
+                    0 => TimerState::Armed,
+                    1 => TimerState::Fired,
+                    _ => TimerState::Stopped,
+                },
+                creator: self.u16(),
+            },
+            tag => unreachable!("object tag {tag} is never written"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leash_semantics::{apply, enabled, initial, Scenario};
+    use std::collections::{HashSet, VecDeque};
+
+    fn round_trip(s: &State) {
+        let mut bytes = Vec::new();
+        encode(s, &mut bytes);
+        assert_eq!(&decode(&bytes), s);
+    }
+
+    #[test]
+    fn every_kind_of_value_and_object_round_trips() {
+        let values = vec![
+            Value::Unit,
+            Value::Bool(true),
+            Value::Int(i16::MIN),
+            Value::Int(-1),
+            Value::Int(i16::MAX),
+            Value::Atom(300),
+            Value::Ok,
+            Value::Err,
+            Value::Nil,
+            Value::Obj(u16::MAX),
+            Value::Ref(1),
+            Value::Done(128),
+            Value::Task(2),
+            Value::TaskDone,
+            Value::Func(7),
+        ];
+        let heap = vec![
+            Object::Cell { value: Value::Int(-5), range: Some((-3, 30_000)) },
+            Object::Cell { value: Value::Unit, range: None },
+            Object::Array(values.clone()),
+            Object::Chan { cap: 16, buf: vec![Value::Int(3)], closed: true },
+            Object::Mutex { locked: true },
+            Object::RwMutex { readers: 255, writer: false, pending: true },
+            Object::Cond { mutex: 4 },
+            Object::Once { state: 2 },
+            Object::WaitGroup { count: -2 },
+            Object::Group { ctx: 10, active: 3, limit: 0, failed: true },
+            Object::Ctx {
+                kind: CtxKind::Timeout,
+                parent: Some(0),
+                cancelled: true,
+                cancel_called: false,
+                creator: 3,
+                holder: Some(u16::MAX - 1),
+            },
+            Object::Ctx {
+                kind: CtxKind::Group,
+                parent: None,
+                cancelled: false,
+                cancel_called: true,
+                creator: 0,
+                holder: None,
+            },
+            Object::Ticker { running: false, creator: 9 },
+            Object::Timer { state: TimerState::Fired, creator: 1 },
+            Object::Timer { state: TimerState::Stopped, creator: 1 },
+        ];
+        let frame = Frame { func: 3, pc: 500, locals: values, defers: vec![9, 200], ret: Some(Value::Err) };
+        let task = Task {
+            func: 1,
+            owner: Some(0),
+            group: None,
+            phase: 2,
+            frames: vec![frame, Frame { func: 0, pc: 0, locals: vec![], defers: vec![], ret: None }],
+        };
+        round_trip(&State {
+            tasks: vec![task.clone(), Task { owner: None, group: Some(3), ..task }],
+            heap,
+            signalled: true,
+        });
+        round_trip(&State::default());
+    }
+
+    #[test]
+    fn every_state_of_the_corpus_round_trips() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+        let mut dirs = vec![root];
+        let mut checked = 0;
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).expect("models") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let Ok(p) = leash_ir::compile(&std::fs::read_to_string(&path).expect("readable")) else {
+                    continue;
+                };
+                let Ok(init) = initial(&p) else { continue };
+                for scenario in Scenario::ALL {
+                    let mut seen = HashSet::from([init.state.clone()]);
+                    let mut queue = VecDeque::from([init.state.clone()]);
+                    while let Some(s) = queue.pop_front() {
+                        round_trip(&s);
+                        checked += 1;
+                        for t in enabled(&p, &s, scenario) {
+                            if let Ok(a) = apply(&p, &s, &t) {
+                                if seen.len() < 500 && seen.insert(a.state.clone()) {
+                                    queue.push_back(a.state);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 5_000, "{checked} states");
+    }
+}
