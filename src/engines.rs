@@ -4,8 +4,8 @@
 //! (`leash_threads::conform`), which confirms it and gives its path.
 
 use leash_native::{Exploration, Finding, Stats};
-use leash_report::EngineSummary;
-use leash_semantics::{FindingKind, Scenario};
+use leash_report::{EngineSummary, FindingKey};
+use leash_semantics::Scenario;
 use leash_threads::conform::{conform, conform_library_deadlock, Confirmed, Disagreement};
 use leash_threads::explore::Run;
 use std::collections::BTreeMap;
@@ -66,7 +66,7 @@ pub(crate) fn explore(
 }
 
 /// Findings keyed as the native prover keys them; the shortest path is kept.
-type Found = BTreeMap<(FindingKind, Vec<u16>, String), (Finding, Option<String>)>;
+type Found = BTreeMap<FindingKey, (Finding, Option<String>)>;
 
 /// Replays every kept execution of `run` on the reference semantics.
 fn confirm(

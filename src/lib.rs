@@ -95,7 +95,7 @@ pub use engines::{shuttle_replay, Engine, LoomOptions, ShuttleOptions, ShuttleSt
 pub mod arbitrary;
 
 pub use diagnostics::render_diagnostics;
-pub use leash_native::{Bound, Options as SearchOptions};
+pub use leash_native::{Bound, Options as SearchOptions, Phase, Progress};
 pub use leash_report::{
     CheckReport, FindingReport, Location, ModelReport, ScenarioReport, ScenarioStats, Severity, TraceStep,
     Verdict, Waiting,
@@ -118,6 +118,9 @@ pub struct CheckOptions {
     pub timeout: Option<Duration>,
     /// Which engine explores (the native prover unless told otherwise).
     pub engine: Engine,
+    /// Symmetry reduction in the native prover (on by default): tasks of one
+    /// function are interchangeable. Verdicts and finding kinds do not change.
+    pub symmetry: bool,
 }
 
 impl Default for CheckOptions {
@@ -128,6 +131,7 @@ impl Default for CheckOptions {
             search: SearchOptions::default(),
             timeout: Some(Duration::from_secs(60)),
             engine: Engine::Native,
+            symmetry: true,
         }
     }
 }
@@ -192,6 +196,20 @@ pub fn compile(path: &str, source: &str) -> Result<leash_ir::Program, BadModel> 
 /// assert!(bad.render().contains("typo.leash:2"));
 /// ```
 pub fn check_source(path: &str, source: &str, options: &CheckOptions) -> Result<ModelReport, BadModel> {
+    check_source_observed(path, source, options, None)
+}
+
+/// Where [`check_source_observed`] sends progress reports: the scenario and a snapshot.
+pub type Observer<'a> = &'a dyn Fn(Scenario, &Progress);
+
+/// [`check_source`], with the native prover's progress reported to `progress`
+/// (about every 65,536 states or 100 ms) for a progress line.
+pub fn check_source_observed(
+    path: &str,
+    source: &str,
+    options: &CheckOptions,
+    progress: Option<Observer>,
+) -> Result<ModelReport, BadModel> {
     let program = compile(path, source)?;
     let mut explorations = Vec::new();
     let mut engine = Vec::new();
@@ -201,7 +219,18 @@ pub fn check_source(path: &str, source: &str, options: &CheckOptions) -> Result<
         if let Engine::Native = options.engine {
             let deadline = options.timeout.map(|t| start + t);
             let stop = move || deadline.is_some_and(|d| Instant::now() >= d);
-            explorations.push(leash_native::explore(&program, scenario, &options.search, &stop));
+            let elapsed = move || start.elapsed();
+            let report = |p: &Progress| {
+                if let Some(f) = progress {
+                    f(scenario, p)
+                }
+            };
+            let control = leash_native::Control {
+                stop: &stop,
+                progress: progress.map(|_| leash_native::Reporter { elapsed: &elapsed, report: &report }),
+                symmetry: options.symmetry,
+            };
+            explorations.push(leash_native::explore_with(&program, scenario, &options.search, &control));
         } else {
             let (ex, summary) = engines::explore(&options.engine, &program, scenario, options.timeout)
                 .map_err(|why| refused(path, source, &program, &options.engine, why))?;
@@ -227,7 +256,12 @@ pub fn check_source(path: &str, source: &str, options: &CheckOptions) -> Result<
 /// A model the chosen engine cannot check (too many threads for loom), as a
 /// diagnostic on `main`.
 fn refused(path: &str, source: &str, program: &leash_ir::Program, engine: &Engine, why: String) -> BadModel {
-    let span = program.func(program.main).span;
+    // Point at the first spawn: it is spawning that runs out of threads.
+    let spawn = program.funcs.iter().find_map(|f| {
+        let at = f.code.iter().position(|i| matches!(i, leash_ir::Instr::Spawn { .. }))?;
+        Some(f.spans[at])
+    });
+    let span = spawn.unwrap_or(program.func(program.main).span);
     let mut d = Diagnostic::error(
         "E0200",
         span,

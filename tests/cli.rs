@@ -211,6 +211,8 @@ fn a_shuttle_schedule_replays_from_the_command_line() {
         "check",
         "--engine",
         "shuttle",
+        "--iterations",
+        "100",
         "--scenario",
         "completion",
         "models/seeds/timeout_unbuffered.leash",

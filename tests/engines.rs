@@ -197,7 +197,7 @@ fn loom_refuses_a_model_with_more_threads_than_it_models() {
     let bad = check("wide.leash", source, loom(), 30).expect_err("refused");
     let text = bad.render();
     assert!(text.contains("E0200") && text.contains("loom models at most 5"), "{text}");
-    assert!(text.contains("wide.leash:1"), "{text}");
+    assert!(text.contains("wide.leash:3"), "{text}");
     let sampled = check("wide.leash", source, random(20), 30).expect("shuttle has no such limit");
     assert_eq!(sampled.scenarios[0].bound.as_deref(), Some("no violation found in 20 schedules"));
 }

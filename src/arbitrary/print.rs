@@ -143,8 +143,7 @@ impl Printer {
         start.extend(lines(&format!(
             "for i in 0..{members} {{\n    g{n}.go {name}(g{n}.ctx, results{n})\n}}"
         )));
-        // A bare `g.wait()` statement does not compile (/work/arb-findings/group_wait_statement.leash).
-        let mut stop = vec![format!("let e{n} = g{n}.wait()")];
+        let mut stop = vec![format!("g{n}.wait()")];
         if !forget_close {
             stop.push(format!("close(results{n})"));
         }

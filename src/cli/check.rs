@@ -1,7 +1,7 @@
 //! `leash check`: the verdict table and every finding's trace, or JSON, SARIF
 //! or JUnit XML.
 
-use super::{files, pictures, print, Format};
+use super::{files, pictures, print, progress, Format};
 use leash::{CheckOptions, Verdict};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,7 +18,12 @@ pub struct Output<'a> {
     pub svg: bool,
 }
 
-pub fn run(paths: &[PathBuf], output: &Output, options: &CheckOptions) -> Result<ExitCode, String> {
+pub fn run(
+    paths: &[PathBuf],
+    output: &Output,
+    options: &CheckOptions,
+    progress: bool,
+) -> Result<ExitCode, String> {
     let Output { format, style, dot, svg } = *output;
     let mut pictures_written = Vec::new();
     let mut reports = Vec::new();
@@ -26,7 +31,10 @@ pub fn run(paths: &[PathBuf], output: &Output, options: &CheckOptions) -> Result
     for path in files::models(paths)? {
         let source = files::read(&path)?;
         let name = path.display().to_string();
-        match leash::check_source(&name, &source, options) {
+        let checked = progress::observe(&name, progress, |observer| {
+            leash::check_source_observed(&name, &source, options, observer)
+        });
+        match checked {
             Ok(mut r) => {
                 r.peak_memory_bytes = files::peak_memory();
                 if let Some(dir) = dot {

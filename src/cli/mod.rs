@@ -5,6 +5,7 @@ mod files;
 mod graph;
 mod parse;
 mod pictures;
+mod progress;
 mod replay;
 mod test;
 
@@ -153,6 +154,13 @@ struct Bounds {
     /// Stop a scenario when its visited set exceeds this many MiB (reported as incomplete).
     #[arg(long, default_value_t = 8192)]
     max_memory: usize,
+    /// Turn off symmetry reduction (interchangeable tasks of one function
+    /// stored once); verdicts and finding kinds are the same either way.
+    #[arg(long)]
+    no_symmetry: bool,
+    /// No progress line on stderr (it shows only on a terminal, after a second).
+    #[arg(long, short)]
+    quiet: bool,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -274,6 +282,7 @@ impl Bounds {
             },
             timeout: Some(std::time::Duration::from_secs_f64(self.timeout)),
             engine: self.engine.engine()?,
+            symmetry: !self.no_symmetry,
         })
     }
 }
@@ -292,10 +301,10 @@ pub fn run() -> Result<ExitCode, String> {
         Command::Parse { paths, ir } => parse::run(&paths, ir),
         Command::Check { paths, format, trace, dot, svg, bounds } => {
             let output = check::Output { format, style: trace.style(), dot: dot.as_deref(), svg };
-            check::run(&paths, &output, &bounds.options()?)
+            check::run(&paths, &output, &bounds.options()?, !bounds.quiet)
         }
         Command::Graph { model, output, svg } => graph::run(&model, output.as_deref(), svg),
-        Command::Test { paths, bounds } => test::run(&paths, &bounds.options()?),
+        Command::Test { paths, bounds } => test::run(&paths, &bounds.options()?, !bounds.quiet),
         Command::Replay { model, trace, engine: ReplayEngine::Reference, layout, dot, .. } => {
             replay::run(&model, &trace, layout.style(), dot.as_deref())
         }

@@ -106,6 +106,12 @@ pub fn explore(program: &Program, scenario: Scenario, options: &Options) -> Resu
             let shared = shared.clone();
             let program = program.clone();
             move || {
+                // Once an execution needed too many threads the model is
+                // refused: end loom's exploration at once, before this
+                // execution makes any loom object.
+                if platform::lock(&shared).collected.too_many_threads.is_some() {
+                    std::panic::panic_any(Refused);
+                }
                 let outcome = leash_threads::run(&LoomPlatform::new(&program, config, &shared));
                 platform::lock(&shared).collected.add(outcome, || None);
             }
@@ -120,6 +126,9 @@ pub fn explore(program: &Program, scenario: Scenario, options: &Options) -> Resu
         let result = quietly(|| catch_unwind(AssertUnwindSafe(|| builder.check(model))));
         let mut sh = platform::lock(&shared);
         if let Err(payload) = result {
+            if payload.is::<Refused>() {
+                break;
+            }
             let message = leash_threads::explore::panic_message(&*payload);
             if message.contains("deadlock") {
                 run.library_deadlocks.push(std::mem::take(&mut sh.log));
@@ -153,6 +162,9 @@ pub fn explore(program: &Program, scenario: Scenario, options: &Options) -> Resu
     }
     Ok(run)
 }
+
+/// The panic that ends loom's exploration of a refused model.
+struct Refused;
 
 /// A loom builder with every option set here.
 fn builder(options: &Options, time: Option<Duration>, executions: Option<usize>) -> loom::model::Builder {

@@ -37,9 +37,12 @@ pub struct EngineSummary {
     pub executions: usize,
     /// Why it is not exhaustive, in the engine's words.
     pub bound: Option<String>,
-    /// The engine's replay string per finding, by (kind, tasks, detail).
-    pub schedules: Vec<((FindingKind, Vec<u16>, String), String)>,
+    /// The engine's replay string per finding.
+    pub schedules: Vec<(FindingKey, String)>,
 }
+
+/// A finding as engines key it: kind, task functions, detail.
+pub type FindingKey = (FindingKind, Vec<u16>, String);
 
 /// Findings are merged across scenarios by (violation first, kind, tasks, detail).
 type MergeKey = (u8, FindingKind, Vec<String>, String);

@@ -8,7 +8,7 @@ pub mod replay_code;
 pub mod sarif;
 mod text;
 
-pub use build::{build_model, replay_code as replay, EngineSummary, ModelInput, ReplayOutput};
+pub use build::{build_model, replay_code as replay, EngineSummary, FindingKey, ModelInput, ReplayOutput};
 pub use junit::{junit_report, render_junit};
 pub use sarif::{render_sarif, sarif_log, InvalidModel, ToolInfo};
 pub use text::{render_details, render_replay, render_table, TraceStyle};

@@ -429,7 +429,6 @@ impl Lowerer {
             return;
         }
         let unit = self.kinds.simple(Con::Unit);
-        let result = ty.unwrap_or(unit);
         let op = |op| Instr::Op { op, target: x.clone(), arg: None, dst: None };
         let instr = match m {
             "lock" | "unlock" => {
@@ -438,6 +437,9 @@ impl Lowerer {
                 op(Op::Lock)
             }
             "wait" => {
+                // `g.wait()` gives a result and `wg.wait()` nothing: a
+                // statement whose result is dropped may be either.
+                let result = ty.unwrap_or_else(|| self.kinds.fresh());
                 self.pending_op(f, Surface::Wait, t, result, name.span, rn);
                 Instr::Op { op: Op::WgWait, target: x.clone(), arg: None, dst: place }
             }
