@@ -2,7 +2,7 @@
 //! loom `Condvar`, loom threads; choices and the log copy live outside loom.
 
 use leash_ir::Program;
-use leash_threads::explore::{Choices, Collected};
+use leash_threads::explore::{Choices, Collected, Sleepers};
 use leash_threads::{Config, Entry, Log, Platform, Sleeper, World};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -27,8 +27,7 @@ pub(crate) fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
 #[derive(Clone)]
 pub(crate) struct LoomPlatform {
     world: Arc<loom::sync::Mutex<World>>,
-    /// One condition variable per sleeper, made when first waited on.
-    wakes: Arc<Mutex<Vec<Arc<loom::sync::Condvar>>>>,
+    wakes: Arc<Sleepers<loom::sync::Condvar>>,
     shared: Arc<Mutex<Shared>>,
 }
 
@@ -56,19 +55,12 @@ impl Platform for LoomPlatform {
     }
 
     fn wait<'a>(&'a self, guard: Self::Guard<'a>, who: Sleeper) -> Self::Guard<'a> {
-        let wake = {
-            let mut wakes = self.wakes.lock().unwrap_or_else(|e| e.into_inner());
-            if wakes.len() <= who.0 {
-                wakes.resize_with(who.0 + 1, || Arc::new(loom::sync::Condvar::new()));
-            }
-            wakes[who.0].clone()
-        };
+        let wake = self.wakes.get(who, loom::sync::Condvar::new);
         wake.wait(guard).unwrap_or_else(|e| e.into_inner())
     }
 
     fn wake(&self, who: Sleeper) {
-        let wake = self.wakes.lock().unwrap_or_else(|e| e.into_inner()).get(who.0).cloned();
-        if let Some(w) = wake {
+        if let Some(w) = self.wakes.existing(who) {
             w.notify_one();
         }
     }

@@ -4,7 +4,7 @@
 //! answers explored around shuttle (for DFS, which has no random data).
 
 use leash_ir::Program;
-use leash_threads::explore::{Choices, Collected};
+use leash_threads::explore::{Choices, Collected, Sleepers};
 use leash_threads::{Config, Entry, Log, Platform, Sleeper, World};
 use shuttle::rand::RngCore;
 use shuttle::scheduler::Schedule;
@@ -41,8 +41,7 @@ pub(crate) fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
 #[derive(Clone)]
 pub(crate) struct ShuttlePlatform {
     world: Arc<shuttle::sync::Mutex<World>>,
-    /// One condition variable per sleeper, made when first waited on.
-    wakes: Arc<Mutex<Vec<Arc<shuttle::sync::Condvar>>>>,
+    wakes: Arc<Sleepers<shuttle::sync::Condvar>>,
     shared: Arc<Mutex<Shared>>,
     answers: Answers,
 }
@@ -78,19 +77,12 @@ impl Platform for ShuttlePlatform {
     }
 
     fn wait<'a>(&'a self, guard: Self::Guard<'a>, who: Sleeper) -> Self::Guard<'a> {
-        let wake = {
-            let mut wakes = self.wakes.lock().unwrap_or_else(|e| e.into_inner());
-            if wakes.len() <= who.0 {
-                wakes.resize_with(who.0 + 1, || Arc::new(shuttle::sync::Condvar::new()));
-            }
-            wakes[who.0].clone()
-        };
+        let wake = self.wakes.get(who, shuttle::sync::Condvar::new);
         wake.wait(guard).unwrap_or_else(|e| e.into_inner())
     }
 
     fn wake(&self, who: Sleeper) {
-        let wake = self.wakes.lock().unwrap_or_else(|e| e.into_inner()).get(who.0).cloned();
-        if let Some(w) = wake {
+        if let Some(w) = self.wakes.existing(who) {
             w.notify_one();
         }
     }

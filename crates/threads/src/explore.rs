@@ -204,6 +204,35 @@ pub struct Run {
     pub library_deadlocks: Vec<crate::Log>,
 }
 
+/// The condition variables of an engine's platform, one per [`crate::Sleeper`],
+/// made when first waited on (inside the library's execution, where its
+/// primitives must be made).
+pub struct Sleepers<C> {
+    table: std::sync::Mutex<Vec<std::sync::Arc<C>>>,
+}
+
+impl<C> Default for Sleepers<C> {
+    fn default() -> Sleepers<C> {
+        Sleepers { table: std::sync::Mutex::new(Vec::new()) }
+    }
+}
+
+impl<C> Sleepers<C> {
+    /// The condition variable of `who`, made with `make` if it has none yet.
+    pub fn get(&self, who: crate::Sleeper, make: impl Fn() -> C) -> std::sync::Arc<C> {
+        let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        if table.len() <= who.0 {
+            table.resize_with(who.0 + 1, || std::sync::Arc::new(make()));
+        }
+        table[who.0].clone()
+    }
+
+    /// The condition variable of `who`, if it ever waited.
+    pub fn existing(&self, who: crate::Sleeper) -> Option<std::sync::Arc<C>> {
+        self.table.lock().unwrap_or_else(|e| e.into_inner()).get(who.0).cloned()
+    }
+}
+
 std::thread_local! {
     static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
