@@ -21,6 +21,13 @@ fn is_slow(source: &str) -> bool {
     source.lines().any(|l| l.trim() == "// leash: slow")
 }
 
+/// Models beyond the default bounds (`// leash: beyond-bounds`): their
+/// expectation is what the design should get, but leash cannot show it yet
+/// (docs/performance.md), so neither corpus test checks them.
+fn is_beyond_bounds(source: &str) -> bool {
+    source.lines().any(|l| l.trim() == "// leash: beyond-bounds")
+}
+
 #[test]
 fn every_model_matches_its_expectations() {
     check_corpus(false);
@@ -37,7 +44,10 @@ fn check_corpus(slow: bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     models(&root.join("models"), &mut files);
-    files.retain(|f| is_slow(&std::fs::read_to_string(f).expect("readable")) == slow);
+    files.retain(|f| {
+        let source = std::fs::read_to_string(f).expect("readable");
+        is_slow(&source) == slow && !is_beyond_bounds(&source)
+    });
     assert!(slow || files.len() >= 50, "the corpus shrank to {} models", files.len());
     let options = leash::CheckOptions::default();
     let mut failures = Vec::new();
