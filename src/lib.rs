@@ -121,6 +121,13 @@ pub struct CheckOptions {
     /// Symmetry reduction in the native prover (on by default): tasks of one
     /// function are interchangeable. Verdicts and finding kinds do not change.
     pub symmetry: bool,
+    /// Partial-order reduction in the native prover (on by default): verified
+    /// models are settled over persistent sets of steps. Findings, traces and
+    /// verdicts do not change; state counts do.
+    pub por: bool,
+    /// Threads that expand states in the native prover (1 by default). The
+    /// result is the same for any number.
+    pub workers: usize,
 }
 
 impl Default for CheckOptions {
@@ -132,6 +139,8 @@ impl Default for CheckOptions {
             timeout: Some(Duration::from_secs(60)),
             engine: Engine::Native,
             symmetry: true,
+            por: true,
+            workers: 1,
         }
     }
 }
@@ -229,6 +238,8 @@ pub fn check_source_observed(
                 stop: &stop,
                 progress: progress.map(|_| leash_native::Reporter { elapsed: &elapsed, report: &report }),
                 symmetry: options.symmetry,
+                por: options.por,
+                workers: options.workers,
             };
             explorations.push(leash_native::explore_with(&program, scenario, &options.search, &control));
         } else {

@@ -234,3 +234,19 @@ fn a_shuttle_schedule_replays_from_the_command_line() {
     let o = leash(&["replay", "--engine", "shuttle", "models/seeds/timeout_unbuffered.leash", "r:zz"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn the_reductions_switch_off_without_changing_what_is_found() {
+    let states = |args: &[&str]| {
+        let o = leash(&[&["check", "--format", "json", "models/perf/pipeline_3.leash"], args].concat());
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+        v["models"][0]["scenarios"][0]["stats"]["states"].as_u64().expect("a state count")
+    };
+    let (both, no_por, neither) =
+        (states(&[]), states(&["--no-por"]), states(&["--no-por", "--no-symmetry"]));
+    assert!(both < no_por && no_por <= neither, "{both}, {no_por}, {neither} states");
+    let text =
+        |args: &[&str]| stdout(&leash(&[&["check", "models/seeds/timeout_unbuffered.leash"], args].concat()));
+    assert_eq!(text(&[]), text(&["--no-por"]), "the same findings and traces");
+}

@@ -158,6 +158,14 @@ struct Bounds {
     /// stored once); verdicts and finding kinds are the same either way.
     #[arg(long)]
     no_symmetry: bool,
+    /// Turn off partial-order reduction (verified models settled over
+    /// persistent sets of steps); findings and traces are the same either way.
+    #[arg(long)]
+    no_por: bool,
+    /// Threads that expand states (default: one per core); the result is the
+    /// same for any number.
+    #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
     /// No progress line on stderr (it shows only on a terminal, after a second).
     #[arg(long, short)]
     quiet: bool,
@@ -283,6 +291,10 @@ impl Bounds {
             timeout: Some(std::time::Duration::from_secs_f64(self.timeout)),
             engine: self.engine.engine()?,
             symmetry: !self.no_symmetry,
+            por: !self.no_por,
+            workers: self
+                .jobs
+                .map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from),
         })
     }
 }

@@ -51,6 +51,7 @@ impl Line {
             Phase::Search => "search",
             Phase::FairCycles => "fair cycles",
             Phase::Confirm => "confirming without symmetry",
+            Phase::Unreduced => "searching without partial-order reduction",
         };
         bar.set_message(format!(
             "{} ({}, {phase}): {} states, {:.0} states/s, depth {}, frontier {}, {} MiB, {:.1} s",

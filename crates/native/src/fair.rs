@@ -127,6 +127,15 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
     Some(out)
 }
 
+/// Whether the explored graph has a cycle, a step from a state to itself included.
+pub(crate) fn has_cycle(edges: &Edges, n: usize) -> bool {
+    let nodes: Vec<u32> = (0..n as u32).collect();
+    Tarjan::new(n)
+        .run(&nodes, edges, |_| true)
+        .iter()
+        .any(|scc| scc.len() > 1 || edges.row(scc[0]).any(|e| edges.targets[e] == scc[0]))
+}
+
 fn report(
     store: &Store,
     edges: &Edges,

@@ -1,9 +1,11 @@
 //! The native prover: explicit-state breadth-first search over the reference
 //! semantics, with shortest counterexamples, then a search for fair cycles
 //! (strong fairness per task step and per select case) that finds tasks that
-//! never exit. Symmetry reduction (on by default) stores one order of the
-//! tasks of each function; a fair cycle found under it is confirmed by a
-//! search without it. Pure: the caller supplies the stop signal and the clock.
+//! never exit. Partial-order reduction (on by default) settles verified
+//! models with a search over persistent sets; symmetry reduction (on by
+//! default) stores one order of the tasks of each function; a fair cycle
+//! found under it is confirmed by a search without it. Pure: the caller
+//! supplies the stop signal and the clock.
 
 mod encode;
 mod fair;
@@ -11,7 +13,7 @@ mod search;
 mod store;
 mod trace;
 
-pub use search::{explore, explore_with};
+pub use search::{explore, explore_persistent, explore_with};
 pub use trace::{replay, task_names, ReplayError, Replayed, ReplayedStep};
 
 use leash_semantics::{FindingKind, Scenario};
@@ -47,12 +49,21 @@ pub struct Control<'a> {
     /// states that differ only in their order are stored once. Verdicts and
     /// finding kinds are the same either way; traces are given without it.
     pub symmetry: bool,
+    /// Partial-order reduction: a first search takes only a persistent set of
+    /// the steps in each state and settles verified models; anything else is
+    /// decided by the search without it, so findings and traces are the same
+    /// either way.
+    pub por: bool,
+    /// How many threads expand states (1: only the caller's). States are
+    /// expanded in batches and their successors stored in order, so the
+    /// result is the same, byte for byte, for any number.
+    pub workers: usize,
 }
 
 impl<'a> Control<'a> {
-    /// Symmetry on, no progress reports.
+    /// Both reductions on, no progress reports, one thread.
     pub fn new(stop: &'a dyn Fn() -> bool) -> Control<'a> {
-        Control { stop, progress: None, symmetry: true }
+        Control { stop, progress: None, symmetry: true, por: true, workers: 1 }
     }
 }
 
@@ -72,10 +83,14 @@ pub struct Reporter<'a> {
 pub enum Phase {
     /// The breadth-first search.
     Search,
-    /// The search for fair cycles in the explored graph.
+    /// The search for fair cycles in the explored graph (for a search over
+    /// persistent sets, for any cycle).
     FairCycles,
     /// A search without symmetry reduction, confirming a fair cycle found with it.
     Confirm,
+    /// A search without partial-order reduction, after the reduced one found
+    /// something or a cycle.
+    Unreduced,
 }
 
 /// A snapshot of a running exploration.
@@ -152,7 +167,7 @@ pub struct Stats {
 }
 
 /// The outcome of exploring one scenario.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Exploration {
     /// The scenario explored.
     pub scenario: Scenario,

@@ -1,13 +1,15 @@
 //! Breadth-first exploration of one scenario: dead states (deadlock, leak),
 //! panics and owner-rule warnings, each with a shortest path; then fair cycles.
 
-use crate::fair::{fair_cycles, Edges, Key};
+use crate::encode::encode;
+use crate::fair::{fair_cycles, has_cycle, Edges, Key};
 use crate::store::Store;
 use crate::trace::unreduce;
 use crate::{Bound, Control, Exploration, Finding, Options, Phase, Progress, Stats};
 use leash_ir::Program;
 use leash_semantics::{
-    apply, enabled, initial, reduce_symmetry, Actor, Event, FindingKind, Scenario, State, Transition,
+    apply, enabled, initial, reduce_symmetry, Actor, Event, FindingKind, Persistent, Scenario, State,
+    Transition,
 };
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -54,6 +56,14 @@ pub fn explore(
 
 /// Explores `scenario` of `program` under `control`.
 ///
+/// With partial-order reduction, a first search takes only a persistent set
+/// of the steps in each state. It keeps every dead state and every panic or
+/// warning while its graph has no cycle, and its graph has a cycle exactly
+/// when the full one has. So when it ends complete, acyclic and without
+/// findings, the model is verified; when it finds something or a cycle, the
+/// search below runs instead (fair cycles and shortest counterexamples need
+/// every interleaving), and decides.
+///
 /// With symmetry, the fair-cycle search cannot tell tasks of one function
 /// apart, so it may see a fair cycle where there is none; when it finds one,
 /// the scenario is explored again without symmetry, and that search decides
@@ -66,10 +76,19 @@ pub fn explore_with(
     control: &Control,
 ) -> Exploration {
     let monitor = Monitor::new(control);
-    if !control.symmetry {
-        return search(program, scenario, options, &monitor, false).exploration;
+    if control.por {
+        let persistent = Persistent::new(program);
+        let por = Por { persistent: &persistent, give_up: true };
+        let reduced = search(program, scenario, options, &monitor, control.symmetry, Some(por));
+        if !reduced.undecided {
+            return reduced.exploration;
+        }
+        monitor.phase.set(Phase::Unreduced);
     }
-    let reduced = search(program, scenario, options, &monitor, true);
+    if !control.symmetry {
+        return search(program, scenario, options, &monitor, false, None).exploration;
+    }
+    let reduced = search(program, scenario, options, &monitor, true, None);
     let mut findings = FindingMap::new();
     let safety: Vec<Finding> = reduced
         .exploration
@@ -77,22 +96,68 @@ pub fn explore_with(
         .into_iter()
         .map(|f| Finding { path: unreduce(program, scenario, &f.path), ..f })
         .collect();
-    if !reduced.fair_cycle {
+    if !reduced.undecided {
         safety.into_iter().for_each(|f| record(&mut findings, f));
         return Exploration { findings: findings.into_values().collect(), ..reduced.exploration };
     }
     monitor.phase.set(Phase::Confirm);
-    let full = search(program, scenario, options, &monitor, false);
+    let full = search(program, scenario, options, &monitor, false, None);
     full.exploration.findings.into_iter().chain(safety).for_each(|f| record(&mut findings, f));
     Exploration { findings: findings.into_values().collect(), ..full.exploration }
 }
 
-/// One search: its exploration and, when reduced by symmetry, whether the
-/// fair-cycle search (whose findings it then leaves out) found a fair cycle.
+/// One search: its exploration and whether a reduced search leaves the
+/// answer to a search without its reduction. Under symmetry that is a fair
+/// cycle (whose findings it then leaves out); under partial-order reduction,
+/// any finding or cycle, or too few states pruned.
 struct Searched {
     exploration: Exploration,
-    fair_cycle: bool,
+    undecided: bool,
 }
+
+/// The partial-order reduced search alone, run to the end (symmetry as
+/// `control` says, which also pays for the reports): its findings, with paths
+/// in the unreduced numbering, and whether its graph has a cycle. When it
+/// has none, neither has the full graph, and the findings are every dead
+/// state, panic and warning of the model (by kind, tasks and detail; the
+/// paths need not be shortest). For tests and benchmarks of the reduction.
+pub fn explore_persistent(
+    program: &Program,
+    scenario: Scenario,
+    options: &Options,
+    control: &Control,
+) -> (Exploration, bool) {
+    let persistent = Persistent::new(program);
+    let por = Por { persistent: &persistent, give_up: false };
+    let searched = search(program, scenario, options, &Monitor::new(control), control.symmetry, Some(por));
+    let mut exploration = searched.exploration;
+    if control.symmetry {
+        for f in &mut exploration.findings {
+            f.path = unreduce(program, scenario, &f.path);
+        }
+    }
+    let cyclic = searched.undecided && exploration.incomplete.is_none();
+    (exploration, cyclic)
+}
+
+/// How a search reduces by persistent sets.
+#[derive(Clone, Copy)]
+struct Por<'a> {
+    persistent: &'a Persistent,
+    /// Leave the answer to the search without the reduction as soon as it is
+    /// clear that it will be needed (at the first finding or a cycle seen on
+    /// the way) or that the
+    /// reduction does not pay (when, of the first [`PROBE`] states, fewer than
+    /// one in [`WORTH`] had a smaller persistent set).
+    give_up: bool,
+}
+
+/// How many states a search over persistent sets expands before it judges
+/// whether the reduction pays.
+const PROBE: u32 = 2048;
+
+/// The reduction pays if at least one state in this many had a smaller set.
+const WORTH: u32 = 8;
 
 /// Paces the caller's stop signal and progress reports.
 struct Monitor<'a> {
@@ -138,6 +203,7 @@ fn search(
     options: &Options,
     monitor: &Monitor,
     symmetric: bool,
+    por: Option<Por>,
 ) -> Searched {
     let mut findings = FindingMap::new();
     let mut stats = Stats::default();
@@ -153,7 +219,7 @@ fn search(
             record(&mut findings, event_finding(e, Vec::new()));
             let exploration =
                 Exploration { scenario, findings: findings.into_values().collect(), stats, incomplete: None };
-            return Searched { exploration, fair_cycle: false };
+            return Searched { exploration, undecided: por.is_some() };
         }
     };
     for e in init.events {
@@ -161,94 +227,235 @@ fn search(
     }
     let mut store = Store::new();
     store.insert(&canonical(init.state), (0, 0), 0);
+    let expander = Expander { program, scenario, max_depth: options.max_depth, symmetric, por };
     let mut edges = Edges::default();
     let mut incomplete = None;
     let mut i = 0u32;
-    while (i as usize) < store.len() {
-        let depth = store.depths[i as usize];
-        // The clock is cheap next to expanding a state; states can be large.
-        let snapshot = || {
-            (
-                store.len(),
-                stats.transitions,
-                depth as usize,
-                store.len() - i as usize,
-                store.bytes() + edges.bytes(),
-            )
-        };
-        if i.is_multiple_of(16) && monitor.poll(i == 0, &snapshot) {
-            incomplete = Some(Bound::Time);
-            break;
-        }
-        let s = store.get(i);
-        stats.max_depth = stats.max_depth.max(depth as usize);
-        let ts = enabled(program, &s, scenario);
-        edges.begin(i);
-        if ts.is_empty() && !s.tasks.is_empty() {
-            for f in dead_state(program, &s, store.path(i)) {
-                record(&mut findings, f);
+    let (mut pruned, mut given_up, mut cycle_seen) = (0u32, false, false);
+    let mut batch = Vec::new();
+    'search: while (i as usize) < store.len() {
+        let frontier = store.len() - i as usize;
+        expander.expand_batch(&store, i, frontier.min(BATCH), monitor.control.workers, &mut batch);
+        for expansion in batch.drain(..) {
+            let depth = store.depths[i as usize];
+            // The clock is cheap next to expanding a state; states can be large.
+            let snapshot = || {
+                (
+                    store.len(),
+                    stats.transitions,
+                    depth as usize,
+                    store.len() - i as usize,
+                    store.bytes() + edges.bytes(),
+                )
+            };
+            if i.is_multiple_of(16) && monitor.poll(i == 0, &snapshot) {
+                incomplete = Some(Bound::Time);
+                break 'search;
             }
-        }
-        if depth as usize >= options.max_depth {
-            if !ts.is_empty() {
+            stats.max_depth = stats.max_depth.max(depth as usize);
+            edges.begin(i);
+            expansion.dead.into_iter().for_each(|f| record(&mut findings, f));
+            if expansion.cut {
                 incomplete.get_or_insert(Bound::Depth(options.max_depth));
             }
-            i += 1;
-            continue;
-        }
-        for (k, t) in ts.iter().enumerate() {
-            stats.transitions += 1;
-            let key = keys(&s, t, !symmetric);
-            match apply(program, &s, t) {
-                Err(e) => {
+            pruned += u32::from(expansion.pruned);
+            for step in expansion.steps {
+                stats.transitions += 1;
+                let at = || {
                     let mut path = store.path(i);
-                    path.push(k as u16);
-                    record(&mut findings, event_finding(e, path));
-                    edges.push(u32::MAX, k as u16, key);
-                }
-                Ok(a) => {
-                    if !a.events.is_empty() {
-                        let mut path = store.path(i);
-                        path.push(k as u16);
-                        for e in a.events {
-                            record(&mut findings, event_finding(e, path.clone()));
-                        }
+                    path.push(step.k);
+                    path
+                };
+                match step.result {
+                    Err(e) => {
+                        record(&mut findings, event_finding(e, at()));
+                        edges.push(u32::MAX, step.k, step.key);
                     }
-                    let (j, _) = store.insert(&canonical(a.state), (i, k as u16), depth + 1);
-                    edges.push(j, k as u16, key);
+                    Ok((state, events)) => {
+                        if !events.is_empty() {
+                            let path = at();
+                            events
+                                .into_iter()
+                                .for_each(|e| record(&mut findings, event_finding(e, path.clone())));
+                        }
+                        let (j, new) = store.insert_encoded(&state, (i, step.k), depth + 1);
+                        edges.push(j, step.k, step.key);
+                        cycle_seen |= por.is_some_and(|r| r.give_up) && !new && closes_cycle(&store, i, j);
+                    }
                 }
             }
+            let unpaid = i + 1 == PROBE && pruned * WORTH < PROBE;
+            if por.is_some_and(|r| r.give_up) && (cycle_seen || unpaid || !findings.is_empty()) {
+                given_up = true;
+                break 'search;
+            }
+            if store.len() > options.max_states {
+                incomplete = Some(Bound::States(options.max_states));
+                break 'search;
+            }
+            if store.bytes() + edges.bytes() > options.max_memory {
+                incomplete = Some(Bound::Memory(options.max_memory));
+                break 'search;
+            }
+            i += 1;
         }
-        if store.len() > options.max_states {
-            incomplete = Some(Bound::States(options.max_states));
-            break;
-        }
-        if store.bytes() + edges.bytes() > options.max_memory {
-            incomplete = Some(Bound::Memory(options.max_memory));
-            break;
-        }
-        i += 1;
     }
     stats.states = store.len();
     stats.store_bytes = store.bytes() + edges.bytes();
-    let mut fair_cycle = false;
-    if incomplete.is_none() {
+    let mut undecided = given_up;
+    if !given_up && incomplete.is_none() {
         let phase = monitor.phase.get();
         if phase == Phase::Search {
             monitor.phase.set(Phase::FairCycles);
         }
         let snapshot = || (stats.states, stats.transitions, stats.max_depth, 0, stats.store_bytes);
         let stop = || monitor.poll(false, &snapshot);
-        let cycles = if monitor.poll(true, &snapshot) { None } else { fair_cycles(&store, &edges, &stop) };
-        match cycles {
-            Some(cycles) if symmetric => fair_cycle = !cycles.is_empty(),
-            Some(cycles) => cycles.into_iter().for_each(|f| record(&mut findings, f)),
-            None => incomplete = Some(Bound::Time),
+        if monitor.poll(true, &snapshot) {
+            incomplete = Some(Bound::Time);
+        } else if por.is_some() {
+            undecided = has_cycle(&edges, store.len());
+        } else {
+            match fair_cycles(&store, &edges, &stop) {
+                Some(cycles) if symmetric => undecided = !cycles.is_empty(),
+                Some(cycles) => cycles.into_iter().for_each(|f| record(&mut findings, f)),
+                None => incomplete = Some(Bound::Time),
+            }
         }
         monitor.phase.set(phase);
     }
     let exploration = Exploration { scenario, findings: findings.into_values().collect(), stats, incomplete };
-    Searched { exploration, fair_cycle }
+    Searched { exploration, undecided }
+}
+
+/// At most this many stored states are expanded at once (on several
+/// threads when the control allows) before their successors are stored.
+const BATCH: usize = 4096;
+
+/// Below this many states a batch is expanded on the calling thread.
+const PARALLEL: usize = 64;
+
+/// What expanding one stored state found, worked out without touching the
+/// store so that several states can be expanded at once; the search then
+/// stores the successors in order, exactly as if it had expanded them one by
+/// one.
+struct Expansion {
+    /// The findings of a state where nothing can move.
+    dead: Vec<Finding>,
+    /// Whether the depth bound stopped a state that could move.
+    cut: bool,
+    /// Whether a persistent set smaller than every step was taken.
+    pruned: bool,
+    /// The steps taken, in the order they are stored.
+    steps: Vec<Step>,
+}
+
+/// One step taken from an expanded state.
+struct Step {
+    /// Its index among the steps enabled in the state.
+    k: u16,
+    /// Its fairness keys.
+    key: [Key; 2],
+    /// The encoded canonical state after it and the warnings it raised, or its panic.
+    result: Result<(Vec<u8>, Vec<Event>), Event>,
+}
+
+/// Expands stored states: the part of a search that needs no writes.
+struct Expander<'a> {
+    program: &'a Program,
+    scenario: Scenario,
+    max_depth: usize,
+    symmetric: bool,
+    por: Option<Por<'a>>,
+}
+
+impl Expander<'_> {
+    /// Expands the `count` states from number `first` into `out`, in order,
+    /// on up to `workers` threads.
+    fn expand_batch(
+        &self,
+        store: &Store,
+        first: u32,
+        count: usize,
+        workers: usize,
+        out: &mut Vec<Expansion>,
+    ) {
+        let workers = workers.clamp(1, count.div_ceil(PARALLEL).max(1));
+        if workers == 1 {
+            out.extend((first..first + count as u32).map(|i| self.expand(store, i)));
+            return;
+        }
+        let chunk = count.div_ceil(workers) as u32;
+        let end = first + count as u32;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers as u32)
+                .map(|w| {
+                    let from = first + w * chunk;
+                    let to = (from + chunk).min(end);
+                    scope.spawn(move || (from..to).map(|i| self.expand(store, i)).collect::<Vec<_>>())
+                })
+                .collect();
+            for h in handles {
+                out.extend(h.join().expect("an expanding thread panicked"));
+            }
+        });
+    }
+
+    fn expand(&self, store: &Store, i: u32) -> Expansion {
+        let (program, scenario) = (self.program, self.scenario);
+        let s = store.get(i);
+        let ts = enabled(program, &s, scenario);
+        let dead = if ts.is_empty() && !s.tasks.is_empty() {
+            dead_state(program, &s, store.path(i))
+        } else {
+            Vec::new()
+        };
+        if store.depths[i as usize] as usize >= self.max_depth {
+            return Expansion { dead, cut: !ts.is_empty(), pruned: false, steps: Vec::new() };
+        }
+        // A panic ends the run, so it is independent of nothing: when a step
+        // of the persistent set panics, every other step is taken as well.
+        let ample = self.por.and_then(|r| r.persistent.ample(program, &s, scenario, &ts));
+        let mut order: Vec<usize> = ample.clone().unwrap_or_else(|| (0..ts.len()).collect());
+        let mut steps = Vec::with_capacity(order.len());
+        let mut next = 0;
+        while let Some(&k) = order.get(next) {
+            next += 1;
+            let t = &ts[k];
+            let key = keys(&s, t, !self.symmetric);
+            let result = apply(program, &s, t).map(|mut a| {
+                if self.symmetric {
+                    reduce_symmetry(program, &mut a.state);
+                }
+                let mut bytes = Vec::new();
+                encode(&a.state, &mut bytes);
+                (bytes, a.events)
+            });
+            if let (Err(_), Some(a)) = (&result, &ample) {
+                if order.len() == a.len() {
+                    order.extend((0..ts.len()).filter(|k| a.binary_search(k).is_err()));
+                }
+            }
+            steps.push(Step { k: k as u16, key, result });
+        }
+        Expansion { dead, cut: false, pruned: ample.is_some(), steps }
+    }
+}
+
+/// Whether the step from `from` to the stored state `to` closes a cycle
+/// along the breadth-first tree: `to` is `from` or one of its nearest
+/// ancestors. Cheap and exact, but blind to other cycles.
+fn closes_cycle(store: &Store, from: u32, to: u32) -> bool {
+    let mut at = from;
+    for _ in 0..16 {
+        if at == to {
+            return true;
+        }
+        if at == 0 || store.depths[to as usize] > store.depths[at as usize] {
+            return false;
+        }
+        at = store.parents[at as usize].0;
+    }
+    false
 }
 
 /// A state where nothing can move but some task is alive: a deadlock while the

@@ -64,7 +64,8 @@ impl Store {
         inserted
     }
 
-    fn insert_encoded(&mut self, enc: &[u8], parent: (u32, u16), depth: u32) -> (u32, bool) {
+    /// Inserts a state given in its encoded form; returns its number and whether it is new.
+    pub fn insert_encoded(&mut self, enc: &[u8], parent: (u32, u16), depth: u32) -> (u32, bool) {
         let h = hash(enc);
         let Store { bytes, starts, table, .. } = self;
         let found =

@@ -6,11 +6,13 @@
 mod canon;
 mod describe;
 mod eval;
+mod persistent;
 mod state;
 mod step;
 mod symmetry;
 
 pub use describe::{describe_step, touches, wait_reason, StepText, Touch};
+pub use persistent::Persistent;
 pub use state::{CtxKind, Frame, Object, State, Task, TimerState, Value};
 pub use step::{apply, enabled, initial, Actor, Applied, Transition};
 pub use symmetry::{reduce_symmetry, rename, Renaming};

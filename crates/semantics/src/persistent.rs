@@ -1,0 +1,589 @@
+//! Partial-order reduction: persistent sets of transitions.
+//!
+//! In a state, a set of tasks is *closed* when nothing that the other tasks
+//! (or the environment) can do before one of the set moves touches anything
+//! that the set's current instructions touch, or could make those
+//! instructions ready. The enabled transitions of a closed set are then
+//! persistent (Godefroid's stubborn sets for process systems): every run from
+//! the state is, up to swapping independent neighbouring steps, a run that
+//! takes one of them first. Searching only those keeps every dead state, and
+//! keeps an infinite run wherever there is one.
+//!
+//! What may be touched is read off the state, over *resources*: each heap
+//! object, a context's ownership (cancel called, holder) apart from its
+//! done-ness, and each task's liveness. A task in the set contributes what
+//! its current instruction names (operands, places, the cells and arrays read
+//! through, every ancestor of a context it reads) and, when the step may end
+//! the task, what its exit touches (group, contexts it holds, its children).
+//! A task outside contributes everything it could ever name: the closure of
+//! its locals, the model-level variables, its group, the contexts it holds.
+//! Contexts are read by many and written by few, so they are written only by
+//! tasks whose code can cancel, by group members (failing cancels the group's
+//! context) and by the environment (the signal, deadlines).
+//!
+//! Spawns are never reduced (the order of new tasks is part of the state),
+//! nor, outside the cancel scenario, are states with a step driven by time:
+//! there the environment waits for an idle moment, which every task's step
+//! decides.
+
+use crate::state::{CtxKind, Object, State, Value};
+use crate::step::{Actor, Transition};
+use crate::Scenario;
+use fixedbitset::FixedBitSet;
+use leash_ir::{Callee, CaseKind, Ctor, Elem, Expr, Instr, Op, Place, Program};
+
+/// What partial-order reduction knows of a program before any state: which
+/// functions can cancel a context or spawn (themselves or through what they
+/// call and spawn), and after which instructions a step may end its task.
+#[derive(Clone, Debug)]
+pub struct Persistent {
+    may_cancel: Vec<bool>,
+    may_spawn: Vec<bool>,
+    may_exit: Vec<Vec<bool>>,
+}
+
+impl Persistent {
+    /// Analyses `p`.
+    pub fn new(p: &Program) -> Persistent {
+        let callees: Vec<Vec<usize>> = p.funcs.iter().map(|f| callees(p, &f.code)).collect();
+        let direct = |test: &dyn Fn(&Instr) -> bool| -> Vec<bool> {
+            p.funcs.iter().map(|f| f.code.iter().any(test)).collect()
+        };
+        let may_cancel = transitive(direct(&|i| matches!(i, Instr::Op { op: Op::Cancel, .. })), &callees);
+        let may_spawn = transitive(direct(&|i| matches!(i, Instr::Spawn { .. })), &callees);
+        let may_exit =
+            p.funcs.iter().map(|f| (0..f.code.len()).map(|pc| exits_after(f, pc)).collect()).collect();
+        Persistent { may_cancel, may_spawn, may_exit }
+    }
+
+    /// The indices into `ts` (every transition enabled in `s`, as
+    /// [`crate::enabled`] lists them) of a persistent subset, or `None` when
+    /// the only one found is all of them.
+    pub fn ample(&self, p: &Program, s: &State, scenario: Scenario, ts: &[Transition]) -> Option<Vec<usize>> {
+        if scenario != Scenario::Cancel && ts.iter().any(|t| t.time) {
+            return None;
+        }
+        let n = s.tasks.len();
+        let env = n;
+        let actor = |t: &Transition| match t.actor {
+            Actor::Task(slot) => slot as usize,
+            Actor::Signal | Actor::Deadline(_) => env,
+        };
+        let mut moves = vec![0usize; n + 1];
+        for t in ts {
+            moves[actor(t)] += 1;
+        }
+        if moves.iter().filter(|&&m| m > 0).count() < 2 {
+            return None;
+        }
+        let space = Space { heap: s.heap.len(), tasks: n };
+        let env_writes = environment(s, &space, scenario);
+        let mut touch = Vec::with_capacity(n);
+        for slot in 0..n {
+            match self.footprint(p, s, &space, slot) {
+                Some(f) => touch.push(f),
+                None => return None,
+            }
+        }
+        let reach: Vec<Footprint> = (0..n).map(|slot| self.reach(p, s, &space, slot)).collect();
+        // Who must come along with whom: `x` in the set drags `y` in when
+        // what `x`'s step touches meets what `y` may ever do. A rendezvous
+        // partner is always dragged in: it names the channel too.
+        let drags = |x: usize, y: usize| match (x == env, y == env) {
+            (false, false) => touch[x].conflicts(&reach[y]),
+            (false, true) => !touch[x].all().is_disjoint(&env_writes),
+            (true, false) => !env_writes.is_disjoint(&reach[y].reads),
+            (true, true) => false,
+        };
+        let edges: Vec<Vec<usize>> =
+            (0..=n).map(|x| (0..=n).filter(|&y| y != x && drags(x, y)).collect()).collect();
+        let closure = |seed: usize| -> FixedBitSet {
+            let mut members = FixedBitSet::with_capacity(n + 1);
+            let mut queue = vec![seed];
+            members.insert(seed);
+            while let Some(x) = queue.pop() {
+                for &y in &edges[x] {
+                    if !members.put(y) {
+                        queue.push(y);
+                    }
+                }
+            }
+            members
+        };
+        let mut best: Option<(usize, FixedBitSet)> = None;
+        for seed in (0..=n).filter(|&x| moves[x] > 0) {
+            if best.as_ref().is_some_and(|(size, _)| *size <= moves[seed]) {
+                continue;
+            }
+            let members = closure(seed);
+            let size = members.ones().map(|x| moves[x]).sum::<usize>();
+            if best.as_ref().is_none_or(|(b, _)| size < *b) {
+                best = Some((size, members));
+            }
+        }
+        let (size, members) = best?;
+        (size < ts.len()).then(|| (0..ts.len()).filter(|&k| members.contains(actor(&ts[k]))).collect())
+    }
+
+    /// What task `slot`'s next step may touch; `None` for a spawn.
+    fn footprint(&self, p: &Program, s: &State, space: &Space, slot: usize) -> Option<Footprint> {
+        let task = &s.tasks[slot];
+        let frame = task.frames.last().expect("live tasks have a frame");
+        let instr = &p.func(frame.func).code[frame.pc as usize];
+        if matches!(instr, Instr::Spawn { .. }) {
+            return None;
+        }
+        let mut scan = Scan::new(s, space, &frame.locals);
+        scan.instr(instr);
+        let mut f = scan.f;
+        if self.may_exit[frame.func as usize][frame.pc as usize] {
+            f.writes.insert(space.task(slot));
+            if let Some(g) = task.group {
+                f.writes.insert(space.obj(g));
+                if let Some(Object::Group { ctx, .. }) = s.heap.get(g as usize) {
+                    f.writes.insert(space.obj(*ctx));
+                }
+            }
+            for c in held_contexts(s, slot) {
+                f.writes.insert(space.owing(c));
+            }
+            for (t, other) in s.tasks.iter().enumerate() {
+                if other.owner == Some(slot as u16) {
+                    f.reads.insert(space.task(t));
+                }
+            }
+        }
+        Some(f.closed())
+    }
+
+    /// Everything task `slot` could touch from now on, whatever it runs:
+    /// `reads` what it may read or write, `writes` what it may write.
+    fn reach(&self, p: &Program, s: &State, space: &Space, slot: usize) -> Footprint {
+        let task = &s.tasks[slot];
+        let funcs = || task.frames.iter().map(|f| f.func as usize);
+        let cancels = funcs().any(|f| self.may_cancel[f]);
+        let spawns = funcs().any(|f| self.may_spawn[f]);
+        let mut f = Footprint::new(space);
+        let mut stack: Vec<u16> = (0..p.globals.len() as u16).collect();
+        let on_value = |v: Value, stack: &mut Vec<u16>, f: &mut Footprint| match v {
+            Value::Obj(o) | Value::Ref(o) | Value::Done(o) => stack.push(o),
+            Value::Task(t) => {
+                f.reads.insert(space.task(t as usize));
+            }
+            _ => {}
+        };
+        for frame in &task.frames {
+            for &v in frame.locals.iter().chain(&frame.ret) {
+                on_value(v, &mut stack, &mut f);
+            }
+        }
+        stack.extend(task.group);
+        let mut seen = FixedBitSet::with_capacity(space.heap);
+        while let Some(o) = stack.pop() {
+            let Some(object) = s.heap.get(o as usize) else { continue };
+            if seen.put(o as usize) {
+                continue;
+            }
+            f.reads.insert(space.obj(o));
+            f.reads.insert(space.owing(o));
+            match object {
+                Object::Ctx { parent, .. } => {
+                    if cancels {
+                        f.writes.insert(space.obj(o));
+                        f.writes.insert(space.owing(o));
+                    }
+                    stack.extend(*parent);
+                }
+                Object::Group { ctx, .. } => {
+                    f.writes.insert(space.obj(o));
+                    if spawns || task.group == Some(o) {
+                        f.writes.insert(space.obj(*ctx));
+                    }
+                    stack.push(*ctx);
+                }
+                Object::Cond { mutex } => {
+                    f.writes.insert(space.obj(o));
+                    stack.push(*mutex);
+                }
+                Object::Cell { value, .. } => {
+                    f.writes.insert(space.obj(o));
+                    on_value(*value, &mut stack, &mut f);
+                }
+                Object::Array(xs) | Object::Chan { buf: xs, .. } => {
+                    f.writes.insert(space.obj(o));
+                    xs.iter().for_each(|&v| on_value(v, &mut stack, &mut f));
+                }
+                _ => {
+                    f.writes.insert(space.obj(o));
+                }
+            }
+        }
+        for c in held_contexts(s, slot) {
+            f.reads.insert(space.owing(c));
+            f.writes.insert(space.owing(c));
+        }
+        f.reads.insert(space.task(slot));
+        f.writes.insert(space.task(slot));
+        for (t, other) in s.tasks.iter().enumerate() {
+            if other.owner == Some(slot as u16) {
+                f.reads.insert(space.task(t));
+            }
+        }
+        f.closed()
+    }
+}
+
+/// The functions code can reach: static calls, spawns, and for a call
+/// through a value, every function.
+fn callees(p: &Program, code: &[Instr]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for i in code {
+        match i {
+            Instr::Call { callee: Callee::Static(f), .. } | Instr::Spawn { func: f, .. } => {
+                out.push(*f as usize)
+            }
+            Instr::Call { callee: Callee::Dynamic(_), .. } => out.extend(0..p.funcs.len()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Spreads a property of functions to every function that reaches one with it.
+fn transitive(mut has: Vec<bool>, callees: &[Vec<usize>]) -> Vec<bool> {
+    loop {
+        let mut changed = false;
+        for f in 0..has.len() {
+            if !has[f] && callees[f].iter().any(|&g| has[g]) {
+                has[f] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return has;
+        }
+    }
+}
+
+/// Whether a step whose visible instruction is at `pc` may end its task: the
+/// instruction returns, or silent code after it reaches a return, the end of a
+/// deferred block or a call (whose callee may return all the way).
+fn exits_after(f: &leash_ir::Func, pc: usize) -> bool {
+    let ends = |i: &Instr| matches!(i, Instr::Return { .. } | Instr::EndDefer | Instr::Call { .. });
+    if ends(&f.code[pc]) {
+        return true;
+    }
+    let mut seen = vec![false; f.code.len()];
+    let mut stack = next_pcs(&f.code[pc], pc);
+    while let Some(at) = stack.pop() {
+        if at >= f.code.len() || seen[at] || !f.silent[at] {
+            continue;
+        }
+        seen[at] = true;
+        if ends(&f.code[at]) {
+            return true;
+        }
+        stack.extend(next_pcs(&f.code[at], at));
+    }
+    false
+}
+
+/// Where control may go after the instruction at `pc`.
+fn next_pcs(i: &Instr, pc: usize) -> Vec<usize> {
+    match i {
+        Instr::Jump { target } => vec![*target as usize],
+        Instr::Branch { target, .. } | Instr::OnceEnter { skip: target, .. } => {
+            vec![*target as usize, pc + 1]
+        }
+        Instr::Choose { targets } => targets.iter().map(|&t| t as usize).collect(),
+        Instr::Select { cases, default } => {
+            cases.iter().map(|c| c.target as usize).chain(default.map(|d| d as usize)).collect()
+        }
+        _ => vec![pc + 1],
+    }
+}
+
+/// The cancellable contexts whose cancel task `slot` owes (checked when it exits).
+fn held_contexts(s: &State, slot: usize) -> impl Iterator<Item = u16> + '_ {
+    s.heap.iter().enumerate().filter_map(move |(i, o)| match o {
+        Object::Ctx { kind: CtxKind::Cancel | CtxKind::Timeout, holder: Some(h), .. }
+            if *h as usize == slot =>
+        {
+            Some(i as u16)
+        }
+        _ => None,
+    })
+}
+
+/// What the environment's events write in the cancel scenario (elsewhere they
+/// wait until no task can move, so they never run beside a task's step).
+fn environment(s: &State, space: &Space, scenario: Scenario) -> FixedBitSet {
+    let mut out = FixedBitSet::with_capacity(space.len());
+    if scenario == Scenario::Cancel {
+        for (i, o) in s.heap.iter().enumerate() {
+            if matches!(o, Object::Ctx { kind: CtxKind::Signal | CtxKind::Timeout, .. }) {
+                out.insert(space.obj(i as u16));
+            }
+        }
+    }
+    out
+}
+
+/// Numbers the resources of one state: two per heap object (its state, and
+/// for a context its ownership), then one per task (its liveness).
+struct Space {
+    heap: usize,
+    tasks: usize,
+}
+
+impl Space {
+    fn obj(&self, o: u16) -> usize {
+        2 * o as usize
+    }
+    fn owing(&self, o: u16) -> usize {
+        2 * o as usize + 1
+    }
+    fn task(&self, t: usize) -> usize {
+        2 * self.heap + t
+    }
+    fn len(&self) -> usize {
+        2 * self.heap + self.tasks
+    }
+}
+
+/// Resources read and written (a write is also a read).
+struct Footprint {
+    reads: FixedBitSet,
+    writes: FixedBitSet,
+}
+
+impl Footprint {
+    fn new(space: &Space) -> Footprint {
+        Footprint {
+            reads: FixedBitSet::with_capacity(space.len()),
+            writes: FixedBitSet::with_capacity(space.len()),
+        }
+    }
+
+    /// Counts every write as a read too.
+    fn closed(mut self) -> Footprint {
+        self.reads.union_with(&self.writes);
+        self
+    }
+
+    fn all(&self) -> &FixedBitSet {
+        &self.reads
+    }
+
+    /// Whether this step and anything `other` may do can interfere.
+    fn conflicts(&self, other: &Footprint) -> bool {
+        !self.writes.is_disjoint(&other.reads) || !self.reads.is_disjoint(&other.writes)
+    }
+}
+
+/// Collects the resources one instruction names, in one task's top frame.
+struct Scan<'a> {
+    s: &'a State,
+    space: &'a Space,
+    locals: &'a [Value],
+    f: Footprint,
+    seen: FixedBitSet,
+}
+
+impl<'a> Scan<'a> {
+    fn new(s: &'a State, space: &'a Space, locals: &'a [Value]) -> Scan<'a> {
+        Scan { s, space, locals, f: Footprint::new(space), seen: FixedBitSet::with_capacity(space.heap) }
+    }
+
+    /// The value of a plain operand (a local or a model-level variable), if it is one.
+    fn operand(&self, e: &Expr) -> Option<Value> {
+        match e {
+            Expr::Local(i) | Expr::Raw(i) => match self.locals.get(*i as usize)? {
+                Value::Ref(c) => match self.s.heap.get(*c as usize)? {
+                    Object::Cell { value, .. } => Some(*value),
+                    _ => None,
+                },
+                v => Some(*v),
+            },
+            Expr::Global(g) => match self.s.heap.get(*g as usize)? {
+                Object::Cell { value, .. } => Some(*value),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn instr(&mut self, i: &Instr) {
+        match i {
+            Instr::Assign { dst, value } => {
+                self.place(dst);
+                self.expr(value);
+            }
+            Instr::New { dst, ctor } => {
+                self.place(dst);
+                self.ctor(ctor);
+            }
+            Instr::Send { chan, value } => {
+                self.expr(chan);
+                self.expr(value);
+            }
+            Instr::Recv { chan, value, ok } => {
+                self.expr(chan);
+                value.iter().chain(ok).for_each(|p| self.place(p));
+            }
+            Instr::Select { cases, .. } => {
+                for case in cases {
+                    match &case.kind {
+                        CaseKind::Recv { chan, value, ok } => {
+                            self.expr(chan);
+                            value.iter().chain(ok).for_each(|p| self.place(p));
+                        }
+                        CaseKind::Send { chan, value } => {
+                            self.expr(chan);
+                            self.expr(value);
+                        }
+                        CaseKind::After => {}
+                    }
+                }
+            }
+            Instr::Spawn { .. } => unreachable!("a spawn's footprint is everything"),
+            Instr::Join { task } => self.expr(task),
+            Instr::Work { ctx, dst, .. } => {
+                ctx.iter().for_each(|c| self.expr(c));
+                dst.iter().for_each(|d| self.place(d));
+                // Work-after-cancel reads every context the task holds.
+                for &v in self.locals {
+                    if let Value::Obj(o) = v {
+                        if matches!(self.s.heap.get(o as usize), Some(Object::Ctx { .. })) {
+                            self.ctx_chain(o);
+                        }
+                    }
+                }
+            }
+            Instr::Call { callee, args, dst } => {
+                if let Callee::Dynamic(x) = callee {
+                    self.expr(x);
+                }
+                args.iter().for_each(|a| self.expr(a));
+                dst.iter().for_each(|d| self.place(d));
+            }
+            Instr::Return { value } => value.iter().for_each(|v| self.expr(v)),
+            Instr::Branch { cond, .. } | Instr::Assert { cond } => self.expr(cond),
+            Instr::Op { op, target, arg, dst } => {
+                if let (Op::Cancel, Some(Value::Obj(c))) = (op, self.operand(target)) {
+                    self.f.writes.insert(self.space.obj(c));
+                    self.f.writes.insert(self.space.owing(c));
+                }
+                self.expr(target);
+                arg.iter().for_each(|a| self.expr(a));
+                dst.iter().for_each(|d| self.place(d));
+            }
+            Instr::OnceEnter { once, .. } | Instr::OnceExit { once } => self.expr(once),
+            Instr::Jump { .. }
+            | Instr::Choose { .. }
+            | Instr::Defer { .. }
+            | Instr::EndDefer
+            | Instr::Sleep
+            | Instr::Yield => {}
+        }
+    }
+
+    fn ctor(&mut self, c: &Ctor) {
+        match c {
+            Ctor::Chan(x) | Ctor::Cond(x) | Ctor::WithCancel(x) | Ctor::WithTimeout(x) => self.expr(x),
+            Ctor::Cell { init, .. } => self.expr(init),
+            Ctor::Group { ctx, limit } => ctx.iter().chain(limit).for_each(|x| self.expr(x)),
+            Ctor::Array { elem, .. } => match &**elem {
+                Elem::Ctor(c) => self.ctor(c),
+                Elem::Value(v) => self.expr(v),
+            },
+            _ => {}
+        }
+    }
+
+    fn place(&mut self, p: &Place) {
+        match p {
+            Place::Bind(_) => {}
+            Place::Local(i) => {
+                if let Some(Value::Ref(c)) = self.locals.get(*i as usize) {
+                    self.object(*c);
+                }
+            }
+            Place::Global(g) => self.object(*g),
+            Place::Index(a, i) => {
+                self.expr(a);
+                self.expr(i);
+            }
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Const(_) => {}
+            Expr::Local(i) | Expr::Raw(i) => {
+                if let Some(&v) = self.locals.get(*i as usize) {
+                    self.value(v);
+                }
+            }
+            Expr::Global(g) | Expr::GlobalRef(g) => self.object(*g),
+            Expr::Done(x) | Expr::CtxErr(x) | Expr::GroupCtx(x) | Expr::Unary(_, x) => self.expr(x),
+            Expr::Index(a, b) | Expr::Binary(_, a, b) => {
+                self.expr(a);
+                self.expr(b);
+            }
+        }
+    }
+
+    fn value(&mut self, v: Value) {
+        match v {
+            Value::Obj(o) | Value::Ref(o) => self.object(o),
+            Value::Done(c) => self.ctx_chain(c),
+            Value::Task(t) => {
+                self.f.reads.insert(self.space.task(t as usize));
+            }
+            _ => {}
+        }
+    }
+
+    /// An object the instruction names: written, except a context, whose
+    /// done-ness and its ancestors' are read.
+    fn object(&mut self, o: u16) {
+        let Some(object) = self.s.heap.get(o as usize) else { return };
+        if self.seen.put(o as usize) {
+            return;
+        }
+        match object {
+            Object::Ctx { .. } => self.ctx_chain(o),
+            Object::Cell { value, .. } => {
+                self.f.writes.insert(self.space.obj(o));
+                self.value(*value);
+            }
+            Object::Array(xs) => {
+                self.f.writes.insert(self.space.obj(o));
+                xs.iter().for_each(|&v| self.value(v));
+            }
+            Object::Group { ctx, .. } => {
+                self.f.writes.insert(self.space.obj(o));
+                self.ctx_chain(*ctx);
+            }
+            Object::Cond { mutex } => {
+                self.f.writes.insert(self.space.obj(o));
+                self.f.writes.insert(self.space.obj(*mutex));
+            }
+            _ => {
+                self.f.writes.insert(self.space.obj(o));
+            }
+        }
+    }
+
+    /// Reads the done-ness of context `c` and of every ancestor.
+    fn ctx_chain(&mut self, mut c: u16) {
+        for _ in 0..=self.s.heap.len() {
+            self.f.reads.insert(self.space.obj(c));
+            match self.s.heap.get(c as usize) {
+                Some(Object::Ctx { parent: Some(p), .. }) => c = *p,
+                _ => return,
+            }
+        }
+    }
+}
