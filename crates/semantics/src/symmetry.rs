@@ -4,15 +4,31 @@
 //! they occupy, every reference to a slot is rewritten and the heap is
 //! numbered again. The result is a permutation of the state.
 //!
-//! The sort key must not depend on the order it is to decide, or two orders of
-//! one state would keep two representatives (more states than without the
-//! reduction). So a function's tasks are sorted only when everything about
-//! them can be said without their slots: objects they hold are *anchored*
-//! (reached from the model-level variables or from tasks alone of their
-//! function, numbered in that order), tasks they name and own are alone of
-//! their function, and whatever names them is a task alone of its function or
-//! an anchored object. Their key is then their whole content plus the places
-//! that name them, so equal keys mean equal tasks. Other tasks stay in order.
+//! The representative must not depend on the order the tasks come in, or two
+//! orders of one state would keep two representatives (more states than
+//! without the reduction). So the sort key says nothing the order decides:
+//! objects count by their *anchored* number when they are reached from the
+//! model-level variables or from tasks alone of their function (numbered in
+//! that order), and not at all otherwise; tasks alone of their function count
+//! by slot, others by their function only. A task's key is its whole content
+//! so seen, plus the places in tasks alone of their function and in anchored
+//! objects that name it.
+//!
+//! A function's tasks are *decided* when that says everything about them: the
+//! objects they hold are anchored, the tasks they name, own or are owned by
+//! are alone of their function, and nothing else names them. Then equal keys
+//! mean equal tasks, and sorting by the key is all.
+//!
+//! The other tasks cannot simply stay in the order they come in: that order
+//! may be the work of an earlier sort (a function's tasks decided before a
+//! step and not after it, say when the task that anchored their contexts
+//! exits), one the search without the reduction never makes. They are sorted
+//! by the key too, and tasks alike in it by colours refined from content
+//! alone (see `refine`). Tasks still alike are tried in every order that gives
+//! another state (tasks that can swap slots without changing the state count
+//! as one), and the order giving the least state is kept. Only beyond
+//! `ORDERS_TRIED` such orders do they stay in the order they came in, where
+//! two representatives of one state may remain.
 //!
 //! Renumbering tasks is an isomorphism of the semantics: nothing but the order
 //! of enumeration depends on a slot's number. What is not preserved is the
@@ -53,11 +69,10 @@ impl Renaming {
     }
 }
 
-/// Sorts the tasks of each function that has several (where their order can
-/// be decided from their content, see above) into a fixed order, rewrites the
-/// references to their slots and renumbers the heap. Returns the renaming
-/// applied, or `None` when the state was already in that order. `s` must be
-/// canonical (the result of `initial` or `apply`).
+/// Sorts the tasks of each function that has several into a fixed order (see
+/// above), rewrites the references to their slots and renumbers the heap.
+/// Returns the renaming applied, or `None` when the state was already in that
+/// order. `s` must be canonical (the result of `initial` or `apply`).
 pub fn reduce_symmetry(p: &Program, s: &mut State) -> Option<Renaming> {
     const ALONE: u32 = u32::MAX;
     let n = s.tasks.len();
@@ -71,50 +86,45 @@ pub fn reduce_symmetry(p: &Program, s: &mut State) -> Option<Renaming> {
     let class: Vec<u32> =
         s.tasks.iter().map(|t| shared.binary_search(&t.func).map_or(ALONE, |c| c as u32)).collect();
     let alone = |slot: u16| class.get(slot as usize).is_none_or(|&c| c == ALONE);
-    // Classes whose order cannot be decided from content alone: first what
-    // needs no anchors, then the handles their tasks hold and who names them.
-    let mut irregular = vec![false; shared.len()];
-    let spoil = |irregular: &mut [bool], slot: u16| {
+    // Classes not decided (see above): first what needs no anchors, then the
+    // handles their tasks hold and who names them.
+    let mut undecided = vec![false; shared.len()];
+    let spoil = |undecided: &mut [bool], slot: u16| {
         if let Some(&c) = class.get(slot as usize) {
             if c != ALONE {
-                irregular[c as usize] = true;
+                undecided[c as usize] = true;
             }
         }
     };
     let members = || s.tasks.iter().enumerate().filter(|(slot, _)| !alone(*slot as u16));
     for (slot, t) in members() {
-        if t.owner.is_some_and(|o| !alone(o)) {
-            spoil(&mut irregular, slot as u16);
+        if let Some(owner) = t.owner.filter(|&o| !alone(o)) {
+            spoil(&mut undecided, slot as u16);
+            spoil(&mut undecided, owner);
         }
         for v in values(t) {
             if let Value::Task(other) = *v {
                 if !alone(other) {
-                    spoil(&mut irregular, slot as u16);
-                    spoil(&mut irregular, other);
+                    spoil(&mut undecided, slot as u16);
+                    spoil(&mut undecided, other);
                 }
             }
         }
     }
-    if irregular.iter().all(|&x| x) {
-        return None;
-    }
     let anchor = anchors(p, s, &alone);
     let anchored = |x: u16| anchor.get(x as usize).copied().unwrap_or(NONE);
     for (slot, t) in members() {
-        let private = |x: u16| anchored(x) == NONE;
-        let holds_private =
-            values(t).any(|v| matches!(*v, Value::Obj(x) | Value::Ref(x) | Value::Done(x) if private(x)));
-        if holds_private || t.group.is_some_and(private) {
-            spoil(&mut irregular, slot as u16);
+        let free = |x: u16| anchored(x) == NONE;
+        let holds_free =
+            values(t).any(|v| matches!(*v, Value::Obj(x) | Value::Ref(x) | Value::Done(x) if free(x)));
+        if holds_free || t.group.is_some_and(free) {
+            spoil(&mut undecided, slot as u16);
         }
     }
     for (x, o) in s.heap.iter().enumerate() {
         if anchored(x as u16) == NONE {
-            names(o, &mut |slot, _| spoil(&mut irregular, slot));
+            names(o, &mut |slot, _| spoil(&mut undecided, slot));
         }
-    }
-    if irregular.iter().all(|&x| x) {
-        return None;
     }
     // Where each task is named from: tasks alone of their function, anchored
     // objects; as (named slot, place), sorted.
@@ -143,22 +153,76 @@ pub fn reduce_symmetry(p: &Program, s: &mut State) -> Option<Renaming> {
         let end = named.partition_point(|&(x, _)| x <= slot);
         named[start..end].iter().map(|&(_, place)| place)
     };
+    // A task alone of its function by its slot, any other by its class.
+    let fixed = |slot: u16| match class.get(slot as usize) {
+        Some(&c) if c != ALONE => 1 << 16 | c,
+        _ => slot as u32,
+    };
     let order = |a: &u16, b: &u16| {
-        compare(&s.tasks[*a as usize], &s.tasks[*b as usize], &anchored)
+        compare(&s.tasks[*a as usize], &s.tasks[*b as usize], &|x| anchored(x) as u32, &fixed)
             .then_with(|| places(*a).cmp(places(*b)))
     };
-    let mut new_of: Vec<u16> = (0..n as u16).collect();
-    for c in (0..shared.len()).filter(|&c| !irregular[c]) {
-        let slots: Vec<u16> = (0..n as u16).filter(|&x| class[x as usize] == c as u32).collect();
-        if slots.is_sorted_by(|a, b| order(a, b).is_le()) {
-            continue;
+    // The key of each task of an undecided class, written out once: the same
+    // content as `order` compares, as keys[at[slot]..at[slot + 1]].
+    let open = |slot: u16| class.get(slot as usize).is_some_and(|&c| c != ALONE && undecided[c as usize]);
+    let mut keys: Vec<u64> = Vec::new();
+    let mut at = Vec::with_capacity(n + 1);
+    for (slot, t) in s.tasks.iter().enumerate() {
+        at.push(keys.len());
+        if open(slot as u16) {
+            encode_task(t, &|x| anchored(x) as u32, &fixed, &mut keys);
+            keys.extend(places(slot as u16));
         }
-        let mut sorted = slots.clone();
-        sorted.sort_by(order);
+    }
+    at.push(keys.len());
+    let key = |slot: u16| &keys[at[slot as usize]..at[slot as usize + 1]];
+    // Every class sorted by the key; tasks of undecided classes alike in it
+    // are runs to tell apart by colour.
+    let classes: Vec<(Vec<u16>, Vec<u16>)> = (0..shared.len())
+        .map(|c| {
+            let slots: Vec<u16> = (0..n as u16).filter(|&x| class[x as usize] == c as u32).collect();
+            let mut sorted = slots.clone();
+            if undecided[c] {
+                sorted.sort_by(|a, b| key(*a).cmp(key(*b)));
+            } else {
+                sorted.sort_by(order);
+            }
+            (slots, sorted)
+        })
+        .collect();
+    let mut runs: Vec<&[u16]> = Vec::new();
+    for (_, sorted) in classes.iter().enumerate().filter(|(c, _)| undecided[*c]).map(|(_, c)| c) {
+        runs.extend(sorted.chunk_by(|a, b| key(*a) == key(*b)).filter(|run| run.len() > 1));
+    }
+    let colour = if runs.is_empty() {
+        Vec::new()
+    } else {
+        refine(s, &open, &anchored, &fixed, &|slot| hash(key(slot)), &runs)
+    };
+    // Runs of tasks alike in key and colour: (their slots after the sort, the
+    // old slots put there).
+    let mut new_of: Vec<u16> = (0..n as u16).collect();
+    let mut ties: Vec<(Vec<u16>, Vec<u16>)> = Vec::new();
+    for (c, (slots, mut sorted)) in classes.into_iter().enumerate() {
+        if undecided[c] && !colour.is_empty() {
+            let alike = |a: u16, b: u16| colour[a as usize] == colour[b as usize] && key(a) == key(b);
+            sorted.sort_by(|a, b| {
+                key(*a).cmp(key(*b)).then_with(|| colour[*a as usize].cmp(&colour[*b as usize]))
+            });
+            let mut i = 0;
+            while i < sorted.len() {
+                let run = sorted[i..].iter().take_while(|&&x| alike(x, sorted[i])).count();
+                if run > 1 {
+                    ties.push((slots[i..i + run].to_vec(), sorted[i..i + run].to_vec()));
+                }
+                i += run;
+            }
+        }
         for (&at, &old) in slots.iter().zip(&sorted) {
             new_of[old as usize] = at;
         }
     }
+    least_order(p, s, &mut new_of, &ties);
     if new_of.iter().enumerate().all(|(i, &x)| i == x as usize) {
         return None;
     }
@@ -209,6 +273,10 @@ fn anchors(p: &Program, s: &State, alone: &dyn Fn(u16) -> bool) -> Vec<u16> {
 
 /// Where a context names its holder, or a task its owner (beyond any index).
 const HOLDER: usize = 0xF_FFFF;
+/// Where a cond names its mutex, a group its context, a context its parent.
+const MUTEX: usize = HOLDER - 1;
+const GROUP_CTX: usize = HOLDER - 2;
+const PARENT: usize = HOLDER - 3;
 
 /// Calls `f` with each task slot an object names and where in the object.
 fn names(o: &Object, f: &mut dyn FnMut(u16, usize)) {
@@ -226,28 +294,390 @@ fn names(o: &Object, f: &mut dyn FnMut(u16, usize)) {
     }
 }
 
-/// Compares two tasks by their whole content: handles by their anchored
-/// number, task handles and owners by slot (they name tasks alone of their
-/// function).
-fn compare(a: &Task, b: &Task, anchored: &dyn Fn(u16) -> u16) -> Ordering {
-    let value = |v: &Value| -> u64 {
-        let (tag, x): (u64, u64) = match *v {
-            Value::Unit => (0, 0),
-            Value::Bool(b) => (1, b as u64),
-            Value::Int(i) => (2, (i as i64 + 0x8000) as u64),
-            Value::Atom(a) => (3, a as u64),
-            Value::Ok => (4, 0),
-            Value::Err => (5, 0),
-            Value::Nil => (6, 0),
-            Value::Obj(o) => (7, anchored(o) as u64),
-            Value::Ref(o) => (8, anchored(o) as u64),
-            Value::Done(o) => (9, anchored(o) as u64),
-            Value::Task(t) => (10, t as u64),
-            Value::TaskDone => (11, 0),
-            Value::Func(f) => (12, f as u64),
-        };
-        tag << 32 | x
+/// Calls `f` with each heap index an object refers to and where in the object
+/// (a value's place carries its kind of handle).
+fn refs_at(o: &Object, f: &mut dyn FnMut(u16, usize)) {
+    let values: &[Value] = match o {
+        Object::Cell { value, .. } => std::slice::from_ref(value),
+        Object::Array(xs) => xs,
+        Object::Chan { buf, .. } => buf,
+        Object::Cond { mutex } => return f(*mutex, MUTEX),
+        Object::Group { ctx, .. } => return f(*ctx, GROUP_CTX),
+        Object::Ctx { parent: Some(x), .. } => return f(*x, PARENT),
+        _ => &[],
     };
+    for (i, v) in values.iter().enumerate() {
+        if let Value::Obj(x) | Value::Ref(x) | Value::Done(x) = *v {
+            f(x, (kind(v) as usize) << 32 | i);
+        }
+    }
+}
+
+/// The kind of a value, as the tag of `value_code`.
+fn kind(v: &Value) -> u64 {
+    value_code(v, &|_| 0, &|_| 0) >> 32
+}
+
+/// Colours for the tasks for which `open` holds and the objects not anchored,
+/// from their content alone (indexed by slot, and by task count plus heap
+/// index). Each starts with the colour of its content, those tasks and
+/// objects left blank (for the tasks, `first`: that of their key); each round
+/// then tells apart what differs in the colours of what it names or of what
+/// names it (and where), until the tasks of each of `runs` have colours of
+/// their own or a round tells nothing more apart. Other tasks are named by
+/// `fixed`, anchored objects by their number. A colour is a hash: two things
+/// may share one by chance, which costs orders to try, never the independence
+/// from the order the tasks come in.
+fn refine(
+    s: &State,
+    open: &dyn Fn(u16) -> bool,
+    anchored: &dyn Fn(u16) -> u16,
+    fixed: &dyn Fn(u16) -> u32,
+    first: &dyn Fn(u16) -> u64,
+    runs: &[&[u16]],
+) -> Vec<u64> {
+    const BLANK: u32 = u32::MAX;
+    let n = s.tasks.len();
+    let free = |x: u16| anchored(x) == NONE;
+    let nodes: Vec<usize> = (0..n)
+        .filter(|&t| open(t as u16))
+        .chain((0..s.heap.len()).filter(|&x| free(x as u16)).map(|x| n + x))
+        .collect();
+    let object = |x: u16| if free(x) { BLANK } else { anchored(x) as u32 };
+    let task = |t: u16| if open(t) { BLANK } else { fixed(t) };
+    // The first colours, and what each of these names among them, in order:
+    // edges[start[k]..start[k + 1]] for nodes[k], as (place, named).
+    let mut colour = vec![0u64; n + s.heap.len()];
+    let mut edges: Vec<(u64, usize)> = Vec::new();
+    let mut start = Vec::with_capacity(nodes.len() + 1);
+    let mut buf = Vec::new();
+    for &node in &nodes {
+        start.push(edges.len());
+        if node < n {
+            let t = &s.tasks[node];
+            colour[node] = first(node as u16);
+            if let Some(o) = t.owner.filter(|&o| open(o)) {
+                edges.push((HOLDER as u64, o as usize));
+            }
+            if let Some(g) = t.group.filter(|&g| free(g)) {
+                edges.push((GROUP_CTX as u64, n + g as usize));
+            }
+            for (depth, f) in t.frames.iter().enumerate() {
+                for (i, v) in f.locals.iter().chain(&f.ret).enumerate() {
+                    let place = kind(v) << 52 | (depth as u64) << 32 | i as u64;
+                    match *v {
+                        Value::Obj(x) | Value::Ref(x) | Value::Done(x) if free(x) => {
+                            edges.push((place, n + x as usize))
+                        }
+                        Value::Task(x) if open(x) => edges.push((place, x as usize)),
+                        _ => {}
+                    }
+                }
+            }
+        } else {
+            let o = &s.heap[node - n];
+            buf.clear();
+            buf.push(u64::MAX);
+            encode_object(o, &object, &task, &mut buf);
+            colour[node] = hash(&buf);
+            names(o, &mut |x, at| {
+                if open(x) {
+                    edges.push((1 << 62 | at as u64, x as usize))
+                }
+            });
+            refs_at(o, &mut |x, at| {
+                if free(x) {
+                    edges.push((1 << 62 | at as u64, n + x as usize))
+                }
+            });
+        }
+    }
+    start.push(edges.len());
+    for (place, _) in &mut edges {
+        *place = finish(*place);
+    }
+    let split = |colour: &[u64]| {
+        runs.iter().all(|run| {
+            run.iter()
+                .enumerate()
+                .all(|(i, &x)| run[..i].iter().all(|&y| colour[x as usize] != colour[y as usize]))
+        })
+    };
+    let count = |colour: &[u64], buf: &mut Vec<u64>| {
+        buf.clear();
+        buf.extend(nodes.iter().map(|&node| colour[node]));
+        buf.sort_unstable();
+        buf.dedup();
+        buf.len()
+    };
+    if split(&colour) {
+        return colour;
+    }
+    let mut colours = count(&colour, &mut buf);
+    let mut next = colour.clone();
+    let mut inflow = vec![0u64; colour.len()];
+    loop {
+        // What names each: the colours of the namers with the places, summed.
+        inflow.iter_mut().for_each(|x| *x = 0);
+        for (k, &node) in nodes.iter().enumerate() {
+            for &(place, to) in &edges[start[k]..start[k + 1]] {
+                inflow[to] = inflow[to].wrapping_add(finish(colour[node] ^ place));
+            }
+        }
+        for (k, &node) in nodes.iter().enumerate() {
+            let named = edges[start[k]..start[k + 1]].iter().map(|&(place, to)| place ^ colour[to]);
+            let h = named
+                .fold(colour[node] ^ finish(inflow[node]), |h, x| (h.rotate_left(5) ^ x).wrapping_mul(K));
+            next[node] = finish(h);
+        }
+        std::mem::swap(&mut colour, &mut next);
+        if split(&colour) {
+            return colour;
+        }
+        let now = count(&colour, &mut buf);
+        if now <= colours {
+            return colour;
+        }
+        colours = now;
+    }
+}
+
+/// The multiplier of the hashes here (FxHash's).
+const K: u64 = 0x517c_c1b7_2722_0a95;
+
+/// A hash of a sequence of numbers, in four independent lanes.
+fn hash(xs: &[u64]) -> u64 {
+    let mut lanes = [xs.len() as u64, 1, 2, 3];
+    for chunk in xs.chunks(4) {
+        for (lane, &x) in lanes.iter_mut().zip(chunk) {
+            *lane = (lane.rotate_left(5) ^ x).wrapping_mul(K);
+        }
+    }
+    finish(lanes.iter().fold(0, |h, &lane| (h.rotate_left(5) ^ finish(lane)).wrapping_mul(K)))
+}
+
+/// Mixes the bits of `x` (the finaliser of splitmix64).
+fn finish(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// How many orders of the tasks left with one colour are tried at most.
+const ORDERS_TRIED: usize = 720;
+
+/// Tasks alike in key and colour, to be ordered over their new slots.
+struct Run<'a> {
+    /// The new slots, in order.
+    at: &'a [u16],
+    /// The old slots of each block: tasks that can swap slots without
+    /// changing the state, whose order among themselves does not matter.
+    blocks: Vec<Vec<u16>>,
+    /// The block whose task takes each new slot: the order being tried.
+    order: Vec<u16>,
+}
+
+/// Among the orders of the tasks in `ties` (each run's old slots over its new
+/// slots, see `reduce_symmetry`), with the other tasks placed by `new_of`,
+/// puts in `new_of` one that gives the least state. Leaves `new_of` alone
+/// when every order gives one state, or when there are more than
+/// `ORDERS_TRIED` to try.
+fn least_order(p: &Program, s: &State, new_of: &mut [u16], ties: &[(Vec<u16>, Vec<u16>)]) {
+    let mut runs: Vec<Run> = Vec::new();
+    let mut orders: usize = 1;
+    for (at, olds) in ties {
+        let mut blocks: Vec<Vec<u16>> = Vec::new();
+        let mut olds = olds.clone();
+        olds.sort_unstable();
+        for old in olds {
+            match blocks.iter_mut().find(|b| swaps_alike(p, s, b[0], old)) {
+                Some(block) => block.push(old),
+                None => blocks.push(vec![old]),
+            }
+        }
+        if blocks.len() == 1 {
+            continue;
+        }
+        // The orders of the blocks: at.len()! / (the product of their sizes!).
+        let mut left = at.len();
+        for b in &blocks {
+            let mut ways: usize = 1;
+            for i in 1..=b.len() {
+                ways = ways * (left - b.len() + i) / i;
+                if ways > ORDERS_TRIED {
+                    return;
+                }
+            }
+            left -= b.len();
+            orders = orders.saturating_mul(ways);
+        }
+        if orders > ORDERS_TRIED {
+            return;
+        }
+        let order =
+            blocks.iter().enumerate().flat_map(|(i, b)| std::iter::repeat_n(i as u16, b.len())).collect();
+        runs.push(Run { at, blocks, order });
+    }
+    if runs.is_empty() {
+        return;
+    }
+    let mut best: Option<(Vec<u64>, Vec<u16>)> = None;
+    let mut key = Vec::new();
+    loop {
+        for run in &runs {
+            let mut taken = vec![0; run.blocks.len()];
+            for (&at, &b) in run.at.iter().zip(&run.order) {
+                new_of[run.blocks[b as usize][taken[b as usize]] as usize] = at;
+                taken[b as usize] += 1;
+            }
+        }
+        let mut candidate = s.clone();
+        permute_tasks(&mut candidate, new_of);
+        let (events, _) = collect_heap(p, &mut candidate);
+        assert!(events.is_empty(), "renumbering tasks collected an object");
+        key.clear();
+        encode(&candidate, &mut key);
+        if best.as_ref().is_none_or(|(least, _)| key < *least) {
+            best = Some((std::mem::take(&mut key), new_of.to_vec()));
+        }
+        // The next order: the first run that has one left moves on, the runs
+        // before it start again.
+        if !runs.iter_mut().any(|run| next_permutation(&mut run.order)) {
+            break;
+        }
+    }
+    let (_, least) = best.expect("at least one order");
+    new_of.copy_from_slice(&least);
+}
+
+/// Whether the tasks in slots `a` and `b` can swap slots without changing the state.
+fn swaps_alike(p: &Program, s: &State, a: u16, b: u16) -> bool {
+    let mut swapped = s.clone();
+    let mut new_of: Vec<u16> = (0..s.tasks.len() as u16).collect();
+    new_of.swap(a as usize, b as usize);
+    permute_tasks(&mut swapped, &new_of);
+    let (events, _) = collect_heap(p, &mut swapped);
+    assert!(events.is_empty(), "renumbering tasks collected an object");
+    swapped == *s
+}
+
+/// Rearranges `xs` into the next permutation in lexicographic order (equal
+/// elements are not told apart); after the last one, into the first
+/// (ascending) and returns `false`.
+fn next_permutation(xs: &mut [u16]) -> bool {
+    let Some(i) = xs.windows(2).rposition(|w| w[0] < w[1]) else {
+        xs.reverse();
+        return false;
+    };
+    let j = xs.iter().rposition(|&x| x > xs[i]).expect("a larger element after i");
+    xs.swap(i, j);
+    xs[i + 1..].reverse();
+    true
+}
+
+/// A value as a number: handles by `object`, tasks by `task`.
+fn value_code(v: &Value, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> u32) -> u64 {
+    let (tag, x): (u64, u64) = match *v {
+        Value::Unit => (0, 0),
+        Value::Bool(b) => (1, b as u64),
+        Value::Int(i) => (2, (i as i64 + 0x8000) as u64),
+        Value::Atom(a) => (3, a as u64),
+        Value::Ok => (4, 0),
+        Value::Err => (5, 0),
+        Value::Nil => (6, 0),
+        Value::Obj(o) => (7, object(o) as u64),
+        Value::Ref(o) => (8, object(o) as u64),
+        Value::Done(o) => (9, object(o) as u64),
+        Value::Task(t) => (10, task(t) as u64),
+        Value::TaskDone => (11, 0),
+        Value::Func(f) => (12, f as u64),
+    };
+    tag << 32 | x
+}
+
+/// Writes a task as numbers (one task to one sequence): handles by `object`,
+/// tasks by `task`.
+fn encode_task(t: &Task, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> u32, out: &mut Vec<u64>) {
+    let value = |v: &Value| value_code(v, object, task);
+    let opt = |x: Option<u32>| x.map_or(0, |x| x as u64 + 1);
+    out.extend([t.func as u64, opt(t.owner.map(task)), opt(t.group.map(object)), t.phase as u64]);
+    out.push(t.frames.len() as u64);
+    for f in &t.frames {
+        out.extend([f.func as u64, f.pc as u64, f.defers.len() as u64]);
+        out.extend(f.defers.iter().map(|&d| d as u64));
+        out.push(f.ret.as_ref().map_or(0, |v| 1 + value(v)));
+        out.push(f.locals.len() as u64);
+        out.extend(f.locals.iter().map(value));
+    }
+}
+
+/// Writes an object as numbers (one object to one sequence): handles by
+/// `object`, tasks by `task`.
+fn encode_object(o: &Object, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> u32, out: &mut Vec<u64>) {
+    let opt = |x: Option<u32>| x.map_or(0, |x| x as u64 + 1);
+    let values = |out: &mut Vec<u64>, vs: &[Value]| {
+        out.push(vs.len() as u64);
+        out.extend(vs.iter().map(|v| value_code(v, object, task)));
+    };
+    match o {
+        Object::Cell { value, range } => {
+            out.extend([
+                0,
+                range.map_or(0, |(lo, hi)| 1 << 32 | (lo as u16 as u64) << 16 | hi as u16 as u64),
+            ]);
+            values(out, std::slice::from_ref(value));
+        }
+        Object::Array(xs) => {
+            out.push(1);
+            values(out, xs);
+        }
+        Object::Chan { cap, buf, closed } => {
+            out.extend([2, *cap as u64, *closed as u64]);
+            values(out, buf);
+        }
+        Object::Mutex { locked } => out.extend([3, *locked as u64]),
+        Object::RwMutex { readers, writer, pending } => {
+            out.extend([4, *readers as u64, *writer as u64, *pending as u64])
+        }
+        Object::Cond { mutex } => out.extend([5, object(*mutex) as u64]),
+        Object::Once { state } => out.extend([6, *state as u64]),
+        Object::WaitGroup { count } => out.extend([7, *count as u16 as u64]),
+        Object::Group { ctx, active, limit, failed } => {
+            out.extend([8, object(*ctx) as u64, *active as u64, *limit as u64, *failed as u64])
+        }
+        Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder } => out.extend([
+            9,
+            *kind as u64,
+            opt(parent.map(object)),
+            *cancelled as u64,
+            *cancel_called as u64,
+            *creator as u64,
+            opt(holder.map(task)),
+        ]),
+        Object::Ticker { running, creator } => out.extend([10, *running as u64, *creator as u64]),
+        Object::Timer { state, creator } => out.extend([11, *state as u64, *creator as u64]),
+    }
+}
+
+/// Writes the whole state (but the signal, the same in every order of it) as
+/// numbers, one state to one sequence, so that its orders can be compared.
+fn encode(s: &State, out: &mut Vec<u64>) {
+    let object = |x: u16| x as u32;
+    let task = |t: u16| t as u32;
+    out.push(s.tasks.len() as u64);
+    for t in &s.tasks {
+        encode_task(t, &object, &task, out);
+    }
+    out.push(s.heap.len() as u64);
+    for o in &s.heap {
+        encode_object(o, &object, &task, out);
+    }
+}
+
+/// Compares two tasks by their content: handles by `object`, task handles and
+/// owners by `task`.
+fn compare(a: &Task, b: &Task, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> u32) -> Ordering {
+    let value = |v: &Value| value_code(v, object, task);
     let frame = |x: &Frame, y: &Frame| {
         let ret = |f: &Frame| f.ret.as_ref().map(value);
         (x.func, x.pc)
@@ -256,13 +686,14 @@ fn compare(a: &Task, b: &Task, anchored: &dyn Fn(u16) -> u16) -> Ordering {
             .then_with(|| ret(x).cmp(&ret(y)))
             .then_with(|| x.locals.iter().map(value).cmp(y.locals.iter().map(value)))
     };
-    let group = |t: &Task| t.group.map(anchored);
-    (a.phase, a.owner, group(a), a.frames.len()).cmp(&(b.phase, b.owner, group(b), b.frames.len())).then_with(
-        || {
+    let group = |t: &Task| t.group.map(object);
+    let owner = |t: &Task| t.owner.map(task);
+    (a.phase, owner(a), group(a), a.frames.len())
+        .cmp(&(b.phase, owner(b), group(b), b.frames.len()))
+        .then_with(|| {
             let mut frames = a.frames.iter().zip(&b.frames).map(|(x, y)| frame(x, y));
             frames.find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
-        },
-    )
+        })
 }
 
 /// The state `s` with its tasks and objects renumbered by `r`.
