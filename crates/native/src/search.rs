@@ -302,7 +302,10 @@ fn search(
     }
     stats.states = store.len();
     stats.store_bytes = store.bytes() + edges.bytes();
-    let mut undecided = given_up;
+    // Paths over persistent sets can be longer than the shortest, so a
+    // depth bound met there is left to the full search too.
+    let deeper = por.is_some() && matches!(incomplete, Some(Bound::Depth(_)));
+    let mut undecided = given_up || deeper;
     if !given_up && incomplete.is_none() {
         let phase = monitor.phase.get();
         if phase == Phase::Search {

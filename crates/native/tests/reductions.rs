@@ -437,3 +437,18 @@ fn reductions_keep_every_finding_of_generated_models() {
     assert!(reduced >= 100, "partial-order reduction pruned only {reduced} generated model scenarios");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn a_depth_bound_met_over_persistent_sets_is_left_to_the_full_search() {
+    // Paths over persistent sets may be longer than the shortest: where the
+    // first search meets the depth bound, the plain search answers.
+    let (_, p) = corpus(false).into_iter().find(|(n, _)| n.ends_with("pipeline_3.leash")).expect("the model");
+    let options = leash_native::Options { max_depth: 10, ..Default::default() };
+    let bounded = |por| {
+        let control = Control { symmetry: false, por, ..Control::new(&|| false) };
+        explore_with(&p, Scenario::Completion, &options, &control)
+    };
+    let (with, without) = (bounded(true), bounded(false));
+    assert_eq!(with.incomplete, Some(leash_native::Bound::Depth(10)));
+    assert_eq!(with, without);
+}
