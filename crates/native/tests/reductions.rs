@@ -96,17 +96,21 @@ fn replays(p: &Program, scenario: Scenario, f: &Finding) -> Result<(), String> {
 /// Compares the search over persistent sets alone (which decides nothing
 /// when it finds something) with the plain search: when its graph has no
 /// cycle, it must find exactly the plain search's findings, else some of
-/// them. Returns whether it stored fewer states.
+/// them. Returns whether it stored fewer states. A time budget, if given,
+/// applies to each search.
 fn compare_persistent(
     what: &str,
     p: &Program,
     scenario: Scenario,
     plain: &Exploration,
+    budget: Option<Duration>,
     problems: &mut Vec<String>,
 ) -> bool {
     let mut pruned = false;
     for symmetry in [false, true] {
-        let control = Control { symmetry, ..Control::new(&|| false) };
+        let deadline = budget.map(|b| Instant::now() + b);
+        let stop = || deadline.is_some_and(|d| Instant::now() >= d);
+        let control = Control { symmetry, ..Control::new(&stop) };
         let (reduced, cyclic) = explore_persistent(p, scenario, &leash_native::Options::default(), &control);
         let what = format!("{what} persistent sets (symmetry {symmetry}, cyclic {cyclic})");
         if reduced.incomplete.is_some() || plain.incomplete.is_some() {
@@ -180,7 +184,7 @@ fn compare_one(
             }
         }
     }
-    compare_persistent(what, p, scenario, &plain, problems)
+    compare_persistent(what, p, scenario, &plain, budget, problems)
 }
 
 /// Compares the searches on the corpus. The slow models get a time budget:
