@@ -93,8 +93,10 @@ fn sarif_of_a_leak_has_one_result_per_finding_with_its_location_and_trace() {
         texts,
         [
             "main: spawn compute(out)",
+            "main: select { [waits]",
             "main: after => {} [timer fires]",
             "compute#1: work expensive [ok]",
+            "compute#1: send out [waits]",
             "at the end: compute#1 [chan send]"
         ]
     );

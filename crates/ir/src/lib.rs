@@ -2,6 +2,7 @@
 //! data. Each function (task or helper) is a flat instruction list; source
 //! spans live in a side table. Engines execute the IR without re-parsing.
 
+mod hoist;
 mod kinds;
 mod live;
 mod lower;
@@ -302,8 +303,10 @@ pub enum Instr {
     Branch { cond: Expr, target: Pc },
     /// A free choice between branches.
     Choose { targets: Vec<Pc> },
-    /// Registers the deferred block at `block`.
-    Defer { block: Pc },
+    /// Registers the deferred block at `block`. Each `capture` is evaluated
+    /// now and stored into its slot when the block starts (Go evaluates a
+    /// deferred call's arguments and receiver at the `defer` statement).
+    Defer { block: Pc, capture: Vec<(u16, Expr)> },
     /// Ends a deferred block.
     EndDefer,
     /// An operation on a synchronisation object.

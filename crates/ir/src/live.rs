@@ -4,10 +4,10 @@
 //! differ only in values nobody will read again are one state.
 //!
 //! A backward dataflow over each function's flat code. Every read counts,
-//! explicit or not: operands, the slot behind a store through a reference
-//! (`x = v` where `x` holds a `var`), and every local that may hold a context
-//! at a `work` without one (the work-after-cancel warning looks at all of
-//! them). Control flow is over-approximated where it is dynamic: a `return`
+//! explicit or not: operands and the slot behind a store through a reference
+//! (`x = v` where `x` holds a `var`). A task's parameters that may hold a
+//! context are its *scope* (the work-after-cancel warning looks at them), so
+//! they are never dead. Control flow is over-approximated where it is dynamic: a `return`
 //! or the end of a deferred block may go on to any deferred block of the
 //! function, whether registered on the path or not. Over-approximating keeps
 //! more locals live, never fewer.
@@ -22,9 +22,13 @@ pub(crate) fn mark(program: &mut Program, ref_slots: &[Vec<bool>], ctx_slots: &[
         let flag = |table: &[Vec<bool>], slot: usize| table.get(id).and_then(|t| t.get(slot)).copied();
         // Unknown slots are treated as the worst case: references and contexts.
         let is_ref = |slot: u16| flag(ref_slots, slot as usize).unwrap_or(true);
-        let ctxs: Vec<u16> =
-            (0..func.locals.len() as u16).filter(|&s| flag(ctx_slots, s as usize).unwrap_or(true)).collect();
-        let (dead, dead_in_call) = analyse(func, &is_ref, &ctxs);
+        let scope = |slot: &u16| {
+            func.is_task && *slot < func.params && flag(ctx_slots, *slot as usize).unwrap_or(true)
+        };
+        let (mut dead, mut dead_in_call) = analyse(func, &is_ref);
+        for set in dead.iter_mut().chain(dead_in_call.iter_mut()) {
+            set.retain(|slot| !scope(slot));
+        }
         func.dead = dead;
         func.dead_in_call = dead_in_call;
     }
@@ -75,18 +79,17 @@ struct Flow {
 }
 
 /// The dead locals of `func` before each instruction, and while waiting in each call.
-fn analyse(func: &Func, is_ref: &dyn Fn(u16) -> bool, ctxs: &[u16]) -> (Vec<Vec<u16>>, Vec<Vec<u16>>) {
+fn analyse(func: &Func, is_ref: &dyn Fn(u16) -> bool) -> (Vec<Vec<u16>>, Vec<Vec<u16>>) {
     let n = func.locals.len();
     let blocks: Vec<usize> = func
         .code
         .iter()
         .filter_map(|i| match i {
-            Instr::Defer { block } => Some(*block as usize),
+            Instr::Defer { block, .. } => Some(*block as usize),
             _ => None,
         })
         .collect();
-    let flows: Vec<Flow> =
-        func.code.iter().enumerate().map(|(pc, i)| flow(i, pc, &blocks, is_ref, ctxs)).collect();
+    let flows: Vec<Flow> = func.code.iter().enumerate().map(|(pc, i)| flow(i, pc, &blocks, is_ref)).collect();
     let mut live = vec![Set::new(n); func.code.len()];
     let mut changed = true;
     while changed {
@@ -130,7 +133,7 @@ fn live_before(f: &Flow, live: &[Set], n: usize) -> Set {
     set
 }
 
-fn flow(instr: &Instr, pc: usize, blocks: &[usize], is_ref: &dyn Fn(u16) -> bool, ctxs: &[u16]) -> Flow {
+fn flow(instr: &Instr, pc: usize, blocks: &[usize], is_ref: &dyn Fn(u16) -> bool) -> Flow {
     let mut uses = Vec::new();
     let step = |defs: Vec<u16>| vec![(pc + 1, defs)];
     let returning = || blocks.iter().map(|&b| (b, Vec::new())).collect();
@@ -187,10 +190,7 @@ fn flow(instr: &Instr, pc: usize, blocks: &[usize], is_ref: &dyn Fn(u16) -> bool
             step(Vec::new())
         }
         Instr::Work { ctx, dst, .. } => {
-            match ctx {
-                Some(c) => expr_uses(c, &mut uses),
-                None => uses.extend_from_slice(ctxs),
-            }
+            ctx.iter().for_each(|c| expr_uses(c, &mut uses));
             step(place(dst.as_ref(), is_ref, &mut uses))
         }
         Instr::Call { callee, args, dst } => {
@@ -211,7 +211,11 @@ fn flow(instr: &Instr, pc: usize, blocks: &[usize], is_ref: &dyn Fn(u16) -> bool
             vec![(pc + 1, Vec::new()), (*target as usize, Vec::new())]
         }
         Instr::Choose { targets } => targets.iter().map(|&t| (t as usize, Vec::new())).collect(),
-        Instr::Defer { .. } | Instr::Sleep | Instr::Yield => step(Vec::new()),
+        Instr::Defer { capture, .. } => {
+            capture.iter().for_each(|(_, x)| expr_uses(x, &mut uses));
+            step(Vec::new())
+        }
+        Instr::Sleep | Instr::Yield => step(Vec::new()),
         Instr::Op { target, arg, dst, .. } => {
             expr_uses(target, &mut uses);
             arg.iter().for_each(|a| expr_uses(a, &mut uses));
@@ -338,8 +342,22 @@ mod tests {
     #[test]
     fn a_deferred_block_keeps_what_it_reads_live() {
         let src =
-            "task main() {\n let wg = waitgroup()\n let n = 1\n wg.add(n)\n defer wg.done()\n sleep\n}\n";
+            "task main() {\n let wg = waitgroup()\n let n = 1\n wg.add(n)\n defer { wg.done() }\n sleep\n}\n";
         assert_eq!(live_before(src, "main", |i| matches!(i, Instr::Sleep)), ["wg"]);
+    }
+
+    #[test]
+    fn a_deferred_call_reads_its_operands_at_the_defer() {
+        let src = "task main() {\n let wg = waitgroup()\n wg.add(1)\n defer wg.done()\n sleep\n}\n";
+        assert!(live_before(src, "main", |i| matches!(i, Instr::Sleep)).is_empty(), "wg was captured");
+        let p = compile(src).expect("compiles");
+        let f = func(&p, "main");
+        let Instr::Defer { capture, .. } = &f.code[pc_of(f, |i| matches!(i, Instr::Defer { .. }))] else {
+            unreachable!("picked a defer")
+        };
+        let hidden = capture[0].0;
+        let sleep = pc_of(f, |i| matches!(i, Instr::Sleep));
+        assert!(!f.dead[sleep].contains(&hidden), "the captured copy stays live for the deferred call");
     }
 
     #[test]
@@ -353,9 +371,10 @@ mod tests {
     }
 
     #[test]
-    fn work_without_a_context_reads_every_context_held() {
-        let src = "task main() {\n let ctx = signal()\n let c = with_cancel(ctx)\n let k = 3\n work w\n cancel(c)\n}\n";
-        assert_eq!(live_before(src, "main", |i| matches!(i, Instr::Work { .. })), ["ctx", "c"]);
+    fn a_tasks_context_parameters_are_never_dead() {
+        let src = "task main() {\n let ctx = signal()\n let c = with_cancel(ctx)\n spawn worker(c)\n work w\n cancel(c)\n}\ntask worker(ctx) {\n let k = 3\n work w\n}\n";
+        assert_eq!(live_before(src, "main", |i| matches!(i, Instr::Work { .. })), ["c"]);
+        assert_eq!(live_before(src, "worker", |i| matches!(i, Instr::Work { .. })), ["ctx"]);
     }
 
     #[test]
@@ -414,7 +433,7 @@ mod tests {
                 Op::Jump(t) => Instr::Jump { target: at(*t) },
                 Op::Choose(a, b) => Instr::Choose { targets: vec![at(*a), at(*b)] },
                 Op::Return(v) => Instr::Return { value: v.map(local) },
-                Op::Defer(b) => Instr::Defer { block: at(*b) },
+                Op::Defer(b) => Instr::Defer { block: at(*b), capture: Vec::new() },
                 Op::EndDefer => Instr::EndDefer,
                 Op::Yield => Instr::Yield,
             })
@@ -467,7 +486,7 @@ mod tests {
         #[test]
         fn dead_means_no_path_reads_before_writing(ops in proptest::collection::vec(op(), 1..12)) {
             let mut f = build(&ops);
-            let (dead, _) = super::analyse(&f, &|_| false, &[]);
+            let (dead, _) = super::analyse(&f, &|_| false);
             f.dead = dead;
             for pc in 0..ops.len() {
                 for l in 0..LOCALS {

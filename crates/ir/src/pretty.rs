@@ -79,7 +79,15 @@ fn instr_text(p: &Program, locals: &[String], i: &Instr) -> String {
         Instr::Jump { target } => format!("jump {target}"),
         Instr::Branch { cond, target } => format!("unless {} jump {target}", e(cond)),
         Instr::Choose { targets } => format!("choose {targets:?}"),
-        Instr::Defer { block } => format!("defer {block}"),
+        Instr::Defer { block, capture } => {
+            let c: Vec<String> =
+                capture.iter().map(|(slot, x)| format!("{} = {}", local(locals, *slot), e(x))).collect();
+            if c.is_empty() {
+                format!("defer {block}")
+            } else {
+                format!("defer {block} with {}", c.join(", "))
+            }
+        }
         Instr::EndDefer => "end defer".into(),
         Instr::Op { op, target, arg, dst: d } => {
             let a = arg.as_ref().map(|a| format!(", {}", e(a))).unwrap_or_default();

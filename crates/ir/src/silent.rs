@@ -54,7 +54,8 @@ fn local_only(instr: &Instr, is_ref: &dyn Fn(u16) -> bool) -> bool {
     match instr {
         Instr::Assign { dst, value } => place_local(dst, is_ref) && e(value),
         Instr::New { dst, ctor } => place_local(dst, is_ref) && ctor_local(ctor, is_ref),
-        Instr::Jump { .. } | Instr::Defer { .. } | Instr::EndDefer => true,
+        Instr::Jump { .. } | Instr::EndDefer => true,
+        Instr::Defer { capture, .. } => capture.iter().all(|(_, x)| e(x)),
         Instr::Branch { cond, .. } | Instr::Assert { cond } => e(cond),
         Instr::Return { value } => value.as_ref().is_none_or(e),
         Instr::Call { callee, args, dst } => {
@@ -91,7 +92,7 @@ fn place_local(p: &Place, is_ref: &dyn Fn(u16) -> bool) -> bool {
     }
 }
 
-fn pure_local(x: &Expr, is_ref: &dyn Fn(u16) -> bool) -> bool {
+pub(crate) fn pure_local(x: &Expr, is_ref: &dyn Fn(u16) -> bool) -> bool {
     match x {
         Expr::Const(_) | Expr::Raw(_) | Expr::GlobalRef(_) => true,
         Expr::Local(s) => !is_ref(*s),

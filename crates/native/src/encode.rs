@@ -5,7 +5,7 @@
 //! so the encoding is injective (the round trip is tested on every state of
 //! the corpus).
 
-use leash_semantics::{CtxKind, Frame, Object, State, Task, TimerState, Value};
+use leash_semantics::{CtxKind, Deferred, Frame, Object, State, Task, TimerState, Value};
 
 /// Appends the encoding of `s` to `out`.
 pub(crate) fn encode(s: &State, out: &mut Vec<u8>) {
@@ -17,13 +17,22 @@ pub(crate) fn encode(s: &State, out: &mut Vec<u8>) {
         w.opt(t.owner);
         w.opt(t.group);
         w.num(t.phase as u64);
+        w.num(t.wait as u64);
+        w.num(t.spin as u64 | (t.seen as u64) << 2);
         w.num(t.frames.len() as u64);
         for f in &t.frames {
             w.num(f.func as u64);
             w.num(f.pc as u64);
             w.values(&f.locals);
             w.num(f.defers.len() as u64);
-            f.defers.iter().for_each(|&d| w.num(d as u64));
+            for d in &f.defers {
+                w.num(d.block as u64);
+                w.num(d.args.len() as u64);
+                for (local, v) in &d.args {
+                    w.num(*local as u64);
+                    w.value(v);
+                }
+            }
             match &f.ret {
                 None => w.num(0),
                 Some(v) => {
@@ -45,16 +54,24 @@ pub(crate) fn decode(bytes: &[u8]) -> State {
     let signalled = r.flag();
     let tasks = (0..r.num())
         .map(|_| {
-            let (func, owner, group, phase) = (r.u16(), r.opt(), r.opt(), r.num() as u8);
+            let (func, owner, group, phase, wait, flags) =
+                (r.u16(), r.opt(), r.opt(), r.num() as u8, r.u16(), r.num());
+            let (spin, seen) = ((flags & 3) as u8, flags & 4 != 0);
             let frames = (0..r.num())
                 .map(|_| {
                     let (func, pc, locals) = (r.u16(), r.u16(), r.values());
-                    let defers = (0..r.num()).map(|_| r.u16()).collect();
+                    let defers = (0..r.num())
+                        .map(|_| {
+                            let block = r.u16();
+                            let args = (0..r.num()).map(|_| (r.u16(), r.value())).collect();
+                            Deferred { block, args }
+                        })
+                        .collect();
                     let ret = (r.num() == 1).then(|| r.value());
                     Frame { func, pc, locals, defers, ret }
                 })
                 .collect();
-            Task { func, owner, group, phase, frames }
+            Task { func, owner, group, phase, wait, spin, seen, frames }
         })
         .collect();
     let heap = (0..r.num()).map(|_| r.object()).collect();
@@ -160,9 +177,10 @@ impl Writer<'_> {
                 self.num(6);
                 self.num(*state as u64);
             }
-            Object::WaitGroup { count } => {
+            Object::WaitGroup { count, waiters } => {
                 self.num(7);
                 self.int(*count);
+                self.num(*waiters as u64);
             }
             Object::Group { ctx, active, limit, failed } => {
                 self.num(8);
@@ -186,17 +204,19 @@ impl Writer<'_> {
                 self.num(*creator as u64);
                 self.opt(*holder);
             }
-            Object::Ticker { running, creator } => {
+            Object::Ticker { running, pending, creator } => {
                 self.num(10);
                 self.flag(*running);
+                self.flag(*pending);
                 self.num(*creator as u64);
             }
             Object::Timer { state, creator } => {
                 self.num(11);
                 self.num(match state {
                     TimerState::Armed => 0,
-                    TimerState::Fired => 1,
-                    TimerState::Stopped => 2,
+                    TimerState::Pending => 1,
+                    TimerState::Done => 2,
+                    TimerState::Stopped => 3,
                 });
                 self.num(*creator as u64);
             }
@@ -284,7 +304,7 @@ impl Reader<'_> {
             4 => Object::RwMutex { readers: self.u8(), writer: self.flag(), pending: self.flag() },
             5 => Object::Cond { mutex: self.u16() },
             6 => Object::Once { state: self.u8() },
-            7 => Object::WaitGroup { count: self.int() },
+            7 => Object::WaitGroup { count: self.int(), waiters: self.u8() },
             8 => Object::Group { ctx: self.u16(), active: self.u8(), limit: self.u8(), failed: self.flag() },
             9 => Object::Ctx {
                 kind: match self.num() {
@@ -300,11 +320,12 @@ impl Reader<'_> {
                 creator: self.u16(),
                 holder: self.opt(),
             },
-            10 => Object::Ticker { running: self.flag(), creator: self.u16() },
+            10 => Object::Ticker { running: self.flag(), pending: self.flag(), creator: self.u16() },
             11 => Object::Timer {
                 state: match self.num() {
                     0 => TimerState::Armed,
-                    1 => TimerState::Fired,
+                    1 => TimerState::Pending,
+                    2 => TimerState::Done,
                     _ => TimerState::Stopped,
                 },
                 creator: self.u16(),
@@ -354,7 +375,7 @@ mod tests {
             Object::RwMutex { readers: 255, writer: false, pending: true },
             Object::Cond { mutex: 4 },
             Object::Once { state: 2 },
-            Object::WaitGroup { count: -2 },
+            Object::WaitGroup { count: -2, waiters: 3 },
             Object::Group { ctx: 10, active: 3, limit: 0, failed: true },
             Object::Ctx {
                 kind: CtxKind::Timeout,
@@ -372,16 +393,24 @@ mod tests {
                 creator: 0,
                 holder: None,
             },
-            Object::Ticker { running: false, creator: 9 },
-            Object::Timer { state: TimerState::Fired, creator: 1 },
+            Object::Ticker { running: false, pending: true, creator: 9 },
+            Object::Timer { state: TimerState::Pending, creator: 1 },
+            Object::Timer { state: TimerState::Done, creator: 1 },
             Object::Timer { state: TimerState::Stopped, creator: 1 },
         ];
-        let frame = Frame { func: 3, pc: 500, locals: values, defers: vec![9, 200], ret: Some(Value::Err) };
+        let defers = vec![
+            Deferred { block: 9, args: vec![] },
+            Deferred { block: 200, args: vec![(3, Value::Obj(7)), (300, Value::Int(-4))] },
+        ];
+        let frame = Frame { func: 3, pc: 500, locals: values, defers, ret: Some(Value::Err) };
         let task = Task {
             func: 1,
             owner: Some(0),
             group: None,
             phase: 2,
+            wait: 300,
+            spin: 2,
+            seen: true,
             frames: vec![frame, Frame { func: 0, pc: 0, locals: vec![], defers: vec![], ret: None }],
         };
         round_trip(&State {

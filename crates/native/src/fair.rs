@@ -145,7 +145,7 @@ fn report(
 ) -> Vec<Finding> {
     let entry = *scc.iter().min().expect("non-empty");
     let path = store.path(entry);
-    let cycle = shortest_cycle(edges, entry, inside);
+    let cycle = fair_cycle(edges, entry, inside, taken);
     let state = store.get(entry);
     let moving: BTreeSet<u16> = taken.iter().filter_map(|k| k.slot()).collect();
     state
@@ -166,34 +166,73 @@ fn report(
         .collect()
 }
 
-/// The shortest path of transition indices from `entry` back to itself inside the SCC.
-fn shortest_cycle(edges: &Edges, entry: u32, inside: &dyn Fn(u32) -> bool) -> Vec<u16> {
-    let mut prev: std::collections::HashMap<u32, (u32, u16)> = std::collections::HashMap::new();
-    let mut queue = VecDeque::from([entry]);
+/// A cycle of transition indices from `entry` back to itself inside the
+/// SCC that takes every key in `keys` (every key enabled in a fair SCC is
+/// among those taken in it, so the printed cycle is itself a fair run): from
+/// where it is, it goes by a shortest path to the nearest step with a key not
+/// yet taken, until none is left, then back to `entry` by a shortest path.
+fn fair_cycle(edges: &Edges, entry: u32, inside: &dyn Fn(u32) -> bool, keys: &BTreeSet<Key>) -> Vec<u16> {
+    let mut missing = keys.clone();
+    let mut out = Vec::new();
+    let mut at = entry;
+    loop {
+        let wanted = |e: usize| edges.keys[e].iter().any(|k| missing.contains(k));
+        let (steps, end) = if missing.is_empty() {
+            if at == entry && !out.is_empty() {
+                return out;
+            }
+            shortest(edges, at, inside, &|e| edges.targets[e] == entry)
+        } else {
+            shortest(edges, at, inside, &wanted)
+        };
+        if steps.is_empty() {
+            return out;
+        }
+        for &e in &steps {
+            edges.keys[e].iter().for_each(|k| {
+                missing.remove(k);
+            });
+            out.push(edges.index[e]);
+        }
+        at = end;
+    }
+}
+
+/// The edges of a shortest path inside the SCC from `from` whose last edge
+/// `goal` accepts, and the state it ends in; no edges when there is none.
+fn shortest(
+    edges: &Edges,
+    from: u32,
+    inside: &dyn Fn(u32) -> bool,
+    goal: &dyn Fn(usize) -> bool,
+) -> (Vec<usize>, u32) {
+    let mut prev: std::collections::HashMap<u32, (u32, usize)> = std::collections::HashMap::new();
+    let mut queue = VecDeque::from([from]);
+    let mut seen = std::collections::HashSet::from([from]);
     while let Some(v) = queue.pop_front() {
         for e in edges.row(v) {
             let w = edges.targets[e];
             if !inside(w) {
                 continue;
             }
-            if w == entry {
-                let mut out = vec![edges.index[e]];
+            if goal(e) {
+                let mut out = vec![e];
                 let mut at = v;
-                while at != entry {
-                    let (from, idx) = prev[&at];
-                    out.push(idx);
-                    at = from;
+                while at != from {
+                    let (back, edge) = prev[&at];
+                    out.push(edge);
+                    at = back;
                 }
                 out.reverse();
-                return out;
+                return (out, w);
             }
-            if let std::collections::hash_map::Entry::Vacant(slot) = prev.entry(w) {
-                slot.insert((v, edges.index[e]));
+            if seen.insert(w) {
+                prev.insert(w, (v, e));
                 queue.push_back(w);
             }
         }
     }
-    Vec::new()
+    (Vec::new(), from)
 }
 
 /// Iterative Tarjan over a subset of the states.

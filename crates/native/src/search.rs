@@ -39,6 +39,7 @@ fn keys(s: &State, t: &Transition, slots: bool) -> [Key; 2] {
         Actor::Task(slot) => [key(slot, t.case), t.partner.map_or(Key::NONE, |(ps, pc)| key(ps, pc))],
         Actor::Signal => [Key::env(0), Key::NONE],
         Actor::Deadline(c) => [Key::env(1 + c as u32), Key::NONE],
+        Actor::Fire(o) => [Key::env(0x1_0000 + o as u32), Key::NONE],
     }
 }
 

@@ -1,7 +1,7 @@
 //! Replaying a counterexample on the reference semantics: from the initial
 //! state, take the transition at each recorded index.
 
-use leash_ir::{Instr, Op, Program};
+use leash_ir::Program;
 use leash_semantics::{
     apply, enabled, initial, reduce_symmetry, rename, Actor, Applied, Event, Renaming, Scenario, State,
     Transition,
@@ -136,7 +136,7 @@ pub(crate) fn unreduce(p: &Program, scenario: Scenario, path: &[u16]) -> Vec<u16
     for &k in path {
         let ts = enabled(p, &reduced, scenario);
         let t = ts[k as usize];
-        let t_plain = rename_transition(p, &plain, &t, &to_reduced.inverse());
+        let t_plain = rename_transition(&t, &to_reduced.inverse());
         let index = enabled(p, &plain, scenario)
             .iter()
             .position(|x| *x == t_plain)
@@ -159,22 +159,15 @@ pub(crate) fn unreduce(p: &Program, scenario: Scenario, path: &[u16]) -> Vec<u16
 
 /// The transition of `s` that is `t` of the renamed state, by `back` (from
 /// the renamed state to `s`).
-fn rename_transition(p: &Program, s: &State, t: &Transition, back: &Renaming) -> Transition {
+fn rename_transition(t: &Transition, back: &Renaming) -> Transition {
     let slot = |x: u16| back.slots[x as usize];
     let actor = match t.actor {
         Actor::Task(x) => Actor::Task(slot(x)),
         Actor::Deadline(c) => Actor::Deadline(back.heap[c as usize]),
+        Actor::Fire(o) => Actor::Fire(back.heap[o as usize]),
         Actor::Signal => Actor::Signal,
     };
-    let mut out = Transition { actor, partner: t.partner.map(|(x, case)| (slot(x), case)), ..*t };
-    if let Actor::Task(x) = actor {
-        let f = s.tasks[x as usize].frames.last().expect("live tasks have a frame");
-        // A cond signal's alternative names the waiter woken (slot + 1).
-        if matches!(p.func(f.func).code[f.pc as usize], Instr::Op { op: Op::CondSignal, .. }) && t.alt > 0 {
-            out.alt = slot(t.alt - 1) + 1;
-        }
-    }
-    out
+    Transition { actor, partner: t.partner.map(|(x, case)| (slot(x), case)), ..*t }
 }
 
 /// The renaming from the plain state after a step (`b`, taken from `plain`) to

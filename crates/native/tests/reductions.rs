@@ -306,7 +306,7 @@ fn a_path_through_reordered_tasks_replays_without_the_reduction() {
 struct Gen(u64);
 
 /// Main's objects: (name, constructor, kind).
-const OBJECTS: [(&str, &str, &str); 11] = [
+const OBJECTS: [(&str, &str, &str); 13] = [
     ("a", "chan(0)", "chan"),
     ("b", "chan(1)", "chan"),
     ("q", "chan(2)", "chan"),
@@ -318,6 +318,8 @@ const OBJECTS: [(&str, &str, &str); 11] = [
     ("o", "once()", "once"),
     ("cell", "chan(1)", "chan"),
     ("g", "group(signal())", "group"),
+    ("dl", "with_timeout(background())", "ctx"),
+    ("tm", "timer()", "timer"),
 ];
 
 impl Gen {
@@ -335,7 +337,7 @@ impl Gen {
 
     /// One statement over the objects `have` (indices into [`OBJECTS`]).
     fn stmt(&mut self, have: &[usize], depth: u32) -> String {
-        let local = ["yield", "work job", "work job?", "choose {\nyield\n} or {\n}"];
+        let local = ["yield", "work job", "work job?", "choose {\nyield\n} or {\n}", "sleep"];
         if have.is_empty() || self.below(5) == 0 {
             return local[self.below(local.len())].to_string();
         }
@@ -347,6 +349,8 @@ impl Gen {
                 format!("close({x})"),
                 format!("for v in {x} {{}}"),
                 format!("select {{\nrecv {x} => {{}}\ndefault => {{}}\n}}"),
+                format!("select {{\nsend {x}, 3 => {{}}\ndefault => {{}}\n}}"),
+                format!("select {{\nrecv {x} => {{}}\nafter => {{}}\n}}"),
             ],
             "mutex" => vec![format!("{x}.lock()\nyield\n{x}.unlock()")],
             "wg" => vec![format!("{x}.add(1)"), format!("{x}.done()"), format!("{x}.wait()")],
@@ -364,7 +368,16 @@ impl Gen {
                 format!("recv {x}.ctx.done"),
                 format!("work job({x}.ctx)"),
             ],
-            "ticker" => vec![format!("recv {x}"), format!("stop({x})")],
+            "ticker" => vec![
+                format!("recv {x}"),
+                format!("stop({x})"),
+                format!("select {{\nrecv {x} => {{}}\ndefault => {{}}\n}}"),
+            ],
+            "timer" => vec![
+                format!("recv {x}"),
+                format!("stop({x})"),
+                format!("select {{\nrecv {x} => {{}}\nafter => {{}}\n}}"),
+            ],
             _ => vec![format!("{x}.do(noop)")],
         };
         let simple = forms[self.below(forms.len())].clone();
@@ -381,7 +394,7 @@ impl Gen {
                     _ => "after => {}".to_string(),
                 };
                 let mine = match kind {
-                    "chan" | "ticker" => format!("recv {x} => {{}}"),
+                    "chan" | "ticker" | "timer" => format!("recv {x} => {{}}"),
                     "ctx" => format!("recv {x}.done => {{}}"),
                     "group" => format!("recv {x}.ctx.done => {{}}"),
                     _ => "after => {}".to_string(),
@@ -389,6 +402,7 @@ impl Gen {
                 format!("select {{\n{other}\n{mine}\n}}")
             }
             1 => format!("for i in 0..2 {{\n{}\n}}", self.stmt(have, depth - 1)),
+            2 if kind == "chan" => format!("loop {{\nselect {{\nrecv {x} => break\ndefault => {{}}\n}}\n}}"),
             _ => simple,
         }
     }

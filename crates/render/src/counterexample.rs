@@ -193,7 +193,13 @@ fn describe_object(p: &Program, s: &State, o: u16) -> (bool, Vec<String>) {
             }
             (!l.is_empty(), l)
         }
-        Some(Object::WaitGroup { count }) => (*count != 0, vec![format!("counter {count}")]),
+        Some(Object::WaitGroup { count, waiters }) => {
+            let mut l = vec![format!("counter {count}")];
+            if *waiters > 0 {
+                l.push(format!("{waiters} waiting"));
+            }
+            (*count != 0, l)
+        }
         Some(Object::Group { active, failed, .. }) => {
             let mut l = vec![format!("{active} running")];
             if *failed {
@@ -201,13 +207,18 @@ fn describe_object(p: &Program, s: &State, o: u16) -> (bool, Vec<String>) {
             }
             (*failed, l)
         }
-        Some(Object::Ticker { running, .. }) => {
-            (false, vec![if *running { "running" } else { "stopped" }.into()])
+        Some(Object::Ticker { running, pending, .. }) => {
+            let mut l = vec![if *running { "running" } else { "stopped" }.to_string()];
+            if *pending {
+                l.push("a tick waits".into());
+            }
+            (false, l)
         }
         Some(Object::Timer { state, .. }) => {
             let t = match state {
                 TimerState::Armed => "armed",
-                TimerState::Fired => "fired",
+                TimerState::Pending => "fired, value waiting",
+                TimerState::Done => "fired",
                 TimerState::Stopped => "stopped",
             };
             (false, vec![t.into()])

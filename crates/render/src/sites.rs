@@ -249,6 +249,14 @@ impl Sites {
                         let add = self.of_expr(f, v);
                         Self::grow(&mut self.rets, f, &add)
                     }
+                    Instr::Defer { capture, .. } => {
+                        let mut c = false;
+                        for (slot, value) in capture {
+                            let add = self.of_expr(f, value);
+                            c |= self.store(f, &leash_ir::Place::Bind(*slot), &add);
+                        }
+                        c
+                    }
                     _ => false,
                 };
             }

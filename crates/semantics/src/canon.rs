@@ -9,7 +9,7 @@
 
 use crate::state::{CtxKind, Object, State, TimerState, Value};
 use crate::{Event, FindingKind};
-use leash_ir::Program;
+use leash_ir::{Instr, Program};
 
 /// What canonicalisation did: warnings raised, tasks removed, objects renumbered.
 pub(crate) struct Canonical {
@@ -23,8 +23,61 @@ pub(crate) struct Canonical {
 pub(crate) fn canonicalize(p: &Program, s: &mut State) -> Canonical {
     let exited = compact_tasks(s);
     clear_dead(p, s);
+    clear_spin(p, s);
     let (events, heap_map) = collect_heap(p, s);
+    rank_waits(p, s);
     Canonical { events, exited, heap_map }
+}
+
+/// A task's spin mark lasts until it waits: parked, in a two-step wait, or
+/// in `work` or `sleep`.
+fn clear_spin(p: &Program, s: &mut State) {
+    for t in &mut s.tasks {
+        let Some(f) = t.frames.last() else { continue };
+        let timed = matches!(p.func(f.func).code[f.pc as usize], Instr::Work { .. } | Instr::Sleep);
+        if t.wait != 0 || t.phase == 1 || timed {
+            t.spin = 0;
+        }
+    }
+}
+
+/// Renumbers the places in line of parked tasks. Only the order of two
+/// tasks that share a wait queue matters, so a task's place becomes one more
+/// than the greatest place of the tasks ahead of it in any of its queues:
+/// within each queue places still grow, and the numbers say nothing about
+/// slots or about the order in which tasks joined unrelated queues. Two
+/// states that differ only in that become one, and so do the same state with
+/// its tasks in another order.
+fn rank_waits(p: &Program, s: &mut State) {
+    let mut parked: Vec<(u16, usize, Vec<u16>)> = (0..s.tasks.len())
+        .filter(|&slot| s.tasks[slot].wait != 0)
+        .map(|slot| (s.tasks[slot].wait, slot, wait_queues(p, s, slot)))
+        .collect();
+    parked.sort_unstable();
+    let mut places: Vec<u16> = Vec::with_capacity(parked.len());
+    for (j, (_, slot, queues)) in parked.iter().enumerate() {
+        let ahead = (0..j)
+            .filter(|&i| parked[i].2.iter().any(|q| queues.contains(q)))
+            .map(|i| places[i])
+            .max()
+            .unwrap_or(0);
+        places.push(ahead + 1);
+        s.tasks[*slot].wait = ahead + 1;
+    }
+}
+
+/// The wait queues the parked task `slot` is in: the channels, timers and
+/// tickers of its channel operation, or the cond it waits on.
+fn wait_queues(p: &Program, s: &State, slot: usize) -> Vec<u16> {
+    let f = s.tasks[slot].frames.last().expect("live tasks have a frame");
+    let instr = &p.func(f.func).code[f.pc as usize];
+    match instr {
+        Instr::Op { target, .. } => match crate::eval::eval(s, slot, target) {
+            Ok(Value::Obj(o)) => vec![o],
+            _ => Vec::new(),
+        },
+        _ => crate::step::queues(s, slot, instr),
+    }
 }
 
 fn compact_tasks(s: &mut State) -> Vec<u16> {
@@ -61,6 +114,7 @@ pub(crate) fn rewrite_slots(s: &mut State, map: &[Option<u16>]) {
             if let Some(r) = &mut f.ret {
                 remap(r);
             }
+            f.defers.iter_mut().flat_map(|d| &mut d.args).for_each(|(_, v)| remap(v));
         }
     }
     for o in &mut s.heap {
@@ -165,7 +219,7 @@ pub(crate) fn collect_heap(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>)
             visit(g, &mut map, &mut order);
         }
         for f in &mut t.frames {
-            for v in f.locals.iter_mut().chain(f.ret.as_mut()) {
+            for v in frame_values(f) {
                 if let Some(x) = value_ref(v) {
                     visit(*x, &mut map, &mut order);
                 }
@@ -183,7 +237,7 @@ pub(crate) fn collect_heap(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>)
             continue;
         }
         let (kind, creator, detail) = match o {
-            Object::Ticker { running: true, creator } => {
+            Object::Ticker { running: true, creator, .. } => {
                 (FindingKind::Unstopped, *creator, "ticker dropped without stop")
             }
             Object::Timer { state: TimerState::Armed, creator } => {
@@ -222,11 +276,20 @@ pub(crate) fn relocate_heap(s: &mut State, order: &[u16], map: &[u16]) {
             *g = map[*g as usize];
         }
         for f in &mut t.frames {
-            for v in f.locals.iter_mut().chain(f.ret.as_mut()) {
+            for v in frame_values(f) {
                 if let Some(x) = value_ref(v) {
                     *x = map[*x as usize];
                 }
             }
         }
     }
+}
+
+/// Every value a frame holds: its locals, its return value, the captured
+/// operands of its deferred calls.
+pub(crate) fn frame_values(f: &mut crate::Frame) -> impl Iterator<Item = &mut Value> {
+    f.locals
+        .iter_mut()
+        .chain(f.ret.as_mut())
+        .chain(f.defers.iter_mut().flat_map(|d| d.args.iter_mut().map(|(_, v)| v)))
 }

@@ -43,6 +43,19 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
                 partner: None,
             }
         }
+        Actor::Fire(o) => {
+            let note = match s.heap.get(o as usize) {
+                Some(crate::Object::Ticker { .. }) => "a ticker ticks",
+                _ => "a timer fires",
+            };
+            return StepText {
+                slot: None,
+                func: None,
+                span: Span::default(),
+                note: note.into(),
+                partner: None,
+            };
+        }
     };
     let task = &s.tasks[slot as usize];
     let frame = task.frames.last().expect("live tasks have a frame");
@@ -51,6 +64,7 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
     let mut span = func.spans[frame.pc as usize];
     let partner = t.partner.map(|(s, _)| s);
     let note = match instr {
+        _ if t.parks() => "waits".into(),
         Instr::Select { cases, .. } => match cases.get(t.case as usize) {
             Some(case) => {
                 span = case.span;
@@ -66,13 +80,17 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
             let kind = CaseKind::Recv { chan: recv_chan(instr), value: None, ok: None };
             recv_note(p, s, slot, t, &kind)
         }
-        Instr::Work { .. } => {
-            if t.alt == 0 {
-                "ok".into()
-            } else {
-                "err".into()
-            }
-        }
+        Instr::Work { .. } => match (t.alt, t.time) {
+            (0, _) => "ok".into(),
+            (_, true) => "err".into(),
+            (_, false) => "err: its context is done".into(),
+        },
+        Instr::Sleep => "time passes".into(),
+        Instr::Op { op: Op::WgWait, .. } => match task.phase {
+            0 if t.parks() || wg_busy(s, slot, instr) => "waits".into(),
+            2 => "released".into(),
+            _ => String::new(),
+        },
         Instr::Choose { .. } => format!("branch {}", t.alt + 1),
         Instr::Op { op: Op::WLock, .. } => {
             if task.phase == 0 {
@@ -88,16 +106,26 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
                 "woken; re-acquires the lock".into()
             }
         }
-        Instr::Op { op: Op::CondSignal, .. } => {
-            if t.alt == 0 {
+        Instr::Op { op: Op::CondSignal, target, .. } => match crate::eval::eval(s, slot as usize, target) {
+            Ok(Value::Obj(c)) if crate::step::cond_waiters(p, s, c).is_empty() => {
                 "no waiter: the signal is lost".into()
-            } else {
-                String::new()
             }
-        }
+            _ => "wakes the first waiter".into(),
+        },
         _ => String::new(),
     };
     StepText { slot: Some(slot), func: Some(frame.func), span, note, partner }
+}
+
+/// Whether the wait group a `wg.wait()` names has a non-zero counter.
+fn wg_busy(s: &State, slot: u16, instr: &Instr) -> bool {
+    let Instr::Op { target, .. } = instr else { return false };
+    match crate::eval::eval(s, slot as usize, target) {
+        Ok(Value::Obj(o)) => {
+            matches!(s.heap.get(o as usize), Some(crate::Object::WaitGroup { count, .. }) if *count != 0)
+        }
+        _ => false,
+    }
 }
 
 fn recv_chan(instr: &Instr) -> leash_ir::Expr {
@@ -155,7 +183,11 @@ pub fn touches(p: &Program, s: &State, t: &Transition) -> Touch {
         Actor::Task(slot) => slot as usize,
         Actor::Signal => return Touch::Signal,
         Actor::Deadline(c) => return Touch::Deadline(c),
+        Actor::Fire(_) => return Touch::Nothing,
     };
+    if t.parks() {
+        return Touch::Nothing;
+    }
     let frame = s.tasks[slot].frames.last().expect("live tasks have a frame");
     let instr = &p.func(frame.func).code[frame.pc as usize];
     let obj = |e: &leash_ir::Expr| crate::eval::eval(s, slot, e).ok();
@@ -208,16 +240,28 @@ pub fn wait_reason(p: &Program, s: &State, slot: usize) -> (String, Span) {
         Instr::Recv { chan, .. } if nil(chan) => "chan receive (nil chan)",
         Instr::Recv { .. } => "chan receive",
         Instr::Select { cases, default: None } if cases.is_empty() => "select (no cases)",
+        // Go compiles a select of one case into the plain operation.
+        Instr::Select { cases, default: None } if cases.len() == 1 => match &cases[0].kind {
+            CaseKind::Send { chan, .. } if nil(chan) => "chan send (nil chan)",
+            CaseKind::Send { .. } => "chan send",
+            CaseKind::Recv { chan, .. } if nil(chan) => "chan receive (nil chan)",
+            CaseKind::Recv { .. } => "chan receive",
+            CaseKind::After => "chan receive",
+        },
         Instr::Select { .. } => "select",
         Instr::Join { .. } => "join",
         Instr::Spawn { group: Some(_), .. } => "errgroup.Group.Go",
         Instr::OnceEnter { .. } => "sync.Once.Do",
         Instr::Work { .. } => "work",
+        Instr::Sleep => "sleep",
         Instr::Op { op, .. } => match op {
             Op::Lock => "sync.Mutex.Lock",
             Op::RLock => "sync.RWMutex.RLock",
+            // A writer first takes the writers' mutex, then waits for readers.
+            Op::WLock if task.phase == 0 => "sync.Mutex.Lock",
             Op::WLock => "sync.RWMutex.Lock",
             Op::WgWait => "sync.WaitGroup.Wait",
+            Op::CondWait if task.phase == 2 => "sync.Mutex.Lock",
             Op::CondWait => "sync.Cond.Wait",
             Op::GroupWait => "errgroup.Group.Wait",
             _ => "running",

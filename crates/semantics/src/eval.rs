@@ -1,7 +1,7 @@
 //! Evaluating IR expressions and storing into places, for one task's top frame.
 
 use crate::state::{Object, State, Value};
-use leash_ir::{BinOp, Const, Expr, Place, UnOp};
+use leash_ir::{BinOp, Const, Expr, Instr, Place, UnOp};
 
 /// A run-time failure: the message a Go panic would print.
 pub(crate) type Fault = String;
@@ -158,5 +158,36 @@ pub(crate) fn store(
                 _ => Err("bad index".into()),
             }
         }
+    }
+}
+
+/// Whether running `instr` in task `slot` reads `ctx.err()` of a done
+/// context: the task then knows its work was cancelled.
+pub(crate) fn observes_done(s: &State, slot: usize, instr: &Instr) -> bool {
+    let mut seen = false;
+    each_expr(instr, &mut |e| seen |= reads_done(s, slot, e));
+    seen
+}
+
+fn reads_done(s: &State, slot: usize, e: &Expr) -> bool {
+    match e {
+        Expr::CtxErr(c) => matches!(eval(s, slot, c), Ok(Value::Obj(o)) if s.ctx_done(o)),
+        Expr::Done(x) | Expr::GroupCtx(x) | Expr::Unary(_, x) => reads_done(s, slot, x),
+        Expr::Index(a, b) | Expr::Binary(_, a, b) => reads_done(s, slot, a) || reads_done(s, slot, b),
+        Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => false,
+    }
+}
+
+/// Calls `f` on every expression an instruction evaluates (not inside
+/// constructors or places, where `ctx.err()` does not appear).
+fn each_expr(instr: &Instr, f: &mut dyn FnMut(&Expr)) {
+    match instr {
+        Instr::Assign { value, .. } => f(value),
+        Instr::Branch { cond, .. } | Instr::Assert { cond } => f(cond),
+        Instr::Return { value: Some(v) } => f(v),
+        Instr::Send { value, .. } => f(value),
+        Instr::Spawn { args, .. } | Instr::Call { args, .. } => args.iter().for_each(f),
+        Instr::Defer { capture, .. } => capture.iter().for_each(|(_, e)| f(e)),
+        _ => {}
     }
 }

@@ -13,7 +13,7 @@ mod symmetry;
 
 pub use describe::{describe_step, touches, wait_reason, StepText, Touch};
 pub use persistent::Persistent;
-pub use state::{CtxKind, Frame, Object, State, Task, TimerState, Value};
+pub use state::{CtxKind, Deferred, Frame, Object, State, Task, TimerState, Value};
 pub use step::{apply, enabled, initial, Actor, Applied, Transition};
 pub use symmetry::{reduce_symmetry, rename, Renaming};
 
@@ -23,11 +23,12 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scenario {
-    /// No work fails; the signal and deadlines arrive only once every task is idle.
+    /// No work fails; the signal arrives when time passes, like a timer.
     Completion,
-    /// Any work may fail; the signal and deadlines arrive only once every task is idle.
+    /// Any work may fail, and the signal may arrive at any moment: every
+    /// combination of environment events.
     Error,
-    /// The signal and deadlines may arrive at any moment, mid-work; no work fails.
+    /// No work fails; the signal may arrive at any moment, between any two steps.
     Cancel,
 }
 

@@ -22,9 +22,8 @@
 //! context) and by the environment (the signal, deadlines).
 //!
 //! Spawns are never reduced (the order of new tasks is part of the state),
-//! nor, outside the cancel scenario, are states with a step driven by time:
-//! there the environment waits for an idle moment, which every task's step
-//! decides.
+//! nor are states where time may pass: whether it may is decided by every
+//! task's step.
 
 use crate::state::{CtxKind, Object, State, Value};
 use crate::step::{Actor, Transition};
@@ -40,6 +39,7 @@ pub struct Persistent {
     may_cancel: Vec<bool>,
     may_spawn: Vec<bool>,
     may_exit: Vec<Vec<bool>>,
+    may_work: Vec<Vec<bool>>,
 }
 
 impl Persistent {
@@ -51,23 +51,39 @@ impl Persistent {
         };
         let may_cancel = transitive(direct(&|i| matches!(i, Instr::Op { op: Op::Cancel, .. })), &callees);
         let may_spawn = transitive(direct(&|i| matches!(i, Instr::Spawn { .. })), &callees);
-        let may_exit =
-            p.funcs.iter().map(|f| (0..f.code.len()).map(|pc| exits_after(f, pc)).collect()).collect();
-        Persistent { may_cancel, may_spawn, may_exit }
+        let ends = |i: &Instr| matches!(i, Instr::Return { .. } | Instr::EndDefer | Instr::Call { .. });
+        let works = |i: &Instr| ends(i) || matches!(i, Instr::Work { ctx: None, .. });
+        let after = |hit: &dyn Fn(&Instr) -> bool| -> Vec<Vec<bool>> {
+            p.funcs
+                .iter()
+                .map(|f| (0..f.code.len()).map(|pc| silently_reaches(f, pc, hit)).collect())
+                .collect()
+        };
+        Persistent { may_cancel, may_spawn, may_exit: after(&ends), may_work: after(&works) }
     }
 
     /// The indices into `ts` (every transition enabled in `s`, as
     /// [`crate::enabled`] lists them) of a persistent subset, or `None` when
     /// the only one found is all of them.
     pub fn ample(&self, p: &Program, s: &State, scenario: Scenario, ts: &[Transition]) -> Option<Vec<usize>> {
-        if scenario != Scenario::Cancel && ts.iter().any(|t| t.time) {
+        if ts.iter().any(|t| t.time) {
+            return None;
+        }
+        // A polling task lets time pass as soon as the others stop being
+        // urgent, without a step of its own: no set is closed against that.
+        let polling = (0..s.tasks.len()).any(|slot| {
+            let mine: Vec<Transition> =
+                ts.iter().filter(|t| t.actor == Actor::Task(slot as u16)).copied().collect();
+            !mine.is_empty() && crate::step::polls(p, s, slot, &mine)
+        });
+        if polling {
             return None;
         }
         let n = s.tasks.len();
         let env = n;
         let actor = |t: &Transition| match t.actor {
             Actor::Task(slot) => slot as usize,
-            Actor::Signal | Actor::Deadline(_) => env,
+            Actor::Signal | Actor::Deadline(_) | Actor::Fire(_) => env,
         };
         let mut moves = vec![0usize; n + 1];
         for t in ts {
@@ -95,8 +111,22 @@ impl Persistent {
             (true, false) => !env_writes.is_disjoint(&reach[y].reads),
             (true, true) => false,
         };
-        let edges: Vec<Vec<usize>> =
-            (0..=n).map(|x| (0..=n).filter(|&y| y != x && drags(x, y)).collect()).collect();
+        // Time passes once no task is urgent, so a member that waits on time
+        // (a task in `work`, `sleep` or a select with `after`, or the
+        // environment with timers, tickers, deadlines or a timed signal to
+        // fire) depends on every urgent task's step: the last one to stop
+        // being urgent enables its timed steps.
+        let on_time: Vec<bool> = (0..n)
+            .map(|slot| moves[slot] == 0 && waits_on_time(p, s, slot))
+            .chain([timed_env(s, scenario)])
+            .collect();
+        let edges: Vec<Vec<usize>> = (0..=n)
+            .map(|x| {
+                (0..=n)
+                    .filter(|&y| y != x && (drags(x, y) || (on_time[x] && y < n && moves[y] > 0)))
+                    .collect()
+            })
+            .collect();
         let closure = |seed: usize| -> FixedBitSet {
             let mut members = FixedBitSet::with_capacity(n + 1);
             let mut queue = vec![seed];
@@ -135,6 +165,17 @@ impl Persistent {
         }
         let mut scan = Scan::new(s, space, &frame.locals);
         scan.instr(instr);
+        // A task that reaches `work` without a context reads its scope
+        // (work-after-cancel), and a channel step may run a parked partner
+        // on to its own `work`.
+        if self.may_work[frame.func as usize][frame.pc as usize] {
+            scope_contexts(p, s, slot).for_each(|c| scan.ctx_chain(c));
+        }
+        if matches!(instr, Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. }) {
+            for other in (0..s.tasks.len()).filter(|&t| s.tasks[t].wait != 0) {
+                scope_contexts(p, s, other).for_each(|c| scan.ctx_chain(c));
+            }
+        }
         let mut f = scan.f;
         if self.may_exit[frame.func as usize][frame.pc as usize] {
             f.writes.insert(space.task(slot));
@@ -265,27 +306,72 @@ fn transitive(mut has: Vec<bool>, callees: &[Vec<usize>]) -> Vec<bool> {
     }
 }
 
-/// Whether a step whose visible instruction is at `pc` may end its task: the
-/// instruction returns, or silent code after it reaches a return, the end of a
-/// deferred block or a call (whose callee may return all the way).
-fn exits_after(f: &leash_ir::Func, pc: usize) -> bool {
-    let ends = |i: &Instr| matches!(i, Instr::Return { .. } | Instr::EndDefer | Instr::Call { .. });
-    if ends(&f.code[pc]) {
+/// Whether a step whose visible instruction is at `pc` may run, or bring
+/// its task to, an instruction that `hit` picks: the instruction itself, or
+/// one reached through silent code after it. To say whether a step may end
+/// its task, `hit` picks returns, ends of deferred blocks and calls (whose
+/// callee may return all the way).
+fn silently_reaches(f: &leash_ir::Func, pc: usize, hit: &dyn Fn(&Instr) -> bool) -> bool {
+    if hit(&f.code[pc]) {
         return true;
     }
     let mut seen = vec![false; f.code.len()];
     let mut stack = next_pcs(&f.code[pc], pc);
     while let Some(at) = stack.pop() {
-        if at >= f.code.len() || seen[at] || !f.silent[at] {
+        if at >= f.code.len() || seen[at] {
             continue;
         }
         seen[at] = true;
-        if ends(&f.code[at]) {
+        if hit(&f.code[at]) {
             return true;
         }
-        stack.extend(next_pcs(&f.code[at], at));
+        if f.silent[at] {
+            stack.extend(next_pcs(&f.code[at], at));
+        }
     }
     false
+}
+
+/// Whether task `slot` waits for time: in `work` or `sleep`, or in a select
+/// with an `after` case.
+fn waits_on_time(p: &Program, s: &State, slot: usize) -> bool {
+    let f = s.tasks[slot].frames.last().expect("live tasks have a frame");
+    match &p.func(f.func).code[f.pc as usize] {
+        Instr::Work { .. } | Instr::Sleep => true,
+        Instr::Select { cases, default: None } => cases.iter().any(|c| matches!(c.kind, CaseKind::After)),
+        _ => false,
+    }
+}
+
+/// Whether the environment has something to do when time passes: a timer or
+/// ticker to fire, a deadline, or (in completion) the signal.
+fn timed_env(s: &State, scenario: Scenario) -> bool {
+    s.heap.iter().any(|o| match o {
+        Object::Timer { .. } | Object::Ticker { .. } | Object::Ctx { kind: CtxKind::Timeout, .. } => true,
+        Object::Ctx { kind: CtxKind::Signal, .. } => scenario == Scenario::Completion && !s.signalled,
+        _ => false,
+    })
+}
+
+/// The contexts task `slot` was started with: parameters of its first
+/// frame that hold one, and its error group's context.
+fn scope_contexts<'s>(p: &Program, s: &'s State, slot: usize) -> impl Iterator<Item = u16> + 's {
+    let task = &s.tasks[slot];
+    let params = task
+        .frames
+        .first()
+        .map_or(&[][..], |f| &f.locals[..(p.func(f.func).params as usize).min(f.locals.len())]);
+    let group_ctx = task.group.and_then(|g| match s.heap.get(g as usize) {
+        Some(Object::Group { ctx, .. }) => Some(*ctx),
+        _ => None,
+    });
+    params
+        .iter()
+        .filter_map(move |v| match *v {
+            Value::Obj(o) if matches!(s.heap.get(o as usize), Some(Object::Ctx { .. })) => Some(o),
+            _ => None,
+        })
+        .chain(group_ctx)
 }
 
 /// Where control may go after the instruction at `pc`.
@@ -315,13 +401,14 @@ fn held_contexts(s: &State, slot: usize) -> impl Iterator<Item = u16> + '_ {
     })
 }
 
-/// What the environment's events write in the cancel scenario (elsewhere they
-/// wait until no task can move, so they never run beside a task's step).
+/// What the environment's instant events write: the signal, outside the
+/// completion scenario (every other event waits for time to pass, and a
+/// state where it may is never reduced).
 fn environment(s: &State, space: &Space, scenario: Scenario) -> FixedBitSet {
     let mut out = FixedBitSet::with_capacity(space.len());
-    if scenario == Scenario::Cancel {
+    if scenario != Scenario::Completion {
         for (i, o) in s.heap.iter().enumerate() {
-            if matches!(o, Object::Ctx { kind: CtxKind::Signal | CtxKind::Timeout, .. }) {
+            if matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }) {
                 out.insert(space.obj(i as u16));
             }
         }
@@ -451,15 +538,8 @@ impl<'a> Scan<'a> {
             Instr::Work { ctx, dst, .. } => {
                 ctx.iter().for_each(|c| self.expr(c));
                 dst.iter().for_each(|d| self.place(d));
-                // Work-after-cancel reads every context the task holds.
-                for &v in self.locals {
-                    if let Value::Obj(o) = v {
-                        if matches!(self.s.heap.get(o as usize), Some(Object::Ctx { .. })) {
-                            self.ctx_chain(o);
-                        }
-                    }
-                }
             }
+            Instr::Defer { capture, .. } => capture.iter().for_each(|(_, x)| self.expr(x)),
             Instr::Call { callee, args, dst } => {
                 if let Callee::Dynamic(x) = callee {
                     self.expr(x);
@@ -479,12 +559,7 @@ impl<'a> Scan<'a> {
                 dst.iter().for_each(|d| self.place(d));
             }
             Instr::OnceEnter { once, .. } | Instr::OnceExit { once } => self.expr(once),
-            Instr::Jump { .. }
-            | Instr::Choose { .. }
-            | Instr::Defer { .. }
-            | Instr::EndDefer
-            | Instr::Sleep
-            | Instr::Yield => {}
+            Instr::Jump { .. } | Instr::Choose { .. } | Instr::EndDefer | Instr::Sleep | Instr::Yield => {}
         }
     }
 

@@ -41,9 +41,19 @@ pub struct Frame {
     /// Local slots.
     pub locals: Vec<Value>,
     /// Deferred blocks, innermost last.
-    pub defers: Vec<u16>,
+    pub defers: Vec<Deferred>,
     /// The value being returned, once returning.
     pub ret: Option<Value>,
+}
+
+/// A registered deferred block, with the values its call's operands had at
+/// the `defer` statement (stored into their hidden locals when it runs).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Deferred {
+    /// Where the block starts.
+    pub block: u16,
+    /// (hidden local, value) for each captured operand.
+    pub args: Vec<(u16, Value)>,
 }
 
 /// A live task.
@@ -55,8 +65,22 @@ pub struct Task {
     pub owner: Option<u16>,
     /// The error group it runs in.
     pub group: Option<u16>,
-    /// Progress inside a multi-step operation (rwmutex lock, cond wait).
+    /// Progress inside a multi-step operation (rwmutex lock, cond wait,
+    /// wait group wait): 0 before it; see the operations for the others.
     pub phase: u8,
+    /// While the task is parked in a wait queue (a channel operation or
+    /// select that found nothing ready, a cond wait): its place in line,
+    /// counted from 1 among the tasks it shares a queue with. 0 otherwise.
+    pub wait: u16,
+    /// 1 when the task has gone round a polling loop (one with a `select`
+    /// with `default` or a `yield`) since it last waited or time last
+    /// passed, 0 otherwise: back at a poll (a `select` whose only step is
+    /// `default`, or a `yield`), such a task is polling, and time passes
+    /// while it polls.
+    pub spin: u8,
+    /// Whether the task has observed a done context (received from its done
+    /// channel, read `err` from it, or had work on it fail).
+    pub seen: bool,
     /// The call stack; empty once the task has exited.
     pub frames: Vec<Frame>,
 }
@@ -76,13 +100,16 @@ pub enum CtxKind {
     Group,
 }
 
-/// A timer's life.
+/// A timer's life. Its channel holds one value from when it fires until
+/// that value is received; `stop` does not drain it (Go before 1.23).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TimerState {
     /// Will fire.
     Armed,
+    /// Fired; the value waits in its channel.
+    Pending,
     /// Fired and received.
-    Fired,
+    Done,
     /// Stopped before firing.
     Stopped,
 }
@@ -104,8 +131,8 @@ pub enum Object {
     Cond { mutex: u16 },
     /// `sync.Once`: 0 not run, 1 running, 2 done.
     Once { state: u8 },
-    /// `sync.WaitGroup`.
-    WaitGroup { count: i16 },
+    /// `sync.WaitGroup`: the counter and the tasks parked in `wait`.
+    WaitGroup { count: i16, waiters: u8 },
     /// `errgroup.Group`.
     Group { ctx: u16, active: u8, limit: u8, failed: bool },
     /// A context. `creator` is the function that made it (for messages);
@@ -118,8 +145,9 @@ pub enum Object {
         creator: u16,
         holder: Option<u16>,
     },
-    /// `time.Ticker`.
-    Ticker { running: bool, creator: u16 },
+    /// `time.Ticker`: running until stopped; `pending` while a tick waits in
+    /// its channel (a tick that finds the channel full is dropped).
+    Ticker { running: bool, pending: bool, creator: u16 },
     /// `time.Timer`.
     Timer { state: TimerState, creator: u16 },
 }

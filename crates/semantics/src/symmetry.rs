@@ -234,9 +234,11 @@ pub fn reduce_symmetry(p: &Program, s: &mut State) -> Option<Renaming> {
 
 const NONE: u16 = u16::MAX;
 
-/// The values a task holds: locals and return values of every frame.
+/// The values a task holds: locals, return values and deferred operands of every frame.
 fn values(t: &Task) -> impl Iterator<Item = &Value> {
-    t.frames.iter().flat_map(|f| f.locals.iter().chain(&f.ret))
+    t.frames.iter().flat_map(|f| {
+        f.locals.iter().chain(&f.ret).chain(f.defers.iter().flat_map(|d| d.args.iter().map(|(_, v)| v)))
+    })
 }
 
 /// Numbers the objects reached from the model-level variables and from the
@@ -601,10 +603,14 @@ fn encode_task(t: &Task, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> u32,
     let value = |v: &Value| value_code(v, object, task);
     let opt = |x: Option<u32>| x.map_or(0, |x| x as u64 + 1);
     out.extend([t.func as u64, opt(t.owner.map(task)), opt(t.group.map(object)), t.phase as u64]);
+    out.extend([t.wait as u64, t.spin as u64, t.seen as u64]);
     out.push(t.frames.len() as u64);
     for f in &t.frames {
         out.extend([f.func as u64, f.pc as u64, f.defers.len() as u64]);
-        out.extend(f.defers.iter().map(|&d| d as u64));
+        for d in &f.defers {
+            out.extend([d.block as u64, d.args.len() as u64]);
+            out.extend(d.args.iter().flat_map(|(l, v)| [*l as u64, value(v)]));
+        }
         out.push(f.ret.as_ref().map_or(0, |v| 1 + value(v)));
         out.push(f.locals.len() as u64);
         out.extend(f.locals.iter().map(value));
@@ -641,7 +647,7 @@ fn encode_object(o: &Object, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> 
         }
         Object::Cond { mutex } => out.extend([5, object(*mutex) as u64]),
         Object::Once { state } => out.extend([6, *state as u64]),
-        Object::WaitGroup { count } => out.extend([7, *count as u16 as u64]),
+        Object::WaitGroup { count, waiters } => out.extend([7, *count as u16 as u64, *waiters as u64]),
         Object::Group { ctx, active, limit, failed } => {
             out.extend([8, object(*ctx) as u64, *active as u64, *limit as u64, *failed as u64])
         }
@@ -654,7 +660,9 @@ fn encode_object(o: &Object, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> 
             *creator as u64,
             opt(holder.map(task)),
         ]),
-        Object::Ticker { running, creator } => out.extend([10, *running as u64, *creator as u64]),
+        Object::Ticker { running, pending, creator } => {
+            out.extend([10, *running as u64, *pending as u64, *creator as u64])
+        }
         Object::Timer { state, creator } => out.extend([11, *state as u64, *creator as u64]),
     }
 }
@@ -682,14 +690,25 @@ fn compare(a: &Task, b: &Task, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -
         let ret = |f: &Frame| f.ret.as_ref().map(value);
         (x.func, x.pc)
             .cmp(&(y.func, y.pc))
-            .then_with(|| x.defers.cmp(&y.defers))
+            .then_with(|| {
+                let deferred = |f: &Frame| {
+                    f.defers
+                        .iter()
+                        .flat_map(|d| {
+                            std::iter::once(d.block as u64 | (d.args.len() as u64) << 16)
+                                .chain(d.args.iter().flat_map(|(l, v)| [*l as u64, value(v)]))
+                        })
+                        .collect::<Vec<u64>>()
+                };
+                deferred(x).cmp(&deferred(y))
+            })
             .then_with(|| ret(x).cmp(&ret(y)))
             .then_with(|| x.locals.iter().map(value).cmp(y.locals.iter().map(value)))
     };
     let group = |t: &Task| t.group.map(object);
     let owner = |t: &Task| t.owner.map(task);
-    (a.phase, owner(a), group(a), a.frames.len())
-        .cmp(&(b.phase, owner(b), group(b), b.frames.len()))
+    (a.phase, a.wait, a.spin, a.seen, owner(a), group(a), a.frames.len())
+        .cmp(&(b.phase, b.wait, b.spin, b.seen, owner(b), group(b), b.frames.len()))
         .then_with(|| {
             let mut frames = a.frames.iter().zip(&b.frames).map(|(x, y)| frame(x, y));
             frames.find(|o| o.is_ne()).unwrap_or(Ordering::Equal)

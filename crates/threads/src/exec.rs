@@ -175,7 +175,7 @@ impl World {
                 self.unwind(t)?;
             }
             Instr::EndDefer => self.unwind(t)?,
-            Instr::Defer { block } => {
+            Instr::Defer { block, .. } => {
                 self.frame_mut(t).defers.push(*block);
                 self.advance(t);
             }

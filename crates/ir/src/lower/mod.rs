@@ -69,6 +69,7 @@ pub fn lower(file: &ast::File) -> Result<Program, Vec<Diagnostic>> {
         works: l.works,
     };
     propagate_refs(&mut l.ref_slots, &l.ref_args);
+    crate::hoist::hoist(&mut program, &mut l.ref_slots);
     crate::silent::mark(&mut program, &l.ref_slots);
     let ctx_slots: Vec<Vec<bool>> = std::mem::take(&mut l.local_kinds)
         .into_iter()
@@ -195,7 +196,8 @@ impl Fn {
     }
 
     fn names(&self) -> impl Iterator<Item = &str> {
-        self.scopes.iter().flat_map(|s| s.iter().map(|(n, _)| n.as_str()))
+        // Hidden locals (`$n`) are never suggested.
+        self.scopes.iter().flat_map(|s| s.iter().map(|(n, _)| n.as_str())).filter(|n| !n.starts_with('$'))
     }
 }
 
@@ -205,7 +207,7 @@ fn patch(code: &mut [Instr], at: usize, to: Pc) {
         Instr::Jump { target } | Instr::Branch { target, .. } | Instr::OnceEnter { skip: target, .. } => {
             *target = to
         }
-        Instr::Defer { block } => *block = to,
+        Instr::Defer { block, .. } => *block = to,
         _ => unreachable!("patching a non-jump"),
     }
 }

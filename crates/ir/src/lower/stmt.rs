@@ -177,8 +177,11 @@ impl Lowerer {
                     );
                     return;
                 }
-                let at = f.emit(Instr::Defer { block: 0 }, span);
-                f.deferred.push((at, (**inner).clone(), f.scopes.clone()));
+                let (stmt, capture, names) = self.capture_defer(f, inner);
+                let at = f.emit(Instr::Defer { block: 0, capture }, span);
+                let mut scopes = f.scopes.clone();
+                scopes.push(names);
+                f.deferred.push((at, stmt, scopes));
             }
             S::Return(value) => {
                 if f.in_defer {
@@ -307,5 +310,46 @@ impl Lowerer {
             patch(&mut f.code, j, end);
         }
         f.code[at] = Instr::Select { cases: out, default };
+    }
+
+    /// Go evaluates a deferred call's receiver and arguments at the `defer`
+    /// statement, not when the call runs: `defer close(ch); ch = nil` closes
+    /// the channel `ch` held then. For a deferred call (a helper, a builtin,
+    /// a method, a `work` with a context), each operand that is not a literal
+    /// is evaluated by the `defer` instruction into a hidden local, and the
+    /// deferred statement reads that local instead. Anything else (a block,
+    /// a `send`) is a closure, as `defer func() { ... }()` is in Go: it reads
+    /// its variables when it runs.
+    fn capture_defer(
+        &mut self,
+        f: &mut Fn,
+        inner: &ast::Stmt,
+    ) -> (ast::Stmt, Vec<(u16, Expr)>, Vec<(String, u16)>) {
+        let mut stmt = inner.clone();
+        let mut capture = Vec::new();
+        let mut names = Vec::new();
+        let ast::StmtKind::Expr(call) = &mut stmt.kind else {
+            return (stmt, capture, names);
+        };
+        let operands: Vec<&mut ast::Expr> = match &mut call.kind {
+            E::Call { args, .. } => args.iter_mut().collect(),
+            E::Method { recv, args, .. } => std::iter::once(&mut **recv).chain(args.iter_mut()).collect(),
+            E::Work { ctx: Some(c), .. } => vec![&mut **c],
+            _ => Vec::new(),
+        };
+        for operand in operands {
+            if matches!(operand.kind, E::Int(_) | E::Bool(_) | E::Nil | E::Atom(_)) {
+                continue;
+            }
+            let Some((value, ty)) = self.pure(f, operand, "a deferred call's argument") else {
+                continue;
+            };
+            let slot = self.temp(f, ty);
+            let name = format!("${slot}");
+            capture.push((slot, value));
+            names.push((name.clone(), slot));
+            operand.kind = E::Name(ast::Ident { text: name, span: operand.span });
+        }
+        (stmt, capture, names)
     }
 }

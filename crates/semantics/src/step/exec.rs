@@ -1,13 +1,13 @@
 //! Executing a step: the instruction's effect on a copy of the state, then the
 //! silent instructions after it, then the settling of exits.
 
-use super::ready::{classify, cond_waiters, instr_of, top, Operand};
-use super::{Applied, Transition};
+use super::ready::{classify, cond_waiters, instr_of, top, wg_waiters, Operand};
+use super::{new_task, Applied, Transition};
 use crate::canon::canonicalize;
-use crate::eval::{eval, store, Fault};
-use crate::state::{CtxKind, Frame, Object, State, Task, TimerState, Value};
+use crate::eval::{eval, observes_done, store, Fault};
+use crate::state::{CtxKind, Deferred, Frame, Object, State, TimerState, Value};
 use crate::{Event, FindingKind};
-use leash_ir::{CaseKind, Ctor, Elem, Expr, Instr, Op, Place, Program};
+use leash_ir::{Ctor, Elem, Expr, Instr, Op, Place, Program};
 
 /// A mutable state under construction by one step.
 pub(super) struct Exec<'p> {
@@ -43,6 +43,7 @@ impl Exec<'_> {
         for (slot, result) in std::mem::take(&mut self.exits) {
             self.exit(slot, result);
         }
+        self.settle();
         let c = canonicalize(self.p, &mut self.s);
         self.events.extend(c.events);
         Applied { state: self.s, events: self.events, spawned, exited: c.exited, heap_map: c.heap_map }
@@ -91,11 +92,13 @@ impl Exec<'_> {
         }
     }
 
-    /// Runs the silent instructions after a visible one.
+    /// Runs the silent instructions after a visible one, up to the task's
+    /// next visible instruction (or its end).
     pub(super) fn run_ahead(&mut self, slot: usize) -> Result<(), Fault> {
         let mut budget = 100_000u32;
         while let Some(f) = self.s.tasks[slot].frames.last() {
             if !self.p.func(f.func).silent[f.pc as usize] {
+                self.arrive(slot);
                 return Ok(());
             }
             budget -= 1;
@@ -105,6 +108,47 @@ impl Exec<'_> {
             self.exec(slot, &Transition::task(slot))?;
         }
         Ok(())
+    }
+
+    /// Task `slot` has reached its next visible instruction. Work that takes
+    /// no context, started by a task whose scope is cancelled before the
+    /// task has seen that, is work-after-cancel: nobody needs it any more.
+    /// Work the task starts once it has seen the cancellation (a graceful
+    /// flush), or that was under way when the cancellation came, is not.
+    fn arrive(&mut self, slot: usize) {
+        if !matches!(self.instr(slot), Instr::Work { ctx: None, .. })
+            || self.s.tasks[slot].seen
+            || !self.scope(slot).into_iter().any(|c| self.s.ctx_done(c))
+        {
+            return;
+        }
+        let func = self.s.tasks[slot].func;
+        let at = top(&self.s, slot);
+        self.events.push(Event {
+            kind: FindingKind::WorkAfterCancel,
+            func,
+            detail: "work started after its context was cancelled".into(),
+            at: Some((at.func, at.pc)),
+        });
+    }
+
+    /// The contexts a task was started with: its parameters that hold one,
+    /// and its error group's context.
+    fn scope(&self, slot: usize) -> Vec<u16> {
+        let task = &self.s.tasks[slot];
+        let Some(first) = task.frames.first() else { return Vec::new() };
+        let params = self.p.func(first.func).params as usize;
+        let mut out: Vec<u16> = first.locals[..params.min(first.locals.len())]
+            .iter()
+            .filter_map(|v| match *v {
+                Value::Obj(o) if matches!(self.s.heap.get(o as usize), Some(Object::Ctx { .. })) => Some(o),
+                _ => None,
+            })
+            .collect();
+        if let Some(Object::Group { ctx, .. }) = task.group.and_then(|g| self.s.heap.get(g as usize)) {
+            out.push(*ctx);
+        }
+        out
     }
 
     pub(super) fn new_obj(&mut self, o: Object) -> u16 {
@@ -141,7 +185,7 @@ impl Exec<'_> {
                 _ => return Err("cond needs a mutex".into()),
             },
             Ctor::Once => Object::Once { state: 0 },
-            Ctor::WaitGroup => Object::WaitGroup { count: 0 },
+            Ctor::WaitGroup => Object::WaitGroup { count: 0, waiters: 0 },
             Ctor::Group { ctx: parent_ctx, limit } => {
                 let parent = match parent_ctx {
                     Some(e) => Some(parent(self, e)?),
@@ -161,7 +205,7 @@ impl Exec<'_> {
             Ctor::Signal => ctx(CtxKind::Signal, None),
             Ctor::WithCancel(e) => ctx(CtxKind::Cancel, Some(parent(self, e)?)),
             Ctor::WithTimeout(e) => ctx(CtxKind::Timeout, Some(parent(self, e)?)),
-            Ctor::Ticker => Object::Ticker { running: true, creator },
+            Ctor::Ticker => Object::Ticker { running: true, pending: false, creator },
             Ctor::Timer => Object::Timer { state: TimerState::Armed, creator },
             Ctor::Cell { init, range } => {
                 let v = self.eval(slot, init)?;
@@ -188,73 +232,11 @@ impl Exec<'_> {
         Ok(Value::Obj(self.new_obj(o)))
     }
 
-    /// Completes a receive; returns (value, ok).
-    pub(super) fn recv(&mut self, chan: Value, partner: Option<(u16, u16)>) -> Result<(Value, bool), Fault> {
-        match classify(&self.s, chan) {
-            Operand::Chan(c) => {
-                if let Some((ps, pcase)) = partner {
-                    let ps = ps as usize;
-                    let (value, target) = match instr_of(self.p, &self.s, ps) {
-                        Instr::Send { value, .. } => (self.eval(ps, value)?, None),
-                        Instr::Select { cases, .. } => match &cases[pcase as usize].kind {
-                            CaseKind::Send { value, .. } => {
-                                (self.eval(ps, value)?, Some(cases[pcase as usize].target))
-                            }
-                            _ => return Err("internal: partner is not sending".into()),
-                        },
-                        _ => return Err("internal: partner is not sending".into()),
-                    };
-                    match target {
-                        Some(t) => self.goto(ps, t),
-                        None => self.advance(ps),
-                    }
-                    return Ok((value, true));
-                }
-                let Object::Chan { buf, .. } = &mut self.s.heap[c as usize] else {
-                    unreachable!("classified")
-                };
-                if buf.is_empty() {
-                    Ok((Value::Unit, false))
-                } else {
-                    Ok((buf.remove(0), true))
-                }
-            }
-            Operand::Done(_) => Ok((Value::Unit, false)),
-            Operand::Ticker(_) => Ok((Value::Unit, true)),
-            Operand::Timer(t) => {
-                self.s.heap[t as usize] = match self.s.heap[t as usize] {
-                    Object::Timer { creator, .. } => Object::Timer { state: TimerState::Fired, creator },
-                    ref o => o.clone(),
-                };
-                Ok((Value::Unit, true))
-            }
-            Operand::Nil | Operand::Bad => Err("receive from a value that is not a channel".into()),
-        }
-    }
-
-    /// Completes a send that needs no partner (buffered, or a panic).
-    pub(super) fn send(&mut self, slot: usize, chan: Value, value: Value) -> Result<(), Fault> {
-        match classify(&self.s, chan) {
-            Operand::Chan(c) => {
-                let Object::Chan { buf, closed, .. } = &mut self.s.heap[c as usize] else {
-                    unreachable!("classified")
-                };
-                if *closed {
-                    return Err("send on closed channel".into());
-                }
-                buf.push(value);
-                Ok(())
-            }
-            Operand::Done(_) => Err("send to receive-only channel ctx.done".into()),
-            _ => {
-                let _ = slot;
-                Err("send to a value that is not a channel".into())
-            }
-        }
-    }
-
     pub(super) fn exec(&mut self, slot: usize, t: &Transition) -> Result<(), Fault> {
         let instr = self.instr(slot).clone();
+        if observes_done(&self.s, slot, &instr) {
+            self.s.tasks[slot].seen = true;
+        }
         match &instr {
             Instr::Assign { dst, value } => {
                 let v = self.eval(slot, value)?;
@@ -266,37 +248,7 @@ impl Exec<'_> {
                 self.store(slot, dst, v)?;
                 self.advance(slot);
             }
-            Instr::Send { chan, value } => {
-                let (c, v) = (self.eval(slot, chan)?, self.eval(slot, value)?);
-                self.send(slot, c, v)?;
-                self.advance(slot);
-            }
-            Instr::Recv { chan, value, ok } => {
-                let c = self.eval(slot, chan)?;
-                let (v, o) = self.recv(c, t.partner)?;
-                self.store_opt(slot, value, v)?;
-                self.store_opt(slot, ok, Value::Bool(o))?;
-                self.advance(slot);
-            }
-            Instr::Select { cases, default } => match cases.get(t.case as usize) {
-                None => self.goto(slot, default.ok_or("internal: select without default")?),
-                Some(case) => {
-                    match &case.kind {
-                        CaseKind::Recv { chan, value, ok } => {
-                            let c = self.eval(slot, chan)?;
-                            let (v, o) = self.recv(c, t.partner)?;
-                            self.store_opt(slot, value, v)?;
-                            self.store_opt(slot, ok, Value::Bool(o))?;
-                        }
-                        CaseKind::Send { chan, value } => {
-                            let (c, v) = (self.eval(slot, chan)?, self.eval(slot, value)?);
-                            self.send(slot, c, v)?;
-                        }
-                        CaseKind::After => {}
-                    }
-                    self.goto(slot, case.target);
-                }
-            },
+            Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. } => self.chan_step(slot, t)?,
             Instr::Spawn { func, args, dst, group } => {
                 let args = args.iter().map(|a| self.eval(slot, a)).collect::<Result<Vec<_>, _>>()?;
                 let group = match group {
@@ -312,13 +264,7 @@ impl Exec<'_> {
                 };
                 let frame = self.frame(*func, &args);
                 let child = self.s.tasks.len();
-                self.s.tasks.push(Task {
-                    func: *func,
-                    owner: Some(slot as u16),
-                    group,
-                    phase: 0,
-                    frames: vec![frame],
-                });
+                self.s.tasks.push(new_task(*func, Some(slot as u16), group, frame));
                 self.spawned.push(child);
                 self.store_opt(slot, dst, Value::Task(child as u16))?;
                 self.advance(slot);
@@ -326,14 +272,12 @@ impl Exec<'_> {
             }
             Instr::Join { .. } | Instr::Yield | Instr::Sleep => self.advance(slot),
             Instr::Work { ctx, dst, .. } => {
-                if ctx.is_none() && self.holds_cancelled_ctx(slot) {
-                    let func = self.s.tasks[slot].func;
-                    self.events.push(Event {
-                        kind: FindingKind::WorkAfterCancel,
-                        func,
-                        detail: "work started after its context was cancelled".into(),
-                        at: Some((top(&self.s, slot).func, top(&self.s, slot).pc)),
-                    });
+                if t.alt == 1
+                    && ctx.as_ref().is_some_and(
+                        |c| matches!(self.eval(slot, c), Ok(Value::Obj(o)) if self.s.ctx_done(o)),
+                    )
+                {
+                    self.s.tasks[slot].seen = true;
                 }
                 let r = if t.alt == 0 { Value::Ok } else { Value::Err };
                 self.store_opt(slot, dst, r)?;
@@ -360,7 +304,18 @@ impl Exec<'_> {
                 self.unwind(slot)?;
             }
             Instr::EndDefer => self.unwind(slot)?,
-            Instr::Jump { target } => self.goto(slot, *target),
+            Instr::Jump { target } => {
+                // Going round a loop that polls (its body has a `select` with
+                // `default` or a `yield`) marks the task as spinning.
+                let f = top(&self.s, slot);
+                let polls = |i: &Instr| matches!(i, Instr::Select { default: Some(_), .. } | Instr::Yield);
+                if *target <= f.pc
+                    && self.p.func(f.func).code[*target as usize..=f.pc as usize].iter().any(polls)
+                {
+                    self.s.tasks[slot].spin = 1;
+                }
+                self.goto(slot, *target);
+            }
             Instr::Branch { cond, target } => match self.eval(slot, cond)? {
                 Value::Bool(true) => self.advance(slot),
                 Value::Bool(false) => self.goto(slot, *target),
@@ -371,9 +326,12 @@ impl Exec<'_> {
                 Value::Bool(true) => self.advance(slot),
                 _ => return Err("assertion failed".into()),
             },
-            Instr::Defer { block } => {
-                let b = *block;
-                self.top_mut(slot).defers.push(b);
+            Instr::Defer { block, capture } => {
+                let args = capture
+                    .iter()
+                    .map(|(local, e)| Ok((*local, self.eval(slot, e)?)))
+                    .collect::<Result<Vec<_>, Fault>>()?;
+                self.top_mut(slot).defers.push(Deferred { block: *block, args });
                 self.advance(slot);
             }
             Instr::OnceEnter { once, skip } => {
@@ -395,24 +353,14 @@ impl Exec<'_> {
                 }
                 self.advance(slot);
             }
-            Instr::Op { op, target, arg, dst } => self.op(slot, t, *op, target, arg.as_ref(), dst)?,
+            Instr::Op { op, target, arg, dst } => self.op(slot, *op, target, arg.as_ref(), dst)?,
         }
         Ok(())
-    }
-
-    pub(super) fn holds_cancelled_ctx(&self, slot: usize) -> bool {
-        top(&self.s, slot).locals.iter().any(|v| match v {
-            Value::Obj(o) => {
-                matches!(self.s.heap.get(*o as usize), Some(Object::Ctx { .. })) && self.s.ctx_done(*o)
-            }
-            _ => false,
-        })
     }
 
     pub(super) fn op(
         &mut self,
         slot: usize,
-        t: &Transition,
         op: Op,
         target: &Expr,
         arg: Option<&Expr>,
@@ -449,6 +397,7 @@ impl Exec<'_> {
         let mut result = None;
         let mut relock = None;
         let mut cancel_group = None;
+        let mut wake = false;
         match (op, o) {
             (Op::Lock, Object::Mutex { locked }) => *locked = true,
             (Op::Unlock, Object::Mutex { locked }) => {
@@ -479,14 +428,29 @@ impl Exec<'_> {
                 }
                 *writer = false;
             }
-            (Op::WgAdd | Op::WgDone, Object::WaitGroup { count }) => {
+            (Op::WgAdd | Op::WgDone, Object::WaitGroup { count, waiters }) => {
                 let delta = if op == Op::WgDone { -1 } else { n };
                 *count = count.checked_add(delta).ok_or("integer overflow")?;
                 if *count < 0 {
                     return Err("sync: negative WaitGroup counter".into());
                 }
+                // The counter reached zero: every parked Wait is released.
+                if *count == 0 && *waiters > 0 {
+                    *waiters = 0;
+                    wake = true;
+                }
             }
-            (Op::WgWait, Object::WaitGroup { .. }) => {}
+            (Op::WgWait, Object::WaitGroup { count, waiters }) => match phase {
+                0 if *count > 0 => {
+                    *waiters = waiters.checked_add(1).ok_or("too many waiters")?;
+                    next_phase = 1;
+                }
+                // Released: Go's Wait checks that nobody reused the group meanwhile.
+                2 if *count != 0 || *waiters != 0 => {
+                    return Err("sync: WaitGroup is reused before previous Wait has returned".into())
+                }
+                _ => {}
+            },
             (Op::GroupWait, Object::Group { ctx, failed, .. }) => {
                 result = Some(if *failed { Value::Err } else { Value::Ok });
                 cancel_group = Some(*ctx);
@@ -495,16 +459,7 @@ impl Exec<'_> {
                 relock = Some(*mutex);
                 next_phase = if phase == 0 { 1 } else { 0 };
             }
-            (Op::CondSignal, Object::Cond { .. }) => {
-                if t.alt > 0 {
-                    self.s.tasks[t.alt as usize - 1].phase = 2;
-                }
-            }
-            (Op::CondBroadcast, Object::Cond { .. }) => {
-                for w in cond_waiters(self.p, &self.s, id) {
-                    self.s.tasks[w].phase = 2;
-                }
-            }
+            (Op::CondSignal | Op::CondBroadcast, Object::Cond { .. }) => wake = true,
             (Op::Cancel, Object::Ctx { cancelled, cancel_called, .. }) => {
                 *cancelled = true;
                 *cancel_called = true;
@@ -535,7 +490,28 @@ impl Exec<'_> {
                 *cancelled = true;
             }
         }
+        if wake {
+            // A signal wakes the waiter first in line (Go's notify list is a
+            // ticket queue); a broadcast and a wait group wake them all.
+            let woken = match op {
+                Op::CondSignal => cond_waiters(self.p, &self.s, id).into_iter().take(1).collect(),
+                Op::CondBroadcast => cond_waiters(self.p, &self.s, id),
+                _ => wg_waiters(self.p, &self.s, id),
+            };
+            for w in woken {
+                let task = &mut self.s.tasks[w];
+                task.phase = 2;
+                task.wait = 0;
+            }
+        }
         self.s.tasks[slot].phase = next_phase;
+        if next_phase == 1 {
+            // Waiting: a cond waiter takes its place in the notify list.
+            match op {
+                Op::CondWait => self.park(slot),
+                _ => self.s.tasks[slot].spin = 0,
+            }
+        }
         if next_phase == 0 {
             if let Some(r) = result {
                 self.store_opt(slot, dst, r)?;
@@ -549,7 +525,12 @@ impl Exec<'_> {
     pub(super) fn unwind(&mut self, slot: usize) -> Result<(), Fault> {
         let frame = self.top_mut(slot);
         if let Some(d) = frame.defers.pop() {
-            frame.pc = d;
+            frame.pc = d.block;
+            for (local, v) in d.args {
+                if let Some(l) = frame.locals.get_mut(local as usize) {
+                    *l = v;
+                }
+            }
             return Ok(());
         }
         let ret = frame.ret.unwrap_or(Value::Ok);

@@ -1,9 +1,14 @@
 //! Steps: which transitions a state enables, and the state after one.
 //!
 //! A transition is one visible instruction of one task (plus the silent
-//! instructions that follow it), a rendezvous of a receiver with a sender on an
-//! unbuffered channel, or one event of the environment (the signal, a deadline).
+//! instructions that follow it), or one event of time or of the environment.
+//! Instant steps take no time; time passes only when no task can take one
+//! (or every task that can is polling in a loop): then `work` and `sleep`
+//! end, timers fire, tickers tick, deadlines expire and `after` cases fire. The signal
+//! arrives when time passes in the completion scenario, and at any moment in
+//! the others.
 
+mod chan;
 mod exec;
 mod ready;
 
@@ -11,7 +16,10 @@ use crate::state::{CtxKind, Object, State, Task, Value};
 use crate::{Event, Scenario};
 use exec::Exec;
 use leash_ir::{Instr, Program};
-use ready::task_moves;
+use ready::{task_moves, timed_moves};
+
+pub(crate) use chan::queues;
+pub(crate) use ready::cond_waiters;
 
 /// Who moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -22,6 +30,8 @@ pub enum Actor {
     Signal,
     /// The deadline of the context at this heap index fires.
     Deadline(u16),
+    /// The timer at this heap index fires, or the ticker there ticks.
+    Fire(u16),
 }
 
 /// One enabled step.
@@ -29,21 +39,30 @@ pub enum Actor {
 pub struct Transition {
     /// Who moves.
     pub actor: Actor,
-    /// The select case taken (`cases.len()` for `default`); 0 otherwise.
+    /// The select case taken (`cases.len()` for `default`; [`Transition::PARK`]
+    /// when the task parks); 0 otherwise.
     pub case: u16,
-    /// Which alternative: a work outcome (0 ok, 1 err), a `choose` branch, a
-    /// signalled waiter (slot + 1, or 0 for none).
+    /// Which alternative: a work outcome (0 ok, 1 err), a `choose` branch.
     pub alt: u16,
-    /// The sender met by a receive on an unbuffered channel: its slot and its
-    /// select case (`u16::MAX` for a plain send).
+    /// The parked task met on a channel: its slot and its select case
+    /// (`u16::MAX` for a plain send or receive).
     pub partner: Option<(u16, u16)>,
-    /// Whether only the passing of time drives it (timers, tickers, `sleep`, `default`).
+    /// Whether it happens only when time passes (work ending, `sleep`,
+    /// `after`, timers, tickers, deadlines, the signal in completion).
     pub time: bool,
 }
 
 impl Transition {
+    /// The `case` of a step that parks its task in the wait queues.
+    pub const PARK: u16 = u16::MAX;
+
     pub(crate) fn task(slot: usize) -> Transition {
         Transition { actor: Actor::Task(slot as u16), case: 0, alt: 0, partner: None, time: false }
+    }
+
+    /// Whether this step parks its task.
+    pub fn parks(&self) -> bool {
+        self.case == Transition::PARK && matches!(self.actor, Actor::Task(_))
     }
 }
 
@@ -64,6 +83,11 @@ pub struct Applied {
     pub heap_map: Vec<u16>,
 }
 
+/// A new task running `func`, owned by `owner`.
+pub(crate) fn new_task(func: u16, owner: Option<u16>, group: Option<u16>, frame: crate::Frame) -> Task {
+    Task { func, owner, group, phase: 0, wait: 0, spin: 0, seen: false, frames: vec![frame] }
+}
+
 /// The initial state: model-level variables initialised, `main` started.
 pub fn initial(p: &Program) -> Result<Applied, Event> {
     let heap = p.globals.iter().map(|g| Object::Cell { value: Value::Unit, range: g.range }).collect();
@@ -74,13 +98,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
         spawned: Vec::new(),
         exits: Vec::new(),
     };
-    x.s.tasks.push(Task {
-        func: p.init,
-        owner: None,
-        group: None,
-        phase: 0,
-        frames: vec![x.frame(p.init, &[])],
-    });
+    x.s.tasks.push(new_task(p.init, None, None, x.frame(p.init, &[])));
     let mut budget = 100_000;
     while !x.s.tasks[0].frames.is_empty() {
         budget -= 1;
@@ -93,37 +111,88 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
     x.s.tasks.clear();
     x.exits.clear();
     let frame = x.frame(p.main, &[]);
-    x.s.tasks.push(Task { func: p.main, owner: None, group: None, phase: 0, frames: vec![frame] });
+    x.s.tasks.push(new_task(p.main, None, None, frame));
     x.run_ahead(0).map_err(|f| x.fault(0, f))?;
     Ok(x.finish(vec![p.main]))
 }
 
-/// Every transition enabled in `s` under `scenario`, in a fixed order: tasks by
-/// slot (cases, partners and alternatives in order), then the environment.
+/// Every transition enabled in `s` under `scenario`, in a fixed order: the
+/// instant steps of tasks by slot (cases, partners and alternatives in
+/// order); then, when time may pass, the timed steps of tasks by slot and the
+/// timers, tickers and deadlines by heap index; then the signal.
+///
+/// Time may pass when no task is *urgent*: one that can take an instant
+/// step, unless it is polling in a loop (see [`polls`]).
 pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     let mut out = Vec::new();
+    let mut urgent = false;
+    let mut waiting = Vec::new();
     for slot in 0..s.tasks.len() {
-        task_moves(p, s, slot, scenario, &mut out);
+        let before = out.len();
+        task_moves(p, s, slot, &mut out);
+        if out.len() == before {
+            waiting.push(slot);
+        } else {
+            urgent |= !polls(p, s, slot, &out[before..]);
+        }
     }
-    let quiescent = out.iter().all(|t| t.time);
-    if scenario == Scenario::Cancel || quiescent {
-        let env = |actor| Transition { actor, case: 0, alt: 0, partner: None, time: false };
-        let has_signal = s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }));
-        if has_signal && !s.signalled {
-            out.push(env(Actor::Signal));
+    let env = |actor, time| Transition { actor, case: 0, alt: 0, partner: None, time };
+    let has_signal =
+        !s.signalled && s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }));
+    if !urgent {
+        for slot in waiting {
+            timed_moves(p, s, slot, scenario, &mut out);
         }
         for (i, o) in s.heap.iter().enumerate() {
-            if matches!(o, Object::Ctx { kind: CtxKind::Timeout, .. }) && !s.ctx_done(i as u16) {
-                out.push(env(Actor::Deadline(i as u16)));
+            let fires = match o {
+                Object::Timer { state, .. } => *state == crate::TimerState::Armed,
+                Object::Ticker { running, pending, .. } => *running && !*pending,
+                Object::Ctx { kind: CtxKind::Timeout, .. } => {
+                    if !s.ctx_done(i as u16) {
+                        out.push(env(Actor::Deadline(i as u16), true));
+                    }
+                    false
+                }
+                _ => false,
+            };
+            if fires {
+                out.push(env(Actor::Fire(i as u16), true));
             }
         }
+        if has_signal && scenario == Scenario::Completion {
+            out.push(env(Actor::Signal, true));
+        }
+    }
+    if has_signal && scenario != Scenario::Completion {
+        out.push(env(Actor::Signal, false));
     }
     out
+}
+
+/// Whether task `slot`, whose instant steps are `moves`, is polling: it has
+/// gone round a loop since it last waited and is back at a `select` whose
+/// only step is `default`, or at a `yield`. Go's clock runs while a loop
+/// polls, so a polling task does not hold time back (its first poll, on
+/// arrival, still happens at once).
+pub(crate) fn polls(p: &Program, s: &State, slot: usize, moves: &[Transition]) -> bool {
+    if s.tasks[slot].spin == 0 {
+        return false;
+    }
+    match ready::instr_of(p, s, slot) {
+        Instr::Yield => true,
+        Instr::Select { cases, default: Some(_) } => {
+            moves.len() == 1 && moves[0].case as usize == cases.len()
+        }
+        _ => false,
+    }
 }
 
 /// Applies `t` to `s`. A run-time panic is returned as the error.
 pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
     let mut x = Exec { p, s: s.clone(), events: Vec::new(), spawned: Vec::new(), exits: Vec::new() };
+    if t.time {
+        x.s.tasks.iter_mut().for_each(|task| task.spin = 0);
+    }
     match t.actor {
         Actor::Signal => x.s.signalled = true,
         Actor::Deadline(c) => {
@@ -131,13 +200,11 @@ pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
                 *cancelled = true;
             }
         }
+        Actor::Fire(o) => x.fire(o).map_err(|(slot, f)| x.fault(slot, f))?,
         Actor::Task(slot) => {
             let slot = slot as usize;
             x.exec(slot, t).map_err(|f| x.fault(slot, f))?;
             x.run_ahead(slot).map_err(|f| x.fault(slot, f))?;
-            if let Some((partner, _)) = t.partner {
-                x.run_ahead(partner as usize).map_err(|f| x.fault(partner as usize, f))?;
-            }
         }
     }
     let spawned = x.spawned.iter().map(|&s| x.s.tasks[s].func).collect();

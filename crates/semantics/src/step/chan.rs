@@ -1,0 +1,370 @@
+//! Channels as Go's runtime does them: a task that reaches a `send`, `recv`
+//! or `select` first *arrives*: it completes a case that is ready (a value in
+//! the buffer, room in it, a closed channel, a done context, a pending tick,
+//! or a partner parked on an unbuffered channel), or takes `default`, or
+//! *parks* in the wait queue of every channel, timer and ticker it names. A
+//! parked task moves only when a partner arriving later completes its case
+//! (first parked, first served), when time fires the timer or ticker it waits
+//! on, or when a channel it waits on is closed or a context it waits on is
+//! done (then it arrives again). A non-blocking select (with `default`) sees
+//! only partners that have parked.
+
+use super::exec::Exec;
+use super::ready::{chan_of, classify, instr_of, Operand};
+use super::Transition;
+use crate::eval::Fault;
+use crate::state::{Object, State, TimerState, Value};
+use leash_ir::{CaseKind, Expr, Instr, Place, Program};
+
+/// The case number of a plain `send` or `recv`, as a partner's case.
+pub(super) const PLAIN: u16 = u16::MAX;
+
+/// One channel operation of an instruction: a plain `send`/`recv`, or a select case.
+#[derive(Clone, Copy)]
+pub(super) enum ChanOp<'a> {
+    Recv { chan: &'a Expr, value: &'a Option<Place>, ok: &'a Option<Place> },
+    Send { chan: &'a Expr, value: &'a Expr },
+    After,
+}
+
+/// The channel operations of `instr` with their case numbers ([`PLAIN`] for
+/// a plain `send`/`recv`).
+pub(super) fn ops(instr: &Instr) -> Vec<(u16, ChanOp<'_>)> {
+    match instr {
+        Instr::Send { chan, value } => vec![(PLAIN, ChanOp::Send { chan, value })],
+        Instr::Recv { chan, value, ok } => vec![(PLAIN, ChanOp::Recv { chan, value, ok })],
+        Instr::Select { cases, .. } => cases
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let op = match &c.kind {
+                    CaseKind::Recv { chan, value, ok } => ChanOp::Recv { chan, value, ok },
+                    CaseKind::Send { chan, value } => ChanOp::Send { chan, value },
+                    CaseKind::After => ChanOp::After,
+                };
+                (i as u16, op)
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn op_of(instr: &Instr, case: u16) -> Option<ChanOp<'_>> {
+    ops(instr).into_iter().find(|(c, _)| *c == case).map(|(_, op)| op)
+}
+
+/// The parked task first in line to receive from (`send` false) or send to
+/// (`send` true) the channel, timer or ticker at heap index `o`: its slot and case.
+pub(super) fn first_parked(p: &Program, s: &State, o: u16, send: bool) -> Option<(u16, u16)> {
+    let mut best: Option<(u16, u16, u16)> = None;
+    for (slot, task) in s.tasks.iter().enumerate() {
+        if task.wait == 0 || best.is_some_and(|(w, _, _)| w < task.wait) {
+            continue;
+        }
+        let instr = instr_of(p, s, slot);
+        for (case, op) in ops(instr) {
+            let chan = match op {
+                ChanOp::Recv { chan, .. } if !send => chan,
+                ChanOp::Send { chan, .. } if send => chan,
+                _ => continue,
+            };
+            let named = match chan_of(s, slot, chan) {
+                Operand::Chan(c) | Operand::Ticker(c) | Operand::Timer(c) => c == o,
+                _ => false,
+            };
+            if named {
+                best = Some((task.wait, slot as u16, case));
+                break;
+            }
+        }
+    }
+    best.map(|(_, slot, case)| (slot, case))
+}
+
+/// The objects whose wait queues a task at `instr` joins when it parks:
+/// channels, timers and tickers it names.
+pub(crate) fn queues(s: &State, slot: usize, instr: &Instr) -> Vec<u16> {
+    let mut out = Vec::new();
+    for (_, op) in ops(instr) {
+        let chan = match op {
+            ChanOp::Recv { chan, .. } | ChanOp::Send { chan, .. } => chan,
+            ChanOp::After => continue,
+        };
+        if let Operand::Chan(o) | Operand::Ticker(o) | Operand::Timer(o) = chan_of(s, slot, chan) {
+            out.push(o);
+        }
+    }
+    out
+}
+
+/// The instant steps of a task arriving at a channel operation: each ready
+/// case (a receive or send on an unbuffered channel meets the first parked
+/// partner), else `default`, else parking (when something can wake it).
+pub(super) fn arrive_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Transition>) {
+    let instr = instr_of(p, s, slot);
+    let base = Transition::task(slot);
+    let before = out.len();
+    for (case, op) in ops(instr) {
+        let t = Transition { case: if case == PLAIN { 0 } else { case }, ..base };
+        match op {
+            ChanOp::Recv { chan, .. } => match chan_of(s, slot, chan) {
+                Operand::Nil => {}
+                Operand::Bad => out.push(t),
+                Operand::Done(c) => {
+                    if s.ctx_done(c) {
+                        out.push(t);
+                    }
+                }
+                Operand::Ticker(o) => {
+                    if matches!(s.heap[o as usize], Object::Ticker { pending: true, .. }) {
+                        out.push(t);
+                    }
+                }
+                Operand::Timer(o) => {
+                    if matches!(s.heap[o as usize], Object::Timer { state: TimerState::Pending, .. }) {
+                        out.push(t);
+                    }
+                }
+                Operand::Chan(c) => {
+                    let Object::Chan { cap, buf, closed } = &s.heap[c as usize] else {
+                        unreachable!("classified")
+                    };
+                    let sender = first_parked(p, s, c, true);
+                    if !buf.is_empty() {
+                        out.push(Transition { partner: sender.filter(|_| buf.len() == *cap as usize), ..t });
+                    } else if *closed {
+                        out.push(t);
+                    } else if sender.is_some() {
+                        out.push(Transition { partner: sender, ..t });
+                    }
+                }
+            },
+            ChanOp::Send { chan, .. } => match chan_of(s, slot, chan) {
+                Operand::Nil => {}
+                Operand::Chan(c) => {
+                    let Object::Chan { cap, buf, closed } = &s.heap[c as usize] else {
+                        unreachable!("classified")
+                    };
+                    if *closed {
+                        out.push(t);
+                    } else if let Some(receiver) = first_parked(p, s, c, false) {
+                        out.push(Transition { partner: Some(receiver), ..t });
+                    } else if buf.len() < *cap as usize {
+                        out.push(t);
+                    }
+                }
+                Operand::Done(_) | Operand::Ticker(_) | Operand::Timer(_) | Operand::Bad => out.push(t),
+            },
+            ChanOp::After => {}
+        }
+    }
+    if out.len() > before {
+        return;
+    }
+    match instr {
+        Instr::Select { cases, default: Some(_) } => {
+            out.push(Transition { case: cases.len() as u16, ..base })
+        }
+        _ => {
+            if !queues(s, slot, instr).is_empty() {
+                out.push(Transition { case: Transition::PARK, ..base });
+            }
+        }
+    }
+}
+
+impl Exec<'_> {
+    /// The next place in line: after every task parked now.
+    fn next_ticket(&self) -> u16 {
+        self.s.tasks.iter().map(|t| t.wait).max().unwrap_or(0).saturating_add(1)
+    }
+
+    /// Parks task `slot` in the wait queues of its current instruction.
+    pub(super) fn park(&mut self, slot: usize) {
+        let ticket = self.next_ticket();
+        let task = &mut self.s.tasks[slot];
+        task.wait = ticket;
+        task.spin = 0;
+    }
+
+    /// Takes step `t` of task `slot`, which arrives at a `send`, `recv` or `select`.
+    pub(super) fn chan_step(&mut self, slot: usize, t: &Transition) -> Result<(), Fault> {
+        if t.case == Transition::PARK {
+            self.park(slot);
+            return Ok(());
+        }
+        let instr = self.instr(slot).clone();
+        if let Instr::Select { cases, default: Some(d) } = &instr {
+            if t.case as usize == cases.len() {
+                self.goto(slot, *d);
+                return Ok(());
+            }
+        }
+        let case = if matches!(instr, Instr::Select { .. }) { t.case } else { PLAIN };
+        let op = op_of(&instr, case).ok_or("internal: no such case")?;
+        match op {
+            ChanOp::Recv { chan, value, ok } => {
+                let c = self.eval(slot, chan)?;
+                let (v, o) = self.take(slot, c)?;
+                self.store_opt(slot, value, v)?;
+                self.store_opt(slot, ok, Value::Bool(o))?;
+            }
+            ChanOp::Send { chan, value } => {
+                let (c, v) = (self.eval(slot, chan)?, self.eval(slot, value)?);
+                self.give(c, v)?;
+            }
+            ChanOp::After => {}
+        }
+        self.leave(slot, &instr, case);
+        self.s.tasks[slot].wait = 0;
+        Ok(())
+    }
+
+    /// Moves task `slot` past `case` of its channel instruction.
+    fn leave(&mut self, slot: usize, instr: &Instr, case: u16) {
+        match instr {
+            Instr::Select { cases, .. } => self.goto(slot, cases[case as usize].target),
+            _ => self.advance(slot),
+        }
+    }
+
+    /// Completes `case` of the parked task `slot`, which receives `got` (a
+    /// receive case) or whose value was taken (a send case), and runs it on.
+    fn complete(&mut self, slot: usize, case: u16, got: (Value, bool)) -> Result<(), Fault> {
+        let instr = self.instr(slot).clone();
+        if let Some(ChanOp::Recv { value, ok, .. }) = op_of(&instr, case) {
+            self.store_opt(slot, value, got.0)?;
+            self.store_opt(slot, ok, Value::Bool(got.1))?;
+        }
+        self.leave(slot, &instr, case);
+        let task = &mut self.s.tasks[slot];
+        task.wait = 0;
+        task.spin = 0;
+        self.run_ahead(slot)
+    }
+
+    /// The value the parked sender `slot` offers in `case`.
+    fn offered(&self, slot: usize, case: u16) -> Result<Value, Fault> {
+        match op_of(self.instr(slot), case) {
+            Some(ChanOp::Send { value, .. }) => self.eval(slot, value),
+            _ => Err("internal: partner is not sending".into()),
+        }
+    }
+
+    /// Completes a receive of task `slot` from `chan`; returns (value, ok).
+    fn take(&mut self, slot: usize, chan: Value) -> Result<(Value, bool), Fault> {
+        match classify(&self.s, chan) {
+            Operand::Chan(c) => {
+                let sender = first_parked(self.p, &self.s, c, true);
+                let Object::Chan { buf, closed, .. } = &mut self.s.heap[c as usize] else {
+                    unreachable!("classified")
+                };
+                if !buf.is_empty() {
+                    let v = buf.remove(0);
+                    // A sender parked on the full buffer moves its value in.
+                    if let Some((ps, pcase)) = sender {
+                        let sent = self.offered(ps as usize, pcase)?;
+                        if let Object::Chan { buf, .. } = &mut self.s.heap[c as usize] {
+                            buf.push(sent);
+                        }
+                        self.complete(ps as usize, pcase, (Value::Unit, true))?;
+                    }
+                    return Ok((v, true));
+                }
+                if *closed {
+                    return Ok((Value::Unit, false));
+                }
+                let (ps, pcase) = sender.ok_or("internal: no sender")?;
+                let sent = self.offered(ps as usize, pcase)?;
+                self.complete(ps as usize, pcase, (Value::Unit, true))?;
+                Ok((sent, true))
+            }
+            Operand::Done(_) => {
+                self.s.tasks[slot].seen = true;
+                Ok((Value::Unit, false))
+            }
+            Operand::Ticker(t) => {
+                if let Object::Ticker { pending, .. } = &mut self.s.heap[t as usize] {
+                    *pending = false;
+                }
+                Ok((Value::Unit, true))
+            }
+            Operand::Timer(t) => {
+                if let Object::Timer { state, .. } = &mut self.s.heap[t as usize] {
+                    *state = TimerState::Done;
+                }
+                Ok((Value::Unit, true))
+            }
+            Operand::Nil | Operand::Bad => Err("receive from a value that is not a channel".into()),
+        }
+    }
+
+    /// Completes a send of `value` on `chan`: to the first parked receiver,
+    /// else into the buffer.
+    fn give(&mut self, chan: Value, value: Value) -> Result<(), Fault> {
+        match classify(&self.s, chan) {
+            Operand::Chan(c) => {
+                let receiver = first_parked(self.p, &self.s, c, false);
+                let Object::Chan { buf, closed, .. } = &mut self.s.heap[c as usize] else {
+                    unreachable!("classified")
+                };
+                if *closed {
+                    return Err("send on closed channel".into());
+                }
+                match receiver {
+                    Some((rs, rcase)) => self.complete(rs as usize, rcase, (value, true)),
+                    None => {
+                        buf.push(value);
+                        Ok(())
+                    }
+                }
+            }
+            Operand::Done(_) => Err("send to receive-only channel ctx.done".into()),
+            _ => Err("send to a value that is not a channel".into()),
+        }
+    }
+
+    /// Time fires the timer at `o` (or the ticker there ticks): the first
+    /// task parked on it receives, or the value waits in its channel. A
+    /// panic names the task it happened in.
+    pub(super) fn fire(&mut self, o: u16) -> Result<(), (usize, Fault)> {
+        let receiver = first_parked(self.p, &self.s, o, false);
+        match &mut self.s.heap[o as usize] {
+            Object::Timer { state, .. } => {
+                *state = if receiver.is_some() { TimerState::Done } else { TimerState::Pending }
+            }
+            Object::Ticker { pending, .. } => *pending = receiver.is_none(),
+            _ => return Ok(()),
+        }
+        match receiver {
+            Some((rs, rcase)) => {
+                self.complete(rs as usize, rcase, (Value::Unit, true)).map_err(|f| (rs as usize, f))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Wakes every parked task that a case can now complete without a
+    /// partner (a closed channel, a done context): it arrives again.
+    pub(super) fn settle(&mut self) {
+        for slot in 0..self.s.tasks.len() {
+            if self.s.tasks[slot].wait == 0 || self.s.tasks[slot].frames.is_empty() {
+                continue;
+            }
+            let woken = ops(self.instr(slot)).into_iter().any(|(_, op)| {
+                let chan = match op {
+                    ChanOp::Recv { chan, .. } | ChanOp::Send { chan, .. } => chan,
+                    ChanOp::After => return false,
+                };
+                match chan_of(&self.s, slot, chan) {
+                    Operand::Chan(c) => matches!(self.s.heap[c as usize], Object::Chan { closed: true, .. }),
+                    Operand::Done(c) => self.s.ctx_done(c),
+                    _ => false,
+                }
+            });
+            if woken {
+                self.s.tasks[slot].wait = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+module probes
+go 1.19

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"os"
+	"sync"
+	"time"
+)
+
+var probes = map[string]func() string{
+	"default_misses_unparked_sender": func() string {
+		ch := make(chan int)
+		go func() { ch <- 1 }()
+		select {
+		case <-ch:
+			return "recv"
+		default:
+			return "default"
+		}
+	},
+	"error_and_timeout": func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(1+randn(2000))*time.Microsecond)
+		defer cancel()
+		errc := make(chan error)
+		done := make(chan struct{})
+		go func() {
+			work(2 * time.Millisecond)
+			if randn(2) == 0 {
+				errc <- context.Canceled
+			} else {
+				close(done)
+			}
+		}()
+		select {
+		case <-errc:
+			return "err"
+		case <-done:
+			return "done"
+		case <-ctx.Done():
+			return "timeout"
+		}
+	},
+	"wg_reused": func() string {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		fin := make(chan struct{})
+		go func() { wg.Done(); wg.Add(1); work(time.Millisecond); wg.Done(); close(fin) }()
+		wg.Wait()
+		<-fin
+		return "ok"
+	},
+	"two_ticker_loops": func() string {
+		ctx, _ := signalCtx(20 * time.Millisecond)
+		var wg sync.WaitGroup
+		beat := func() {
+			defer wg.Done()
+			t := time.NewTicker(time.Duration(100+randn(900)) * time.Microsecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					work(500 * time.Microsecond)
+				}
+			}
+		}
+		wg.Add(2)
+		go beat()
+		go beat()
+		wg.Wait()
+		return "ok"
+	},
+	"busy_poll_deadline": func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		defer cancel()
+		for {
+			select {
+			case <-ctx.Done():
+				return "ok"
+			default:
+			}
+		}
+	},
+	"after_never_beats_ready": func() string {
+		ch := make(chan int, 1)
+		ch <- 1
+		select {
+		case <-ch:
+			return "ready"
+		case <-time.After(time.Duration(1+randn(1000)) * time.Microsecond):
+			return "AFTER"
+		}
+	},
+	"timer_not_before_ready": func() string {
+		t := time.NewTimer(time.Duration(1+randn(1000)) * time.Microsecond)
+		defer t.Stop()
+		ch := make(chan int, 1)
+		ch <- 1
+		select {
+		case <-ch:
+			return "ready"
+		case <-t.C:
+			return "TIMER"
+		}
+	},
+	"cond_fifo": func() string {
+		var mu sync.Mutex
+		c := sync.NewCond(&mu)
+		ready := make(chan struct{}, 1)
+		waiter := func(done chan struct{}) {
+			mu.Lock()
+			ready <- struct{}{}
+			c.Wait()
+			mu.Unlock()
+			close(done)
+		}
+		d1, d2 := make(chan struct{}), make(chan struct{})
+		go waiter(d1)
+		<-ready
+		mu.Lock()
+		mu.Unlock()
+		go waiter(d2)
+		<-ready
+		mu.Lock()
+		c.Signal()
+		mu.Unlock()
+		<-d1
+		mu.Lock()
+		c.Signal()
+		mu.Unlock()
+		<-d2
+		return "ok"
+	},
+	"default_send_misses_receiver": func() string {
+		ch := make(chan int)
+		done := make(chan struct{})
+		go func() { <-ch; close(done) }()
+		select {
+		case ch <- 1:
+		default:
+		}
+		<-done
+		return "ok"
+	},
+	"default_after_work": func() string {
+		ctx, _ := signalCtx(2 * time.Millisecond)
+		work(2 * time.Millisecond)
+		if ctx.Err() != nil {
+			ack := make(chan int)
+			go func() { work(time.Millisecond); ack <- 1 }()
+			select {
+			case <-ack:
+				return "acked"
+			default:
+				return "default"
+			}
+		}
+		return "no signal"
+	},
+	"busy_poll_err": func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		defer cancel()
+		for ctx.Err() == nil {
+			work(100 * time.Microsecond)
+		}
+		return "ok"
+	},
+	"ticker_producer": func() string {
+		ctx, _ := signalCtx(10 * time.Millisecond)
+		items := make(chan int, 1)
+		cdone := make(chan struct{})
+		go func() {
+			for range items {
+				work(300 * time.Microsecond)
+			}
+			close(cdone)
+		}()
+		pdone := make(chan struct{})
+		go func() {
+			defer close(pdone)
+			defer close(items)
+			t := time.NewTicker(200 * time.Microsecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					items <- 1
+				}
+			}
+		}()
+		<-pdone
+		<-cdone
+		return "ok"
+	},
+	"two_pollers_after": func() string {
+		ctx, _ := signalCtx(10 * time.Millisecond)
+		var wg sync.WaitGroup
+		poll := func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Duration(100+randn(500)) * time.Microsecond):
+					work(300 * time.Microsecond)
+				}
+			}
+		}
+		wg.Add(2)
+		go poll()
+		go poll()
+		wg.Wait()
+		return "ok"
+	},
+	"cache_janitor": func() string {
+		var mu sync.Mutex
+		quit := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			t := time.NewTicker(200 * time.Microsecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-quit:
+					return
+				case <-t.C:
+					mu.Lock()
+					work(100 * time.Microsecond)
+					mu.Unlock()
+				}
+			}
+		}()
+		for i := 0; i < 2; i++ {
+			mu.Lock()
+			work(300 * time.Microsecond)
+			mu.Unlock()
+		}
+		close(quit)
+		<-done
+		return "ok"
+	},
+	"defer_args": func() string {
+		ch := make(chan int, 1)
+		defer close(ch)
+		ch = nil
+		return "ok"
+	},
+}
+
+func main() {
+	name := os.Args[1]
+	runMany(name, atoi(os.Args[2]), probes[name])
+}
