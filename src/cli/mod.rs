@@ -148,6 +148,10 @@ struct Bounds {
     /// Do not explore deeper than this many steps (reported as incomplete).
     #[arg(long, default_value_t = 10_000)]
     max_depth: usize,
+    /// Do not explore states with more live tasks than this (reported as
+    /// incomplete, naming the task that piles up and where it is spawned).
+    #[arg(long, default_value_t = 32)]
+    max_tasks: usize,
     /// Stop a scenario after this many seconds (reported as incomplete).
     #[arg(long, default_value_t = 60.0)]
     timeout: f64,
@@ -287,6 +291,7 @@ impl Bounds {
                 max_states: self.max_states,
                 max_depth: self.max_depth,
                 max_memory: self.max_memory.saturating_mul(1 << 20),
+                max_tasks: self.max_tasks,
             },
             timeout: Some(std::time::Duration::from_secs_f64(self.timeout)),
             engine: self.engine.engine()?,

@@ -71,6 +71,29 @@ impl Ctx<'_> {
     fn name(&self, func: u16) -> String {
         self.program.func(func).name.clone()
     }
+
+    /// A bound in words; the task bound names the function that piles up
+    /// and where it is spawned.
+    fn bound(&self, b: leash_native::Bound) -> String {
+        let leash_native::Bound::Tasks { limit, func, alive } = b else {
+            return b.to_string();
+        };
+        let sites: Vec<String> = self
+            .program
+            .funcs
+            .iter()
+            .flat_map(|f| f.code.iter().zip(&f.spans))
+            .filter(|(i, _)| matches!(i, leash_ir::Instr::Spawn { func: g, .. } if *g == func))
+            .map(|(_, span)| self.location(*span).to_string())
+            .collect();
+        format!(
+            "max-tasks {limit}: {alive} `{}` tasks alive at once, spawned at {}; a task spawned in a loop \
+             that does not end before the next one is spawned grows the model without bound (bound the \
+             spawns, or raise --max-tasks)",
+            self.name(func),
+            sites.join(", ")
+        )
+    }
 }
 
 /// Builds the report of one model.
@@ -144,7 +167,7 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
         scenarios.push(ScenarioReport {
             scenario: ex.scenario.name().to_string(),
             verdict,
-            bound: ex.incomplete.map(|b| b.to_string()).or_else(|| summary.and_then(|e| e.bound.clone())),
+            bound: ex.incomplete.map(|b| cx.bound(b)).or_else(|| summary.and_then(|e| e.bound.clone())),
             violations: kinds
                 .iter()
                 .filter(|(s, _)| *s == Severity::Violation)
