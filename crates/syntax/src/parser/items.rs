@@ -1,6 +1,7 @@
 //! Parsing declarations: tasks, helpers, variables, constants, types.
 
 use super::*;
+use crate::suggest;
 
 impl Parser<'_> {
     pub(super) fn file(&mut self) -> File {
@@ -32,7 +33,12 @@ impl Parser<'_> {
                         format!("expected `task`, `fn`, `var` or `const`, found {}", self.describe(t)),
                     )
                     .with_label("not a declaration");
-                    if t.kind == T::Ident {
+                    if t.kind == T::Ident && self.text_of(t) == "func" {
+                        d = d.with_hint(
+                            "`func` is Go: leash declares a goroutine's body as `task NAME(...) { ... }` \
+                             and a helper as `fn NAME(...) { ... }`",
+                        );
+                    } else if t.kind == T::Ident {
                         if let Some(s) = suggest(self.text_of(t), ["task", "fn", "var", "const"]) {
                             d = d.with_hint(format!("did you mean `{s}`?"));
                         }
