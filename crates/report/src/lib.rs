@@ -3,15 +3,17 @@
 //! JUnit XML for CI dashboards. One data type, many views.
 
 mod build;
+mod expectations;
 pub mod junit;
 pub mod replay_code;
 pub mod sarif;
 mod text;
 
 pub use build::{build_model, replay_code as replay, EngineSummary, FindingKey, ModelInput, ReplayOutput};
+pub use expectations::{render_test_junit, render_test_sarif, Problem, TestedModel};
 pub use junit::{junit_report, render_junit};
 pub use sarif::{render_sarif, sarif_log, InvalidModel, ToolInfo};
-pub use text::{render_details, render_replay, render_table, TraceStyle};
+pub use text::{render_details, render_replay, render_table, TableRows, Tally, TraceStyle};
 
 use serde::Serialize;
 
@@ -175,4 +177,37 @@ pub struct CheckReport {
     pub version: u32,
     /// Per model, in the order checked.
     pub models: Vec<ModelReport>,
+    /// The models that did not compile, in the order checked (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub invalid: Vec<InvalidReport>,
+}
+
+/// A model that did not compile, as the JSON reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InvalidReport {
+    /// The model file as given.
+    pub path: String,
+    /// Every diagnostic.
+    pub diagnostics: Vec<DiagnosticReport>,
+    /// The diagnostics rendered as `leash check` prints them.
+    pub rendered: String,
+}
+
+/// One diagnostic of a model that did not compile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DiagnosticReport {
+    /// `error` or `warning`.
+    pub severity: String,
+    /// The stable code, e.g. `E0006` (`leash explain E0006`).
+    pub code: String,
+    /// The headline.
+    pub message: String,
+    /// Where it points.
+    pub location: Location,
+    /// The text under the caret (omitted when empty).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    /// How to fix it (omitted when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }

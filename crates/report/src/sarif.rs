@@ -64,11 +64,11 @@ fn rule_text(kind: &str) -> (&'static str, &'static str) {
     }
 }
 
-fn text(t: impl Into<String>) -> s::Message {
+pub(crate) fn text(t: impl Into<String>) -> s::Message {
     s::Message::builder().text(t.into()).build()
 }
 
-fn multiformat(t: &str) -> s::MultiformatMessageString {
+pub(crate) fn multiformat(t: &str) -> s::MultiformatMessageString {
     s::MultiformatMessageString::builder().text(t.to_string()).build()
 }
 
@@ -117,7 +117,7 @@ pub fn path_to_uri(path: &str) -> String {
     out
 }
 
-fn physical(file: &str, line: Option<(u32, u32)>) -> s::PhysicalLocation {
+pub(crate) fn physical(file: &str, line: Option<(u32, u32)>) -> s::PhysicalLocation {
     let artifact = s::ArtifactLocation::builder().uri(path_to_uri(file)).build();
     match line {
         Some((line, column)) => s::PhysicalLocation::builder()
@@ -133,7 +133,7 @@ fn physical(file: &str, line: Option<(u32, u32)>) -> s::PhysicalLocation {
     }
 }
 
-fn location(l: &Location) -> s::Location {
+pub(crate) fn location(l: &Location) -> s::Location {
     s::Location::builder().physical_location(physical(&l.file, Some((l.line, l.column)))).build()
 }
 
@@ -275,7 +275,7 @@ fn result(model: &ModelReport, f: &FindingReport, rule_index: Option<usize>) -> 
     r
 }
 
-fn notification(level: &str, message: String, at: Option<s::Location>) -> s::Notification {
+pub(crate) fn notification(level: &str, message: String, at: Option<s::Location>) -> s::Notification {
     let mut n = s::Notification::builder().level(json!(level)).message(text(message)).build();
     n.locations = at.map(|l| vec![l]);
     n
