@@ -433,6 +433,23 @@ fn e0004_go_func() {
 }
 
 #[test]
+fn e0004_go_func_is_read_as_a_task() {
+    let out = render_n(
+        "task main() {\n    let ch = chan(1)\n    spawn worker(ch)\n}\n\nfunc worker(ch) {\n    send ch\n}\n",
+        1,
+    );
+    assert!(out.contains("found `func`"), "{out}");
+}
+
+#[test]
+fn e0118_a_spawn_suggests_tasks_only() {
+    let out = render("task main() {\n    spawn worke()\n}\ntask worker() {}\n");
+    assert!(out.contains("did you mean `worker`?"), "{out}");
+    let out = render("task main() {\n    spawn wrok()\n}\n");
+    assert!(!out.contains("did you mean `work`?"), "a keyword cannot be spawned: {out}");
+}
+
+#[test]
 fn e0006_recieve_did_you_mean_recv() {
     insta::assert_snapshot!(render_n("task main() {\n    let ch = chan(1)\n    recieve ch\n}\n", 1));
 }

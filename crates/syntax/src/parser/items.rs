@@ -25,6 +25,26 @@ impl Parser<'_> {
                     Ok(c) => items.push(Item::Const(c)),
                     Err(()) => self.recover_item(),
                 },
+                T::Ident if self.text_of(self.raw()) == "func" => {
+                    // Go's `func`: reported, then read as a task so that
+                    // spawns of it resolve.
+                    self.errors.push(
+                        Diagnostic::error(
+                            "E0004",
+                            self.raw().span,
+                            "expected `task`, `fn`, `var` or `const`, found `func`",
+                        )
+                        .with_label("Go syntax")
+                        .with_hint(
+                            "`func` is Go: leash declares a goroutine's body as `task NAME(...) { ... }` \
+                                 and a helper as `fn NAME(...) { ... }`",
+                        ),
+                    );
+                    match self.func() {
+                        Ok(f) => items.push(Item::Func(Box::new(FuncDecl { is_task: true, ..f }))),
+                        Err(()) => self.recover_item(),
+                    }
+                }
                 _ => {
                     let t = self.raw();
                     let mut d = Diagnostic::error(
@@ -33,12 +53,7 @@ impl Parser<'_> {
                         format!("expected `task`, `fn`, `var` or `const`, found {}", self.describe(t)),
                     )
                     .with_label("not a declaration");
-                    if t.kind == T::Ident && self.text_of(t) == "func" {
-                        d = d.with_hint(
-                            "`func` is Go: leash declares a goroutine's body as `task NAME(...) { ... }` \
-                             and a helper as `fn NAME(...) { ... }`",
-                        );
-                    } else if t.kind == T::Ident {
+                    if t.kind == T::Ident {
                         if let Some(s) = suggest(self.text_of(t), ["task", "fn", "var", "const"]) {
                             d = d.with_hint(format!("did you mean `{s}`?"));
                         }
