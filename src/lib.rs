@@ -183,8 +183,10 @@ impl Default for CheckOptions {
     }
 }
 
-/// A model that did not compile: its diagnostics, ready to render.
-#[derive(Clone, Debug)]
+/// A model that did not compile: its diagnostics, ready to render. Both
+/// `Display` and `Debug` show them rendered (without colour), so that `?`
+/// in a test, `.unwrap()` and `.expect()` print them as `leash check` does.
+#[derive(Clone)]
 pub struct BadModel {
     /// The file name used in messages.
     pub path: String,
@@ -208,6 +210,13 @@ impl BadModel {
 
 /// The rendered diagnostics, as `leash check` prints them (without colour).
 impl std::fmt::Display for BadModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+/// The rendered diagnostics, as for `Display`: what `.unwrap()` prints.
+impl std::fmt::Debug for BadModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.render())
     }

@@ -182,9 +182,10 @@ pub struct TestSummary {
 }
 
 /// Some model is not as its expect lines say (or the paths could not be read).
-/// `Display` renders, per failing model, its mismatches and what leash found
-/// (the verdict table and traces, or the diagnostics), then `N passed, M failed`.
-#[derive(Clone, Debug)]
+/// `Display` (and `Debug`, which a test returning `Result` prints) renders,
+/// per failing model, its mismatches and what leash found (the verdict table
+/// and traces, or the diagnostics), then `N passed, M failed`.
+#[derive(Clone)]
 pub struct TestFailure {
     /// Each model, in the order tested (passing ones included).
     pub models: Vec<ModelTest>,
@@ -209,6 +210,14 @@ impl std::fmt::Display for TestFailure {
         }
         let failed = self.models.iter().filter(|m| !m.passed()).count();
         writeln!(f, "{} passed, {failed} failed", self.models.len() - failed)
+    }
+}
+
+/// The same text as `Display`: a test returning `Result<(), TestFailure>`
+/// prints its error with `Debug`.
+impl std::fmt::Debug for TestFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
     }
 }
 

@@ -171,6 +171,10 @@ fn a_model_that_does_not_compile_is_a_std_error() {
     assert!(text.starts_with("error[E0006]: unknown statement `sned`"), "{text}");
     assert!(text.contains("typo.leash:2:5") && text.contains("did you mean `send`?"), "{text}");
     assert!(!text.contains("Diagnostic {") && !text.contains('\u{1b}'), "no Debug dump, no colour: {text}");
+    // `.unwrap()` and `.expect()` print the error with Debug: the same text.
+    let bad =
+        check_source("typo.leash", "task main() {\n    sned ch\n}\n", &CheckOptions::default()).unwrap_err();
+    assert_eq!(format!("{bad:?}"), text);
 }
 
 /// A folder of models, each with its expect lines, in one call.
@@ -198,6 +202,8 @@ fn test_models_checks_a_folder_against_its_expect_lines() {
     assert!(text.contains("deadlock main"), "what leash found is shown: {text}");
     assert!(!text.contains("good.leash"), "only the mismatches: {text}");
     assert!(text.ends_with("1 passed, 1 failed\n"), "{text}");
+    // A test returning `Result<(), TestFailure>` prints `Error: {:?}`.
+    assert_eq!(format!("{failure:?}"), text);
     let as_error: Box<dyn std::error::Error> = Box::new(failure);
     assert_eq!(as_error.to_string(), text);
 
