@@ -388,6 +388,13 @@ fn e0005_a_missing_brace_in_a_nested_if_points_at_the_if() {
 }
 
 #[test]
+fn a_declaration_inside_a_closed_block_is_not_a_missing_brace() {
+    let out = render("task main() {\n    const N = 1\n    yield\n}\n");
+    assert!(!out.contains("E0005"), "{out}");
+    assert!(out.contains("model.leash:2:5"), "{out}");
+}
+
+#[test]
 fn e0014_go_short_declaration_and_make() {
     insta::assert_snapshot!(render_n("task main() {\n    ch := make(chan int)\n    send ch\n}\n", 2));
 }

@@ -231,12 +231,13 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// Whether the next token starts a declaration at the start of a line:
-    /// inside a block, that means a `}` is missing before it.
+    /// Whether a `}` is missing before the next token: the braces do not
+    /// balance, and it starts a declaration at the start of a line. (With
+    /// balanced braces, a declaration inside a block is a misplaced one.)
     fn at_item_boundary(&mut self) -> bool {
         self.skip_newlines();
         let first_on_line = self.pos == 0 || self.tokens[self.pos - 1].kind == T::Newline;
-        first_on_line && matches!(self.raw().kind, T::Task | T::Fn | T::Const)
+        self.unclosed.is_some() && first_on_line && matches!(self.raw().kind, T::Task | T::Fn | T::Const)
     }
 
     /// Reports the missing `}` once, at the `{` that lacks it (or at `open`,
