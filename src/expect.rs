@@ -91,8 +91,7 @@ pub fn compare(source: &str, report: &ModelReport) -> Outcome {
         for s in &f.scenarios {
             if !expected.iter().any(|e| matches(e, &f.kind, &f.tasks, s)) {
                 let message = format!("unexpected {} {} ({s})", f.kind, f.tasks.join(" "));
-                problems
-                    .push(Problem { message, location: leash_report::sarif::primary_location(f).cloned() });
+                problems.push(Problem { message, location: leash_report::primary_location(f).cloned() });
             }
         }
     }

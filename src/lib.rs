@@ -87,8 +87,9 @@
 //! # Other renderings
 //!
 //! [`render_text`] (the CLI's table and traces), [`render_json`] (the JSON
-//! schema of docs/cli.md), [`render_sarif`] (SARIF 2.1.0 for code scanning)
-//! and [`render_junit`] (JUnit XML for CI dashboards).
+//! schema of docs/cli.md), `render_sarif` (SARIF 2.1.0 for code scanning,
+//! the `sarif` feature) and `render_junit` (JUnit XML for CI dashboards, the
+//! `junit` feature).
 //!
 //! # Features
 //!
@@ -96,10 +97,13 @@
 //!   clap_complete, clap_mangen); turns on `loom` and `shuttle`.
 //! - `loom`, `shuttle` (default): `Engine::Loom` and `Engine::Shuttle`,
 //!   the model run on those libraries' threads.
+//! - `sarif`, `junit` (default): `render_sarif` and `render_junit` (and
+//!   their `leash test` views), through serde-sarif and quick-junit.
 //! - `arbitrary`: `leash::arbitrary`, proptest strategies for generated models.
 //!
 //! `leash = { path = "...", default-features = false }` is the checker
-//! alone: the native prover, reports and pictures, and nothing of the above.
+//! alone: the native prover, text and JSON reports and pictures, and nothing
+//! of the above.
 //!
 //! # Generated models
 //!
@@ -113,9 +117,12 @@ mod engines;
 pub mod expect;
 mod testing;
 
+#[cfg(feature = "junit")]
+pub use testing::render_test_junit;
+#[cfg(feature = "sarif")]
+pub use testing::render_test_sarif;
 pub use testing::{
-    model_files, render_test_junit, render_test_sarif, test_models, test_models_with, test_source, ModelTest,
-    TestFailure, TestSummary,
+    model_files, test_models, test_models_with, test_source, ModelTest, TestFailure, TestSummary,
 };
 
 pub use engines::Engine;
@@ -426,6 +433,7 @@ pub fn render_json_with_invalid(models: Vec<ModelReport>, invalid: &[BadModel]) 
 /// violation and `warning` for an owner-rule warning, the model file, line and
 /// column, the trace as a code flow). `invalid` models (that did not compile)
 /// and incomplete searches become tool execution notifications. Deterministic.
+#[cfg(feature = "sarif")]
 pub fn render_sarif(models: &[ModelReport], invalid: &[BadModel]) -> String {
     let invalid: Vec<_> = invalid.iter().map(BadModel::to_invalid).collect();
     leash_report::render_sarif(models, &invalid, &tool())
@@ -435,12 +443,14 @@ pub fn render_sarif(models: &[ModelReport], invalid: &[BadModel]) -> String {
 /// × scenario, failing with the rendered trace when the scenario is violated
 /// or incomplete; owner-rule warnings as system-out. `invalid` models are a
 /// suite with one `compile` case in error. Deterministic but for the times.
+#[cfg(feature = "junit")]
 pub fn render_junit(models: &[ModelReport], invalid: &[BadModel]) -> String {
     let invalid: Vec<_> = invalid.iter().map(BadModel::to_invalid).collect();
     leash_report::render_junit(models, &invalid)
 }
 
 /// leash as SARIF's `tool.driver`.
+#[cfg(feature = "sarif")]
 fn tool() -> leash_report::ToolInfo<'static> {
     let nonempty = |s: Option<&'static str>| s.filter(|s| !s.is_empty());
     leash_report::ToolInfo {
@@ -454,6 +464,7 @@ fn tool() -> leash_report::ToolInfo<'static> {
 impl BadModel {
     /// The model as the SARIF and JUnit views report it: the rendered
     /// diagnostics and where the first one points.
+    #[cfg(any(feature = "sarif", feature = "junit"))]
     pub(crate) fn to_invalid(&self) -> leash_report::InvalidModel {
         let location = self.diagnostics.first().filter(|_| !self.source.is_empty()).map(|d| {
             let (line, column) = leash_syntax::LineIndex::new(&self.source).line_col(d.span.start);

@@ -81,6 +81,7 @@ impl ModelTest {
 
 /// Renders the results of `leash test` as JUnit XML: one test case per
 /// model, failing with its mismatches and what leash found.
+#[cfg(feature = "junit")]
 pub fn render_test_junit(tests: &[ModelTest]) -> String {
     let tested: Vec<_> = tests.iter().map(ModelTest::to_tested).collect();
     leash_report::render_test_junit(&tested)
@@ -88,12 +89,14 @@ pub fn render_test_junit(tests: &[ModelTest]) -> String {
 
 /// Renders the results of `leash test` as a SARIF 2.1.0 log: one result per
 /// mismatch, at the expect line or where the unexpected finding points.
+#[cfg(feature = "sarif")]
 pub fn render_test_sarif(tests: &[ModelTest]) -> String {
     let tested: Vec<_> = tests.iter().map(ModelTest::to_tested).collect();
     leash_report::render_test_sarif(&tested, &crate::tool())
 }
 
 impl ModelTest {
+    #[cfg(any(feature = "sarif", feature = "junit"))]
     fn to_tested(&self) -> leash_report::TestedModel {
         leash_report::TestedModel {
             path: self.path.clone(),
