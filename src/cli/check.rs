@@ -24,6 +24,8 @@ pub struct Output<'a> {
     pub quiet: bool,
 }
 
+/// Checks the models named by `paths`; exit 0 when all are verified, 1
+/// when one is not, 2 when one does not compile.
 pub fn run(paths: &[PathBuf], output: &Output, options: &CheckOptions) -> Result<ExitCode, String> {
     let Output { format, style, dot, svg, fail_fast, quiet } = *output;
     let inputs = files::models(paths)?;

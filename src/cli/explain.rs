@@ -15,6 +15,8 @@ fn sections() -> impl Iterator<Item = (&'static str, &'static str)> {
     })
 }
 
+/// Prints the section of `code`, or every code and its title; an unknown
+/// code is a usage error.
 pub fn run(code: Option<&str>) -> Result<ExitCode, String> {
     let Some(code) = code else {
         for (_, section) in sections() {

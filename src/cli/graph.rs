@@ -4,6 +4,7 @@ use super::{files, invalid, pictures, print};
 use std::path::Path;
 use std::process::ExitCode;
 
+/// Prints (or writes to `out`) the design graph of `model`.
 pub fn run(model: &Path, out: Option<&Path>, svg: bool) -> Result<ExitCode, String> {
     let input = files::model(model);
     let source = input.read()?;

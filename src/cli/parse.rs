@@ -4,6 +4,7 @@ use super::{files, invalid, print};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Parses and validates each model; exit 2 when one does not compile.
 pub fn run(paths: &[PathBuf], ir: bool) -> Result<ExitCode, String> {
     let mut failed = false;
     for input in files::models(paths)? {

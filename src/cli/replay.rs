@@ -5,6 +5,7 @@ use super::{files, invalid, print};
 use std::path::Path;
 use std::process::ExitCode;
 
+/// Replays a `leash1:` trace of `model` on the reference semantics.
 pub fn run(
     model: &Path,
     trace: &str,

@@ -6,6 +6,8 @@ use leash::CheckOptions;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Tests each model against its `// expect:` lines; exit 1 when one is not
+/// as expected.
 pub fn run(
     paths: &[PathBuf],
     format: TestFormat,
