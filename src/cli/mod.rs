@@ -251,7 +251,9 @@ struct Bounds {
     /// same for any number.
     #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
-    /// No progress line on stderr (it shows only on a terminal, after a second).
+    /// No progress line on stderr (it shows only on a terminal, after a
+    /// second); with a JSON, SARIF or JUnit output, no per-model lines or
+    /// summary on stderr either.
     #[arg(long, short)]
     quiet: bool,
     #[command(flatten)]
