@@ -158,3 +158,55 @@ fn an_unbounded_spawner_is_incomplete_under_the_default_bounds_with_a_short_time
     let report = check_source("spawner.leash", SPAWNER, &options).unwrap();
     assert_incomplete(&report, "timeout");
 }
+
+/// A test of the user's crate can use `?` on leash's errors: a model that does
+/// not compile is a `std::error::Error` whose message is the rendered diagnostics.
+#[test]
+fn a_model_that_does_not_compile_is_a_std_error() {
+    fn check() -> Result<leash::ModelReport, Box<dyn std::error::Error>> {
+        Ok(check_source("typo.leash", "task main() {\n    sned ch\n}\n", &CheckOptions::default())?)
+    }
+    let err = check().expect_err("the model does not compile");
+    let text = err.to_string();
+    assert!(text.starts_with("error[E0006]: unknown statement `sned`"), "{text}");
+    assert!(text.contains("typo.leash:2:5") && text.contains("did you mean `send`?"), "{text}");
+    assert!(!text.contains("Diagnostic {") && !text.contains('\u{1b}'), "no Debug dump, no colour: {text}");
+    // `.unwrap()` and `.expect()` print the error with Debug: the same text.
+    let bad =
+        check_source("typo.leash", "task main() {\n    sned ch\n}\n", &CheckOptions::default()).unwrap_err();
+    assert_eq!(format!("{bad:?}"), text);
+}
+
+/// A folder of models, each with its expect lines, in one call.
+#[test]
+fn test_models_checks_a_folder_against_its_expect_lines() {
+    let dir = std::env::temp_dir().join(format!("leash-test-models-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).expect("temp dir");
+    let good = "// expect: verified\ntask main() {\n    let ch = chan(1)\n    send ch\n}\n";
+    let wrong = "// expect: verified\ntask main() {\n    let ch = chan(0)\n    send ch\n}\n";
+    std::fs::write(dir.join("good.leash"), good).expect("write");
+    std::fs::write(dir.join("sub/wrong.leash"), wrong).expect("write");
+    std::fs::write(dir.join("notes.txt"), "not a model").expect("write");
+
+    let summary = leash::test_models(dir.join("good.leash")).expect("a model as expected passes");
+    assert_eq!(summary.models.len(), 1);
+
+    let failure = leash::test_models(&dir).expect_err("a model not as expected fails");
+    assert_eq!(failure.models.len(), 2, "every *.leash under the folder, and nothing else");
+    let text = failure.to_string();
+    let wrong_path = dir.join("sub/wrong.leash").display().to_string();
+    assert!(
+        text.contains(&format!("FAIL  {wrong_path}\n      expected verified, violated in completion")),
+        "{text}"
+    );
+    assert!(text.contains("deadlock main"), "what leash found is shown: {text}");
+    assert!(!text.contains("good.leash"), "only the mismatches: {text}");
+    assert!(text.ends_with("1 passed, 1 failed\n"), "{text}");
+    // A test returning `Result<(), TestFailure>` prints `Error: {:?}`.
+    assert_eq!(format!("{failure:?}"), text);
+    let as_error: Box<dyn std::error::Error> = Box::new(failure);
+    assert_eq!(as_error.to_string(), text);
+
+    let missing = leash::test_models(dir.join("nope")).expect_err("a missing folder fails");
+    assert!(missing.to_string().contains("no such file or folder"), "{missing}");
+}

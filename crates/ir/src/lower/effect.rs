@@ -250,11 +250,10 @@ impl Lowerer {
             let what = if spawn { "task" } else { "function" };
             let mut d = Diagnostic::error("E0118", name.span, format!("unknown {what} `{}`", name.text))
                 .with_label(format!("no such {what}"));
-            let keywords = leash_syntax::KEYWORDS.iter().copied();
-            if let Some(s) = suggest(
-                &name.text,
-                candidates.iter().copied().chain(BUILTINS.iter().copied()).chain(keywords),
-            ) {
+            // Only a task can be spawned: no keyword or builtin is a likely meaning.
+            let keywords = leash_syntax::KEYWORDS.iter().copied().filter(|_| !spawn);
+            let builtins = BUILTINS.iter().copied().filter(|_| !spawn);
+            if let Some(s) = suggest(&name.text, candidates.iter().copied().chain(builtins).chain(keywords)) {
                 d = d.with_hint(format!("did you mean `{s}`?"));
             }
             self.errors.push(d);

@@ -183,6 +183,8 @@ impl Parser<'_> {
                 let name = self.ident("an atom name after `:`")?;
                 return Ok(Expr { span: t.span.to(name.span), kind: ExprKind::Atom(name.text) });
             }
+            T::Lt if self.arrow_at(self.pos) => return self.go_receive(),
+            T::Ident if self.text_of(t) == "make" && self.go_make_ahead() => return self.go_make(),
             T::Ident => {
                 let name = self.ident("a name")?;
                 if self.raw().kind == T::LParen {
