@@ -324,13 +324,14 @@ fn wrong_model() -> String {
     scratch("wrong_ff.leash", "// expect: verified\ntask main() {\n    let ch = chan(0)\n    recv ch\n}\n")
 }
 
-/// A model whose task set grows without bound: every scenario runs until a bound.
+/// A model whose task set grows without bound: every scenario runs until a
+/// bound (the task bound is raised out of the way where another is tested).
 const GROWING: &str = "task main() {\n    loop {\n        spawn w()\n    }\n}\n\ntask w() {\n    yield\n}\n";
 
 #[test]
 fn an_incomplete_search_says_how_far_it_got_and_what_to_try() {
     let path = scratch("growing.leash", GROWING);
-    let o = leash(&["check", "--max-states", "200", "--scenario", "completion", &path]);
+    let o = leash(&["check", "--max-states", "200", "--max-tasks", "1000", "--scenario", "completion", &path]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(out.contains("incomplete in completion (max-states 200): 20"), "{out}");
@@ -341,7 +342,7 @@ fn an_incomplete_search_says_how_far_it_got_and_what_to_try() {
 #[test]
 fn the_timeout_is_a_budget_per_model() {
     let path = scratch("growing_timeout.leash", GROWING);
-    let o = leash(&["check", "--format", "json", "--timeout", "0.5", &path]);
+    let o = leash(&["check", "--format", "json", "--timeout", "0.5", "--max-tasks", "100000", &path]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
     let scenarios = v["models"][0]["scenarios"].as_array().expect("scenarios");
