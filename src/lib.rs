@@ -150,8 +150,12 @@ use std::time::{Duration, Instant};
 pub struct CheckOptions {
     /// The scenarios to explore, in table order.
     pub scenarios: Vec<Scenario>,
-    /// Owner-rule warnings count as violations.
+    /// Hygiene warnings (unstopped, uncancelled, work-after-cancel) count as violations.
     pub strict: bool,
+    /// Finding kinds reported as warnings, whatever `strict` says: e.g.
+    /// `orphan` for a design that lets tasks outlive their owner on purpose
+    /// everywhere (for one spawn, `spawn detached` says so in the model).
+    pub allow: Vec<FindingKind>,
     /// State, depth and memory bounds of the search.
     pub search: SearchOptions,
     /// Wall-clock budget per model, shared by its scenarios in order: a
@@ -180,6 +184,7 @@ impl Default for CheckOptions {
         CheckOptions {
             scenarios: Scenario::ALL.to_vec(),
             strict: false,
+            allow: Vec::new(),
             search: SearchOptions::default(),
             timeout: Some(DEFAULT_TIMEOUT),
             engine: Engine::Native,
@@ -326,6 +331,7 @@ pub fn check_source_observed(
         program: &program,
         explorations: &explorations,
         strict: options.strict,
+        allow: &options.allow,
         engine: &engine,
     });
     for (s, t) in report.scenarios.iter_mut().zip(times) {

@@ -98,8 +98,23 @@ fn test_command_fails_on_a_wrong_expectation() {
 
 #[test]
 fn strict_turns_warnings_into_violations() {
-    assert_eq!(leash(&["check", "models/seeds/timeout_buffered.leash"]).status.code(), Some(0));
-    assert_eq!(leash(&["check", "--strict", "models/seeds/timeout_buffered.leash"]).status.code(), Some(1));
+    assert_eq!(leash(&["check", "models/seeds/cache_eviction_close.leash"]).status.code(), Some(0));
+    assert_eq!(
+        leash(&["check", "--strict", "models/seeds/cache_eviction_close.leash"]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn an_orphan_is_a_violation_unless_allowed() {
+    let model = "models/seeds/timeout_buffered.leash";
+    let o = leash(&["check", model]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("orphan"), "{}", stdout(&o));
+    assert_eq!(leash(&["check", "--allow", "orphan", model]).status.code(), Some(0));
+    let bad = leash(&["check", "--allow", "orphn", model]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown kind of finding `orphn`"));
 }
 
 #[test]
@@ -331,7 +346,8 @@ const GROWING: &str = "task main() {\n    loop {\n        spawn w()\n    }\n}\n\
 #[test]
 fn an_incomplete_search_says_how_far_it_got_and_what_to_try() {
     let path = scratch("growing.leash", GROWING);
-    let o = leash(&["check", "--max-states", "200", "--max-tasks", "1000", "--scenario", "completion", &path]);
+    let o =
+        leash(&["check", "--max-states", "200", "--max-tasks", "1000", "--scenario", "completion", &path]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(out.contains("incomplete in completion (max-states 200): 20"), "{out}");

@@ -21,12 +21,25 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 
 #[test]
 fn a_fixed_design_passes_assert_verified() {
-    let report = check_file(model("models/seeds/timeout_buffered.leash"), &CheckOptions::default())
+    let report = check_file(model("models/seeds/cache_eviction_close.leash"), &CheckOptions::default())
         .unwrap_or_else(|bad| panic!("{bad}"));
     report.assert_verified();
     assert_eq!(report.verdict, Verdict::Verified);
-    // Owner-rule warnings do not fail it (they do under `strict`).
+    // Hygiene warnings do not fail it (they do under `strict`).
+    assert!(!report.findings.is_empty());
     assert!(report.findings.iter().all(|f| f.severity == leash::Severity::Warning));
+}
+
+#[test]
+fn an_orphan_fails_assert_verified_unless_allowed_or_detached() {
+    let path = model("models/seeds/timeout_buffered.leash");
+    let report = check_file(&path, &CheckOptions::default()).unwrap_or_else(|bad| panic!("{bad}"));
+    assert_eq!(report.verdict, Verdict::Violated, "the owner rule: compute outlives main");
+    let allowed = CheckOptions { allow: vec![leash::FindingKind::Orphan], ..CheckOptions::default() };
+    check_file(&path, &allowed).unwrap_or_else(|bad| panic!("{bad}")).assert_verified();
+    let source =
+        std::fs::read_to_string(&path).expect("model").replace("spawn compute", "spawn detached compute");
+    check_source("detached.leash", &source, &CheckOptions::default()).expect("compiles").assert_verified();
 }
 
 #[test]
@@ -112,14 +125,14 @@ fn assert_incomplete(report: &leash::ModelReport, bound: &str) {
 #[test]
 fn a_pathological_model_is_incomplete_under_small_explicit_bounds() {
     let states = CheckOptions {
-        search: SearchOptions { max_states: 200, ..SearchOptions::default() },
+        search: SearchOptions { max_states: 200, max_tasks: 10_000, ..SearchOptions::default() },
         ..CheckOptions::default()
     };
     assert_incomplete(&check_source("spawner.leash", SPAWNER, &states).unwrap(), "max-states 200");
     assert_incomplete(&check_source("counters.leash", COUNTERS, &states).unwrap(), "max-states 200");
 
     let depth = CheckOptions {
-        search: SearchOptions { max_depth: 50, ..SearchOptions::default() },
+        search: SearchOptions { max_depth: 50, max_tasks: 10_000, ..SearchOptions::default() },
         ..CheckOptions::default()
     };
     assert_incomplete(&check_source("spawner.leash", SPAWNER, &depth).unwrap(), "max-depth 50");
@@ -147,16 +160,29 @@ fn a_pathological_model_is_incomplete_under_the_default_bounds_with_a_short_time
 
 #[test]
 fn an_unbounded_spawner_is_incomplete_under_the_default_bounds_with_a_short_timeout() {
-    // The time budget is polled every 1024 states; the states of this model
+    // The time budget is polled every 16 states; the states of this model
     // grow with every step, so the search overshoots the budget (seconds in a
     // debug build), but it ends, as incomplete.
     let options = CheckOptions {
         scenarios: vec![Scenario::Completion],
         timeout: Some(Duration::from_secs(2)),
+        search: SearchOptions { max_tasks: 10_000, ..SearchOptions::default() },
         ..CheckOptions::default()
     };
     let report = check_source("spawner.leash", SPAWNER, &options).unwrap();
     assert_incomplete(&report, "timeout");
+}
+
+#[test]
+fn an_unbounded_spawner_is_cut_at_the_default_task_bound_naming_the_spawn() {
+    let start = Instant::now();
+    let report = check_source("spawner.leash", SPAWNER, &CheckOptions::default()).unwrap();
+    let text =
+        "max-tasks 32: 32 `w` tasks alive at once, spawned at spawner.leash:4; a task spawned in a loop \
+                that does not end before the next one is spawned grows the model without bound (bound the \
+                spawns, or raise --max-tasks)";
+    assert_incomplete(&report, text);
+    assert!(start.elapsed() < Duration::from_secs(30), "took {:?}", start.elapsed());
 }
 
 /// A test of the user's crate can use `?` on leash's errors: a model that does

@@ -222,9 +222,13 @@ struct Bounds {
     /// Only these scenarios (repeatable): completion, error, cancel.
     #[arg(long = "scenario", value_parser = parse_scenario)]
     scenarios: Vec<leash::Scenario>,
-    /// Owner-rule warnings (orphan, unstopped, uncancelled, work-after-cancel) become violations.
+    /// Hygiene warnings (unstopped, uncancelled, work-after-cancel) become violations.
     #[arg(long)]
     strict: bool,
+    /// Report this kind of finding as a warning (repeatable), e.g.
+    /// `--allow orphan`; for one spawn, write `spawn detached` in the model.
+    #[arg(long = "allow", value_name = "KIND", value_parser = parse_kind)]
+    allow: Vec<leash::FindingKind>,
     /// Stop a scenario after this many states (reported as incomplete).
     #[arg(long, default_value_t = 5_000_000)]
     max_states: usize,
@@ -362,6 +366,13 @@ fn parse_scenario(s: &str) -> Result<leash::Scenario, String> {
         .ok_or_else(|| format!("unknown scenario `{s}`: use completion, error or cancel"))
 }
 
+fn parse_kind(s: &str) -> Result<leash::FindingKind, String> {
+    leash::FindingKind::from_name(s).ok_or_else(|| {
+        let all: Vec<&str> = leash::FindingKind::ALL.iter().map(|k| k.name()).collect();
+        format!("unknown kind of finding `{s}`: use one of {}", all.join(", "))
+    })
+}
+
 impl Bounds {
     fn options(&self) -> Result<leash::CheckOptions, String> {
         if !(self.timeout > 0.0 && self.timeout.is_finite()) {
@@ -374,6 +385,7 @@ impl Bounds {
         Ok(leash::CheckOptions {
             scenarios,
             strict: self.strict,
+            allow: self.allow.clone(),
             search: leash::SearchOptions {
                 max_states: self.max_states,
                 max_depth: self.max_depth,

@@ -21,8 +21,10 @@ pub struct ModelInput<'a> {
     pub program: &'a Program,
     /// One exploration per scenario checked, in scenario order.
     pub explorations: &'a [Exploration],
-    /// Whether owner-rule warnings count as violations.
+    /// Whether hygiene warnings count as violations.
     pub strict: bool,
+    /// Kinds reported as warnings whatever `strict` says (`--allow`).
+    pub allow: &'a [FindingKind],
     /// When an engine other than the native prover explored: one summary per
     /// exploration; empty otherwise.
     pub engine: &'a [EngineSummary],
@@ -105,7 +107,7 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
         program: input.program,
     };
     let severity = |k: FindingKind| {
-        if k.is_warning() && !input.strict {
+        if input.allow.contains(&k) || (k.is_warning() && !input.strict) {
             Severity::Warning
         } else {
             Severity::Violation

@@ -43,7 +43,8 @@ pub enum Verdict {
 pub enum Severity {
     /// Fails the check.
     Violation,
-    /// Reported; fails only under `--strict`.
+    /// Reported; fails only under `--strict` (hygiene warnings), never
+    /// for a kind allowed with `--allow`.
     Warning,
 }
 

@@ -76,7 +76,7 @@ fn rules() -> Vec<s::ReportingDescriptor> {
                 .full_description(multiformat(&format!(
                     "{description} Reported by leash as `{}`{}.",
                     k.name(),
-                    if k.is_warning() { "; an owner-rule warning, a violation under --strict" } else { "" }
+                    if k.is_warning() { "; a hygiene warning, a violation under --strict" } else { "" }
                 )))
                 .default_configuration(s::ReportingConfiguration::builder().level(json!(level)).build())
                 .build()

@@ -132,7 +132,7 @@ impl World {
                 self.signal_cond(t, target, w).map_err(mine)?;
                 woke = w;
             }
-            (Instr::Spawn { func: f, args, dst, group }, _) => {
+            (Instr::Spawn { func: f, args, dst, group, .. }, _) => {
                 moved.push(self.spawn(t, *f, args, dst.as_ref(), group.as_ref())?);
             }
             _ => self.exec_plain(t, instr).map_err(|e| Fault::Panic(t, e))?,

@@ -22,13 +22,13 @@ impl Lowerer {
                 set(self, elem);
                 f.emit(Instr::Recv { chan: c, value: place, ok: None }, span);
             }
-            E::Spawn { task, args } => {
+            E::Spawn { task, args, detached } => {
                 let Some((func, args)) = self.call_args(f, task, args, true) else {
                     return;
                 };
                 let t = self.kinds.simple(Con::Task);
                 set(self, t);
-                f.emit(Instr::Spawn { func, args, dst: place, group: None }, span);
+                f.emit(Instr::Spawn { func, args, dst: place, group: None, detached: *detached }, span);
             }
             E::GroupGo { group, task, args } => {
                 let Some((g, gt)) = self.pure(f, group, "a group") else {
@@ -40,7 +40,7 @@ impl Lowerer {
                 };
                 let t = self.kinds.simple(Con::Task);
                 set(self, t);
-                f.emit(Instr::Spawn { func, args, dst: place, group: Some(g) }, span);
+                f.emit(Instr::Spawn { func, args, dst: place, group: Some(g), detached: false }, span);
             }
             E::Join(h) => {
                 let Some((x, t)) = self.pure(f, h, "a task handle") else {

@@ -41,7 +41,10 @@ impl Lowerer {
                 format!("{} {op} {}", Self::operand_name(a), Self::operand_name(b))
             }
             E::Recv(x) => format!("recv {}", Self::operand_name(x)),
-            E::Spawn { task, args } => format!("spawn {}({})", task.text, list(args)),
+            E::Spawn { task, args, detached } => {
+                let d = if *detached { "detached " } else { "" };
+                format!("spawn {d}{}({})", task.text, list(args))
+            }
             E::GroupGo { group, task, args } => {
                 format!("{}.go {}({})", Self::operand_name(group), task.text, list(args))
             }

@@ -249,7 +249,7 @@ impl Exec<'_> {
                 self.advance(slot);
             }
             Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. } => self.chan_step(slot, t)?,
-            Instr::Spawn { func, args, dst, group } => {
+            Instr::Spawn { func, args, dst, group, detached } => {
                 let args = args.iter().map(|a| self.eval(slot, a)).collect::<Result<Vec<_>, _>>()?;
                 let group = match group {
                     Some(g) => {
@@ -264,7 +264,8 @@ impl Exec<'_> {
                 };
                 let frame = self.frame(*func, &args);
                 let child = self.s.tasks.len();
-                self.s.tasks.push(new_task(*func, Some(slot as u16), group, frame));
+                let owner = (!detached).then_some(slot as u16);
+                self.s.tasks.push(new_task(*func, owner, group, frame));
                 self.spawned.push(child);
                 self.store_opt(slot, dst, Value::Task(child as u16))?;
                 self.advance(slot);

@@ -236,9 +236,17 @@ impl Parser<'_> {
             }
             T::Spawn => {
                 self.bump();
+                // `detached` is a word only here, before the task's name.
+                let detached = self.peek() == T::Ident
+                    && self.text_of(self.raw()) == "detached"
+                    && self.peek_at(1) == T::Ident;
+                if detached {
+                    self.bump();
+                }
                 let task = self.ident("a task to spawn")?;
                 let args = self.args()?;
-                return Ok(Expr { span: t.span.to(self.last_span()), kind: ExprKind::Spawn { task, args } });
+                let kind = ExprKind::Spawn { task, args, detached };
+                return Ok(Expr { span: t.span.to(self.last_span()), kind });
             }
             T::Work => {
                 self.bump();

@@ -83,7 +83,7 @@ impl Parser<'_> {
                 .with_hint(format!("leash starts a task with `spawn`: `spawn {call}`")),
         );
         let span = go.span.to(self.last_span());
-        Ok(StmtKind::Expr(Expr { kind: ExprKind::Spawn { task, args }, span }))
+        Ok(StmtKind::Expr(Expr { kind: ExprKind::Spawn { task, args, detached: false }, span }))
     }
 
     /// `<-CH`, read as `recv CH`.
