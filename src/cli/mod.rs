@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch to one small file per subcommand.
 
 mod check;
+mod emit;
 mod files;
 mod graph;
 mod parse;
@@ -83,6 +84,11 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         dot: Option<PathBuf>,
     },
+    /// Translate a model into another language.
+    Emit {
+        #[command(subcommand)]
+        target: EmitTarget,
+    },
     /// Check models against their `// expect:` lines.
     Test {
         /// Model files or folders.
@@ -90,6 +96,20 @@ enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         bounds: Bounds,
+    },
+}
+
+/// The languages `emit` writes.
+#[derive(Subcommand)]
+enum EmitTarget {
+    /// A runnable Go program: a skeleton of the design and a harness that
+    /// runs it under a scenario and reports leaked goroutines (docs/go.md).
+    Go {
+        /// The model file.
+        model: PathBuf,
+        /// Write the program to this file instead of printing it.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -316,6 +336,7 @@ pub fn run() -> Result<ExitCode, String> {
             check::run(&paths, &output, &bounds.options()?, !bounds.quiet)
         }
         Command::Graph { model, output, svg } => graph::run(&model, output.as_deref(), svg),
+        Command::Emit { target: EmitTarget::Go { model, output } } => emit::go(&model, output.as_deref()),
         Command::Test { paths, bounds } => test::run(&paths, &bounds.options()?, !bounds.quiet),
         Command::Replay { model, trace, engine: ReplayEngine::Reference, layout, dot, .. } => {
             replay::run(&model, &trace, layout.style(), dot.as_deref())
