@@ -63,7 +63,7 @@ fn successors(code: &[Instr], pc: Pc) -> Vec<Pc> {
 
 impl Region {
     /// The region of `code` entered at `entry`.
-    pub(crate) fn new(code: &[Instr], entry: Pc, span: Span) -> Result<Region, Diagnostic> {
+    pub(crate) fn new(code: &[Instr], entry: Pc, span: Span) -> Result<Region, Box<Diagnostic>> {
         let n = code.len();
         let entry = thread(code, entry);
         let succ: Vec<Vec<Pc>> = (0..n as Pc).map(|pc| successors(code, pc)).collect();
@@ -174,7 +174,7 @@ impl Region {
         }
     }
 
-    fn find_loops(&mut self, preds: &[Vec<Pc>], span: Span) -> Result<(), Diagnostic> {
+    fn find_loops(&mut self, preds: &[Vec<Pc>], span: Span) -> Result<(), Box<Diagnostic>> {
         let mut headers: Vec<(Pc, Vec<Pc>)> = Vec::new();
         for &x in &self.order {
             for &y in &self.succ[x as usize] {
@@ -183,8 +183,10 @@ impl Region {
                     continue;
                 }
                 if !self.dominates(y, x) {
-                    return Err(Diagnostic::error("E0302", span, "internal: irreducible control flow")
-                        .with_label("leash emit go cannot structure this function"));
+                    return Err(Box::new(
+                        Diagnostic::error("E0302", span, "internal: irreducible control flow")
+                            .with_label("leash emit go cannot structure this function"),
+                    ));
                 }
                 match headers.iter_mut().find(|(h, _)| *h == y) {
                     Some((_, sources)) => sources.push(x),

@@ -34,7 +34,7 @@ pub(crate) struct Model<'a> {
 }
 
 impl<'a> Model<'a> {
-    pub(crate) fn new(p: &'a Program, source: &'a str) -> Result<Model<'a>, Diagnostic> {
+    pub(crate) fn new(p: &'a Program, source: &'a str) -> Result<Model<'a>, Box<Diagnostic>> {
         let kinds = Kinds::infer(p)?;
         let refs = Refs::new(p, &kinds);
         Ok(Model {
@@ -188,71 +188,113 @@ impl<'a> FnCx<'a> {
     }
 
     // ---- expressions ------------------------------------------------------
+    //
+    // `d` is gofmt's nesting depth of an expression: 1 at statement level,
+    // one more inside a call with several arguments, an index, or an operand
+    // of a binary operator of another precedence. gofmt writes `a + b` at
+    // depth 1 and `a+b` deeper, so the depth is tracked to print as it does.
 
-    /// An expression and its precedence.
-    pub(crate) fn expr(&self, e: &Expr, uses: &mut Vec<u16>) -> (String, u8) {
+    /// An expression at statement level.
+    pub(crate) fn expr(&self, e: &Expr, uses: &mut Vec<u16>) -> String {
+        self.expr_at(e, 1, uses)
+    }
+
+    /// The Go precedence of an expression as it is printed.
+    fn prec(&self, e: &Expr) -> u8 {
+        match e {
+            Expr::Const(Const::Int(n)) if *n < 0 => UNARY,
+            Expr::Local(s) | Expr::Raw(s) => match self.subst[*s as usize] {
+                Some(pc) => match &self.func.code[pc as usize] {
+                    Instr::Assign { value, .. } => self.prec(value),
+                    _ => PRIMARY,
+                },
+                None if self.is_ref(*s) => UNARY,
+                None => PRIMARY,
+            },
+            Expr::GlobalRef(_) | Expr::Unary(UnOp::Not, _) => UNARY,
+            Expr::Unary(UnOp::Neg, x) if matches!(**x, Expr::Const(Const::Int(_))) => UNARY,
+            Expr::Binary(BinOp::Or, ..) => OR,
+            Expr::Binary(BinOp::And, ..) => AND,
+            Expr::Binary(BinOp::Add | BinOp::Sub, ..) => PRIMARY,
+            Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => match self.kind(a) {
+                Kind::Array(_) | Kind::Func(..) if *op == BinOp::Eq => PRIMARY,
+                Kind::Array(_) | Kind::Func(..) => UNARY,
+                _ if matches!((&**a, &**b), (Expr::Const(Const::Nil), Expr::Const(Const::Nil))) => PRIMARY,
+                _ => CMP,
+            },
+            Expr::Binary(..) => CMP,
+            _ => PRIMARY,
+        }
+    }
+
+    /// An expression at depth `d`.
+    fn expr_at(&self, e: &Expr, d: u8, uses: &mut Vec<u16>) -> String {
         match e {
             Expr::Const(c) => self.constant(c),
             Expr::Local(s) | Expr::Raw(s) => {
                 if let Some(pc) = self.subst[*s as usize] {
                     return match &self.func.code[pc as usize] {
-                        Instr::New { ctor, .. } => {
-                            (self.ctor(ctor, self.m.kinds.local(self.f, *s), uses), PRIMARY)
-                        }
-                        Instr::Assign { value, .. } => self.expr(value, uses),
+                        Instr::New { ctor, .. } => self.ctor(ctor, self.m.kinds.local(self.f, *s), d, uses),
+                        Instr::Assign { value, .. } => self.expr_at(value, d, uses),
                         _ => unreachable!("only makes and assignments are substituted"),
                     };
                 }
                 uses.push(*s);
                 if self.is_ref(*s) {
-                    (format!("*{}", self.slot_name(*s)), UNARY)
+                    format!("*{}", self.slot_name(*s))
                 } else {
-                    (self.slot_name(*s).to_string(), PRIMARY)
+                    self.slot_name(*s).to_string()
                 }
             }
-            Expr::Global(g) => (self.m.names.globals[*g as usize].clone(), PRIMARY),
-            Expr::GlobalRef(g) => (format!("&{}", self.m.names.globals[*g as usize]), UNARY),
-            Expr::Done(c) => (format!("{}.Done()", self.operand(c, PRIMARY, uses)), PRIMARY),
-            Expr::CtxErr(c) => (format!("{}.Err()", self.operand(c, PRIMARY, uses)), PRIMARY),
-            Expr::GroupCtx(g) => (format!("{}.ctx", self.operand(g, PRIMARY, uses)), PRIMARY),
+            Expr::Global(g) => self.m.names.globals[*g as usize].clone(),
+            Expr::GlobalRef(g) => format!("&{}", self.m.names.globals[*g as usize]),
+            Expr::Done(c) => format!("{}.Done()", self.operand(c, PRIMARY, d, uses)),
+            Expr::CtxErr(c) => format!("{}.Err()", self.operand(c, PRIMARY, d, uses)),
+            Expr::GroupCtx(g) => format!("{}.ctx", self.operand(g, PRIMARY, d, uses)),
             Expr::Index(a, i) => {
-                let a = self.operand(a, PRIMARY, uses);
-                (format!("{a}[{}]", self.expr(i, uses).0), PRIMARY)
+                let a = self.operand(a, PRIMARY, d, uses);
+                format!("{a}[{}]", self.expr_at(i, d + 1, uses))
             }
-            Expr::Unary(UnOp::Not, x) => (format!("!{}", self.operand(x, UNARY, uses)), UNARY),
+            Expr::Unary(UnOp::Not, x) => format!("!{}", self.operand(x, UNARY, d, uses)),
             Expr::Unary(UnOp::Neg, x) => match &**x {
-                Expr::Const(Const::Int(n)) => (format!("-{n}"), UNARY),
-                _ => (format!("i16(-{})", self.operand(x, UNARY, uses)), PRIMARY),
+                Expr::Const(Const::Int(n)) => format!("-{n}"),
+                _ => format!("i16(-{})", self.operand(x, UNARY, d, uses)),
             },
-            Expr::Binary(op, a, b) => self.binary(*op, a, b, uses),
+            Expr::Binary(op, a, b) => self.binary(*op, a, b, d, uses),
         }
     }
 
     /// An expression, in parentheses unless it binds at least as tightly as `min`.
-    pub(crate) fn operand(&self, e: &Expr, min: u8, uses: &mut Vec<u16>) -> String {
-        let (s, p) = self.expr(e, uses);
-        if p < min {
-            format!("({s})")
+    fn operand(&self, e: &Expr, min: u8, d: u8, uses: &mut Vec<u16>) -> String {
+        if self.prec(e) < min {
+            format!("({})", self.expr_at(e, d.saturating_sub(1).max(1), uses))
         } else {
-            s
+            self.expr_at(e, d, uses)
         }
     }
 
-    fn constant(&self, c: &Const) -> (String, u8) {
-        let s = match c {
+    /// The depth of a binary operator's left operand: the same for a chain of one precedence.
+    fn left_depth(&self, x: &Expr, prec: u8, d: u8) -> u8 {
+        if self.prec(x) == prec && prec <= CMP {
+            d
+        } else {
+            d + 1
+        }
+    }
+
+    fn constant(&self, c: &Const) -> String {
+        match c {
             Const::Unit => "struct{}{}".to_string(),
             Const::Bool(b) => b.to_string(),
-            Const::Int(n) if *n < 0 => return (n.to_string(), UNARY),
             Const::Int(n) => n.to_string(),
             Const::Atom(a) => format!("{:?}", self.m.p.atoms[*a as usize]),
             Const::Ok | Const::Nil => "nil".to_string(),
             Const::Err => "errFailed".to_string(),
             Const::Func(g) => self.m.names.funcs[*g as usize].clone(),
-        };
-        (s, PRIMARY)
+        }
     }
 
-    fn binary(&self, op: BinOp, a: &Expr, b: &Expr, uses: &mut Vec<u16>) -> (String, u8) {
+    fn binary(&self, op: BinOp, a: &Expr, b: &Expr, d: u8, uses: &mut Vec<u16>) -> String {
         let (prec, sym) = match op {
             BinOp::Or => (OR, "||"),
             BinOp::And => (AND, "&&"),
@@ -278,46 +320,57 @@ impl<'a> FnCx<'a> {
                     } else {
                         (a, b)
                     };
-                    let x = self.operand(x, CMP + 1, uses);
                     return match c {
-                        Expr::Const(Const::Ok) => (format!("{x} {sym} nil"), CMP),
-                        Expr::Const(Const::Err) => (format!("{x} {} nil", if eq { "!=" } else { "==" }), CMP),
+                        Expr::Const(Const::Ok) => {
+                            format!("{} {sym} nil", self.operand(x, CMP + 1, d + 1, uses))
+                        }
+                        Expr::Const(Const::Err) => {
+                            let not = if eq { "!=" } else { "==" };
+                            format!("{} {not} nil", self.operand(x, CMP + 1, d + 1, uses))
+                        }
                         _ => {
-                            let y = self.operand(c, CMP + 1, uses);
-                            (format!("({x} == nil) {sym} ({y} == nil)"), CMP)
+                            let x = self.operand(x, CMP + 1, d + 1, uses);
+                            let y = self.operand(c, CMP + 1, d + 1, uses);
+                            format!("({x} == nil) {sym} ({y} == nil)")
                         }
                     };
                 }
                 Kind::Array(_) | Kind::Func(..) => {
                     self.m.uses_same.set(true);
-                    let (x, y) = (self.expr(a, uses).0, self.expr(b, uses).0);
+                    let (x, y) = (self.expr_at(a, d + 1, uses), self.expr_at(b, d + 1, uses));
                     let not = if eq { "" } else { "!" };
-                    return (format!("{not}same({x}, {y})"), if eq { PRIMARY } else { UNARY });
+                    return format!("{not}same({x}, {y})");
                 }
                 _ if matches!((a, b), (Expr::Const(Const::Nil), Expr::Const(Const::Nil))) => {
-                    return (eq.to_string(), PRIMARY);
+                    return eq.to_string();
                 }
                 _ => {}
             }
         }
-        let x = self.operand(a, prec, uses);
-        let y = self.operand(b, prec + 1, uses);
-        match op {
-            BinOp::Add | BinOp::Sub => (format!("i16({x} {sym} {y})"), PRIMARY),
-            _ => (format!("{x} {sym} {y}"), prec),
+        let x = self.operand(a, prec, self.left_depth(a, prec, d), uses);
+        let y = self.operand(b, prec + 1, d + 1, uses);
+        if prec != ADD {
+            return format!("{x} {sym} {y}");
+        }
+        // gofmt spaces `+` and `-` at depth 1, or before a unary minus (`a - -1`).
+        let minus = op == BinOp::Sub && self.prec(b) == UNARY && y.starts_with('-');
+        if d == 1 || minus {
+            format!("i16({x} {sym} {y})")
+        } else {
+            format!("i16({x}{sym}{y})")
         }
     }
 
     /// A condition with its negation.
     pub(crate) fn cond(&self, e: &Expr) -> Cond {
         let mut uses = Vec::new();
-        let text = self.expr(e, &mut uses).0;
-        let negated = self.expr(&negate(e), &mut Vec::new()).0;
+        let text = self.expr(e, &mut uses);
+        let negated = self.expr(&negate(e), &mut Vec::new());
         Cond { text, negated, ir: e.clone(), uses }
     }
 
-    /// An argument for parameter `param` of `callee`: a cell where it wants a pointer.
-    fn arg(&self, e: &Expr, wants_ptr: bool, uses: &mut Vec<u16>) -> String {
+    /// An argument at depth `d` for a parameter that wants a pointer or not.
+    fn arg(&self, e: &Expr, wants_ptr: bool, d: u8, uses: &mut Vec<u16>) -> String {
         match e {
             Expr::Raw(s) if self.is_ref(*s) && self.subst[*s as usize].is_none() => {
                 uses.push(*s);
@@ -326,21 +379,22 @@ impl<'a> FnCx<'a> {
             Expr::GlobalRef(g) if wants_ptr => format!("&{}", self.m.names.globals[*g as usize]),
             Expr::GlobalRef(g) => self.m.names.globals[*g as usize].clone(),
             _ if wants_ptr => {
-                let v = self.expr(e, uses).0;
+                let v = self.expr_at(e, d, uses);
                 if matches!(e, Expr::Const(Const::Nil | Const::Ok)) {
                     format!("ref[{}]({v})", self.m.go_type(&self.kind(e)))
                 } else {
                     format!("ref({v})")
                 }
             }
-            _ => self.expr(e, uses).0,
+            _ => self.expr_at(e, d, uses),
         }
     }
 
-    fn args(&self, callee: FuncId, args: &[Expr], uses: &mut Vec<u16>) -> Vec<String> {
+    /// The arguments of a call or spawn of `callee`, at depth `d`.
+    fn args(&self, callee: FuncId, args: &[Expr], d: u8, uses: &mut Vec<u16>) -> Vec<String> {
         args.iter()
             .enumerate()
-            .map(|(n, a)| self.arg(a, self.m.refs.is_ref(callee, n as u16), uses))
+            .map(|(n, a)| self.arg(a, self.m.refs.is_ref(callee, n as u16), d, uses))
             .collect()
     }
 
@@ -348,7 +402,13 @@ impl<'a> FnCx<'a> {
 
     /// `place = value`, through the range check of a ranged variable; `None`
     /// when the place is a local nobody reads (the value is then dropped).
-    fn store(&self, pl: &Place, value: &str, uses: &mut Vec<u16>) -> Option<String> {
+    /// `value` renders the value at the depth it gets.
+    fn store_with(
+        &self,
+        pl: &Place,
+        value: &mut dyn FnMut(u8, &mut Vec<u16>) -> String,
+        uses: &mut Vec<u16>,
+    ) -> Option<String> {
         let (target, range) = match pl {
             Place::Bind(s) | Place::Local(s) if self.unread(*s) => return None,
             Place::Bind(s) => {
@@ -369,14 +429,19 @@ impl<'a> FnCx<'a> {
                 (self.m.names.globals[*g as usize].clone(), global.range.map(|r| (r, global.name.clone())))
             }
             Place::Index(a, i) => {
-                let a = self.operand(a, PRIMARY, uses);
-                (format!("{a}[{}]", self.expr(i, uses).0), None)
+                let a = self.operand(a, PRIMARY, 1, uses);
+                (format!("{a}[{}]", self.expr_at(i, 2, uses)), None)
             }
         };
         Some(match range {
-            Some(((lo, hi), name)) => format!("{target} = inRange({value}, {lo}, {hi}, {name:?})"),
-            None => format!("{target} = {value}"),
+            Some(((lo, hi), name)) => format!("{target} = inRange({}, {lo}, {hi}, {name:?})", value(2, uses)),
+            None => format!("{target} = {}", value(1, uses)),
         })
+    }
+
+    /// A store of a value that prints the same at every depth.
+    fn store(&self, pl: &Place, value: &str, uses: &mut Vec<u16>) -> Option<String> {
+        self.store_with(pl, &mut |_, _| value.to_string(), uses)
     }
 
     /// Where an instruction's result goes: its own place, or the one it was retargeted to.
@@ -394,8 +459,8 @@ impl<'a> FnCx<'a> {
 
     // ---- constructors -----------------------------------------------------
 
-    fn ctor(&self, c: &Ctor, target: &Kind, uses: &mut Vec<u16>) -> String {
-        let e = |x: &Expr, uses: &mut Vec<u16>| self.expr(x, uses).0;
+    /// A constructor at depth `d`.
+    fn ctor(&self, c: &Ctor, target: &Kind, d: u8, uses: &mut Vec<u16>) -> String {
         match c {
             Ctor::Chan(cap) => {
                 let elem = match target {
@@ -405,30 +470,31 @@ impl<'a> FnCx<'a> {
                 let elem = if elem.starts_with("<-") { format!("({elem})") } else { elem };
                 match cap {
                     Expr::Const(Const::Int(0)) => format!("make(chan {elem})"),
-                    cap => format!("make(chan {elem}, {})", e(cap, uses)),
+                    cap => format!("make(chan {elem}, {})", self.expr_at(cap, d + 1, uses)),
                 }
             }
             Ctor::Mutex => "new(sync.Mutex)".into(),
             Ctor::RwMutex => "new(sync.RWMutex)".into(),
-            Ctor::Cond(m) => format!("sync.NewCond({})", e(m, uses)),
+            Ctor::Cond(m) => format!("sync.NewCond({})", self.expr_at(m, d, uses)),
             Ctor::Once => "new(sync.Once)".into(),
             Ctor::WaitGroup => "new(sync.WaitGroup)".into(),
             Ctor::Group { ctx, limit } => {
-                let ctx = ctx.as_ref().map_or("nil".to_string(), |c| e(c, uses));
-                let limit = limit.as_ref().map_or("0".to_string(), |l| e(l, uses));
+                let ctx = ctx.as_ref().map_or("nil".to_string(), |c| self.expr_at(c, d + 1, uses));
+                let limit = limit.as_ref().map_or("0".to_string(), |l| self.expr_at(l, d + 1, uses));
                 format!("newGroup({ctx}, {limit})")
             }
             Ctor::Background => "background()".into(),
             Ctor::Signal => "signalContext()".into(),
-            Ctor::WithCancel(p) => format!("withCancel({})", e(p, uses)),
-            Ctor::WithTimeout(p) => format!("withTimeout({})", e(p, uses)),
+            Ctor::WithCancel(p) => format!("withCancel({})", self.expr_at(p, d, uses)),
+            Ctor::WithTimeout(p) => format!("withTimeout({})", self.expr_at(p, d, uses)),
             Ctor::Ticker => "time.NewTicker(tickPeriod())".into(),
             Ctor::Timer => "time.NewTimer(timerDelay())".into(),
             Ctor::Cell { init, range } => {
-                let v = e(init, uses);
                 let v = match range {
-                    Some((lo, hi)) => format!("inRange({v}, {lo}, {hi}, \"\")"),
-                    None => v,
+                    Some((lo, hi)) => {
+                        format!("inRange({}, {lo}, {hi}, \"\")", self.expr_at(init, d + 1, uses))
+                    }
+                    None => self.expr_at(init, d, uses),
                 };
                 format!("{}({v})", self.generic("ref", init, target))
             }
@@ -440,9 +506,11 @@ impl<'a> FnCx<'a> {
                 match &**elem {
                     Elem::Ctor(c) => {
                         let t = self.m.go_type(&k);
-                        format!("array({len}, func() {t} {{ return {} }})", self.ctor(c, &k, uses))
+                        format!("array({len}, func() {t} {{ return {} }})", self.ctor(c, &k, 1, uses))
                     }
-                    Elem::Value(v) => format!("{}({len}, {})", self.generic("repeat", v, &k), e(v, uses)),
+                    Elem::Value(v) => {
+                        format!("{}({len}, {})", self.generic("repeat", v, &k), self.expr_at(v, d + 1, uses))
+                    }
                 }
             }
         }
@@ -464,9 +532,9 @@ impl<'a> FnCx<'a> {
     /// A channel to receive from: a ticker's or timer's `C`, a typed nil.
     fn recv_chan(&self, chan: &Expr, elem: &Kind, uses: &mut Vec<u16>) -> String {
         match (self.kind(chan), chan) {
-            (Kind::Ticker | Kind::Timer, _) => format!("{}.C", self.operand(chan, PRIMARY, uses)),
+            (Kind::Ticker | Kind::Timer, _) => format!("{}.C", self.operand(chan, PRIMARY, 1, uses)),
             (_, Expr::Const(Const::Nil)) => format!("(chan {})(nil)", self.m.go_type(elem)),
-            _ => self.operand(chan, UNARY, uses),
+            _ => self.operand(chan, UNARY, 1, uses),
         }
     }
 
@@ -474,7 +542,7 @@ impl<'a> FnCx<'a> {
     fn send_chan(&self, chan: &Expr, elem: &Kind, uses: &mut Vec<u16>) -> String {
         match chan {
             Expr::Const(Const::Nil) => format!("(chan {})(nil)", self.m.go_type(elem)),
-            _ => self.operand(chan, PRIMARY, uses),
+            _ => self.operand(chan, PRIMARY, 1, uses),
         }
     }
 
@@ -567,7 +635,7 @@ impl<'a> FnCx<'a> {
             CaseKind::After => ("case <-time.After(afterDelay()):".into(), uses, Vec::new()),
             CaseKind::Send { chan, value } => {
                 let c = self.send_chan(chan, &self.kind(value), &mut uses);
-                let v = self.expr(value, &mut uses).0;
+                let v = self.expr(value, &mut uses);
                 (format!("case {c} <- {v}:"), uses, Vec::new())
             }
             CaseKind::Recv { chan, value, ok } => {
@@ -614,7 +682,7 @@ impl<'a> FnCx<'a> {
     }
 
     /// The statements of a non-control instruction (with its perturbation point).
-    pub(crate) fn effect(&self, pc: Pc) -> Result<Vec<Stmt>, Diagnostic> {
+    pub(crate) fn effect(&self, pc: Pc) -> Result<Vec<Stmt>, Box<Diagnostic>> {
         if self.skip[pc as usize] {
             return Ok(Vec::new());
         }
@@ -623,7 +691,7 @@ impl<'a> FnCx<'a> {
         Ok(out)
     }
 
-    fn statements(&self, pc: Pc) -> Result<Vec<Stmt>, Diagnostic> {
+    fn statements(&self, pc: Pc) -> Result<Vec<Stmt>, Box<Diagnostic>> {
         let line = self.line(pc);
         let mut uses = Vec::new();
         let one = |text: String, uses: Vec<u16>| Ok(vec![Stmt::line(text, uses, line)]);
@@ -631,8 +699,9 @@ impl<'a> FnCx<'a> {
         match instr {
             Instr::Assign { dst, value } => {
                 let dst = self.retarget[pc as usize].as_ref().unwrap_or(dst);
-                let v = self.expr(value, &mut uses).0;
-                let Some(text) = self.store(dst, &v, &mut uses) else {
+                let stored = self.store_with(dst, &mut |d, u| self.expr_at(value, d, u), &mut uses);
+                let Some(text) = stored else {
+                    let v = self.expr(value, &mut uses);
                     return one(format!("_ = {v}"), uses);
                 };
                 let kind = match (dst, value) {
@@ -653,23 +722,24 @@ impl<'a> FnCx<'a> {
             Instr::New { dst, ctor } => {
                 let dst = self.retarget[pc as usize].as_ref().unwrap_or(dst);
                 let k = self.m.kinds.place(self.m.p, self.f, dst);
-                let v = self.ctor(ctor, &k, &mut uses);
-                match self.store(dst, &v, &mut uses) {
+                match self.store_with(dst, &mut |d, u| self.ctor(ctor, &k, d, u), &mut uses) {
                     Some(text) => one(text, uses),
-                    None => one(format!("_ = {v}"), uses),
+                    None => one(format!("_ = {}", self.ctor(ctor, &k, 1, &mut uses)), uses),
                 }
             }
             Instr::Send { chan, value } => {
                 let c = self.send_chan(chan, &self.kind(value), &mut uses);
-                let v = self.expr(value, &mut uses).0;
+                let v = self.expr(value, &mut uses);
                 one(format!("{c} <- {v}"), uses)
             }
             Instr::Recv { chan, value, ok } => Ok(self.receive(pc, chan, value, ok, line)),
             Instr::Spawn { func, args, dst, group } => Ok(self.spawn(pc, *func, args, dst, group.as_ref())),
-            Instr::Join { task } => one(format!("{}.join()", self.operand(task, PRIMARY, &mut uses)), uses),
+            Instr::Join { task } => {
+                one(format!("{}.join()", self.operand(task, PRIMARY, 1, &mut uses)), uses)
+            }
             Instr::Work { name, ctx, dst } => {
                 let ctx = match ctx {
-                    Some(c) => self.expr(c, &mut uses).0,
+                    Some(c) => self.expr(c, &mut uses),
                     None => "context.TODO()".into(),
                 };
                 let call = format!("{}({ctx})", self.m.names.works[*name as usize]);
@@ -704,24 +774,24 @@ impl<'a> FnCx<'a> {
                 Ok(out)
             }
             Instr::OnceEnter { once, skip } => {
-                let o = self.operand(once, PRIMARY, &mut uses);
+                let o = self.operand(once, PRIMARY, 1, &mut uses);
                 let mut body = Vec::new();
                 for inner in pc + 1..*skip {
                     match &self.func.code[inner as usize] {
                         Instr::OnceExit { .. } => break,
                         i if falls_through(i) => body.extend(self.effect(inner)?),
                         _ => {
-                            return Err(Diagnostic::error(
+                            return Err(Box::new(Diagnostic::error(
                                 "E0302",
                                 self.func.spans[inner as usize],
                                 "internal: control flow inside `once.do`",
-                            ))
+                            )))
                         }
                     }
                 }
                 Ok(vec![Stmt::Closure(format!("{o}.Do(func() {{"), body, "})".into(), line)])
             }
-            Instr::Assert { cond } => one(format!("assert({})", self.expr(cond, &mut uses).0), uses),
+            Instr::Assert { cond } => one(format!("assert({})", self.expr(cond, &mut uses)), uses),
             Instr::Sleep => one("time.Sleep(sleepDelay())".into(), uses),
             Instr::Yield => one("runtime.Gosched()".into(), uses),
             Instr::Defer { block } => self.defer(pc, *block),
@@ -739,7 +809,7 @@ impl<'a> FnCx<'a> {
     fn call(&self, callee: &Callee, args: &[Expr], uses: &mut Vec<u16>) -> (String, Option<Kind>) {
         match callee {
             Callee::Static(g) => {
-                let a = self.args(*g, args, uses);
+                let a = self.args(*g, args, if args.len() > 1 { 2 } else { 1 }, uses);
                 (
                     format!("{}({})", self.m.names.funcs[*g as usize], a.join(", ")),
                     self.m.kinds.rets[*g as usize].clone(),
@@ -747,11 +817,18 @@ impl<'a> FnCx<'a> {
             }
             Callee::Dynamic(e) => {
                 let k = self.kind(e);
-                let c = self.operand(e, PRIMARY, uses);
+                let c = self.operand(e, PRIMARY, 1, uses);
                 let a: Vec<String> = args
                     .iter()
                     .enumerate()
-                    .map(|(n, x)| self.arg(x, self.m.refs.callback_param(&k, n), uses))
+                    .map(|(n, x)| {
+                        self.arg(
+                            x,
+                            self.m.refs.callback_param(&k, n),
+                            if args.len() > 1 { 2 } else { 1 },
+                            uses,
+                        )
+                    })
                     .collect();
                 let ret = match k {
                     Kind::Func(_, r) => r.map(|b| *b),
@@ -770,17 +847,17 @@ impl<'a> FnCx<'a> {
             };
             let c = match target {
                 Expr::Const(Const::Nil) => format!("(chan {})(nil)", self.m.go_type(&elem)),
-                _ => self.expr(target, uses).0,
+                _ => self.expr(target, uses),
             };
             return format!("close({c})");
         }
-        let t = self.operand(target, PRIMARY, uses);
+        let t = self.operand(target, PRIMARY, 1, uses);
         let method = match op {
             Op::Lock | Op::WLock => "Lock()".to_string(),
             Op::Unlock | Op::WUnlock => "Unlock()".to_string(),
             Op::RLock => "RLock()".to_string(),
             Op::RUnlock => "RUnlock()".to_string(),
-            Op::WgAdd => format!("Add({})", arg.map_or("0".to_string(), |a| self.expr(a, uses).0)),
+            Op::WgAdd => format!("Add({})", arg.map_or("0".to_string(), |a| self.expr(a, uses))),
             Op::WgDone => "Done()".to_string(),
             Op::WgWait | Op::CondWait | Op::GroupWait => "Wait()".to_string(),
             Op::CondSignal => "Signal()".to_string(),
@@ -805,7 +882,9 @@ impl<'a> FnCx<'a> {
         let line = self.line(pc);
         let name = &self.m.names.funcs[func as usize];
         let mut uses = Vec::new();
-        let values = self.args(func, args, &mut uses);
+        // `go f(newTask(), ...)` has several arguments; so has `a, b := x, y`.
+        let depth = if group.is_none() || args.len() > 1 { 2 } else { 1 };
+        let values = self.args(func, args, depth, &mut uses);
         let dst =
             self.dst(pc, dst).filter(|p| !matches!(p, Place::Bind(s) | Place::Local(s) if self.unread(*s)));
         let Some(g) = group else {
@@ -836,7 +915,7 @@ impl<'a> FnCx<'a> {
                 }
             };
         };
-        let g = self.operand(g, PRIMARY, &mut uses);
+        let g = self.operand(g, PRIMARY, 1, &mut uses);
         let callee = self.m.p.func(func);
         let params: Vec<&str> = (0..callee.params).map(|s| self.m.names.local(func, s)).collect();
         let mut block = vec![Stmt::line("self := newTask()", Vec::new(), line)];
@@ -859,7 +938,7 @@ impl<'a> FnCx<'a> {
     /// `defer close(ch)` for a deferred call, whose arguments Go evaluates at
     /// the `defer` statement; `defer func() { ... }()` for anything else (a
     /// `defer { ... }` block, a send, a statement with control flow).
-    fn defer(&self, pc: Pc, block: Pc) -> Result<Vec<Stmt>, Diagnostic> {
+    fn defer(&self, pc: Pc, block: Pc) -> Result<Vec<Stmt>, Box<Diagnostic>> {
         let line = self.line(pc);
         let span = self.func.spans[pc as usize];
         let is_block = self.m.text(span).trim_start_matches("defer").trim_start().starts_with('{');
@@ -873,11 +952,10 @@ impl<'a> FnCx<'a> {
                 }
                 Instr::Call { callee, args, dst: None } => Some(self.call(callee, args, &mut uses).0),
                 Instr::Work { name, ctx, dst: None } => {
-                    let ctx =
-                        ctx.as_ref().map_or("context.TODO()".to_string(), |c| self.expr(c, &mut uses).0);
+                    let ctx = ctx.as_ref().map_or("context.TODO()".to_string(), |c| self.expr(c, &mut uses));
                     Some(format!("{}({ctx})", self.m.names.works[*name as usize]))
                 }
-                Instr::Join { task } => Some(format!("{}.join()", self.operand(task, PRIMARY, &mut uses))),
+                Instr::Join { task } => Some(format!("{}.join()", self.operand(task, PRIMARY, 1, &mut uses))),
                 Instr::Yield => Some("runtime.Gosched()".into()),
                 Instr::Sleep => Some("time.Sleep(sleepDelay())".into()),
                 _ => None,
@@ -896,13 +974,13 @@ impl<'a> FnCx<'a> {
         let line = self.line(pc);
         let text = if self.func.is_task {
             match value {
-                Some(v) => format!("return {}", self.expr(v, &mut uses).0),
+                Some(v) => format!("return {}", self.expr(v, &mut uses)),
                 None => "return nil".to_string(),
             }
         } else {
             match (&self.m.kinds.rets[self.f as usize], value) {
                 (None, _) => "return".to_string(),
-                (Some(_), Some(v)) => format!("return {}", self.expr(v, &mut uses).0),
+                (Some(_), Some(v)) => format!("return {}", self.expr(v, &mut uses)),
                 (Some(k), None) => format!("return {}", k.zero()),
             }
         };

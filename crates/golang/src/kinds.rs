@@ -125,7 +125,7 @@ pub(crate) struct Kinds {
 
 impl Kinds {
     /// Infers the kinds of `p`; a model Go cannot type is a diagnostic.
-    pub(crate) fn infer(p: &Program) -> Result<Kinds, Diagnostic> {
+    pub(crate) fn infer(p: &Program) -> Result<Kinds, Box<Diagnostic>> {
         let mut g = Gen::new(p);
         for (id, f) in p.funcs.iter().enumerate() {
             for (pc, instr) in f.code.iter().enumerate() {
@@ -135,13 +135,11 @@ impl Kinds {
         }
         g.settle_receives();
         if let Some(span) = g.conflict() {
-            return Err(Diagnostic::error(
-                "E0300",
-                span,
-                "Go cannot send on or close a context's done channel",
-            )
-            .with_label("this channel may be a `ctx.done`")
-            .with_hint("in Go, `ctx.Done()` is receive-only: make a channel of your own"));
+            return Err(Box::new(
+                Diagnostic::error("E0300", span, "Go cannot send on or close a context's done channel")
+                    .with_label("this channel may be a `ctx.done`")
+                    .with_hint("in Go, `ctx.Done()` is receive-only: make a channel of your own"),
+            ));
         }
         let locals = g
             .locals
@@ -659,20 +657,22 @@ impl<'p> Gen<'p> {
         })
     }
 
-    fn resolve(&mut self, v: u32, seen: &mut Vec<u32>) -> Result<Kind, Diagnostic> {
+    fn resolve(&mut self, v: u32, seen: &mut Vec<u32>) -> Result<Kind, Box<Diagnostic>> {
         Ok(self.resolve_opt(v, seen)?.unwrap_or(Kind::Unit))
     }
 
-    fn resolve_opt(&mut self, v: u32, seen: &mut Vec<u32>) -> Result<Option<Kind>, Diagnostic> {
+    fn resolve_opt(&mut self, v: u32, seen: &mut Vec<u32>) -> Result<Option<Kind>, Box<Diagnostic>> {
         let r = self.find(v);
         let (c, args) = match &self.nodes[r as usize] {
             Node::Known(c, a) => (*c, a.clone()),
             _ => return Ok(None),
         };
         if seen.contains(&r) {
-            return Err(Diagnostic::error("E0301", self.at, "Go cannot name this recursive kind")
-                .with_label("a channel or array that holds itself")
-                .with_hint("a Go type that contains itself needs a named type: restructure the model"));
+            return Err(Box::new(
+                Diagnostic::error("E0301", self.at, "Go cannot name this recursive kind")
+                    .with_label("a channel or array that holds itself")
+                    .with_hint("a Go type that contains itself needs a named type: restructure the model"),
+            ));
         }
         seen.push(r);
         let mut sub = |g: &mut Self, i: usize| g.resolve(args[i], seen).map(Box::new);

@@ -55,11 +55,11 @@ const HARNESS_SAME: &str = include_str!("harness/same.go");
 /// express (a send on a context's done channel, a channel that carries
 /// itself) is a diagnostic.
 pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<Diagnostic>> {
-    let m = Model::new(program, source).map_err(|d| vec![d])?;
+    let m = Model::new(program, source).map_err(|d| vec![*d])?;
     let mut text = Text::default();
     let mut funcs = Vec::new();
     for id in 0..program.funcs.len() as FuncId {
-        funcs.push(function(&m, id).map_err(|d| vec![d])?);
+        funcs.push(function(&m, id).map_err(|d| vec![*d])?);
     }
     let groups = program
         .funcs
@@ -86,7 +86,7 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
     let init = program.init as usize;
     let order = (0..program.funcs.len()).filter(|&i| i != init).chain([init]);
     for id in order {
-        text.lines.extend(funcs[id].lines.drain(..));
+        text.lines.append(&mut funcs[id].lines);
         text.blank();
     }
     for w in &m.names.works {
@@ -184,7 +184,7 @@ struct Function {
     lines: Vec<(String, Option<u32>)>,
 }
 
-fn function(m: &Model, id: FuncId) -> Result<Function, Diagnostic> {
+fn function(m: &Model, id: FuncId) -> Result<Function, Box<Diagnostic>> {
     let p = m.p;
     let func = p.func(id);
     let cx = FnCx::new(m, id);

@@ -11,7 +11,7 @@ use leash_ir::{Instr, Pc};
 use leash_syntax::Diagnostic;
 
 /// The statements of the region entered at `entry` (a function body, a deferred block).
-pub(crate) fn region(cx: &FnCx, entry: Pc) -> Result<Vec<Stmt>, Diagnostic> {
+pub(crate) fn region(cx: &FnCx, entry: Pc) -> Result<Vec<Stmt>, Box<Diagnostic>> {
     let r = Region::new(&cx.func.code, entry, cx.func.span)?;
     let b = Builder { cx, r: &r };
     let stmts = b.tree(r.entry)?;
@@ -43,7 +43,7 @@ impl Builder<'_> {
 
     /// The code of `x` and of every node placed under it. Straight runs of
     /// nodes are followed in a loop, not by recursion.
-    fn tree(&self, mut x: Pc) -> Result<Vec<Stmt>, Diagnostic> {
+    fn tree(&self, mut x: Pc) -> Result<Vec<Stmt>, Box<Diagnostic>> {
         let mut out = Vec::new();
         loop {
             let (inside, after) = self.r.followers(x);
@@ -65,7 +65,7 @@ impl Builder<'_> {
         }
     }
 
-    fn full(&self, x: Pc, inside: &[Pc], after: &[Pc]) -> Result<Vec<Stmt>, Diagnostic> {
+    fn full(&self, x: Pc, inside: &[Pc], after: &[Pc]) -> Result<Vec<Stmt>, Box<Diagnostic>> {
         let body = self.within(x, inside)?;
         let mut out = if self.r.is_header(x) {
             vec![Stmt::For(For { header: x, head: ForHead::Forever, body, line: self.cx.line(x) })]
@@ -80,7 +80,7 @@ impl Builder<'_> {
     }
 
     /// `x`'s own code, then each follower (the last in reverse postorder last).
-    fn within(&self, x: Pc, followers: &[Pc]) -> Result<Vec<Stmt>, Diagnostic> {
+    fn within(&self, x: Pc, followers: &[Pc]) -> Result<Vec<Stmt>, Box<Diagnostic>> {
         match followers.split_last() {
             None => self.node(x),
             Some((&last, rest)) => {
@@ -92,7 +92,7 @@ impl Builder<'_> {
         }
     }
 
-    fn branch(&self, x: Pc, y: Pc) -> Result<Vec<Stmt>, Diagnostic> {
+    fn branch(&self, x: Pc, y: Pc) -> Result<Vec<Stmt>, Box<Diagnostic>> {
         if self.r.is_back(x, y) {
             Ok(vec![Stmt::Continue(y)])
         } else if self.r.inline(x, y) {
@@ -103,7 +103,7 @@ impl Builder<'_> {
     }
 
     /// One node: its effect, then where control goes.
-    fn node(&self, x: Pc) -> Result<Vec<Stmt>, Diagnostic> {
+    fn node(&self, x: Pc) -> Result<Vec<Stmt>, Box<Diagnostic>> {
         let succ = &self.r.succ[x as usize];
         let line = self.cx.line(x);
         let mut out: Vec<Stmt> = Vec::new();

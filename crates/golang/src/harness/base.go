@@ -4,7 +4,7 @@
 // goroutines still alive are reported. To start real code from the skeleton
 // above, replace the work_* functions and leave this part behind.
 //
-//	go run . -scenario completion|error|cancel -seed N [-perturb P]
+//	go run . -scenario completion|error|cancel -seed N [-perturb P] [-patience K]
 //
 // prints one JSON line: {"scenario":..,"seed":..,"gomaxprocs":..,"perturb":..,
 // "main":"returned"|"stuck","deadlock":bool,"panic":null|{..},"alive":[..]}.
@@ -167,13 +167,14 @@ func perturb() {
 	}
 }
 
-// How the harness watches a run.
+// How the harness watches a run (times -patience).
 const (
 	pollEvery = 2 * time.Millisecond
 	// Longer than any seeded delay: goroutines that have not changed for
-	// this long are blocked for good, or loop forever.
+	// this long are blocked for good, or loop forever; four times as long
+	// when one of them is running, sleeping or working.
 	stableFor = 15 * time.Millisecond
-	giveUp    = 300 * time.Millisecond
+	giveUp    = 150 * time.Millisecond
 )
 
 type harness struct {
@@ -181,6 +182,7 @@ type harness struct {
 	seed     uint64
 	scenario string
 	perturb  int
+	patience int
 	signal   context.Context
 	once     sync.Once
 }
@@ -205,7 +207,11 @@ func main() {
 	flag.StringVar(&run.scenario, "scenario", "completion", "completion, error or cancel")
 	flag.Uint64Var(&run.seed, "seed", 1, "the seed of delays, outcomes and choices")
 	flag.IntVar(&run.perturb, "perturb", 0, "percent of perturbation points that call runtime.Gosched")
+	flag.IntVar(&run.patience, "patience", 1, "multiplies how long goroutines must stay unchanged to be reported")
 	flag.Parse()
+	if run.patience < 1 {
+		run.patience = 1
+	}
 	var at time.Duration
 	switch run.scenario {
 	case "completion", "error":
@@ -271,6 +277,7 @@ type goroutine struct {
 // watch waits until main has returned and every task has exited, or until
 // the tasks left have not changed for longer than any delay; then reports.
 func (h *harness) watch(root *Task) {
+	stable, limit := stableFor*time.Duration(h.patience), giveUp*time.Duration(h.patience)
 	begin := time.Now()
 	returned := false
 	key, since := "", time.Now()
@@ -300,8 +307,9 @@ func (h *harness) watch(root *Task) {
 		if b.String() != key {
 			key, since = b.String(), time.Now()
 		}
-		settled := time.Since(since) >= stableFor
-		if settled || time.Since(begin) >= giveUp {
+		quiet := time.Since(since)
+		settled := quiet >= stable && (blocked(gs) || quiet >= 4*stable)
+		if settled || time.Since(begin) >= limit {
 			r := report{Main: "returned", Alive: gs}
 			if !returned {
 				r.Main = "stuck"
