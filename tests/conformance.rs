@@ -60,12 +60,15 @@ struct Model {
     source: String,
 }
 
-/// The corpus models, sorted; `perf` too if asked (only to be built: they are big for leash).
+/// The corpus models and the emitter's construct models (every IR
+/// construct), sorted; `perf` too if asked (only to be built: they are big
+/// for leash).
 fn corpus(perf: bool) -> Vec<Model> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
-    let mut dirs = vec!["seeds", "examples", "semantics"];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs =
+        vec!["models/seeds", "models/examples", "models/semantics", "crates/golang/tests/constructs"];
     if perf {
-        dirs.push("perf");
+        dirs.push("models/perf");
     }
     let mut out = Vec::new();
     for dir in dirs {
@@ -75,6 +78,7 @@ fn corpus(perf: bool) -> Vec<Model> {
         for p in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "leash")) {
             let stem = p.file_stem().expect("a file name").to_string_lossy();
             let source = std::fs::read_to_string(&p).expect("a readable model");
+            let dir = dir.rsplit('/').next().expect("a folder");
             out.push(Model { name: format!("{dir}/{stem}"), source });
         }
     }
@@ -91,7 +95,7 @@ fn generated(designs: usize, mutants: usize) -> Vec<Model> {
     }
     for i in 0..mutants {
         let m = arbitrary::mutant().new_tree(&mut runner).expect("a mutant").current();
-        out.push(Model { name: format!("generated/mutant{i:02}"), source: m.source });
+        out.push(Model { name: format!("generated/mutant{i:02}-{}", m.defect.name()), source: m.source });
     }
     out
 }
@@ -506,7 +510,7 @@ fn every_corpus_model_and_doc_example_is_a_go_program_that_builds_vets_and_is_go
 #[test]
 fn go_shows_nothing_that_leash_does_not_find() {
     let Some(go) = go() else { return };
-    let sweep = Sweep { runs: 24, designs: 24, mutants: 24, jobs: 4 };
+    let sweep = Sweep { runs: 40, designs: 32, mutants: 40, jobs: 4 };
     let mut models = corpus(false);
     models.extend(generated(sweep.designs, sweep.mutants));
     let (divergences, stats) = conform(&go, &models, &sweep);

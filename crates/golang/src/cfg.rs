@@ -161,6 +161,11 @@ impl Region {
         self.idom[pc as usize]
     }
 
+    /// The edges into a node that are not back edges.
+    pub(crate) fn in_edges(&self, pc: Pc) -> usize {
+        self.in_edges[pc as usize]
+    }
+
     /// Whether `a` dominates `b`.
     pub(crate) fn dominates(&self, a: Pc, mut b: Pc) -> bool {
         loop {
@@ -263,16 +268,27 @@ impl Region {
             let y = self.order[i];
             let idom = self.idom[y as usize];
             let mut p = owner[y as usize].unwrap_or(idom);
-            // A `return` stays where it is written, even inside a loop (but
-            // not the implicit one at the end of the body: the code after a loop).
-            let ret = matches!(code[y as usize], Instr::Return { .. }) && y != end;
-            if let Some((h, _)) = self.loops.iter().find(|(_, body)| body[p as usize] && !body[y as usize]) {
-                if !ret {
+            // A `return` written inside a loop stays there (the lowering lays a
+            // loop's code out before what follows it).
+            let written_in = |h: Pc, body: &[bool]| {
+                let last_node = body.iter().rposition(|&b| b).unwrap_or(0);
+                let closing = (0..code.len())
+                    .rev()
+                    .find(|&j| matches!(code[j], Instr::Jump { .. }) && thread(code, j as Pc) == h)
+                    .unwrap_or(0);
+                matches!(code[y as usize], Instr::Return { .. })
+                    && y != end
+                    && (y as usize) < last_node.max(closing)
+            };
+            if let Some((h, body)) = self.loops.iter().find(|(_, body)| body[p as usize] && !body[y as usize])
+            {
+                if !written_in(*h, body) {
                     p = *h;
                 }
             }
             self.parent[y as usize] = Some(p);
-            let exits_loop = !ret && self.loops.iter().any(|(h, body)| *h == p && !body[y as usize]);
+            let exits_loop =
+                self.loops.iter().any(|(h, body)| *h == p && !body[y as usize] && !written_in(*h, body));
             let owned = owner[y as usize] == Some(p);
             self.follower[y as usize] = owned || p != idom || self.in_edges[y as usize] >= 2 || exits_loop;
         }

@@ -573,17 +573,18 @@ impl<'a> FnCx<'a> {
             }
             return out;
         }
+        if ok.is_none() || self.is_blank(ok) {
+            // `v = <-ch`, through a range check if need be; or just `<-ch`.
+            let recv = format!("<-{c}");
+            let text = value.as_ref().and_then(|p| self.store(p, &recv, &mut uses)).unwrap_or(recv);
+            return vec![Stmt::line(text, uses, line)];
+        }
         let v = value.as_ref().and_then(|p| self.simple_target(p, &mut uses));
         let o = ok.as_ref().and_then(|p| self.simple_target(p, &mut uses));
-        let simple = |p: &Option<Place>, t: &Option<String>| p.is_none() || t.is_some() || self.is_blank(p);
-        if simple(&value, &v) && simple(ok, &o) {
-            let text = match (&v, &o) {
-                (None, None) => format!("<-{c}"),
-                (Some(v), None) => format!("{v} = <-{c}"),
-                (v, Some(o)) => format!("{}, {o} = <-{c}", v.as_deref().unwrap_or("_")),
-            };
-            let kind = match (ok, &o) {
-                (Some(Place::Bind(s)), Some(_)) => LineKind::Recv {
+        if let (true, Some(o)) = (value.is_none() || v.is_some() || self.is_blank(&value), o) {
+            let text = format!("{}, {o} = <-{c}", v.as_deref().unwrap_or("_"));
+            let kind = match ok {
+                Some(Place::Bind(s)) => LineKind::Recv {
                     value: v.clone().unwrap_or_else(|| "_".into()),
                     ok: *s,
                     chan: c.clone(),
@@ -593,7 +594,7 @@ impl<'a> FnCx<'a> {
             };
             return vec![Stmt::Line(crate::go::Line { text, uses, line, kind })];
         }
-        // A ranged variable or an array element: receive into temporaries first.
+        // A ranged variable: receive into temporaries first.
         let mut inner = vec![Stmt::line(format!("recvValue, recvOK := <-{c}"), uses, line)];
         for (pl, v) in [(&value, "recvValue"), (ok, "recvOK")] {
             let mut uses = Vec::new();
@@ -615,7 +616,10 @@ impl<'a> FnCx<'a> {
             Place::Bind(s) | Place::Local(s) if self.unread(*s) => None,
             Place::Local(s) if self.is_ref(*s) && self.m.refs.range(self.f, *s).is_some() => None,
             Place::Global(g) if self.m.p.globals[*g as usize].range.is_some() => None,
-            Place::Index(..) => None,
+            Place::Index(a, i) => {
+                let a = self.operand(a, PRIMARY, 1, uses);
+                Some(format!("{a}[{}]", self.expr_at(i, 2, uses)))
+            }
             Place::Bind(s) | Place::Local(s) => {
                 uses.push(*s);
                 Some(if self.is_ref(*s) {
@@ -678,7 +682,14 @@ impl<'a> FnCx<'a> {
 
     /// `perturb()` before an instruction that is a step of its own.
     pub(crate) fn perturb(&self, pc: Pc) -> Option<Stmt> {
-        (!self.func.silent[pc as usize]).then(|| Stmt::line("perturb()", Vec::new(), self.line(pc)))
+        (!self.func.silent[pc as usize]).then(|| {
+            Stmt::Line(crate::go::Line {
+                text: "perturb()".into(),
+                uses: Vec::new(),
+                line: self.line(pc),
+                kind: LineKind::Perturb,
+            })
+        })
     }
 
     /// The statements of a non-control instruction (with its perturbation point).
@@ -701,6 +712,10 @@ impl<'a> FnCx<'a> {
                 let dst = self.retarget[pc as usize].as_ref().unwrap_or(dst);
                 let stored = self.store_with(dst, &mut |d, u| self.expr_at(value, d, u), &mut uses);
                 let Some(text) = stored else {
+                    // A value nobody reads: evaluated only if that can panic.
+                    if matches!(value, Expr::Local(_) | Expr::Raw(_) | Expr::Const(_)) {
+                        return Ok(Vec::new());
+                    }
                     let v = self.expr(value, &mut uses);
                     return one(format!("_ = {v}"), uses);
                 };

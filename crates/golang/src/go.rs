@@ -45,6 +45,8 @@ pub(crate) struct Line {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum LineKind {
     Plain,
+    /// `perturb()`, the harness's scheduling point.
+    Perturb,
     /// `return` (bare: without a value).
     Return {
         bare: bool,

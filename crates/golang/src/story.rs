@@ -6,7 +6,7 @@
 use crate::cfg::Region;
 use crate::emit::Model;
 use crate::kinds::Kind;
-use leash_ir::{BinOp, CaseKind, Const, Expr, FuncId, Instr, Op, Pc};
+use leash_ir::{BinOp, CaseKind, Const, Ctor, Expr, FuncId, Instr, Op, Pc, Place};
 
 /// The comment lines (without `// `) of function `f`.
 pub(crate) fn story(m: &Model, f: FuncId) -> Vec<String> {
@@ -120,7 +120,8 @@ fn how_it_returns(m: &Model, f: FuncId, r: &Region, ret: Pc) -> String {
 fn decision(m: &Model, f: FuncId, r: &Region, d: Pc, child: Pc) -> Option<String> {
     let func = m.p.func(f);
     let succ = &r.succ[d as usize];
-    let arm = succ.iter().position(|&s| r.dominates(s, child))?;
+    // The arm that leads there, if only that arm does.
+    let arm = succ.iter().position(|&s| r.dominates(s, child) && r.in_edges(s) == 1)?;
     match &func.code[d as usize] {
         Instr::Select { cases, .. } => Some(match cases.get(arm) {
             Some(c) => format!("after `{}`", head(m.text(c.span))),
@@ -140,7 +141,7 @@ fn decision(m: &Model, f: FuncId, r: &Region, d: Pc, child: Pc) -> Option<String
                     (arm == 1).then(|| format!("after the loop `{text}`"))
                 }
                 _ if arm == 0 => Some(format!("when `{text}`")),
-                _ => Some(format!("unless `{text}`")),
+                _ => Some(format!("when not `{text}`")),
             }
         }
         Instr::Choose { .. } => Some(format!("in branch {} of `choose`", arm + 1)),
@@ -178,7 +179,7 @@ fn wait(m: &Model, f: FuncId, pc: Pc) -> Option<String> {
             format!("until {}", each.join(", or "))
         }
         Instr::Join { task } => format!("until task {} has exited", n(task)),
-        Instr::Spawn { group: Some(g), .. } => {
+        Instr::Spawn { group: Some(g), .. } if !unlimited(m, f, g) => {
             format!("while group {} runs as many tasks as its limit", n(g))
         }
         Instr::OnceEnter { once, .. } => format!("while another task runs {}.do", n(once)),
@@ -197,6 +198,22 @@ fn wait(m: &Model, f: FuncId, pc: Pc) -> Option<String> {
     };
     let span = func.spans[pc as usize];
     Some(format!("line {}, `{}`: {until}", m.line(span), head(m.text(span))))
+}
+
+/// Whether a group is made in this function without a limit (directly, or
+/// through the lowering's temporary).
+fn unlimited(m: &Model, f: FuncId, g: &Expr) -> bool {
+    let Expr::Local(slot) = g else { return false };
+    let code = &m.p.func(f).code;
+    let made_at = |slot: u16| {
+        code.iter().any(|i| {
+            matches!(i, Instr::New { dst: Place::Bind(s), ctor: Ctor::Group { limit: None, .. } } if *s == slot)
+        })
+    };
+    made_at(*slot)
+        || code.iter().any(|i| {
+            matches!(i, Instr::Assign { dst: Place::Bind(s), value: Expr::Local(t) } if s == slot && made_at(*t))
+        })
 }
 
 fn receive(m: &Model, f: FuncId, chan: &Expr) -> String {

@@ -87,6 +87,9 @@ fn flatten(list: Vec<Stmt>) -> Vec<Stmt> {
         match s {
             Stmt::If(i) => {
                 let (then, els) = (flatten(i.then), flatten(i.els));
+                if then.is_empty() && els.is_empty() && !may_panic(&i.cond.ir) {
+                    continue;
+                }
                 if ends(&then) && !els.is_empty() {
                     out.push(Stmt::If(If { then, els: Vec::new(), ..i }));
                     out.extend(els);
@@ -115,6 +118,16 @@ fn flatten(list: Vec<Stmt>) -> Vec<Stmt> {
         }
     }
     out
+}
+
+/// Whether evaluating a condition can panic (an index out of range).
+fn may_panic(e: &Expr) -> bool {
+    match e {
+        Expr::Index(..) => true,
+        Expr::Done(x) | Expr::CtxErr(x) | Expr::GroupCtx(x) | Expr::Unary(_, x) => may_panic(x),
+        Expr::Binary(_, a, b) => may_panic(a) || may_panic(b),
+        Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => false,
+    }
 }
 
 /// Gives loops their Go heads.
@@ -153,11 +166,14 @@ fn loops(list: Vec<Stmt>, next: Next, cx: &FnCx) -> Vec<Stmt> {
 }
 
 /// `for { if !c { leave }; ... }` is `for c { ... }`; with a receive
-/// first, `for v = range ch { ... }`.
+/// first, `for v = range ch { ... }`. A perturbation point before the test
+/// moves to the top of the body.
 fn head(f: &mut For, next: Next, cx: &FnCx) {
     if !matches!(f.head, ForHead::Forever) {
         return;
     }
+    let perturb = matches!(f.body.first(), Some(Stmt::Line(Line { kind: LineKind::Perturb, .. })));
+    let at = usize::from(perturb);
     let leaves = |s: &Stmt| match s {
         Stmt::If(i) => {
             i.els.is_empty() && matches!(i.then.as_slice(), [Stmt::Goto(y)] if next == Next::Node(*y))
@@ -165,20 +181,25 @@ fn head(f: &mut For, next: Next, cx: &FnCx) {
         _ => false,
     };
     if let [Stmt::Line(Line { kind: LineKind::Recv { value, ok, chan, uses }, .. }), second, ..] =
-        f.body.as_slice()
+        &f.body[at..]
     {
         let not_ok =
             matches!(second, Stmt::If(i) if i.cond.ir == Expr::Unary(UnOp::Not, Box::new(Expr::Local(*ok))));
         if leaves(second) && not_ok && cx.is_temp(*ok) {
             f.head = ForHead::Range { value: value.clone(), chan: chan.clone(), uses: uses.clone() };
-            f.body.drain(..2);
+            f.body.drain(at..at + 2);
             return;
         }
     }
-    if let Some(Stmt::If(i)) = f.body.first() {
-        if leaves(&f.body[0]) {
+    if let Some(Stmt::If(i)) = f.body.get(at) {
+        if leaves(&f.body[at]) {
             f.head = ForHead::While(i.cond.clone().not());
-            f.body.remove(0);
+            f.body.remove(at);
+            let is_perturb =
+                |s: Option<&Stmt>| matches!(s, Some(Stmt::Line(Line { kind: LineKind::Perturb, .. })));
+            if perturb && is_perturb(f.body.get(1)) {
+                f.body.remove(0);
+            }
         }
     }
 }

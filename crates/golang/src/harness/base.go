@@ -85,16 +85,18 @@ func simulateWork(ctx context.Context) error {
 }
 
 // The seeded delays, all short so that a run takes milliseconds.
+// Work, deadlines, timers and `after` share one range, so that each of them
+// wins the race against the others in some runs.
 const (
-	maxWork         = time.Millisecond
+	maxWork         = 2 * time.Millisecond
 	maxSleep        = time.Millisecond
 	maxAfter        = 2 * time.Millisecond
 	maxTimer        = 2 * time.Millisecond
 	minTick         = 200 * time.Microsecond
 	maxTick         = time.Millisecond
-	maxDeadline     = 3 * time.Millisecond
+	maxDeadline     = 2 * time.Millisecond
 	maxSignal       = 8 * time.Millisecond
-	workFailPercent = 30
+	workFailPercent = 40
 )
 
 // afterDelay is the delay of a select's `after` case.
