@@ -85,6 +85,25 @@ fn corpus(perf: bool) -> Vec<Model> {
     out
 }
 
+/// The models of `LEASH_CONFORMANCE_MODELS` (a folder of `*.leash`), if set:
+/// a way to hold one's own models to Go.
+fn extra() -> Vec<Model> {
+    let Ok(dir) = std::env::var("LEASH_CONFORMANCE_MODELS") else { return Vec::new() };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("LEASH_CONFORMANCE_MODELS={dir}: {e}"))
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "leash"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| Model {
+            name: format!("extra/{}", p.file_stem().expect("a file name").to_string_lossy()),
+            source: std::fs::read_to_string(&p).expect("a readable model"),
+        })
+        .collect()
+}
+
 /// Generated designs and one-defect mutants, the same on every run.
 fn generated(designs: usize, mutants: usize) -> Vec<Model> {
     let mut runner = TestRunner::deterministic();
@@ -513,6 +532,7 @@ fn go_shows_nothing_that_leash_does_not_find() {
     let sweep = Sweep { runs: 40, designs: 32, mutants: 40, jobs: 4 };
     let mut models = corpus(false);
     models.extend(generated(sweep.designs, sweep.mutants));
+    models.extend(extra());
     let (divergences, stats) = conform(&go, &models, &sweep);
     report(&divergences, &stats, sweep.runs);
 }
@@ -525,6 +545,7 @@ fn go_shows_nothing_that_leash_does_not_find_in_a_long_sweep() {
     let sweep = Sweep { runs: 200, designs: 100, mutants: 100, jobs: 4 };
     let mut models = corpus(false);
     models.extend(generated(sweep.designs, sweep.mutants));
+    models.extend(extra());
     let (divergences, stats) = conform(&go, &models, &sweep);
     report(&divergences, &stats, sweep.runs);
 }
