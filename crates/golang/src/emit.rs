@@ -920,10 +920,10 @@ impl<'a> FnCx<'a> {
                 }
                 Some(p) => {
                     let mut u = Vec::new();
-                    let store = self.store(p, "self", &mut u).expect("a stored place");
-                    let all = [vec!["self".to_string()], values].concat();
+                    let store = self.store(p, "task", &mut u).expect("a stored place");
+                    let all = [vec!["task".to_string()], values].concat();
                     vec![Stmt::Block(vec![
-                        Stmt::line("self := newTask()", Vec::new(), line),
+                        Stmt::line("task := newTask()", Vec::new(), line),
                         Stmt::line(store, u, line),
                         Stmt::line(format!("go {name}({})", all.join(", ")), uses, line),
                     ])]
@@ -933,15 +933,15 @@ impl<'a> FnCx<'a> {
         let g = self.operand(g, PRIMARY, 1, &mut uses);
         let callee = self.m.p.func(func);
         let params: Vec<&str> = (0..callee.params).map(|s| self.m.names.local(func, s)).collect();
-        let mut block = vec![Stmt::line("self := newTask()", Vec::new(), line)];
+        let mut block = vec![Stmt::line("task := newTask()", Vec::new(), line)];
         if let Some(p) = dst {
             let mut u = Vec::new();
-            block.push(Stmt::line(self.store(p, "self", &mut u).expect("a stored place"), u, line));
+            block.push(Stmt::line(self.store(p, "task", &mut u).expect("a stored place"), u, line));
         }
         if !params.is_empty() {
             block.push(Stmt::line(format!("{} := {}", params.join(", "), values.join(", ")), uses, line));
         }
-        let all = [vec!["self"], params].concat();
+        let all = [vec!["task"], params].concat();
         block.push(Stmt::line(
             format!("{g}.Go(func() error {{ return {name}({}) }})", all.join(", ")),
             Vec::new(),

@@ -142,6 +142,7 @@ const RESERVED: &[&str] = &[
     "snapshot",
     "stableFor",
     "start",
+    "task",
     "tickPeriod",
     "timerDelay",
     "withCancel",
