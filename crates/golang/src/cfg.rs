@@ -9,7 +9,7 @@
 //! the code after a `select` or `choose` goes after it (not into the one case
 //! that reaches it), and code after a loop goes after the loop.
 
-use leash_ir::{Instr, Pc};
+use leash_ir::{Func, Instr, Pc};
 use leash_syntax::{Diagnostic, Span};
 
 /// One region's graph.
@@ -63,7 +63,8 @@ fn successors(code: &[Instr], pc: Pc) -> Vec<Pc> {
 
 impl Region {
     /// The region of `code` entered at `entry`.
-    pub(crate) fn new(code: &[Instr], entry: Pc, span: Span) -> Result<Region, Box<Diagnostic>> {
+    pub(crate) fn new(func: &Func, entry: Pc) -> Result<Region, Box<Diagnostic>> {
+        let (code, span) = (func.code.as_slice(), func.span);
         let n = code.len();
         let entry = thread(code, entry);
         let succ: Vec<Vec<Pc>> = (0..n as Pc).map(|pc| successors(code, pc)).collect();
@@ -107,7 +108,7 @@ impl Region {
         };
         r.dominators(&preds);
         r.find_loops(&preds, span)?;
-        r.place(code);
+        r.place(code, &func.spans);
         Ok(r)
     }
 
@@ -229,9 +230,10 @@ impl Region {
         self.loops.iter().any(|(h, body)| *h == header && body[pc as usize])
     }
 
-    fn place(&mut self, code: &[Instr]) {
-        // The end of a select or choose with two or more arms: where the
-        // first arm's closing jump goes (the lowering lays arms out in order).
+    fn place(&mut self, code: &[Instr], spans: &[Span]) {
+        // The end of a select or choose: with two or more arms, where the
+        // first arm's closing jump goes (the lowering lays arms out in
+        // order); with one, the first node written after the select.
         let mut owner: Vec<Option<Pc>> = vec![None; self.idom.len()];
         for &d in &self.order {
             let mut arms: Vec<Pc> = match &code[d as usize] {
@@ -240,12 +242,20 @@ impl Region {
                 _ => continue,
             };
             arms.sort_unstable();
-            let Some(&second) = arms.get(1) else { continue };
-            let Instr::Jump { target } = code[second as usize - 1] else { continue };
-            if target <= *arms.last().expect("two arms") {
-                continue;
-            }
-            let e = thread(code, target);
+            let e = match arms.get(1) {
+                Some(&second) => match code[second as usize - 1] {
+                    Instr::Jump { target } if target > *arms.last().expect("two arms") => {
+                        thread(code, target)
+                    }
+                    _ => continue,
+                },
+                None => {
+                    let after = spans[d as usize].end;
+                    let next = self.order.iter().copied().filter(|&e| spans[e as usize].start >= after).min();
+                    let Some(e) = next else { continue };
+                    e
+                }
+            };
             if self.rpo[e as usize].is_none() || e == d || !self.dominates(d, e) {
                 continue;
             }
@@ -323,7 +333,7 @@ mod tests {
     fn region(src: &str) -> (leash_ir::Program, Region) {
         let p = leash_ir::compile(src).unwrap();
         let f = p.func(p.main);
-        let r = Region::new(&f.code, 0, f.span).unwrap();
+        let r = Region::new(f, 0).unwrap();
         (p, r)
     }
 

@@ -17,7 +17,7 @@ pub(crate) fn story(m: &Model, f: FuncId) -> Vec<String> {
         return vec![format!("{go} is the model's helper `{}` (line {at}).", func.name)];
     }
     let mut out = vec![format!("{go} is the model's task `{}` (line {at}){}.", func.name, starters(m, f))];
-    let Ok(r) = Region::new(&func.code, 0, func.span) else {
+    let Ok(r) = Region::new(func, 0) else {
         return out;
     };
     out.push(String::new());

@@ -12,7 +12,7 @@ use leash_syntax::Diagnostic;
 
 /// The statements of the region entered at `entry` (a function body, a deferred block).
 pub(crate) fn region(cx: &FnCx, entry: Pc) -> Result<Vec<Stmt>, Box<Diagnostic>> {
-    let r = Region::new(&cx.func.code, entry, cx.func.span)?;
+    let r = Region::new(cx.func, entry)?;
     let b = Builder { cx, r: &r };
     let stmts = b.tree(r.entry)?;
     Ok(tidy::region(stmts, cx))
