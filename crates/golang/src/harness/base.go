@@ -181,6 +181,7 @@ const (
 
 type harness struct {
 	counter  uint64 // first: 64-bit aligned for atomic use
+	horizon  int64  // when the last seeded delay drawn so far ends (Unix ns)
 	seed     uint64
 	scenario string
 	perturb  int
@@ -199,8 +200,16 @@ func (h *harness) next() uint64 {
 	return z ^ (z >> 31)
 }
 
+// delay draws a seeded delay; the goroutines are not reported before it ends.
 func (h *harness) delay(max time.Duration) time.Duration {
-	return time.Duration(h.next() % uint64(max))
+	d := time.Duration(h.next() % uint64(max))
+	end := time.Now().Add(d).UnixNano()
+	for {
+		old := atomic.LoadInt64(&h.horizon)
+		if end <= old || atomic.CompareAndSwapInt64(&h.horizon, old, end) {
+			return d
+		}
+	}
 }
 
 func (h *harness) chance(percent int) bool { return int(h.next()%100) < percent }
@@ -277,7 +286,8 @@ type goroutine struct {
 }
 
 // watch waits until main has returned and every task has exited, or until
-// the tasks left have not changed for longer than any delay; then reports.
+// the tasks left have not changed for longer than any delay (counted from
+// the end of the last seeded delay); then reports.
 func (h *harness) watch(root *Task) {
 	stable, limit := stableFor*time.Duration(h.patience), giveUp*time.Duration(h.patience)
 	begin := time.Now()
@@ -309,7 +319,13 @@ func (h *harness) watch(root *Task) {
 		if b.String() != key {
 			key, since = b.String(), time.Now()
 		}
-		quiet := time.Since(since)
+		// Unchanged since the last change, and since the last delay ended
+		// (a goroutine waiting for the signal or a deadline is not stuck).
+		from := since
+		if end := time.Unix(0, atomic.LoadInt64(&h.horizon)); end.After(from) {
+			from = end
+		}
+		quiet := time.Since(from)
 		settled := quiet >= stable && (blocked(gs) || quiet >= 4*stable)
 		if settled || time.Since(begin) >= limit {
 			r := report{Main: "returned", Alive: gs}
