@@ -137,9 +137,11 @@ fn decision(m: &Model, f: FuncId, r: &Region, d: Pc, child: Pc) -> Option<String
                 Expr::Local(_) if temp(cond) => {
                     (arm == 1).then(|| format!("once `{text}` is closed and drained"))
                 }
-                _ if text.starts_with("for ") || text.starts_with("while ") || text.starts_with("loop") => {
+                // A loop's test: the exit arm ends the loop.
+                _ if r.is_header(d) && text.starts_with("for ") => {
                     (arm == 1).then(|| format!("after the loop `{text}`"))
                 }
+                _ if r.is_header(d) => (arm == 1).then(|| format!("once `{text}` no longer holds")),
                 _ if arm == 0 => Some(format!("when `{text}`")),
                 _ => Some(format!("when not `{text}`")),
             }
