@@ -370,7 +370,15 @@ mod tests {
 
     #[test]
     fn the_select_and_deadline_components_verify_and_each_defect_is_refuted() {
-        for design in [leaf(Component::Fallible), leaf(Component::Poller), leaf(Component::Notify)] {
+        // A notification taken only if there, next to other tasks: the
+        // owner's `default` must still be able to win the race.
+        let beside = Design {
+            main: Node {
+                components: vec![Component::Notify, Component::WaitGroup { members: 2, add_first: false }],
+                overlap: true,
+            },
+        };
+        for design in [leaf(Component::Fallible), leaf(Component::Poller), leaf(Component::Notify), beside] {
             let source = design.to_source();
             let report = check_source("design.leash", &source, &CheckOptions::default()).unwrap();
             let shown = || format!("{source}\n{}", render_text(std::slice::from_ref(&report)));
