@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch to one small file per subcommand.
 
 mod check;
+mod emit;
 mod explain;
 mod files;
 mod graph;
@@ -136,6 +137,11 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         dot: Option<PathBuf>,
     },
+    /// Translate a model into another language.
+    Emit {
+        #[command(subcommand)]
+        target: EmitTarget,
+    },
     /// Check models against their `// expect:` lines.
     #[command(after_help = AFTER_HELP)]
     Test {
@@ -174,6 +180,20 @@ enum TestFormat {
     Junit,
     /// A SARIF 2.1.0 log, a result per mismatch.
     Sarif,
+}
+
+/// The languages `emit` writes.
+#[derive(Subcommand)]
+enum EmitTarget {
+    /// A runnable Go program: a skeleton of the design and a harness that
+    /// runs it under a scenario and reports leaked goroutines (docs/go.md).
+    Go {
+        /// The model file.
+        model: PathBuf,
+        /// Write the program to this file instead of printing it.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// What `replay` runs a trace on.
@@ -453,6 +473,7 @@ pub fn run() -> Result<ExitCode, String> {
             print(&String::from_utf8_lossy(&out));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Emit { target: EmitTarget::Go { model, output } } => emit::go(&model, output.as_deref()),
         Command::Replay { model, trace, engine: ReplayEngine::Reference, layout, dot, .. } => {
             replay::run(&model, &trace, layout.style(), dot.as_deref())
         }
