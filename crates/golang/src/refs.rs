@@ -222,10 +222,10 @@ pub(crate) fn visit_exprs(i: &Instr, f: &mut dyn FnMut(&Expr)) {
             opt_place(dst, f);
         }
         Instr::OnceEnter { once, .. } | Instr::OnceExit { once } => top(once, f),
+        Instr::Defer { capture, .. } => capture.iter().for_each(|(_, e)| top(e, f)),
         Instr::Return { value: None }
         | Instr::Jump { .. }
         | Instr::Choose { .. }
-        | Instr::Defer { .. }
         | Instr::EndDefer
         | Instr::Sleep
         | Instr::Yield => {}

@@ -202,7 +202,9 @@ impl FnCx<'_> {
                 one(format!("{c} <- {v}"), uses)
             }
             Instr::Recv { chan, value, ok } => Ok(self.receive(pc, chan, value, ok, line)),
-            Instr::Spawn { func, args, dst, group, .. } => Ok(self.spawn(pc, *func, args, dst, group.as_ref())),
+            Instr::Spawn { func, args, dst, group, .. } => {
+                Ok(self.spawn(pc, *func, args, dst, group.as_ref()))
+            }
             Instr::Join { task } => {
                 one(format!("{}.join()", self.operand(task, PRIMARY, 1, &mut uses)), uses)
             }
@@ -407,7 +409,12 @@ impl FnCx<'_> {
     /// `defer close(ch)` for a deferred call, whose arguments Go evaluates at
     /// the `defer` statement; `defer func() { ... }()` for anything else (a
     /// `defer { ... }` block, a send, a statement with control flow).
-    pub(super) fn defer(&self, pc: Pc, block: Pc, capture: &[(u16, Expr)]) -> Result<Vec<Stmt>, Box<Diagnostic>> {
+    pub(super) fn defer(
+        &self,
+        pc: Pc,
+        block: Pc,
+        capture: &[(u16, Expr)],
+    ) -> Result<Vec<Stmt>, Box<Diagnostic>> {
         let line = self.line(pc);
         let span = self.func.spans[pc as usize];
         let is_block = self.m.text(span).trim_start_matches("defer").trim_start().starts_with('{');
@@ -491,7 +498,9 @@ fn with_captures(instr: &Instr, capture: &[(u16, Expr)]) -> Instr {
             args: args.iter().map(s).collect(),
             dst: dst.clone(),
         },
-        Instr::Work { name, ctx, dst } => Instr::Work { name: *name, ctx: ctx.as_ref().map(s), dst: dst.clone() },
+        Instr::Work { name, ctx, dst } => {
+            Instr::Work { name: *name, ctx: ctx.as_ref().map(s), dst: dst.clone() }
+        }
         Instr::Join { task } => Instr::Join { task: s(task) },
         other => other.clone(),
     }

@@ -430,10 +430,15 @@ impl Exec<'_> {
                 *writer = false;
             }
             (Op::WgAdd | Op::WgDone, Object::WaitGroup { count, waiters }) => {
+                // Go stores the new counter, then panics if it is negative:
+                // another goroutine can see the counter in between.
+                if phase == 3 {
+                    return Err("sync: negative WaitGroup counter".into());
+                }
                 let delta = if op == Op::WgDone { -1 } else { n };
                 *count = count.checked_add(delta).ok_or("integer overflow")?;
                 if *count < 0 {
-                    return Err("sync: negative WaitGroup counter".into());
+                    next_phase = 3;
                 }
                 // The counter reached zero: every parked Wait is released.
                 if *count == 0 && *waiters > 0 {
