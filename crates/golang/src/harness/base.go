@@ -86,8 +86,12 @@ func simulateWork(ctx context.Context) error {
 
 // The seeded delays, all short so that a run takes milliseconds.
 // Work, deadlines, timers and `after` share one range, so that each of them
-// wins the race against the others in some runs.
+// wins the race against the others in some runs. None is shorter than
+// minDelay: leash's time model lets time pass only once no goroutine can
+// take an instant step (docs/semantics.md, "Time"), which holds in Go when
+// a delay is long next to a few statements of scheduling.
 const (
+	minDelay        = 200 * time.Microsecond
 	maxWork         = 2 * time.Millisecond
 	maxSleep        = time.Millisecond
 	maxAfter        = 2 * time.Millisecond
@@ -200,9 +204,10 @@ func (h *harness) next() uint64 {
 	return z ^ (z >> 31)
 }
 
-// delay draws a seeded delay; the goroutines are not reported before it ends.
+// delay draws a seeded delay in [minDelay, max); the goroutines are not
+// reported before it ends.
 func (h *harness) delay(max time.Duration) time.Duration {
-	d := time.Duration(h.next() % uint64(max))
+	d := minDelay + time.Duration(h.next()%uint64(max-minDelay))
 	end := time.Now().Add(d).UnixNano()
 	for {
 		old := atomic.LoadInt64(&h.horizon)
