@@ -20,7 +20,7 @@
 //! let leaky = r#"
 //! task main() {
 //!     let out = chan(0)
-//!     spawn compute(out)
+//!     spawn detached compute(out)   // fire and forget: it must still end
 //!     select {
 //!         recv out => {}
 //!         after => {}
