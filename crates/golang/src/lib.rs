@@ -126,6 +126,7 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
         .filter(|(f, go)| f.is_task && go.strip_prefix("task_") != Some(f.name.as_str()))
         .map(|(f, go)| format!("{:?}: {:?}", &go["task_".len()..], f.name))
         .collect();
+    text.blank();
     text.push(0, "// modelTasks maps Go task names to the model's, where they differ.", None);
     text.push(0, &format!("var modelTasks = map[string]string{{{}}}", renamed.join(", ")), None);
     let mut out = String::new();
