@@ -127,11 +127,13 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
     Some(out)
 }
 
-/// Whether the explored graph has a cycle, a step from a state to itself included.
+/// Whether the graph of the first `n` expanded states has a cycle among
+/// them, a step from a state to itself included. Rows are only added, so a
+/// cycle found before the search ends is one of the whole graph.
 pub(crate) fn has_cycle(edges: &Edges, n: usize) -> bool {
     let nodes: Vec<u32> = (0..n as u32).collect();
     Tarjan::new(n)
-        .run(&nodes, edges, |_| true)
+        .run(&nodes, edges, |w| (w as usize) < n)
         .iter()
         .any(|scc| scc.len() > 1 || edges.row(scc[0]).any(|e| edges.targets[e] == scc[0]))
 }
