@@ -513,6 +513,7 @@ impl Expander<'_> {
     fn expand(&self, store: &Store, i: u32) -> Expansion {
         let (program, scenario) = (self.program, self.scenario);
         let s = store.get(i);
+        let size = store.encoded_len(i);
         let ts = enabled(program, &s, scenario);
         let dead = if ts.is_empty() && !s.tasks.is_empty() {
             dead_state(program, &s, store.path(i))
@@ -552,7 +553,8 @@ impl Expander<'_> {
                 if self.symmetric {
                     reduce_symmetry(program, &mut a.state);
                 }
-                let mut bytes = Vec::new();
+                // A successor's encoding is about as long as its parent's.
+                let mut bytes = Vec::with_capacity(size + 16);
                 encode(&a.state, &mut bytes);
                 (bytes, a.events)
             });

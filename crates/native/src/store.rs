@@ -45,6 +45,11 @@ impl Store {
         &self.bytes[self.starts[i as usize] as usize..self.starts[i as usize + 1] as usize]
     }
 
+    /// The length of the state numbered `i` in its encoded form.
+    pub fn encoded_len(&self, i: u32) -> usize {
+        self.slice(i).len()
+    }
+
     /// Estimated bytes held.
     pub fn bytes(&self) -> usize {
         self.bytes.len()
