@@ -370,6 +370,18 @@ fn e0141_anonymous_task_captures_loop_variable() {
 }
 
 #[test]
+fn e0142_helper_named_like_a_builtin() {
+    insta::assert_snapshot!(render(
+        "fn stop(w) {\n    send w, :stop\n}\ntask main() {\n    let w = chan(1)\n    stop(w)\n}\n"
+    ));
+}
+
+#[test]
+fn e0142_task_named_like_a_constructor() {
+    insta::assert_snapshot!(render("task main() {\n    spawn ticker()\n}\ntask ticker() {}\n"));
+}
+
+#[test]
 fn e0118_a_go_constructor_gets_its_leash_spelling() {
     let out = render("task main() {\n    let g = errgroup(background())\n}\n");
     assert!(out.contains("leash writes it `group(ctx)`"), "{out}");

@@ -27,6 +27,12 @@ pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {
     closures::lift(&mut lifted, &leash_syntax::LineIndex::new(text), &mut l.errors);
     let file = &lifted;
     l.declare(file);
+    if l.errors.iter().any(|d| d.code == "E0142") {
+        // Every call of such a name means the builtin: lowering the calls
+        // would only add kind errors about the wrong function.
+        l.errors.sort_by_key(|d| (d.span.start, d.span.end));
+        return Err(l.errors);
+    }
     let init = l.lower_init(file);
     for (id, decl) in l.decls.clone().iter().enumerate() {
         let func = l.lower_func(id as FuncId, decl);
@@ -237,6 +243,29 @@ fn const_ctor(name: &str) -> bool {
 
 const BUILTINS: &[&str] = &["close", "cancel", "stop"];
 
+/// What a builtin or constructor call does, for E0142.
+fn builtin_meaning(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "close" => "closes a channel",
+        "cancel" => "cancels a context",
+        "stop" => "stops a ticker or a timer",
+        "chan" => "makes a channel",
+        "mutex" => "makes a mutex",
+        "rwmutex" => "makes an RWMutex",
+        "cond" => "makes a condition variable",
+        "once" => "makes a sync.Once",
+        "waitgroup" => "makes a wait group",
+        "group" => "makes an error group",
+        "background" => "makes the background context",
+        "signal" => "makes the signal context",
+        "with_cancel" => "makes a cancellable context",
+        "with_timeout" => "makes a context with a deadline",
+        "ticker" => "makes a ticker",
+        "timer" => "makes a timer",
+        _ => return None,
+    })
+}
+
 /// Go's constructors (and `errgroup`) and how leash writes them, for the
 /// hint of an unknown function.
 const GO_CONSTRUCTORS: &[(&str, &str)] = &[
@@ -262,6 +291,24 @@ const METHODS: &[&str] =
 
 impl Lowerer {
     // ---- declarations -------------------------------------------------------
+
+    /// E0142: a task or helper named like a builtin or a constructor, which
+    /// every call of that name would mean instead.
+    fn check_builtin_name(&mut self, f: &ast::FuncDecl) {
+        let name = &f.name.text;
+        let Some(meaning) = builtin_meaning(name) else { return };
+        let what = if f.is_task { "task" } else { "helper" };
+        let other = match (f.is_task, BUILTINS.contains(&name.as_str())) {
+            (true, _) => format!("{name}_task"),
+            (false, true) => format!("{name}_all"),
+            (false, false) => format!("new_{name}"),
+        };
+        self.errors.push(
+            Diagnostic::error("E0142", f.name.span, format!("a {what} cannot be named `{name}`"))
+                .with_label(format!("`{name}(...)` is the builtin that {meaning}"))
+                .with_hint(format!("give the {what} another name, such as `{other}`")),
+        );
+    }
 
     fn declare(&mut self, file: &ast::File) {
         let mut seen: BTreeMap<String, Span> = BTreeMap::new();
@@ -296,6 +343,7 @@ impl Lowerer {
                     }
                 }
                 ast::Item::Func(f) => {
+                    self.check_builtin_name(f);
                     if check_dup(&mut self.errors, &f.name) {
                         let mut params = Vec::new();
                         for p in &f.params {
@@ -635,5 +683,37 @@ fn collect_names<'a>(e: &'a ast::Expr, out: &mut Vec<&'a ast::Ident>) {
             collect_names(b, out);
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// E0142 knows every builtin and constructor, and only those.
+    #[test]
+    fn builtin_meanings_cover_the_builtins_and_constructors() {
+        let ctors = [
+            "chan",
+            "mutex",
+            "rwmutex",
+            "cond",
+            "once",
+            "waitgroup",
+            "group",
+            "background",
+            "signal",
+            "with_cancel",
+            "with_timeout",
+            "ticker",
+            "timer",
+        ];
+        for name in BUILTINS.iter().chain(ctors.iter()) {
+            assert!(builtin_meaning(name).is_some(), "{name} has no meaning for E0142");
+        }
+        for name in ctors {
+            assert!(const_ctor(name), "{name} is not a constructor");
+        }
+        assert!(!const_ctor("fetch") && builtin_meaning("fetch").is_none());
     }
 }
