@@ -94,6 +94,9 @@ struct Sig {
     is_task: bool,
     params: Vec<Ty>,
     ret: Ty,
+    /// The kinds of the results after the first, for a helper that returns
+    /// several (`return (v, e)`).
+    rest: Vec<Ty>,
 }
 
 struct GlobalInfo {
@@ -152,6 +155,9 @@ struct Lowerer {
     bare_returns: Vec<(Ty, Span)>,
     /// (caller, callee, is_spawn, span) edges for the recursion check.
     edges: Vec<(FuncId, FuncId, bool, Span)>,
+    /// Where the results after the first of the helper call being lowered
+    /// go (`let (v, e) = f()`), taken by that call.
+    rest_dst: Vec<(Place, Ty)>,
 }
 
 #[derive(Clone, Copy)]
@@ -188,6 +194,8 @@ struct Fn {
     in_defer: bool,
     ret: Ty,
     is_task: bool,
+    /// The hidden locals of the results after the first, with their kinds.
+    results: Vec<(u16, Ty)>,
 }
 
 impl Fn {
@@ -292,6 +300,69 @@ const METHODS: &[&str] =
 impl Lowerer {
     // ---- declarations -------------------------------------------------------
 
+    /// How many results a helper returns (1 for a task), from its
+    /// `return` statements: every one must give the same count (E0143), and
+    /// a helper with several results must not reach its end.
+    fn result_count(&mut self, f: &ast::FuncDecl) -> usize {
+        let mut returns = Vec::new();
+        collect_returns(&f.body, &mut returns);
+        let Some(&(first, first_span)) = returns.iter().find(|(n, _)| *n > 1) else {
+            return 1;
+        };
+        if f.is_task {
+            self.errors.push(
+                Diagnostic::error("E0143", first_span, "a task returns one result")
+                    .with_label(format!("{first} values"))
+                    .with_hint("return several results from a helper (`fn`), or send them on a channel"),
+            );
+            return 1;
+        }
+        if first > 2 {
+            self.errors.push(
+                Diagnostic::error("E0143", first_span, "a helper returns at most two results")
+                    .with_label(format!("{first} values"))
+                    .with_hint("return two results, or pass a `var` to write the others through"),
+            );
+            return 1;
+        }
+        for &(n, span) in &returns {
+            if n != first {
+                let given = match n {
+                    0 => "no value".to_string(),
+                    1 => "one value".to_string(),
+                    n => format!("{n} values"),
+                };
+                self.errors.push(
+                    Diagnostic::error(
+                        "E0143",
+                        span,
+                        format!("`{}` returns {first} results, but this `return` gives {given}", f.name.text),
+                    )
+                    .with_label(given.clone())
+                    .with_note(first_span, format!("{first} results here"))
+                    .with_hint(
+                        "every `return` of a helper gives the same number of results: `return (a, b)`",
+                    ),
+                );
+            }
+        }
+        if !terminates(&f.body) {
+            let end = Span::new(f.span.end.saturating_sub(1) as usize, f.span.end as usize);
+            self.errors.push(
+                Diagnostic::error(
+                    "E0143",
+                    end,
+                    format!("`{}` can reach its end without returning its results", f.name.text),
+                )
+                .with_label("no `return` here")
+                .with_note(first_span, format!("{first} results here"))
+                .with_hint("end every path of the helper with `return (a, b)`"),
+            );
+        }
+        // Even with a mismatch, the calls are checked against the first count.
+        first
+    }
+
     /// E0142: a task or helper named like a builtin or a constructor, which
     /// every call of that name would mean instead.
     fn check_builtin_name(&mut self, f: &ast::FuncDecl) {
@@ -364,8 +435,9 @@ impl Lowerer {
                             params.push(t);
                         }
                         let ret = self.kinds.fresh();
+                        let rest = (1..self.result_count(f)).map(|_| self.kinds.fresh()).collect();
                         self.func_index.insert(f.name.text.clone(), self.decls.len() as FuncId);
-                        self.sigs.push(Sig { is_task: f.is_task, params, ret });
+                        self.sigs.push(Sig { is_task: f.is_task, params, ret, rest });
                         self.decls.push((**f).clone());
                         self.funcs.push(None);
                     }
@@ -555,6 +627,7 @@ impl Lowerer {
             in_defer: false,
             ret,
             is_task,
+            results: Vec::new(),
         }
     }
 
@@ -592,6 +665,10 @@ impl Lowerer {
             }
             self.bind(&mut f, &p.name.text, *ty, false);
         }
+        for &ty in &sig.rest {
+            let slot = self.temp(&mut f, ty);
+            f.results.push((slot, ty));
+        }
         self.block(&mut f, &decl.body);
         self.finish(f, decl.name.text.clone(), decl.is_task, decl.params.len() as u16, decl.span)
     }
@@ -620,6 +697,7 @@ impl Lowerer {
                     ),
             );
         }
+        let results = f.results.iter().map(|&(slot, _)| slot).collect();
         let slots = f.locals.iter().map(|l| l.is_var).collect();
         self.ref_slots[f.id as usize] = slots;
         self.local_kinds[f.id as usize] = f.locals.iter().map(|l| l.ty).collect();
@@ -631,6 +709,7 @@ impl Lowerer {
             silent: vec![false; f.code.len()],
             dead: Vec::new(),
             dead_in_call: Vec::new(),
+            results,
             code: f.code,
             spans: f.spans,
             span,
@@ -684,6 +763,57 @@ fn collect_names<'a>(e: &'a ast::Expr, out: &mut Vec<&'a ast::Ident>) {
         }
         _ => {}
     }
+}
+
+/// The `return` statements of a body (not of its anonymous tasks): how many
+/// values each gives, and where.
+fn collect_returns(b: &ast::Block, out: &mut Vec<(usize, Span)>) {
+    for s in &b.stmts {
+        match &s.kind {
+            S::Return(values) => out.push((values.len(), s.span)),
+            S::Select(cases) => cases.iter().for_each(|c| collect_returns(&c.body, out)),
+            S::If { then, otherwise, .. } => {
+                collect_returns(then, out);
+                otherwise.iter().for_each(|o| collect_returns(o, out));
+            }
+            S::While { body, .. } | S::ForRange { body, .. } | S::ForChan { body, .. } => {
+                collect_returns(body, out)
+            }
+            S::Loop(b) | S::Block(b) => collect_returns(b, out),
+            S::Choose(bs) => bs.iter().for_each(|b| collect_returns(b, out)),
+            _ => {}
+        }
+    }
+}
+
+/// Whether a block never reaches its end: it ends in a `return`, an `if`
+/// whose branches both never do, a `choose` or `select` whose branches all
+/// never do, or a `loop` without `break` (Go's terminating statements).
+fn terminates(b: &ast::Block) -> bool {
+    let Some(last) = b.stmts.iter().rev().find(|s| !matches!(s.kind, S::Error)) else {
+        return false;
+    };
+    match &last.kind {
+        S::Return(_) => true,
+        S::Block(b) => terminates(b),
+        S::If { then, otherwise: Some(o), .. } => terminates(then) && terminates(o),
+        S::Choose(bs) => bs.iter().all(terminates),
+        S::Select(cases) => cases.iter().all(|c| terminates(&c.body)),
+        S::Loop(body) => !breaks(body),
+        _ => false,
+    }
+}
+
+/// Whether a loop body has a `break` that leaves it (not one of an inner loop).
+fn breaks(b: &ast::Block) -> bool {
+    b.stmts.iter().any(|s| match &s.kind {
+        S::Break => true,
+        S::Select(cases) => cases.iter().any(|c| breaks(&c.body)),
+        S::If { then, otherwise, .. } => breaks(then) || otherwise.as_ref().is_some_and(breaks),
+        S::Block(b) => breaks(b),
+        S::Choose(bs) => bs.iter().any(breaks),
+        _ => false,
+    })
 }
 
 #[cfg(test)]
