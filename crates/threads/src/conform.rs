@@ -3,19 +3,23 @@
 //! An engine runs the model on a thread library and records one [`Entry`] per
 //! step. Here each entry is matched with the one transition of
 //! `leash_semantics` that takes the same step (same task, instruction, select
-//! case, outcome and partner), the path is replayed, and the way the execution
+//! case or parking, outcome, parked partner completed, instant or timed; the
+//! same timer, ticker or deadline, followed by number across the reference's
+//! renumbering of its heap), the path is replayed, and the way the execution
 //! ended is checked against the reference: a stuck execution must end in a
 //! reference state where nothing can move, a panic must be a panic there too.
 //! What comes out is a finding whose path is a list of indices into the
 //! reference's enabled transitions, the same as the native prover's, so every
 //! engine's counterexample is printed, pictured and replayed the same way.
 //!
-//! When an entry is ambiguous (two deadlines, two equal waiters), every
-//! candidate is tried in order with backtracking.
+//! When an entry matches several transitions, every candidate is tried in
+//! order with backtracking.
 
 use crate::{End, Entry, Instance, Log, Outcome};
 use leash_ir::Program;
-use leash_semantics::{apply, enabled, initial, Actor, Event, FindingKind, Scenario, State, Transition};
+use leash_semantics::{
+    apply, enabled, initial, Actor, Applied, Event, FindingKind, Object, Scenario, State, Transition,
+};
 use std::fmt;
 
 /// A finding of an engine, confirmed on the reference semantics.
@@ -51,15 +55,29 @@ impl fmt::Display for Disagreement {
 /// Tried replays before an ambiguous log is given up on.
 const MAX_APPLIES: usize = 200_000;
 
-/// A reference state with the engine's instance in each task slot.
+/// A reference state with the engine's instance in each task slot, and the
+/// engine's number of each context, timer and ticker of its heap.
 #[derive(Clone)]
 struct Point {
     state: State,
     slots: Vec<Instance>,
     next: Instance,
+    /// By heap index: the number the engine's log gives the object.
+    numbers: Vec<Option<u32>>,
+    /// Contexts, timers and tickers numbered so far.
+    made: u32,
 }
 
 impl Point {
+    /// The initial point, from the reference's initial step.
+    fn start(p: &Program, init: Applied) -> Point {
+        let mut point =
+            Point { state: State::default(), slots: vec![0], next: 1, numbers: Vec::new(), made: 0 };
+        point.renumber(p.globals.len(), &vec![None; p.globals.len()], &init);
+        point.state = init.state;
+        point
+    }
+
     fn slot(&self, task: Instance) -> Option<u16> {
         self.slots.iter().position(|&i| i == task).map(|s| s as u16)
     }
@@ -69,19 +87,16 @@ impl Point {
         Some((f.func, f.pc))
     }
 
-    fn matches(&self, p: &Program, t: &Transition, e: &Entry) -> bool {
+    fn number(&self, o: u16) -> Option<u32> {
+        self.numbers.get(o as usize).copied().flatten()
+    }
+
+    fn matches(&self, t: &Transition, e: &Entry) -> bool {
         match (e, t.actor) {
-            (Entry::Signal, Actor::Signal) | (Entry::Deadline { .. }, Actor::Deadline(_)) => true,
-            (&Entry::Step { task, func, pc, case, alt, partner, woke }, Actor::Task(slot)) => {
-                let signal = matches!(
-                    p.func(func).code.get(pc as usize),
-                    Some(leash_ir::Instr::Op { op: leash_ir::Op::CondSignal, .. })
-                );
-                let alt_ok = if signal {
-                    t.alt == woke.and_then(|w| self.slot(w)).map_or(0, |s| s + 1)
-                } else {
-                    t.alt == alt
-                };
+            (Entry::Signal, Actor::Signal) => true,
+            (&Entry::Deadline { ctx }, Actor::Deadline(o)) => self.number(o) == Some(ctx),
+            (&Entry::Fire { obj }, Actor::Fire(o)) => self.number(o) == Some(obj),
+            (&Entry::Step { task, func, pc, case, alt, partner, time }, Actor::Task(slot)) => {
                 let partner_ok = match (partner, t.partner) {
                     (None, None) => true,
                     (Some((who, c)), Some((ps, pc))) => self.slot(who) == Some(ps) && c == pc,
@@ -90,7 +105,8 @@ impl Point {
                 self.slot(task) == Some(slot)
                     && self.top(slot) == Some((func, pc))
                     && t.case == case
-                    && alt_ok
+                    && t.alt == alt
+                    && t.time == time
                     && partner_ok
             }
             _ => false,
@@ -110,7 +126,30 @@ impl Point {
         for s in exited {
             slots.remove(s as usize);
         }
-        Ok(Point { state: a.state, slots, next })
+        let mut point = Point { state: State::default(), slots, next, numbers: Vec::new(), made: self.made };
+        point.renumber(self.state.heap.len(), &self.numbers, &a);
+        point.state = a.state;
+        Ok(point)
+    }
+
+    /// Follows the numbers across a step that renumbered the heap (`numbers`
+    /// by the old indices, the first `before` of them objects that existed
+    /// before the step): the objects the step made and kept get the next
+    /// numbers, in the order they were made, as the engine numbers them.
+    fn renumber(&mut self, before: usize, numbers: &[Option<u32>], a: &Applied) {
+        self.numbers = vec![None; a.state.heap.len()];
+        for (old, &new) in a.heap_map.iter().enumerate() {
+            let Some(slot) = self.numbers.get_mut(new as usize) else { continue };
+            if old < before {
+                *slot = numbers[old];
+            } else if matches!(
+                a.state.heap[new as usize],
+                Object::Ctx { .. } | Object::Timer { .. } | Object::Ticker { .. }
+            ) {
+                *slot = Some(self.made);
+                self.made += 1;
+            }
+        }
     }
 }
 
@@ -165,7 +204,7 @@ fn replay(p: &Program, scenario: Scenario, log: &Log, end: Ending) -> Result<Vec
             }
         }
     };
-    let start = Point { state: init.state, slots: vec![0], next: 1 };
+    let start = Point::start(p, init);
     let mut applies = 0;
     let mut furthest = Disagreement { step: 0, what: String::new() };
     let mut path = Vec::new();
@@ -229,7 +268,7 @@ impl Run<'_> {
         };
         let mut candidates = 0;
         for (k, t) in ts.iter().enumerate() {
-            if !at.matches(p, t, entry) || *applies >= MAX_APPLIES {
+            if !at.matches(t, entry) || *applies >= MAX_APPLIES {
                 continue;
             }
             candidates += 1;
@@ -303,12 +342,13 @@ fn finish(
         }
         End::Panic { task, at: place, message } => {
             let slot = at.slot(*task).ok_or_else(|| format!("the panicking task {task} is not live"))?;
+            let func = at.state.tasks[slot as usize].func;
+            // The step that panicked is not in the log: any step of the
+            // reference that panics the same way in the same task ends it.
             for (k, t) in ts.iter().enumerate() {
-                if t.actor != Actor::Task(slot) {
-                    continue;
-                }
                 if let Err(e) = apply(p, &at.state, t) {
-                    if e.kind == FindingKind::Panic && e.at == Some(*place) && e.detail == *message {
+                    let same = e.kind == FindingKind::Panic && e.func == func && e.detail == *message;
+                    if same && e.at == Some(*place) {
                         let mut full = path.to_vec();
                         full.push(k as u16);
                         return Ok(vec![panic_finding(e, full)]);

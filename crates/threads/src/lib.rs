@@ -1,12 +1,15 @@
 //! The leash IR run on real threads, for the loom and shuttle engines.
 //!
 //! Every task of a model becomes a thread of a thread library; Go's primitives
-//! (channels, select, contexts, wait groups, error groups, mutexes, rwmutexes,
-//! conds, onces, tickers, timers) are implemented here, independently of the
-//! reference semantics, over the one lock and condition variable a
-//! [`Platform`] lends. The library's scheduler picks the interleaving; the
-//! environment's free choices (select cases, work outcomes, `choose`, which
-//! waiter a signal wakes, which event fires) go through [`Platform::choose`].
+//! (channels with their wait queues, select, contexts, wait groups, error
+//! groups, mutexes, rwmutexes, conds, onces, tickers, timers) are implemented
+//! here, independently of the reference semantics, over the one lock and the
+//! condition variables a [`Platform`] lends. A task's thread takes the task's
+//! instant steps; the environment's thread lets time pass when no task is
+//! urgent and sends the signal. The library's scheduler picks the
+//! interleaving; the free choices (select cases, work outcomes, `choose`,
+//! which timed step or environment event comes first) go through
+//! [`Platform::choose`].
 //!
 //! An execution records a [`Log`]: one [`Entry`] per step of the reference
 //! semantics, so that [`conform`] can replay it on `leash-semantics` and every
@@ -23,26 +26,34 @@ mod objects;
 mod plan;
 mod primitives;
 mod runtime;
+mod time;
 mod value;
 mod world;
 
 pub use world::World;
 
-use leash_ir::{Ctor, Elem, Instr, Program};
+use leash_ir::{CaseKind, Ctor, Elem, Instr, Program};
 use std::ops::DerefMut;
 
-/// Whether any function of `p` makes a `signal()` or `with_timeout` context
-/// (arrays of them included): then [`run`] starts an environment thread that
-/// sends the signal and fires deadlines.
+/// Whether the model has anything that takes time or comes from the
+/// environment: `work`, `sleep`, an `after` case, a timer, a ticker, a
+/// `with_timeout` or `signal()` context (arrays of them included). Then
+/// [`run`] starts the environment's thread, which lets time pass and sends
+/// the signal.
 pub fn needs_environment(p: &Program) -> bool {
     fn ctor(c: &Ctor) -> bool {
         match c {
-            Ctor::Signal | Ctor::WithTimeout(_) => true,
+            Ctor::Signal | Ctor::WithTimeout(_) | Ctor::Timer | Ctor::Ticker => true,
             Ctor::Array { elem, .. } => matches!(&**elem, Elem::Ctor(c) if ctor(c)),
             _ => false,
         }
     }
-    p.funcs.iter().flat_map(|f| &f.code).any(|i| matches!(i, Instr::New { ctor: c, .. } if ctor(c)))
+    p.funcs.iter().flat_map(|f| &f.code).any(|i| match i {
+        Instr::New { ctor: c, .. } => ctor(c),
+        Instr::Work { .. } | Instr::Sleep => true,
+        Instr::Select { cases, .. } => cases.iter().any(|c| matches!(c.kind, CaseKind::After)),
+        _ => false,
+    })
 }
 
 /// Runs one execution of the model in the [`World`] behind `platform`'s
@@ -106,7 +117,7 @@ pub struct Sleeper(pub usize);
 impl Sleeper {
     /// The caller of [`run`], waiting for the other threads to finish.
     pub const JOIN: Sleeper = Sleeper(0);
-    /// The environment's thread.
+    /// The environment's thread: time and the signal.
     pub const ENVIRONMENT: Sleeper = Sleeper(1);
 
     /// The thread of task `t`.
@@ -121,34 +132,52 @@ pub type Instance = u32;
 
 /// One step of an execution, in the terms of the reference semantics
 /// (`leash_semantics::Transition`), so that it can be replayed there.
+///
+/// Contexts, timers and tickers are named by number: the order in which the
+/// execution made them, counting only those still reachable at the end of
+/// the step that made them (the reference collects the others at once).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
-    /// A task took a step at its visible instruction `pc` of function `func`.
+    /// A task took a step at its visible instruction `pc` of function `func`:
+    /// an instant step, taken by its own thread, or a timed one (its `work`
+    /// or `sleep` ended, an `after` case fired), taken by the environment's.
     Step {
-        /// Who moved (for a rendezvous: the receiver).
+        /// Who moved: the task arriving at an operation, not the parked
+        /// partner it completed.
         task: Instance,
         /// The function of the frame that moved.
         func: u16,
         /// The visible instruction it executed.
         pc: u16,
-        /// The select case taken (`cases.len()` for `default`); 0 otherwise.
+        /// The select case taken (`cases.len()` for `default`), or
+        /// [`Entry::PARK`] when the task parked; 0 otherwise.
         case: u16,
         /// A work outcome (0 ok, 1 err) or a `choose` branch; 0 otherwise.
         alt: u16,
-        /// For a rendezvous on an unbuffered channel: the sender and its
-        /// select case (`u16::MAX` for a plain `send`).
+        /// The parked task the step completed, and that task's select case
+        /// (`u16::MAX` for a plain `send` or `recv`).
         partner: Option<(Instance, u16)>,
-        /// For `c.signal()`: the waiter it woke, if any.
-        woke: Option<Instance>,
+        /// Whether the step waited for time to pass.
+        time: bool,
+    },
+    /// Time passed and a timer fired or a ticker ticked.
+    Fire {
+        /// The timer or ticker, by number.
+        obj: u32,
+    },
+    /// Time passed and the deadline of a `with_timeout` context expired.
+    Deadline {
+        /// The context, by number.
+        ctx: u32,
     },
     /// The environment sent the signal.
     Signal,
-    /// The deadline of a `with_timeout` context fired; `ctx` numbers the
-    /// contexts of this execution in the order they were made.
-    Deadline {
-        /// The context.
-        ctx: u32,
-    },
+}
+
+impl Entry {
+    /// The `case` of a step in which a task parks in the wait queues of its
+    /// channel operation.
+    pub const PARK: u16 = u16::MAX;
 }
 
 /// The steps of one execution, in order.
@@ -228,11 +257,17 @@ mod tests {
     }
 
     #[test]
-    fn the_environment_runs_for_signals_and_deadlines_only() {
+    fn the_environment_runs_for_time_and_the_signal() {
         assert!(needs("task main() {\n let c = signal()\n}\n"));
         assert!(needs("task main() {\n let c = with_timeout(background())\n}\n"));
         assert!(needs("task main() {\n let cs = [with_timeout(background()); 2]\n}\n"));
         assert!(needs("var c = signal()\ntask main() {\n yield\n}\n"));
+        assert!(needs("task main() {\n work a\n}\n"));
+        assert!(needs("task main() {\n sleep\n}\n"));
+        assert!(needs("task main() {\n let t = ticker()\n stop(t)\n}\n"));
+        assert!(needs("task main() {\n let t = timer()\n stop(t)\n}\n"));
+        assert!(needs("task main() {\n select {\n after => {}\n }\n}\n"));
         assert!(!needs("task main() {\n let c = with_cancel(background())\n cancel(c)\n}\n"));
+        assert!(!needs("task main() {\n let ch = chan(1)\n send ch\n}\n"));
     }
 }

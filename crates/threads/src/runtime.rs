@@ -1,33 +1,17 @@
-//! The threads: one per task and one for the environment, each taking steps
-//! under the platform's lock and waiting on its condition variable when it
-//! cannot move; and the detection of an execution in which nothing can move.
+//! The threads: one per task, taking the task's instant steps, and one for
+//! the environment, which lets time pass when no task is urgent and sends
+//! the signal; each takes steps under the platform's lock and waits on its
+//! own condition variable when it has nothing to do. After every step the
+//! threads that can now do something are woken, and an execution in which
+//! nothing can move is detected.
 //!
-//! A task that finds it cannot move marks itself blocked at the world's
-//! current version; one that can only take a time-driven step marks itself
-//! idle, then lets go of the lock once before taking it, so that the
-//! environment can fire in between (the completion and error scenarios fire
-//! only when every task is blocked or idle). Every step bumps the version, so
-//! marks are only trusted in the state where they were made.
+//! Whether a task can move, and whether time may pass, is read off the
+//! world itself after every step, never off the threads: a task just spawned
+//! whose thread has not run yet still holds time back.
 
-use crate::contexts::Event;
 use crate::plan::Plan;
 use crate::world::World;
-use crate::{Blocked, End, Instance, Outcome, Platform, Sleeper};
-use leash_semantics::Scenario;
-
-/// What one attempt of a task to move did.
-enum Attempt {
-    /// It took a step (or panicked, or hit a bound: see [`World::halted`]).
-    Moved,
-    /// It can only take a time step and marked itself idle: it lets go of
-    /// the lock once before taking the step.
-    Idle,
-    /// It cannot move; `fresh` when it found so in this version.
-    Blocked {
-        /// Whether the mark is new.
-        fresh: bool,
-    },
-}
+use crate::{Blocked, End, Entry, Instance, Outcome, Platform, Sleeper};
 
 /// Runs an execution on the calling thread; see [`crate::run`].
 pub(crate) fn run<P: Platform>(p: &P) -> Outcome {
@@ -46,6 +30,8 @@ pub(crate) fn run<P: Platform>(p: &P) -> Outcome {
             p.spawn(move || environment(&q));
         }
     }
+    let plans = w.plans();
+    w.check_stuck(&plans);
     drop(w);
     task_loop(p, 0);
     let mut w = p.lock();
@@ -70,100 +56,79 @@ fn finish_thread<P: Platform>(p: &P, w: &mut World) {
     }
 }
 
-/// Takes task `me`'s steps until it exits or the execution halts.
+/// Takes task `me`'s instant steps until it exits or the execution halts;
+/// waits while it cannot move (other threads take its steps that complete
+/// a parked operation or wait for time).
 fn task_loop<P: Platform>(p: &P, me: Instance) {
     let mut w = p.lock();
     while !w.halted() && !w.task(me).exited {
-        match attempt(p, &mut w, me) {
-            Attempt::Moved | Attempt::Idle => {
-                wake_changed(p, &mut w);
+        match w.plan(me) {
+            Plan::Blocked => {
+                w.task_mut(me).asleep = true;
+                w = p.wait(w, Sleeper::task(me));
+                w.task_mut(me).asleep = false;
+            }
+            Plan::Panic(message) => {
+                let at = w.at(me);
+                w.halt(End::Panic { task: me, at, message });
+                after_step(p, &mut w);
+            }
+            Plan::Ready(_) if at_bound(p, &mut w) => {}
+            Plan::Ready(moves) => {
+                let k = if moves.len() >= 2 { p.choose(moves.len()) } else { 0 };
+                let result = w.take(me, moves[k], false);
+                record(p, &mut w, result);
                 drop(w);
                 w = p.lock();
             }
-            Attempt::Blocked { fresh } => {
-                if fresh {
-                    wake_changed(p, &mut w);
-                }
-                if !w.halted() {
-                    w = p.wait(w, Sleeper::task(me));
-                }
-            }
         }
     }
 }
 
-/// After the world changed (or a task marked itself blocked or idle): every
-/// blocked task that can move now is woken, the others are marked blocked
-/// in the new state; the environment is woken when it has something to fire
-/// or nothing left to wait for; on a halt, everyone is woken.
-fn wake_changed<P: Platform>(p: &P, w: &mut World) {
-    refresh_blocked(p, w);
-    // The task that moved may have exited, leaving only blocked ones.
-    w.check_stuck();
-    if w.halted() {
-        for t in w.live().collect::<Vec<_>>() {
-            p.wake(Sleeper::task(t));
+/// The environment's thread: whenever time may pass, or (outside the
+/// completion scenario) while the signal may come, it picks what happens
+/// next; otherwise it waits.
+fn environment<P: Platform>(p: &P) {
+    let mut w = p.lock();
+    while !w.halted() && w.live().next().is_some() {
+        let plans = w.plans();
+        let events = w.events(&plans);
+        if events.is_empty() {
+            w.environment_asleep = true;
+            w = p.wait(w, Sleeper::ENVIRONMENT);
+            w.environment_asleep = false;
+            continue;
         }
-        p.wake(Sleeper::ENVIRONMENT);
-        return;
-    }
-    if w.environment {
-        let due = w.config.scenario == Scenario::Cancel || w.quiet();
-        if w.live().next().is_none() || (due && !w.events().is_empty()) {
-            p.wake(Sleeper::ENVIRONMENT);
+        if at_bound(p, &mut w) {
+            continue;
         }
+        let k = if events.len() >= 2 { p.choose(events.len()) } else { 0 };
+        let result = w.happen(events[k]);
+        record(p, &mut w, result);
+        drop(w);
+        w = p.lock();
     }
+    finish_thread(p, &mut w);
 }
 
-/// Every blocked task that can move now is woken; the others are marked
-/// blocked in the current state.
-fn refresh_blocked<P: Platform>(p: &P, w: &mut World) {
-    if w.halted() {
-        return;
+/// Whether the execution has taken its [`crate::Config::max_steps`]: then it
+/// ends there, before another step.
+fn at_bound<P: Platform>(p: &P, w: &mut World) -> bool {
+    if w.log.len() < w.config.max_steps {
+        return false;
     }
-    let version = w.version;
-    let blocked: Vec<Instance> = w.live().filter(|&t| w.task(t).blocked_at.is_some()).collect();
-    for t in blocked {
-        if matches!(w.plan(t), Plan::Blocked) {
-            w.task_mut(t).blocked_at = Some(version);
-        } else {
-            w.task_mut(t).blocked_at = None;
-            p.wake(Sleeper::task(t));
-        }
-    }
+    w.halt(End::StepBound);
+    after_step(p, w);
+    true
 }
 
-/// One try of task `me` to move in the current state.
-fn attempt<P: Platform>(p: &P, w: &mut World, me: Instance) -> Attempt {
-    let version = w.version;
-    if w.task(me).blocked_at == Some(version) {
-        return Attempt::Blocked { fresh: false };
-    }
-    let (moves, time) = match w.plan(me) {
-        Plan::Blocked => {
-            w.task_mut(me).blocked_at = Some(version);
-            return Attempt::Blocked { fresh: true };
-        }
-        Plan::Panic(message) => {
-            let at = w.at(me);
-            w.halt(End::Panic { task: me, at, message });
-            return Attempt::Moved;
-        }
-        Plan::Ready { moves, time } => (moves, time),
-    };
-    if time && w.task(me).idle_at != Some(version) && w.idle_matters() {
-        w.task_mut(me).idle_at = Some(version);
-        return Attempt::Idle;
-    }
-    if w.log.len() >= w.config.max_steps {
-        w.halt(End::StepBound);
-        return Attempt::Moved;
-    }
-    let k = if moves.len() >= 2 { p.choose(moves.len()) } else { 0 };
-    match w.take(me, moves[k]) {
+/// Logs a step (or ends the execution as the step said), starts the
+/// threads of the tasks it spawned, and wakes whoever it concerns.
+fn record<P: Platform>(p: &P, w: &mut World, result: Result<Entry, End>) {
+    match result {
         Ok(entry) => {
             p.record(&entry);
-            w.push(entry);
+            w.log.push(entry);
             for child in std::mem::take(&mut w.starts) {
                 w.threads_running += 1;
                 let q = p.clone();
@@ -172,73 +137,54 @@ fn attempt<P: Platform>(p: &P, w: &mut World, me: Instance) -> Attempt {
         }
         Err(end) => w.halt(end),
     }
-    Attempt::Moved
+    after_step(p, w);
 }
 
-/// The environment's thread: fires the signal and deadlines, at any moment
-/// in the cancel scenario, only while every task is blocked or idle in the
-/// others.
-fn environment<P: Platform>(p: &P) {
-    let mut w = p.lock();
-    while !w.halted() && w.live().next().is_some() {
-        let events = if w.config.scenario == Scenario::Cancel || w.quiet() { w.events() } else { Vec::new() };
-        if events.is_empty() {
-            w.check_stuck();
-            if w.halted() {
-                wake_changed(p, &mut w);
-                break;
+/// After the world changed: an execution in which nothing can move ends
+/// (when the runtime detects it); every sleeping task thread whose task can
+/// move now, or has exited, is woken; the environment's thread is woken
+/// when it has something to do or nothing left to wait for; on a halt,
+/// everyone is woken.
+fn after_step<P: Platform>(p: &P, w: &mut World) {
+    let plans = if w.halted() { Vec::new() } else { w.plans() };
+    w.check_stuck(&plans);
+    if w.halted() {
+        for t in 0..w.tasks.len() as Instance {
+            if std::mem::replace(&mut w.task_mut(t).asleep, false) {
+                p.wake(Sleeper::task(t));
             }
-            w = p.wait(w, Sleeper::ENVIRONMENT);
-            continue;
         }
-        if w.log.len() >= w.config.max_steps {
-            w.halt(End::StepBound);
-            wake_changed(p, &mut w);
-            break;
+        if std::mem::replace(&mut w.environment_asleep, false) {
+            p.wake(Sleeper::ENVIRONMENT);
         }
-        let k = if events.len() >= 2 { p.choose(events.len()) } else { 0 };
-        fire(p, &mut w, events[k]);
-        wake_changed(p, &mut w);
-        drop(w);
-        w = p.lock();
+        return;
     }
-    finish_thread(p, &mut w);
-}
-
-/// Fires an event and logs it.
-fn fire<P: Platform>(p: &P, w: &mut World, e: Event) {
-    let entry = w.fire(e);
-    p.record(&entry);
-    w.push(entry);
+    for t in 0..w.tasks.len() as Instance {
+        let task = w.task(t);
+        if task.asleep && (task.exited || plans[t as usize].moves()) {
+            w.task_mut(t).asleep = false;
+            p.wake(Sleeper::task(t));
+        }
+    }
+    if w.environment_asleep && (w.live().next().is_none() || !w.events(&plans).is_empty()) {
+        w.environment_asleep = false;
+        p.wake(Sleeper::ENVIRONMENT);
+    }
 }
 
 impl World {
-    /// Whether a task about to take a time step must first let the
-    /// environment fire: an environment that waits for idleness exists and
-    /// may have something to fire.
-    fn idle_matters(&self) -> bool {
-        self.environment && self.config.scenario != Scenario::Cancel && self.may_fire()
-    }
-
-    /// Whether every live task is blocked or idle in the current state.
-    fn quiet(&self) -> bool {
-        let v = Some(self.version);
-        self.live().all(|t| self.task(t).blocked_at == v || self.task(t).idle_at == v)
-    }
-
-    /// Ends the execution as stuck when every live task is blocked in the
-    /// current state and the environment has nothing to fire (if the
-    /// configuration asks for it).
-    fn check_stuck(&mut self) {
+    /// Ends the execution as stuck when no live task can move and the
+    /// environment has nothing to do (if the configuration asks for it),
+    /// given every task's plan.
+    fn check_stuck(&mut self, plans: &[Plan]) {
         if !self.config.detect_stuck || self.halted() {
             return;
         }
-        let v = Some(self.version);
         let live: Vec<Instance> = self.live().collect();
-        if live.is_empty() || live.iter().any(|&t| self.task(t).blocked_at != v) {
-            return;
-        }
-        if self.environment && !self.events().is_empty() {
+        if live.is_empty()
+            || live.iter().any(|&t| plans[t as usize].moves())
+            || !self.events(plans).is_empty()
+        {
             return;
         }
         let blocked =

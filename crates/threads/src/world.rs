@@ -3,14 +3,14 @@
 
 use crate::objects::Object;
 use crate::value::{ObjId, Value};
-use crate::{Config, End, Entry, Instance, Log};
+use crate::{Config, End, Instance, Log};
 use leash_ir::{FuncId, Pc, Program};
 use std::sync::Arc;
 
 /// Everything an execution shares: the heap of objects, the tasks with their
-/// frames and status, the log, the counters of versions and threads, and how
-/// the execution ended if it was cut short. Created by the engine, put behind
-/// the [`crate::Platform`]'s lock, and driven by [`crate::run`].
+/// frames and status, the log, the thread counters, and how the execution
+/// ended if it was cut short. Created by the engine, put behind the
+/// [`crate::Platform`]'s lock, and driven by [`crate::run`].
 pub struct World {
     /// The model.
     pub(crate) program: Arc<Program>,
@@ -20,26 +20,30 @@ pub struct World {
     pub(crate) heap: Vec<Object>,
     /// Every task started so far, by instance.
     pub(crate) tasks: Vec<Task>,
-    /// The contexts made so far, in creation order.
-    pub(crate) contexts: Vec<ObjId>,
+    /// The contexts, timers and tickers the log can name, by number (see
+    /// [`crate::Entry::Fire`]).
+    pub(crate) numbered: Vec<ObjId>,
     /// The steps taken.
     pub(crate) log: Log,
-    /// Bumped by every change of state, so that a task knows whether what it
-    /// found (blocked, or able to take only a time step) still holds.
-    pub(crate) version: u64,
     /// Set once the execution is cut short: a panic, a bound, stuck.
     pub(crate) end: Option<End>,
     /// Whether the environment sent the signal.
     pub(crate) signalled: bool,
-    /// Whether an environment thread runs (the model makes `signal()` or
-    /// `with_timeout` contexts).
+    /// Whether the environment's thread runs (the model has something that
+    /// takes time, or the signal).
     pub(crate) environment: bool,
+    /// Whether the environment's thread waits for something to do.
+    pub(crate) environment_asleep: bool,
     /// Threads the execution asked for: the calling one, the environment's, one per spawn.
     pub(crate) threads_asked: usize,
     /// Threads started by [`crate::run`] that have not finished.
     pub(crate) threads_running: usize,
     /// Tasks spawned by the last step, whose threads are still to start.
     pub(crate) starts: Vec<Instance>,
+    /// Tasks whose main frame returned during the current step, with their
+    /// results: their exits are settled once every task the step moved has
+    /// run ahead.
+    pub(crate) exits: Vec<(Instance, Value)>,
     /// Whether the model-level variables are being initialised (the init
     /// function runs in task 0 before `main`).
     pub(crate) initialising: bool,
@@ -58,12 +62,17 @@ pub(crate) struct Task {
     pub phase: Phase,
     /// Whether it exited.
     pub exited: bool,
-    /// The version at which it found it cannot move.
-    pub blocked_at: Option<u64>,
-    /// The version at which it found it can take only a time-driven step.
-    pub idle_at: Option<u64>,
-    /// The channels on whose queues it is parked.
-    pub parked: Vec<ObjId>,
+    /// Whether its thread waits on its condition variable.
+    pub asleep: bool,
+    /// Whether it is parked at a `send`, `recv` or `select`: it takes no
+    /// step of its own until a partner, time, a close or a cancellation
+    /// moves it.
+    pub parked: bool,
+    /// The objects whose wait queues hold it while it is parked.
+    pub queues: Vec<ObjId>,
+    /// Whether it has gone round a loop that polls (a `select` with
+    /// `default`, or a `yield`) since it last waited or time last passed.
+    pub spin: bool,
 }
 
 /// The phase of a task inside an operation that takes two steps.
@@ -73,11 +82,22 @@ pub(crate) enum Phase {
     Start,
     /// `rw.lock()`: announced as the waiting writer; waits for readers to leave.
     WriterWaiting,
-    /// `c.wait()`: released the mutex and waits; `woken` once signalled.
-    CondWaiting {
-        /// Whether a signal or broadcast picked it.
-        woken: bool,
-    },
+    /// `c.wait()`: released the mutex and waits in the notify list.
+    CondWaiting,
+    /// `c.wait()`: signalled; takes the mutex again once it is free.
+    CondWoken,
+    /// `wg.wait()`: waits for the counter to reach zero.
+    WgWaiting,
+    /// `wg.wait()`: released by the counter reaching zero; checks that the
+    /// group was not reused meanwhile.
+    WgReleased,
+}
+
+impl Phase {
+    /// Whether the task waits inside the operation (its spin mark ends).
+    pub(crate) fn waits(self) -> bool {
+        matches!(self, Phase::WriterWaiting | Phase::CondWaiting | Phase::WgWaiting)
+    }
 }
 
 /// A frame of a task's call stack.
@@ -90,9 +110,19 @@ pub(crate) struct Frame {
     /// The local slots, parameters first.
     pub locals: Vec<Value>,
     /// Registered deferred blocks, last registered last.
-    pub defers: Vec<Pc>,
+    pub defers: Vec<Deferred>,
     /// While returning (running defers): the value returned.
     pub returning: Option<Value>,
+}
+
+/// A registered deferred block with the operands its call captured at the
+/// `defer` statement: (local slot, value), stored when the block starts.
+#[derive(Clone, Debug)]
+pub(crate) struct Deferred {
+    /// Where the block starts.
+    pub block: Pc,
+    /// The captured operands.
+    pub args: Vec<(u16, Value)>,
 }
 
 impl Frame {
@@ -113,9 +143,10 @@ impl Task {
             group,
             phase: Phase::Start,
             exited: false,
-            blocked_at: None,
-            idle_at: None,
-            parked: Vec::new(),
+            asleep: false,
+            parked: false,
+            queues: Vec::new(),
+            spin: false,
         }
     }
 }
@@ -134,14 +165,15 @@ impl World {
             config,
             heap,
             tasks: vec![main],
-            contexts: Vec::new(),
+            numbered: Vec::new(),
             log: Vec::new(),
-            version: 0,
             end: None,
             signalled: false,
+            environment_asleep: false,
             threads_asked: 1,
             threads_running: 0,
             starts: Vec::new(),
+            exits: Vec::new(),
             initialising: true,
         }
     }
@@ -197,12 +229,6 @@ impl World {
     /// The live tasks, by instance.
     pub(crate) fn live(&self) -> impl Iterator<Item = Instance> + '_ {
         (0..self.tasks.len() as Instance).filter(|&t| !self.task(t).exited)
-    }
-
-    /// Appends a step to the log: the state changed.
-    pub(crate) fn push(&mut self, entry: Entry) {
-        self.log.push(entry);
-        self.version += 1;
     }
 
     /// Adds an object to the heap.

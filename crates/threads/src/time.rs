@@ -1,0 +1,210 @@
+//! Time and the environment: what the environment's thread may do.
+//!
+//! Instant steps take no time; `work`, `sleep`, `after`, timers, tickers and
+//! deadlines take time. Time passes only when no task is urgent (every live
+//! task is blocked, parked, waiting for time, or polling): then any one timed
+//! step may come first, since durations are unknown: a task's `work` ends
+//! (with `err` too in the error scenario) or its `sleep` does, an `after`
+//! case of a select it waits in fires, a timer fires or a ticker ticks, a
+//! deadline expires, or (in the completion scenario) the signal arrives.
+//! Outside completion the signal may also arrive at any moment.
+
+use crate::objects::{CtxKind, Object, TimerState};
+use crate::plan::{Move, Plan};
+use crate::value::{ObjId, Value};
+use crate::world::World;
+use crate::{End, Entry, Instance};
+use leash_ir::{CaseKind, Instr};
+use leash_semantics::Scenario;
+use std::sync::Arc;
+
+/// Something the environment's thread can make happen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// A timed step of a waiting task: its work or sleep ends, or an `after`
+    /// case of its select fires.
+    Task(Instance, Move),
+    /// A timer fires, or a ticker ticks.
+    Fire(ObjId),
+    /// The deadline of a `with_timeout` context expires.
+    Deadline(ObjId),
+    /// The environment sends the signal.
+    Signal,
+}
+
+impl World {
+    /// Whether no live task is urgent, given every task's plan (by instance).
+    pub(crate) fn quiet(&self, plans: &[Plan]) -> bool {
+        self.live().all(|t| !self.urgent(t, &plans[t as usize]))
+    }
+
+    /// The plan of every task, by instance (exited tasks: blocked).
+    pub(crate) fn plans(&self) -> Vec<Plan> {
+        (0..self.tasks.len() as Instance)
+            .map(|t| if self.task(t).exited { Plan::Blocked } else { self.plan(t) })
+            .collect()
+    }
+
+    /// What the environment can make happen now, given every task's plan:
+    /// when time may pass, the timed steps of the tasks that cannot move
+    /// (by instance), then the timers, tickers and deadlines (by number),
+    /// then the signal in completion; outside completion, the signal at any
+    /// moment.
+    pub(crate) fn events(&self, plans: &[Plan]) -> Vec<Event> {
+        let mut out = Vec::new();
+        let completion = self.config.scenario == Scenario::Completion;
+        // The contexts, timers and tickers the model can still reach.
+        let acting: Vec<ObjId> = if self.numbered.is_empty() {
+            Vec::new()
+        } else {
+            let reached = self.reachable();
+            self.numbered.iter().copied().filter(|&o| reached[o as usize]).collect()
+        };
+        let signal = !self.signalled
+            && acting
+                .iter()
+                .any(|&o| matches!(&self.heap[o as usize], Object::Ctx(c) if c.kind == CtxKind::Signal));
+        if self.quiet(plans) {
+            for t in self.live().filter(|&t| !plans[t as usize].moves()) {
+                out.extend(self.timed_moves(t).into_iter().map(|mv| Event::Task(t, mv)));
+            }
+            for &o in &acting {
+                match &self.heap[o as usize] {
+                    Object::Timer { state: TimerState::Armed, .. } => out.push(Event::Fire(o)),
+                    Object::Ticker { running: true, pending: false, .. } => out.push(Event::Fire(o)),
+                    Object::Ctx(c) if c.kind == CtxKind::Timeout && !self.ctx_done(o) => {
+                        out.push(Event::Deadline(o))
+                    }
+                    _ => {}
+                }
+            }
+            if completion && signal {
+                out.push(Event::Signal);
+            }
+        }
+        if !completion && signal {
+            out.push(Event::Signal);
+        }
+        out
+    }
+
+    /// The steps of task `t` that wait for time to pass: the end of its
+    /// `work` (`ok`, or `err` too in the error scenario) or `sleep`, or an
+    /// `after` case of the select (without `default`) it waits in.
+    fn timed_moves(&self, t: Instance) -> Vec<Move> {
+        let (f, pc) = self.at(t);
+        match &self.program.func(f).code[pc as usize] {
+            Instr::Work { .. } if self.config.scenario == Scenario::Error => vec![Move::Alt(0), Move::Alt(1)],
+            Instr::Work { .. } => vec![Move::Alt(0)],
+            Instr::Sleep => vec![Move::Plain],
+            Instr::Select { cases, default: None } => (0..cases.len() as u16)
+                .filter(|&c| matches!(cases[c as usize].kind, CaseKind::After))
+                .map(|case| Move::Case { case, partner: None })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Makes an event happen; returns its log entry, or how the execution
+    /// ends when a task it moved panics.
+    pub(crate) fn happen(&mut self, e: Event) -> Result<Entry, End> {
+        let timed = !(e == Event::Signal && self.config.scenario != Scenario::Completion);
+        if let Event::Task(t, mv) = e {
+            return self.take(t, mv, true);
+        }
+        let before = self.heap.len();
+        if timed {
+            self.tasks.iter_mut().for_each(|task| task.spin = false);
+        }
+        let entry = match e {
+            Event::Task(..) => unreachable!("taken above"),
+            Event::Fire(o) => {
+                self.fire(o)?;
+                Entry::Fire { obj: self.number_of(o) }
+            }
+            Event::Deadline(c) => {
+                self.cancel(c);
+                Entry::Deadline { ctx: self.number_of(c) }
+            }
+            Event::Signal => {
+                self.signalled = true;
+                Entry::Signal
+            }
+        };
+        self.settle_step(before);
+        Ok(entry)
+    }
+
+    /// A timer fires or a ticker ticks: the first task parked on it receives
+    /// at once and runs on, else the value waits in the channel.
+    fn fire(&mut self, o: ObjId) -> Result<(), End> {
+        let receiver = self.first_receiver(o);
+        match &mut self.heap[o as usize] {
+            Object::Timer { state, .. } => {
+                *state = if receiver.is_some() { TimerState::Received } else { TimerState::Pending };
+            }
+            Object::Ticker { pending, .. } => *pending = receiver.is_none(),
+            other => unreachable!("only timers and tickers fire, not {other:?}"),
+        }
+        match receiver {
+            Some(w) => self.complete(w, (Value::Unit, true)).map_err(|message| {
+                let at = self.top_or(w.task, (self.task(w.task).func, 0));
+                End::Panic { task: w.task, at, message }
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The number the log gives a context, timer or ticker.
+    fn number_of(&self, o: ObjId) -> u32 {
+        self.numbered.iter().position(|&n| n == o).expect("only numbered objects act") as u32
+    }
+
+    /// Numbers the contexts, timers and tickers made since heap index
+    /// `before` that are still reachable, in the order they were made.
+    pub(crate) fn number(&mut self, before: usize) {
+        let made: Vec<ObjId> =
+            (before..self.heap.len()).filter(|&o| self.heap[o].is_clocked()).map(|o| o as ObjId).collect();
+        if made.is_empty() {
+            return;
+        }
+        let reached = self.reachable();
+        self.numbered.extend(made.into_iter().filter(|&o| reached[o as usize]));
+    }
+
+    /// Which objects the model can still reach: from the model-level
+    /// variables and the live tasks (their error groups, and their frames'
+    /// locals, return values and deferred calls' captured operands), through
+    /// cells, arrays, channel buffers, conds, groups and context parents.
+    fn reachable(&self) -> Vec<bool> {
+        let program = Arc::clone(&self.program);
+        let mut seen = vec![false; self.heap.len()];
+        let mut todo: Vec<ObjId> = (0..program.globals.len() as ObjId).collect();
+        for task in self.tasks.iter().filter(|task| !task.exited) {
+            todo.extend(task.group);
+            for f in &task.frames {
+                let values = f
+                    .locals
+                    .iter()
+                    .chain(&f.returning)
+                    .chain(f.defers.iter().flat_map(|d| d.args.iter().map(|(_, v)| v)));
+                todo.extend(values.filter_map(|v| v.handle()));
+            }
+        }
+        while let Some(o) = todo.pop() {
+            if std::mem::replace(&mut seen[o as usize], true) {
+                continue;
+            }
+            match &self.heap[o as usize] {
+                Object::Cell { value, .. } => todo.extend(value.handle()),
+                Object::Array(xs) => todo.extend(xs.iter().filter_map(|v| v.handle())),
+                Object::Chan(ch) => todo.extend(ch.buf.iter().filter_map(|v| v.handle())),
+                Object::Cond { mutex, .. } => todo.push(*mutex),
+                Object::Group { ctx, .. } => todo.push(*ctx),
+                Object::Ctx(ctx) => todo.extend(ctx.parent),
+                _ => {}
+            }
+        }
+        seen
+    }
+}
