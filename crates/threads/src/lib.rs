@@ -5,11 +5,13 @@
 //! groups, mutexes, rwmutexes, conds, onces, tickers, timers) are implemented
 //! here, independently of the reference semantics, over the one lock and the
 //! condition variables a [`Platform`] lends. A task's thread takes the task's
-//! instant steps; the environment's thread lets time pass when no task is
-//! urgent and sends the signal. The library's scheduler picks the
-//! interleaving; the free choices (select cases, work outcomes, `choose`,
-//! which timed step or environment event comes first) go through
-//! [`Platform::choose`].
+//! instant steps. Time and the environment need no thread of their own: the
+//! thread whose step leaves no task able to move lets time pass at once, a
+//! polling task's thread may let it pass instead of polling, and after every
+//! step (outside the completion scenario) the signal may come. The library's
+//! scheduler picks the interleaving; the free choices (select cases, work
+//! outcomes, `choose`, which timed step comes first, whether the signal comes
+//! now) go through [`Platform::choose`].
 //!
 //! An execution records a [`Log`]: one [`Entry`] per step of the reference
 //! semantics, so that [`conform`] can replay it on `leash-semantics` and every
@@ -32,36 +34,13 @@ mod world;
 
 pub use world::World;
 
-use leash_ir::{CaseKind, Ctor, Elem, Instr, Program};
 use std::ops::DerefMut;
-
-/// Whether the model has anything that takes time or comes from the
-/// environment: `work`, `sleep`, an `after` case, a timer, a ticker, a
-/// `with_timeout` or `signal()` context (arrays of them included). Then
-/// [`run`] starts the environment's thread, which lets time pass and sends
-/// the signal.
-pub fn needs_environment(p: &Program) -> bool {
-    fn ctor(c: &Ctor) -> bool {
-        match c {
-            Ctor::Signal | Ctor::WithTimeout(_) | Ctor::Timer | Ctor::Ticker => true,
-            Ctor::Array { elem, .. } => matches!(&**elem, Elem::Ctor(c) if ctor(c)),
-            _ => false,
-        }
-    }
-    p.funcs.iter().flat_map(|f| &f.code).any(|i| match i {
-        Instr::New { ctor: c, .. } => ctor(c),
-        Instr::Work { .. } | Instr::Sleep => true,
-        Instr::Select { cases, .. } => cases.iter().any(|c| matches!(c.kind, CaseKind::After)),
-        _ => false,
-    })
-}
 
 /// Runs one execution of the model in the [`World`] behind `platform`'s
 /// lock, on the calling thread, which must be a thread of the platform's
 /// library: initialises the model-level variables, runs `main` on this
-/// thread, starts a thread per spawned task (and one for the environment
-/// when [`needs_environment`]), and returns once every thread it started has
-/// finished. Each log entry is passed to [`Platform::record`] as it is made.
+/// thread, starts a thread per spawned task, and returns once every thread
+/// it started has finished. Each log entry is passed to [`Platform::record`] as it is made.
 ///
 /// When the execution gets stuck and [`Config::detect_stuck`] is off, the
 /// threads stay blocked in [`Platform::wait`] and this never returns: the
@@ -109,20 +88,17 @@ pub trait Platform: Clone + Send + Sync + 'static {
 }
 
 /// Names a waiting thread: [`Sleeper::JOIN`] the caller of [`run`] waiting
-/// for every thread to finish, [`Sleeper::ENVIRONMENT`] the environment's
-/// thread, then one per task instance ([`Sleeper::task`]).
+/// for every thread to finish, then one per task instance ([`Sleeper::task`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Sleeper(pub usize);
 
 impl Sleeper {
     /// The caller of [`run`], waiting for the other threads to finish.
     pub const JOIN: Sleeper = Sleeper(0);
-    /// The environment's thread: time and the signal.
-    pub const ENVIRONMENT: Sleeper = Sleeper(1);
 
     /// The thread of task `t`.
     pub fn task(t: Instance) -> Sleeper {
-        Sleeper(2 + t as usize)
+        Sleeper(1 + t as usize)
     }
 }
 
@@ -139,8 +115,8 @@ pub type Instance = u32;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
     /// A task took a step at its visible instruction `pc` of function `func`:
-    /// an instant step, taken by its own thread, or a timed one (its `work`
-    /// or `sleep` ended, an `after` case fired), taken by the environment's.
+    /// an instant step, or a timed one (its `work` or `sleep` ended, an
+    /// `after` case fired).
     Step {
         /// Who moved: the task arriving at an operation, not the parked
         /// partner it completed.
@@ -240,34 +216,10 @@ pub struct Config {
     pub scenario: leash_semantics::Scenario,
     /// Steps (log entries) after which an execution ends with [`End::StepBound`].
     pub max_steps: usize,
-    /// Threads the platform allows, the calling thread and the environment's included.
+    /// Threads the platform allows, the calling thread included: one per task.
     pub max_threads: usize,
     /// Whether the runtime itself ends an execution in which nothing can move
     /// ([`End::Stuck`]); when off, the threads stay blocked and the library's
     /// own deadlock detection has to catch it.
     pub detect_stuck: bool,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::needs_environment;
-
-    fn needs(text: &str) -> bool {
-        needs_environment(&leash_ir::compile(text).expect("the model compiles"))
-    }
-
-    #[test]
-    fn the_environment_runs_for_time_and_the_signal() {
-        assert!(needs("task main() {\n let c = signal()\n}\n"));
-        assert!(needs("task main() {\n let c = with_timeout(background())\n}\n"));
-        assert!(needs("task main() {\n let cs = [with_timeout(background()); 2]\n}\n"));
-        assert!(needs("var c = signal()\ntask main() {\n yield\n}\n"));
-        assert!(needs("task main() {\n work a\n}\n"));
-        assert!(needs("task main() {\n sleep\n}\n"));
-        assert!(needs("task main() {\n let t = ticker()\n stop(t)\n}\n"));
-        assert!(needs("task main() {\n let t = timer()\n stop(t)\n}\n"));
-        assert!(needs("task main() {\n select {\n after => {}\n }\n}\n"));
-        assert!(!needs("task main() {\n let c = with_cancel(background())\n cancel(c)\n}\n"));
-        assert!(!needs("task main() {\n let ch = chan(1)\n send ch\n}\n"));
-    }
 }

@@ -1,15 +1,26 @@
-//! The threads: one per task, taking the task's instant steps, and one for
-//! the environment, which lets time pass when no task is urgent and sends
-//! the signal; each takes steps under the platform's lock and waits on its
-//! own condition variable when it has nothing to do. After every step the
-//! threads that can now do something are woken, and an execution in which
-//! nothing can move is detected.
+//! The threads: one per task, each taking its task's instant steps under the
+//! platform's lock and waiting on its own condition variable while the task
+//! cannot move. Time and the environment have no thread: they are made to
+//! happen by whichever thread holds the lock when they may.
 //!
-//! Whether a task can move, and whether time may pass, is read off the
-//! world itself after every step, never off the threads: a task just spawned
+//! - After every step (and after the start), the thread that took it looks
+//!   at the world. When no task can move, time must pass (or, outside
+//!   completion, the signal may come instead): it picks which timed step
+//!   comes first ([`Platform::choose`]) and takes it, and so on while the
+//!   world stays that way. Nothing is lost by not waiting: no other thread
+//!   could take a step in between. When tasks can move, outside the
+//!   completion scenario, it chooses whether the signal comes now.
+//! - A polling task (a loop round a `select` with only `default` ready, or a
+//!   `yield`) does not hold time back: when no task is urgent, its thread
+//!   chooses between polling and letting time pass.
+//!
+//! Then the threads whose tasks can move now are woken, and an execution in
+//! which nothing can move ends. Whether a task can move, and whether time may
+//! pass, is read off the world, never off the threads: a task just spawned
 //! whose thread has not run yet still holds time back.
 
 use crate::plan::Plan;
+use crate::time::Event;
 use crate::world::World;
 use crate::{Blocked, End, Entry, Instance, Outcome, Platform, Sleeper};
 
@@ -19,22 +30,8 @@ pub(crate) fn run<P: Platform>(p: &P) -> Outcome {
     if let Err(end) = w.start() {
         w.halt(end);
     }
-    if !w.halted() && w.environment {
-        let needed = w.threads_asked + 1;
-        if needed > w.config.max_threads {
-            w.halt(End::TooManyThreads { needed });
-        } else {
-            w.threads_asked = needed;
-            w.threads_running += 1;
-            let q = p.clone();
-            p.spawn(move || environment(&q));
-        }
-    }
-    let plans = w.plans();
-    w.check_stuck(&plans);
-    drop(w);
-    task_loop(p, 0);
-    let mut w = p.lock();
+    after_step(p, &mut w);
+    let mut w = task_loop(p, w, 0);
     while w.threads_running > 0 {
         w = p.wait(w, Sleeper::JOIN);
     }
@@ -43,30 +40,33 @@ pub(crate) fn run<P: Platform>(p: &P) -> Outcome {
 
 /// The thread of a spawned task.
 fn task_thread<P: Platform>(p: &P, me: Instance) {
-    task_loop(p, me);
-    let mut w = p.lock();
-    finish_thread(p, &mut w);
-}
-
-/// A spawned or environment thread is done: the last one wakes the caller of `run`.
-fn finish_thread<P: Platform>(p: &P, w: &mut World) {
+    let mut w = task_loop(p, p.lock(), me);
     w.threads_running -= 1;
     if w.threads_running == 0 {
         p.wake(Sleeper::JOIN);
     }
 }
 
-/// Takes task `me`'s instant steps until it exits or the execution halts;
-/// waits while it cannot move (other threads take its steps that complete
-/// a parked operation or wait for time).
-fn task_loop<P: Platform>(p: &P, me: Instance) {
-    let mut w = p.lock();
+/// Takes task `me`'s instant steps until it exits or the execution halts,
+/// and returns the lock still held; waits while the task cannot move (the
+/// steps that complete its parked operation or end its wait for time are
+/// taken by other threads). The lock is let go between two steps, not
+/// between a step and the wait that follows it: nothing another thread could
+/// do in between would let the task move without waking it.
+fn task_loop<'a, P: Platform>(p: &'a P, mut w: P::Guard<'a>, me: Instance) -> P::Guard<'a> {
+    let mut stepped = false;
     while !w.halted() && !w.task(me).exited {
-        match w.plan(me) {
+        let plan = w.plan(me);
+        match plan {
             Plan::Blocked => {
                 w.task_mut(me).asleep = true;
                 w = p.wait(w, Sleeper::task(me));
                 w.task_mut(me).asleep = false;
+            }
+            Plan::Ready(_) | Plan::Panic(_) if std::mem::take(&mut stepped) => {
+                // A scheduling point between two steps of this task.
+                drop(w);
+                w = p.lock();
             }
             Plan::Panic(message) => {
                 let at = w.at(me);
@@ -74,41 +74,22 @@ fn task_loop<P: Platform>(p: &P, me: Instance) {
                 after_step(p, &mut w);
             }
             Plan::Ready(_) if at_bound(p, &mut w) => {}
-            Plan::Ready(moves) => {
-                let k = if moves.len() >= 2 { p.choose(moves.len()) } else { 0 };
-                let result = w.take(me, moves[k], false);
+            Plan::Ready(ref moves) => {
+                // A polling task lets time pass when nothing else holds it back.
+                let plans = w.plans();
+                let time = if w.polls(me, &plan) && w.quiet(&plans) { w.timed(&plans) } else { Vec::new() };
+                let n = moves.len() + time.len();
+                let k = if n >= 2 { p.choose(n) } else { 0 };
+                let result = match moves.get(k) {
+                    Some(&mv) => w.take(me, mv, false),
+                    None => w.happen(time[k - moves.len()]),
+                };
                 record(p, &mut w, result);
-                drop(w);
-                w = p.lock();
+                stepped = true;
             }
         }
     }
-}
-
-/// The environment's thread: whenever time may pass, or (outside the
-/// completion scenario) while the signal may come, it picks what happens
-/// next; otherwise it waits.
-fn environment<P: Platform>(p: &P) {
-    let mut w = p.lock();
-    while !w.halted() && w.live().next().is_some() {
-        let plans = w.plans();
-        let events = w.events(&plans);
-        if events.is_empty() {
-            w.environment_asleep = true;
-            w = p.wait(w, Sleeper::ENVIRONMENT);
-            w.environment_asleep = false;
-            continue;
-        }
-        if at_bound(p, &mut w) {
-            continue;
-        }
-        let k = if events.len() >= 2 { p.choose(events.len()) } else { 0 };
-        let result = w.happen(events[k]);
-        record(p, &mut w, result);
-        drop(w);
-        w = p.lock();
-    }
-    finish_thread(p, &mut w);
+    w
 }
 
 /// Whether the execution has taken its [`crate::Config::max_steps`]: then it
@@ -123,7 +104,7 @@ fn at_bound<P: Platform>(p: &P, w: &mut World) -> bool {
 }
 
 /// Logs a step (or ends the execution as the step said), starts the
-/// threads of the tasks it spawned, and wakes whoever it concerns.
+/// threads of the tasks it spawned, and goes on as after every step.
 fn record<P: Platform>(p: &P, w: &mut World, result: Result<Entry, End>) {
     match result {
         Ok(entry) => {
@@ -140,51 +121,59 @@ fn record<P: Platform>(p: &P, w: &mut World, result: Result<Entry, End>) {
     after_step(p, w);
 }
 
-/// After the world changed: an execution in which nothing can move ends
-/// (when the runtime detects it); every sleeping task thread whose task can
-/// move now, or has exited, is woken; the environment's thread is woken
-/// when it has something to do or nothing left to wait for; on a halt,
-/// everyone is woken.
+/// After the world changed: time passes while no task can move (or the
+/// signal comes), the signal may come now outside completion, an execution
+/// in which nothing can move ends (when the runtime detects it); then every
+/// sleeping task thread whose task can move, or has exited, is woken (on a
+/// halt, every sleeping thread).
 fn after_step<P: Platform>(p: &P, w: &mut World) {
-    let plans = if w.halted() { Vec::new() } else { w.plans() };
-    w.check_stuck(&plans);
-    if w.halted() {
-        for t in 0..w.tasks.len() as Instance {
-            if std::mem::replace(&mut w.task_mut(t).asleep, false) {
-                p.wake(Sleeper::task(t));
+    while !w.halted() {
+        let plans = w.plans();
+        let event = if w.movers(&plans) {
+            // Tasks can move: outside completion the signal may still come first.
+            (w.signal_any_moment() && p.choose(2) == 1).then_some(Event::Signal)
+        } else {
+            let mut events = w.timed(&plans);
+            if w.signal_any_moment() {
+                events.push(Event::Signal);
             }
+            if events.is_empty() {
+                w.check_stuck();
+                None
+            } else {
+                let k = if events.len() >= 2 { p.choose(events.len()) } else { 0 };
+                Some(events[k])
+            }
+        };
+        let Some(e) = event else { break };
+        if w.log.len() >= w.config.max_steps {
+            w.halt(End::StepBound);
+            break;
         }
-        if std::mem::replace(&mut w.environment_asleep, false) {
-            p.wake(Sleeper::ENVIRONMENT);
+        match w.happen(e) {
+            Ok(entry) => {
+                p.record(&entry);
+                w.log.push(entry);
+            }
+            Err(end) => w.halt(end),
         }
-        return;
     }
+    let halted = w.halted();
     for t in 0..w.tasks.len() as Instance {
-        let task = w.task(t);
-        if task.asleep && (task.exited || plans[t as usize].moves()) {
+        if w.task(t).asleep && (halted || w.task(t).exited || w.plan(t).moves()) {
             w.task_mut(t).asleep = false;
             p.wake(Sleeper::task(t));
         }
     }
-    if w.environment_asleep && (w.live().next().is_none() || !w.events(&plans).is_empty()) {
-        w.environment_asleep = false;
-        p.wake(Sleeper::ENVIRONMENT);
-    }
 }
 
 impl World {
-    /// Ends the execution as stuck when no live task can move and the
-    /// environment has nothing to do (if the configuration asks for it),
-    /// given every task's plan.
-    fn check_stuck(&mut self, plans: &[Plan]) {
-        if !self.config.detect_stuck || self.halted() {
-            return;
-        }
+    /// Ends the execution as stuck, if the configuration asks for it and
+    /// tasks are left: the caller found that no task can move, no time can
+    /// pass and the signal cannot come.
+    fn check_stuck(&mut self) {
         let live: Vec<Instance> = self.live().collect();
-        if live.is_empty()
-            || live.iter().any(|&t| plans[t as usize].moves())
-            || !self.events(plans).is_empty()
-        {
+        if !self.config.detect_stuck || live.is_empty() {
             return;
         }
         let blocked =

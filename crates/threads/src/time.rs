@@ -1,4 +1,4 @@
-//! Time and the environment: what the environment's thread may do.
+//! Time and the environment.
 //!
 //! Instant steps take no time; `work`, `sleep`, `after`, timers, tickers and
 //! deadlines take time. Time passes only when no task is urgent (every live
@@ -8,6 +8,9 @@
 //! case of a select it waits in fires, a timer fires or a ticker ticks, a
 //! deadline expires, or (in the completion scenario) the signal arrives.
 //! Outside completion the signal may also arrive at any moment.
+//!
+//! No thread stands for the environment (`runtime.rs` says who makes these
+//! events happen); here is what may happen and what it does.
 
 use crate::objects::{CtxKind, Object, TimerState};
 use crate::plan::{Move, Plan};
@@ -18,7 +21,7 @@ use leash_ir::{CaseKind, Instr};
 use leash_semantics::Scenario;
 use std::sync::Arc;
 
-/// Something the environment's thread can make happen.
+/// A step of time or of the environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Event {
     /// A timed step of a waiting task: its work or sleep ends, or an `after`
@@ -38,6 +41,11 @@ impl World {
         self.live().all(|t| !self.urgent(t, &plans[t as usize]))
     }
 
+    /// Whether some live task can take a step (or panic) at once.
+    pub(crate) fn movers(&self, plans: &[Plan]) -> bool {
+        self.live().any(|t| plans[t as usize].moves())
+    }
+
     /// The plan of every task, by instance (exited tasks: blocked).
     pub(crate) fn plans(&self) -> Vec<Plan> {
         (0..self.tasks.len() as Instance)
@@ -45,47 +53,53 @@ impl World {
             .collect()
     }
 
-    /// What the environment can make happen now, given every task's plan:
-    /// when time may pass, the timed steps of the tasks that cannot move
-    /// (by instance), then the timers, tickers and deadlines (by number),
-    /// then the signal in completion; outside completion, the signal at any
-    /// moment.
-    pub(crate) fn events(&self, plans: &[Plan]) -> Vec<Event> {
+    /// The timed steps that may come first when time passes (the caller
+    /// knows no task is urgent), given every task's plan: the timed steps of
+    /// the tasks that cannot move (by instance), then the timers, tickers and
+    /// deadlines (by number), then the signal in the completion scenario.
+    pub(crate) fn timed(&self, plans: &[Plan]) -> Vec<Event> {
         let mut out = Vec::new();
-        let completion = self.config.scenario == Scenario::Completion;
-        // The contexts, timers and tickers the model can still reach.
-        let acting: Vec<ObjId> = if self.numbered.is_empty() {
-            Vec::new()
-        } else {
-            let reached = self.reachable();
-            self.numbered.iter().copied().filter(|&o| reached[o as usize]).collect()
-        };
-        let signal = !self.signalled
-            && acting
-                .iter()
-                .any(|&o| matches!(&self.heap[o as usize], Object::Ctx(c) if c.kind == CtxKind::Signal));
-        if self.quiet(plans) {
-            for t in self.live().filter(|&t| !plans[t as usize].moves()) {
-                out.extend(self.timed_moves(t).into_iter().map(|mv| Event::Task(t, mv)));
-            }
-            for &o in &acting {
-                match &self.heap[o as usize] {
-                    Object::Timer { state: TimerState::Armed, .. } => out.push(Event::Fire(o)),
-                    Object::Ticker { running: true, pending: false, .. } => out.push(Event::Fire(o)),
-                    Object::Ctx(c) if c.kind == CtxKind::Timeout && !self.ctx_done(o) => {
-                        out.push(Event::Deadline(o))
-                    }
-                    _ => {}
+        for t in self.live().filter(|&t| !plans[t as usize].moves()) {
+            out.extend(self.timed_moves(t).into_iter().map(|mv| Event::Task(t, mv)));
+        }
+        let acting = self.acting();
+        for &o in &acting {
+            match &self.heap[o as usize] {
+                Object::Timer { state: TimerState::Armed, .. } => out.push(Event::Fire(o)),
+                Object::Ticker { running: true, pending: false, .. } => out.push(Event::Fire(o)),
+                Object::Ctx(c) if c.kind == CtxKind::Timeout && !self.ctx_done(o) => {
+                    out.push(Event::Deadline(o))
                 }
-            }
-            if completion && signal {
-                out.push(Event::Signal);
+                _ => {}
             }
         }
-        if !completion && signal {
+        if self.config.scenario == Scenario::Completion && self.signal_in(&acting) {
             out.push(Event::Signal);
         }
         out
+    }
+
+    /// Whether the signal may come at any moment: outside the completion
+    /// scenario, while it was not sent and a `signal()` context is reachable.
+    pub(crate) fn signal_any_moment(&self) -> bool {
+        self.config.scenario != Scenario::Completion && self.signal_in(&self.acting())
+    }
+
+    /// Whether the signal was not sent and one of `acting` is a `signal()` context.
+    fn signal_in(&self, acting: &[ObjId]) -> bool {
+        !self.signalled
+            && acting
+                .iter()
+                .any(|&o| matches!(&self.heap[o as usize], Object::Ctx(c) if c.kind == CtxKind::Signal))
+    }
+
+    /// The contexts, timers and tickers the model can still reach, by number.
+    fn acting(&self) -> Vec<ObjId> {
+        if self.numbered.is_empty() {
+            return Vec::new();
+        }
+        let reached = self.reachable();
+        self.numbered.iter().copied().filter(|&o| reached[o as usize]).collect()
     }
 
     /// The steps of task `t` that wait for time to pass: the end of its

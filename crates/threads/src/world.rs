@@ -29,12 +29,7 @@ pub struct World {
     pub(crate) end: Option<End>,
     /// Whether the environment sent the signal.
     pub(crate) signalled: bool,
-    /// Whether the environment's thread runs (the model has something that
-    /// takes time, or the signal).
-    pub(crate) environment: bool,
-    /// Whether the environment's thread waits for something to do.
-    pub(crate) environment_asleep: bool,
-    /// Threads the execution asked for: the calling one, the environment's, one per spawn.
+    /// Threads the execution asked for: the calling one, one per spawn.
     pub(crate) threads_asked: usize,
     /// Threads started by [`crate::run`] that have not finished.
     pub(crate) threads_running: usize,
@@ -160,7 +155,6 @@ impl World {
         let init = Frame::enter(&program, program.init, Vec::new());
         let main = Task::new(program.main, init, None);
         World {
-            environment: crate::needs_environment(&program),
             program,
             config,
             heap,
@@ -169,7 +163,6 @@ impl World {
             log: Vec::new(),
             end: None,
             signalled: false,
-            environment_asleep: false,
             threads_asked: 1,
             threads_running: 0,
             starts: Vec::new(),

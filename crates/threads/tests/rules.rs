@@ -1,13 +1,18 @@
 //! One small model per rule of docs/semantics.md and per corner of the
-//! runtime (parked partners, select defaults, conds, rwmutexes, groups,
-//! contexts and the environment, silent panics): each is run under many
-//! schedules and choices, must replay on the reference semantics, and must
-//! show exactly the violations its `// expect:` lines name.
+//! runtime (parking, FIFO wait queues, select defaults, time under maximal
+//! progress, polling, timers and tickers, conds, wait groups, rwmutexes,
+//! groups, contexts and the environment, defer captures, silent panics): each
+//! is run under many schedules and choices, must replay on the reference
+//! semantics, and must show exactly the violations its `// expect:` lines
+//! name; where a rule decides what *every* execution does, that is checked
+//! too.
 
 mod checks;
 mod sim;
 
-use checks::check;
+use checks::{check, runs};
+use leash_semantics::Scenario;
+use leash_threads::{End, Outcome};
 
 const SEEDS: u64 = 80;
 
@@ -271,4 +276,151 @@ fn a_full_buffered_send_case_does_not_stop_default() {
         "default beside a full buffer",
         "// expect: verified\ntask main() {\n let ch = chan(1)\n send ch\n let t = spawn w(ch)\n select {\n send ch => {}\n default => {}\n }\n join t\n}\ntask w(ch) {\n recv ch\n}\n",
     )]);
+}
+
+/// Every execution of `text` in every scenario, each replayed on the reference.
+fn every_run(name: &str, text: &str) -> Vec<(Scenario, Outcome)> {
+    let mut out = Vec::new();
+    for scenario in Scenario::ALL {
+        match runs(name, text, scenario, SEEDS) {
+            Ok(os) => out.extend(os.into_iter().map(|o| (scenario, o))),
+            Err(problems) => panic!("{} problems:\n{}", problems.len(), problems.join("\n")),
+        }
+    }
+    out
+}
+
+/// A task that finds nothing ready parks in a step of its own, and a
+/// non-blocking select sees only partners that have parked: a goroutine just
+/// spawned has not (it may, if it runs first, so the leak shows in some
+/// executions). Once time has passed (`sleep`: maximal progress), the child
+/// has parked and the select always meets it.
+#[test]
+fn default_sees_only_partners_that_have_parked() {
+    verify(&[
+        ("an unparked sender is missed", include_str!("../../../models/semantics/default_misses_unparked_sender.leash")),
+        ("an unparked receiver is missed", include_str!("../../../models/semantics/default_send_misses_receiver.leash")),
+        (
+            "a parked sender is met",
+            "// expect: verified\ntask main() {\n let ch = chan(0)\n let t = spawn s(ch)\n sleep\n select {\n recv ch => {}\n default => assert false\n }\n join t\n}\ntask s(ch) {\n send ch, 1\n}\n",
+        ),
+    ]);
+}
+
+/// Wait queues are first parked, first served: senders parked on a full
+/// buffer move their values in in order, parked senders and receivers of an
+/// unbuffered channel are met in order. `sleep` lets each task park before
+/// the next is spawned.
+#[test]
+fn wait_queues_are_first_in_first_out() {
+    verify(&[
+        (
+            "parked senders, unbuffered",
+            "// expect: verified\ntask main() {\n let ch = chan(0)\n let a = spawn s(ch, 1)\n sleep\n let b = spawn s(ch, 2)\n sleep\n let x = recv ch\n let y = recv ch\n assert x == 1 && y == 2\n join a\n join b\n}\ntask s(ch, v) {\n send ch, v\n}\n",
+        ),
+        (
+            "parked senders, full buffer",
+            "// expect: verified\ntask main() {\n let ch = chan(1)\n send ch, 0\n let a = spawn s(ch, 1)\n sleep\n let b = spawn s(ch, 2)\n sleep\n let x = recv ch\n let y = recv ch\n let z = recv ch\n assert x == 0 && y == 1 && z == 2\n join a\n join b\n}\ntask s(ch, v) {\n send ch, v\n}\n",
+        ),
+        (
+            "parked receivers, one in a select",
+            "// expect: verified\ntask main() {\n let ch = chan(0)\n let other = chan(0)\n let a = spawn r(ch, other, 1)\n sleep\n let b = spawn r(ch, other, 2)\n sleep\n send ch, 1\n send ch, 2\n join a\n join b\n}\ntask r(ch, other, want) {\n select {\n recv other => assert false\n recv ch as v => assert v == want\n }\n}\n",
+        ),
+        (
+            "a parked task is woken by a cancellation",
+            "// expect: verified\ntask main() {\n let ctx = with_cancel(background())\n let ch = chan(0)\n let t = spawn w(ctx, ch)\n sleep\n cancel(ctx)\n join t\n}\ntask w(ctx, ch) {\n select {\n recv ch => assert false\n recv ctx.done => {}\n }\n}\n",
+        ),
+    ]);
+}
+
+/// `c.signal()` wakes the task that has waited longest; a wait group
+/// releases all its waiters, and a released `wg.wait()` panics when the
+/// group was re-armed before it returned.
+#[test]
+fn conds_are_fifo_and_wait_groups_check_reuse() {
+    verify(&[
+        ("cond signal wakes the first waiter", include_str!("../../../models/semantics/cond_signal_wakes_first_waiter.leash")),
+        (
+            "cond signal wakes the first waiter, in time",
+            "// expect: verified\nvar mu = mutex()\nvar c = cond(mu)\ntask main() {\n let a = spawn w()\n sleep\n let b = spawn w()\n sleep\n mu.lock()\n c.signal()\n mu.unlock()\n join a\n mu.lock()\n c.signal()\n mu.unlock()\n join b\n}\ntask w() {\n mu.lock()\n c.wait()\n mu.unlock()\n}\n",
+        ),
+        ("a wait group reused before wait returned", include_str!("../../../models/semantics/wg_reused_before_wait_returned.leash")),
+        (
+            "a wait group reused after wait returned",
+            "// expect: verified\ntask main() {\n let wg = waitgroup()\n wg.add(1)\n let t = spawn w(wg)\n wg.wait()\n wg.add(1)\n let u = spawn w(wg)\n wg.wait()\n join t\n join u\n}\ntask w(wg) {\n wg.done()\n}\n",
+        ),
+        (
+            "a wait group releases every waiter",
+            "// expect: verified\ntask main() {\n let wg = waitgroup()\n wg.add(1)\n let a = spawn w(wg)\n let b = spawn w(wg)\n sleep\n wg.done()\n join a\n join b\n}\ntask w(wg) {\n wg.wait()\n}\n",
+        ),
+    ]);
+}
+
+/// Time passes only when no task can take an instant step: work ends, a
+/// timer fires, a ticker ticks only then. A timer's value and a ticker's
+/// tick wait in the channel (one tick at most) and `stop` does not drain it.
+#[test]
+fn time_passes_only_when_no_task_is_urgent() {
+    verify(&[
+        ("after never beats a ready case", include_str!("../../../models/semantics/after_never_beats_ready.leash")),
+        ("a timer not before a ready case", include_str!("../../../models/semantics/timer_not_before_ready.leash")),
+        (
+            "work ends after every instant step",
+            "// expect: verified\nvar done = false\ntask main() {\n let t = spawn w()\n work a\n assert done\n join t\n}\ntask w() {\n done = true\n}\n",
+        ),
+        (
+            "a timer fires for a parked receiver",
+            "// expect: verified\ntask main() {\n let t = timer()\n recv t\n stop(t)\n}\n",
+        ),
+        (
+            "a stopped timer keeps the value that waits",
+            "// expect: deadlock\ntask main() {\n let t = timer()\n sleep\n stop(t)\n recv t\n}\n",
+        ),
+        (
+            "a ticker keeps one tick, and stop leaves it",
+            "// expect: deadlock\ntask main() {\n let tk = ticker()\n sleep\n sleep\n stop(tk)\n recv tk\n select {\n recv tk => assert false\n default => {}\n }\n}\n",
+        ),
+    ]);
+    // Both orders of the timer and the sleep happen.
+    let kept = "task main() {\n let t = timer()\n sleep\n stop(t)\n recv t\n}\n";
+    let ends: Vec<bool> =
+        every_run("a stopped timer", kept).iter().map(|(_, o)| o.end == End::Exited).collect();
+    assert!(ends.contains(&true) && ends.contains(&false), "{ends:?}");
+}
+
+/// A loop that polls (a `select` with `default`, or a `yield`) lets time
+/// pass while it spins, so the deadline it polls fires and the loop ends;
+/// its first poll, on arrival, happens at once.
+#[test]
+fn a_polling_loop_lets_time_pass() {
+    let busy = include_str!("../../../models/semantics/busy_poll_deadline.leash");
+    verify(&[
+        ("busy poll of a deadline", busy),
+        (
+            "a yield loop polling ctx.err",
+            "// expect: verified\ntask main() {\n let ctx = with_timeout(background())\n while ctx.err() == ok {\n yield\n }\n cancel(ctx)\n}\n",
+        ),
+        (
+            "the first poll is at once",
+            "// expect: verified\ntask main() {\n let ctx = with_timeout(background())\n select {\n recv ctx.done => assert false\n default => {}\n }\n cancel(ctx)\n}\n",
+        ),
+    ]);
+    for (scenario, o) in every_run("busy poll of a deadline", busy) {
+        assert!(matches!(o.end, End::Exited | End::StepBound), "{scenario:?}: {o:?}");
+    }
+    let exits =
+        every_run("busy poll of a deadline", busy).iter().filter(|(_, o)| o.end == End::Exited).count();
+    assert!(exits > 0, "the deadline never fired while main polled");
+}
+
+/// A deferred call's operands are evaluated at the `defer` statement.
+#[test]
+fn defer_captures_its_operands() {
+    verify(&[
+        ("defer evaluates arguments", include_str!("../../../models/semantics/defer_evaluates_arguments.leash")),
+        (
+            "a deferred call sends the value of then",
+            "// expect: verified\nfn put(ch, v) {\n send ch, v\n}\nfn f(ch) {\n let v = 1\n defer put(ch, v)\n v = 2\n}\ntask main() {\n let ch = chan(1)\n f(ch)\n let x = recv ch\n assert x == 1\n}\n",
+        ),
+    ]);
 }

@@ -46,7 +46,31 @@ fn verdict(o: &Outcome) -> Option<&'static str> {
     }
 }
 
-/// Runs a model under `SEEDS` schedules in every scenario; returns what went wrong.
+/// Runs a model under `seeds` schedules (with random answers to the free
+/// choices) in one scenario: every execution must run and replay on the
+/// reference semantics. Returns the executions, or what went wrong.
+#[allow(dead_code)] // not every test binary that shares this module uses it
+pub fn runs(name: &str, text: &str, scenario: Scenario, seeds: u64) -> Result<Vec<Outcome>, Vec<String>> {
+    let program = Arc::new(leash_ir::compile(text).map_err(|_| vec![format!("{name}: does not compile")])?);
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    for seed in 0..seeds {
+        match crate::sim::execute(&program, config(scenario), seed, Vec::new(), true) {
+            Ok(o) => match conform(&program, scenario, &o) {
+                Ok(_) => out.push(o),
+                Err(d) => problems.push(format!("{name} {scenario:?} seed {seed}: {d}\n  {o:?}")),
+            },
+            Err(f) => problems.push(format!("{name} {scenario:?} seed {seed}: {f:?}")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Runs a model under `seeds` schedules in every scenario; returns what went wrong.
 pub fn check(name: &str, text: &str, seeds: u64) -> Vec<String> {
     let mut problems = Vec::new();
     let program = match leash_ir::compile(text) {
