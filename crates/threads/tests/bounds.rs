@@ -80,7 +80,10 @@ fn spawning_beyond_the_thread_bound_stops_the_execution() {
     assert_eq!(o.end, End::TooManyThreads { needed: 5 });
     let env = program("task main() {\n let ctx = signal()\n spawn w(ctx)\n spawn w(ctx)\n}\ntask w(ctx) {\n recv ctx.done\n}\n");
     let o = execute(&env, Config { max_threads: 3, ..config() }, 0, Vec::new(), false).expect("runs");
-    assert!(!matches!(o.end, End::TooManyThreads { .. }), "time and the environment take no thread: {o:?}");
+    assert!(!matches!(o.end, End::TooManyThreads { .. }), "in completion the signal takes no thread: {o:?}");
+    let cancel = Config { max_threads: 3, scenario: Scenario::Cancel, ..config() };
+    let o = execute(&env, cancel, 0, Vec::new(), false).expect("runs");
+    assert_eq!(o.end, End::TooManyThreads { needed: 4 }, "outside completion the environment's thread counts");
 }
 
 #[test]
