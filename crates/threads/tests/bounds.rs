@@ -83,7 +83,11 @@ fn spawning_beyond_the_thread_bound_stops_the_execution() {
     assert!(!matches!(o.end, End::TooManyThreads { .. }), "in completion the signal takes no thread: {o:?}");
     let cancel = Config { max_threads: 3, scenario: Scenario::Cancel, ..config() };
     let o = execute(&env, cancel, 0, Vec::new(), false).expect("runs");
-    assert_eq!(o.end, End::TooManyThreads { needed: 4 }, "outside completion the environment's thread counts");
+    assert_eq!(
+        o.end,
+        End::TooManyThreads { needed: 4 },
+        "outside completion the environment's thread counts"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Random models over every primitive (channels of both kinds, select with
-//! every kind of case, mutex, cond, rwmutex, wait group, once, error group,
-//! contexts with the signal and a deadline, ticker, timer, helpers, defer,
+//! every kind of case and `default`, in loops that poll, mutex, cond,
+//! rwmutex, wait group, once, error group, contexts with the signal and a
+//! deadline, ticker, timer, `sleep`, helpers, defer with captured operands,
 //! choose, work, a ranged variable), each run under a few schedules in every
 //! scenario: every execution must end by itself and replay on the reference
 //! semantics. A disagreement is a bug in one of the two implementations.
@@ -134,6 +135,11 @@ impl Gen {
             "close(note)",
             "recv note",
             "let nt = note\nrecv nt",
+            "defer close(note)",
+            "defer stop(tk)",
+            "let v = n\ndefer set(v)\nn = 0",
+            "sleep",
+            "wg.add(1)\nwg.done()",
         ];
         if depth == 0 {
             return self.pick(&simple).to_string();
@@ -141,10 +147,7 @@ impl Gen {
         match self.below(10) {
             0 => {
                 let cases: Vec<String> = (0..1 + self.below(3)).map(|_| self.case()).collect();
-                // The reference does not take `default` beside a send case on a full
-                // buffered channel while a receiver waits (see rules.rs, ignored test).
-                let sends_b = cases.iter().any(|c| c.starts_with("send b"));
-                let default = if !sends_b && self.below(3) == 0 { "\ndefault => {}" } else { "" };
+                let default = if self.below(3) == 0 { "\ndefault => {}" } else { "" };
                 format!("select {{\n{}{default}\n}}", cases.join("\n"))
             }
             1 => format!("choose {{\n{}\n}} or {{\n{}\n}}", self.stmt(depth - 1), self.stmt(depth - 1)),

@@ -390,7 +390,9 @@ fn time_passes_only_when_no_task_is_urgent() {
 
 /// A loop that polls (a `select` with `default`, or a `yield`) lets time
 /// pass while it spins, so the deadline it polls fires and the loop ends;
-/// its first poll, on arrival, happens at once.
+/// its first poll, on arrival, happens at once, and so does its first poll
+/// after time passed (the reference rejects a log where time passes twice
+/// while the poller has not gone round again).
 #[test]
 fn a_polling_loop_lets_time_pass() {
     let busy = include_str!("../../../models/semantics/busy_poll_deadline.leash");
@@ -399,6 +401,10 @@ fn a_polling_loop_lets_time_pass() {
         (
             "a yield loop polling ctx.err",
             "// expect: verified\ntask main() {\n let ctx = with_timeout(background())\n while ctx.err() == ok {\n yield\n }\n cancel(ctx)\n}\n",
+        ),
+        (
+            "time passing ends a spin: the poller polls again before more time passes",
+            "// expect: verified\ntask main() {\n let ctx = with_timeout(background())\n let t = spawn w()\n loop {\n select {\n recv ctx.done => {\n join t\n return\n }\n default => {}\n }\n }\n}\ntask w() {\n sleep\n sleep\n sleep\n}\n",
         ),
         (
             "the first poll is at once",
