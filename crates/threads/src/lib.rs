@@ -5,14 +5,13 @@
 //! groups, mutexes, rwmutexes, conds, onces, tickers, timers) are implemented
 //! here, independently of the reference semantics, over the one lock and the
 //! condition variables a [`Platform`] lends. A task's thread takes the task's
-//! instant steps. Time needs no thread: the thread whose step leaves no task
-//! able to move lets time pass at once, and a polling task's thread may let
-//! it pass instead of polling. Outside the completion scenario, a model with
-//! a `signal()` context has one more thread, the environment's, which sends
-//! the signal at whatever moment the library schedules it. The library's
+//! instant steps. Time and the environment need no thread of their own: the
+//! thread whose step leaves no task able to move lets time pass at once, a
+//! polling task's thread may let it pass instead of polling, and outside the
+//! completion scenario the signal may come after any step. The library's
 //! scheduler picks the interleaving; the free choices (select cases, work
-//! outcomes, `choose`, which timed step comes first) go through
-//! [`Platform::choose`].
+//! outcomes, `choose`, which timed step comes first, whether the signal
+//! comes now) go through [`Platform::choose`].
 //!
 //! An execution records a [`Log`]: one [`Entry`] per step of the reference
 //! semantics, so that [`conform`] can replay it on `leash-semantics` and every
@@ -35,30 +34,13 @@ mod world;
 
 pub use world::World;
 
-use leash_ir::{Ctor, Elem, Instr, Program};
 use std::ops::DerefMut;
-
-/// Whether the signal may come at any moment in `scenario` (outside
-/// completion) and the model makes a `signal()` context (arrays of them
-/// included): then [`run`] starts the environment's thread, which sends it.
-pub fn sends_signal(p: &Program, scenario: leash_semantics::Scenario) -> bool {
-    fn signal(c: &Ctor) -> bool {
-        match c {
-            Ctor::Signal => true,
-            Ctor::Array { elem, .. } => matches!(&**elem, Elem::Ctor(c) if signal(c)),
-            _ => false,
-        }
-    }
-    scenario != leash_semantics::Scenario::Completion
-        && p.funcs.iter().flat_map(|f| &f.code).any(|i| matches!(i, Instr::New { ctor, .. } if signal(ctor)))
-}
 
 /// Runs one execution of the model in the [`World`] behind `platform`'s
 /// lock, on the calling thread, which must be a thread of the platform's
 /// library: initialises the model-level variables, runs `main` on this
-/// thread, starts a thread per spawned task (and one for the environment
-/// when [`sends_signal`]), and returns once every thread it started has
-/// finished. Each log entry is passed to [`Platform::record`] as it is made.
+/// thread, starts a thread per spawned task, and returns once every thread
+/// it started has finished. Each log entry is passed to [`Platform::record`] as it is made.
 ///
 /// When the execution gets stuck and [`Config::detect_stuck`] is off, the
 /// threads stay blocked in [`Platform::wait`] and this never returns: the
@@ -106,20 +88,17 @@ pub trait Platform: Clone + Send + Sync + 'static {
 }
 
 /// Names a waiting thread: [`Sleeper::JOIN`] the caller of [`run`] waiting
-/// for every thread to finish, [`Sleeper::ENVIRONMENT`] the environment's
-/// thread, then one per task instance ([`Sleeper::task`]).
+/// for every thread to finish, then one per task instance ([`Sleeper::task`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Sleeper(pub usize);
 
 impl Sleeper {
     /// The caller of [`run`], waiting for the other threads to finish.
     pub const JOIN: Sleeper = Sleeper(0);
-    /// The environment's thread, waiting for the signal to be possible.
-    pub const ENVIRONMENT: Sleeper = Sleeper(1);
 
     /// The thread of task `t`.
     pub fn task(t: Instance) -> Sleeper {
-        Sleeper(2 + t as usize)
+        Sleeper(1 + t as usize)
     }
 }
 
@@ -237,32 +216,10 @@ pub struct Config {
     pub scenario: leash_semantics::Scenario,
     /// Steps (log entries) after which an execution ends with [`End::StepBound`].
     pub max_steps: usize,
-    /// Threads the platform allows: one per task (the calling thread runs
-    /// `main`), and the environment's when [`sends_signal`].
+    /// Threads the platform allows: one per task (the calling thread runs `main`).
     pub max_threads: usize,
     /// Whether the runtime itself ends an execution in which nothing can move
     /// ([`End::Stuck`]); when off, the threads stay blocked and the library's
     /// own deadlock detection has to catch it.
     pub detect_stuck: bool,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sends_signal;
-    use leash_semantics::Scenario;
-
-    fn sends(text: &str, scenario: Scenario) -> bool {
-        sends_signal(&leash_ir::compile(text).expect("the model compiles"), scenario)
-    }
-
-    #[test]
-    fn the_environment_runs_for_the_signal_outside_completion_only() {
-        for s in [Scenario::Error, Scenario::Cancel] {
-            assert!(sends("task main() {\n let c = signal()\n}\n", s));
-            assert!(sends("task main() {\n let cs = [signal(); 2]\n}\n", s));
-            assert!(sends("var c = signal()\ntask main() {\n yield\n}\n", s));
-            assert!(!sends("task main() {\n let c = with_timeout(background())\n work a\n}\n", s));
-        }
-        assert!(!sends("task main() {\n let c = signal()\n}\n", Scenario::Completion));
-    }
 }

@@ -1,24 +1,30 @@
 //! The threads: one per task, each taking its task's instant steps under the
 //! platform's lock and waiting on its own condition variable while the task
-//! cannot move; and, when the signal may come at any moment (outside the
-//! completion scenario), one for the environment, which sends it whenever
-//! the library schedules it. Time has no thread: it is made to pass by
-//! whichever thread holds the lock when it may.
+//! cannot move. Time and the environment have no thread: they are made to
+//! happen by whichever thread holds the lock when they may.
 //!
 //! - After every step (and after the start), the thread that took it looks
-//!   at the world. When no task can move, time must pass (or the signal may
-//!   come instead): it picks which timed step comes first
+//!   at the world. When no task can move, time must pass (or, outside
+//!   completion, the signal may come instead): it picks which comes first
 //!   ([`Platform::choose`]) and takes it, and so on while the world stays
 //!   that way. Nothing is lost by not letting go of the lock: no other
-//!   thread could take a step in between.
+//!   thread could take a step in between. When tasks can move, outside the
+//!   completion scenario, it chooses whether the signal comes now, before
+//!   any of them moves.
 //! - A polling task (a loop round a `select` with only `default` ready, or a
 //!   `yield`) does not hold time back: when no task is urgent, its thread
 //!   chooses between polling and letting time pass.
 //!
-//! Then the threads that can now do something are woken, and an execution
-//! in which nothing can move ends. Whether a task can move, and whether time
-//! may pass, is read off the world, never off the threads: a task just
-//! spawned whose thread has not run yet still holds time back.
+//! Then the threads whose tasks can move now are woken, and an execution in
+//! which nothing can move ends. Whether a task can move, and whether time may
+//! pass, is read off the world, never off the threads: a task just spawned
+//! whose thread has not run yet still holds time back.
+//!
+//! An environment thread sending the signal at the moment the library
+//! schedules it would explore the same moments, but the library would also
+//! explore every placement of that thread's own operations among the
+//! others', most of them giving the same log; a choice after each step costs
+//! far fewer executions (`docs/engines.md`).
 
 use crate::plan::Plan;
 use crate::time::Event;
@@ -30,17 +36,6 @@ pub(crate) fn run<P: Platform>(p: &P) -> Outcome {
     let mut w = p.lock();
     if let Err(end) = w.start() {
         w.halt(end);
-    }
-    if !w.halted() && w.environment {
-        let needed = w.threads_asked + 1;
-        if needed > w.config.max_threads {
-            w.halt(End::TooManyThreads { needed });
-        } else {
-            w.threads_asked = needed;
-            w.threads_running += 1;
-            let q = p.clone();
-            p.spawn(move || environment(&q));
-        }
     }
     after_step(p, &mut w);
     let mut w = task_loop(p, w, 0);
@@ -56,29 +51,12 @@ fn task_thread<P: Platform>(p: &P, me: Instance) {
     finish_thread(p, &mut w);
 }
 
-/// A spawned or environment thread is done: the last one wakes the caller of `run`.
+/// A spawned thread is done: the last one wakes the caller of `run`.
 fn finish_thread<P: Platform>(p: &P, w: &mut World) {
     w.threads_running -= 1;
     if w.threads_running == 0 {
         p.wake(Sleeper::JOIN);
     }
-}
-
-/// The environment's thread: sends the signal at the moment the library
-/// schedules it, once it can come; its work is then done.
-fn environment<P: Platform>(p: &P) {
-    let mut w = p.lock();
-    while !w.halted() && !w.signalled && w.live().next().is_some() {
-        if !w.signal_any_moment() {
-            w.environment_asleep = true;
-            w = p.wait(w, Sleeper::ENVIRONMENT);
-            w.environment_asleep = false;
-        } else if !at_bound(p, &mut w) {
-            let result = w.happen(Event::Signal);
-            record(p, &mut w, result);
-        }
-    }
-    finish_thread(p, &mut w);
 }
 
 /// Takes task `me`'s instant steps until it exits or the execution halts,
@@ -156,31 +134,35 @@ fn record<P: Platform>(p: &P, w: &mut World, result: Result<Entry, End>) {
 }
 
 /// After the world changed: time passes while no task can move (or the
-/// signal comes instead), an execution in which nothing can move ends (when
-/// the runtime detects it); then every sleeping thread that can now do
-/// something is woken: a task thread whose task can move or has exited, the
-/// environment's once the signal can come or nothing is left to wait for (on
-/// a halt, every sleeping thread).
+/// signal comes instead), outside completion the signal may come now, an
+/// execution in which nothing can move ends (when the runtime detects it);
+/// then every sleeping task thread whose task can move, or has exited, is
+/// woken (on a halt, every sleeping thread).
 fn after_step<P: Platform>(p: &P, w: &mut World) {
     while !w.halted() {
         let plans = w.plans();
-        if w.movers(&plans) {
-            break;
-        }
-        let mut events = w.timed(&plans);
-        if w.signal_any_moment() {
-            events.push(Event::Signal);
-        }
-        if events.is_empty() {
-            w.check_stuck();
-            break;
-        }
+        let event = if w.movers(&plans) {
+            // Tasks can move; the signal may still come first.
+            (w.signal_any_moment() && p.choose(2) == 1).then_some(Event::Signal)
+        } else {
+            let mut events = w.timed(&plans);
+            if w.signal_any_moment() {
+                events.push(Event::Signal);
+            }
+            if events.is_empty() {
+                w.check_stuck();
+                None
+            } else {
+                let k = if events.len() >= 2 { p.choose(events.len()) } else { 0 };
+                Some(events[k])
+            }
+        };
+        let Some(e) = event else { break };
         if w.log.len() >= w.config.max_steps {
             w.halt(End::StepBound);
             break;
         }
-        let k = if events.len() >= 2 { p.choose(events.len()) } else { 0 };
-        match w.happen(events[k]) {
+        match w.happen(e) {
             Ok(entry) => {
                 p.record(&entry);
                 w.log.push(entry);
@@ -194,10 +176,6 @@ fn after_step<P: Platform>(p: &P, w: &mut World) {
             w.task_mut(t).asleep = false;
             p.wake(Sleeper::task(t));
         }
-    }
-    if w.environment_asleep && (halted || w.live().next().is_none() || w.signal_any_moment()) {
-        w.environment_asleep = false;
-        p.wake(Sleeper::ENVIRONMENT);
     }
 }
 

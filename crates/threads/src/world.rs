@@ -29,12 +29,7 @@ pub struct World {
     pub(crate) end: Option<End>,
     /// Whether the environment sent the signal.
     pub(crate) signalled: bool,
-    /// Whether the environment's thread runs: the signal may come at any
-    /// moment (see [`crate::sends_signal`]).
-    pub(crate) environment: bool,
-    /// Whether the environment's thread waits for the signal to be possible.
-    pub(crate) environment_asleep: bool,
-    /// Threads the execution asked for: the calling one, the environment's, one per spawn.
+    /// Threads the execution asked for: the calling one, one per spawn.
     pub(crate) threads_asked: usize,
     /// Threads started by [`crate::run`] that have not finished.
     pub(crate) threads_running: usize,
@@ -160,8 +155,6 @@ impl World {
         let init = Frame::enter(&program, program.init, Vec::new());
         let main = Task::new(program.main, init, None);
         World {
-            environment: crate::sends_signal(&program, config.scenario),
-            environment_asleep: false,
             program,
             config,
             heap,
