@@ -241,7 +241,7 @@ impl World {
     }
 
     /// `spawn` and `g.go`: starts a task owned by `t`, which runs its silent
-    /// start at once; its thread starts after the step.
+    /// start at once; its thread starts once it can take a step of its own.
     fn spawn(
         &mut self,
         t: Instance,
@@ -273,7 +273,6 @@ impl World {
         }
         self.advance(t);
         self.run_ahead(child)?;
-        self.starts.push(child);
         Ok(())
     }
 

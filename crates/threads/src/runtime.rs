@@ -45,14 +45,9 @@ pub(crate) fn run<P: Platform>(p: &P) -> Outcome {
     Outcome { log: w.log.clone(), end: w.end.clone().unwrap_or(End::Exited) }
 }
 
-/// The thread of a spawned task.
+/// The thread of a spawned task; the last one to finish wakes the caller of `run`.
 fn task_thread<P: Platform>(p: &P, me: Instance) {
     let mut w = task_loop(p, p.lock(), me);
-    finish_thread(p, &mut w);
-}
-
-/// A spawned thread is done: the last one wakes the caller of `run`.
-fn finish_thread<P: Platform>(p: &P, w: &mut World) {
     w.threads_running -= 1;
     if w.threads_running == 0 {
         p.wake(Sleeper::JOIN);
@@ -115,18 +110,13 @@ fn at_bound<P: Platform>(p: &P, w: &mut World) -> bool {
     true
 }
 
-/// Logs a step (or ends the execution as the step said), starts the
-/// threads of the tasks it spawned, and goes on as after every step.
+/// Logs a step (or ends the execution as the step said) and goes on as
+/// after every step.
 fn record<P: Platform>(p: &P, w: &mut World, result: Result<Entry, End>) {
     match result {
         Ok(entry) => {
             p.record(&entry);
             w.log.push(entry);
-            for child in std::mem::take(&mut w.starts) {
-                w.threads_running += 1;
-                let q = p.clone();
-                p.spawn(move || task_thread(&q, child));
-            }
         }
         Err(end) => w.halt(end),
     }
@@ -137,7 +127,11 @@ fn record<P: Platform>(p: &P, w: &mut World, result: Result<Entry, End>) {
 /// signal comes instead), outside completion the signal may come now, an
 /// execution in which nothing can move ends (when the runtime detects it);
 /// then every sleeping task thread whose task can move, or has exited, is
-/// woken (on a halt, every sleeping thread).
+/// woken (on a halt, every sleeping thread), and a task that can move for
+/// the first time gets its thread. A task whose first steps are timed ones
+/// (it starts with `work`, say) has no thread until then: one that took the
+/// lock only to find it cannot move would be an interleaving the library
+/// explores for nothing.
 fn after_step<P: Platform>(p: &P, w: &mut World) {
     while !w.halted() {
         let plans = w.plans();
@@ -172,9 +166,15 @@ fn after_step<P: Platform>(p: &P, w: &mut World) {
     }
     let halted = w.halted();
     for t in 0..w.tasks.len() as Instance {
-        if w.task(t).asleep && (halted || w.task(t).exited || w.plan(t).moves()) {
+        let task = w.task(t);
+        if task.asleep && (halted || task.exited || w.plan(t).moves()) {
             w.task_mut(t).asleep = false;
             p.wake(Sleeper::task(t));
+        } else if !task.thread && !halted && !task.exited && w.plan(t).moves() {
+            w.task_mut(t).thread = true;
+            w.threads_running += 1;
+            let q = p.clone();
+            p.spawn(move || task_thread(&q, t));
         }
     }
 }

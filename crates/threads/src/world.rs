@@ -33,8 +33,6 @@ pub struct World {
     pub(crate) threads_asked: usize,
     /// Threads started by [`crate::run`] that have not finished.
     pub(crate) threads_running: usize,
-    /// Tasks spawned by the last step, whose threads are still to start.
-    pub(crate) starts: Vec<Instance>,
     /// Tasks whose main frame returned during the current step, with their
     /// results: their exits are settled once every task the step moved has
     /// run ahead.
@@ -57,6 +55,9 @@ pub(crate) struct Task {
     pub phase: Phase,
     /// Whether it exited.
     pub exited: bool,
+    /// Whether its thread was started: a task's thread starts the first
+    /// time the task can take a step of its own (`main`'s is the caller's).
+    pub thread: bool,
     /// Whether its thread waits on its condition variable.
     pub asleep: bool,
     /// Whether it is parked at a `send`, `recv` or `select`: it takes no
@@ -138,6 +139,7 @@ impl Task {
             group,
             phase: Phase::Start,
             exited: false,
+            thread: false,
             asleep: false,
             parked: false,
             queues: Vec::new(),
@@ -153,7 +155,8 @@ impl World {
         let heap =
             program.globals.iter().map(|g| Object::Cell { value: Value::Unit, range: g.range }).collect();
         let init = Frame::enter(&program, program.init, Vec::new());
-        let main = Task::new(program.main, init, None);
+        let mut main = Task::new(program.main, init, None);
+        main.thread = true;
         World {
             program,
             config,
@@ -165,7 +168,6 @@ impl World {
             signalled: false,
             threads_asked: 1,
             threads_running: 0,
-            starts: Vec::new(),
             exits: Vec::new(),
             initialising: true,
         }
