@@ -92,6 +92,17 @@ pub enum Component {
     },
     /// A task that updates state under a shared mutex, then sends an event the owner receives.
     Publisher,
+    /// A job under a context with a deadline whose work may fail: it reports
+    /// a failure on a buffered error channel or closes a done channel; the
+    /// owner selects on both and on the deadline, then joins it.
+    Fallible,
+    /// A task that polls in a loop with `select` and `default` (sleeping
+    /// when nothing is ready) until its context is cancelled; the owner sends
+    /// it a job on a buffered channel, then cancels and joins it.
+    Poller,
+    /// A task that prepares, then sends a notification on a buffered channel;
+    /// the owner takes it only if it is there (`select` with `default`), then joins it.
+    Notify,
     /// A joined child task that owns components of its own, under a context
     /// of its own when they need one.
     Child {
@@ -123,10 +134,10 @@ pub enum Join {
 /// A one-defect mutation of a design.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Defect {
-    /// A worker's or heartbeat's select loses its `recv ctx.done` case.
+    /// A worker's, heartbeat's or poller's select loses its `recv ctx.done` case.
     DropCtxCase,
     /// A result channel becomes unbuffered: once a timeout wins, or while the
-    /// owner waits before receiving, the sender is stuck.
+    /// owner waits before receiving (or has looked and gone on), the sender is stuck.
     UnbufferedResult,
     /// A jobs, results or done channel is never closed.
     ForgetClose,
@@ -167,8 +178,8 @@ impl Defect {
 
     /// The finding kinds that report it: a mutant has a finding of one of
     /// these kinds naming the [`Mutant::task`]. A task stuck forever is a
-    /// leak, or a deadlock when every task is stuck; a heartbeat without its
-    /// context case loops forever (no-exit). Forgotten cancels and stops are
+    /// leak, or a deadlock when every task is stuck; a heartbeat or poller
+    /// without its context case loops forever (no-exit). Forgotten cancels and stops are
     /// owner-rule warnings: the verdict stays verified.
     pub fn kinds(self) -> &'static [FindingKind] {
         match self {
@@ -278,7 +289,8 @@ impl Component {
             | Component::Heartbeat
             | Component::Timeout
             | Component::Group { .. } => true,
-            Component::WaitGroup { .. } | Component::Publisher => false,
+            Component::Fallible | Component::Poller => true,
+            Component::WaitGroup { .. } | Component::Publisher | Component::Notify => false,
             Component::Child { body, .. } => body.needs_ctx(),
         }
     }
@@ -334,6 +346,9 @@ fn component(depth: u32) -> BoxedStrategy<Component> {
         (1..=2u8, any::<bool>()).prop_map(|(members, limited)| Component::Group { members, limited }),
         (1..=2u8, any::<bool>()).prop_map(|(members, add_first)| Component::WaitGroup { members, add_first }),
         Just(Component::Publisher),
+        Just(Component::Fallible),
+        Just(Component::Poller),
+        Just(Component::Notify),
     ];
     if depth == 0 {
         return leaf.boxed();
@@ -341,4 +356,51 @@ fn component(depth: u32) -> BoxedStrategy<Component> {
     let join = prop_oneof![Just(Join::Handle), Just(Join::DoneChannel)];
     let child = (join, node(depth - 1)).prop_map(|(join, body)| Component::Child { join, body });
     prop_oneof![4 => leaf, 1 => child].boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{check_source, render_text, CheckOptions, Verdict};
+
+    /// A design of one component.
+    fn leaf(c: Component) -> Design {
+        Design { main: Node { components: vec![c], overlap: false } }
+    }
+
+    #[test]
+    fn the_select_and_deadline_components_verify_and_each_defect_is_refuted() {
+        // A notification taken only if there, next to other tasks: the
+        // owner's `default` must still be able to win the race.
+        let beside = Design {
+            main: Node {
+                components: vec![Component::Notify, Component::WaitGroup { members: 2, add_first: false }],
+                overlap: true,
+            },
+        };
+        for design in [leaf(Component::Fallible), leaf(Component::Poller), leaf(Component::Notify), beside] {
+            let source = design.to_source();
+            let report = check_source("design.leash", &source, &CheckOptions::default()).unwrap();
+            let shown = || format!("{source}\n{}", render_text(std::slice::from_ref(&report)));
+            assert!(report.verdict == Verdict::Verified && report.findings.is_empty(), "{}", shown());
+            let sites = design.sites();
+            assert!(!sites.is_empty());
+            for i in 0..sites.len() {
+                let mutant = design.mutant(i).unwrap();
+                let report = check_source("mutant.leash", &mutant.source, &CheckOptions::default()).unwrap();
+                let found = report.findings.iter().any(|f| {
+                    FindingKind::from_name(&f.kind).is_some_and(|k| mutant.defect.kinds().contains(&k))
+                        && f.tasks.contains(&mutant.task)
+                });
+                assert!(
+                    found,
+                    "{} in {}:\n{}\n{}",
+                    mutant.defect.name(),
+                    mutant.task,
+                    mutant.source,
+                    render_text(std::slice::from_ref(&report))
+                );
+            }
+        }
+    }
 }

@@ -2,16 +2,24 @@
 //! engines' executions become the same findings as the native prover's: each
 //! kept execution is replayed on the reference semantics
 //! (`leash_threads::conform`), which confirms it and gives its path.
+//!
+//! loom and shuttle are optional (the `loom` and `shuttle` features, on by
+//! default): without them the library is the native prover alone.
 
-use leash_native::{Exploration, Finding, Stats};
-use leash_report::{EngineSummary, FindingKey};
-use leash_semantics::Scenario;
-use leash_threads::conform::{conform, conform_library_deadlock, Confirmed, Disagreement};
-use leash_threads::explore::Run;
-use std::collections::BTreeMap;
-use std::time::Duration;
+#[cfg(any(feature = "loom", feature = "shuttle"))]
+use {
+    leash_native::{Exploration, Finding, Stats},
+    leash_report::{EngineSummary, FindingKey},
+    leash_semantics::Scenario,
+    leash_threads::conform::{conform, conform_library_deadlock, Confirmed, Disagreement},
+    leash_threads::explore::Run,
+    std::collections::BTreeMap,
+    std::time::Duration,
+};
 
+#[cfg(feature = "loom")]
 pub use leash_loom::Options as LoomOptions;
+#[cfg(feature = "shuttle")]
 pub use leash_shuttle::{Options as ShuttleOptions, Strategy as ShuttleStrategy};
 
 /// Which engine explores a model.
@@ -22,10 +30,12 @@ pub enum Engine {
     #[default]
     Native,
     /// loom: every interleaving of the model run on loom's threads. At most
-    /// five threads; no fair-cycle (no-exit) search.
+    /// five threads; no fair-cycle (no-exit) search. Needs the `loom` feature.
+    #[cfg(feature = "loom")]
     Loom(LoomOptions),
     /// shuttle: sampled (random, PCT) or enumerated (DFS) schedules on
-    /// shuttle's threads.
+    /// shuttle's threads. Needs the `shuttle` feature.
+    #[cfg(feature = "shuttle")]
     Shuttle(ShuttleOptions),
 }
 
@@ -35,7 +45,9 @@ impl Engine {
     pub fn name(&self) -> &'static str {
         match self {
             Engine::Native => "native",
+            #[cfg(feature = "loom")]
             Engine::Loom(_) => "loom",
+            #[cfg(feature = "shuttle")]
             Engine::Shuttle(o) => match o.strategy {
                 ShuttleStrategy::Random => "shuttle-random",
                 ShuttleStrategy::Pct { .. } => "shuttle-pct",
@@ -47,6 +59,7 @@ impl Engine {
 
 /// Explores one scenario with loom or shuttle; `Err` is a refusal (the model
 /// needs more threads than the engine models) or an engine failure.
+#[cfg(any(feature = "loom", feature = "shuttle"))]
 pub(crate) fn explore(
     engine: &Engine,
     program: &leash_ir::Program,
@@ -55,8 +68,10 @@ pub(crate) fn explore(
 ) -> Result<(Exploration, EngineSummary), String> {
     let run = match *engine {
         Engine::Native => unreachable!("the native prover is run by the caller"),
+        #[cfg(feature = "loom")]
         Engine::Loom(o) => leash_loom::explore(program, scenario, &LoomOptions { time: timeout, ..o })
             .map_err(|e| e.to_string())?,
+        #[cfg(feature = "shuttle")]
         Engine::Shuttle(o) => {
             leash_shuttle::explore(program, scenario, &ShuttleOptions { time: timeout, ..o })
                 .map_err(|e| e.to_string())?
@@ -66,9 +81,11 @@ pub(crate) fn explore(
 }
 
 /// Findings keyed as the native prover keys them; the shortest path is kept.
+#[cfg(any(feature = "loom", feature = "shuttle"))]
 type Found = BTreeMap<FindingKey, (Finding, Option<String>)>;
 
 /// Replays every kept execution of `run` on the reference semantics.
+#[cfg(any(feature = "loom", feature = "shuttle"))]
 fn confirm(
     name: &str,
     program: &leash_ir::Program,
@@ -137,6 +154,7 @@ fn confirm(
 /// Runs a shuttle replay string (printed with a finding) on shuttle, and
 /// replays the execution on the reference semantics: its path there, and
 /// how the execution ended in the runtime's words.
+#[cfg(feature = "shuttle")]
 pub fn shuttle_replay(
     program: &leash_ir::Program,
     scenario: Scenario,

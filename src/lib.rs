@@ -64,19 +64,46 @@
 //! }
 //! ```
 //!
+//! To test a whole folder against the models' own `// expect:` lines, as
+//! `leash test` does, one test is enough: [`test_models`] fails with the
+//! rendered report of every model that is not as expected.
+//!
+//! ```no_run
+//! #[test]
+//! fn every_design_is_as_its_expect_lines_say() -> Result<(), leash::TestFailure> {
+//!     leash::test_models(concat!(env!("CARGO_MANIFEST_DIR"), "/models"))?;
+//!     Ok(())
+//! }
+//! ```
+//!
 //! # Bounds and untrusted models
 //!
 //! Checking never runs a command and never writes a file. Every scenario is
 //! bounded by [`CheckOptions`]: by default 5,000,000 states, depth 10,000,
-//! 8 GiB of visited set and 60 s of wall-clock time
+//! 8 GiB of visited set per scenario and 180 s of wall-clock time per model
 //! ([`CheckOptions::default`]). A search cut short by a bound is
 //! [`Verdict::Incomplete`], never verified, and `assert_verified` fails on it.
 //!
 //! # Other renderings
 //!
 //! [`render_text`] (the CLI's table and traces), [`render_json`] (the JSON
-//! schema of docs/cli.md), [`render_sarif`] (SARIF 2.1.0 for code scanning)
-//! and [`render_junit`] (JUnit XML for CI dashboards).
+//! schema of docs/cli.md), `render_sarif` (SARIF 2.1.0 for code scanning,
+//! the `sarif` feature) and `render_junit` (JUnit XML for CI dashboards, the
+//! `junit` feature).
+//!
+//! # Features
+//!
+//! - `cli` (default): the `leash` binary (clap, indicatif, mimalloc,
+//!   clap_complete, clap_mangen); turns on `loom` and `shuttle`.
+//! - `loom`, `shuttle` (default): `Engine::Loom` and `Engine::Shuttle`,
+//!   the model run on those libraries' threads.
+//! - `sarif`, `junit` (default): `render_sarif` and `render_junit` (and
+//!   their `leash test` views), through serde-sarif and quick-junit.
+//! - `arbitrary`: `leash::arbitrary`, proptest strategies for generated models.
+//!
+//! `leash = { path = "...", default-features = false }` is the checker
+//! alone: the native prover, text and JSON reports and pictures, and nothing
+//! of the above.
 //!
 //! # Generated models
 //!
@@ -88,13 +115,26 @@
 mod diagnostics;
 mod engines;
 pub mod expect;
+mod testing;
 
-pub use engines::{shuttle_replay, Engine, LoomOptions, ShuttleOptions, ShuttleStrategy};
+#[cfg(feature = "junit")]
+pub use testing::render_test_junit;
+#[cfg(feature = "sarif")]
+pub use testing::render_test_sarif;
+pub use testing::{
+    model_files, test_models, test_models_with, test_source, ModelTest, TestFailure, TestSummary,
+};
+
+pub use engines::Engine;
+#[cfg(feature = "loom")]
+pub use engines::LoomOptions;
+#[cfg(feature = "shuttle")]
+pub use engines::{shuttle_replay, ShuttleOptions, ShuttleStrategy};
 
 #[cfg(feature = "arbitrary")]
 pub mod arbitrary;
 
-pub use diagnostics::render_diagnostics;
+pub use diagnostics::{render_diagnostics, render_diagnostics_in_colour};
 pub use leash_native::{Bound, Options as SearchOptions, Phase, Progress};
 pub use leash_report::{
     CheckReport, FindingReport, Location, ModelReport, ScenarioReport, ScenarioStats, Severity, TraceStep,
@@ -110,11 +150,17 @@ use std::time::{Duration, Instant};
 pub struct CheckOptions {
     /// The scenarios to explore, in table order.
     pub scenarios: Vec<Scenario>,
-    /// Owner-rule warnings count as violations.
+    /// Hygiene warnings (unstopped, uncancelled, work-after-cancel) count as violations.
     pub strict: bool,
+    /// Finding kinds reported as warnings, whatever `strict` says: e.g.
+    /// `orphan` for a design that lets tasks outlive their owner on purpose
+    /// everywhere (for one spawn, `spawn detached` says so in the model).
+    pub allow: Vec<FindingKind>,
     /// State, depth and memory bounds of the search.
     pub search: SearchOptions,
-    /// Wall-clock budget per scenario.
+    /// Wall-clock budget per model, shared by its scenarios in order: a
+    /// scenario still searching when it runs out, and every scenario after
+    /// it, is incomplete (timeout).
     pub timeout: Option<Duration>,
     /// Which engine explores (the native prover unless told otherwise).
     pub engine: Engine,
@@ -130,13 +176,17 @@ pub struct CheckOptions {
     pub workers: usize,
 }
 
+/// The default wall-clock budget of one model: 180 s, three scenarios of 60 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(180);
+
 impl Default for CheckOptions {
     fn default() -> CheckOptions {
         CheckOptions {
             scenarios: Scenario::ALL.to_vec(),
             strict: false,
+            allow: Vec::new(),
             search: SearchOptions::default(),
-            timeout: Some(Duration::from_secs(60)),
+            timeout: Some(DEFAULT_TIMEOUT),
             engine: Engine::Native,
             symmetry: true,
             por: true,
@@ -145,8 +195,10 @@ impl Default for CheckOptions {
     }
 }
 
-/// A model that did not compile: its diagnostics, ready to render.
-#[derive(Clone, Debug)]
+/// A model that did not compile: its diagnostics, ready to render. Both
+/// `Display` and `Debug` show them rendered (without colour), so that `?`
+/// in a test, `.unwrap()` and `.expect()` print them as `leash check` does.
+#[derive(Clone)]
 pub struct BadModel {
     /// The file name used in messages.
     pub path: String,
@@ -161,13 +213,30 @@ impl BadModel {
     pub fn render(&self) -> String {
         render_diagnostics(&self.path, &self.source, &self.diagnostics)
     }
+
+    /// [`BadModel::render`] in colour (ANSI escapes), for a terminal.
+    pub fn render_in_colour(&self) -> String {
+        render_diagnostics_in_colour(&self.path, &self.source, &self.diagnostics)
+    }
 }
 
+/// The rendered diagnostics, as `leash check` prints them (without colour).
 impl std::fmt::Display for BadModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.render())
     }
 }
+
+/// The rendered diagnostics, as for `Display`: what `.unwrap()` prints.
+impl std::fmt::Debug for BadModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+/// So that `check_file(..)?` works in a function returning
+/// `Result<_, Box<dyn std::error::Error>>`.
+impl std::error::Error for BadModel {}
 
 /// Compiles a model to IR, or returns its diagnostics.
 pub fn compile(path: &str, source: &str) -> Result<leash_ir::Program, BadModel> {
@@ -221,32 +290,38 @@ pub fn check_source_observed(
 ) -> Result<ModelReport, BadModel> {
     let program = compile(path, source)?;
     let mut explorations = Vec::new();
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), allow(unused_mut))]
     let mut engine = Vec::new();
     let mut times = Vec::new();
+    let deadline = options.timeout.map(|t| Instant::now() + t);
     for &scenario in &options.scenarios {
         let start = Instant::now();
-        if let Engine::Native = options.engine {
-            let deadline = options.timeout.map(|t| start + t);
-            let stop = move || deadline.is_some_and(|d| Instant::now() >= d);
-            let elapsed = move || start.elapsed();
-            let report = |p: &Progress| {
-                if let Some(f) = progress {
-                    f(scenario, p)
-                }
-            };
-            let control = leash_native::Control {
-                stop: &stop,
-                progress: progress.map(|_| leash_native::Reporter { elapsed: &elapsed, report: &report }),
-                symmetry: options.symmetry,
-                por: options.por,
-                workers: options.workers,
-            };
-            explorations.push(leash_native::explore_with(&program, scenario, &options.search, &control));
-        } else {
-            let (ex, summary) = engines::explore(&options.engine, &program, scenario, options.timeout)
-                .map_err(|why| refused(path, source, &program, &options.engine, why))?;
-            explorations.push(ex);
-            engine.push(summary);
+        match options.engine {
+            Engine::Native => {
+                let stop = move || deadline.is_some_and(|d| Instant::now() >= d);
+                let elapsed = move || start.elapsed();
+                let report = |p: &Progress| {
+                    if let Some(f) = progress {
+                        f(scenario, p)
+                    }
+                };
+                let control = leash_native::Control {
+                    stop: &stop,
+                    progress: progress.map(|_| leash_native::Reporter { elapsed: &elapsed, report: &report }),
+                    symmetry: options.symmetry,
+                    por: options.por,
+                    workers: options.workers,
+                };
+                explorations.push(leash_native::explore_with(&program, scenario, &options.search, &control));
+            }
+            #[cfg(any(feature = "loom", feature = "shuttle"))]
+            _ => {
+                let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                let (ex, summary) = engines::explore(&options.engine, &program, scenario, left)
+                    .map_err(|why| refused(path, source, &program, &options.engine, why))?;
+                explorations.push(ex);
+                engine.push(summary);
+            }
         }
         times.push(start.elapsed().as_millis() as u64);
     }
@@ -256,6 +331,7 @@ pub fn check_source_observed(
         program: &program,
         explorations: &explorations,
         strict: options.strict,
+        allow: &options.allow,
         engine: &engine,
     });
     for (s, t) in report.scenarios.iter_mut().zip(times) {
@@ -266,6 +342,7 @@ pub fn check_source_observed(
 
 /// A model the chosen engine cannot check (too many threads for loom), as a
 /// diagnostic on `main`.
+#[cfg(any(feature = "loom", feature = "shuttle"))]
 fn refused(path: &str, source: &str, program: &leash_ir::Program, engine: &Engine, why: String) -> BadModel {
     // Point at the first spawn: it is spawning that runs out of threads.
     let spawn = program.funcs.iter().find_map(|f| {
@@ -346,7 +423,14 @@ pub fn render_text_with(models: &[ModelReport], style: TraceStyle) -> String {
 
 /// Renders reports as the JSON document of docs/cli.md.
 pub fn render_json(models: Vec<ModelReport>) -> String {
-    let doc = CheckReport { version: leash_report::SCHEMA_VERSION, models };
+    render_json_with_invalid(models, &[])
+}
+
+/// Renders reports, and the models that did not compile with their
+/// diagnostics (the `invalid` array), as the JSON document of docs/cli.md.
+pub fn render_json_with_invalid(models: Vec<ModelReport>, invalid: &[BadModel]) -> String {
+    let invalid = invalid.iter().map(BadModel::to_json).collect();
+    let doc = CheckReport { version: leash_report::SCHEMA_VERSION, models, invalid };
     serde_json::to_string_pretty(&doc).expect("reports serialise") + "\n"
 }
 
@@ -355,6 +439,7 @@ pub fn render_json(models: Vec<ModelReport>) -> String {
 /// violation and `warning` for an owner-rule warning, the model file, line and
 /// column, the trace as a code flow). `invalid` models (that did not compile)
 /// and incomplete searches become tool execution notifications. Deterministic.
+#[cfg(feature = "sarif")]
 pub fn render_sarif(models: &[ModelReport], invalid: &[BadModel]) -> String {
     let invalid: Vec<_> = invalid.iter().map(BadModel::to_invalid).collect();
     leash_report::render_sarif(models, &invalid, &tool())
@@ -364,12 +449,14 @@ pub fn render_sarif(models: &[ModelReport], invalid: &[BadModel]) -> String {
 /// × scenario, failing with the rendered trace when the scenario is violated
 /// or incomplete; owner-rule warnings as system-out. `invalid` models are a
 /// suite with one `compile` case in error. Deterministic but for the times.
+#[cfg(feature = "junit")]
 pub fn render_junit(models: &[ModelReport], invalid: &[BadModel]) -> String {
     let invalid: Vec<_> = invalid.iter().map(BadModel::to_invalid).collect();
     leash_report::render_junit(models, &invalid)
 }
 
 /// leash as SARIF's `tool.driver`.
+#[cfg(feature = "sarif")]
 fn tool() -> leash_report::ToolInfo<'static> {
     let nonempty = |s: Option<&'static str>| s.filter(|s| !s.is_empty());
     leash_report::ToolInfo {
@@ -383,11 +470,37 @@ fn tool() -> leash_report::ToolInfo<'static> {
 impl BadModel {
     /// The model as the SARIF and JUnit views report it: the rendered
     /// diagnostics and where the first one points.
-    fn to_invalid(&self) -> leash_report::InvalidModel {
+    #[cfg(any(feature = "sarif", feature = "junit"))]
+    pub(crate) fn to_invalid(&self) -> leash_report::InvalidModel {
         let location = self.diagnostics.first().filter(|_| !self.source.is_empty()).map(|d| {
             let (line, column) = leash_syntax::LineIndex::new(&self.source).line_col(d.span.start);
             Location { file: self.path.clone(), line, column }
         });
         leash_report::InvalidModel { path: self.path.clone(), message: self.render(), location }
+    }
+
+    /// The model as the JSON reports it: every diagnostic with its location.
+    fn to_json(&self) -> leash_report::InvalidReport {
+        let lines = leash_syntax::LineIndex::new(&self.source);
+        let diagnostics = self
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let (line, column) = lines.line_col(d.span.start.min(self.source.len() as u32));
+                leash_report::DiagnosticReport {
+                    severity: match d.severity {
+                        leash_syntax::Severity::Error => "error",
+                        leash_syntax::Severity::Warning => "warning",
+                    }
+                    .to_string(),
+                    code: d.code.to_string(),
+                    message: d.message.clone(),
+                    location: Location { file: self.path.clone(), line, column },
+                    label: d.label.clone(),
+                    hint: d.hint.clone(),
+                }
+            })
+            .collect();
+        leash_report::InvalidReport { path: self.path.clone(), diagnostics, rendered: self.render() }
     }
 }

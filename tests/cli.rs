@@ -98,8 +98,23 @@ fn test_command_fails_on_a_wrong_expectation() {
 
 #[test]
 fn strict_turns_warnings_into_violations() {
-    assert_eq!(leash(&["check", "models/seeds/timeout_buffered.leash"]).status.code(), Some(0));
-    assert_eq!(leash(&["check", "--strict", "models/seeds/timeout_buffered.leash"]).status.code(), Some(1));
+    assert_eq!(leash(&["check", "models/seeds/cache_eviction_close.leash"]).status.code(), Some(0));
+    assert_eq!(
+        leash(&["check", "--strict", "models/seeds/cache_eviction_close.leash"]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn an_orphan_is_a_violation_unless_allowed() {
+    let model = "models/seeds/timeout_buffered.leash";
+    let o = leash(&["check", model]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("orphan"), "{}", stdout(&o));
+    assert_eq!(leash(&["check", "--allow", "orphan", model]).status.code(), Some(0));
+    let bad = leash(&["check", "--allow", "orphn", model]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown kind of finding `orphn`"));
 }
 
 #[test]
@@ -249,4 +264,259 @@ fn the_reductions_switch_off_without_changing_what_is_found() {
     let text =
         |args: &[&str]| stdout(&leash(&[&["check", "models/seeds/timeout_unbuffered.leash"], args].concat()));
     assert_eq!(text(&[]), text(&["--no-por"]), "the same findings and traces");
+}
+
+fn leash_with_input(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leash"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("the binary ends")
+}
+
+#[test]
+fn check_prints_a_row_per_model_then_traces_then_one_summary_line() {
+    let o = leash(&["check", "models/seeds/heartbeat.leash", "models/seeds/timeout_unbuffered.leash"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("MODEL") && lines[0].contains("COMPLETION"), "{out}");
+    assert!(lines[1].starts_with("models/seeds/heartbeat.leash") && lines[1].contains("verified"), "{out}");
+    assert!(
+        lines[2].starts_with("models/seeds/timeout_unbuffered.leash") && lines[2].contains("leak"),
+        "{out}"
+    );
+    assert!(out.find("leak compute").expect("a trace") > out.find(lines[2]).expect("the row"), "{out}");
+    assert_eq!(lines.last(), Some(&"2 models: 1 verified, 1 violated, 0 incomplete"), "{out}");
+}
+
+#[test]
+fn machine_formats_say_each_model_and_the_summary_on_stderr() {
+    let o = leash(&["check", "--format", "json", "models/seeds/heartbeat.leash"]);
+    assert_eq!(o.status.code(), Some(0));
+    serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("stdout is only the JSON");
+    let err = stderr(&o);
+    assert!(err.contains("models/seeds/heartbeat.leash: verified"), "{err}");
+    assert!(err.ends_with("1 model: 1 verified, 0 violated, 0 incomplete\n"), "{err}");
+    assert!(stderr(&leash(&["check", "-q", "--format", "json", "models/seeds/heartbeat.leash"])).is_empty());
+}
+
+#[test]
+fn fail_fast_stops_after_the_first_model_that_is_not_verified() {
+    let o = leash(&[
+        "check",
+        "--fail-fast",
+        "models/seeds/timeout_unbuffered.leash",
+        "models/seeds/heartbeat.leash",
+        "models/seeds/done_channel.leash",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(!out.contains("heartbeat.leash"), "{out}");
+    assert!(
+        out.ends_with("3 models: 0 verified, 1 violated, 0 incomplete, 2 not checked (--fail-fast)\n"),
+        "{out}"
+    );
+    let t = leash(&[
+        "test",
+        "--fail-fast",
+        "models/seeds/heartbeat.leash",
+        &wrong_model(),
+        "models/seeds/heartbeat.leash",
+    ]);
+    assert_eq!(t.status.code(), Some(1));
+    assert!(stdout(&t).ends_with("1 passed, 1 failed, 1 not checked (--fail-fast)\n"), "{}", stdout(&t));
+}
+
+fn wrong_model() -> String {
+    scratch("wrong_ff.leash", "// expect: verified\ntask main() {\n    let ch = chan(0)\n    recv ch\n}\n")
+}
+
+/// A model whose task set grows without bound: every scenario runs until a
+/// bound (the task bound is raised out of the way where another is tested).
+const GROWING: &str = "task main() {\n    loop {\n        spawn w()\n    }\n}\n\ntask w() {\n    yield\n}\n";
+
+#[test]
+fn an_incomplete_search_says_how_far_it_got_and_what_to_try() {
+    let path = scratch("growing.leash", GROWING);
+    let o =
+        leash(&["check", "--max-states", "200", "--max-tasks", "1000", "--scenario", "completion", &path]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("incomplete in completion (max-states 200): 20"), "{out}");
+    assert!(out.contains("  hint: raise --max-states") && out.contains("a spawn in a loop"), "{out}");
+    assert!(out.ends_with("1 model: 0 verified, 0 violated, 1 incomplete\n"), "{out}");
+}
+
+#[test]
+fn the_timeout_is_a_budget_per_model() {
+    let path = scratch("growing_timeout.leash", GROWING);
+    let o = leash(&["check", "--format", "json", "--timeout", "0.5", "--max-tasks", "100000", &path]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let scenarios = v["models"][0]["scenarios"].as_array().expect("scenarios");
+    let states: Vec<u64> = scenarios.iter().map(|s| s["stats"]["states"].as_u64().expect("states")).collect();
+    for s in scenarios {
+        assert_eq!(s["bound"], "timeout", "{s}");
+    }
+    // The first scenario spends the budget; the ones after it find it spent.
+    assert!(states[0] > 100 && states[1] <= 32 && states[2] <= 32, "{states:?}");
+    let help = stdout(&leash(&["check", "--help"]));
+    assert!(help.contains("budget of each model"), "{help}");
+}
+
+#[test]
+fn dot_lists_the_files_it_wrote() {
+    let dir = std::env::temp_dir().join(format!("leash-dot-list-{}", std::process::id()));
+    let o = leash(&["check", "--dot", &dir.display().to_string(), "models/seeds/timeout_unbuffered.leash"]);
+    let err = stderr(&o);
+    for f in ["timeout_unbuffered.completion.leak.dot", "timeout_unbuffered.completion.leak.timeline.dot"] {
+        let line = format!("wrote {}", dir.join(f).display());
+        assert!(err.lines().any(|l| l == line), "{line} not in:\n{err}");
+    }
+}
+
+#[test]
+fn replay_names_what_the_trace_shows() {
+    let o = leash(&["check", "--scenario", "completion", "models/seeds/timeout_unbuffered.leash"]);
+    let out = stdout(&o);
+    let line = out.lines().find(|l| l.trim_start().starts_with("replay: ")).expect("a replay line");
+    let args: Vec<&str> = line.trim_start().trim_start_matches("replay: leash ").split(' ').collect();
+    let r = leash(&args);
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    let first = stdout(&r).lines().next().unwrap_or_default().to_string();
+    assert!(
+        first.starts_with("models/seeds/timeout_unbuffered.leash (completion): leak compute, "),
+        "{first}"
+    );
+    let d = leash(&["check", "--scenario", "completion", "models/examples/rwr_deadlock.leash"]);
+    let out = stdout(&d);
+    let line = out.lines().find(|l| l.trim_start().starts_with("replay: ")).expect("a replay line");
+    let args: Vec<&str> = line.trim_start().trim_start_matches("replay: leash ").split(' ').collect();
+    let first = stdout(&leash(&args)).lines().next().unwrap_or_default().to_string();
+    assert!(first.contains("(completion): deadlock "), "{first}");
+}
+
+#[test]
+fn columns_keep_whole_line_numbers() {
+    let long = "work a_rather_long_name_for_an_opaque_step_of_work";
+    let text = format!("task main() {{\n\n\n\n\n\n\n\n\n    {long}\n    let ch = chan(0)\n    send ch\n}}\n");
+    let path = scratch("long_line.leash", &text);
+    let o = leash(&["check", "--trace", "columns", "--scenario", "completion", &path]);
+    let out = stdout(&o);
+    assert!(out.contains("… [ok] :10") || out.contains("[ok] :10"), "{out}");
+    assert!(out.contains("= chan send :12"), "{out}");
+}
+
+#[test]
+fn json_keeps_models_that_do_not_compile() {
+    let bad = scratch("bad_json.leash", "task main() {\n    sned ch\n}\n");
+    let o = leash(&["check", "--format", "json", "models/seeds/heartbeat.leash", &bad]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["models"].as_array().map(Vec::len), Some(1));
+    let invalid = &v["invalid"][0];
+    assert_eq!(invalid["path"], bad.as_str());
+    assert_eq!(invalid["diagnostics"][0]["code"], "E0006");
+    assert_eq!(invalid["diagnostics"][0]["location"]["line"], 2);
+    assert_eq!(invalid["diagnostics"][0]["hint"], "did you mean `send`?");
+    assert!(invalid["rendered"].as_str().expect("rendered").contains("^^^^"));
+}
+
+#[test]
+fn a_dash_reads_the_model_from_standard_input() {
+    let model = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/models/seeds/timeout_unbuffered.leash"
+    ))
+    .expect("model");
+    let o = leash_with_input(&["check", "--scenario", "completion", "-"], &model);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("compute#1 [chan send] <stdin>:"), "{}", stdout(&o));
+    let p = leash_with_input(&["parse", "-"], "task main() {\n    sned ch\n}\n");
+    assert_eq!(p.status.code(), Some(2));
+    assert!(stderr(&p).contains("<stdin>:2:5"), "{}", stderr(&p));
+    let g = leash_with_input(&["graph", "-"], &model);
+    assert!(stdout(&g).starts_with("digraph leash {"));
+    assert_eq!(leash(&["check", "-", "-"]).status.code(), Some(2));
+}
+
+#[test]
+fn test_reports_as_junit_and_sarif() {
+    let wrong = wrong_model();
+    let j = leash(&["test", "--format", "junit", "models/seeds/heartbeat.leash", &wrong]);
+    assert_eq!(j.status.code(), Some(1));
+    let xml = stdout(&j);
+    assert!(xml.starts_with("<?xml") && xml.contains("<testsuite name=\"leash test\" tests=\"2\""), "{xml}");
+    assert!(xml.contains("expected verified, violated in completion, error, cancel"), "{xml}");
+    let s = leash(&["test", "--format", "sarif", "models/seeds/heartbeat.leash", &wrong]);
+    assert_eq!(s.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).expect("valid SARIF");
+    // The expectation not met, at its expect line; the unexpected deadlock in
+    // each scenario, where main waits.
+    let results = v["runs"][0]["results"].as_array().expect("results");
+    let lines: Vec<&serde_json::Value> =
+        results.iter().map(|r| &r["locations"][0]["physicalLocation"]["region"]["startLine"]).collect();
+    assert_eq!(lines, [1, 4, 4, 4], "{results:?}");
+    assert!(results.iter().all(|r| r["ruleId"] == "expectation" && r["level"] == "error"));
+    let message = results[1]["message"]["text"].as_str().expect("a message");
+    assert!(message.ends_with("unexpected deadlock main (completion)"), "{message}");
+}
+
+#[test]
+fn a_bad_expect_line_is_an_error_in_check_too() {
+    let path = scratch("leek.leash", "// expect: leek w\ntask main() {\n}\n");
+    let o = leash(&["check", &path]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("unknown verdict `leek`") && err.contains("did you mean `leak`?"), "{err}");
+    assert!(err.contains("leek.leash:1:12") && err.contains("^^^^"), "{err}");
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let path = scratch("colour.leash", "task main() {\n    sned ch\n}\n");
+    assert!(!stderr(&leash(&["check", &path])).contains('\u{1b}'), "not a terminal: no colour");
+    assert!(stderr(&leash(&["check", "--color", "always", &path])).contains("\u{1b}["));
+    assert!(!stderr(&leash(&["--color", "never", "check", &path])).contains('\u{1b}'));
+}
+
+#[test]
+fn explain_prints_the_page_of_an_error_code() {
+    let o = leash(&["explain", "E0006"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).starts_with("E0006: unknown statement"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("sned out"));
+    assert_eq!(stdout(&leash(&["explain", "6"])), stdout(&o));
+    let all = stdout(&leash(&["explain"]));
+    assert!(all.lines().count() >= 45 && all.lines().any(|l| l.starts_with("E0014: Go syntax")), "{all}");
+    assert_eq!(leash(&["explain", "E9999"]).status.code(), Some(2));
+}
+
+#[test]
+fn completions_and_a_manual_page() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = leash(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(stdout(&o).contains("check") && stdout(&o).contains("fail-fast"), "{shell}");
+    }
+    let man = stdout(&leash(&["man"]));
+    assert!(man.starts_with(".ie") || man.starts_with(".TH"), "{}", &man[..man.len().min(200)]);
+    assert!(man.contains("leash"));
+}
+
+#[test]
+fn help_gives_exit_codes_and_examples() {
+    for args in [&["--help"][..], &["check", "--help"], &["test", "--help"]] {
+        let help = stdout(&leash(args));
+        assert!(help.contains("Exit codes:") && help.contains("Examples:"), "{args:?}: {help}");
+        assert!(help.contains("2  a model that does not compile"), "{help}");
+    }
 }

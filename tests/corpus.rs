@@ -28,27 +28,39 @@ fn is_beyond_bounds(source: &str) -> bool {
     source.lines().any(|l| l.trim() == "// leash: beyond-bounds")
 }
 
+/// The seeds and examples, as a user's crate tests its models: one call.
 #[test]
-fn every_model_matches_its_expectations() {
-    check_corpus(false);
+fn every_seed_and_example_matches_its_expectations() -> Result<(), leash::TestFailure> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let folders = [root.join("models/seeds"), root.join("models/examples")];
+    let summary = leash::test_models_with(&folders, &leash::CheckOptions::default())?;
+    assert!(summary.models.len() >= 50, "the corpus shrank to {} models", summary.models.len());
+    Ok(())
+}
+
+/// The scaling models of docs/performance.md that take seconds.
+#[test]
+fn every_quick_perf_model_matches_its_expectations() {
+    check_perf(false);
 }
 
 /// The slow models (large pools, deep trees): run with `cargo test --release -- --ignored`.
 #[test]
 #[ignore = "minutes in release mode: run with --release -- --ignored"]
 fn slow_models_match_their_expectations() {
-    check_corpus(true);
+    check_perf(true);
 }
 
-fn check_corpus(slow: bool) {
+/// The models of `models/perf` marked slow (or not), but for those beyond bounds.
+fn check_perf(slow: bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    models(&root.join("models"), &mut files);
+    models(&root.join("models/perf"), &mut files);
     files.retain(|f| {
         let source = std::fs::read_to_string(f).expect("readable");
         is_slow(&source) == slow && !is_beyond_bounds(&source)
     });
-    assert!(slow || files.len() >= 50, "the corpus shrank to {} models", files.len());
+    assert!(!files.is_empty(), "no models in models/perf");
     let options = leash::CheckOptions::default();
     let mut failures = Vec::new();
     for f in &files {
@@ -58,7 +70,7 @@ fn check_corpus(slow: bool) {
             Ok(report) => {
                 let outcome = leash::expect::compare(&source, &report);
                 if !outcome.passed() {
-                    failures.push(format!("{name}: {}", outcome.problems.join("; ")));
+                    failures.push(format!("{name}: {outcome}"));
                 }
             }
             Err(bad) => failures.push(format!("{name} does not compile:\n{}", bad.render())),

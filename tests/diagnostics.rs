@@ -361,3 +361,191 @@ fn e0133_function_too_large() {
         &rendered[..rendered.len().min(400)]
     );
 }
+
+// ---- recovery, Go habits, did-you-mean (issue 15) ---------------------------
+
+/// Renders the diagnostics of `src` and checks how many errors there are.
+fn render_n(src: &str, errors: usize) -> String {
+    let out = render(src);
+    assert_eq!(out.matches("error[").count(), errors, "{out}");
+    out
+}
+
+#[test]
+fn e0005_one_missing_brace_in_a_select_is_one_error_at_that_select() {
+    let src = "task main() {\n    let ch = chan(1)\n    spawn worker(ch)\n    select {\n        recv ch => {}\n        after => {}\n}\n\ntask worker(ch) {\n    send ch\n}\n";
+    let out = render_n(src, 1);
+    assert!(out.contains("model.leash:4:12"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn e0005_a_missing_brace_in_a_nested_if_points_at_the_if() {
+    let src =
+        "task main() {\n    loop {\n        if true {\n            yield\n    }\n}\n\ntask other() {\n}\n";
+    let out = render_n(src, 1);
+    assert!(out.contains("model.leash:3:17"), "{out}");
+}
+
+#[test]
+fn a_declaration_inside_a_closed_block_is_not_a_missing_brace() {
+    let out = render("task main() {\n    const N = 1\n    yield\n}\n");
+    assert!(!out.contains("E0005"), "{out}");
+    assert!(out.contains("model.leash:2:5"), "{out}");
+}
+
+#[test]
+fn e0014_go_short_declaration_and_make() {
+    insta::assert_snapshot!(render_n("task main() {\n    ch := make(chan int)\n    send ch\n}\n", 2));
+}
+
+#[test]
+fn e0014_go_make_with_a_capacity() {
+    let out = render_n("task main() {\n    let ch = make(chan int, 3)\n    send ch\n}\n", 1);
+    assert!(out.contains("`chan(3)`"), "{out}");
+}
+
+#[test]
+fn e0014_go_send_and_receive() {
+    insta::assert_snapshot!(render_n(
+        "task main() {\n    let ch = chan(1)\n    ch <- 1\n    let v = <-ch\n}\n",
+        2
+    ));
+}
+
+#[test]
+fn e0014_go_endless_for() {
+    insta::assert_snapshot!(render_n("task main() {\n    for {\n        yield\n    }\n}\n", 1));
+}
+
+#[test]
+fn e0002_go_for_on_a_condition() {
+    insta::assert_snapshot!(render_n(
+        "task main() {\n    var n = 0\n    for n < 3 {\n        n = n + 1\n    }\n}\n",
+        1
+    ));
+}
+
+#[test]
+fn e0006_go_statement_is_spawn() {
+    insta::assert_snapshot!(render_n(
+        "task main() {\n    let ch = chan(1)\n    go worker(ch)\n}\n\ntask worker(ch) {\n    send ch\n}\n",
+        1
+    ));
+}
+
+#[test]
+fn e0004_go_func() {
+    insta::assert_snapshot!(render_n("func main() {\n}\n", 1));
+}
+
+#[test]
+fn e0004_go_func_is_read_as_a_task() {
+    let out = render_n(
+        "task main() {\n    let ch = chan(1)\n    spawn worker(ch)\n}\n\nfunc worker(ch) {\n    send ch\n}\n",
+        1,
+    );
+    assert!(out.contains("found `func`"), "{out}");
+}
+
+#[test]
+fn e0118_a_spawn_suggests_tasks_only() {
+    let out = render("task main() {\n    spawn worke()\n}\ntask worker() {}\n");
+    assert!(out.contains("did you mean `worker`?"), "{out}");
+    let out = render("task main() {\n    spawn wrok()\n}\n");
+    assert!(!out.contains("did you mean `work`?"), "a keyword cannot be spawned: {out}");
+}
+
+#[test]
+fn e0006_recieve_did_you_mean_recv() {
+    insta::assert_snapshot!(render_n("task main() {\n    let ch = chan(1)\n    recieve ch\n}\n", 1));
+}
+
+#[test]
+fn e0010_unknown_verdict_did_you_mean() {
+    insta::assert_snapshot!(render_n("// expect: leek compute\ntask main() {}\n", 1));
+}
+
+#[test]
+fn e0010_unknown_scenario_did_you_mean() {
+    insta::assert_snapshot!(render_n("// expect[cancle]: verified\ntask main() {}\n", 1));
+}
+
+#[test]
+fn e0107_an_expression_operand_is_named_by_its_text() {
+    let out = render("task main() {\n    let ch = chan(1)\n    let v = recv ch + 1\n}\n");
+    assert!(!out.contains("`this`"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn diagnostics_in_colour_only_when_asked() {
+    let bad = leash::compile("model.leash", "task main() {\n    sned ch\n}\n").unwrap_err();
+    assert!(!bad.render().contains('\u{1b}'));
+    let coloured = bad.render_in_colour();
+    assert!(coloured.contains("\u{1b}["), "{coloured}");
+    assert!(coloured.contains("E0006"));
+}
+
+// ---- docs/errors.md ---------------------------------------------------------
+
+/// The `## CODE: title` sections of docs/errors.md, with their first ```leash example.
+fn error_pages() -> Vec<(String, Option<String>)> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/errors.md"))
+        .expect("docs/errors.md");
+    text.split("\n## ")
+        .skip(1)
+        .map(|section| {
+            let code = section.split(':').next().unwrap_or_default().to_string();
+            let example =
+                section.split("```leash\n").nth(1).and_then(|b| b.split("```").next()).map(str::to_string);
+            (code, example)
+        })
+        .collect()
+}
+
+#[test]
+fn every_error_code_in_the_source_is_documented() {
+    let documented: Vec<String> = error_pages().into_iter().map(|(c, _)| c).collect();
+    let mut used = std::collections::BTreeSet::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec![root.join("src"), root.join("crates")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("source");
+                for (i, _) in text.match_indices("\"E0") {
+                    let code = &text[i + 1..(i + 6).min(text.len())];
+                    if code.len() == 5 && code[1..].chars().all(|c| c.is_ascii_digit()) {
+                        used.insert(code.to_string());
+                    }
+                }
+            }
+        }
+    }
+    assert!(used.len() >= 45, "found only {} codes", used.len());
+    for code in &used {
+        assert!(documented.contains(code), "{code} is not in docs/errors.md");
+    }
+}
+
+#[test]
+fn every_example_of_docs_errors_gives_its_code() {
+    let mut checked = 0;
+    for (code, example) in error_pages() {
+        let Some(example) = example else { continue };
+        let bad = leash::compile("example.leash", &example)
+            .err()
+            .unwrap_or_else(|| panic!("the example of {code} compiles:\n{example}"));
+        assert!(
+            bad.diagnostics.iter().any(|d| d.code == code),
+            "the example of {code} gives other codes:\n{}",
+            bad.render()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 45, "only {checked} examples");
+}

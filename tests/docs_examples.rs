@@ -2,7 +2,8 @@
 //! complete model that `leash::compile` accepts and that gets the verdicts of
 //! its `// expect:` lines, and each ```leash-error block
 //! is a model that it rejects. The documentation cannot drift from the parser
-//! and the lowering without this test failing.
+//! and the lowering without this test failing. The README's model passes
+//! `leash test` and its replay command replays.
 
 use std::path::Path;
 
@@ -68,9 +69,8 @@ fn every_language_example_compiles() {
                 let outcome = leash::expect::compare(&block.text, &report);
                 assert!(
                     outcome.passed(),
-                    "example #{n} (docs/language.md:{}) does not get its expected verdicts: {}",
+                    "example #{n} (docs/language.md:{}) does not get its expected verdicts: {outcome}",
                     block.line,
-                    outcome.problems.join("; ")
                 );
             }
         } else {
@@ -102,4 +102,27 @@ fn fenced_block_extraction() {
     assert_eq!(blocks[1].lang, "go");
     assert_eq!(blocks[2].lang, "leash-error");
     assert_eq!(blocks[2].text, "bad\n");
+}
+
+/// The README: its model is the corpus model it shows and passes `leash
+/// test` (it gets exactly the verdicts its expect lines state), and its
+/// replay command replays.
+#[test]
+fn the_readme_model_passes_leash_test_and_its_replay_command_replays() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let blocks = fenced_blocks(&readme);
+    let model = &blocks.iter().find(|b| b.lang == "leash").expect("a model in the README").text;
+    let report = leash::check_source("README.md", model, &leash::CheckOptions::default()).expect("compiles");
+    let outcome = leash::expect::compare(model, &report);
+    assert!(outcome.passed(), "the README's model is not as its expect lines say: {outcome}");
+
+    let line = readme.lines().find(|l| l.starts_with("leash replay ")).expect("a replay command");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (path, trace) = (words[2], words[3]);
+    let source = std::fs::read_to_string(root.join(path)).expect("the replayed model");
+    let program = leash::compile(path, &source).expect("compiles");
+    let code: leash_report::replay_code::ReplayCode = trace.parse().expect("a replay string");
+    let replayed = leash_report::replay(path, &source, &program, &code).expect("the README's trace replays");
+    assert_eq!(replayed.findings, ["leak compute"], "what the README's trace shows");
 }

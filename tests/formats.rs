@@ -22,6 +22,12 @@ fn check(path: &str) -> ModelReport {
     check_with(path, &CheckOptions::default())
 }
 
+/// The leaky model with its orphan allowed: one violation (the leak) and
+/// one warning (the orphan), to see both rendered.
+fn leaky() -> ModelReport {
+    check_with(LEAKY, &CheckOptions { allow: vec![leash::FindingKind::Orphan], ..CheckOptions::default() })
+}
+
 fn sarif(models: &[ModelReport], invalid: &[BadModel]) -> Value {
     serde_json::from_str(&leash::render_sarif(models, invalid)).expect("SARIF is JSON")
 }
@@ -71,7 +77,7 @@ fn assert_valid_log(log: &Value) {
 
 #[test]
 fn sarif_of_a_leak_has_one_result_per_finding_with_its_location_and_trace() {
-    let report = check(LEAKY);
+    let report = leaky();
     let log = sarif(std::slice::from_ref(&report), &[]);
     assert_valid_log(&log);
     let results = log.pointer("/runs/0/results").and_then(Value::as_array).unwrap();
@@ -104,7 +110,7 @@ fn sarif_of_a_leak_has_one_result_per_finding_with_its_location_and_trace() {
         .iter()
         .map(|s| s.pointer("/location/physicalLocation/region/startLine").and_then(Value::as_u64).unwrap())
         .collect();
-    assert_eq!(lines, [8, 11, 16, 17]);
+    assert_eq!(lines, [8, 9, 11, 16, 17, 17]);
 
     let orphan = &results[1];
     assert_eq!(str_at(orphan, "/ruleId"), "orphan");
@@ -121,18 +127,22 @@ fn sarif_of_a_verified_model_has_no_results() {
 
 #[test]
 fn sarif_is_byte_identical_across_runs() {
-    let a = leash::render_sarif(&[check(LEAKY), check(VERIFIED)], &[]);
-    let b = leash::render_sarif(&[check(LEAKY), check(VERIFIED)], &[]);
+    let a = leash::render_sarif(&[leaky(), check(VERIFIED)], &[]);
+    let b = leash::render_sarif(&[leaky(), check(VERIFIED)], &[]);
     assert_eq!(a, b);
 }
 
 #[test]
 fn sarif_under_strict_makes_warnings_errors() {
-    let report = check_with(LEAKY, &CheckOptions { strict: true, ..CheckOptions::default() });
-    let log = sarif(&[report], &[]);
-    assert_valid_log(&log);
-    assert_eq!(str_at(&log, "/runs/0/results/1/ruleId"), "orphan");
-    assert_eq!(str_at(&log, "/runs/0/results/1/level"), "error");
+    let model = "models/seeds/cache_eviction_close.leash";
+    for (strict, level) in [(false, "warning"), (true, "error")] {
+        let log = sarif(&[check_with(model, &CheckOptions { strict, ..CheckOptions::default() })], &[]);
+        assert_valid_log(&log);
+        assert_eq!(str_at(&log, "/runs/0/results/0/ruleId"), "work-after-cancel");
+        assert_eq!(str_at(&log, "/runs/0/results/0/level"), level);
+    }
+    // An orphan is a violation without --strict.
+    assert_eq!(str_at(&sarif(&[check(LEAKY)], &[]), "/runs/0/results/1/level"), "error");
 }
 
 #[test]
@@ -164,7 +174,7 @@ fn junit(models: &[ModelReport], invalid: &[BadModel]) -> Report {
 
 #[test]
 fn junit_has_a_suite_per_model_and_a_case_per_scenario_failing_with_the_trace() {
-    let report = junit(&[check(LEAKY), check(VERIFIED)], &[]);
+    let report = junit(&[leaky(), check(VERIFIED)], &[]);
     assert_eq!(report.name.as_ref().map(|n| n.as_str()), Some("leash"));
     assert_eq!((report.tests, report.failures, report.errors), (6, 3, 0));
     assert_eq!(report.test_suites.len(), 2);
@@ -232,8 +242,8 @@ fn junit_is_identical_across_runs_but_for_the_times() {
         }
         r
     };
-    let a = leash::render_junit(&[zero(check(LEAKY)), zero(check(VERIFIED))], &[]);
-    let b = leash::render_junit(&[zero(check(LEAKY)), zero(check(VERIFIED))], &[]);
+    let a = leash::render_junit(&[zero(leaky()), zero(check(VERIFIED))], &[]);
+    let b = leash::render_junit(&[zero(leaky()), zero(check(VERIFIED))], &[]);
     assert_eq!(a, b);
 }
 

@@ -21,12 +21,25 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 
 #[test]
 fn a_fixed_design_passes_assert_verified() {
-    let report = check_file(model("models/seeds/timeout_buffered.leash"), &CheckOptions::default())
+    let report = check_file(model("models/seeds/cache_eviction_close.leash"), &CheckOptions::default())
         .unwrap_or_else(|bad| panic!("{bad}"));
     report.assert_verified();
     assert_eq!(report.verdict, Verdict::Verified);
-    // Owner-rule warnings do not fail it (they do under `strict`).
+    // Hygiene warnings do not fail it (they do under `strict`).
+    assert!(!report.findings.is_empty());
     assert!(report.findings.iter().all(|f| f.severity == leash::Severity::Warning));
+}
+
+#[test]
+fn an_orphan_fails_assert_verified_unless_allowed_or_detached() {
+    let path = model("models/seeds/timeout_buffered.leash");
+    let report = check_file(&path, &CheckOptions::default()).unwrap_or_else(|bad| panic!("{bad}"));
+    assert_eq!(report.verdict, Verdict::Violated, "the owner rule: compute outlives main");
+    let allowed = CheckOptions { allow: vec![leash::FindingKind::Orphan], ..CheckOptions::default() };
+    check_file(&path, &allowed).unwrap_or_else(|bad| panic!("{bad}")).assert_verified();
+    let source =
+        std::fs::read_to_string(&path).expect("model").replace("spawn compute", "spawn detached compute");
+    check_source("detached.leash", &source, &CheckOptions::default()).expect("compiles").assert_verified();
 }
 
 #[test]
@@ -112,14 +125,14 @@ fn assert_incomplete(report: &leash::ModelReport, bound: &str) {
 #[test]
 fn a_pathological_model_is_incomplete_under_small_explicit_bounds() {
     let states = CheckOptions {
-        search: SearchOptions { max_states: 200, ..SearchOptions::default() },
+        search: SearchOptions { max_states: 200, max_tasks: 10_000, ..SearchOptions::default() },
         ..CheckOptions::default()
     };
     assert_incomplete(&check_source("spawner.leash", SPAWNER, &states).unwrap(), "max-states 200");
     assert_incomplete(&check_source("counters.leash", COUNTERS, &states).unwrap(), "max-states 200");
 
     let depth = CheckOptions {
-        search: SearchOptions { max_depth: 50, ..SearchOptions::default() },
+        search: SearchOptions { max_depth: 50, max_tasks: 10_000, ..SearchOptions::default() },
         ..CheckOptions::default()
     };
     assert_incomplete(&check_source("spawner.leash", SPAWNER, &depth).unwrap(), "max-depth 50");
@@ -147,14 +160,79 @@ fn a_pathological_model_is_incomplete_under_the_default_bounds_with_a_short_time
 
 #[test]
 fn an_unbounded_spawner_is_incomplete_under_the_default_bounds_with_a_short_timeout() {
-    // The time budget is polled every 1024 states; the states of this model
+    // The time budget is polled every 16 states; the states of this model
     // grow with every step, so the search overshoots the budget (seconds in a
     // debug build), but it ends, as incomplete.
     let options = CheckOptions {
         scenarios: vec![Scenario::Completion],
         timeout: Some(Duration::from_secs(2)),
+        search: SearchOptions { max_tasks: 10_000, ..SearchOptions::default() },
         ..CheckOptions::default()
     };
     let report = check_source("spawner.leash", SPAWNER, &options).unwrap();
     assert_incomplete(&report, "timeout");
+}
+
+#[test]
+fn an_unbounded_spawner_is_cut_at_the_default_task_bound_naming_the_spawn() {
+    let start = Instant::now();
+    let report = check_source("spawner.leash", SPAWNER, &CheckOptions::default()).unwrap();
+    let text =
+        "max-tasks 32: 32 `w` tasks alive at once, spawned at spawner.leash:4; a task spawned in a loop \
+                that does not end before the next one is spawned grows the model without bound (bound the \
+                spawns, or raise --max-tasks)";
+    assert_incomplete(&report, text);
+    assert!(start.elapsed() < Duration::from_secs(30), "took {:?}", start.elapsed());
+}
+
+/// A test of the user's crate can use `?` on leash's errors: a model that does
+/// not compile is a `std::error::Error` whose message is the rendered diagnostics.
+#[test]
+fn a_model_that_does_not_compile_is_a_std_error() {
+    fn check() -> Result<leash::ModelReport, Box<dyn std::error::Error>> {
+        Ok(check_source("typo.leash", "task main() {\n    sned ch\n}\n", &CheckOptions::default())?)
+    }
+    let err = check().expect_err("the model does not compile");
+    let text = err.to_string();
+    assert!(text.starts_with("error[E0006]: unknown statement `sned`"), "{text}");
+    assert!(text.contains("typo.leash:2:5") && text.contains("did you mean `send`?"), "{text}");
+    assert!(!text.contains("Diagnostic {") && !text.contains('\u{1b}'), "no Debug dump, no colour: {text}");
+    // `.unwrap()` and `.expect()` print the error with Debug: the same text.
+    let bad =
+        check_source("typo.leash", "task main() {\n    sned ch\n}\n", &CheckOptions::default()).unwrap_err();
+    assert_eq!(format!("{bad:?}"), text);
+}
+
+/// A folder of models, each with its expect lines, in one call.
+#[test]
+fn test_models_checks_a_folder_against_its_expect_lines() {
+    let dir = std::env::temp_dir().join(format!("leash-test-models-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).expect("temp dir");
+    let good = "// expect: verified\ntask main() {\n    let ch = chan(1)\n    send ch\n}\n";
+    let wrong = "// expect: verified\ntask main() {\n    let ch = chan(0)\n    send ch\n}\n";
+    std::fs::write(dir.join("good.leash"), good).expect("write");
+    std::fs::write(dir.join("sub/wrong.leash"), wrong).expect("write");
+    std::fs::write(dir.join("notes.txt"), "not a model").expect("write");
+
+    let summary = leash::test_models(dir.join("good.leash")).expect("a model as expected passes");
+    assert_eq!(summary.models.len(), 1);
+
+    let failure = leash::test_models(&dir).expect_err("a model not as expected fails");
+    assert_eq!(failure.models.len(), 2, "every *.leash under the folder, and nothing else");
+    let text = failure.to_string();
+    let wrong_path = dir.join("sub/wrong.leash").display().to_string();
+    assert!(
+        text.contains(&format!("FAIL  {wrong_path}\n      expected verified, violated in completion")),
+        "{text}"
+    );
+    assert!(text.contains("deadlock main"), "what leash found is shown: {text}");
+    assert!(!text.contains("good.leash"), "only the mismatches: {text}");
+    assert!(text.ends_with("1 passed, 1 failed\n"), "{text}");
+    // A test returning `Result<(), TestFailure>` prints `Error: {:?}`.
+    assert_eq!(format!("{failure:?}"), text);
+    let as_error: Box<dyn std::error::Error> = Box::new(failure);
+    assert_eq!(as_error.to_string(), text);
+
+    let missing = leash::test_models(dir.join("nope")).expect_err("a missing folder fails");
+    assert!(missing.to_string().contains("no such file or folder"), "{missing}");
 }

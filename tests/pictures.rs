@@ -107,3 +107,12 @@ fn graphviz_accepts_every_picture_of_the_corpus() {
     }
     assert!(checked >= 100, "only {checked} pictures checked");
 }
+
+#[test]
+fn the_timeline_of_a_deadlock_says_deadlocked_not_leaks() {
+    let dot = first("models/examples/rwr_deadlock.leash", "deadlock timeline");
+    assert!(dot.contains("deadlocked here: "), "{dot}");
+    assert!(!dot.contains("leaks here"), "{dot}");
+    let leak = first("models/seeds/timeout_unbuffered.leash", "leak timeline");
+    assert!(leak.contains("leaks here: chan send"), "{leak}");
+}

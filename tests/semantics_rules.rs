@@ -276,6 +276,20 @@ fn a_search_cut_short_is_incomplete_never_verified() {
 }
 
 #[test]
+fn a_model_that_keeps_spawning_is_cut_at_max_tasks_naming_the_spawn_site() {
+    let src = "task main() {\n let ch = chan(0)\n loop {\n  spawn w(ch)\n  yield\n }\n}\ntask w(ch) {\n recv ch\n}\n";
+    let options = CheckOptions {
+        scenarios: vec![Scenario::Completion],
+        search: leash::SearchOptions { max_tasks: 6, ..Default::default() },
+        ..Default::default()
+    };
+    let report = leash::check_source("grow.leash", src, &options).expect("compiles");
+    let bound = report.scenarios[0].bound.as_deref().expect("cut short");
+    assert!(bound.starts_with("max-tasks 6: 6 `w` tasks alive at once, spawned at grow.leash:4;"), "{bound}");
+    assert_eq!(report.scenarios[0].stats.states, 47, "the search stops growing at the bound");
+}
+
+#[test]
 fn a_failed_assert_is_a_panic_at_its_line() {
     assert_eq!(summary("var n = 0\ntask main() {\n n = 1\n assert n == 0\n}\n"), "all: panic main");
     let report =

@@ -25,17 +25,17 @@ fn pinned(path: &str, expected: [(usize, usize); 3]) {
 
 #[test]
 fn timeout_unbuffered() {
-    pinned("models/seeds/timeout_unbuffered.leash", [(6, 6), (6, 8), (6, 6)]);
+    pinned("models/seeds/timeout_unbuffered.leash", [(8, 7), (8, 9), (8, 7)]);
 }
 
 #[test]
 fn heartbeat() {
-    pinned("models/seeds/heartbeat.leash", [(19, 30), (19, 31), (20, 33)]);
+    pinned("models/seeds/heartbeat.leash", [(50, 87), (55, 104), (55, 102)]);
 }
 
 #[test]
 fn worker_pool_errgroup() {
-    pinned("models/seeds/worker_pool_errgroup.leash", [(45, 88), (78, 176), (154, 421)]);
+    pinned("models/seeds/worker_pool_errgroup.leash", [(38, 61), (111, 279), (107, 266)]);
 }
 
 #[test]
@@ -45,15 +45,15 @@ fn rwr_deadlock() {
 
 #[test]
 fn errgroup_limit() {
-    pinned("models/seeds/errgroup_limit.leash", [(10, 13), (16, 28), (26, 43)]);
+    pinned("models/seeds/errgroup_limit.leash", [(17, 24), (27, 52), (22, 35)]);
 }
 
 #[test]
 fn pool_2_4_1() {
-    pinned("models/perf/pool_2_4_1.leash", [(28, 46), (28, 46), (117, 314)]);
+    pinned("models/perf/pool_2_4_1.leash", [(80, 198), (319, 1062), (319, 1062)]);
 }
 
 #[test]
 fn pipeline_3() {
-    pinned("models/perf/pipeline_3.leash", [(93, 147), (93, 147), (784, 1993)]);
+    pinned("models/perf/pipeline_3.leash", [(418, 952), (3191, 11477), (3191, 11477)]);
 }

@@ -71,6 +71,9 @@ impl Printer {
             Component::Group { members, limited } => self.group(owner, n, *members, *limited),
             Component::WaitGroup { members, add_first } => self.wait_group(n, *members, *add_first),
             Component::Publisher => self.publisher(n),
+            Component::Fallible => self.fallible(owner, n),
+            Component::Poller => self.poller(n),
+            Component::Notify => self.notify(n),
             Component::Child { join, body } => self.child(owner, n, *join, body),
         }
     }
@@ -188,6 +191,56 @@ impl Printer {
             format!("let t{n} = spawn {name}(mu{n}, state{n}, events{n})"),
         ];
         let run = lines(&format!("mu{n}.lock()\nlet seen{n} = state{n}\nmu{n}.unlock()\nrecv events{n}"));
+        Phases { start, run, stop: vec![format!("join t{n}")] }
+    }
+
+    fn fallible(&mut self, owner: &str, n: usize) -> Phases {
+        let name = format!("job{n}");
+        let unbuffered = self.site(Defect::UnbufferedResult, &name);
+        let forget_cancel = self.site(Defect::ForgetCancel, owner);
+        let body = "let r = work job(ctx)\nif r == err {\n    send errc, err\n} else {\n    close(done)\n}";
+        self.tasks.insert(n, task(&name, "ctx, errc, done", &lines(body)));
+        let mut start = vec![format!("let ctx{n} = with_timeout(ctx)")];
+        if !forget_cancel {
+            start.push(format!("defer cancel(ctx{n})"));
+        }
+        start.push(format!("let errc{n} = chan({})", if unbuffered { 0 } else { 1 }));
+        start.push(format!("let done{n} = chan(0)"));
+        start.push(format!("let t{n} = spawn {name}(ctx{n}, errc{n}, done{n})"));
+        let run = lines(&format!(
+            "select {{\n    recv errc{n} => {{}}\n    recv done{n} => {{}}\n    recv ctx{n}.done => {{}}\n}}"
+        ));
+        Phases { start, run, stop: vec![format!("join t{n}")] }
+    }
+
+    fn poller(&mut self, n: usize) -> Phases {
+        let name = format!("poll{n}");
+        let drop_ctx = self.site(Defect::DropCtxCase, &name);
+        let mut body = lines("loop {\n    select {");
+        if !drop_ctx {
+            body.push("        recv ctx.done => return".into());
+        }
+        body.extend(lines("        recv jobs => work handle(ctx)\n        default => sleep\n    }\n}"));
+        self.tasks.insert(n, task(&name, "ctx, jobs", &body));
+        let mut start = context(n, false);
+        start.push(format!("let jobs{n} = chan(1)"));
+        start.push(format!("let t{n} = spawn {name}(ctx{n}, jobs{n})"));
+        Phases {
+            start,
+            run: vec![format!("send jobs{n}, :job")],
+            stop: vec![format!("cancel(ctx{n})"), format!("join t{n}")],
+        }
+    }
+
+    fn notify(&mut self, n: usize) -> Phases {
+        let name = format!("notify{n}");
+        let unbuffered = self.site(Defect::UnbufferedResult, &name);
+        self.tasks.insert(n, task(&name, "events", &lines("work prepare\nsend events, :ready")));
+        let start = vec![
+            format!("let events{n} = chan({})", if unbuffered { 0 } else { 1 }),
+            format!("let t{n} = spawn {name}(events{n})"),
+        ];
+        let run = lines(&format!("select {{\n    recv events{n} => {{}}\n    default => {{}}\n}}"));
         Phases { start, run, stop: vec![format!("join t{n}")] }
     }
 

@@ -1,27 +1,30 @@
 //! `leash graph MODEL`: the design graph as DOT (and SVG).
 
-use super::{files, pictures, print};
-use std::path::{Path, PathBuf};
+use super::{files, invalid, pictures, print};
+use std::path::Path;
 use std::process::ExitCode;
 
+/// Prints (or writes to `out`) the design graph of `model`.
 pub fn run(model: &Path, out: Option<&Path>, svg: bool) -> Result<ExitCode, String> {
-    let source = files::read(model)?;
-    let name = model.display().to_string();
-    if leash::compile(&name, &source).is_err() {
-        eprint!("{}", leash::compile(&name, &source).err().map(|b| b.render()).unwrap_or_default());
-        return Ok(ExitCode::from(2));
-    }
+    let input = files::model(model);
+    let source = input.read()?;
+    let name = input.name();
+    let program = match leash::compile(&name, &source) {
+        Ok(p) => p,
+        Err(bad) => {
+            invalid(&bad);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let dot = leash_render::design_dot(&program, &source, &name);
     match out {
         Some(path) => {
-            let written: PathBuf = pictures::design(path, &name, &source)?;
+            std::fs::write(path, dot).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             if svg {
-                pictures::svg(&[written])?;
+                pictures::svg(&[path.to_path_buf()])?;
             }
         }
-        None => {
-            let program = leash::compile(&name, &source).map_err(|b| b.render())?;
-            print(&leash_render::design_dot(&program, &source, &name));
-        }
+        None => print(&dot),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,8 @@
 //! Argument parsing and dispatch to one small file per subcommand.
 
 mod check;
+mod emit;
+mod explain;
 mod files;
 mod graph;
 mod parse;
@@ -9,23 +11,70 @@ mod progress;
 mod replay;
 mod test;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Exit codes and examples, at the end of `leash --help`.
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  every model verified (check), as expected (test), valid (parse)
+  1  a violation, an incomplete search, or a model not as expected
+  2  a model that does not compile, or bad usage
+
+Examples:
+  leash check models/                      check every model under models/
+  leash check --scenario cancel pool.leash one scenario
+  leash check --dot out --svg pool.leash   draw every counterexample
+  leash test models/                       each model against its // expect: lines
+  leash replay pool.leash leash1:...       re-run a printed counterexample
+  cat pool.leash | leash check -           a model on standard input
+  leash explain E0006                      what an error code means
+
+Documentation: docs/cli.md, docs/language.md, docs/errors.md";
 
 /// leash: a model checker for the lifecycle of concurrent tasks.
 #[derive(Parser)]
-#[command(name = "leash", version, about)]
+#[command(name = "leash", version, about, after_help = AFTER_HELP)]
 struct Cli {
+    /// Colour in diagnostics: auto (only on a terminal, and not when
+    /// NO_COLOR is set), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+/// When to colour diagnostics.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always (ANSI escapes).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Whether diagnostics on stderr are coloured (decided once, from `--color`).
+static COLOUR: AtomicBool = AtomicBool::new(false);
+
+/// Prints the diagnostics of a model that does not compile on stderr.
+fn invalid(bad: &leash::BadModel) {
+    if COLOUR.load(Ordering::Relaxed) {
+        eprint!("{}", bad.render_in_colour());
+    } else {
+        eprint!("{}", bad.render());
+    }
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Parse and validate models; print diagnostics or `ok` per file.
     Parse {
-        /// Model files or folders (searched for *.leash).
+        /// Model files or folders (searched for *.leash); `-` is standard input.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Also print the lowered IR.
@@ -33,8 +82,10 @@ enum Command {
         ir: bool,
     },
     /// Check models in every scenario and print the verdicts and traces.
+    #[command(after_help = AFTER_HELP)]
     Check {
-        /// Model files or folders (searched recursively for *.leash, in sorted order).
+        /// Model files or folders (searched recursively for *.leash, in
+        /// sorted order); `-` is standard input.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Output format.
@@ -49,12 +100,15 @@ enum Command {
         /// Also render the pictures to SVG with Graphviz `dot`.
         #[arg(long, requires = "dot")]
         svg: bool,
+        /// Stop after the first model that is not verified.
+        #[arg(long)]
+        fail_fast: bool,
         #[command(flatten)]
         bounds: Bounds,
     },
     /// Print the design graph of a model as DOT.
     Graph {
-        /// The model file.
+        /// The model file (`-`: standard input).
         model: PathBuf,
         /// Write the DOT to this file instead of printing it.
         #[arg(short, long)]
@@ -65,7 +119,7 @@ enum Command {
     },
     /// Re-execute a counterexample printed by `check` and print its trace.
     Replay {
-        /// The model file.
+        /// The model file (`-`: standard input).
         model: PathBuf,
         /// The trace string (`leash1:...`), or with `--engine shuttle` the
         /// shuttle schedule a finding printed.
@@ -83,13 +137,62 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         dot: Option<PathBuf>,
     },
+    /// Translate a model into another language.
+    Emit {
+        #[command(subcommand)]
+        target: EmitTarget,
+    },
     /// Check models against their `// expect:` lines.
+    #[command(after_help = AFTER_HELP)]
     Test {
-        /// Model files or folders.
+        /// Model files or folders; `-` is standard input.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TestFormat::Text)]
+        format: TestFormat,
+        /// Stop after the first model that is not as expected.
+        #[arg(long)]
+        fail_fast: bool,
         #[command(flatten)]
         bounds: Bounds,
+    },
+    /// Explain an error code (`leash explain E0006`); without one, list them all.
+    Explain {
+        /// The code, e.g. E0006.
+        code: Option<String>,
+    },
+    /// Print a shell completion script (e.g. `leash completions bash > /etc/bash_completion.d/leash`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; e.g. `leash man | man -l -`).
+    Man,
+}
+
+/// Output formats of `test`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TestFormat {
+    /// `ok` or `FAIL` per model, then `N passed, M failed`.
+    Text,
+    /// JUnit XML, a test case per model.
+    Junit,
+    /// A SARIF 2.1.0 log, a result per mismatch.
+    Sarif,
+}
+
+/// The languages `emit` writes.
+#[derive(Subcommand)]
+enum EmitTarget {
+    /// A runnable Go program: a skeleton of the design and a harness that
+    /// runs it under a scenario and reports leaked goroutines (docs/go.md).
+    Go {
+        /// The model file.
+        model: PathBuf,
+        /// Write the program to this file instead of printing it.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -139,17 +242,27 @@ struct Bounds {
     /// Only these scenarios (repeatable): completion, error, cancel.
     #[arg(long = "scenario", value_parser = parse_scenario)]
     scenarios: Vec<leash::Scenario>,
-    /// Owner-rule warnings (orphan, unstopped, uncancelled, work-after-cancel) become violations.
+    /// Hygiene warnings (unstopped, uncancelled, work-after-cancel) become violations.
     #[arg(long)]
     strict: bool,
+    /// Report this kind of finding as a warning (repeatable), e.g.
+    /// `--allow orphan`; for one spawn, write `spawn detached` in the model.
+    #[arg(long = "allow", value_name = "KIND", value_parser = parse_kind)]
+    allow: Vec<leash::FindingKind>,
     /// Stop a scenario after this many states (reported as incomplete).
     #[arg(long, default_value_t = 5_000_000)]
     max_states: usize,
     /// Do not explore deeper than this many steps (reported as incomplete).
     #[arg(long, default_value_t = 10_000)]
     max_depth: usize,
-    /// Stop a scenario after this many seconds (reported as incomplete).
-    #[arg(long, default_value_t = 60.0)]
+    /// Do not explore states with more live tasks than this (reported as
+    /// incomplete, naming the task that piles up and where it is spawned).
+    #[arg(long, default_value_t = 32)]
+    max_tasks: usize,
+    /// Wall-clock budget of each model, in seconds, shared by its scenarios
+    /// in order: the scenario searching when it runs out, and the ones
+    /// after it, are incomplete (timeout).
+    #[arg(long, default_value_t = leash::DEFAULT_TIMEOUT.as_secs_f64())]
     timeout: f64,
     /// Stop a scenario when its visited set exceeds this many MiB (reported as incomplete).
     #[arg(long, default_value_t = 8192)]
@@ -166,7 +279,9 @@ struct Bounds {
     /// same for any number.
     #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
-    /// No progress line on stderr (it shows only on a terminal, after a second).
+    /// No progress line on stderr (it shows only on a terminal, after a
+    /// second); with a JSON, SARIF or JUnit output, no per-model lines or
+    /// summary on stderr either.
     #[arg(long, short)]
     quiet: bool,
     #[command(flatten)]
@@ -271,6 +386,13 @@ fn parse_scenario(s: &str) -> Result<leash::Scenario, String> {
         .ok_or_else(|| format!("unknown scenario `{s}`: use completion, error or cancel"))
 }
 
+fn parse_kind(s: &str) -> Result<leash::FindingKind, String> {
+    leash::FindingKind::from_name(s).ok_or_else(|| {
+        let all: Vec<&str> = leash::FindingKind::ALL.iter().map(|k| k.name()).collect();
+        format!("unknown kind of finding `{s}`: use one of {}", all.join(", "))
+    })
+}
+
 impl Bounds {
     fn options(&self) -> Result<leash::CheckOptions, String> {
         if !(self.timeout > 0.0 && self.timeout.is_finite()) {
@@ -283,10 +405,12 @@ impl Bounds {
         Ok(leash::CheckOptions {
             scenarios,
             strict: self.strict,
+            allow: self.allow.clone(),
             search: leash::SearchOptions {
                 max_states: self.max_states,
                 max_depth: self.max_depth,
                 max_memory: self.max_memory.saturating_mul(1 << 20),
+                max_tasks: self.max_tasks,
             },
             timeout: Some(std::time::Duration::from_secs_f64(self.timeout)),
             engine: self.engine.engine()?,
@@ -309,14 +433,47 @@ pub fn run() -> Result<ExitCode, String> {
             return Ok(ExitCode::from(code));
         }
     };
+    let colour = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    COLOUR.store(colour, Ordering::Relaxed);
     match cli.command {
         Command::Parse { paths, ir } => parse::run(&paths, ir),
-        Command::Check { paths, format, trace, dot, svg, bounds } => {
-            let output = check::Output { format, style: trace.style(), dot: dot.as_deref(), svg };
-            check::run(&paths, &output, &bounds.options()?, !bounds.quiet)
+        Command::Check { paths, format, trace, dot, svg, fail_fast, bounds } => {
+            let output = check::Output {
+                format,
+                style: trace.style(),
+                dot: dot.as_deref(),
+                svg,
+                fail_fast,
+                quiet: bounds.quiet,
+            };
+            check::run(&paths, &output, &bounds.options()?)
         }
         Command::Graph { model, output, svg } => graph::run(&model, output.as_deref(), svg),
-        Command::Test { paths, bounds } => test::run(&paths, &bounds.options()?, !bounds.quiet),
+        Command::Test { paths, format, fail_fast, bounds } => {
+            test::run(&paths, format, &bounds.options()?, fail_fast, bounds.quiet)
+        }
+        Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "leash", &mut out);
+            print(&String::from_utf8_lossy(&out));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| format!("cannot render the manual page: {e}"))?;
+            print(&String::from_utf8_lossy(&out));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Emit { target: EmitTarget::Go { model, output } } => emit::go(&model, output.as_deref()),
         Command::Replay { model, trace, engine: ReplayEngine::Reference, layout, dot, .. } => {
             replay::run(&model, &trace, layout.style(), dot.as_deref())
         }

@@ -1,14 +1,15 @@
 //! `leash parse`: diagnostics, or `ok`, per file.
 
-use super::{files, print};
+use super::{files, invalid, print};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Parses and validates each model; exit 2 when one does not compile.
 pub fn run(paths: &[PathBuf], ir: bool) -> Result<ExitCode, String> {
     let mut failed = false;
-    for path in files::models(paths)? {
-        let source = files::read(&path)?;
-        let name = path.display().to_string();
+    for input in files::models(paths)? {
+        let source = input.read()?;
+        let name = input.name();
         match leash::compile(&name, &source) {
             Ok(program) => {
                 print(&format!("{name}: ok\n"));
@@ -18,7 +19,7 @@ pub fn run(paths: &[PathBuf], ir: bool) -> Result<ExitCode, String> {
             }
             Err(bad) => {
                 failed = true;
-                eprint!("{}", bad.render());
+                invalid(&bad);
             }
         }
     }

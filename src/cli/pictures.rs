@@ -16,17 +16,12 @@ fn write(path: &Path, text: &str) -> Result<PathBuf, String> {
     Ok(path.to_path_buf())
 }
 
-/// Writes `<model>.<scenario>.<kind>[.<tasks>].dot` and `....timeline.dot` for
+/// Writes `<stem>.<scenario>.<kind>[.<tasks>].dot` and `....timeline.dot` for
 /// every finding of `report` into `dir`; returns the files written.
-pub fn findings(
-    dir: &Path,
-    model: &Path,
-    source: &str,
-    report: &ModelReport,
-) -> Result<Vec<PathBuf>, String> {
+pub fn findings(dir: &Path, stem: &str, source: &str, report: &ModelReport) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let program = leash::compile(&report.path, source).map_err(|bad| bad.render())?;
-    let stem = safe(&model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+    let stem = safe(stem);
     let mut written = Vec::new();
     let mut used: Vec<String> = Vec::new();
     for f in &report.findings {
@@ -53,13 +48,8 @@ pub fn findings(
     Ok(written)
 }
 
-/// Writes the design graph of a model.
-pub fn design(out: &Path, name: &str, source: &str) -> Result<PathBuf, String> {
-    let program = leash::compile(name, source).map_err(|bad| bad.render())?;
-    write(out, &leash_render::design_dot(&program, source, name))
-}
-
-/// Renders each DOT file to SVG beside it with Graphviz, if `dot` is installed.
+/// Renders each DOT file to SVG beside it with Graphviz, if `dot` is
+/// installed, and lists the files written on stderr.
 pub fn svg(files: &[PathBuf]) -> Result<(), String> {
     if Command::new("dot").arg("-V").output().is_err() {
         eprintln!("leash: --svg needs Graphviz `dot` on PATH (apt-get install graphviz); the DOT files were written");
@@ -77,6 +67,7 @@ pub fn svg(files: &[PathBuf]) -> Result<(), String> {
         if !status.success() {
             return Err(format!("dot failed on {}", f.display()));
         }
+        eprintln!("wrote {}", out.display());
     }
     Ok(())
 }

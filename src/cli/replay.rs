@@ -1,10 +1,11 @@
 //! `leash replay MODEL TRACE`: re-executes a printed counterexample on the
 //! reference semantics and prints it again.
 
-use super::{files, print};
+use super::{files, invalid, print};
 use std::path::Path;
 use std::process::ExitCode;
 
+/// Replays a `leash1:` trace of `model` on the reference semantics.
 pub fn run(
     model: &Path,
     trace: &str,
@@ -33,15 +34,16 @@ pub fn run_shuttle(
     show(&name, &source, &program, &code, style, dot)
 }
 
-/// Reads and compiles the model; `None` when it does not compile (its
-/// diagnostics printed).
+/// Reads and compiles the model (`-`: standard input); `None` when it does
+/// not compile (its diagnostics printed).
 fn load(model: &Path) -> Result<Option<(String, String, leash_ir::Program)>, String> {
-    let source = files::read(model)?;
-    let name = model.display().to_string();
+    let input = files::model(model);
+    let source = input.read()?;
+    let name = input.name();
     match leash::compile(&name, &source) {
         Ok(p) => Ok(Some((name, source, p))),
         Err(bad) => {
-            eprint!("{}", bad.render());
+            invalid(&bad);
             Ok(None)
         }
     }
@@ -56,7 +58,10 @@ fn show(
     dot: Option<&Path>,
 ) -> Result<ExitCode, String> {
     let out = leash_report::replay(name, source, program, code)?;
-    print(&format!("{name} ({}): {} steps\n", code.scenario.name(), out.trace.len() + out.cycle.len()));
+    let shows =
+        if out.findings.is_empty() { "no finding at the end".to_string() } else { out.findings.join("; ") };
+    let steps = out.trace.len() + out.cycle.len();
+    print(&format!("{name} ({}): {shows}, {steps} steps\n", code.scenario.name()));
     print(&leash_report::render_replay(&out, style));
     if let Some(file) = dot {
         let title = format!("replay of {name} ({})", code.scenario.name());
@@ -68,10 +73,12 @@ fn show(
             title: &title,
         })?;
         std::fs::write(file, graph).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        eprintln!("wrote {}", file.display());
         let timeline =
             leash_render::timeline_dot(program, source, code.scenario, &code.path, &code.cycle, &title)?;
         let beside = file.with_extension("timeline.dot");
         std::fs::write(&beside, timeline).map_err(|e| format!("cannot write {}: {e}", beside.display()))?;
+        eprintln!("wrote {}", beside.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,36 +1,62 @@
-//! `leash test`: each model's `// expect:` lines against its result.
+//! `leash test`: each model's `// expect:` lines against its result, a line
+//! per model as soon as it is done; or JUnit XML or SARIF.
 
-use super::{files, print, progress};
+use super::{files, invalid, print, progress, TestFormat};
 use leash::CheckOptions;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub fn run(paths: &[PathBuf], options: &CheckOptions, progress: bool) -> Result<ExitCode, String> {
-    let (mut passed, mut failed) = (0, 0);
-    for path in files::models(paths)? {
-        let source = files::read(&path)?;
-        let name = path.display().to_string();
-        let checked = progress::observe(&name, progress, |observer| {
-            leash::check_source_observed(&name, &source, options, observer)
+/// Tests each model against its `// expect:` lines; exit 1 when one is not
+/// as expected.
+pub fn run(
+    paths: &[PathBuf],
+    format: TestFormat,
+    options: &CheckOptions,
+    fail_fast: bool,
+    quiet: bool,
+) -> Result<ExitCode, String> {
+    let inputs = files::models(paths)?;
+    let text = format == TestFormat::Text;
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let mut tests = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let name = input.name();
+        let source = input.read()?;
+        let test = progress::observe(&name, !quiet, |observer| {
+            leash::test_source(&name, &source, options, observer)
         });
-        let problems = match checked {
-            Ok(report) => leash::expect::compare(&source, &report).problems,
-            Err(bad) => {
-                eprint!("{}", bad.render());
-                vec!["does not compile".to_string()]
-            }
-        };
-        if problems.is_empty() {
+        if let Some(bad) = &test.invalid {
+            invalid(bad);
+        }
+        if text {
+            print(&test.render_line());
+        } else if !quiet {
+            eprint!("{}", test.render_line());
+        }
+        let ok = test.passed();
+        if ok {
             passed += 1;
-            print(&format!("ok    {name}\n"));
         } else {
             failed += 1;
-            print(&format!("FAIL  {name}\n"));
-            for p in problems {
-                print(&format!("      {p}\n"));
-            }
+        }
+        tests.push(test);
+        if fail_fast && !ok {
+            skipped = inputs.len() - i - 1;
+            break;
         }
     }
-    print(&format!("{passed} passed, {failed} failed\n"));
+    match format {
+        TestFormat::Junit => print(&leash::render_test_junit(&tests)),
+        TestFormat::Sarif => print(&leash::render_test_sarif(&tests)),
+        TestFormat::Text => {}
+    }
+    let not_checked =
+        if skipped > 0 { format!(", {skipped} not checked (--fail-fast)") } else { String::new() };
+    let summary = format!("{passed} passed, {failed} failed{not_checked}\n");
+    if text {
+        print(&summary);
+    } else if !quiet {
+        eprint!("{summary}");
+    }
     Ok(ExitCode::from(if failed == 0 { 0 } else { 1 }))
 }

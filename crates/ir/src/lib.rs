@@ -287,8 +287,9 @@ pub enum Instr {
     Recv { chan: Expr, value: Option<Place>, ok: Option<Place> },
     /// Waits until one case is ready and runs it; `default` if none is.
     Select { cases: Vec<Case>, default: Option<Pc> },
-    /// Starts a task owned by the current one (in an error group if given).
-    Spawn { func: FuncId, args: Vec<Expr>, dst: Option<Place>, group: Option<Expr> },
+    /// Starts a task owned by the current one (in an error group if given),
+    /// or owned by nobody when `detached`.
+    Spawn { func: FuncId, args: Vec<Expr>, dst: Option<Place>, group: Option<Expr>, detached: bool },
     /// Waits until a task has exited.
     Join { task: Expr },
     /// Opaque work that may fail (and stops early once `ctx` is done).

@@ -56,9 +56,10 @@ fn instr_text(p: &Program, locals: &[String], i: &Instr) -> String {
             }
             format!("select {{ {} }}", parts.join("; "))
         }
-        Instr::Spawn { func, args, dst: d, group } => {
+        Instr::Spawn { func, args, dst: d, group, detached } => {
             let g = group.as_ref().map(|g| format!(" in {}", e(g))).unwrap_or_default();
-            format!("{}spawn {}({}){g}", dst(d), p.func(*func).name, list(p, locals, args))
+            let how = if *detached { "spawn detached" } else { "spawn" };
+            format!("{}{how} {}({}){g}", dst(d), p.func(*func).name, list(p, locals, args))
         }
         Instr::Join { task } => format!("join {}", e(task)),
         Instr::Work { name, ctx, dst: d } => {

@@ -28,11 +28,14 @@ pub struct Options {
     pub max_depth: usize,
     /// Stop when the visited set would exceed this many bytes (estimated).
     pub max_memory: usize,
+    /// Do not expand states with more live tasks than this: a model that
+    /// keeps spawning tasks that never end has no finite state space.
+    pub max_tasks: usize,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { max_states: 5_000_000, max_depth: 10_000, max_memory: 8 << 30 }
+        Options { max_states: 5_000_000, max_depth: 10_000, max_memory: 8 << 30, max_tasks: 32 }
     }
 }
 
@@ -123,6 +126,16 @@ pub enum Bound {
     Memory(usize),
     /// The caller's time budget ran out.
     Time,
+    /// `--max-tasks` was reached: more tasks alive at once than this, most
+    /// of them running `func` (a task function of the program).
+    Tasks {
+        /// The bound.
+        limit: usize,
+        /// The function with the most live tasks in the first state over it.
+        func: u16,
+        /// How many of them were alive there.
+        alive: usize,
+    },
 }
 
 impl std::fmt::Display for Bound {
@@ -132,6 +145,7 @@ impl std::fmt::Display for Bound {
             Bound::Depth(n) => write!(f, "max-depth {n}"),
             Bound::Memory(n) => write!(f, "max-memory {} MiB", n >> 20),
             Bound::Time => write!(f, "timeout"),
+            Bound::Tasks { limit, .. } => write!(f, "max-tasks {limit}"),
         }
     }
 }

@@ -228,7 +228,14 @@ fn search(
     }
     let mut store = Store::new();
     store.insert(&canonical(init.state), (0, 0), 0);
-    let expander = Expander { program, scenario, max_depth: options.max_depth, symmetric, por };
+    let expander = Expander {
+        program,
+        scenario,
+        max_depth: options.max_depth,
+        max_tasks: options.max_tasks,
+        symmetric,
+        por,
+    };
     let mut edges = Edges::default();
     let mut incomplete = None;
     let mut i = 0u32;
@@ -256,8 +263,14 @@ fn search(
             stats.max_depth = stats.max_depth.max(depth as usize);
             edges.begin(i);
             expansion.dead.into_iter().for_each(|f| record(&mut findings, f));
-            if expansion.cut {
-                incomplete.get_or_insert(Bound::Depth(options.max_depth));
+            match expansion.cut {
+                Some(Cut::Depth) => {
+                    incomplete.get_or_insert(Bound::Depth(options.max_depth));
+                }
+                Some(Cut::Tasks { func, alive }) => {
+                    incomplete.get_or_insert(Bound::Tasks { limit: options.max_tasks, func, alive });
+                }
+                None => {}
             }
             pruned += u32::from(expansion.pruned);
             for step in expansion.steps {
@@ -305,7 +318,7 @@ fn search(
     stats.store_bytes = store.bytes() + edges.bytes();
     // Paths over persistent sets can be longer than the shortest, so a
     // depth bound met there is left to the full search too.
-    let deeper = por.is_some() && matches!(incomplete, Some(Bound::Depth(_)));
+    let deeper = por.is_some() && matches!(incomplete, Some(Bound::Depth(_) | Bound::Tasks { .. }));
     let mut undecided = given_up || deeper;
     if !given_up && incomplete.is_none() {
         let phase = monitor.phase.get();
@@ -345,12 +358,21 @@ const PARALLEL: usize = 64;
 struct Expansion {
     /// The findings of a state where nothing can move.
     dead: Vec<Finding>,
-    /// Whether the depth bound stopped a state that could move.
-    cut: bool,
+    /// Whether a bound stopped a state that could move, and which.
+    cut: Option<Cut>,
     /// Whether a persistent set smaller than every step was taken.
     pruned: bool,
     /// The steps taken, in the order they are stored.
     steps: Vec<Step>,
+}
+
+/// Why a state that could move was not expanded.
+#[derive(Clone, Copy)]
+enum Cut {
+    /// It is at the depth bound.
+    Depth,
+    /// It has more live tasks than the task bound, most of them running `func`.
+    Tasks { func: u16, alive: usize },
 }
 
 /// One step taken from an expanded state.
@@ -368,6 +390,7 @@ struct Expander<'a> {
     program: &'a Program,
     scenario: Scenario,
     max_depth: usize,
+    max_tasks: usize,
     symmetric: bool,
     por: Option<Por<'a>>,
 }
@@ -414,7 +437,23 @@ impl Expander<'_> {
             Vec::new()
         };
         if store.depths[i as usize] as usize >= self.max_depth {
-            return Expansion { dead, cut: !ts.is_empty(), pruned: false, steps: Vec::new() };
+            let cut = (!ts.is_empty()).then_some(Cut::Depth);
+            return Expansion { dead, cut, pruned: false, steps: Vec::new() };
+        }
+        if s.tasks.len() > self.max_tasks {
+            let mut funcs: Vec<u16> = s.tasks.iter().map(|t| t.func).collect();
+            funcs.sort_unstable();
+            let (func, alive) = funcs
+                .chunk_by(|a, b| a == b)
+                .map(|run| (run[0], run.len()))
+                .max_by_key(|&(f, n)| (n, std::cmp::Reverse(f)))
+                .expect("tasks are alive");
+            return Expansion {
+                dead,
+                cut: Some(Cut::Tasks { func, alive }),
+                pruned: false,
+                steps: Vec::new(),
+            };
         }
         // A panic ends the run, so it is independent of nothing: when a step
         // of the persistent set panics, every other step is taken as well.
@@ -441,7 +480,7 @@ impl Expander<'_> {
             }
             steps.push(Step { k: k as u16, key, result });
         }
-        Expansion { dead, cut: false, pruned: ample.is_some(), steps }
+        Expansion { dead, cut: None, pruned: ample.is_some(), steps }
     }
 }
 

@@ -282,8 +282,12 @@ impl Design {
                 }
             };
             match instr {
-                Instr::Spawn { func, group, .. } => {
-                    let label = if group.is_some() { "g.go" } else { "spawn" };
+                Instr::Spawn { func, group, detached, .. } => {
+                    let label = match (group.is_some(), detached) {
+                        (true, _) => "g.go",
+                        (false, true) => "spawn detached (not owned)",
+                        (false, false) => "spawn",
+                    };
                     self.add_edge(task, NodeKey::Task(*func), EdgeKind::Spawn, label, Some(line));
                 }
                 Instr::Send { chan, .. } => to(self, chan, "send", true),

@@ -1,7 +1,7 @@
 //! The timeline of a counterexample, GoKer style: one lane per task (and one
 //! for the environment), the steps in order down the lanes, edges for each
 //! matched send → receive, close → wake-up, cancel → done and spawn, and the
-//! last state of each lane ("leaks here: chan send").
+//! last state of each lane ("leaks here: chan send", "deadlocked here: ...").
 
 use crate::dot::escape;
 use leash_ir::Program;
@@ -171,9 +171,12 @@ pub fn timeline_dot(
     // The last state of each lane.
     let end = &r.last;
     let end_names = names.last().expect("names after the last step");
+    let next = enabled(p, end, scenario);
+    // Nothing can move while `main` is alive: a deadlock, not a leak.
+    let deadlock = next.is_empty() && end.tasks.iter().any(|t| t.func == p.main);
     let moving: Vec<bool> = {
         let mut m = vec![false; end.tasks.len()];
-        for t in enabled(p, end, scenario) {
+        for t in next {
             if let Actor::Task(s) = t.actor {
                 m[s as usize] = true;
             }
@@ -188,7 +191,9 @@ pub fn timeline_dot(
         let lane = lane_of(&mut lanes, name);
         let (reason, span) = wait_reason(p, end, slot);
         let line = lines.line(span.start);
-        let text = if !moving[slot] {
+        let text = if !moving[slot] && deadlock {
+            format!("deadlocked here: {reason} :{line}")
+        } else if !moving[slot] {
             format!("leaks here: {reason} :{line}")
         } else if !cycle.is_empty() {
             format!("loops forever [{reason}] :{line}")

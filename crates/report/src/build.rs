@@ -7,7 +7,7 @@ use crate::{
 };
 use leash_ir::Program;
 use leash_native::{replay, task_names, Exploration, Finding, ReplayError, Replayed};
-use leash_semantics::{describe_step, wait_reason, Actor, FindingKind, Scenario, State};
+use leash_semantics::{describe_step, enabled, wait_reason, Actor, FindingKind, Scenario, State};
 use leash_syntax::{LineIndex, Span};
 use std::collections::BTreeMap;
 
@@ -21,8 +21,10 @@ pub struct ModelInput<'a> {
     pub program: &'a Program,
     /// One exploration per scenario checked, in scenario order.
     pub explorations: &'a [Exploration],
-    /// Whether owner-rule warnings count as violations.
+    /// Whether hygiene warnings count as violations.
     pub strict: bool,
+    /// Kinds reported as warnings whatever `strict` says (`--allow`).
+    pub allow: &'a [FindingKind],
     /// When an engine other than the native prover explored: one summary per
     /// exploration; empty otherwise.
     pub engine: &'a [EngineSummary],
@@ -71,6 +73,29 @@ impl Ctx<'_> {
     fn name(&self, func: u16) -> String {
         self.program.func(func).name.clone()
     }
+
+    /// A bound in words; the task bound names the function that piles up
+    /// and where it is spawned.
+    fn bound(&self, b: leash_native::Bound) -> String {
+        let leash_native::Bound::Tasks { limit, func, alive } = b else {
+            return b.to_string();
+        };
+        let sites: Vec<String> = self
+            .program
+            .funcs
+            .iter()
+            .flat_map(|f| f.code.iter().zip(&f.spans))
+            .filter(|(i, _)| matches!(i, leash_ir::Instr::Spawn { func: g, .. } if *g == func))
+            .map(|(_, span)| self.location(*span).to_string())
+            .collect();
+        format!(
+            "max-tasks {limit}: {alive} `{}` tasks alive at once, spawned at {}; a task spawned in a loop \
+             that does not end before the next one is spawned grows the model without bound (bound the \
+             spawns, or raise --max-tasks)",
+            self.name(func),
+            sites.join(", ")
+        )
+    }
 }
 
 /// Builds the report of one model.
@@ -82,7 +107,7 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
         program: input.program,
     };
     let severity = |k: FindingKind| {
-        if k.is_warning() && !input.strict {
+        if input.allow.contains(&k) || (k.is_warning() && !input.strict) {
             Severity::Warning
         } else {
             Severity::Violation
@@ -144,7 +169,7 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
         scenarios.push(ScenarioReport {
             scenario: ex.scenario.name().to_string(),
             verdict,
-            bound: ex.incomplete.map(|b| b.to_string()).or_else(|| summary.and_then(|e| e.bound.clone())),
+            bound: ex.incomplete.map(|b| cx.bound(b)).or_else(|| summary.and_then(|e| e.bound.clone())),
             violations: kinds
                 .iter()
                 .filter(|(s, _)| *s == Severity::Violation)
@@ -244,6 +269,10 @@ pub struct ReplayOutput {
     pub waiting: Vec<Waiting>,
     /// The panic the path ends in, if any.
     pub panic: Option<String>,
+    /// What the counterexample shows, as `check` names findings (`leak
+    /// compute`, `deadlock main, worker`, `no-exit spinner`, `panic`,
+    /// `orphan worker`); empty when its end shows nothing wrong.
+    pub findings: Vec<String>,
 }
 
 /// Replays `code` on `program` (the model at `path` with text `source`).
@@ -279,5 +308,58 @@ pub fn replay_code(
     let (steps, waiting) = render_steps(&cx, &replayed, code.path.len());
     let panic = replayed.steps.last().and_then(|s| s.panic.as_ref()).map(|e| e.detail.clone());
     let cut = code.path.len().min(steps.len());
-    Ok(ReplayOutput { trace: steps[..cut].to_vec(), cycle: steps[cut..].to_vec(), waiting, panic })
+    let findings = ending(program, code.scenario, &replayed, cut, panic.is_some());
+    Ok(ReplayOutput { trace: steps[..cut].to_vec(), cycle: steps[cut..].to_vec(), waiting, panic, findings })
+}
+
+/// The findings the end of a replayed path shows, classified as the native
+/// prover classifies them: a panic; on a cycle, the tasks that move in it
+/// (no-exit) and those that do not (leak); else a state where nothing can
+/// move (a deadlock while `main` is alive, else a leak of each task), then
+/// the owner-rule warnings the last step raised.
+fn ending(p: &Program, scenario: Scenario, r: &Replayed, cut: usize, panicked: bool) -> Vec<String> {
+    let name = |f: u16| p.func(f).name.clone();
+    let group = |kind: FindingKind, mut funcs: Vec<u16>| {
+        funcs.sort_unstable();
+        funcs.dedup();
+        let names: Vec<String> = funcs.into_iter().map(name).collect();
+        format!("{} {}", kind.name(), names.join(", ")).trim_end().to_string()
+    };
+    if panicked {
+        return vec![FindingKind::Panic.name().to_string()];
+    }
+    if let Some(entry) = r.steps.get(cut) {
+        let moving: Vec<u16> = r.steps[cut..]
+            .iter()
+            .filter_map(|s| match s.transition.actor {
+                Actor::Task(slot) => Some(slot),
+                _ => None,
+            })
+            .collect();
+        let (spin, stuck): (Vec<(usize, &leash_semantics::Task)>, Vec<_>) =
+            entry.before.tasks.iter().enumerate().partition(|(slot, _)| moving.contains(&(*slot as u16)));
+        let mut out = Vec::new();
+        for (kind, tasks) in [(FindingKind::NoExit, spin), (FindingKind::Leak, stuck)] {
+            if !tasks.is_empty() {
+                out.push(group(kind, tasks.into_iter().map(|(_, t)| t.func).collect()));
+            }
+        }
+        return out;
+    }
+    let mut out = Vec::new();
+    let s = &r.last;
+    if enabled(p, s, scenario).is_empty() && !s.tasks.is_empty() {
+        let funcs: Vec<u16> = s.tasks.iter().map(|t| t.func).collect();
+        if funcs.contains(&p.main) {
+            out.push(group(FindingKind::Deadlock, funcs));
+        } else {
+            out.extend(funcs.into_iter().map(|f| group(FindingKind::Leak, vec![f])));
+        }
+    }
+    if let Some(last) = r.steps.last() {
+        if let Ok(applied) = leash_semantics::apply(p, &last.before, &last.transition) {
+            out.extend(applied.events.iter().map(|e| group(e.kind, vec![e.func])));
+        }
+    }
+    out
 }

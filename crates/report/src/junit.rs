@@ -7,8 +7,9 @@
 //! model that does not compile is a suite with one `compile` case in error.
 //! Everything but the times (`stats.time_ms`) is deterministic.
 
-use crate::sarif::InvalidModel;
-use crate::{render_details, ModelReport, ScenarioReport, Severity, TraceStyle, Verdict};
+use crate::{
+    render_details, InvalidModel, ModelReport, ScenarioReport, Severity, TestedModel, TraceStyle, Verdict,
+};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;
 
@@ -105,6 +106,47 @@ pub fn junit_report(models: &[ModelReport], invalid: &[InvalidModel]) -> Report 
 /// The JUnit report as XML text.
 pub fn render_junit(models: &[ModelReport], invalid: &[InvalidModel]) -> String {
     let mut xml = junit_report(models, invalid).to_string().expect("JUnit XML serialises");
+    if !xml.ends_with('\n') {
+        xml.push('\n');
+    }
+    xml
+}
+
+/// JUnit XML: one suite, `leash test`, with a test case per model (named by
+/// its path), failing with its mismatches and what leash found; a model that
+/// does not compile is a case in error with its diagnostics.
+pub fn render_test_junit(models: &[TestedModel]) -> String {
+    let mut suite = TestSuite::new("leash test");
+    let mut total = Duration::ZERO;
+    for m in models {
+        let status = if let Some(bad) = &m.invalid {
+            let mut st = TestCaseStatus::non_success(NonSuccessKind::Error);
+            let first = bad.message.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid model");
+            st.set_type("invalid-model").set_message(first).set_description(bad.message.as_str());
+            st
+        } else if m.problems.is_empty() {
+            TestCaseStatus::success()
+        } else {
+            let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let lines: Vec<String> = m.problems.iter().map(|p| p.message.clone()).collect();
+            st.set_type("expectation").set_message(lines.join("; ")).set_description(format!(
+                "{}\n\n{}",
+                lines.join("\n"),
+                m.details
+            ));
+            st
+        };
+        let time = Duration::from_millis(m.time_ms);
+        total += time;
+        let mut case = TestCase::new(m.path.as_str(), status);
+        case.set_classname("leash test").set_time(time);
+        suite.add_test_case(case);
+    }
+    suite.set_time(total);
+    let mut report = Report::new("leash");
+    report.add_test_suite(suite);
+    report.set_time(total);
+    let mut xml = report.to_string().expect("JUnit XML serialises");
     if !xml.ends_with('\n') {
         xml.push('\n');
     }

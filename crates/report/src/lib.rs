@@ -1,17 +1,24 @@
 //! Reports: from explorations to verdicts and named, located traces, and their
 //! renderings as text for people, JSON for tools, SARIF for code scanning and
-//! JUnit XML for CI dashboards. One data type, many views.
+//! JUnit XML for CI dashboards. One data type, many views. SARIF and JUnit
+//! are the `sarif` and `junit` features (both on by default).
 
 mod build;
+mod expectations;
+#[cfg(feature = "junit")]
 pub mod junit;
 pub mod replay_code;
+#[cfg(feature = "sarif")]
 pub mod sarif;
 mod text;
 
 pub use build::{build_model, replay_code as replay, EngineSummary, FindingKey, ModelInput, ReplayOutput};
-pub use junit::{junit_report, render_junit};
-pub use sarif::{render_sarif, sarif_log, InvalidModel, ToolInfo};
-pub use text::{render_details, render_replay, render_table, TraceStyle};
+pub use expectations::{Problem, TestedModel};
+#[cfg(feature = "junit")]
+pub use junit::{junit_report, render_junit, render_test_junit};
+#[cfg(feature = "sarif")]
+pub use sarif::{render_sarif, render_test_sarif, sarif_log, ToolInfo};
+pub use text::{render_details, render_replay, render_table, TableRows, Tally, TraceStyle};
 
 use serde::Serialize;
 
@@ -36,7 +43,8 @@ pub enum Verdict {
 pub enum Severity {
     /// Fails the check.
     Violation,
-    /// Reported; fails only under `--strict`.
+    /// Reported; fails only under `--strict` (hygiene warnings), never
+    /// for a kind allowed with `--allow`.
     Warning,
 }
 
@@ -175,4 +183,70 @@ pub struct CheckReport {
     pub version: u32,
     /// Per model, in the order checked.
     pub models: Vec<ModelReport>,
+    /// The models that did not compile, in the order checked (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub invalid: Vec<InvalidReport>,
+}
+
+/// A model that did not compile, as the JSON reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InvalidReport {
+    /// The model file as given.
+    pub path: String,
+    /// Every diagnostic.
+    pub diagnostics: Vec<DiagnosticReport>,
+    /// The diagnostics rendered as `leash check` prints them.
+    pub rendered: String,
+}
+
+/// One diagnostic of a model that did not compile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DiagnosticReport {
+    /// `error` or `warning`.
+    pub severity: String,
+    /// The stable code, e.g. `E0006` (`leash explain E0006`).
+    pub code: String,
+    /// The headline.
+    pub message: String,
+    /// Where it points.
+    pub location: Location,
+    /// The text under the caret (omitted when empty).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    /// How to fix it (omitted when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// A model that could not be checked (it does not parse or validate, or cannot
+/// be read): in SARIF a tool execution notification of level `error`, in
+/// JUnit a case in error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidModel {
+    /// The model file as given.
+    pub path: String,
+    /// What is wrong, as rendered for people (the diagnostics).
+    pub message: String,
+    /// Where the first problem is, when known.
+    pub location: Option<Location>,
+}
+
+/// The base name of a task instance: `compute#2` → `compute`.
+fn base(task: &str) -> &str {
+    task.split('#').next().unwrap_or(task)
+}
+
+/// Where a finding is shown: its own location (a panic, work after cancel),
+/// else where the last task left at the end waits (preferring a task the
+/// finding names, then the last step of a task it names), else the last
+/// located step of the trace.
+pub fn primary_location(f: &FindingReport) -> Option<&Location> {
+    let named = |task: &str| f.tasks.iter().any(|t| t == base(task));
+    let steps = || f.trace.iter().chain(&f.cycle).rev();
+    f.location
+        .as_ref()
+        .or_else(|| f.waiting.iter().rev().find(|w| named(&w.task)).map(|w| &w.location))
+        .or_else(|| steps().filter(|s| named(&s.task)).find_map(|s| s.location.as_ref()))
+        .or_else(|| f.waiting.last().map(|w| &w.location))
+        .or_else(|| steps().find_map(|s| s.location.as_ref()))
 }

@@ -9,7 +9,9 @@
 //! are tool execution notifications. The output is deterministic: the same
 //! reports give byte-identical JSON (no times, no absolute paths added).
 
-use crate::{FindingReport, Location, ModelReport, Severity, TraceStep};
+use crate::{
+    primary_location, FindingReport, InvalidModel, Location, ModelReport, Severity, TestedModel, TraceStep,
+};
 use leash_semantics::FindingKind;
 use serde_json::json;
 use serde_sarif::sarif as s;
@@ -20,18 +22,6 @@ pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The SARIF version written into every log.
 pub const SARIF_VERSION: &str = "2.1.0";
-
-/// A model that could not be checked (it does not parse or validate, or cannot
-/// be read): reported as a tool execution notification of level `error`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvalidModel {
-    /// The model file as given.
-    pub path: String,
-    /// What is wrong, as rendered for people (the diagnostics).
-    pub message: String,
-    /// Where the first problem is, when known.
-    pub location: Option<Location>,
-}
 
 /// The tool that made the log.
 #[derive(Clone, Copy, Debug)]
@@ -64,11 +54,11 @@ fn rule_text(kind: &str) -> (&'static str, &'static str) {
     }
 }
 
-fn text(t: impl Into<String>) -> s::Message {
+pub(crate) fn text(t: impl Into<String>) -> s::Message {
     s::Message::builder().text(t.into()).build()
 }
 
-fn multiformat(t: &str) -> s::MultiformatMessageString {
+pub(crate) fn multiformat(t: &str) -> s::MultiformatMessageString {
     s::MultiformatMessageString::builder().text(t.to_string()).build()
 }
 
@@ -86,7 +76,7 @@ fn rules() -> Vec<s::ReportingDescriptor> {
                 .full_description(multiformat(&format!(
                     "{description} Reported by leash as `{}`{}.",
                     k.name(),
-                    if k.is_warning() { "; an owner-rule warning, a violation under --strict" } else { "" }
+                    if k.is_warning() { "; a hygiene warning, a violation under --strict" } else { "" }
                 )))
                 .default_configuration(s::ReportingConfiguration::builder().level(json!(level)).build())
                 .build()
@@ -117,7 +107,7 @@ pub fn path_to_uri(path: &str) -> String {
     out
 }
 
-fn physical(file: &str, line: Option<(u32, u32)>) -> s::PhysicalLocation {
+pub(crate) fn physical(file: &str, line: Option<(u32, u32)>) -> s::PhysicalLocation {
     let artifact = s::ArtifactLocation::builder().uri(path_to_uri(file)).build();
     match line {
         Some((line, column)) => s::PhysicalLocation::builder()
@@ -133,28 +123,8 @@ fn physical(file: &str, line: Option<(u32, u32)>) -> s::PhysicalLocation {
     }
 }
 
-fn location(l: &Location) -> s::Location {
+pub(crate) fn location(l: &Location) -> s::Location {
     s::Location::builder().physical_location(physical(&l.file, Some((l.line, l.column)))).build()
-}
-
-/// The base name of a task instance: `compute#2` → `compute`.
-fn base(task: &str) -> &str {
-    task.split('#').next().unwrap_or(task)
-}
-
-/// Where a finding is shown: its own location (a panic, work after cancel),
-/// else where the last task left at the end waits (preferring a task the
-/// finding names, then the last step of a task it names), else the last
-/// located step of the trace.
-pub fn primary_location(f: &FindingReport) -> Option<&Location> {
-    let named = |task: &str| f.tasks.iter().any(|t| t == base(task));
-    let steps = || f.trace.iter().chain(&f.cycle).rev();
-    f.location
-        .as_ref()
-        .or_else(|| f.waiting.iter().rev().find(|w| named(&w.task)).map(|w| &w.location))
-        .or_else(|| steps().filter(|s| named(&s.task)).find_map(|s| s.location.as_ref()))
-        .or_else(|| f.waiting.last().map(|w| &w.location))
-        .or_else(|| steps().find_map(|s| s.location.as_ref()))
 }
 
 /// The finding line of the text report, without the `warning:` prefix:
@@ -275,7 +245,7 @@ fn result(model: &ModelReport, f: &FindingReport, rule_index: Option<usize>) -> 
     r
 }
 
-fn notification(level: &str, message: String, at: Option<s::Location>) -> s::Notification {
+pub(crate) fn notification(level: &str, message: String, at: Option<s::Location>) -> s::Notification {
     let mut n = s::Notification::builder().level(json!(level)).message(text(message)).build();
     n.locations = at.map(|l| vec![l]);
     n
@@ -340,6 +310,76 @@ pub fn sarif_log(models: &[ModelReport], invalid: &[InvalidModel], tool: &ToolIn
 /// The SARIF log as pretty JSON text, ending with a newline.
 pub fn render_sarif(models: &[ModelReport], invalid: &[InvalidModel], tool: &ToolInfo) -> String {
     serde_json::to_string_pretty(&sarif_log(models, invalid, tool)).expect("SARIF serialises") + "\n"
+}
+
+/// The one rule of the SARIF view of `leash test`.
+const RULE: &str = "expectation";
+
+/// SARIF 2.1.0: one result per mismatch (rule `expectation`, level `error`)
+/// at its location, or on the model file; models that do not compile are
+/// tool execution notifications, as in `leash check`. Deterministic.
+pub fn render_test_sarif(models: &[TestedModel], tool: &ToolInfo) -> String {
+    let rule = s::ReportingDescriptor::builder()
+        .id(RULE.to_string())
+        .name("Expectation".to_string())
+        .short_description(multiformat("A model's result differs from its `// expect:` lines."))
+        .full_description(multiformat(
+            "leash test: every finding a model's `// expect:` lines state must be found, every finding \
+             must be stated, and every search must complete.",
+        ))
+        .default_configuration(s::ReportingConfiguration::builder().level(json!("error")).build())
+        .build();
+    let mut results = Vec::new();
+    let mut notifications = Vec::new();
+    for m in models {
+        if let Some(bad) = &m.invalid {
+            let at = match &bad.location {
+                Some(l) => location(l),
+                None => s::Location::builder().physical_location(physical(&bad.path, None)).build(),
+            };
+            let message =
+                format!("{}: the model does not compile and was not tested\n{}", bad.path, bad.message);
+            notifications.push(notification("error", message, Some(at)));
+            continue;
+        }
+        for p in &m.problems {
+            let at = match &p.location {
+                Some(l) => location(l),
+                None => s::Location::builder().physical_location(physical(&m.path, Some((1, 1)))).build(),
+            };
+            let mut r = s::Result::builder()
+                .rule_id(RULE.to_string())
+                .level(s::ResultLevel::Error)
+                .message(text(format!("{}: {}", m.path, p.message)))
+                .locations(vec![at])
+                .build();
+            r.rule_index = Some(0);
+            results.push(r);
+        }
+    }
+    let ok = models.iter().all(|m| m.invalid.is_none());
+    let mut invocation = s::Invocation::builder().execution_successful(ok).build();
+    if !notifications.is_empty() {
+        invocation.tool_execution_notifications = Some(notifications);
+    }
+    let mut driver = s::ToolComponent::builder()
+        .name(tool.name.to_string())
+        .version(tool.version.to_string())
+        .semantic_version(tool.version.to_string())
+        .rules(vec![rule])
+        .build();
+    driver.information_uri = tool.information_uri.map(str::to_string);
+    let run = s::Run::builder()
+        .tool(s::Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .build();
+    let log = s::Sarif::builder()
+        .schema(SARIF_SCHEMA.to_string())
+        .version(json!(SARIF_VERSION))
+        .runs(vec![run])
+        .build();
+    serde_json::to_string_pretty(&log).expect("SARIF serialises") + "\n"
 }
 
 #[cfg(test)]

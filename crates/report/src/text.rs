@@ -17,6 +17,95 @@ fn cell(r: &crate::ScenarioReport) -> String {
     }
 }
 
+/// The verdict table printed a row at a time, as each model is done: the
+/// model column is as wide as the longest name given in advance, each
+/// scenario column [`TableRows::CELL`] wide (a longer cell pushes the rest of
+/// its row right).
+#[derive(Clone, Debug)]
+pub struct TableRows {
+    model_width: usize,
+    scenarios: Vec<String>,
+}
+
+impl TableRows {
+    /// Width of a scenario column: `verified (+orphan)` and
+    /// `incomplete (timeout)` fit.
+    pub const CELL: usize = 20;
+
+    /// A table for models with these `names`, checked in these `scenarios`.
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>, scenarios: &[&str]) -> TableRows {
+        let model_width = names.into_iter().map(|n| n.chars().count()).max().unwrap_or(0).max("MODEL".len());
+        TableRows { model_width, scenarios: scenarios.iter().map(|s| s.to_string()).collect() }
+    }
+
+    fn line(&self, first: &str, cells: impl IntoIterator<Item = String>) -> String {
+        let mut line = format!("{first:<w$}", w = self.model_width);
+        for c in cells {
+            line.push_str(&format!("  {c:<w$}", w = Self::CELL));
+        }
+        format!("{}\n", line.trim_end())
+    }
+
+    /// `MODEL  COMPLETION  ERROR  CANCEL`.
+    pub fn header(&self) -> String {
+        self.line("MODEL", self.scenarios.iter().map(|s| s.to_uppercase()))
+    }
+
+    /// The row of a checked model.
+    pub fn row(&self, m: &ModelReport) -> String {
+        self.line(&m.path, m.scenarios.iter().map(cell))
+    }
+
+    /// The row of a model that did not compile.
+    pub fn invalid_row(&self, path: &str) -> String {
+        self.line(path, ["does not compile".to_string()])
+    }
+}
+
+/// How many models got each verdict, for the closing line of `leash check`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Verified in every scenario.
+    pub verified: usize,
+    /// A violation in some scenario.
+    pub violated: usize,
+    /// Cut short by a bound, no violation found.
+    pub incomplete: usize,
+    /// Did not compile.
+    pub invalid: usize,
+    /// Not checked: `--fail-fast` stopped before them.
+    pub skipped: usize,
+}
+
+impl Tally {
+    /// Counts one checked model.
+    pub fn add(&mut self, verdict: Verdict) {
+        match verdict {
+            Verdict::Verified => self.verified += 1,
+            Verdict::Violated => self.violated += 1,
+            Verdict::Incomplete => self.incomplete += 1,
+        }
+    }
+
+    /// `53 models: 31 verified, 22 violated, 0 incomplete`, then the models
+    /// that did not compile and those not checked, when there are any.
+    pub fn summary(&self) -> String {
+        let total = self.verified + self.violated + self.incomplete + self.invalid + self.skipped;
+        let plural = if total == 1 { "" } else { "s" };
+        let mut line = format!(
+            "{total} model{plural}: {} verified, {} violated, {} incomplete",
+            self.verified, self.violated, self.incomplete
+        );
+        if self.invalid > 0 {
+            line.push_str(&format!(", {} invalid", self.invalid));
+        }
+        if self.skipped > 0 {
+            line.push_str(&format!(", {} not checked (--fail-fast)", self.skipped));
+        }
+        line + "\n"
+    }
+}
+
 /// The verdict table: one row per model, one column per scenario.
 pub fn render_table(models: &[ModelReport]) -> String {
     let scenarios: Vec<String> =
@@ -80,6 +169,16 @@ fn columns(out: &mut String, trace: &[TraceStep], cycle: &[TraceStep], waiting: 
         let s: String = s.chars().take(WIDTH).collect();
         format!("{s:<WIDTH$}")
     };
+    // A statement too long for its column is cut, never its line number.
+    let fit = |text: &str, tail: &str| {
+        let room = WIDTH.saturating_sub(tail.chars().count());
+        let text: String = if text.chars().count() > room {
+            text.chars().take(room.saturating_sub(1)).chain(['…']).collect()
+        } else {
+            text.to_string()
+        };
+        format!("{text}{tail}")
+    };
     let row = |out: &mut String, step: &str, cells: Vec<String>| {
         let line = format!("  {step:>4}  {}", cells.join("  "));
         let _ = writeln!(out, "{}", line.trim_end());
@@ -89,7 +188,7 @@ fn columns(out: &mut String, trace: &[TraceStep], cycle: &[TraceStep], waiting: 
         for s in steps {
             let line = s.location.as_ref().map(|l| format!(" :{}", l.line)).unwrap_or_default();
             let note = if s.note.is_empty() { String::new() } else { format!(" [{}]", s.note) };
-            let text = format!("{}{note}{line}", s.text);
+            let text = fit(&s.text, &format!("{note}{line}"));
             row(
                 out,
                 &s.step.to_string(),
@@ -105,7 +204,7 @@ fn columns(out: &mut String, trace: &[TraceStep], cycle: &[TraceStep], waiting: 
     let ends: Vec<String> = tasks
         .iter()
         .map(|t| match waiting.iter().find(|w| w.task == *t) {
-            Some(w) => cell(&format!("= {} :{}", w.reason, w.location.line)),
+            Some(w) => cell(&fit(&format!("= {}", w.reason), &format!(" :{}", w.location.line))),
             None if *t == "env" => cell(""),
             None => cell("= exited"),
         })
@@ -149,10 +248,13 @@ fn finding(out: &mut String, f: &FindingReport, model: &str, style: TraceStyle) 
     }
 }
 
-/// Every finding of a model with its trace; empty if there are none.
+/// Every finding of a model with its trace, and every scenario cut short by
+/// a bound with how far it got and a hint; empty if there are none.
 pub fn render_details(m: &ModelReport, style: TraceStyle) -> String {
     let mut out = String::new();
-    if m.findings.is_empty() {
+    let incomplete: Vec<&crate::ScenarioReport> =
+        m.scenarios.iter().filter(|s| s.verdict == Verdict::Incomplete).collect();
+    if m.findings.is_empty() && incomplete.is_empty() {
         return out;
     }
     let _ = writeln!(out, "== {}", m.path);
@@ -160,7 +262,50 @@ pub fn render_details(m: &ModelReport, style: TraceStyle) -> String {
         finding(&mut out, f, &m.path, style);
         out.push('\n');
     }
+    for s in incomplete {
+        incomplete_note(&mut out, s);
+        out.push('\n');
+    }
     out
+}
+
+/// Depth from which a search cut short most likely follows something that
+/// grows without bound rather than a big but finite model.
+const DEEP: usize = 1_000;
+
+/// What a scenario cut short by a bound reached, and what to do about it.
+fn incomplete_note(out: &mut String, s: &crate::ScenarioReport) {
+    let bound = s.bound.as_deref().unwrap_or("bound");
+    let st = &s.stats;
+    let what = if st.engine.is_some() { "executions" } else { "states" };
+    let _ = writeln!(
+        out,
+        "incomplete in {} ({bound}): {} {what}, depth {}, {:.1} s",
+        s.scenario,
+        st.states,
+        st.max_depth,
+        st.time_ms as f64 / 1000.0
+    );
+    let option =
+        ["timeout", "max-states", "max-depth", "max-memory"].into_iter().find(|b| bound.starts_with(b));
+    let Some(option) = option else {
+        let _ = writeln!(
+            out,
+            "  hint: a sample of schedules is not a proof: `--engine native` explores them all"
+        );
+        return;
+    };
+    let raise = format!("raise --{option}");
+    let hint = if option == "max-depth" || st.max_depth >= DEEP {
+        format!(
+            "paths {} steps deep: something may grow without bound (a spawn in a loop, a task set \
+             that keeps growing, a counter that never stops); if not, {raise}",
+            st.max_depth
+        )
+    } else {
+        format!("{raise}, or check one scenario at a time (--scenario); a spawn in a loop or a growing task set makes the states grow fast")
+    };
+    let _ = writeln!(out, "  hint: {hint}");
 }
 
 /// How to run the counterexample again: on the reference semantics, and on

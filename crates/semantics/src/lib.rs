@@ -63,13 +63,14 @@ pub enum FindingKind {
     NoExit,
     /// A run-time panic (close of a closed channel, negative counter, ...).
     Panic,
-    /// A task still running after its owner exited (owner rule).
+    /// A task still running after its owner exited: the owner rule broken
+    /// (a task spawned `detached` has no owner).
     Orphan,
-    /// A ticker or timer dropped while still running (owner rule).
+    /// A ticker or timer dropped while still running (hygiene).
     Unstopped,
-    /// A cancellable context dropped without its cancel being called (owner rule).
+    /// A cancellable context dropped without its cancel being called (hygiene).
     Uncancelled,
-    /// Work that does not take a context started after a context the task holds was cancelled.
+    /// Work without a context started after the task's own context was cancelled (hygiene).
     WorkAfterCancel,
 }
 
@@ -105,15 +106,11 @@ impl FindingKind {
         FindingKind::ALL.into_iter().find(|k| k.name() == name)
     }
 
-    /// Whether this is an owner-rule warning (a violation only under `--strict`).
+    /// Whether this is a hygiene warning (a violation only under
+    /// `--strict`). A broken owner rule (`orphan`) is a violation, like a
+    /// leak: every task must end before its owner does.
     pub fn is_warning(self) -> bool {
-        matches!(
-            self,
-            FindingKind::Orphan
-                | FindingKind::Unstopped
-                | FindingKind::Uncancelled
-                | FindingKind::WorkAfterCancel
-        )
+        matches!(self, FindingKind::Unstopped | FindingKind::Uncancelled | FindingKind::WorkAfterCancel)
     }
 }
 

@@ -256,7 +256,14 @@ pub enum ExprKind {
     /// `recv ch`.
     Recv(Box<Expr>),
     /// `spawn task(args)`.
-    Spawn { task: Ident, args: Vec<Expr> },
+    Spawn {
+        /// The task started.
+        task: Ident,
+        /// Its arguments.
+        args: Vec<Expr>,
+        /// `spawn detached t(...)`: the spawner does not own it (no orphan).
+        detached: bool,
+    },
     /// `g.go task(args)`: spawn into an error group.
     GroupGo { group: Box<Expr>, task: Ident, args: Vec<Expr> },
     /// `join t`.

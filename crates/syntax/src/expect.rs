@@ -1,6 +1,24 @@
 //! `// expect:` lines: the verdicts a model states it must get.
 
-use crate::{Diagnostic, Span};
+use crate::{suggest, Diagnostic, Span};
+
+/// The verdicts an expect line can state: `verified` and every finding kind
+/// (the names of `leash_semantics::FindingKind`; a test in the root package
+/// keeps the two lists equal).
+pub const KINDS: &[&str] = &[
+    "verified",
+    "leak",
+    "deadlock",
+    "no-exit",
+    "panic",
+    "orphan",
+    "unstopped",
+    "uncancelled",
+    "work-after-cancel",
+];
+
+/// The scenarios an expect line can be restricted to.
+pub const SCENARIOS: &[&str] = &["completion", "error", "cancel"];
 
 /// What one `// expect:` line asserts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,9 +50,24 @@ pub fn expectations(text: &str) -> (Vec<Expectation>, Vec<Diagnostic>) {
         }
         let col = start + (line.len() - trimmed.len());
         let span = Span::new(col, col + trimmed.trim_end().len());
+        // Byte offset of `rest` in the text, for the spans of its words.
+        let rest_at = col + "// expect".len();
         let (scenario, rest) = match rest.strip_prefix('[') {
             Some(r) => match r.split_once(']') {
-                Some((s, r)) => (Some(s.trim().to_string()), r),
+                Some((s, r)) => {
+                    let name = s.trim();
+                    let at = rest_at + 1 + (s.len() - s.trim_start().len());
+                    if !SCENARIOS.contains(&name) {
+                        errors.push(unknown_word(
+                            Span::new(at, at + name.len().max(1)),
+                            "scenario",
+                            name,
+                            SCENARIOS,
+                        ));
+                        continue;
+                    }
+                    (Some(name.to_string()), r)
+                }
                 None => {
                     errors.push(
                         Diagnostic::error("E0010", span, "unclosed `[` in an expect line").with_label("here"),
@@ -52,6 +85,7 @@ pub fn expectations(text: &str) -> (Vec<Expectation>, Vec<Diagnostic>) {
             );
             continue;
         };
+        let body_at = rest_at + (rest.len() - body.len());
         let mut words = body.split_whitespace().map(str::to_string);
         let Some(kind) = words.next() else {
             errors.push(
@@ -61,9 +95,24 @@ pub fn expectations(text: &str) -> (Vec<Expectation>, Vec<Diagnostic>) {
             );
             continue;
         };
+        if !KINDS.contains(&kind.as_str()) {
+            let at = body_at + (body.len() - body.trim_start().len());
+            errors.push(unknown_word(Span::new(at, at + kind.len()), "verdict", &kind, KINDS));
+            continue;
+        }
         out.push(Expectation { scenario, kind, tasks: words.collect(), span });
     }
     (out, errors)
+}
+
+/// An unknown verdict or scenario in an expect line, with a did-you-mean.
+fn unknown_word(span: Span, what: &str, word: &str, known: &[&str]) -> Diagnostic {
+    let d = Diagnostic::error("E0010", span, format!("unknown {what} `{word}` in an expect line"))
+        .with_label(format!("not a {what}"));
+    match suggest(word, known.iter().copied()) {
+        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+        None => d.with_hint(format!("a {what} is one of: {}", known.join(", "))),
+    }
 }
 
 #[cfg(test)]
@@ -81,5 +130,17 @@ mod tests {
         assert_eq!(e[1].tasks, vec!["a", "b"]);
         assert!(expectations("// expectations are below\n").0.is_empty());
         assert_eq!(expectations("// expect verified\n").1.len(), 1, "a missing colon is an error");
+    }
+
+    #[test]
+    fn unknown_verdicts_and_scenarios_are_errors_at_the_word() {
+        let text = "// expect: leek w\n// expect[cancle]: verified\n";
+        let (e, errs) = expectations(text);
+        assert!(e.is_empty());
+        assert_eq!(errs.len(), 2);
+        assert_eq!(&text[errs[0].span.range()], "leek");
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `leak`?"));
+        assert_eq!(&text[errs[1].span.range()], "cancle");
+        assert_eq!(errs[1].hint.as_deref(), Some("did you mean `cancel`?"));
     }
 }

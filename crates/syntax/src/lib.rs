@@ -22,6 +22,32 @@ pub const KEYWORDS: &[&str] = &[
     "stop",
 ];
 
+/// Words of other languages (Go first) and their spelling in leash, for
+/// "did you mean" hints: `receive` is `recv`, `go` is `spawn`.
+pub const ALIASES: &[(&str, &str)] = &[
+    ("receive", "recv"),
+    ("go", "spawn"),
+    ("func", "fn"),
+    ("function", "fn"),
+    ("elif", "else if"),
+    ("switch", "select"),
+    ("case", "select"),
+    ("panic", "assert"),
+    ("wait", "join"),
+];
+
+/// The keyword a misspelt or foreign statement word most likely means: a
+/// keyword close to it (`sned` → `send`), or the leash spelling of a word
+/// close to one of [`ALIASES`] (`recieve` → `recv`).
+pub fn did_you_mean(word: &str) -> Option<&'static str> {
+    if let Some((_, k)) = ALIASES.iter().find(|(a, _)| *a == word) {
+        return Some(k);
+    }
+    let aliases = ALIASES.iter().map(|(a, _)| *a);
+    let best = suggest(word, KEYWORDS.iter().copied().chain(aliases))?;
+    Some(ALIASES.iter().find(|(a, _)| *a == best).map_or(best, |(_, k)| *k))
+}
+
 /// Suggests the closest of `candidates` to `word`, if it is close enough to be a typo.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
@@ -67,5 +93,14 @@ mod tests {
         assert_eq!(suggest("sned", KEYWORDS.iter().copied()), Some("send"));
         assert_eq!(suggest("spwan", KEYWORDS.iter().copied()), Some("spawn"));
         assert_eq!(suggest("elephant", KEYWORDS.iter().copied()), None);
+    }
+
+    #[test]
+    fn foreign_words_and_their_typos_get_the_leash_keyword() {
+        assert_eq!(did_you_mean("recieve"), Some("recv"));
+        assert_eq!(did_you_mean("receive"), Some("recv"));
+        assert_eq!(did_you_mean("sned"), Some("send"));
+        assert_eq!(did_you_mean("go"), Some("spawn"));
+        assert_eq!(did_you_mean("elephant"), None);
     }
 }

@@ -144,7 +144,7 @@ impl World {
                 self.advance(t);
             }
             (Instr::Choose { targets }, Move::Alt(a)) => self.jump(t, targets[a as usize]),
-            (Instr::Spawn { func: f, args, dst, group }, _) => {
+            (Instr::Spawn { func: f, args, dst, group, .. }, _) => {
                 self.spawn(t, *f, args, dst.as_ref(), group.as_ref())?;
             }
             _ => self.exec_plain(t, instr)?,

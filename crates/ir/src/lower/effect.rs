@@ -22,13 +22,13 @@ impl Lowerer {
                 set(self, elem);
                 f.emit(Instr::Recv { chan: c, value: place, ok: None }, span);
             }
-            E::Spawn { task, args } => {
+            E::Spawn { task, args, detached } => {
                 let Some((func, args)) = self.call_args(f, task, args, true) else {
                     return;
                 };
                 let t = self.kinds.simple(Con::Task);
                 set(self, t);
-                f.emit(Instr::Spawn { func, args, dst: place, group: None }, span);
+                f.emit(Instr::Spawn { func, args, dst: place, group: None, detached: *detached }, span);
             }
             E::GroupGo { group, task, args } => {
                 let Some((g, gt)) = self.pure(f, group, "a group") else {
@@ -40,7 +40,7 @@ impl Lowerer {
                 };
                 let t = self.kinds.simple(Con::Task);
                 set(self, t);
-                f.emit(Instr::Spawn { func, args, dst: place, group: Some(g) }, span);
+                f.emit(Instr::Spawn { func, args, dst: place, group: Some(g), detached: false }, span);
             }
             E::Join(h) => {
                 let Some((x, t)) = self.pure(f, h, "a task handle") else {
@@ -250,11 +250,10 @@ impl Lowerer {
             let what = if spawn { "task" } else { "function" };
             let mut d = Diagnostic::error("E0118", name.span, format!("unknown {what} `{}`", name.text))
                 .with_label(format!("no such {what}"));
-            let keywords = leash_syntax::KEYWORDS.iter().copied();
-            if let Some(s) = suggest(
-                &name.text,
-                candidates.iter().copied().chain(BUILTINS.iter().copied()).chain(keywords),
-            ) {
+            // Only a task can be spawned: no keyword or builtin is a likely meaning.
+            let keywords = leash_syntax::KEYWORDS.iter().copied().filter(|_| !spawn);
+            let builtins = BUILTINS.iter().copied().filter(|_| !spawn);
+            if let Some(s) = suggest(&name.text, candidates.iter().copied().chain(builtins).chain(keywords)) {
                 d = d.with_hint(format!("did you mean `{s}`?"));
             }
             self.errors.push(d);

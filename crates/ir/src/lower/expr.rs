@@ -3,12 +3,57 @@
 use super::*;
 
 impl Lowerer {
+    /// An operand as the model writes it, for messages (`ch`, `ctx.done`, `ch + 1`).
     pub(super) fn operand_name(e: &ast::Expr) -> String {
+        let list = |args: &[ast::Expr]| args.iter().map(Self::operand_name).collect::<Vec<_>>().join(", ");
         match &e.kind {
+            E::Int(v) => v.to_string(),
+            E::Bool(b) => b.to_string(),
+            E::Nil => "nil".into(),
+            E::Atom(a) => format!(":{a}"),
             E::Name(n) => n.text.clone(),
             E::Field(b, n) => format!("{}.{}", Self::operand_name(b), n.text),
-            E::Index(b, _) => format!("{}[..]", Self::operand_name(b)),
-            _ => "this".into(),
+            E::Index(b, i) => format!("{}[{}]", Self::operand_name(b), Self::operand_name(i)),
+            E::Call { callee, args } => format!("{}({})", callee.text, list(args)),
+            E::Method { recv, name, args } => {
+                format!("{}.{}({})", Self::operand_name(recv), name.text, list(args))
+            }
+            E::Unary(op, x) => {
+                let op = match op {
+                    ast::UnOp::Not => "!",
+                    ast::UnOp::Neg => "-",
+                };
+                format!("{op}{}", Self::operand_name(x))
+            }
+            E::Binary(op, a, b) => {
+                let op = match op {
+                    ast::BinOp::Or => "||",
+                    ast::BinOp::And => "&&",
+                    ast::BinOp::Eq => "==",
+                    ast::BinOp::Ne => "!=",
+                    ast::BinOp::Lt => "<",
+                    ast::BinOp::Le => "<=",
+                    ast::BinOp::Gt => ">",
+                    ast::BinOp::Ge => ">=",
+                    ast::BinOp::Add => "+",
+                    ast::BinOp::Sub => "-",
+                };
+                format!("{} {op} {}", Self::operand_name(a), Self::operand_name(b))
+            }
+            E::Recv(x) => format!("recv {}", Self::operand_name(x)),
+            E::Spawn { task, args, detached } => {
+                let d = if *detached { "detached " } else { "" };
+                format!("spawn {d}{}({})", task.text, list(args))
+            }
+            E::GroupGo { group, task, args } => {
+                format!("{}.go {}({})", Self::operand_name(group), task.text, list(args))
+            }
+            E::Join(x) => format!("join {}", Self::operand_name(x)),
+            E::Work { name, ctx: None } => format!("work {}", name.text),
+            E::Work { name, ctx: Some(c) } => format!("work {}({})", name.text, Self::operand_name(c)),
+            E::Try(x) => format!("{}?", Self::operand_name(x)),
+            E::Array { elem, len } => format!("[{}; {}]", Self::operand_name(elem), Self::operand_name(len)),
+            E::Error => "…".into(),
         }
     }
 

@@ -320,11 +320,7 @@ impl Lowerer {
     /// deferred statement reads that local instead. Anything else (a block,
     /// a `send`) is a closure, as `defer func() { ... }()` is in Go: it reads
     /// its variables when it runs.
-    fn capture_defer(
-        &mut self,
-        f: &mut Fn,
-        inner: &ast::Stmt,
-    ) -> (ast::Stmt, Vec<(u16, Expr)>, Vec<(String, u16)>) {
+    fn capture_defer(&mut self, f: &mut Fn, inner: &ast::Stmt) -> Captured {
         let mut stmt = inner.clone();
         let mut capture = Vec::new();
         let mut names = Vec::new();
@@ -353,3 +349,8 @@ impl Lowerer {
         (stmt, capture, names)
     }
 }
+
+/// A deferred statement rewritten to read its captured operands: the
+/// statement, each (hidden local, operand) evaluated at the `defer`, and the
+/// hidden locals' names for the deferred statement's scope.
+type Captured = (ast::Stmt, Vec<(u16, Expr)>, Vec<(String, u16)>);

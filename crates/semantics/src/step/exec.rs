@@ -249,7 +249,7 @@ impl Exec<'_> {
                 self.advance(slot);
             }
             Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. } => self.chan_step(slot, t)?,
-            Instr::Spawn { func, args, dst, group } => {
+            Instr::Spawn { func, args, dst, group, detached } => {
                 let args = args.iter().map(|a| self.eval(slot, a)).collect::<Result<Vec<_>, _>>()?;
                 let group = match group {
                     Some(g) => {
@@ -264,7 +264,8 @@ impl Exec<'_> {
                 };
                 let frame = self.frame(*func, &args);
                 let child = self.s.tasks.len();
-                self.s.tasks.push(new_task(*func, Some(slot as u16), group, frame));
+                let owner = (!detached).then_some(slot as u16);
+                self.s.tasks.push(new_task(*func, owner, group, frame));
                 self.spawned.push(child);
                 self.store_opt(slot, dst, Value::Task(child as u16))?;
                 self.advance(slot);
@@ -429,10 +430,15 @@ impl Exec<'_> {
                 *writer = false;
             }
             (Op::WgAdd | Op::WgDone, Object::WaitGroup { count, waiters }) => {
+                // Go stores the new counter, then panics if it is negative:
+                // another goroutine can see the counter in between.
+                if phase == 3 {
+                    return Err("sync: negative WaitGroup counter".into());
+                }
                 let delta = if op == Op::WgDone { -1 } else { n };
                 *count = count.checked_add(delta).ok_or("integer overflow")?;
                 if *count < 0 {
-                    return Err("sync: negative WaitGroup counter".into());
+                    next_phase = 3;
                 }
                 // The counter reached zero: every parked Wait is released.
                 if *count == 0 && *waiters > 0 {

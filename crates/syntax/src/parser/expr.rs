@@ -183,6 +183,8 @@ impl Parser<'_> {
                 let name = self.ident("an atom name after `:`")?;
                 return Ok(Expr { span: t.span.to(name.span), kind: ExprKind::Atom(name.text) });
             }
+            T::Lt if self.arrow_at(self.pos) => return self.go_receive(),
+            T::Ident if self.text_of(t) == "make" && self.go_make_ahead() => return self.go_make(),
             T::Ident => {
                 let name = self.ident("a name")?;
                 if self.raw().kind == T::LParen {
@@ -234,9 +236,17 @@ impl Parser<'_> {
             }
             T::Spawn => {
                 self.bump();
+                // `detached` is a word only here, before the task's name.
+                let detached = self.peek() == T::Ident
+                    && self.text_of(self.raw()) == "detached"
+                    && self.peek_at(1) == T::Ident;
+                if detached {
+                    self.bump();
+                }
                 let task = self.ident("a task to spawn")?;
                 let args = self.args()?;
-                return Ok(Expr { span: t.span.to(self.last_span()), kind: ExprKind::Spawn { task, args } });
+                let kind = ExprKind::Spawn { task, args, detached };
+                return Ok(Expr { span: t.span.to(self.last_span()), kind });
             }
             T::Work => {
                 self.bump();

@@ -1,6 +1,7 @@
 //! Parsing declarations: tasks, helpers, variables, constants, types.
 
 use super::*;
+use crate::suggest;
 
 impl Parser<'_> {
     pub(super) fn file(&mut self) -> File {
@@ -24,6 +25,26 @@ impl Parser<'_> {
                     Ok(c) => items.push(Item::Const(c)),
                     Err(()) => self.recover_item(),
                 },
+                T::Ident if self.text_of(self.raw()) == "func" => {
+                    // Go's `func`: reported, then read as a task so that
+                    // spawns of it resolve.
+                    self.errors.push(
+                        Diagnostic::error(
+                            "E0004",
+                            self.raw().span,
+                            "expected `task`, `fn`, `var` or `const`, found `func`",
+                        )
+                        .with_label("Go syntax")
+                        .with_hint(
+                            "`func` is Go: leash declares a goroutine's body as `task NAME(...) { ... }` \
+                                 and a helper as `fn NAME(...) { ... }`",
+                        ),
+                    );
+                    match self.func() {
+                        Ok(f) => items.push(Item::Func(Box::new(FuncDecl { is_task: true, ..f }))),
+                        Err(()) => self.recover_item(),
+                    }
+                }
                 _ => {
                     let t = self.raw();
                     let mut d = Diagnostic::error(

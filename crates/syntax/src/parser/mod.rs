@@ -9,12 +9,13 @@
 //! text continue on the next line.
 
 mod expr;
+mod go;
 mod items;
 mod stmt;
 
 use crate::ast::*;
 use crate::lexer::{lex, Token, TokenKind as T};
-use crate::{suggest, Diagnostic, Span, KEYWORDS};
+use crate::{did_you_mean, Diagnostic, Span};
 
 /// Deepest nesting of blocks and expressions accepted before giving up.
 const MAX_DEPTH: u32 = 100;
@@ -23,7 +24,9 @@ const MAX_DEPTH: u32 = 100;
 /// (but partial) even when there are errors.
 pub fn parse(text: &str) -> (File, Vec<Diagnostic>) {
     let (tokens, errors) = lex(text);
-    let mut p = Parser { text, tokens, pos: 0, errors, depth: 0, parens: 0 };
+    let unclosed = unclosed_brace(text, &tokens);
+    let mut p =
+        Parser { text, tokens, pos: 0, errors, depth: 0, parens: 0, unclosed, reported_unclosed: false };
     let file = p.file();
     (file, p.errors)
 }
@@ -36,6 +39,42 @@ struct Parser<'a> {
     depth: u32,
     /// Open `(` around the current expression: inside them newlines do not end it.
     parens: u32,
+    /// When the braces do not balance: the `{` that lacks its `}`, found by indentation.
+    unclosed: Option<Span>,
+    /// Whether the missing `}` has been reported (it is reported once).
+    reported_unclosed: bool,
+}
+
+/// When a `{` is never closed, the one that most likely lacks its `}`:
+/// braces pair up in order, so one missing `}` shifts every pair after it;
+/// the first `}` standing at the start of its line whose indentation differs
+/// from the line of the `{` it closes shows where the shift began, and that
+/// `{` is the culprit. Without such a `}`, the innermost `{` left open.
+fn unclosed_brace(text: &str, tokens: &[Token]) -> Option<Span> {
+    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = |at: usize| {
+        let start = line_start(at);
+        text[start..].len() - text[start..].trim_start_matches([' ', '\t']).len()
+    };
+    let first_on_line = |at: usize| text[line_start(at)..at].trim().is_empty();
+    let mut open: Vec<Span> = Vec::new();
+    let mut shifted: Option<Span> = None;
+    for t in tokens {
+        match t.kind {
+            T::LBrace => open.push(t.span),
+            T::RBrace => {
+                if let Some(o) = open.pop() {
+                    let at = t.span.start as usize;
+                    if shifted.is_none() && first_on_line(at) && indent(at) != indent(o.start as usize) {
+                        shifted = Some(o);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let innermost = *open.last()?;
+    Some(shifted.unwrap_or(innermost))
 }
 
 type Res<T> = Result<T, ()>;
@@ -113,6 +152,10 @@ impl Parser<'_> {
         &self.text[t.span.range()]
     }
 
+    fn text_of_span(&self, span: Span) -> &str {
+        &self.text[span.range()]
+    }
+
     fn last_span(&self) -> Span {
         let mut i = self.pos;
         while i > 0 {
@@ -186,6 +229,36 @@ impl Parser<'_> {
             return Err(());
         }
         Ok(())
+    }
+
+    /// Whether a `}` is missing before the next token: the braces do not
+    /// balance, and it starts a declaration at the start of a line. (With
+    /// balanced braces, a declaration inside a block is a misplaced one.)
+    fn at_item_boundary(&mut self) -> bool {
+        self.skip_newlines();
+        let first_on_line = self.pos == 0 || self.tokens[self.pos - 1].kind == T::Newline;
+        self.unclosed.is_some() && first_on_line && matches!(self.raw().kind, T::Task | T::Fn | T::Const)
+    }
+
+    /// Reports the missing `}` once, at the `{` that lacks it (or at `open`,
+    /// the block being parsed, when the braces balance otherwise).
+    fn report_unclosed(&mut self, open: Span) {
+        if self.reported_unclosed {
+            return;
+        }
+        self.reported_unclosed = true;
+        let at = self.unclosed.unwrap_or(open);
+        self.errors.push(
+            Diagnostic::error("E0005", at, "this `{` is never closed")
+                .with_label("unclosed block")
+                .with_hint("add a `}` at the end of the block"),
+        );
+    }
+
+    /// Whether the tokens at `pos` are Go's `<-` (a `<` and a `-` side by side).
+    fn arrow_at(&self, pos: usize) -> bool {
+        let (Some(a), Some(b)) = (self.tokens.get(pos), self.tokens.get(pos + 1)) else { return false };
+        a.kind == T::Lt && b.kind == T::Minus && a.span.end == b.span.start
     }
 
     /// Skips to the end of the current statement (a newline, `;` or `}` at this depth).

@@ -15,17 +15,14 @@ impl Parser<'_> {
         let mut stmts = Vec::new();
         loop {
             while self.eat(T::Semi) {}
-            match self.peek() {
-                T::RBrace => break,
-                T::Eof => {
-                    self.errors.push(
-                        Diagnostic::error("E0005", open.span, "this `{` is never closed")
-                            .with_label("unclosed block")
-                            .with_hint("add a `}` at the end of the block"),
-                    );
-                    return Ok(Block { stmts, span: open.span.to(self.last_span()) });
-                }
-                _ => {}
+            if self.peek() == T::Eof || self.at_item_boundary() {
+                // A `}` is missing: end every open block here, so that the
+                // next declaration parses as one.
+                self.report_unclosed(open.span);
+                return Ok(Block { stmts, span: open.span.to(self.last_span()) });
+            }
+            if self.peek() == T::RBrace {
+                break;
             }
             let before = self.pos;
             match self.stmt() {
@@ -63,6 +60,9 @@ impl Parser<'_> {
             self.skip_newlines();
             self.raw()
         };
+        if let Some(go) = self.go_habit() {
+            return go;
+        }
         let kind = match start.kind {
             T::Let => {
                 self.bump();
@@ -90,18 +90,7 @@ impl Parser<'_> {
                 self.bump();
                 StmtKind::Loop(self.block()?)
             }
-            T::For => {
-                self.bump();
-                let var = self.ident("a loop variable")?;
-                self.expect(T::In, "`in`")?;
-                let first = self.expr()?;
-                if self.eat_raw(T::DotDot) {
-                    let hi = self.expr()?;
-                    StmtKind::ForRange { var, lo: first, hi, body: self.block()? }
-                } else {
-                    StmtKind::ForChan { var, chan: first, body: self.block()? }
-                }
-            }
+            T::For => self.for_stmt()?,
             T::Choose => {
                 self.bump();
                 let mut arms = vec![self.block()?];
@@ -155,7 +144,7 @@ impl Parser<'_> {
                     let next = self.tokens[self.pos + 1..].iter().find(|t| t.kind != T::Newline).copied();
                     let arg = next.map_or(String::new(), |t| self.text_of(t).to_string());
                     d = d.with_hint(format!("`{word}` is called like a function: `{word}({arg})`"));
-                } else if let Some(s) = suggest(&word, KEYWORDS.iter().copied()) {
+                } else if let Some(s) = did_you_mean(&word) {
                     d = d.with_hint(format!("did you mean `{s}`?"));
                 }
                 self.errors.push(d);
@@ -188,6 +177,42 @@ impl Parser<'_> {
             }
         };
         Ok(Stmt { kind, span: start.span.to(self.last_span()) })
+    }
+
+    /// `for VAR in LO..HI { }` or `for VAR in CH { }`; Go's `for { }` is read
+    /// as `loop { }` (E0014). Out of line, so that the frame of the recursive
+    /// `stmt_inner` stays small.
+    #[inline(never)]
+    fn for_stmt(&mut self) -> Res<StmtKind> {
+        let kw = self.bump();
+        if self.peek() == T::LBrace {
+            self.errors.push(
+                Diagnostic::error("E0014", kw.span, "`for { }` is Go's endless loop")
+                    .with_label("Go syntax")
+                    .with_hint("leash writes it `loop { ... }`"),
+            );
+            return Ok(StmtKind::Loop(self.block()?));
+        }
+        let var = self.ident("a loop variable")?;
+        if self.peek() != T::In {
+            self.error_here("`in`");
+            if let Some(d) = self.errors.last_mut() {
+                d.hint = Some(
+                    "leash's `for` is `for i in 0..N { ... }` or `for v in ch { ... }`; \
+                     a loop on a condition is `while COND { ... }`"
+                        .to_string(),
+                );
+            }
+            return Err(());
+        }
+        self.bump();
+        let first = self.expr()?;
+        if self.eat_raw(T::DotDot) {
+            let hi = self.expr()?;
+            Ok(StmtKind::ForRange { var, lo: first, hi, body: self.block()? })
+        } else {
+            Ok(StmtKind::ForChan { var, chan: first, body: self.block()? })
+        }
     }
 
     pub(super) fn if_stmt(&mut self) -> Res<Stmt> {
@@ -234,17 +259,16 @@ impl Parser<'_> {
     }
 
     pub(super) fn select_cases(&mut self) -> Res<Vec<SelectCase>> {
-        self.expect(T::LBrace, "`{` to start the select cases")?;
+        let open = self.expect(T::LBrace, "`{` to start the select cases")?;
         let mut cases = Vec::new();
         loop {
             while self.eat(T::Semi) {}
-            match self.peek() {
-                T::RBrace => break,
-                T::Eof => {
-                    self.error_here("`}` to end the select");
-                    return Err(());
-                }
-                _ => {}
+            if self.peek() == T::Eof || self.at_item_boundary() {
+                self.report_unclosed(open.span);
+                return Ok(cases);
+            }
+            if self.peek() == T::RBrace {
+                break;
             }
             let before = self.pos;
             match self.select_case() {

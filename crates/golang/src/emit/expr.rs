@@ -1,0 +1,369 @@
+//! Expressions, places, constructors and channel operands as Go, printed
+//! with gofmt's spacing.
+
+use super::*;
+
+impl FnCx<'_> {
+    // ---- expressions ------------------------------------------------------
+    //
+    // `d` is gofmt's nesting depth of an expression: 1 at statement level,
+    // one more inside a call with several arguments, an index, or an operand
+    // of a binary operator of another precedence. gofmt writes `a + b` at
+    // depth 1 and `a+b` deeper, so the depth is tracked to print as it does.
+
+    /// An expression at statement level.
+    pub(crate) fn expr(&self, e: &Expr, uses: &mut Vec<u16>) -> String {
+        self.expr_at(e, 1, uses)
+    }
+
+    /// The Go precedence of an expression as it is printed.
+    pub(super) fn prec(&self, e: &Expr) -> u8 {
+        match e {
+            Expr::Const(Const::Int(n)) if *n < 0 => UNARY,
+            Expr::Local(s) | Expr::Raw(s) => match self.subst[*s as usize] {
+                Some(pc) => match &self.func.code[pc as usize] {
+                    Instr::Assign { value, .. } => self.prec(value),
+                    _ => PRIMARY,
+                },
+                None if self.is_ref(*s) => UNARY,
+                None => PRIMARY,
+            },
+            Expr::GlobalRef(_) | Expr::Unary(UnOp::Not, _) => UNARY,
+            Expr::Unary(UnOp::Neg, x) if matches!(**x, Expr::Const(Const::Int(_))) => UNARY,
+            Expr::Binary(BinOp::Or, ..) => OR,
+            Expr::Binary(BinOp::And, ..) => AND,
+            Expr::Binary(BinOp::Add | BinOp::Sub, ..) => PRIMARY,
+            Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => match self.kind(a) {
+                Kind::Array(_) | Kind::Func(..) if *op == BinOp::Eq => PRIMARY,
+                Kind::Array(_) | Kind::Func(..) => UNARY,
+                _ if matches!((&**a, &**b), (Expr::Const(Const::Nil), Expr::Const(Const::Nil))) => PRIMARY,
+                _ => CMP,
+            },
+            Expr::Binary(..) => CMP,
+            _ => PRIMARY,
+        }
+    }
+
+    /// An expression at depth `d`.
+    pub(super) fn expr_at(&self, e: &Expr, d: u8, uses: &mut Vec<u16>) -> String {
+        match e {
+            Expr::Const(c) => self.constant(c),
+            Expr::Local(s) | Expr::Raw(s) => {
+                if let Some(pc) = self.subst[*s as usize] {
+                    return match &self.func.code[pc as usize] {
+                        Instr::New { ctor, .. } => self.ctor(ctor, self.m.kinds.local(self.f, *s), d, uses),
+                        Instr::Assign { value, .. } => self.expr_at(value, d, uses),
+                        _ => unreachable!("only makes and assignments are substituted"),
+                    };
+                }
+                uses.push(*s);
+                if self.is_ref(*s) {
+                    format!("*{}", self.slot_name(*s))
+                } else {
+                    self.slot_name(*s).to_string()
+                }
+            }
+            Expr::Global(g) => self.m.names.globals[*g as usize].clone(),
+            Expr::GlobalRef(g) => format!("&{}", self.m.names.globals[*g as usize]),
+            Expr::Done(c) => format!("{}.Done()", self.operand(c, PRIMARY, d, uses)),
+            Expr::CtxErr(c) => format!("{}.Err()", self.operand(c, PRIMARY, d, uses)),
+            Expr::GroupCtx(g) => format!("{}.ctx", self.operand(g, PRIMARY, d, uses)),
+            Expr::Index(a, i) => {
+                let a = self.operand(a, PRIMARY, d, uses);
+                format!("{a}[{}]", self.expr_at(i, d + 1, uses))
+            }
+            Expr::Unary(UnOp::Not, x) => format!("!{}", self.operand(x, UNARY, d, uses)),
+            Expr::Unary(UnOp::Neg, x) => match &**x {
+                Expr::Const(Const::Int(n)) => format!("-{n}"),
+                _ => format!("i16(-{})", self.operand(x, UNARY, d, uses)),
+            },
+            Expr::Binary(op, a, b) => self.binary(*op, a, b, d, uses),
+        }
+    }
+
+    /// An expression, in parentheses unless it binds at least as tightly as `min`.
+    pub(super) fn operand(&self, e: &Expr, min: u8, d: u8, uses: &mut Vec<u16>) -> String {
+        if self.prec(e) < min {
+            format!("({})", self.expr_at(e, d.saturating_sub(1).max(1), uses))
+        } else {
+            self.expr_at(e, d, uses)
+        }
+    }
+
+    /// The depth of a binary operator's left operand: the same for a chain of one precedence.
+    pub(super) fn left_depth(&self, x: &Expr, prec: u8, d: u8) -> u8 {
+        if self.prec(x) == prec && prec <= CMP {
+            d
+        } else {
+            d + 1
+        }
+    }
+
+    pub(super) fn constant(&self, c: &Const) -> String {
+        match c {
+            Const::Unit => "struct{}{}".to_string(),
+            Const::Bool(b) => b.to_string(),
+            Const::Int(n) => n.to_string(),
+            Const::Atom(a) => format!("{:?}", self.m.p.atoms[*a as usize]),
+            Const::Ok | Const::Nil => "nil".to_string(),
+            Const::Err => "errFailed".to_string(),
+            Const::Func(g) => self.m.names.funcs[*g as usize].clone(),
+        }
+    }
+
+    pub(super) fn binary(&self, op: BinOp, a: &Expr, b: &Expr, d: u8, uses: &mut Vec<u16>) -> String {
+        let (prec, sym) = match op {
+            BinOp::Or => (OR, "||"),
+            BinOp::And => (AND, "&&"),
+            BinOp::Eq => (CMP, "=="),
+            BinOp::Ne => (CMP, "!="),
+            BinOp::Lt => (CMP, "<"),
+            BinOp::Le => (CMP, "<="),
+            BinOp::Gt => (CMP, ">"),
+            BinOp::Ge => (CMP, ">="),
+            BinOp::Add => (ADD, "+"),
+            BinOp::Sub => (ADD, "-"),
+        };
+        if matches!(op, BinOp::Eq | BinOp::Ne) {
+            let eq = op == BinOp::Eq;
+            match self.kind(a) {
+                Kind::Result => {
+                    // ok is nil; every error (a failed work, a cancelled context) is err.
+                    let is = |x: &Expr| matches!(x, Expr::Const(Const::Ok | Const::Err));
+                    let (x, c) = if is(b) {
+                        (a, b)
+                    } else if is(a) {
+                        (b, a)
+                    } else {
+                        (a, b)
+                    };
+                    return match c {
+                        Expr::Const(Const::Ok) => {
+                            format!("{} {sym} nil", self.operand(x, CMP + 1, d + 1, uses))
+                        }
+                        Expr::Const(Const::Err) => {
+                            let not = if eq { "!=" } else { "==" };
+                            format!("{} {not} nil", self.operand(x, CMP + 1, d + 1, uses))
+                        }
+                        _ => {
+                            let x = self.operand(x, CMP + 1, d + 1, uses);
+                            let y = self.operand(c, CMP + 1, d + 1, uses);
+                            format!("({x} == nil) {sym} ({y} == nil)")
+                        }
+                    };
+                }
+                Kind::Array(_) | Kind::Func(..) => {
+                    self.m.uses_same.set(true);
+                    let (x, y) = (self.expr_at(a, d + 1, uses), self.expr_at(b, d + 1, uses));
+                    let not = if eq { "" } else { "!" };
+                    return format!("{not}same({x}, {y})");
+                }
+                _ if matches!((a, b), (Expr::Const(Const::Nil), Expr::Const(Const::Nil))) => {
+                    return eq.to_string();
+                }
+                _ => {}
+            }
+        }
+        let x = self.operand(a, prec, self.left_depth(a, prec, d), uses);
+        let y = self.operand(b, prec + 1, d + 1, uses);
+        if prec != ADD {
+            return format!("{x} {sym} {y}");
+        }
+        // gofmt spaces `+` and `-` at depth 1, or before a unary minus (`a - -1`).
+        let minus = op == BinOp::Sub && self.prec(b) == UNARY && y.starts_with('-');
+        if d == 1 || minus {
+            format!("i16({x} {sym} {y})")
+        } else {
+            format!("i16({x}{sym}{y})")
+        }
+    }
+
+    /// A condition with its negation.
+    pub(crate) fn cond(&self, e: &Expr) -> Cond {
+        let mut uses = Vec::new();
+        let text = self.expr(e, &mut uses);
+        let negated = self.expr(&negate(e), &mut Vec::new());
+        Cond { text, negated, ir: e.clone(), uses }
+    }
+
+    /// An argument at depth `d` for a parameter that wants a pointer or not.
+    pub(super) fn arg(&self, e: &Expr, wants_ptr: bool, d: u8, uses: &mut Vec<u16>) -> String {
+        match e {
+            Expr::Raw(s) if self.is_ref(*s) && self.subst[*s as usize].is_none() => {
+                uses.push(*s);
+                self.slot_name(*s).to_string()
+            }
+            Expr::GlobalRef(g) if wants_ptr => format!("&{}", self.m.names.globals[*g as usize]),
+            Expr::GlobalRef(g) => self.m.names.globals[*g as usize].clone(),
+            _ if wants_ptr => {
+                let v = self.expr_at(e, d, uses);
+                if matches!(e, Expr::Const(Const::Nil | Const::Ok)) {
+                    format!("ref[{}]({v})", self.m.go_type(&self.kind(e)))
+                } else {
+                    format!("ref({v})")
+                }
+            }
+            _ => self.expr_at(e, d, uses),
+        }
+    }
+
+    /// The arguments of a call or spawn of `callee`, at depth `d`.
+    pub(super) fn args(&self, callee: FuncId, args: &[Expr], d: u8, uses: &mut Vec<u16>) -> Vec<String> {
+        args.iter()
+            .enumerate()
+            .map(|(n, a)| self.arg(a, self.m.refs.is_ref(callee, n as u16), d, uses))
+            .collect()
+    }
+
+    // ---- places -----------------------------------------------------------
+
+    /// `place = value`, through the range check of a ranged variable; `None`
+    /// when the place is a local nobody reads (the value is then dropped).
+    /// `value` renders the value at the depth it gets.
+    pub(super) fn store_with(
+        &self,
+        pl: &Place,
+        value: &mut dyn FnMut(u8, &mut Vec<u16>) -> String,
+        uses: &mut Vec<u16>,
+    ) -> Option<String> {
+        let (target, range) = match pl {
+            Place::Bind(s) | Place::Local(s) if self.unread(*s) => return None,
+            Place::Bind(s) => {
+                uses.push(*s);
+                (self.slot_name(*s).to_string(), None)
+            }
+            Place::Local(s) if self.is_ref(*s) => {
+                uses.push(*s);
+                let name = &self.func.locals[*s as usize];
+                (format!("*{}", self.slot_name(*s)), self.m.refs.range(self.f, *s).map(|r| (r, name.clone())))
+            }
+            Place::Local(s) => {
+                uses.push(*s);
+                (self.slot_name(*s).to_string(), None)
+            }
+            Place::Global(g) => {
+                let global = &self.m.p.globals[*g as usize];
+                (self.m.names.globals[*g as usize].clone(), global.range.map(|r| (r, global.name.clone())))
+            }
+            Place::Index(a, i) => {
+                let a = self.operand(a, PRIMARY, 1, uses);
+                (format!("{a}[{}]", self.expr_at(i, 2, uses)), None)
+            }
+        };
+        Some(match range {
+            Some(((lo, hi), name)) => format!("{target} = inRange({}, {lo}, {hi}, {name:?})", value(2, uses)),
+            None => format!("{target} = {}", value(1, uses)),
+        })
+    }
+
+    /// A store of a value that prints the same at every depth.
+    pub(super) fn store(&self, pl: &Place, value: &str, uses: &mut Vec<u16>) -> Option<String> {
+        self.store_with(pl, &mut |_, _| value.to_string(), uses)
+    }
+
+    /// Where an instruction's result goes: its own place, or the one it was retargeted to.
+    pub(super) fn dst<'i>(&'i self, pc: Pc, own: &'i Option<Place>) -> Option<&'i Place> {
+        self.retarget[pc as usize].as_ref().or(own.as_ref())
+    }
+
+    /// A store of a call's result, or the call alone when nobody reads it.
+    pub(super) fn call_into(&self, pc: Pc, own: &Option<Place>, call: String, uses: &mut Vec<u16>) -> String {
+        match self.dst(pc, own).and_then(|p| self.store(p, &call, uses)) {
+            Some(s) => s,
+            None => call,
+        }
+    }
+
+    // ---- constructors -----------------------------------------------------
+
+    /// A constructor at depth `d`.
+    pub(super) fn ctor(&self, c: &Ctor, target: &Kind, d: u8, uses: &mut Vec<u16>) -> String {
+        match c {
+            Ctor::Chan(cap) => {
+                let elem = match target {
+                    Kind::Chan { elem, .. } => self.m.go_type(elem),
+                    _ => "struct{}".into(),
+                };
+                let elem = if elem.starts_with("<-") { format!("({elem})") } else { elem };
+                match cap {
+                    Expr::Const(Const::Int(0)) => format!("make(chan {elem})"),
+                    cap => format!("make(chan {elem}, {})", self.expr_at(cap, d + 1, uses)),
+                }
+            }
+            Ctor::Mutex => "new(sync.Mutex)".into(),
+            Ctor::RwMutex => "new(sync.RWMutex)".into(),
+            Ctor::Cond(m) => format!("sync.NewCond({})", self.expr_at(m, d, uses)),
+            Ctor::Once => "new(sync.Once)".into(),
+            Ctor::WaitGroup => "new(sync.WaitGroup)".into(),
+            Ctor::Group { ctx, limit } => {
+                let ctx = ctx.as_ref().map_or("nil".to_string(), |c| self.expr_at(c, d + 1, uses));
+                let limit = limit.as_ref().map_or("0".to_string(), |l| self.expr_at(l, d + 1, uses));
+                format!("newGroup({ctx}, {limit})")
+            }
+            Ctor::Background => "background()".into(),
+            Ctor::Signal => "signalContext()".into(),
+            Ctor::WithCancel(p) => format!("withCancel({})", self.expr_at(p, d, uses)),
+            Ctor::WithTimeout(p) => format!("withTimeout({})", self.expr_at(p, d, uses)),
+            Ctor::Ticker => "time.NewTicker(tickPeriod())".into(),
+            Ctor::Timer => "time.NewTimer(timerDelay())".into(),
+            Ctor::Cell { init, range } => {
+                let v = match range {
+                    Some((lo, hi)) => {
+                        format!("inRange({}, {lo}, {hi}, \"\")", self.expr_at(init, d + 1, uses))
+                    }
+                    None => self.expr_at(init, d, uses),
+                };
+                format!("{}({v})", self.generic("ref", init, target))
+            }
+            Ctor::Array { elem, len } => {
+                let k = match target {
+                    Kind::Array(k) => (**k).clone(),
+                    _ => Kind::Unit,
+                };
+                match &**elem {
+                    Elem::Ctor(c) => {
+                        let t = self.m.go_type(&k);
+                        format!("array({len}, func() {t} {{ return {} }})", self.ctor(c, &k, 1, uses))
+                    }
+                    Elem::Value(v) => {
+                        format!("{}({len}, {})", self.generic("repeat", v, &k), self.expr_at(v, d + 1, uses))
+                    }
+                }
+            }
+        }
+    }
+
+    /// A generic harness function applied to `value` for a `target` of
+    /// kind `k`: with the type argument spelled out when Go cannot infer it.
+    pub(super) fn generic(&self, name: &str, value: &Expr, k: &Kind) -> String {
+        let untyped = matches!(value, Expr::Const(Const::Nil | Const::Ok));
+        if untyped || matches!(k, Kind::Chan { recv_only: true, .. }) {
+            format!("{name}[{}]", self.m.go_type(k))
+        } else {
+            name.to_string()
+        }
+    }
+
+    // ---- channel operands -------------------------------------------------
+
+    /// A channel to receive from: a ticker's or timer's `C`, a typed nil.
+    pub(super) fn recv_chan(&self, chan: &Expr, elem: &Kind, uses: &mut Vec<u16>) -> String {
+        match (self.kind(chan), chan) {
+            (Kind::Ticker | Kind::Timer, _) => format!("{}.C", self.operand(chan, PRIMARY, 1, uses)),
+            (_, Expr::Const(Const::Nil)) => format!("(chan {})(nil)", self.m.go_type(elem)),
+            _ => self.operand(chan, UNARY, 1, uses),
+        }
+    }
+
+    /// A channel to send on or close.
+    pub(super) fn send_chan(&self, chan: &Expr, elem: &Kind, uses: &mut Vec<u16>) -> String {
+        match chan {
+            Expr::Const(Const::Nil) => format!("(chan {})(nil)", self.m.go_type(elem)),
+            _ => self.operand(chan, PRIMARY, 1, uses),
+        }
+    }
+
+    pub(super) fn elem_of(&self, value: &Option<Place>) -> Kind {
+        value.as_ref().map_or(Kind::Unit, |p| self.m.kinds.place(self.m.p, self.f, p))
+    }
+}

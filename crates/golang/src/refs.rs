@@ -1,0 +1,290 @@
+//! Which locals are shared cells: a body-level `var` is a cell, and a
+//! parameter that some call or spawn passes a cell (or a model-level
+//! variable) holds a pointer to it. In Go these are `*T`; a call that passes a
+//! plain value to such a parameter passes a fresh cell (`ref(v)`), which is
+//! the same as passing a copy. Integer ranges follow the cells to the
+//! parameters that always receive cells of one range.
+
+use crate::kinds::{Kind, Kinds};
+use leash_ir::{Callee, Const, Ctor, Expr, FuncId, Instr, Place, Program};
+use std::collections::BTreeMap;
+
+/// An integer range of a cell.
+pub(crate) type Range = (i16, i16);
+
+/// The cells of a program.
+pub(crate) struct Refs {
+    /// Per function, per local slot: holds a pointer to a cell.
+    slot: Vec<Vec<bool>>,
+    /// Per function, per local slot: the range of the cell it points to, when known.
+    range: Vec<Vec<Option<Range>>>,
+    /// Per callback type (its Go type without pointers): which parameters are pointers.
+    callbacks: BTreeMap<String, Vec<bool>>,
+}
+
+/// Where an argument's cell comes from.
+#[derive(Clone, Copy)]
+enum Source {
+    /// A plain value, passed in a fresh cell if the parameter needs one.
+    Value,
+    /// A cell with this range.
+    Cell(Option<Range>),
+}
+
+impl Refs {
+    pub(crate) fn new(p: &Program, kinds: &Kinds) -> Refs {
+        let mut slot: Vec<Vec<bool>> = p.funcs.iter().map(|f| vec![false; f.locals.len()]).collect();
+        let mut range: Vec<Vec<Option<Range>>> = p.funcs.iter().map(|f| vec![None; f.locals.len()]).collect();
+        for (id, f) in p.funcs.iter().enumerate() {
+            for i in &f.code {
+                if let Instr::New { dst: Place::Bind(s), ctor: Ctor::Cell { range: r, .. } } = i {
+                    slot[id][*s as usize] = true;
+                    range[id][*s as usize] = *r;
+                }
+            }
+        }
+        // Helpers used as callbacks, by callback type: dynamic calls pass them plain values.
+        let mut classes: BTreeMap<String, Vec<FuncId>> = BTreeMap::new();
+        for f in &p.funcs {
+            for i in &f.code {
+                visit_exprs(i, &mut |e| {
+                    if let Expr::Const(Const::Func(g)) = e {
+                        let funcs = classes.entry(kinds.signature(p, *g).go(&|_, _| false)).or_default();
+                        if !funcs.contains(g) {
+                            funcs.push(*g);
+                        }
+                    }
+                });
+            }
+        }
+        let mut refs = Refs { slot, range, callbacks: BTreeMap::new() };
+        loop {
+            // A parameter points to a cell if any caller passes one; it is
+            // ranged if every caller passes a cell of that range.
+            let mut sources: BTreeMap<(FuncId, usize), Vec<Source>> = BTreeMap::new();
+            for g in classes.values().flatten() {
+                for n in 0..p.func(*g).params as usize {
+                    sources.entry((*g, n)).or_default().push(Source::Value);
+                }
+            }
+            for (id, f) in p.funcs.iter().enumerate() {
+                for i in &f.code {
+                    let (callee, args) = match i {
+                        Instr::Spawn { func, args, .. } => (*func, args),
+                        Instr::Call { callee: Callee::Static(g), args, .. } => (*g, args),
+                        _ => continue,
+                    };
+                    for (n, a) in args.iter().enumerate() {
+                        let src = match a {
+                            Expr::Raw(s) if refs.is_ref(id as FuncId, *s) => {
+                                Source::Cell(refs.range[id][*s as usize])
+                            }
+                            Expr::GlobalRef(g) => Source::Cell(p.globals[*g as usize].range),
+                            _ => Source::Value,
+                        };
+                        sources.entry((callee, n)).or_default().push(src);
+                    }
+                }
+            }
+            let mut changed = false;
+            for ((g, n), srcs) in sources {
+                let is_ref = srcs.iter().any(|s| matches!(s, Source::Cell(_)));
+                let first = match srcs[0] {
+                    Source::Cell(r) => r,
+                    Source::Value => None,
+                };
+                let r = srcs
+                    .iter()
+                    .all(|s| matches!(s, Source::Cell(x) if *x == first))
+                    .then_some(first)
+                    .flatten();
+                let (slot, range) = (&mut refs.slot[g as usize][n], &mut refs.range[g as usize][n]);
+                if is_ref && !*slot || *range != r {
+                    *slot |= is_ref;
+                    *range = r;
+                    changed = true;
+                }
+            }
+            // Helpers used as callbacks of one type share their pointer parameters.
+            for (key, funcs) in &classes {
+                let params = p.func(funcs[0]).params as usize;
+                let flags: Vec<bool> =
+                    (0..params).map(|n| funcs.iter().any(|&g| refs.slot[g as usize][n])).collect();
+                for &g in funcs {
+                    for (n, &flag) in flags.iter().enumerate() {
+                        if flag && !refs.slot[g as usize][n] {
+                            refs.slot[g as usize][n] = true;
+                            changed = true;
+                        }
+                    }
+                }
+                refs.callbacks.insert(key.clone(), flags);
+            }
+            if !changed {
+                return refs;
+            }
+        }
+    }
+
+    /// Whether local `s` of `f` holds a pointer to a cell.
+    pub(crate) fn is_ref(&self, f: FuncId, s: u16) -> bool {
+        self.slot[f as usize][s as usize]
+    }
+
+    /// The range of the cell local `s` of `f` points to, when known.
+    pub(crate) fn range(&self, f: FuncId, s: u16) -> Option<Range> {
+        self.range[f as usize][s as usize]
+    }
+
+    /// Whether parameter `n` of a callback of type `k` is a pointer.
+    pub(crate) fn callback_param(&self, k: &Kind, n: usize) -> bool {
+        let key = k.go(&|_, _| false);
+        self.callbacks.get(&key).is_some_and(|flags| flags.get(n).copied().unwrap_or(false))
+    }
+}
+
+/// Calls `f` on every expression of an instruction, subexpressions included.
+pub(crate) fn visit_exprs(i: &Instr, f: &mut dyn FnMut(&Expr)) {
+    let top = |e: &Expr, f: &mut dyn FnMut(&Expr)| walk(e, f);
+    let place = |p: &Place, f: &mut dyn FnMut(&Expr)| {
+        if let Place::Index(a, i) = p {
+            walk(a, f);
+            walk(i, f);
+        }
+    };
+    let opt_place = |p: &Option<Place>, f: &mut dyn FnMut(&Expr)| {
+        if let Some(p) = p {
+            place(p, f)
+        }
+    };
+    match i {
+        Instr::Assign { dst, value } => {
+            place(dst, f);
+            top(value, f);
+        }
+        Instr::New { dst, ctor } => {
+            place(dst, f);
+            visit_ctor(ctor, f);
+        }
+        Instr::Send { chan, value } => {
+            top(chan, f);
+            top(value, f);
+        }
+        Instr::Recv { chan, value, ok } => {
+            top(chan, f);
+            opt_place(value, f);
+            opt_place(ok, f);
+        }
+        Instr::Select { cases, .. } => {
+            for c in cases {
+                match &c.kind {
+                    leash_ir::CaseKind::Recv { chan, value, ok } => {
+                        top(chan, f);
+                        opt_place(value, f);
+                        opt_place(ok, f);
+                    }
+                    leash_ir::CaseKind::Send { chan, value } => {
+                        top(chan, f);
+                        top(value, f);
+                    }
+                    leash_ir::CaseKind::After => {}
+                }
+            }
+        }
+        Instr::Spawn { args, dst, group, .. } => {
+            args.iter().for_each(|a| top(a, f));
+            opt_place(dst, f);
+            if let Some(g) = group {
+                top(g, f);
+            }
+        }
+        Instr::Join { task } => top(task, f),
+        Instr::Work { ctx, dst, .. } => {
+            if let Some(c) = ctx {
+                top(c, f);
+            }
+            opt_place(dst, f);
+        }
+        Instr::Call { callee, args, dst } => {
+            if let Callee::Dynamic(e) = callee {
+                top(e, f);
+            }
+            args.iter().for_each(|a| top(a, f));
+            opt_place(dst, f);
+        }
+        Instr::Return { value: Some(v) } => top(v, f),
+        Instr::Branch { cond, .. } | Instr::Assert { cond } => top(cond, f),
+        Instr::Op { target, arg, dst, .. } => {
+            top(target, f);
+            if let Some(a) = arg {
+                top(a, f);
+            }
+            opt_place(dst, f);
+        }
+        Instr::OnceEnter { once, .. } | Instr::OnceExit { once } => top(once, f),
+        Instr::Defer { capture, .. } => capture.iter().for_each(|(_, e)| top(e, f)),
+        Instr::Return { value: None }
+        | Instr::Jump { .. }
+        | Instr::Choose { .. }
+        | Instr::EndDefer
+        | Instr::Sleep
+        | Instr::Yield => {}
+    }
+}
+
+fn visit_ctor(c: &Ctor, f: &mut dyn FnMut(&Expr)) {
+    match c {
+        Ctor::Chan(e) | Ctor::Cond(e) | Ctor::WithCancel(e) | Ctor::WithTimeout(e) => walk(e, f),
+        Ctor::Group { ctx, limit } => {
+            for e in ctx.iter().chain(limit) {
+                walk(e, f);
+            }
+        }
+        Ctor::Cell { init, .. } => walk(init, f),
+        Ctor::Array { elem, .. } => match &**elem {
+            leash_ir::Elem::Ctor(c) => visit_ctor(c, f),
+            leash_ir::Elem::Value(v) => walk(v, f),
+        },
+        Ctor::Mutex
+        | Ctor::RwMutex
+        | Ctor::Once
+        | Ctor::WaitGroup
+        | Ctor::Background
+        | Ctor::Signal
+        | Ctor::Ticker
+        | Ctor::Timer => {}
+    }
+}
+
+fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match e {
+        Expr::Done(x) | Expr::CtxErr(x) | Expr::GroupCtx(x) | Expr::Unary(_, x) => walk(x, f),
+        Expr::Index(a, b) | Expr::Binary(_, a, b) => {
+            walk(a, f);
+            walk(b, f);
+        }
+        Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_and_ranges_reach_parameters() {
+        let p = leash_ir::compile(
+            "task main() {\n var n: int[0..3] = 0\n let m = 1\n spawn a(n)\n spawn b(n)\n spawn b(m)\n}\ntask a(x) {\n x = x + 1\n}\ntask b(y) {\n y = 2\n}\n",
+        )
+        .unwrap();
+        let k = Kinds::infer(&p).unwrap();
+        let r = Refs::new(&p, &k);
+        let id = |n: &str| p.funcs.iter().position(|f| f.name == n).unwrap() as FuncId;
+        assert!(r.is_ref(id("a"), 0) && r.is_ref(id("b"), 0));
+        assert_eq!(r.range(id("a"), 0), Some((0, 3)));
+        assert_eq!(r.range(id("b"), 0), None, "b also gets a plain value");
+        let n = p.func(p.main).locals.iter().position(|l| l == "n").unwrap() as u16;
+        assert!(r.is_ref(p.main, n));
+    }
+}
