@@ -1,6 +1,7 @@
 //! Go's `sync` primitives and the other operations on objects: mutexes,
 //! rwmutexes (with writer preference), conds (a FIFO notify list), wait
-//! groups (with Go's check against reuse), error groups, `once`, `cancel`,
+//! groups (with Go's check against reuse, and the panic of a negative
+//! counter a step after it is stored), error groups, `once`, `cancel`,
 //! `stop` and `close`.
 
 use crate::objects::{Object, OnceState, TimerState};
@@ -13,6 +14,9 @@ use leash_ir::{Expr, Op, Place};
 /// Go's panic when a wait group is re-armed while a released `Wait` has not
 /// returned yet.
 const WG_REUSED: &str = "sync: WaitGroup is reused before previous Wait has returned";
+
+/// Go's panic when a wait group's counter goes below zero.
+const WG_NEGATIVE: &str = "sync: negative WaitGroup counter";
 
 impl World {
     /// The object a value names, to change.
@@ -28,6 +32,10 @@ impl World {
             _ => return Ok(Plan::Ready(vec![Move::Plain])),
         };
         let phase = self.task(t).phase;
+        if phase == Phase::WgNegative {
+            // The step after the one that stored a negative counter panics.
+            return Ok(Plan::Panic(WG_NEGATIVE.to_string()));
+        }
         let blocked = match (op, object) {
             (Op::Lock, Object::Mutex { locked }) => *locked,
             (Op::RLock, Object::RwMutex { writer, writer_waiting, .. }) => *writer || *writer_waiting,
@@ -123,24 +131,22 @@ impl World {
                     Some(a) if op == Op::WgAdd => self.eval(t, a)?.int()?,
                     _ => -1,
                 };
-                let released = match self.object_mut(x)? {
+                let (c, released) = match self.object_mut(x)? {
                     Object::WaitGroup { count, waiters } => {
-                        let c = count.checked_add(n).ok_or_else(|| "integer overflow".to_string())?;
-                        if c < 0 {
-                            return Err("sync: negative WaitGroup counter".to_string());
-                        }
-                        *count = c;
+                        *count = count.checked_add(n).ok_or_else(|| "integer overflow".to_string())?;
                         // The counter reached zero: every parked `wait` is released.
-                        if c == 0 {
-                            std::mem::take(waiters)
-                        } else {
-                            Vec::new()
-                        }
+                        let released = if *count == 0 { std::mem::take(waiters) } else { Vec::new() };
+                        (*count, released)
                     }
                     _ => return Err(NIL_DEREFERENCE.to_string()),
                 };
                 for w in released {
                     self.task_mut(w).phase = Phase::WgReleased;
+                }
+                if c < 0 {
+                    // Stored; the panic is the task's next step.
+                    self.task_mut(t).phase = Phase::WgNegative;
+                    return Ok(());
                 }
             }
             Op::WgWait => {

@@ -87,6 +87,10 @@ pub(crate) enum Phase {
     /// `wg.wait()`: released by the counter reaching zero; checks that the
     /// group was not reused meanwhile.
     WgReleased,
+    /// `wg.add(n)` or `wg.done()`: stored a negative counter, and panics at
+    /// its next step (Go stores the counter before it checks it, so another
+    /// task may see the counter, and move, in between).
+    WgNegative,
 }
 
 impl Phase {

@@ -335,7 +335,9 @@ fn wait_queues_are_first_in_first_out() {
 
 /// `c.signal()` wakes the task that has waited longest; a wait group
 /// releases all its waiters, and a released `wg.wait()` panics when the
-/// group was re-armed before it returned.
+/// group was re-armed before it returned. A negative counter is stored, and
+/// the task that stored it panics at its next step: a waiter released just
+/// before may see the counter first and panic with the reuse message.
 #[test]
 fn conds_are_fifo_and_wait_groups_check_reuse() {
     verify(&[
@@ -353,8 +355,25 @@ fn conds_are_fifo_and_wait_groups_check_reuse() {
             "a wait group releases every waiter",
             "// expect: verified\ntask main() {\n let wg = waitgroup()\n wg.add(1)\n let a = spawn w(wg)\n let b = spawn w(wg)\n sleep\n wg.done()\n join a\n join b\n}\ntask w(wg) {\n wg.wait()\n}\n",
         ),
+        ("a negative counter", "// expect: panic main\ntask main() {\n let wg = waitgroup()\n wg.done()\n}\n"),
+        (NEGATIVE_WHILE_RELEASED.0, NEGATIVE_WHILE_RELEASED.1),
     ]);
+    let messages: std::collections::BTreeSet<String> = every_run(NEGATIVE_WHILE_RELEASED.0, NEGATIVE_WHILE_RELEASED.1)
+        .into_iter()
+        .filter_map(|(_, o)| match o.end {
+            End::Panic { message, .. } => Some(message),
+            _ => None,
+        })
+        .collect();
+    let both = ["sync: WaitGroup is reused before previous Wait has returned", "sync: negative WaitGroup counter"];
+    assert_eq!(messages, both.map(String::from).into(), "which task panics first is a race");
 }
+
+/// `main` takes the counter below zero just after it released the waiter.
+const NEGATIVE_WHILE_RELEASED: (&str, &str) = (
+    "a negative counter and a released waiter",
+    "// expect: panic\ntask main() {\n let wg = waitgroup()\n wg.add(1)\n let t = spawn w(wg)\n sleep\n wg.done()\n wg.done()\n join t\n}\ntask w(wg) {\n wg.wait()\n}\n",
+);
 
 /// Time passes only when no task can take an instant step: work ends, a
 /// timer fires, a ticker ticks only then. A timer's value and a ticker's
