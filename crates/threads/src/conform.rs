@@ -8,6 +8,8 @@
 //! renumbering of its heap), the path is replayed, and the way the execution
 //! ended is checked against the reference: a stuck execution must end in a
 //! reference state where nothing can move, a panic must be a panic there too.
+//! The tasks the engine saw orphaned (left running by an owner that exited)
+//! must be those the reference orphans, step by step.
 //! What comes out is a finding whose path is a list of indices into the
 //! reference's enabled transitions, the same as the native prover's, so every
 //! engine's counterexample is printed, pictured and replayed the same way.
@@ -15,7 +17,7 @@
 //! When an entry matches several transitions, every candidate is tried in
 //! order with backtracking.
 
-use crate::{End, Entry, Instance, Log, Outcome};
+use crate::{End, Entry, Instance, Log, Orphan, Outcome};
 use leash_ir::Program;
 use leash_semantics::{
     apply, enabled, initial, Actor, Applied, Event, FindingKind, Object, Scenario, State, Transition,
@@ -25,11 +27,11 @@ use std::fmt;
 /// A finding of an engine, confirmed on the reference semantics.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Confirmed {
-    /// What kind (leak, deadlock, panic).
+    /// What kind (leak, deadlock, panic, orphan).
     pub kind: FindingKind,
     /// The task functions it names, as the native prover names them.
     pub funcs: Vec<u16>,
-    /// The panic message; empty otherwise.
+    /// The panic message, or the reference's words for an orphan; empty otherwise.
     pub detail: String,
     /// The instruction that panicked.
     pub at: Option<(u16, u16)>,
@@ -113,7 +115,8 @@ impl Point {
         }
     }
 
-    fn step(&self, p: &Program, t: &Transition) -> Result<Point, Event> {
+    /// The point after `t`, and the events the reference raised in it.
+    fn step(&self, p: &Program, t: &Transition) -> Result<(Point, Vec<Event>), Event> {
         let a = apply(p, &self.state, t)?;
         let mut slots = self.slots.clone();
         let mut next = self.next;
@@ -129,7 +132,7 @@ impl Point {
         let mut point = Point { state: State::default(), slots, next, numbers: Vec::new(), made: self.made };
         point.renumber(self.state.heap.len(), &self.numbers, &a);
         point.state = a.state;
-        Ok(point)
+        Ok((point, a.events))
     }
 
     /// Follows the numbers across a step that renumbered the heap (`numbers`
@@ -154,25 +157,27 @@ impl Point {
 }
 
 /// Replays `outcome` on the reference semantics of `p` under `scenario`.
-/// Returns the findings the execution shows (none for one that ended well or
-/// hit a bound), or where the two disagree.
+/// Returns the findings the execution shows (its orphans, and how it ended
+/// unless it ended well or hit a bound), or where the two disagree.
 pub fn conform(p: &Program, scenario: Scenario, outcome: &Outcome) -> Result<Vec<Confirmed>, Disagreement> {
-    replay(p, scenario, &outcome.log, Ending::Engine(&outcome.end))
+    replay(p, scenario, &outcome.log, Ending::Engine(&outcome.end), Some(&outcome.orphans))
 }
 
 /// Replays the log of an execution the library aborted because it found no
 /// thread able to run: the reference must reach a state where nothing moves.
+/// The library's abort loses the runtime's world, and with it the orphans
+/// the execution saw: none are reported from such a log.
 pub fn conform_library_deadlock(
     p: &Program,
     scenario: Scenario,
     log: &Log,
 ) -> Result<Vec<Confirmed>, Disagreement> {
-    replay(p, scenario, log, Ending::LibraryDeadlock)
+    replay(p, scenario, log, Ending::LibraryDeadlock, None)
 }
 
 /// The reference path of an execution, however it ended (for replays).
 pub fn path(p: &Program, scenario: Scenario, log: &Log) -> Result<Vec<u16>, Disagreement> {
-    let found = replay(p, scenario, log, Ending::Any)?;
+    let found = replay(p, scenario, log, Ending::Any, None)?;
     Ok(found.into_iter().next().map(|c| c.path).unwrap_or_default())
 }
 
@@ -187,7 +192,13 @@ enum Ending<'a> {
     LibraryDeadlock,
 }
 
-fn replay(p: &Program, scenario: Scenario, log: &Log, end: Ending) -> Result<Vec<Confirmed>, Disagreement> {
+fn replay(
+    p: &Program,
+    scenario: Scenario,
+    log: &Log,
+    end: Ending,
+    orphans: Option<&[Orphan]>,
+) -> Result<Vec<Confirmed>, Disagreement> {
     let init = match initial(p) {
         Ok(init) => init,
         // The model panics before its first step (initialising a variable,
@@ -208,8 +219,8 @@ fn replay(p: &Program, scenario: Scenario, log: &Log, end: Ending) -> Result<Vec
     let mut applies = 0;
     let mut furthest = Disagreement { step: 0, what: String::new() };
     let mut path = Vec::new();
-    let run = Run { p, scenario, log, end };
-    match run.search(start, 0, &mut path, &mut applies, &mut furthest) {
+    let run = Run { p, scenario, log, end, orphans };
+    match run.search(start, 0, &mut path, &mut Vec::new(), &mut applies, &mut furthest) {
         Some(found) => Ok(found),
         None if applies >= MAX_APPLIES => Err(Disagreement {
             step: furthest.step,
@@ -219,20 +230,25 @@ fn replay(p: &Program, scenario: Scenario, log: &Log, end: Ending) -> Result<Vec
     }
 }
 
-/// One replay: the model, the scenario, the log and how it ended.
+/// One replay: the model, the scenario, the log, how it ended, and the
+/// orphans the engine saw (when it knows them).
 struct Run<'a> {
     p: &'a Program,
     scenario: Scenario,
     log: &'a Log,
     end: Ending<'a>,
+    orphans: Option<&'a [Orphan]>,
 }
 
 impl Run<'_> {
+    /// Replays the log from entry `i` at `at`, `path` leading there and
+    /// `orphaned` the orphans confirmed on the way.
     fn search(
         &self,
         at: Point,
         i: usize,
         path: &mut Vec<u16>,
+        orphaned: &mut Vec<Confirmed>,
         applies: &mut usize,
         furthest: &mut Disagreement,
     ) -> Option<Vec<Confirmed>> {
@@ -257,7 +273,7 @@ impl Run<'_> {
                 )),
             };
             return match ended {
-                Ok(found) => Some(found),
+                Ok(found) => Some(orphaned.iter().cloned().chain(found).collect()),
                 Err(what) => {
                     if i >= furthest.step {
                         *furthest = Disagreement { step: i, what };
@@ -274,8 +290,8 @@ impl Run<'_> {
             candidates += 1;
             *applies += 1;
             path.push(k as u16);
-            let next = match at.step(p, t) {
-                Ok(next) => next,
+            let (next, events) = match at.step(p, t) {
+                Ok(stepped) => stepped,
                 // The step's silent tail panicked (an overflow, say): the
                 // engine logged the step, then panicked before its next one.
                 Err(e) => match self.end {
@@ -285,7 +301,8 @@ impl Run<'_> {
                             && e.kind == FindingKind::Panic
                             && e.detail == *message =>
                     {
-                        return Some(vec![panic_finding(e, path.clone())]);
+                        let panic = panic_finding(e, path.clone());
+                        return Some(orphaned.iter().cloned().chain([panic]).collect());
                     }
                     _ => {
                         path.pop();
@@ -293,8 +310,17 @@ impl Run<'_> {
                     }
                 },
             };
-            if let Some(found) = self.search(next, i + 1, path, applies, furthest) {
-                return Some(found);
+            match self.orphans_agree(i, &events, path) {
+                Ok(confirmed) => {
+                    let before = orphaned.len();
+                    orphaned.extend(confirmed);
+                    if let Some(found) = self.search(next, i + 1, path, orphaned, applies, furthest) {
+                        return Some(found);
+                    }
+                    orphaned.truncate(before);
+                }
+                Err(what) if i >= furthest.step => *furthest = Disagreement { step: i, what },
+                Err(_) => {}
             }
             path.pop();
         }
@@ -305,6 +331,41 @@ impl Run<'_> {
             };
         }
         None
+    }
+
+    /// Checks the orphans the reference raised in entry `i` (its `events`)
+    /// against those the engine saw there, when it knows them: the same
+    /// tasks' functions, orphaned by owners of the same names. Returns them
+    /// as findings, `path` leading through the step.
+    fn orphans_agree(&self, i: usize, events: &[Event], path: &[u16]) -> Result<Vec<Confirmed>, String> {
+        let Some(orphans) = self.orphans else { return Ok(Vec::new()) };
+        let mut reference: Vec<&Event> = events.iter().filter(|e| e.kind == FindingKind::Orphan).collect();
+        let mut confirmed = Vec::new();
+        for o in orphans.iter().filter(|o| o.step == i) {
+            let owner = format!("`{}`", self.p.func(o.owner).name);
+            let Some(k) = reference.iter().position(|e| e.func == o.func && e.detail.contains(&owner)) else {
+                return Err(format!(
+                    "the engine left a task of {} orphaned by {owner}; the reference does not",
+                    self.p.func(o.func).name
+                ));
+            };
+            let e = reference.remove(k);
+            confirmed.push(Confirmed {
+                kind: FindingKind::Orphan,
+                funcs: vec![e.func],
+                detail: e.detail.clone(),
+                at: e.at,
+                path: path.to_vec(),
+            });
+        }
+        match reference.first() {
+            Some(e) => Err(format!(
+                "the reference orphans a task of {}: {}; the engine does not",
+                self.p.func(e.func).name,
+                e.detail
+            )),
+            None => Ok(confirmed),
+        }
     }
 }
 

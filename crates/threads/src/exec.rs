@@ -10,7 +10,7 @@ use crate::channels::logged;
 use crate::plan::Move;
 use crate::value::{Value, NIL_DEREFERENCE};
 use crate::world::{Deferred, Frame, Task, World};
-use crate::{End, Entry, Instance};
+use crate::{End, Entry, Instance, Orphan};
 use leash_ir::{Callee, Expr, FuncId, Instr, Pc, Place};
 use std::sync::Arc;
 
@@ -144,8 +144,9 @@ impl World {
                 self.advance(t);
             }
             (Instr::Choose { targets }, Move::Alt(a)) => self.jump(t, targets[a as usize]),
-            (Instr::Spawn { func: f, args, dst, group, .. }, _) => {
-                self.spawn(t, *f, args, dst.as_ref(), group.as_ref())?;
+            (Instr::Spawn { func: f, args, dst, group, detached }, _) => {
+                let owner = (!detached).then_some(t);
+                self.spawn(t, *f, args, dst.as_ref(), group.as_ref(), owner)?;
             }
             _ => self.exec_plain(t, instr)?,
         }
@@ -240,8 +241,9 @@ impl World {
         args.iter().map(|a| self.eval(t, a)).collect()
     }
 
-    /// `spawn` and `g.go`: starts a task owned by `t`, which runs its silent
-    /// start at once; its thread starts once it can take a step of its own.
+    /// `spawn` and `g.go`: task `t` starts a task owned by `owner` (`t`, or
+    /// nobody for `spawn detached`), which runs its silent start at once;
+    /// its thread starts once it can take a step of its own.
     fn spawn(
         &mut self,
         t: Instance,
@@ -249,6 +251,7 @@ impl World {
         args: &[Expr],
         dst: Option<&Place>,
         group: Option<&Expr>,
+        owner: Option<Instance>,
     ) -> Result<(), Fault> {
         let args = self.args(t, args)?;
         let group = match group {
@@ -267,7 +270,7 @@ impl World {
         }
         let child = self.tasks.len() as Instance;
         let frame = Frame::enter(&self.program, func, args);
-        self.tasks.push(Task::new(func, frame, group));
+        self.tasks.push(Task::new(func, frame, group, owner));
         if let Some(d) = dst {
             self.store(t, d, Value::Task(child))?;
         }
@@ -306,13 +309,25 @@ impl World {
         Ok(())
     }
 
-    /// A task's main frame returned: it exits, and its error group learns
-    /// its result.
+    /// A task's main frame returned: it exits, its error group learns its
+    /// result, and the tasks it owns are owned by nobody from now on: each
+    /// still running (not returned in this same step) is an orphan, the
+    /// owner rule broken.
     fn exit(&mut self, t: Instance, result: Value) {
         let task = self.task_mut(t);
         task.exited = true;
         if let Some(g) = task.group {
             self.group_exit(g, result);
+        }
+        let owner = self.task(t).func;
+        let step = self.log.len();
+        for (c, child) in self.tasks.iter_mut().enumerate() {
+            if child.owner == Some(t) {
+                child.owner = None;
+                if !child.frames.is_empty() {
+                    self.orphans.push(Orphan { step, task: c as Instance, func: child.func, owner });
+                }
+            }
         }
     }
 }

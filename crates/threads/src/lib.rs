@@ -15,7 +15,8 @@
 //!
 //! An execution records a [`Log`]: one [`Entry`] per step of the reference
 //! semantics, so that [`conform`] can replay it on `leash-semantics` and every
-//! finding an engine reports is checked there.
+//! finding an engine reports is checked there; and the tasks its steps left
+//! running after their owner exited ([`Orphan`]), the owner rule broken.
 
 pub mod conform;
 pub mod explore;
@@ -200,6 +201,20 @@ pub enum End {
     },
 }
 
+/// A task still running when its owner exited: the owner rule broken
+/// (`spawn detached` starts a task nobody owns).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Orphan {
+    /// The step in which the owner exited: its index in the log.
+    pub step: usize,
+    /// The task left running.
+    pub task: Instance,
+    /// Its function.
+    pub func: u16,
+    /// The function of the owner that exited.
+    pub owner: u16,
+}
+
 /// What one execution did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
@@ -207,6 +222,8 @@ pub struct Outcome {
     pub log: Log,
     /// How it ended.
     pub end: End,
+    /// The tasks its steps left without their owner, in order.
+    pub orphans: Vec<Orphan>,
 }
 
 /// Bounds of one execution.

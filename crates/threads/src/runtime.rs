@@ -42,7 +42,7 @@ pub(crate) fn run<P: Platform>(p: &P) -> Outcome {
     while w.threads_running > 0 {
         w = p.wait(w, Sleeper::JOIN);
     }
-    Outcome { log: w.log.clone(), end: w.end.clone().unwrap_or(End::Exited) }
+    Outcome { log: w.log.clone(), end: w.end.clone().unwrap_or(End::Exited), orphans: w.orphans.clone() }
 }
 
 /// The thread of a spawned task; the last one to finish wakes the caller of `run`.

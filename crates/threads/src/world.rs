@@ -3,7 +3,7 @@
 
 use crate::objects::Object;
 use crate::value::{ObjId, Value};
-use crate::{Config, End, Instance, Log};
+use crate::{Config, End, Instance, Log, Orphan};
 use leash_ir::{FuncId, Pc, Program};
 use std::sync::Arc;
 
@@ -25,6 +25,9 @@ pub struct World {
     pub(crate) numbered: Vec<ObjId>,
     /// The steps taken.
     pub(crate) log: Log,
+    /// The tasks left running by an owner that exited, in the order the
+    /// steps orphaned them.
+    pub(crate) orphans: Vec<Orphan>,
     /// Set once the execution is cut short: a panic, a bound, stuck.
     pub(crate) end: Option<End>,
     /// Whether the environment sent the signal.
@@ -51,6 +54,9 @@ pub(crate) struct Task {
     pub frames: Vec<Frame>,
     /// Its error group, if it was started by `g.go`.
     pub group: Option<ObjId>,
+    /// The task that spawned it, until that one exits; `None` for `main`
+    /// and for a task spawned `detached`.
+    pub owner: Option<Instance>,
     /// Where it is in an operation that takes two steps.
     pub phase: Phase,
     /// Whether it exited.
@@ -135,12 +141,13 @@ impl Frame {
 }
 
 impl Task {
-    /// A task about to run `frame`.
-    pub(crate) fn new(func: FuncId, frame: Frame, group: Option<ObjId>) -> Task {
+    /// A task about to run `frame`, owned by `owner`.
+    pub(crate) fn new(func: FuncId, frame: Frame, group: Option<ObjId>, owner: Option<Instance>) -> Task {
         Task {
             func,
             frames: vec![frame],
             group,
+            owner,
             phase: Phase::Start,
             exited: false,
             thread: false,
@@ -159,7 +166,7 @@ impl World {
         let heap =
             program.globals.iter().map(|g| Object::Cell { value: Value::Unit, range: g.range }).collect();
         let init = Frame::enter(&program, program.init, Vec::new());
-        let mut main = Task::new(program.main, init, None);
+        let mut main = Task::new(program.main, init, None, None);
         main.thread = true;
         World {
             program,
@@ -168,6 +175,7 @@ impl World {
             tasks: vec![main],
             numbered: Vec::new(),
             log: Vec::new(),
+            orphans: Vec::new(),
             end: None,
             signalled: false,
             threads_asked: 1,

@@ -2,9 +2,10 @@
 //! every kind of case and `default`, in loops that poll, mutex, cond,
 //! rwmutex, wait group, once, error group, contexts with the signal and a
 //! deadline, ticker, timer, `sleep`, helpers, defer with captured operands,
-//! choose, work, a ranged variable), each run under a few schedules in every
-//! scenario: every execution must end by itself and replay on the reference
-//! semantics. A disagreement is a bug in one of the two implementations.
+//! choose, work, a ranged variable), with workers owned by `main` or
+//! detached, each run under a few schedules in every scenario: every
+//! execution must end by itself and replay on the reference semantics (its
+//! orphans included). A disagreement is a bug in one of the two implementations.
 
 mod sim;
 
@@ -165,7 +166,8 @@ impl Gen {
         let workers = 1 + self.below(2);
         let mut main = String::new();
         for i in 0..workers {
-            main.push_str(&format!("let t{i} = spawn w{i}()\n"));
+            let detached = if self.below(4) == 0 { "detached " } else { "" };
+            main.push_str(&format!("let t{i} = spawn {detached}w{i}()\n"));
         }
         main.push_str(&self.body(4));
         main.push('\n');
@@ -186,6 +188,7 @@ impl Gen {
 fn random_models_replay_on_the_reference() {
     let mut problems = Vec::new();
     let mut rejected = 0;
+    let mut orphaned = 0;
     for m in 0..MODELS {
         let text = Gen(m).model();
         let Ok(program) = leash_ir::compile(&text) else {
@@ -198,6 +201,7 @@ fn random_models_replay_on_the_reference() {
             for seed in 0..SEEDS {
                 match sim::execute(&program, config, seed, Vec::new(), true) {
                     Ok(o) => {
+                        orphaned += o.orphans.len();
                         if let Err(d) = conform(&program, scenario, &o) {
                             problems.push(format!("model {m} {scenario:?} seed {seed}: {d}\n{o:?}\n{text}"));
                         }
@@ -208,5 +212,6 @@ fn random_models_replay_on_the_reference() {
         }
     }
     assert!(rejected < MODELS / 10, "{rejected} generated models do not compile");
+    assert!(orphaned > 0, "no execution left a task running after its owner");
     assert!(problems.is_empty(), "{} problems, the first:\n{}", problems.len(), problems[0]);
 }

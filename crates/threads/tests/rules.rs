@@ -358,14 +358,16 @@ fn conds_are_fifo_and_wait_groups_check_reuse() {
         ("a negative counter", "// expect: panic main\ntask main() {\n let wg = waitgroup()\n wg.done()\n}\n"),
         (NEGATIVE_WHILE_RELEASED.0, NEGATIVE_WHILE_RELEASED.1),
     ]);
-    let messages: std::collections::BTreeSet<String> = every_run(NEGATIVE_WHILE_RELEASED.0, NEGATIVE_WHILE_RELEASED.1)
-        .into_iter()
-        .filter_map(|(_, o)| match o.end {
-            End::Panic { message, .. } => Some(message),
-            _ => None,
-        })
-        .collect();
-    let both = ["sync: WaitGroup is reused before previous Wait has returned", "sync: negative WaitGroup counter"];
+    let messages: std::collections::BTreeSet<String> =
+        every_run(NEGATIVE_WHILE_RELEASED.0, NEGATIVE_WHILE_RELEASED.1)
+            .into_iter()
+            .filter_map(|(_, o)| match o.end {
+                End::Panic { message, .. } => Some(message),
+                _ => None,
+            })
+            .collect();
+    let both =
+        ["sync: WaitGroup is reused before previous Wait has returned", "sync: negative WaitGroup counter"];
     assert_eq!(messages, both.map(String::from).into(), "which task panics first is a race");
 }
 
@@ -374,6 +376,42 @@ const NEGATIVE_WHILE_RELEASED: (&str, &str) = (
     "a negative counter and a released waiter",
     "// expect: panic\ntask main() {\n let wg = waitgroup()\n wg.add(1)\n let t = spawn w(wg)\n sleep\n wg.done()\n wg.done()\n join t\n}\ntask w(wg) {\n wg.wait()\n}\n",
 );
+
+/// The owner rule: a task still running when the task that spawned it
+/// exits is an orphan (one that exits in the same step is not, and a task
+/// spawned `detached` has no owner); the orphan is noted at the step its
+/// owner exits, and nobody owns it from then on.
+#[test]
+fn a_task_outliving_its_owner_is_an_orphan() {
+    verify(&[
+        (
+            "main returns in the step that spawns",
+            "// expect: orphan w\ntask main() {\n let ch = chan(1)\n spawn w(ch)\n}\ntask w(ch) {\n send ch\n}\n",
+        ),
+        (
+            "a detached task",
+            "// expect: verified\ntask main() {\n let ch = chan(1)\n spawn detached w(ch)\n}\ntask w(ch) {\n send ch\n}\n",
+        ),
+        (
+            "owner and child exit in the same step",
+            "// expect: verified\ntask main() {\n let ch = chan(0)\n spawn w(ch)\n send ch\n}\ntask w(ch) {\n recv ch\n}\n",
+        ),
+        (
+            "a grandchild outlives its parent",
+            "// expect: orphan b\ntask main() {\n let t = spawn a()\n join t\n}\ntask a() {\n let ch = chan(1)\n spawn b(ch)\n}\ntask b(ch) {\n send ch\n}\n",
+        ),
+        ("the seed's buffered timeout", include_str!("../../../models/seeds/timeout_buffered.leash")),
+    ]);
+    let grandchild = "task main() {\n let t = spawn a()\n join t\n}\ntask a() {\n let ch = chan(1)\n spawn b(ch)\n}\ntask b(ch) {\n send ch\n}\n";
+    let runs = every_run("a grandchild outlives its parent", grandchild);
+    assert!(!runs.is_empty());
+    for (scenario, o) in runs {
+        let orphans: Vec<(u32, u16)> = o.orphans.iter().map(|x| (x.task, x.owner)).collect();
+        // b (instance 2, function 2) is left by a (function 1), only by a.
+        assert_eq!(orphans, [(2, 1)], "{scenario:?}: {o:?}");
+        assert_eq!(o.orphans[0].func, 2);
+    }
+}
 
 /// Time passes only when no task can take an instant step: work ends, a
 /// timer fires, a ticker ticks only then. A timer's value and a ticker's
