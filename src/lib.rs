@@ -20,7 +20,7 @@
 //! let leaky = r#"
 //! task main() {
 //!     let out = chan(0)
-//!     spawn compute(out)
+//!     spawn detached compute(out)   // fire and forget: it must still end
 //!     select {
 //!         recv out => {}
 //!         after => {}
@@ -174,6 +174,11 @@ pub struct CheckOptions {
     /// Threads that expand states in the native prover (1 by default). The
     /// result is the same for any number.
     pub workers: usize,
+    /// The bug hunt of the native prover (on by default): randomised
+    /// depth-first runs beside a search that grows big. A violation they
+    /// meet is reported (its trace real, not necessarily shortest) and stops
+    /// the search; the scenario is then violated but its search incomplete.
+    pub hunt: bool,
 }
 
 /// The default wall-clock budget of one model: 180 s, three scenarios of 60 s.
@@ -191,6 +196,7 @@ impl Default for CheckOptions {
             symmetry: true,
             por: true,
             workers: 1,
+            hunt: true,
         }
     }
 }
@@ -305,12 +311,17 @@ pub fn check_source_observed(
                         f(scenario, p)
                     }
                 };
+                let violation = |kind: FindingKind| {
+                    !options.allow.contains(&kind) && (options.strict || !kind.is_warning())
+                };
                 let control = leash_native::Control {
                     stop: &stop,
                     progress: progress.map(|_| leash_native::Reporter { elapsed: &elapsed, report: &report }),
                     symmetry: options.symmetry,
                     por: options.por,
                     workers: options.workers,
+                    hunt: options.hunt,
+                    violation: &violation,
                 };
                 explorations.push(leash_native::explore_with(&program, scenario, &options.search, &control));
             }

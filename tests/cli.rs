@@ -132,6 +132,22 @@ fn a_bound_hit_is_incomplete_and_exits_one() {
 }
 
 #[test]
+fn the_bug_hunt_finds_a_deep_deadlock_beyond_a_bound_unless_turned_off() {
+    let (model, bounds) =
+        ("models/perf/deep_deadlock.leash", ["--max-states", "2000", "--scenario", "cancel"]);
+    let o = leash(&[&["check"][..], &bounds, &[model]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("deadlock main, leader, relay  (scenarios: cancel)"), "{out}");
+    assert!(out.contains("violated in cancel, search incomplete (max-states 2000)"), "{out}");
+    assert!(out.contains("not necessarily the shortest"), "{out}");
+    let o = leash(&[&["check", "--no-hunt"][..], &bounds, &[model]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("incomplete (max-states 2000)"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("deadlock main"), "{}", stdout(&o));
+}
+
+#[test]
 fn json_output_parses() {
     let o = leash(&["check", "--format", "json", "models/seeds/range_never_closed.leash"]);
     assert_eq!(o.status.code(), Some(1));

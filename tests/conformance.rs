@@ -345,6 +345,13 @@ fn summary(findings: &[&FindingReport]) -> String {
     words.join(", ")
 }
 
+/// Whether leash's task `model` is Go's `go`: the harness reports the
+/// model's names, but a fatal error's stack names the Go function
+/// (`main_L12` for the anonymous task `main@12`).
+fn same_task(model: &str, go: &str) -> bool {
+    model == go || model.replace('@', "_L").replace('.', "_") == go
+}
+
 /// What Go showed in a run that leash does not have, one line each.
 fn diverging(shown: &Shown, findings: &[&FindingReport]) -> Vec<String> {
     let mut out = Vec::new();
@@ -355,14 +362,17 @@ fn diverging(shown: &Shown, findings: &[&FindingReport]) -> Vec<String> {
             .collect();
         if same.is_empty() {
             out.push(format!("panic in {task}: {msg}"));
-        } else if !task.is_empty() && !same.iter().any(|f| f.tasks.contains(task)) {
+        } else if !task.is_empty() && !same.iter().any(|f| f.tasks.iter().any(|t| same_task(t, task))) {
             let tasks: Vec<&str> = same.iter().flat_map(|f| f.tasks.iter().map(String::as_str)).collect();
             out.push(format!("panic in {task}: {msg} (leash: in {})", tasks.join(", ")));
         }
     }
     let stuck = ["leak", "no-exit", "deadlock"];
     for (task, reason, line) in &shown.alive {
-        if !findings.iter().any(|f| stuck.contains(&f.kind.as_str()) && f.tasks.contains(task)) {
+        if !findings
+            .iter()
+            .any(|f| stuck.contains(&f.kind.as_str()) && f.tasks.iter().any(|t| same_task(t, task)))
+        {
             let what = if shown.main == "stuck" { "stuck" } else { "left behind" };
             out.push(format!("{task} {what} [{reason}] at line {line}"));
         }

@@ -362,6 +362,19 @@ fn e0133_function_too_large() {
     );
 }
 
+#[test]
+fn e0141_anonymous_task_captures_loop_variable() {
+    insta::assert_snapshot!(render(
+        "task main() {\n    for i in 0..2 {\n        spawn {\n            let id = i\n        }\n    }\n}\n"
+    ));
+}
+
+#[test]
+fn e0118_a_go_constructor_gets_its_leash_spelling() {
+    let out = render("task main() {\n    let g = errgroup(background())\n}\n");
+    assert!(out.contains("leash writes it `group(ctx)`"), "{out}");
+}
+
 // ---- recovery, Go habits, did-you-mean (issue 15) ---------------------------
 
 /// Renders the diagnostics of `src` and checks how many errors there are.

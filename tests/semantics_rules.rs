@@ -309,3 +309,39 @@ fn a_received_result_propagates_with_question_mark() {
     let src = "fn get(ch) {\n recv ch?\n return ok\n}\ntask main() {\n let ch = chan(1)\n send ch, err\n let r = get(ch)\n assert r == err\n}\n";
     assert_eq!(summary(src), "all: verified");
 }
+
+#[test]
+fn an_anonymous_task_shares_the_locals_it_assigns() {
+    // `flag` is assigned inside the block: main sees the write after the join.
+    let src =
+        "task main() {\n let flag = false\n let t = spawn {\n  flag = true\n }\n join t\n assert flag\n}\n";
+    assert_eq!(summary(src), "all: verified");
+    // A local assigned around the block is shared too: the task sees main's write.
+    let src = "task main() {\n let n = 0\n let ch = chan(0)\n let t = spawn {\n  recv ch\n  assert n == 1\n }\n n = 1\n send ch, 0\n join t\n}\n";
+    assert_eq!(summary(src), "all: verified");
+    // A local nobody assigns is a copy; parameters are captured like locals.
+    let src = "task main() {\n let ch = chan(0)\n let h = spawn helper(ch)\n recv ch\n join h\n}\ntask helper(out) {\n let t = spawn {\n  send out, 1\n }\n join t\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn an_anonymous_task_is_owned_by_its_spawner_and_named_by_its_line() {
+    let src = "task main() {\n spawn {\n  work w\n }\n}\n";
+    assert_eq!(summary(src), "all: orphan main@2");
+    let src = "task main() {\n spawn detached {\n  let t = spawn {\n   work w\n  }\n  join t\n }\n}\n";
+    assert_eq!(summary(src), "all: verified");
+    let src = "task main() {\n let g = group(background())\n g.go {\n  work w?\n }\n let e = g.wait()\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn an_unguarded_update_after_simultaneous_work_is_lost() {
+    let racy = "var count = 0\ntask main() {\n let wg = waitgroup()\n wg.add(2)\n spawn w(wg)\n spawn w(wg)\n wg.wait()\n assert count == 2\n}\ntask w(wg) {\n defer wg.done()\n work compute\n count = count + 1\n}\n";
+    assert_eq!(summary(racy), "all: panic main");
+    let guarded = racy
+        .replace(" let wg = waitgroup()\n", " let wg = waitgroup()\n let mu = mutex()\n")
+        .replace("spawn w(wg)", "spawn w(wg, mu)")
+        .replace("task w(wg)", "task w(wg, mu)")
+        .replace(" count = count + 1\n", " mu.lock()\n count = count + 1\n mu.unlock()\n");
+    assert_eq!(summary(&guarded), "all: verified");
+}

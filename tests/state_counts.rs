@@ -35,7 +35,7 @@ fn heartbeat() {
 
 #[test]
 fn worker_pool_errgroup() {
-    pinned("models/seeds/worker_pool_errgroup.leash", [(38, 61), (111, 279), (107, 266)]);
+    pinned("models/seeds/worker_pool_errgroup.leash", [(41, 68), (119, 307), (112, 284)]);
 }
 
 #[test]
@@ -45,7 +45,7 @@ fn rwr_deadlock() {
 
 #[test]
 fn errgroup_limit() {
-    pinned("models/seeds/errgroup_limit.leash", [(17, 24), (27, 52), (22, 35)]);
+    pinned("models/seeds/errgroup_limit.leash", [(19, 28), (31, 62), (25, 41)]);
 }
 
 #[test]

@@ -275,6 +275,11 @@ struct Bounds {
     /// persistent sets of steps); findings and traces are the same either way.
     #[arg(long)]
     no_por: bool,
+    /// Turn off the bug hunt (randomised depth-first runs beside a search
+    /// that grows big, for violations too deep for it; the result is the
+    /// same for any --jobs).
+    #[arg(long)]
+    no_hunt: bool,
     /// Threads that expand states (default: one per core); the result is the
     /// same for any number.
     #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..))]
@@ -416,6 +421,7 @@ impl Bounds {
             engine: self.engine.engine()?,
             symmetry: !self.no_symmetry,
             por: !self.no_por,
+            hunt: !self.no_hunt,
             workers: self
                 .jobs
                 .map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from),

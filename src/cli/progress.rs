@@ -73,6 +73,7 @@ fn message(name: &str, scenario: Scenario, p: &Progress) -> String {
         Phase::FairCycles => "fair cycles",
         Phase::Confirm => "confirming",
         Phase::Unreduced => "full search",
+        Phase::Hunt => "bug hunt",
     };
     let rate = p.states as f64 / p.elapsed.as_secs_f64().max(1e-3);
     let mib = p.store_bytes >> 20;

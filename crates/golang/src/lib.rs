@@ -117,6 +117,18 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
         .collect();
     text.push(0, "// modelLines maps lines of this file to lines of the model, for the report.", None);
     text.push(0, &format!("var modelLines = map[int]int{{{}}}", table.join(", ")), None);
+    // Every Go task name that differs from the model's (`task_main_L12` for
+    // the anonymous task `main@12`), so that the report speaks the model's names.
+    let renamed: Vec<String> = program
+        .funcs
+        .iter()
+        .zip(&m.names.funcs)
+        .filter(|(f, go)| f.is_task && go.strip_prefix("task_") != Some(f.name.as_str()))
+        .map(|(f, go)| format!("{:?}: {:?}", &go["task_".len()..], f.name))
+        .collect();
+    text.blank();
+    text.push(0, "// modelTasks maps Go task names to the model's, where they differ.", None);
+    text.push(0, &format!("var modelTasks = map[string]string{{{}}}", renamed.join(", ")), None);
     let mut out = String::new();
     for (l, _) in &text.lines {
         out.push_str(l);

@@ -121,6 +121,7 @@ const RESERVED: &[&str] = &[
     "maxWork",
     "minTick",
     "modelLines",
+    "modelTasks",
     "newGroup",
     "newTask",
     "panicReport",
@@ -164,18 +165,26 @@ pub(crate) struct Names {
 
 impl Names {
     pub(crate) fn new(p: &Program) -> Names {
+        let mut seen = BTreeSet::new();
         let funcs: Vec<String> = p
             .funcs
             .iter()
             .enumerate()
             .map(|(id, f)| {
-                if id == p.init as usize {
+                // An anonymous task is named `func@LINE` (or `func@LINE.N`):
+                // `task_func_L9`, made unique if a task of that name exists.
+                let name = f.name.replace('@', "_L").replace('.', "_");
+                let mut go = if id == p.init as usize {
                     "initModel".to_string()
                 } else if f.is_task {
-                    format!("task_{}", f.name)
+                    format!("task_{name}")
                 } else {
-                    format!("fn_{}", f.name)
+                    format!("fn_{name}")
+                };
+                while !seen.insert(go.clone()) {
+                    go.push('_');
                 }
+                go
             })
             .collect();
         let works: Vec<String> = p.works.iter().map(|w| format!("work_{w}")).collect();

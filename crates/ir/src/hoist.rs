@@ -1,10 +1,14 @@
-//! Channel operands that read shared state (a model-level variable, an array
-//! element, a `var` cell, `ctx.err()`) are evaluated in an instruction of
-//! their own just before the operation, as Go evaluates the channel and the
-//! value of a send, a receive or a select before it blocks. A task parked on a
-//! channel then stays parked on the channel it evaluated, whatever later
-//! happens to the variable that held it, and a parked sender sends the value
-//! it evaluated.
+//! Operands that read shared state (a model-level variable, an array element,
+//! a `var` cell, `ctx.err()`) are evaluated in an instruction of their own
+//! just before the operation, where Go's reading them is a separate step:
+//!
+//! - the channel and value of a send, a receive or a select, which Go
+//!   evaluates before it blocks: a task parked on a channel then stays parked
+//!   on the channel it evaluated, whatever later happens to the variable that
+//!   held it, and a parked sender sends the value it evaluated;
+//! - the value and index of an assignment to shared state: `count = count + 1`
+//!   is a load and a store in Go, and another goroutine may write in between
+//!   (the lost update).
 
 use crate::silent::pure_local;
 use crate::{CaseKind, Expr, Func, Instr, Pc, Program};
@@ -28,8 +32,11 @@ fn hoist_func(func: &mut Func, refs: &mut Vec<bool>) {
     for (mut instr, span) in code.into_iter().zip(spans) {
         new_pc.push(out.len() as Pc);
         let mut before = Vec::new();
-        for operand in operands(&mut instr) {
-            if pure_local(operand, &|slot| refs.get(slot as usize).copied().unwrap_or(true)) {
+        let is_ref = |slot: u16| refs.get(slot as usize).copied().unwrap_or(true);
+        let shared: Vec<bool> =
+            operands(&mut instr, &is_ref).iter().map(|e| !pure_local(e, &is_ref)).collect();
+        for (operand, shared) in operands(&mut instr, &is_ref).into_iter().zip(shared) {
+            if !shared {
                 continue;
             }
             let slot = func.locals.len() as u16;
@@ -70,9 +77,15 @@ fn hoist_func(func: &mut Func, refs: &mut Vec<bool>) {
     func.spans = out_spans;
 }
 
-/// The operands a channel operation evaluates before it may block.
-fn operands(instr: &mut Instr) -> Vec<&mut Expr> {
+/// The operands an instruction reads in a step before its own.
+fn operands<'i>(instr: &'i mut Instr, is_ref: &dyn Fn(u16) -> bool) -> Vec<&'i mut Expr> {
     match instr {
+        Instr::Assign { dst, value } => match dst {
+            crate::Place::Global(_) => vec![value],
+            crate::Place::Local(s) if is_ref(*s) => vec![value],
+            crate::Place::Index(_, index) => vec![index, value],
+            _ => Vec::new(),
+        },
         Instr::Send { chan, value } => vec![chan, value],
         Instr::Recv { chan, .. } => vec![chan],
         Instr::Select { cases, .. } => cases

@@ -25,7 +25,7 @@ pub fn compile(text: &str) -> Result<Program, Vec<Diagnostic>> {
     let (file, mut errors) = leash_syntax::parse(text);
     let (_, expect_errors) = leash_syntax::expect::expectations(text);
     errors.extend(expect_errors);
-    match lower(&file) {
+    match lower(&file, text) {
         Ok(program) if errors.is_empty() => Ok(program),
         Ok(_) => Err(errors),
         Err(more) => {

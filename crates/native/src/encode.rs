@@ -10,7 +10,7 @@ use leash_semantics::{CtxKind, Deferred, Frame, Object, State, Task, TimerState,
 /// Appends the encoding of `s` to `out`.
 pub(crate) fn encode(s: &State, out: &mut Vec<u8>) {
     let mut w = Writer(out);
-    w.flag(s.signalled);
+    w.num(s.signalled as u64 | (s.instant as u64) << 1);
     w.num(s.tasks.len() as u64);
     for t in &s.tasks {
         w.num(t.func as u64);
@@ -51,7 +51,8 @@ pub(crate) fn encode(s: &State, out: &mut Vec<u8>) {
 /// The state encoded in `bytes`.
 pub(crate) fn decode(bytes: &[u8]) -> State {
     let mut r = Reader { bytes, at: 0 };
-    let signalled = r.flag();
+    let flags = r.num();
+    let (signalled, instant) = (flags & 1 != 0, flags & 2 != 0);
     let tasks = (0..r.num())
         .map(|_| {
             let (func, owner, group, phase, wait, flags) =
@@ -76,7 +77,7 @@ pub(crate) fn decode(bytes: &[u8]) -> State {
         .collect();
     let heap = (0..r.num()).map(|_| r.object()).collect();
     assert_eq!(r.at, bytes.len(), "a stored state decodes to its end");
-    State { tasks, heap, signalled }
+    State { tasks, heap, signalled, instant }
 }
 
 struct Writer<'a>(&'a mut Vec<u8>);
@@ -417,6 +418,7 @@ mod tests {
             tasks: vec![task.clone(), Task { owner: None, group: Some(3), ..task }],
             heap,
             signalled: true,
+            instant: true,
         });
         round_trip(&State::default());
     }

@@ -9,10 +9,13 @@
 
 mod encode;
 mod fair;
+mod hunt;
 mod search;
+mod shorten;
 mod store;
 mod trace;
 
+pub use hunt::{hunt, Hunted, SEED};
 pub use search::{explore, explore_persistent, explore_with};
 pub use trace::{replay, task_names, ReplayError, Replayed, ReplayedStep};
 
@@ -61,12 +64,33 @@ pub struct Control<'a> {
     /// expanded in batches and their successors stored in order, so the
     /// result is the same, byte for byte, for any number.
     pub workers: usize,
+    /// The bug hunt: once a search has stored 65,536 states, randomised
+    /// depth-first runs go beside it (on a thread of their own when
+    /// `workers` allows), in step with it, and a violation they meet stops
+    /// it ([`Bound::Hunted`]); an exploration cut short by a bound gets
+    /// their findings. Their paths are real but need not be shortest. A
+    /// complete exploration is the same either way, and the result does not
+    /// depend on `workers`.
+    pub hunt: bool,
+    /// Which kinds of finding are violations under the caller's options
+    /// (by default every kind but the hygiene warnings): one that the bug
+    /// hunt meets settles the verdict, and stops the search.
+    pub violation: &'a dyn Fn(FindingKind) -> bool,
 }
 
 impl<'a> Control<'a> {
-    /// Both reductions on, no progress reports, one thread.
+    /// Both reductions and the bug hunt on, no progress reports, one thread;
+    /// the hygiene warnings are not violations.
     pub fn new(stop: &'a dyn Fn() -> bool) -> Control<'a> {
-        Control { stop, progress: None, symmetry: true, por: true, workers: 1 }
+        Control {
+            stop,
+            progress: None,
+            symmetry: true,
+            por: true,
+            workers: 1,
+            hunt: true,
+            violation: &|kind| !kind.is_warning(),
+        }
     }
 }
 
@@ -94,6 +118,8 @@ pub enum Phase {
     /// A search without partial-order reduction, after the reduced one found
     /// something or a cycle.
     Unreduced,
+    /// The bug hunt, after a search cut short by a bound.
+    Hunt,
 }
 
 /// A snapshot of a running exploration.
@@ -136,6 +162,9 @@ pub enum Bound {
         /// How many of them were alive there.
         alive: usize,
     },
+    /// The bug hunt met a violation: the verdict is settled, and the search
+    /// stopped there.
+    Hunted,
 }
 
 impl std::fmt::Display for Bound {
@@ -146,6 +175,7 @@ impl std::fmt::Display for Bound {
             Bound::Memory(n) => write!(f, "max-memory {} MiB", n >> 20),
             Bound::Time => write!(f, "timeout"),
             Bound::Tasks { limit, .. } => write!(f, "max-tasks {limit}"),
+            Bound::Hunted => write!(f, "stopped: the bug hunt found a violation"),
         }
     }
 }

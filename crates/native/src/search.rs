@@ -3,6 +3,7 @@
 
 use crate::encode::encode;
 use crate::fair::{fair_cycles, has_cycle, Edges, Key};
+use crate::hunt::Alongside;
 use crate::store::Store;
 use crate::trace::unreduce;
 use crate::{Bound, Control, Exploration, Finding, Options, Phase, Progress, Stats};
@@ -22,7 +23,7 @@ pub(crate) fn record(map: &mut FindingMap, f: Finding) {
     map.entry((f.kind, f.funcs.clone(), f.detail.clone())).or_insert(f);
 }
 
-fn event_finding(e: Event, path: Vec<u16>) -> Finding {
+pub(crate) fn event_finding(e: Event, path: Vec<u16>) -> Finding {
     Finding { kind: e.kind, funcs: vec![e.func], detail: e.detail, at: e.at, path, cycle: Vec::new() }
 }
 
@@ -70,6 +71,11 @@ pub fn explore(
 /// the scenario is explored again without symmetry, and that search decides
 /// (its bound, if it hits one, makes the result incomplete). Findings of the
 /// reduced search carry paths in the unreduced numbering.
+///
+/// With the bug hunt, a search that grows big has randomised depth-first
+/// runs beside it (see `hunt.rs`); a violation they meet stops it
+/// ([`Bound::Hunted`]), and what they meet is added to an exploration cut
+/// short by any bound. A complete exploration is the same with or without.
 pub fn explore_with(
     program: &Program,
     scenario: Scenario,
@@ -77,19 +83,42 @@ pub fn explore_with(
     control: &Control,
 ) -> Exploration {
     let monitor = Monitor::new(control);
+    let mut hunt = control.hunt.then(|| Alongside::new(program, scenario, options));
+    let exploration = phases(program, scenario, options, &monitor, hunt.as_mut());
+    match hunt {
+        Some(hunt) => {
+            monitor.phase.set(Phase::Hunt);
+            let stats = exploration.stats;
+            let snapshot = || (stats.states, stats.transitions, stats.max_depth, 0, stats.store_bytes);
+            hunt.finish(exploration, &|| monitor.poll(false, &snapshot))
+        }
+        None => exploration,
+    }
+}
+
+/// The searches of [`explore_with`], with the bug hunt beside them.
+fn phases(
+    program: &Program,
+    scenario: Scenario,
+    options: &Options,
+    monitor: &Monitor,
+    mut hunt: Option<&mut Alongside>,
+) -> Exploration {
+    let control = monitor.control;
     if control.por {
         let persistent = Persistent::new(program);
         let por = Por { persistent: &persistent, give_up: true };
-        let reduced = search(program, scenario, options, &monitor, control.symmetry, Some(por));
+        let reduced =
+            search(program, scenario, options, monitor, control.symmetry, Some(por), hunt.as_deref_mut());
         if !reduced.undecided {
             return reduced.exploration;
         }
         monitor.phase.set(Phase::Unreduced);
     }
     if !control.symmetry {
-        return search(program, scenario, options, &monitor, false, None).exploration;
+        return search(program, scenario, options, monitor, false, None, hunt).exploration;
     }
-    let reduced = search(program, scenario, options, &monitor, true, None);
+    let reduced = search(program, scenario, options, monitor, true, None, hunt.as_deref_mut());
     let mut findings = FindingMap::new();
     let safety: Vec<Finding> = reduced
         .exploration
@@ -102,7 +131,7 @@ pub fn explore_with(
         return Exploration { findings: findings.into_values().collect(), ..reduced.exploration };
     }
     monitor.phase.set(Phase::Confirm);
-    let full = search(program, scenario, options, &monitor, false, None);
+    let full = search(program, scenario, options, monitor, false, None, hunt);
     full.exploration.findings.into_iter().chain(safety).for_each(|f| record(&mut findings, f));
     Exploration { findings: findings.into_values().collect(), ..full.exploration }
 }
@@ -130,7 +159,8 @@ pub fn explore_persistent(
 ) -> (Exploration, bool) {
     let persistent = Persistent::new(program);
     let por = Por { persistent: &persistent, give_up: false };
-    let searched = search(program, scenario, options, &Monitor::new(control), control.symmetry, Some(por));
+    let searched =
+        search(program, scenario, options, &Monitor::new(control), control.symmetry, Some(por), None);
     let mut exploration = searched.exploration;
     if control.symmetry {
         for f in &mut exploration.findings {
@@ -205,6 +235,7 @@ fn search(
     monitor: &Monitor,
     symmetric: bool,
     por: Option<Por>,
+    mut hunt: Option<&mut Alongside>,
 ) -> Searched {
     let mut findings = FindingMap::new();
     let mut stats = Stats::default();
@@ -241,9 +272,22 @@ fn search(
     let mut i = 0u32;
     let (mut pruned, mut given_up, mut cycle_seen) = (0u32, false, false);
     let mut batch = Vec::new();
+    let mut credited = 0;
     'search: while (i as usize) < store.len() {
-        let frontier = store.len() - i as usize;
-        expander.expand_batch(&store, i, frontier.min(BATCH), monitor.control.workers, &mut batch);
+        let (frontier, workers) = (store.len() - i as usize, monitor.control.workers);
+        let mut expand = |workers| expander.expand_batch(&store, i, frontier.min(BATCH), workers, &mut batch);
+        match hunt.as_deref_mut() {
+            Some(hunt) => {
+                hunt.credit(stats.transitions - credited);
+                credited = stats.transitions;
+                if hunt.violated(monitor.control.violation) {
+                    incomplete = Some(Bound::Hunted);
+                    break 'search;
+                }
+                hunt.beside(store.len(), workers, expand);
+            }
+            None => expand(workers),
+        }
         for expansion in batch.drain(..) {
             let depth = store.depths[i as usize];
             // The clock is cheap next to expanding a state; states can be large.
@@ -313,6 +357,9 @@ fn search(
             }
             i += 1;
         }
+    }
+    if let Some(hunt) = hunt {
+        hunt.credit(stats.transitions - credited);
     }
     stats.states = store.len();
     stats.store_bytes = store.bytes() + edges.bytes();
@@ -503,7 +550,7 @@ fn closes_cycle(store: &Store, from: u32, to: u32) -> bool {
 
 /// A state where nothing can move but some task is alive: a deadlock while the
 /// root task is among them, a leak of every remaining task once it has exited.
-fn dead_state(p: &Program, s: &State, path: Vec<u16>) -> Vec<Finding> {
+pub(crate) fn dead_state(p: &Program, s: &State, path: Vec<u16>) -> Vec<Finding> {
     let main_alive = s.tasks.iter().any(|t| t.func == p.main);
     let mut funcs: Vec<u16> = s.tasks.iter().map(|t| t.func).collect();
     funcs.sort_unstable();

@@ -249,12 +249,12 @@ fn finding(out: &mut String, f: &FindingReport, model: &str, style: TraceStyle) 
 }
 
 /// Every finding of a model with its trace, and every scenario cut short by
-/// a bound with how far it got and a hint; empty if there are none.
+/// a bound with how far it got and a hint (or, when violated, what that
+/// means for its traces); empty if there are none.
 pub fn render_details(m: &ModelReport, style: TraceStyle) -> String {
     let mut out = String::new();
-    let incomplete: Vec<&crate::ScenarioReport> =
-        m.scenarios.iter().filter(|s| s.verdict == Verdict::Incomplete).collect();
-    if m.findings.is_empty() && incomplete.is_empty() {
+    let cut: Vec<&crate::ScenarioReport> = m.scenarios.iter().filter(|s| s.bound.is_some()).collect();
+    if m.findings.is_empty() && cut.is_empty() {
         return out;
     }
     let _ = writeln!(out, "== {}", m.path);
@@ -262,11 +262,35 @@ pub fn render_details(m: &ModelReport, style: TraceStyle) -> String {
         finding(&mut out, f, &m.path, style);
         out.push('\n');
     }
-    for s in incomplete {
-        incomplete_note(&mut out, s);
+    for s in cut {
+        match s.verdict {
+            Verdict::Violated => violated_note(&mut out, s),
+            _ => incomplete_note(&mut out, s),
+        }
         out.push('\n');
     }
     out
+}
+
+/// What a violated scenario whose search was cut short reached, and what
+/// its traces are worth.
+fn violated_note(out: &mut String, s: &crate::ScenarioReport) {
+    let bound = s.bound.as_deref().unwrap_or("bound");
+    let st = &s.stats;
+    let what = if st.engine.is_some() { "executions" } else { "states" };
+    let _ = writeln!(
+        out,
+        "violated in {}, search incomplete ({bound}): {} {what}, depth {}, {:.1} s",
+        s.scenario,
+        st.states,
+        st.max_depth,
+        st.time_ms as f64 / 1000.0
+    );
+    let _ = writeln!(
+        out,
+        "  note: other findings may be left to find; a trace found by the bug hunt is a real run, \
+         not necessarily the shortest"
+    );
 }
 
 /// Depth from which a search cut short most likely follows something that

@@ -86,6 +86,10 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
             (_, false) => "err: its context is done".into(),
         },
         Instr::Sleep => "time passes".into(),
+        // A read of shared state hoisted into a step of its own (ir/hoist.rs).
+        Instr::Assign { dst: leash_ir::Place::Bind(l), .. } if func.locals[*l as usize].starts_with('$') => {
+            "reads".into()
+        }
         Instr::Op { op: Op::WgWait, .. } => match task.phase {
             0 if t.parks() || wg_busy(s, slot, instr) => "waits".into(),
             2 => "released".into(),

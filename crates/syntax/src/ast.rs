@@ -266,6 +266,21 @@ pub enum ExprKind {
     },
     /// `g.go task(args)`: spawn into an error group.
     GroupGo { group: Box<Expr>, task: Ident, args: Vec<Expr> },
+    /// `spawn { ... }`: an anonymous task (Go's `go func() { ... }()`) that
+    /// captures the enclosing locals it names.
+    SpawnBlock {
+        /// Its body.
+        body: Block,
+        /// `spawn detached { ... }`: the spawner does not own it.
+        detached: bool,
+    },
+    /// `g.go { ... }`: an anonymous task in an error group.
+    GroupGoBlock {
+        /// The group.
+        group: Box<Expr>,
+        /// Its body.
+        body: Block,
+    },
     /// `join t`.
     Join(Box<Expr>),
     /// `work name[(ctx)]`.

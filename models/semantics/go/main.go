@@ -249,6 +249,27 @@ var probes = map[string]func() string{
 		ch = nil
 		return "ok"
 	},
+	"work_ties_lost_update": func() string {
+		count := 0
+		var wg sync.WaitGroup
+		for i := 0; i < 2; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				time.Sleep(time.Millisecond) // two computations of the same length
+				v := count
+				for j := 0; j < 100000; j++ { // the rest of the update
+					v += j & 1
+				}
+				count = v - 50000 + 1
+			}()
+		}
+		wg.Wait()
+		if count != 2 {
+			return "lost update"
+		}
+		return "ok"
+	},
 }
 
 func main() {

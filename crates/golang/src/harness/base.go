@@ -428,6 +428,9 @@ func parseGoroutine(block string) (goroutine, bool) {
 	for i := len(funcs) - 1; i >= 0; i-- {
 		if name := strings.TrimPrefix(funcs[i], "main.task_"); name != funcs[i] && !strings.Contains(name, ".") {
 			g.Task = name
+			if model, ok := modelTasks[name]; ok {
+				g.Task = model
+			}
 			break
 		}
 	}

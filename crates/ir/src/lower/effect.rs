@@ -253,7 +253,12 @@ impl Lowerer {
             // Only a task can be spawned: no keyword or builtin is a likely meaning.
             let keywords = leash_syntax::KEYWORDS.iter().copied().filter(|_| !spawn);
             let builtins = BUILTINS.iter().copied().filter(|_| !spawn);
-            if let Some(s) = suggest(&name.text, candidates.iter().copied().chain(builtins).chain(keywords)) {
+            let go = GO_CONSTRUCTORS.iter().find(|(g, _)| *g == name.text).filter(|_| !spawn);
+            if let Some((_, leash)) = go {
+                d = d.with_hint(format!("leash writes it `{leash}`"));
+            } else if let Some(s) =
+                suggest(&name.text, candidates.iter().copied().chain(builtins).chain(keywords))
+            {
                 d = d.with_hint(format!("did you mean `{s}`?"));
             }
             self.errors.push(d);

@@ -48,6 +48,8 @@ impl Lowerer {
             E::GroupGo { group, task, args } => {
                 format!("{}.go {}({})", Self::operand_name(group), task.text, list(args))
             }
+            E::SpawnBlock { .. } => "spawn { ... }".into(),
+            E::GroupGoBlock { group, .. } => format!("{}.go {{ ... }}", Self::operand_name(group)),
             E::Join(x) => format!("join {}", Self::operand_name(x)),
             E::Work { name, ctx: None } => format!("work {}", name.text),
             E::Work { name, ctx: Some(c) } => format!("work {}({})", name.text, Self::operand_name(c)),
@@ -274,6 +276,8 @@ impl Lowerer {
             E::Recv(_)
             | E::Spawn { .. }
             | E::GroupGo { .. }
+            | E::SpawnBlock { .. }
+            | E::GroupGoBlock { .. }
             | E::Join(_)
             | E::Work { .. }
             | E::Try(_)

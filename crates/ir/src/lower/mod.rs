@@ -6,6 +6,7 @@
 //! `expr` pure expressions and operands, `checks` what needs every function.
 
 mod checks;
+mod closures;
 mod effect;
 mod expr;
 mod stmt;
@@ -20,8 +21,11 @@ use leash_syntax::{suggest, Diagnostic, Span};
 use std::collections::BTreeMap;
 
 /// Lowers a parsed model to the IR, or returns every problem found.
-pub fn lower(file: &ast::File) -> Result<Program, Vec<Diagnostic>> {
+pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {
     let mut l = Lowerer::default();
+    let mut lifted = file.clone();
+    closures::lift(&mut lifted, &leash_syntax::LineIndex::new(text), &mut l.errors);
+    let file = &lifted;
     l.declare(file);
     let init = l.lower_init(file);
     for (id, decl) in l.decls.clone().iter().enumerate() {
@@ -232,6 +236,25 @@ fn const_ctor(name: &str) -> bool {
 }
 
 const BUILTINS: &[&str] = &["close", "cancel", "stop"];
+
+/// Go's constructors (and `errgroup`) and how leash writes them, for the
+/// hint of an unknown function.
+const GO_CONSTRUCTORS: &[(&str, &str)] = &[
+    ("errgroup", "group(ctx)"),
+    ("WithContext", "group(ctx)"),
+    ("WaitGroup", "waitgroup()"),
+    ("Mutex", "mutex()"),
+    ("RWMutex", "rwmutex()"),
+    ("NewCond", "cond(mu)"),
+    ("NewTicker", "ticker()"),
+    ("Tick", "ticker()"),
+    ("NewTimer", "timer()"),
+    ("WithCancel", "with_cancel(ctx)"),
+    ("WithTimeout", "with_timeout(ctx)"),
+    ("WithDeadline", "with_timeout(ctx)"),
+    ("Background", "background()"),
+    ("TODO", "background()"),
+];
 
 /// The methods of synchronisation objects.
 const METHODS: &[&str] =

@@ -93,7 +93,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
     let heap = p.globals.iter().map(|g| Object::Cell { value: Value::Unit, range: g.range }).collect();
     let mut x = Exec {
         p,
-        s: State { tasks: Vec::new(), heap, signalled: false },
+        s: State { tasks: Vec::new(), heap, signalled: false, instant: false },
         events: Vec::new(),
         spawned: Vec::new(),
         exits: Vec::new(),
@@ -139,6 +139,17 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     let env = |actor, time| Transition { actor, case: 0, alt: 0, partner: None, time };
     let has_signal =
         !s.signalled && s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }));
+    // Maximal progress: time passes when no task is urgent. Right after a
+    // task's `work` or `sleep` ended, others may end at the same instant, so
+    // that the tasks they wake race with each other (two computations that
+    // finish together, then update shared state).
+    if urgent && s.instant {
+        for &slot in &waiting {
+            if matches!(ready::instr_of(p, s, slot), Instr::Work { .. } | Instr::Sleep) {
+                timed_moves(p, s, slot, scenario, &mut out);
+            }
+        }
+    }
     if !urgent {
         for slot in waiting {
             timed_moves(p, s, slot, scenario, &mut out);
@@ -193,6 +204,13 @@ pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
     if t.time {
         x.s.tasks.iter_mut().for_each(|task| task.spin = 0);
     }
+    let ended_work = match t.actor {
+        Actor::Task(slot) if t.time => {
+            matches!(ready::instr_of(p, s, slot as usize), Instr::Work { .. } | Instr::Sleep)
+                .then_some(slot as usize)
+        }
+        _ => None,
+    };
     match t.actor {
         Actor::Signal => x.s.signalled = true,
         Actor::Deadline(c) => {
@@ -207,6 +225,15 @@ pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
             x.run_ahead(slot).map_err(|f| x.fault(slot, f))?;
         }
     }
+    // Only kept when it matters (another task is in `work` or `sleep`), so
+    // that states differing only in it are rare.
+    x.s.instant = ended_work.is_some_and(|actor| {
+        (0..x.s.tasks.len()).any(|slot| {
+            slot != actor
+                && !x.s.tasks[slot].frames.is_empty()
+                && matches!(ready::instr_of(p, &x.s, slot), Instr::Work { .. } | Instr::Sleep)
+        })
+    });
     let spawned = x.spawned.iter().map(|&s| x.s.tasks[s].func).collect();
     Ok(x.finish(spawned))
 }

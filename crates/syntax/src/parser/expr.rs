@@ -110,6 +110,10 @@ impl Parser<'_> {
                         let args = self.args()?;
                         let span = e.span.to(self.last_span());
                         e = Expr { kind: ExprKind::GroupGo { group: Box::new(e), task, args }, span };
+                    } else if name.text == "go" && self.raw().kind == T::LBrace {
+                        let body = self.block()?;
+                        let span = e.span.to(self.last_span());
+                        e = Expr { kind: ExprKind::GroupGoBlock { group: Box::new(e), body }, span };
                     } else if self.raw().kind == T::LParen {
                         let args = self.args()?;
                         let span = e.span.to(self.last_span());
@@ -239,9 +243,14 @@ impl Parser<'_> {
                 // `detached` is a word only here, before the task's name.
                 let detached = self.peek() == T::Ident
                     && self.text_of(self.raw()) == "detached"
-                    && self.peek_at(1) == T::Ident;
+                    && matches!(self.peek_at(1), T::Ident | T::LBrace);
                 if detached {
                     self.bump();
+                }
+                if self.peek() == T::LBrace {
+                    let body = self.block()?;
+                    let kind = ExprKind::SpawnBlock { body, detached };
+                    return Ok(Expr { span: t.span.to(self.last_span()), kind });
                 }
                 let task = self.ident("a task to spawn")?;
                 let args = self.args()?;
