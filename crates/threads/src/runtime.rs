@@ -10,7 +10,9 @@
 //!   that way. Nothing is lost by not letting go of the lock: no other
 //!   thread could take a step in between. When tasks can move, outside the
 //!   completion scenario, it chooses whether the signal comes now, before
-//!   any of them moves.
+//!   any of them moves; and right after a task's `work` or `sleep` ended, it
+//!   chooses whether another task's ends at the same instant (a tie), before
+//!   the tasks woken move.
 //! - A polling task (a loop round a `select` with only `default` ready, or a
 //!   `yield`) does not hold time back: when no task is urgent, its thread
 //!   chooses between polling and letting time pass.
@@ -124,7 +126,8 @@ fn record<P: Platform>(p: &P, w: &mut World, result: Result<Entry, End>) {
 }
 
 /// After the world changed: time passes while no task can move (or the
-/// signal comes instead), outside completion the signal may come now, an
+/// signal comes instead), a `work` or `sleep` may end at the instant one
+/// just did, outside completion the signal may come now, an
 /// execution in which nothing can move ends (when the runtime detects it);
 /// then every sleeping task thread whose task can move, or has exited, is
 /// woken (on a halt, every sleeping thread), and a task that can move for
@@ -136,8 +139,15 @@ fn after_step<P: Platform>(p: &P, w: &mut World) {
     while !w.halted() {
         let plans = w.plans();
         let event = if w.movers(&plans) {
-            // Tasks can move; the signal may still come first.
-            (w.signal_any_moment() && p.choose(2) == 1).then_some(Event::Signal)
+            // Tasks can move; a `work` or `sleep` may still end at the
+            // instant one just ended (while a task is urgent: otherwise
+            // the pollers let time pass), and the signal may come first.
+            let mut events = if w.quiet(&plans) { Vec::new() } else { w.ties(&plans) };
+            if w.signal_any_moment() {
+                events.push(Event::Signal);
+            }
+            let k = if events.is_empty() { 0 } else { p.choose(events.len() + 1) };
+            k.checked_sub(1).map(|k| events[k])
         } else {
             let mut events = w.timed(&plans);
             if w.signal_any_moment() {

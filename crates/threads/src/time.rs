@@ -9,6 +9,12 @@
 //! deadline expires, or (in the completion scenario) the signal arrives.
 //! Outside completion the signal may also arrive at any moment.
 //!
+//! One exception to maximal progress: *ties*. Right after a task's `work` or
+//! `sleep` ended, another task's `work` or `sleep` may end at the same
+//! instant, before the tasks woken take their instant steps, which then
+//! interleave in every order. Timers, tickers, deadlines and `after` do not
+//! tie.
+//!
 //! No thread stands for the environment (`runtime.rs` says who makes these
 //! events happen); here is what may happen and what it does.
 
@@ -79,6 +85,25 @@ impl World {
         out
     }
 
+    /// The timed steps that may tie with the `work` or `sleep` that just
+    /// ended (the caller knows some task is urgent): the end of the `work`
+    /// or `sleep` of each task that cannot move, by instance.
+    pub(crate) fn ties(&self, plans: &[Plan]) -> Vec<Event> {
+        if !self.instant {
+            return Vec::new();
+        }
+        let waiting = self.live().filter(|&t| !plans[t as usize].moves() && self.in_work_or_sleep(t));
+        waiting.flat_map(|t| self.timed_moves(t).into_iter().map(move |mv| Event::Task(t, mv))).collect()
+    }
+
+    /// Whether live task `t` is at a `work` or a `sleep` (its top frame; a
+    /// task whose frames are gone has returned in the current step).
+    pub(crate) fn in_work_or_sleep(&self, t: Instance) -> bool {
+        self.task(t).frames.last().is_some_and(|f| {
+            matches!(self.program.func(f.func).code[f.pc as usize], Instr::Work { .. } | Instr::Sleep)
+        })
+    }
+
     /// Whether the signal may come at any moment: outside the completion
     /// scenario, while it was not sent and a `signal()` context is reachable.
     pub(crate) fn signal_any_moment(&self) -> bool {
@@ -130,6 +155,8 @@ impl World {
         if timed {
             self.tasks.iter_mut().for_each(|task| task.spin = false);
         }
+        // Only the end of a `work` or `sleep` opens an instant (see `take`).
+        self.instant = false;
         let entry = match e {
             Event::Task(..) => unreachable!("taken above"),
             Event::Fire(o) => {

@@ -32,6 +32,10 @@ pub struct World {
     pub(crate) end: Option<End>,
     /// Whether the environment sent the signal.
     pub(crate) signalled: bool,
+    /// Whether the last step ended a task's `work` or `sleep` while another
+    /// task was in one: that one's may end at the same instant, before the
+    /// tasks woken move (see `time.rs`).
+    pub(crate) instant: bool,
     /// Threads the execution asked for: the calling one, one per spawn.
     pub(crate) threads_asked: usize,
     /// Threads started by [`crate::run`] that have not finished.
@@ -178,6 +182,7 @@ impl World {
             orphans: Vec::new(),
             end: None,
             signalled: false,
+            instant: false,
             threads_asked: 1,
             threads_running: 0,
             exits: Vec::new(),

@@ -445,6 +445,47 @@ fn time_passes_only_when_no_task_is_urgent() {
     assert!(ends.contains(&true) && ends.contains(&false), "{ends:?}");
 }
 
+/// Ties: right after a `work` or `sleep` ended, another task's may end at
+/// the same instant, before the tasks woken move, so that what they do next
+/// races (the lost update of two workers); a tie needs the other task to be
+/// in `work` or `sleep` then, and timers, tickers, deadlines and `after` do
+/// not tie.
+#[test]
+fn work_and_sleep_may_end_at_the_same_instant() {
+    let lost = include_str!("../../../models/semantics/work_ties_lost_update.leash");
+    verify(&[
+        ("two workers lose an update", lost),
+        (
+            "sleeps tie, so the woken tasks race",
+            "// expect: panic\nvar x = 0\ntask main() {\n let t = spawn w()\n sleep\n x = 1\n join t\n}\ntask w() {\n sleep\n assert x == 0\n}\n",
+        ),
+        (
+            "no tie once a task moved: the sleep started after the first one ended",
+            "// expect: verified\nvar x = 0\ntask main() {\n let ch = chan(0)\n let t = spawn w(ch)\n sleep\n send ch\n x = 1\n x = 2\n join t\n}\ntask w(ch) {\n recv ch\n sleep\n assert x != 1\n}\n",
+        ),
+        (
+            "a timer does not tie with a sleep",
+            "// expect: verified\nvar x = 0\ntask main() {\n let t = spawn w()\n let tm = timer()\n recv tm\n x = 1\n x = 2\n join t\n}\ntask w() {\n sleep\n assert x != 1\n}\n",
+        ),
+    ]);
+    // Both workers' ends come first in some run, and together in some.
+    let ties = every_run("two workers lose an update", lost)
+        .iter()
+        .filter(|(_, o)| {
+            o.log.windows(2).any(|w| {
+                matches!(
+                    w,
+                    [
+                        leash_threads::Entry::Step { time: true, .. },
+                        leash_threads::Entry::Step { time: true, .. }
+                    ]
+                )
+            })
+        })
+        .count();
+    assert!(ties > 0, "no two work steps ended at the same instant");
+}
+
 /// A loop that polls (a `select` with `default`, or a `yield`) lets time
 /// pass while it spins, so the deadline it polls fires and the loop ends;
 /// its first poll, on arrival, happens at once, and so does its first poll
