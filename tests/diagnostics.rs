@@ -370,6 +370,39 @@ fn e0141_anonymous_task_captures_loop_variable() {
 }
 
 #[test]
+fn e0142_helper_named_like_a_builtin() {
+    insta::assert_snapshot!(render(
+        "fn stop(w) {\n    send w, :stop\n}\ntask main() {\n    let w = chan(1)\n    stop(w)\n}\n"
+    ));
+}
+
+#[test]
+fn e0142_task_named_like_a_constructor() {
+    insta::assert_snapshot!(render("task main() {\n    spawn ticker()\n}\ntask ticker() {}\n"));
+}
+
+#[test]
+fn e0143_returns_give_different_numbers_of_results() {
+    insta::assert_snapshot!(render(
+        "fn fetch(ctx) {\n    let r = work get(ctx)\n    if r == err {\n        return (0, err)\n    }\n    return 1\n}\ntask main() {\n    let (v, e) = fetch(background())\n}\n"
+    ));
+}
+
+#[test]
+fn e0143_a_call_binds_the_wrong_number_of_results() {
+    insta::assert_snapshot!(render(
+        "fn fetch() {\n    return (1, ok)\n}\ntask main() {\n    let v = fetch()\n}\n"
+    ));
+}
+
+#[test]
+fn e0143_two_results_must_be_returned_on_every_path() {
+    insta::assert_snapshot!(render(
+        "fn fetch(c) {\n    if c {\n        return (1, ok)\n    }\n}\ntask main() {\n    let (v, e) = fetch(true)\n}\n"
+    ));
+}
+
+#[test]
 fn e0118_a_go_constructor_gets_its_leash_spelling() {
     let out = render("task main() {\n    let g = errgroup(background())\n}\n");
     assert!(out.contains("leash writes it `group(ctx)`"), "{out}");

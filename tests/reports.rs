@@ -96,3 +96,76 @@ fn every_counterexample_in_the_corpus_replays_to_the_same_trace() {
     }
     assert!(replayed >= 50, "only {replayed} counterexamples replayed");
 }
+
+/// The tasks alive at the end of each finding's trace, one line each:
+/// `kind tasks: task [reason] :line`.
+fn waits_of(name: &str, src: &str) -> String {
+    let report =
+        leash::check_source(name, src, &CheckOptions::default()).unwrap_or_else(|b| panic!("{}", b.render()));
+    let mut out = String::new();
+    for f in report.findings.iter().filter(|f| f.kind != "orphan") {
+        let waits: Vec<String> =
+            f.waiting.iter().map(|w| format!("{} [{}] :{}", w.task, w.reason, w.location.line)).collect();
+        out.push_str(&format!("{name}: {} {}: {}\n", f.kind, f.tasks.join(" "), waits.join(", ")));
+    }
+    out
+}
+
+/// Every wait reason as Go's goroutine dump words it (Go 1.19 prints
+/// `semacquire` for the sync locks and waits: leash names them by the call,
+/// as newer Go and the Go harness's frames do).
+#[test]
+fn wait_reasons_in_gos_words() {
+    let models = [
+        // A writer behind another writer waits in the writers' mutex; a
+        // reader behind a writer waits in RLock.
+        (
+            "writer_behind_writer",
+            "var rw = rwmutex()\ntask main() {\n rw.lock()\n let w = spawn writer()\n let r = spawn reader()\n join w\n join r\n}\ntask writer() {\n rw.lock()\n}\ntask reader() {\n rw.rlock()\n}\n",
+        ),
+        // A writer that has announced itself waits for the readers inside.
+        (
+            "writer_behind_reader",
+            "var rw = rwmutex()\ntask main() {\n rw.rlock()\n let w = spawn writer()\n join w\n}\ntask writer() {\n rw.lock()\n}\n",
+        ),
+        // A reader behind a writer that waits for readers to leave.
+        (
+            "reader_behind_announced_writer",
+            "var rw = rwmutex()\nvar announced = chan(0)\ntask main() {\n rw.rlock()\n let w = spawn writer()\n recv announced\n rw.rlock()\n join w\n}\ntask writer() {\n send announced\n rw.lock()\n}\n",
+        ),
+        ("mutex", "task main() {\n let mu = mutex()\n mu.lock()\n mu.lock()\n}\n"),
+        // Go compiles a select of one case into the plain operation.
+        ("select_one_recv", "task main() {\n let ch = chan(0)\n select {\n  recv ch => {}\n }\n}\n"),
+        ("select_one_send", "task main() {\n let ch = chan(0)\n select {\n  send ch => {}\n }\n}\n"),
+        ("select_one_nil_recv", "task main() {\n let ch = nil\n select {\n  recv ch => {}\n }\n}\n"),
+        ("select_one_nil_send", "task main() {\n let ch = nil\n select {\n  send ch => {}\n }\n}\n"),
+        ("select_no_cases", "task main() {\n select {}\n}\n"),
+        (
+            "select_two_cases",
+            "task main() {\n let a = chan(0)\n let b = chan(0)\n select {\n  recv a => {}\n  send b => {}\n }\n}\n",
+        ),
+        // A select with a default never blocks: the spinning task is running.
+        (
+            "select_one_case_and_default",
+            "task main() {\n let ch = chan(0)\n loop {\n  select {\n   recv ch => break\n   default => {}\n  }\n }\n}\n",
+        ),
+        ("recv", "task main() {\n let ch = chan(0)\n recv ch\n}\n"),
+        ("recv_nil", "task main() {\n let ch = nil\n recv ch\n}\n"),
+        ("waitgroup", "task main() {\n let wg = waitgroup()\n wg.add(1)\n wg.wait()\n}\n"),
+        (
+            "cond",
+            "var mu = mutex()\ntask main() {\n let c = cond(mu)\n mu.lock()\n c.wait()\n}\n",
+        ),
+        (
+            "once",
+            "fn block() {\n select {}\n}\ntask main() {\n let o = once()\n let t = spawn user(o)\n o.do(block)\n join t\n}\ntask user(o) {\n o.do(block)\n}\n",
+        ),
+        ("join", "task main() {\n let t = spawn stuck()\n join t\n}\ntask stuck() {\n select {}\n}\n"),
+        (
+            "join_and_errgroup",
+            "task main() {\n let g = group()\n g.go stuck()\n let e = g.wait()\n}\ntask stuck() {\n select {}\n}\n",
+        ),
+    ];
+    let all: String = models.iter().map(|(name, src)| waits_of(name, src)).collect();
+    insta::assert_snapshot!(all);
+}

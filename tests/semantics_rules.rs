@@ -345,3 +345,19 @@ fn an_unguarded_update_after_simultaneous_work_is_lost() {
         .replace(" count = count + 1\n", " mu.lock()\n count = count + 1\n mu.unlock()\n");
     assert_eq!(summary(&guarded), "all: verified");
 }
+
+#[test]
+fn a_helper_returns_two_results_to_the_let_that_binds_them() {
+    // The second result is the work's outcome: err only in the error scenario.
+    let src = "fn fetch(ctx) {\n let r = work get(ctx)\n if r == err {\n  return (0, err)\n }\n return (42, ok)\n}\ntask main() {\n let (v, e) = fetch(background())\n assert e == err || v == 42\n assert e == ok || v == 0\n}\n";
+    assert_eq!(summary(src), "all: verified");
+    // Which result is which: the success path gives (42, ok) everywhere,
+    // the failure path (0, err) only where work can fail.
+    let wrong = src.replace("assert e == ok || v == 0", "assert e == err || v == 0");
+    assert_eq!(summary(&wrong), "all: panic main");
+    let wrong = src.replace("assert e == ok || v == 0", "assert e == ok || v == 42");
+    assert_eq!(summary(&wrong), "completion: verified | error: panic main | cancel: verified");
+    // The results survive the helper's defers, and `_` discards one.
+    let deferred = "fn pair(ch) {\n defer close(ch)\n return (1, :two)\n}\ntask main() {\n let ch = chan(0)\n let (a, _) = pair(ch)\n let (_, b) = pair(chan(0))\n assert a == 1 && b == :two\n}\n";
+    assert_eq!(summary(deferred), "all: verified");
+}

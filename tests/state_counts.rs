@@ -50,7 +50,7 @@ fn errgroup_limit() {
 
 #[test]
 fn pool_2_4_1() {
-    pinned("models/perf/pool_2_4_1.leash", [(80, 198), (319, 1062), (319, 1062)]);
+    pinned("models/perf/pool_2_4_1.leash", [(80, 198), (320, 1066), (320, 1066)]);
 }
 
 #[test]

@@ -550,11 +550,15 @@ impl<'p> Gen<'p> {
                 let r = self.simple(Con::Result);
                 self.store(f, dst, r);
             }
-            Instr::Call { callee, args, dst } => match callee {
+            Instr::Call { callee, args, dst, rest } => match callee {
                 Callee::Static(g) => {
                     self.args(f, *g, args);
                     let r = self.rets[*g as usize];
                     self.store(f, dst, r);
+                    for (place, &local) in rest.iter().zip(&self.p.func(*g).results) {
+                        let k = self.locals[*g as usize][local as usize];
+                        self.store(f, &Some(place.clone()), k);
+                    }
                 }
                 Callee::Dynamic(e) => {
                     let c = self.expr(f, e);

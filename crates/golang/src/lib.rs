@@ -220,7 +220,15 @@ fn function(m: &Model, id: FuncId) -> Result<Function, Box<Diagnostic>> {
         params.insert(0, "self *Task".to_string());
         " error".to_string()
     } else {
-        m.kinds.rets[id as usize].as_ref().map_or(String::new(), |k| format!(" {}", m.go_type(k)))
+        let first = m.kinds.rets[id as usize].as_ref().map_or("struct{}".to_string(), |k| m.go_type(k));
+        match func.results.is_empty() {
+            true => m.kinds.rets[id as usize].as_ref().map_or(String::new(), |_| format!(" {first}")),
+            // A helper with several results: `(int, error)`.
+            false => {
+                let rest: Vec<String> = func.results.iter().map(|&r| cx.slot_type(r)).collect();
+                format!(" ({first}, {})", rest.join(", "))
+            }
+        }
     };
     text.push(0, &format!("func {name}({}){result} {{", params.join(", ")), Some(m.line(func.span)));
     if func.is_task {

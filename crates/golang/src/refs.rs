@@ -205,12 +205,13 @@ pub(crate) fn visit_exprs(i: &Instr, f: &mut dyn FnMut(&Expr)) {
             }
             opt_place(dst, f);
         }
-        Instr::Call { callee, args, dst } => {
+        Instr::Call { callee, args, dst, rest } => {
             if let Callee::Dynamic(e) = callee {
                 top(e, f);
             }
             args.iter().for_each(|a| top(a, f));
             opt_place(dst, f);
+            rest.iter().for_each(|p| opt_place(&Some(p.clone()), f));
         }
         Instr::Return { value: Some(v) } => top(v, f),
         Instr::Branch { cond, .. } | Instr::Assert { cond } => top(cond, f),

@@ -96,6 +96,11 @@ pub struct Func {
     /// For each call instruction, the locals that are dead while a frame waits
     /// there for its callee to return; empty for other instructions.
     pub dead_in_call: Vec<Vec<u16>>,
+    /// For a helper with several results, the hidden locals that hold the
+    /// results after the first (set by its `return (a, b)`, read by the
+    /// caller into the `rest` of its call when the frame is popped); empty
+    /// otherwise.
+    pub results: Vec<u16>,
     /// The declaration's span.
     pub span: Span,
 }
@@ -294,8 +299,10 @@ pub enum Instr {
     Join { task: Expr },
     /// Opaque work that may fail (and stops early once `ctx` is done).
     Work { name: u16, ctx: Option<Expr>, dst: Option<Place> },
-    /// Calls a helper.
-    Call { callee: Callee, args: Vec<Expr>, dst: Option<Place> },
+    /// Calls a helper. `dst` receives its (first) result, `rest` the
+    /// results after the first of a helper that has several (`let (v, e) =
+    /// f()`), from the callee's `results` locals.
+    Call { callee: Callee, args: Vec<Expr>, dst: Option<Place>, rest: Vec<Place> },
     /// Returns from the current function (running its defers first).
     Return { value: Option<Expr> },
     /// Goes to `target`.

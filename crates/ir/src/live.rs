@@ -27,7 +27,9 @@ pub(crate) fn mark(program: &mut Program, ref_slots: &[Vec<bool>], ctx_slots: &[
         };
         let (mut dead, mut dead_in_call) = analyse(func, &is_ref);
         for set in dead.iter_mut().chain(dead_in_call.iter_mut()) {
-            set.retain(|slot| !scope(slot));
+            // The results after the first are read when the frame is popped,
+            // after its defers: they are never dead.
+            set.retain(|slot| !scope(slot) && !func.results.contains(slot));
         }
         func.dead = dead;
         func.dead_in_call = dead_in_call;
@@ -108,9 +110,14 @@ fn analyse(func: &Func, is_ref: &dyn Fn(u16) -> bool) -> (Vec<Vec<u16>>, Vec<Vec
         .iter()
         .enumerate()
         .map(|(pc, i)| match i {
-            Instr::Call { dst, .. } => {
-                // Back from the callee: the result is stored, then the next instruction runs.
-                let (uses, defs) = place_flow(dst.as_ref(), is_ref);
+            Instr::Call { dst, rest, .. } => {
+                // Back from the callee: the results are stored, then the next instruction runs.
+                let (mut uses, mut defs) = place_flow(dst.as_ref(), is_ref);
+                for r in rest {
+                    let (u, d) = place_flow(Some(r), is_ref);
+                    uses.extend(u);
+                    defs.extend(d);
+                }
                 let resume = Flow { uses, next: vec![(pc + 1, defs)] };
                 live_before(&resume, &live, n).complement(n)
             }
@@ -193,12 +200,16 @@ fn flow(instr: &Instr, pc: usize, blocks: &[usize], is_ref: &dyn Fn(u16) -> bool
             ctx.iter().for_each(|c| expr_uses(c, &mut uses));
             step(place(dst.as_ref(), is_ref, &mut uses))
         }
-        Instr::Call { callee, args, dst } => {
+        Instr::Call { callee, args, dst, rest } => {
             if let Callee::Dynamic(c) = callee {
                 expr_uses(c, &mut uses);
             }
             args.iter().for_each(|a| expr_uses(a, &mut uses));
-            step(place(dst.as_ref(), is_ref, &mut uses))
+            let mut defs = place(dst.as_ref(), is_ref, &mut uses);
+            for r in rest {
+                defs.extend(place(Some(r), is_ref, &mut uses));
+            }
+            step(defs)
         }
         Instr::Return { value } => {
             value.iter().for_each(|v| expr_uses(v, &mut uses));
@@ -447,6 +458,7 @@ mod tests {
             silent: vec![false; n],
             dead: Vec::new(),
             dead_in_call: Vec::new(),
+            results: Vec::new(),
             span: Default::default(),
             code,
         }

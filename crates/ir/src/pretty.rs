@@ -66,12 +66,17 @@ fn instr_text(p: &Program, locals: &[String], i: &Instr) -> String {
             let c = ctx.as_ref().map(|c| format!("({})", e(c))).unwrap_or_default();
             format!("{}work {}{c}", dst(d), p.works[*name as usize])
         }
-        Instr::Call { callee, args, dst: d } => {
+        Instr::Call { callee, args, dst: d, rest } => {
             let c = match callee {
                 Callee::Static(f) => p.func(*f).name.clone(),
                 Callee::Dynamic(x) => e(x),
             };
-            format!("{}call {c}({})", dst(d), list(p, locals, args))
+            let more: String = rest.iter().map(|r| format!(", {}", pl(r))).collect();
+            let d = match (d, rest.is_empty()) {
+                (Some(first), false) => format!("({}{more}) = ", pl(first)),
+                _ => dst(d),
+            };
+            format!("{d}call {c}({})", list(p, locals, args))
         }
         Instr::Return { value } => match value {
             Some(v) => format!("return {}", e(v)),

@@ -58,12 +58,12 @@ fn local_only(instr: &Instr, is_ref: &dyn Fn(u16) -> bool) -> bool {
         Instr::Defer { capture, .. } => capture.iter().all(|(_, x)| e(x)),
         Instr::Branch { cond, .. } | Instr::Assert { cond } => e(cond),
         Instr::Return { value } => value.as_ref().is_none_or(e),
-        Instr::Call { callee, args, dst } => {
+        Instr::Call { callee, args, dst, rest } => {
             let c = match callee {
                 Callee::Static(_) => true,
                 Callee::Dynamic(x) => e(x),
             };
-            c && args.iter().all(e) && dst.as_ref().is_none_or(|d| place_local(d, is_ref))
+            c && args.iter().all(e) && dst.iter().chain(rest).all(|d| place_local(d, is_ref))
         }
         _ => false,
     }

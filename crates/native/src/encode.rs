@@ -4,6 +4,10 @@
 //! same state exactly when their bytes are equal: `decode` inverts `encode`,
 //! so the encoding is injective (the round trip is tested on every state of
 //! the corpus).
+//!
+//! Each task's bytes come with their length first, so that the visited set
+//! can store every task and the heap once and a state as their numbers
+//! ([`split`], [`join`]: SPIN's COLLAPSE compression).
 
 use leash_semantics::{CtxKind, Deferred, Frame, Object, State, Task, TimerState, Value};
 
@@ -13,38 +17,87 @@ pub(crate) fn encode(s: &State, out: &mut Vec<u8>) {
     w.num(s.signalled as u64 | (s.instant as u64) << 1);
     w.num(s.tasks.len() as u64);
     for t in &s.tasks {
-        w.num(t.func as u64);
-        w.opt(t.owner);
-        w.opt(t.group);
-        w.num(t.phase as u64);
-        w.num(t.wait as u64);
-        w.num(t.spin as u64 | (t.seen as u64) << 2);
-        w.num(t.frames.len() as u64);
-        for f in &t.frames {
-            w.num(f.func as u64);
-            w.num(f.pc as u64);
-            w.values(&f.locals);
-            w.num(f.defers.len() as u64);
-            for d in &f.defers {
-                w.num(d.block as u64);
-                w.num(d.args.len() as u64);
-                for (local, v) in &d.args {
-                    w.num(*local as u64);
-                    w.value(v);
-                }
-            }
-            match &f.ret {
-                None => w.num(0),
-                Some(v) => {
-                    w.num(1);
-                    w.value(v);
-                }
-            }
-        }
+        let start = w.0.len();
+        task(&mut w, t);
+        let mut len = Vec::with_capacity(3);
+        Writer(&mut len).num((w.0.len() - start) as u64);
+        w.0.splice(start..start, len);
     }
     w.num(s.heap.len() as u64);
     for o in &s.heap {
         w.object(o);
+    }
+}
+
+/// Where the parts of an encoded state are: returns the end of its header
+/// (flags and task count) and pushes the range of each task, then of the
+/// heap, to `parts`.
+pub(crate) fn split(flat: &[u8], parts: &mut Vec<std::ops::Range<usize>>) -> usize {
+    let mut r = Reader { bytes: flat, at: 0 };
+    r.num();
+    let tasks = r.num();
+    let header = r.at;
+    for _ in 0..tasks {
+        let len = r.num() as usize;
+        parts.push(r.at..r.at + len);
+        r.at += len;
+    }
+    parts.push(r.at..flat.len());
+    header
+}
+
+/// The encoded state made of `header` (as [`split`] found it), its tasks'
+/// parts and its heap's part, appended to `out`.
+pub(crate) fn join<'a>(header: &[u8], tasks: impl Iterator<Item = &'a [u8]>, heap: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(header);
+    for t in tasks {
+        Writer(out).num(t.len() as u64);
+        out.extend_from_slice(t);
+    }
+    out.extend_from_slice(heap);
+}
+
+/// Appends `x` as a varint.
+pub(crate) fn put_num(out: &mut Vec<u8>, x: u64) {
+    Writer(out).num(x);
+}
+
+/// The varint at `*at` in `bytes`; moves `*at` past it.
+pub(crate) fn get_num(bytes: &[u8], at: &mut usize) -> u64 {
+    let mut r = Reader { bytes, at: *at };
+    let x = r.num();
+    *at = r.at;
+    x
+}
+
+fn task(w: &mut Writer, t: &Task) {
+    w.num(t.func as u64);
+    w.opt(t.owner);
+    w.opt(t.group);
+    w.num(t.phase as u64);
+    w.num(t.wait as u64);
+    w.num(t.spin as u64 | (t.seen as u64) << 2);
+    w.num(t.frames.len() as u64);
+    for f in &t.frames {
+        w.num(f.func as u64);
+        w.num(f.pc as u64);
+        w.values(&f.locals);
+        w.num(f.defers.len() as u64);
+        for d in &f.defers {
+            w.num(d.block as u64);
+            w.num(d.args.len() as u64);
+            for (local, v) in &d.args {
+                w.num(*local as u64);
+                w.value(v);
+            }
+        }
+        match &f.ret {
+            None => w.num(0),
+            Some(v) => {
+                w.num(1);
+                w.value(v);
+            }
+        }
     }
 }
 
@@ -55,6 +108,7 @@ pub(crate) fn decode(bytes: &[u8]) -> State {
     let (signalled, instant) = (flags & 1 != 0, flags & 2 != 0);
     let tasks = (0..r.num())
         .map(|_| {
+            r.num();
             let (func, owner, group, phase, wait, flags) =
                 (r.u16(), r.opt(), r.opt(), r.num() as u8, r.u16(), r.num());
             let (spin, seen) = ((flags & 3) as u8, flags & 4 != 0);
@@ -424,7 +478,7 @@ mod tests {
     }
 
     #[test]
-    fn every_state_of_the_corpus_round_trips() {
+    fn every_state_of_the_corpus_round_trips_and_is_stored_once() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
         let mut dirs = vec![root];
         let mut checked = 0;
@@ -442,8 +496,15 @@ mod tests {
                 for scenario in Scenario::ALL {
                     let mut seen = HashSet::from([init.state.clone()]);
                     let mut queue = VecDeque::from([init.state.clone()]);
+                    // The visited set stores states by parts: each distinct
+                    // state gets a new number, comes back whole, and is found again.
+                    let mut store = crate::store::Store::new();
                     while let Some(s) = queue.pop_front() {
                         round_trip(&s);
+                        let (i, new) = store.insert(&s, (0, 0), 0);
+                        assert!(new, "a distinct state is new to the store");
+                        assert_eq!(store.get(i), s);
+                        assert_eq!(store.insert(&s, (0, 0), 0), (i, false));
                         checked += 1;
                         for t in enabled(&p, &s, scenario) {
                             if let Ok(a) = apply(&p, &s, &t) {

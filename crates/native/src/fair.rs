@@ -8,6 +8,7 @@
 use crate::store::Store;
 use crate::Finding;
 use leash_semantics::FindingKind;
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeSet, VecDeque};
 
 /// A fairness key: which task step (slot, function, pc, select case) or which
@@ -32,13 +33,16 @@ impl Key {
     }
 }
 
-/// The explored graph's edges in compressed rows, in state order.
+/// The explored graph's edges in compressed rows, in state order. The
+/// fairness keys of an edge are interned: a model has few distinct pairs.
 #[derive(Default)]
 pub(crate) struct Edges {
     starts: Vec<u32>,
     targets: Vec<u32>,
     index: Vec<u16>,
-    keys: Vec<[Key; 2]>,
+    pair: Vec<u32>,
+    pairs: Vec<[Key; 2]>,
+    interned: FxHashMap<[Key; 2], u32>,
 }
 
 impl Edges {
@@ -51,7 +55,17 @@ impl Edges {
     pub fn push(&mut self, target: u32, index: u16, keys: [Key; 2]) {
         self.targets.push(target);
         self.index.push(index);
-        self.keys.push(keys);
+        let next = self.pairs.len() as u32;
+        let id = *self.interned.entry(keys).or_insert(next);
+        if id == next {
+            self.pairs.push(keys);
+        }
+        self.pair.push(id);
+    }
+
+    /// The fairness keys of edge `e`.
+    fn keys(&self, e: usize) -> [Key; 2] {
+        self.pairs[self.pair[e] as usize]
     }
 
     fn row(&self, v: u32) -> std::ops::Range<usize> {
@@ -62,7 +76,7 @@ impl Edges {
 
     /// Bytes held.
     pub fn bytes(&self) -> usize {
-        self.starts.len() * 4 + self.targets.len() * (4 + 2 + 16)
+        self.starts.len() * 4 + self.targets.len() * (4 + 2 + 4) + self.pairs.len() * (16 + 16 + 4)
     }
 }
 
@@ -97,7 +111,7 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
             let mut cyclic = false;
             for &v in &scc {
                 for e in edges.row(v) {
-                    let ks = edges.keys[e];
+                    let ks = edges.keys(e);
                     enabled.extend(ks.iter().copied().filter(|k| *k != Key::NONE));
                     if inside(edges.targets[e]) {
                         cyclic = true;
@@ -116,7 +130,7 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
                 .iter()
                 .copied()
                 .filter(|&v| {
-                    edges.row(v).all(|e| edges.keys[e].iter().all(|k| *k == Key::NONE || taken.contains(k)))
+                    edges.row(v).all(|e| edges.keys(e).iter().all(|k| *k == Key::NONE || taken.contains(k)))
                 })
                 .collect();
             if !rest.is_empty() {
@@ -127,11 +141,13 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
     Some(out)
 }
 
-/// Whether the explored graph has a cycle, a step from a state to itself included.
+/// Whether the graph of the first `n` expanded states has a cycle among
+/// them, a step from a state to itself included. Rows are only added, so a
+/// cycle found before the search ends is one of the whole graph.
 pub(crate) fn has_cycle(edges: &Edges, n: usize) -> bool {
     let nodes: Vec<u32> = (0..n as u32).collect();
     Tarjan::new(n)
-        .run(&nodes, edges, |_| true)
+        .run(&nodes, edges, |w| (w as usize) < n)
         .iter()
         .any(|scc| scc.len() > 1 || edges.row(scc[0]).any(|e| edges.targets[e] == scc[0]))
 }
@@ -176,7 +192,7 @@ fn fair_cycle(edges: &Edges, entry: u32, inside: &dyn Fn(u32) -> bool, keys: &BT
     let mut out = Vec::new();
     let mut at = entry;
     loop {
-        let wanted = |e: usize| edges.keys[e].iter().any(|k| missing.contains(k));
+        let wanted = |e: usize| edges.keys(e).iter().any(|k| missing.contains(k));
         let (steps, end) = if missing.is_empty() {
             if at == entry && !out.is_empty() {
                 return out;
@@ -189,7 +205,7 @@ fn fair_cycle(edges: &Edges, entry: u32, inside: &dyn Fn(u32) -> bool, keys: &BT
             return out;
         }
         for &e in &steps {
-            edges.keys[e].iter().for_each(|k| {
+            edges.keys(e).iter().for_each(|k| {
                 missing.remove(k);
             });
             out.push(edges.index[e]);

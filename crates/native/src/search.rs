@@ -105,20 +105,28 @@ fn phases(
     mut hunt: Option<&mut Alongside>,
 ) -> Exploration {
     let control = monitor.control;
+    let mut full = None;
     if control.por {
         let persistent = Persistent::new(program);
         let por = Por { persistent: &persistent, give_up: true };
         let reduced =
             search(program, scenario, options, monitor, control.symmetry, Some(por), hunt.as_deref_mut());
-        if !reduced.undecided {
+        if reduced.unreduced {
+            full = Some(reduced);
+        } else if !reduced.undecided {
             return reduced.exploration;
+        } else {
+            monitor.phase.set(Phase::Unreduced);
         }
-        monitor.phase.set(Phase::Unreduced);
     }
+    let mut full = |hunt: Option<&mut Alongside>| match full.take() {
+        Some(searched) => searched,
+        None => search(program, scenario, options, monitor, control.symmetry, None, hunt),
+    };
     if !control.symmetry {
-        return search(program, scenario, options, monitor, false, None, hunt).exploration;
+        return full(hunt).exploration;
     }
-    let reduced = search(program, scenario, options, monitor, true, None, hunt.as_deref_mut());
+    let reduced = full(hunt.as_deref_mut());
     let mut findings = FindingMap::new();
     let safety: Vec<Finding> = reduced
         .exploration
@@ -143,6 +151,10 @@ fn phases(
 struct Searched {
     exploration: Exploration,
     undecided: bool,
+    /// A search over persistent sets that had pruned nothing when it gave
+    /// up went on as the search without the reduction: its stored graph so
+    /// far was that search's. Its result is that search's.
+    unreduced: bool,
 }
 
 /// The partial-order reduced search alone, run to the end (symmetry as
@@ -177,15 +189,20 @@ struct Por<'a> {
     persistent: &'a Persistent,
     /// Leave the answer to the search without the reduction as soon as it is
     /// clear that it will be needed (at the first finding or a cycle seen on
-    /// the way) or that the
-    /// reduction does not pay (when, of the first [`PROBE`] states, fewer than
-    /// one in [`WORTH`] had a smaller persistent set).
+    /// the way) or that the reduction does not pay (when, of the first 256,
+    /// 512, ... [`PROBE`] states, fewer than one in [`WORTH`] had a smaller
+    /// persistent set). If none had, the search goes on as the search
+    /// without the reduction instead of starting again.
     give_up: bool,
 }
 
 /// How many states a search over persistent sets expands before it judges
 /// whether the reduction pays.
 const PROBE: u32 = 2048;
+
+/// The first number of states expanded at which the search over persistent
+/// sets judges whether the reduction pays.
+const PROBE_FIRST: u32 = 256;
 
 /// The reduction pays if at least one state in this many had a smaller set.
 const WORTH: u32 = 8;
@@ -234,7 +251,7 @@ fn search(
     options: &Options,
     monitor: &Monitor,
     symmetric: bool,
-    por: Option<Por>,
+    mut por: Option<Por>,
     mut hunt: Option<&mut Alongside>,
 ) -> Searched {
     let mut findings = FindingMap::new();
@@ -251,7 +268,7 @@ fn search(
             record(&mut findings, event_finding(e, Vec::new()));
             let exploration =
                 Exploration { scenario, findings: findings.into_values().collect(), stats, incomplete: None };
-            return Searched { exploration, undecided: por.is_some() };
+            return Searched { exploration, undecided: por.is_some(), unreduced: false };
         }
     };
     for e in init.events {
@@ -259,7 +276,7 @@ fn search(
     }
     let mut store = Store::new();
     store.insert(&canonical(init.state), (0, 0), 0);
-    let expander = Expander {
+    let mut expander = Expander {
         program,
         scenario,
         max_depth: options.max_depth,
@@ -270,7 +287,7 @@ fn search(
     let mut edges = Edges::default();
     let mut incomplete = None;
     let mut i = 0u32;
-    let (mut pruned, mut given_up, mut cycle_seen) = (0u32, false, false);
+    let (mut pruned, mut given_up, mut cycle_seen, mut unreduced) = (0u32, false, false, false);
     let mut batch = Vec::new();
     let mut credited = 0;
     'search: while (i as usize) < store.len() {
@@ -342,10 +359,29 @@ fn search(
                     }
                 }
             }
-            let unpaid = i + 1 == PROBE && pruned * WORTH < PROBE;
+            // Checked whenever the states expanded have doubled, from
+            // `PROBE_FIRST` to `PROBE`: whether the reduction pays so far, and
+            // whether the graph so far has a cycle far from the breadth-first
+            // tree, which `closes_cycle` misses.
+            let expanded = i + 1;
+            let probe = por.is_some_and(|r| r.give_up)
+                && (PROBE_FIRST..=PROBE).contains(&expanded)
+                && expanded.is_power_of_two();
+            let unpaid = probe && pruned * WORTH < expanded;
+            cycle_seen |= probe && has_cycle(&edges, expanded as usize);
             if por.is_some_and(|r| r.give_up) && (cycle_seen || unpaid || !findings.is_empty()) {
-                given_up = true;
-                break 'search;
+                if pruned > 0 {
+                    given_up = true;
+                    break 'search;
+                }
+                // Nothing pruned: every state so far was expanded in full,
+                // in the order of the search without the reduction. Go on
+                // as that search; the rest of the batch was expanded over
+                // persistent sets and is expanded again.
+                (por, expander.por, unreduced) = (None, None, true);
+                monitor.phase.set(Phase::Unreduced);
+                i += 1;
+                continue 'search;
             }
             if store.len() > options.max_states {
                 incomplete = Some(Bound::States(options.max_states));
@@ -369,7 +405,7 @@ fn search(
     let mut undecided = given_up || deeper;
     if !given_up && incomplete.is_none() {
         let phase = monitor.phase.get();
-        if phase == Phase::Search {
+        if matches!(phase, Phase::Search | Phase::Unreduced) {
             monitor.phase.set(Phase::FairCycles);
         }
         let snapshot = || (stats.states, stats.transitions, stats.max_depth, 0, stats.store_bytes);
@@ -388,7 +424,7 @@ fn search(
         monitor.phase.set(phase);
     }
     let exploration = Exploration { scenario, findings: findings.into_values().collect(), stats, incomplete };
-    Searched { exploration, undecided }
+    Searched { exploration, undecided, unreduced }
 }
 
 /// At most this many stored states are expanded at once (on several
@@ -477,6 +513,7 @@ impl Expander<'_> {
     fn expand(&self, store: &Store, i: u32) -> Expansion {
         let (program, scenario) = (self.program, self.scenario);
         let s = store.get(i);
+        let size = store.encoded_len(i);
         let ts = enabled(program, &s, scenario);
         let dead = if ts.is_empty() && !s.tasks.is_empty() {
             dead_state(program, &s, store.path(i))
@@ -516,7 +553,8 @@ impl Expander<'_> {
                 if self.symmetric {
                     reduce_symmetry(program, &mut a.state);
                 }
-                let mut bytes = Vec::new();
+                // A successor's encoding is about as long as its parent's.
+                let mut bytes = Vec::with_capacity(size + 16);
                 encode(&a.state, &mut bytes);
                 (bytes, a.events)
             });

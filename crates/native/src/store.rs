@@ -1,18 +1,70 @@
-//! The visited set: states encoded compactly in one arena, indexed by a hash
-//! table of state numbers with a fixed-seed hash, plus breadth-first parent links.
+//! The visited set. A state is stored as the numbers of its parts, SPIN's
+//! COLLAPSE compression: each task's encoding and the heap's are kept once in
+//! a table of parts ([`Parts`]), and a state is its header (flags and task
+//! count) followed by the varint numbers of its tasks' parts and its heap's
+//! part. Two states are equal exactly when these records are (parts are
+//! stored once each), so the records are what the hash table of states, with
+//! a fixed-seed hash, compares. Breadth-first parent links and depths sit
+//! beside them.
 
-use crate::encode::{decode, encode};
+use crate::encode::{decode, encode, get_num, join, put_num, split};
 use hashbrown::HashTable;
 use leash_semantics::State;
 use std::hash::{BuildHasher, Hasher};
+use std::ops::Range;
 
-/// Distinct states in discovery order.
-pub(crate) struct Store {
+/// Byte strings in one arena, each stored once, numbered in order.
+struct Arena {
     bytes: Vec<u8>,
     starts: Vec<u64>,
     table: HashTable<u32>,
-    /// The encoding of the state being inserted (kept to reuse its allocation).
-    scratch: Vec<u8>,
+}
+
+impl Arena {
+    fn new() -> Arena {
+        Arena { bytes: Vec::new(), starts: vec![0], table: HashTable::new() }
+    }
+
+    fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    fn get(&self, i: u32) -> &[u8] {
+        &self.bytes[self.starts[i as usize] as usize..self.starts[i as usize + 1] as usize]
+    }
+
+    /// The number of `item`, stored now if it is new, and whether it is.
+    fn intern(&mut self, item: &[u8]) -> (u32, bool) {
+        let h = hash(item);
+        let Arena { bytes, starts, table } = self;
+        let slice = |i: u32| &bytes[starts[i as usize] as usize..starts[i as usize + 1] as usize];
+        if let Some(&i) = table.find(h, |&i| slice(i) == item) {
+            return (i, false);
+        }
+        let i = (starts.len() - 1) as u32;
+        bytes.extend_from_slice(item);
+        starts.push(bytes.len() as u64);
+        let (bytes, starts) = (&self.bytes, &self.starts);
+        self.table.insert_unique(h, i, |&j| {
+            hash(&bytes[starts[j as usize] as usize..starts[j as usize + 1] as usize])
+        });
+        (i, true)
+    }
+
+    fn bytes(&self) -> usize {
+        self.bytes.len() + self.starts.len() * 8 + self.table.capacity() * 5
+    }
+}
+
+/// Distinct states in discovery order.
+pub(crate) struct Store {
+    /// The records of states: header, then part numbers.
+    states: Arena,
+    /// Every task's and heap's encoding met so far.
+    parts: Arena,
+    /// The encoding of the state being inserted, its parts' ranges and its
+    /// record (kept to reuse their allocations).
+    scratch: (Vec<u8>, Vec<Range<usize>>, Vec<u8>),
     /// For each state: the parent's number and the transition index taken.
     pub parents: Vec<(u32, u16)>,
     /// For each state: its breadth-first depth.
@@ -28,66 +80,79 @@ fn hash(bytes: &[u8]) -> u64 {
 impl Store {
     pub fn new() -> Store {
         Store {
-            bytes: Vec::new(),
-            starts: vec![0],
-            table: HashTable::new(),
-            scratch: Vec::new(),
+            states: Arena::new(),
+            parts: Arena::new(),
+            scratch: Default::default(),
             parents: Vec::new(),
             depths: Vec::new(),
         }
     }
 
     pub fn len(&self) -> usize {
-        self.starts.len() - 1
+        self.states.len()
     }
 
-    fn slice(&self, i: u32) -> &[u8] {
-        &self.bytes[self.starts[i as usize] as usize..self.starts[i as usize + 1] as usize]
+    /// The header of state `i`'s record and the numbers of its parts.
+    fn record(&self, i: u32) -> (&[u8], impl Iterator<Item = u32> + '_) {
+        let record = self.states.get(i);
+        let mut at = 0;
+        get_num(record, &mut at);
+        get_num(record, &mut at);
+        let header = &record[..at];
+        let ids = std::iter::from_fn(move || (at < record.len()).then(|| get_num(record, &mut at) as u32));
+        (header, ids)
+    }
+
+    /// The length of the state numbered `i` in its encoded form.
+    pub fn encoded_len(&self, i: u32) -> usize {
+        let (header, ids) = self.record(i);
+        header.len() + ids.map(|id| self.parts.get(id).len() + 2).sum::<usize>()
     }
 
     /// Estimated bytes held.
     pub fn bytes(&self) -> usize {
-        self.bytes.len()
-            + self.starts.len() * 8
-            + self.table.capacity() * 5
-            + self.parents.len() * 8
-            + self.depths.len() * 4
+        self.states.bytes() + self.parts.bytes() + self.parents.len() * 8 + self.depths.len() * 4
     }
 
     /// Inserts `s`; returns its number and whether it is new.
     pub fn insert(&mut self, s: &State, parent: (u32, u16), depth: u32) -> (u32, bool) {
-        let mut enc = std::mem::take(&mut self.scratch);
+        let mut enc = std::mem::take(&mut self.scratch.0);
         enc.clear();
         encode(s, &mut enc);
         let inserted = self.insert_encoded(&enc, parent, depth);
-        self.scratch = enc;
+        self.scratch.0 = enc;
         inserted
     }
 
     /// Inserts a state given in its encoded form; returns its number and whether it is new.
     pub fn insert_encoded(&mut self, enc: &[u8], parent: (u32, u16), depth: u32) -> (u32, bool) {
-        let h = hash(enc);
-        let Store { bytes, starts, table, .. } = self;
-        let found =
-            table.find(h, |&i| &bytes[starts[i as usize] as usize..starts[i as usize + 1] as usize] == enc);
-        if let Some(&i) = found {
-            return (i, false);
+        let (mut ranges, mut record) =
+            (std::mem::take(&mut self.scratch.1), std::mem::take(&mut self.scratch.2));
+        ranges.clear();
+        record.clear();
+        let header = split(enc, &mut ranges);
+        record.extend_from_slice(&enc[..header]);
+        for r in &ranges {
+            put_num(&mut record, self.parts.intern(&enc[r.clone()]).0 as u64);
         }
-        let i = (starts.len() - 1) as u32;
-        bytes.extend_from_slice(enc);
-        starts.push(bytes.len() as u64);
-        let (bytes, starts) = (&self.bytes, &self.starts);
-        self.table.insert_unique(h, i, |&j| {
-            hash(&bytes[starts[j as usize] as usize..starts[j as usize + 1] as usize])
-        });
-        self.parents.push(parent);
-        self.depths.push(depth);
-        (i, true)
+        let (i, new) = self.states.intern(&record);
+        if new {
+            self.parents.push(parent);
+            self.depths.push(depth);
+        }
+        self.scratch.1 = ranges;
+        self.scratch.2 = record;
+        (i, new)
     }
 
     /// The state numbered `i`.
     pub fn get(&self, i: u32) -> State {
-        decode(self.slice(i))
+        let (header, ids) = self.record(i);
+        let ids: Vec<u32> = ids.collect();
+        let (heap, tasks) = ids.split_last().expect("a record names its heap");
+        let mut flat = Vec::with_capacity(self.encoded_len(i));
+        join(header, tasks.iter().map(|&t| self.parts.get(t)), self.parts.get(*heap), &mut flat);
+        decode(&flat)
     }
 
     /// Transition indices from the initial state to state `i`.

@@ -240,10 +240,16 @@ impl Sites {
                         c
                     }
                     Instr::Spawn { func: callee, args, .. } => self.args(f, *callee, args),
-                    Instr::Call { callee: Callee::Static(g), args, dst } => {
-                        let a = self.args(f, *g, args);
+                    Instr::Call { callee: Callee::Static(g), args, dst, rest } => {
+                        let mut c = self.args(f, *g, args);
                         let ret = self.rets.get(g).cloned().unwrap_or_default();
-                        a | self.store_opt(f, dst, &ret)
+                        c |= self.store_opt(f, dst, &ret);
+                        // The results after the first come from the callee's hidden locals.
+                        for (place, &local) in rest.iter().zip(&p.func(*g).results) {
+                            let add = self.of_expr(*g, &Expr::Local(local));
+                            c |= self.store(f, place, &add);
+                        }
+                        c
                     }
                     Instr::Return { value: Some(v) } => {
                         let add = self.of_expr(f, v);

@@ -243,6 +243,9 @@ pub fn wait_reason(p: &Program, s: &State, slot: usize) -> (String, Span) {
         Instr::Send { .. } => "chan send",
         Instr::Recv { chan, .. } if nil(chan) => "chan receive (nil chan)",
         Instr::Recv { .. } => "chan receive",
+        // A select with a default never blocks: Go's dump shows the task
+        // runnable (with one case, Go compiles it to a non-blocking operation).
+        Instr::Select { default: Some(_), .. } => "running",
         Instr::Select { cases, default: None } if cases.is_empty() => "select (no cases)",
         // Go compiles a select of one case into the plain operation.
         Instr::Select { cases, default: None } if cases.len() == 1 => match &cases[0].kind {
@@ -260,8 +263,13 @@ pub fn wait_reason(p: &Program, s: &State, slot: usize) -> (String, Span) {
         Instr::Sleep => "sleep",
         Instr::Op { op, .. } => match op {
             Op::Lock => "sync.Mutex.Lock",
+            // A reader waits while a writer holds the lock or has announced itself.
             Op::RLock => "sync.RWMutex.RLock",
-            // A writer first takes the writers' mutex, then waits for readers.
+            // A writer first takes the writers' mutex (phase 0), then
+            // announces itself and waits for the readers to leave (phase 1).
+            // In phase 0 the writers' mutex is what blocks (a writer holds
+            // the RWMutex or waits inside it for readers): Go's stack is
+            // `sync.(*Mutex).Lock` under `sync.(*RWMutex).Lock`.
             Op::WLock if task.phase == 0 => "sync.Mutex.Lock",
             Op::WLock => "sync.RWMutex.Lock",
             Op::WgWait => "sync.WaitGroup.Wait",

@@ -540,12 +540,12 @@ impl<'a> Scan<'a> {
                 dst.iter().for_each(|d| self.place(d));
             }
             Instr::Defer { capture, .. } => capture.iter().for_each(|(_, x)| self.expr(x)),
-            Instr::Call { callee, args, dst } => {
+            Instr::Call { callee, args, dst, rest } => {
                 if let Callee::Dynamic(x) = callee {
                     self.expr(x);
                 }
                 args.iter().for_each(|a| self.expr(a));
-                dst.iter().for_each(|d| self.place(d));
+                dst.iter().chain(rest).for_each(|d| self.place(d));
             }
             Instr::Return { value } => value.iter().for_each(|v| self.expr(v)),
             Instr::Branch { cond, .. } | Instr::Assert { cond } => self.expr(cond),

@@ -142,8 +142,9 @@ pub enum StmtKind {
     Choose(Vec<Block>),
     /// `defer stmt`: runs when the enclosing function returns.
     Defer(Box<Stmt>),
-    /// `return [value]`.
-    Return(Option<Expr>),
+    /// `return`, `return value` or `return (a, b)`: the values returned
+    /// (none, one, or a helper's several results).
+    Return(Vec<Expr>),
     /// `break`.
     Break,
     /// `continue`.

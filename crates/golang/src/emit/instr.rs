@@ -217,7 +217,18 @@ impl FnCx<'_> {
                 let text = self.call_into(pc, dst, call, &mut uses);
                 one(text, uses)
             }
-            Instr::Call { callee, args, dst } => {
+            Instr::Call { callee, args, dst, rest } if !rest.is_empty() => {
+                // Go's multiple assignment: `v, e = fetch(ctx)`, `_` for a
+                // result nobody reads.
+                let (call, _) = self.call(callee, args, &mut uses);
+                let mut targets = vec![self.target(self.dst(pc, dst), &mut uses)];
+                targets.extend(rest.iter().map(|p| self.target(Some(p), &mut uses)));
+                if targets.iter().all(|t| t == "_") {
+                    return one(call, uses);
+                }
+                one(format!("{} = {call}", targets.join(", ")), uses)
+            }
+            Instr::Call { callee, args, dst, .. } => {
                 let (call, ret) = self.call(callee, args, &mut uses);
                 let mut out = vec![];
                 if ret.is_none() {
@@ -429,7 +440,7 @@ impl FnCx<'_> {
                 Instr::Op { op, target, arg, dst: None } => {
                     Some(self.op(*op, target, arg.as_ref(), &mut uses))
                 }
-                Instr::Call { callee, args, dst: None } => Some(self.call(callee, args, &mut uses).0),
+                Instr::Call { callee, args, dst: None, .. } => Some(self.call(callee, args, &mut uses).0),
                 Instr::Work { name, ctx, dst: None } => {
                     let ctx = ctx.as_ref().map_or("context.TODO()".to_string(), |c| self.expr(c, &mut uses));
                     Some(format!("{}({ctx})", self.m.names.works[*name as usize]))
@@ -447,6 +458,22 @@ impl FnCx<'_> {
         Ok(vec![Stmt::Closure("defer func() {".into(), body, "}()".into(), line)])
     }
 
+    /// The target of one result of a multiple assignment: the local, or `_`.
+    fn target(&self, place: Option<&Place>, uses: &mut Vec<u16>) -> String {
+        match place {
+            Some(Place::Bind(s) | Place::Local(s)) if !self.unread(*s) => {
+                uses.push(*s);
+                if self.is_ref(*s) {
+                    format!("*{}", self.slot_name(*s))
+                } else {
+                    self.slot_name(*s).to_string()
+                }
+            }
+            // The lowering binds a helper's results to fresh locals only.
+            _ => "_".to_string(),
+        }
+    }
+
     /// The statement of a `return`.
     pub(crate) fn ret(&self, pc: Pc, value: &Option<Expr>) -> Stmt {
         let mut uses = Vec::new();
@@ -457,11 +484,22 @@ impl FnCx<'_> {
                 None => "return nil".to_string(),
             }
         } else {
-            match (&self.m.kinds.rets[self.f as usize], value) {
+            let text = match (&self.m.kinds.rets[self.f as usize], value) {
                 (None, _) => "return".to_string(),
                 (Some(_), Some(v)) => format!("return {}", self.expr(v, &mut uses)),
                 (Some(k), None) => format!("return {}", k.zero()),
-            }
+            };
+            // A helper's results after the first, from their hidden locals.
+            let rest: String = self
+                .func
+                .results
+                .iter()
+                .map(|&r| {
+                    uses.push(r);
+                    format!(", {}", self.slot_name(r))
+                })
+                .collect();
+            format!("{text}{rest}")
         };
         let bare = text == "return";
         Stmt::Line(crate::go::Line { text, uses, line, kind: LineKind::Return { bare } })
@@ -490,13 +528,14 @@ fn with_captures(instr: &Instr, capture: &[(u16, Expr)]) -> Instr {
         Instr::Op { op, target, arg, dst } => {
             Instr::Op { op: *op, target: s(target), arg: arg.as_ref().map(s), dst: dst.clone() }
         }
-        Instr::Call { callee, args, dst } => Instr::Call {
+        Instr::Call { callee, args, dst, rest } => Instr::Call {
             callee: match callee {
                 Callee::Dynamic(x) => Callee::Dynamic(s(x)),
                 c => c.clone(),
             },
             args: args.iter().map(s).collect(),
             dst: dst.clone(),
+            rest: rest.clone(),
         },
         Instr::Work { name, ctx, dst } => {
             Instr::Work { name: *name, ctx: ctx.as_ref().map(s), dst: dst.clone() }

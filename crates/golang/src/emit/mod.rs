@@ -108,6 +108,11 @@ impl<'a> FnCx<'a> {
                 _ => {}
             });
         }
+        // A helper's results after the first are read by its returns (the
+        // IR reads them when the frame is popped): never folded, never `_`.
+        for &r in &func.results {
+            reads[r as usize] += 2;
+        }
         let code = &func.code;
         let mut targeted = vec![false; code.len() + 1];
         for i in code {
@@ -276,10 +281,13 @@ fn for_each_place(i: &Instr, f: &mut dyn FnMut(&Place)) {
                 }
             }
         }
-        Instr::Spawn { dst, .. }
-        | Instr::Work { dst, .. }
-        | Instr::Call { dst, .. }
-        | Instr::Op { dst, .. } => opt(dst, f),
+        Instr::Call { dst, rest, .. } => {
+            opt(dst, f);
+            for p in rest {
+                f(p);
+            }
+        }
+        Instr::Spawn { dst, .. } | Instr::Work { dst, .. } | Instr::Op { dst, .. } => opt(dst, f),
         _ => {}
     }
 }

@@ -482,10 +482,12 @@ func reason(state string, funcs []string) string {
 		return "sync.WaitGroup.Wait"
 	case has("sync.(*RWMutex).RLock"):
 		return "sync.RWMutex.RLock"
+	case has("sync.(*Mutex).Lock") || has("sync.(*Mutex).lockSlow"):
+		// Also a writer's RWMutex.Lock blocked by another writer: it
+		// waits in the writers' mutex, as leash says.
+		return "sync.Mutex.Lock"
 	case has("sync.(*RWMutex).Lock"):
 		return "sync.RWMutex.Lock"
-	case has("sync.(*Mutex).Lock") || has("sync.(*Mutex).lockSlow"):
-		return "sync.Mutex.Lock"
 	case state == "runnable" || state == "running" || state == "syscall":
 		return "running"
 	}

@@ -73,6 +73,14 @@ impl Lowerer {
                     );
                     return;
                 }
+                if !f.results.is_empty() {
+                    self.errors.push(
+                        Diagnostic::error("E0143", e.span, "`?` in a helper that returns two results")
+                            .with_label("would return `err` alone")
+                            .with_hint("test the result and return both: `if r == err { return (v, err) }`"),
+                    );
+                    return;
+                }
                 let is_err =
                     Expr::Binary(BinOp::Eq, Box::new(Expr::Local(tmp)), Box::new(Expr::Const(Const::Err)));
                 let br = f.emit(Instr::Branch { cond: is_err, target: 0 }, e.span);
@@ -160,7 +168,16 @@ impl Lowerer {
                 f.emit(Instr::Op { op, target: x, arg: None, dst: place }, span);
             }
             E::Call { callee, args } => {
+                let rest = std::mem::take(&mut self.rest_dst);
                 let (c, ret) = if let Some(slot) = f.lookup(&callee.text) {
+                    if !rest.is_empty() {
+                        self.errors.push(
+                            Diagnostic::error("E0143", e.span, "a callback returns one result")
+                                .with_label("called through a parameter")
+                                .with_hint("call the helper that returns two results by its name"),
+                        );
+                        return;
+                    }
                     let ret = self.kinds.fresh();
                     let mut sig: Vec<Ty> = args.iter().map(|_| self.kinds.fresh()).collect();
                     sig.push(ret);
@@ -182,6 +199,7 @@ impl Lowerer {
                             callee: Callee::Dynamic(Expr::Local(slot)),
                             args: xs,
                             dst: place.clone(),
+                            rest: Vec::new(),
                         },
                         ret,
                     )
@@ -189,8 +207,40 @@ impl Lowerer {
                     let Some((func, xs)) = self.call_args(f, callee, args, false) else {
                         return;
                     };
-                    let ret = self.sigs[func as usize].ret;
-                    (Instr::Call { callee: Callee::Static(func), args: xs, dst: place.clone() }, ret)
+                    let sig = self.sigs[func as usize].clone();
+                    let wanted = rest.len() + 1;
+                    let has = sig.rest.len() + 1;
+                    if (!rest.is_empty() || place.is_some()) && wanted != has {
+                        let label =
+                            if has == 1 { "one result".to_string() } else { format!("{has} results") };
+                        let hint = if has == 1 {
+                            format!("bind it with `let v = {}(...)`", callee.text)
+                        } else {
+                            format!("bind them all: `let (v, e) = {}(...)`", callee.text)
+                        };
+                        self.errors.push(
+                            Diagnostic::error(
+                                "E0143",
+                                e.span,
+                                format!("`{}` returns {label}, but this binds {wanted}", callee.text),
+                            )
+                            .with_label(format!("returns {label}"))
+                            .with_hint(hint),
+                        );
+                        return;
+                    }
+                    let mut rest_places = Vec::new();
+                    for ((p, t), st) in rest.into_iter().zip(sig.rest) {
+                        self.unify_at(t, st, e.span, "the result");
+                        rest_places.push(p);
+                    }
+                    let call = Instr::Call {
+                        callee: Callee::Static(func),
+                        args: xs,
+                        dst: place.clone(),
+                        rest: rest_places,
+                    };
+                    (call, sig.ret)
                 };
                 if place.is_some() {
                     set(self, ret);

@@ -181,6 +181,20 @@ impl Lowerer {
                         );
                         return None;
                     }
+                    if !sig.rest.is_empty() {
+                        self.errors.push(
+                            Diagnostic::error(
+                                "E0143",
+                                e.span,
+                                format!("`{}` returns two results and cannot be a callback", n.text),
+                            )
+                            .with_label("used as a value")
+                            .with_hint(
+                                "a callback returns one result: wrap the call in a helper that returns one",
+                            ),
+                        );
+                        return None;
+                    }
                     let mut args = sig.params.clone();
                     args.push(sig.ret);
                     self.edges.push((f.id, func, false, n.span));

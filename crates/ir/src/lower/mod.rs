@@ -27,6 +27,12 @@ pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {
     closures::lift(&mut lifted, &leash_syntax::LineIndex::new(text), &mut l.errors);
     let file = &lifted;
     l.declare(file);
+    if l.errors.iter().any(|d| d.code == "E0142") {
+        // Every call of such a name means the builtin: lowering the calls
+        // would only add kind errors about the wrong function.
+        l.errors.sort_by_key(|d| (d.span.start, d.span.end));
+        return Err(l.errors);
+    }
     let init = l.lower_init(file);
     for (id, decl) in l.decls.clone().iter().enumerate() {
         let func = l.lower_func(id as FuncId, decl);
@@ -88,6 +94,9 @@ struct Sig {
     is_task: bool,
     params: Vec<Ty>,
     ret: Ty,
+    /// The kinds of the results after the first, for a helper that returns
+    /// several (`return (v, e)`).
+    rest: Vec<Ty>,
 }
 
 struct GlobalInfo {
@@ -146,6 +155,9 @@ struct Lowerer {
     bare_returns: Vec<(Ty, Span)>,
     /// (caller, callee, is_spawn, span) edges for the recursion check.
     edges: Vec<(FuncId, FuncId, bool, Span)>,
+    /// Where the results after the first of the helper call being lowered
+    /// go (`let (v, e) = f()`), taken by that call.
+    rest_dst: Vec<(Place, Ty)>,
 }
 
 #[derive(Clone, Copy)]
@@ -182,6 +194,8 @@ struct Fn {
     in_defer: bool,
     ret: Ty,
     is_task: bool,
+    /// The hidden locals of the results after the first, with their kinds.
+    results: Vec<(u16, Ty)>,
 }
 
 impl Fn {
@@ -237,6 +251,29 @@ fn const_ctor(name: &str) -> bool {
 
 const BUILTINS: &[&str] = &["close", "cancel", "stop"];
 
+/// What a builtin or constructor call does, for E0142.
+fn builtin_meaning(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "close" => "closes a channel",
+        "cancel" => "cancels a context",
+        "stop" => "stops a ticker or a timer",
+        "chan" => "makes a channel",
+        "mutex" => "makes a mutex",
+        "rwmutex" => "makes an RWMutex",
+        "cond" => "makes a condition variable",
+        "once" => "makes a sync.Once",
+        "waitgroup" => "makes a wait group",
+        "group" => "makes an error group",
+        "background" => "makes the background context",
+        "signal" => "makes the signal context",
+        "with_cancel" => "makes a cancellable context",
+        "with_timeout" => "makes a context with a deadline",
+        "ticker" => "makes a ticker",
+        "timer" => "makes a timer",
+        _ => return None,
+    })
+}
+
 /// Go's constructors (and `errgroup`) and how leash writes them, for the
 /// hint of an unknown function.
 const GO_CONSTRUCTORS: &[(&str, &str)] = &[
@@ -262,6 +299,87 @@ const METHODS: &[&str] =
 
 impl Lowerer {
     // ---- declarations -------------------------------------------------------
+
+    /// How many results a helper returns (1 for a task), from its
+    /// `return` statements: every one must give the same count (E0143), and
+    /// a helper with several results must not reach its end.
+    fn result_count(&mut self, f: &ast::FuncDecl) -> usize {
+        let mut returns = Vec::new();
+        collect_returns(&f.body, &mut returns);
+        let Some(&(first, first_span)) = returns.iter().find(|(n, _)| *n > 1) else {
+            return 1;
+        };
+        if f.is_task {
+            self.errors.push(
+                Diagnostic::error("E0143", first_span, "a task returns one result")
+                    .with_label(format!("{first} values"))
+                    .with_hint("return several results from a helper (`fn`), or send them on a channel"),
+            );
+            return 1;
+        }
+        if first > 2 {
+            self.errors.push(
+                Diagnostic::error("E0143", first_span, "a helper returns at most two results")
+                    .with_label(format!("{first} values"))
+                    .with_hint("return two results, or pass a `var` to write the others through"),
+            );
+            return 1;
+        }
+        for &(n, span) in &returns {
+            if n != first {
+                let given = match n {
+                    0 => "no value".to_string(),
+                    1 => "one value".to_string(),
+                    n => format!("{n} values"),
+                };
+                self.errors.push(
+                    Diagnostic::error(
+                        "E0143",
+                        span,
+                        format!("`{}` returns {first} results, but this `return` gives {given}", f.name.text),
+                    )
+                    .with_label(given.clone())
+                    .with_note(first_span, format!("{first} results here"))
+                    .with_hint(
+                        "every `return` of a helper gives the same number of results: `return (a, b)`",
+                    ),
+                );
+            }
+        }
+        if !terminates(&f.body) {
+            let end = Span::new(f.span.end.saturating_sub(1) as usize, f.span.end as usize);
+            self.errors.push(
+                Diagnostic::error(
+                    "E0143",
+                    end,
+                    format!("`{}` can reach its end without returning its results", f.name.text),
+                )
+                .with_label("no `return` here")
+                .with_note(first_span, format!("{first} results here"))
+                .with_hint("end every path of the helper with `return (a, b)`"),
+            );
+        }
+        // Even with a mismatch, the calls are checked against the first count.
+        first
+    }
+
+    /// E0142: a task or helper named like a builtin or a constructor, which
+    /// every call of that name would mean instead.
+    fn check_builtin_name(&mut self, f: &ast::FuncDecl) {
+        let name = &f.name.text;
+        let Some(meaning) = builtin_meaning(name) else { return };
+        let what = if f.is_task { "task" } else { "helper" };
+        let other = match (f.is_task, BUILTINS.contains(&name.as_str())) {
+            (true, _) => format!("{name}_task"),
+            (false, true) => format!("{name}_all"),
+            (false, false) => format!("new_{name}"),
+        };
+        self.errors.push(
+            Diagnostic::error("E0142", f.name.span, format!("a {what} cannot be named `{name}`"))
+                .with_label(format!("`{name}(...)` is the builtin that {meaning}"))
+                .with_hint(format!("give the {what} another name, such as `{other}`")),
+        );
+    }
 
     fn declare(&mut self, file: &ast::File) {
         let mut seen: BTreeMap<String, Span> = BTreeMap::new();
@@ -296,6 +414,7 @@ impl Lowerer {
                     }
                 }
                 ast::Item::Func(f) => {
+                    self.check_builtin_name(f);
                     if check_dup(&mut self.errors, &f.name) {
                         let mut params = Vec::new();
                         for p in &f.params {
@@ -316,8 +435,9 @@ impl Lowerer {
                             params.push(t);
                         }
                         let ret = self.kinds.fresh();
+                        let rest = (1..self.result_count(f)).map(|_| self.kinds.fresh()).collect();
                         self.func_index.insert(f.name.text.clone(), self.decls.len() as FuncId);
-                        self.sigs.push(Sig { is_task: f.is_task, params, ret });
+                        self.sigs.push(Sig { is_task: f.is_task, params, ret, rest });
                         self.decls.push((**f).clone());
                         self.funcs.push(None);
                     }
@@ -507,6 +627,7 @@ impl Lowerer {
             in_defer: false,
             ret,
             is_task,
+            results: Vec::new(),
         }
     }
 
@@ -544,6 +665,10 @@ impl Lowerer {
             }
             self.bind(&mut f, &p.name.text, *ty, false);
         }
+        for &ty in &sig.rest {
+            let slot = self.temp(&mut f, ty);
+            f.results.push((slot, ty));
+        }
         self.block(&mut f, &decl.body);
         self.finish(f, decl.name.text.clone(), decl.is_task, decl.params.len() as u16, decl.span)
     }
@@ -572,6 +697,7 @@ impl Lowerer {
                     ),
             );
         }
+        let results = f.results.iter().map(|&(slot, _)| slot).collect();
         let slots = f.locals.iter().map(|l| l.is_var).collect();
         self.ref_slots[f.id as usize] = slots;
         self.local_kinds[f.id as usize] = f.locals.iter().map(|l| l.ty).collect();
@@ -583,6 +709,7 @@ impl Lowerer {
             silent: vec![false; f.code.len()],
             dead: Vec::new(),
             dead_in_call: Vec::new(),
+            results,
             code: f.code,
             spans: f.spans,
             span,
@@ -635,5 +762,88 @@ fn collect_names<'a>(e: &'a ast::Expr, out: &mut Vec<&'a ast::Ident>) {
             collect_names(b, out);
         }
         _ => {}
+    }
+}
+
+/// The `return` statements of a body (not of its anonymous tasks): how many
+/// values each gives, and where.
+fn collect_returns(b: &ast::Block, out: &mut Vec<(usize, Span)>) {
+    for s in &b.stmts {
+        match &s.kind {
+            S::Return(values) => out.push((values.len(), s.span)),
+            S::Select(cases) => cases.iter().for_each(|c| collect_returns(&c.body, out)),
+            S::If { then, otherwise, .. } => {
+                collect_returns(then, out);
+                otherwise.iter().for_each(|o| collect_returns(o, out));
+            }
+            S::While { body, .. } | S::ForRange { body, .. } | S::ForChan { body, .. } => {
+                collect_returns(body, out)
+            }
+            S::Loop(b) | S::Block(b) => collect_returns(b, out),
+            S::Choose(bs) => bs.iter().for_each(|b| collect_returns(b, out)),
+            _ => {}
+        }
+    }
+}
+
+/// Whether a block never reaches its end: it ends in a `return`, an `if`
+/// whose branches both never do, a `choose` or `select` whose branches all
+/// never do, or a `loop` without `break` (Go's terminating statements).
+fn terminates(b: &ast::Block) -> bool {
+    let Some(last) = b.stmts.iter().rev().find(|s| !matches!(s.kind, S::Error)) else {
+        return false;
+    };
+    match &last.kind {
+        S::Return(_) => true,
+        S::Block(b) => terminates(b),
+        S::If { then, otherwise: Some(o), .. } => terminates(then) && terminates(o),
+        S::Choose(bs) => bs.iter().all(terminates),
+        S::Select(cases) => cases.iter().all(|c| terminates(&c.body)),
+        S::Loop(body) => !breaks(body),
+        _ => false,
+    }
+}
+
+/// Whether a loop body has a `break` that leaves it (not one of an inner loop).
+fn breaks(b: &ast::Block) -> bool {
+    b.stmts.iter().any(|s| match &s.kind {
+        S::Break => true,
+        S::Select(cases) => cases.iter().any(|c| breaks(&c.body)),
+        S::If { then, otherwise, .. } => breaks(then) || otherwise.as_ref().is_some_and(breaks),
+        S::Block(b) => breaks(b),
+        S::Choose(bs) => bs.iter().any(breaks),
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// E0142 knows every builtin and constructor, and only those.
+    #[test]
+    fn builtin_meanings_cover_the_builtins_and_constructors() {
+        let ctors = [
+            "chan",
+            "mutex",
+            "rwmutex",
+            "cond",
+            "once",
+            "waitgroup",
+            "group",
+            "background",
+            "signal",
+            "with_cancel",
+            "with_timeout",
+            "ticker",
+            "timer",
+        ];
+        for name in BUILTINS.iter().chain(ctors.iter()) {
+            assert!(builtin_meaning(name).is_some(), "{name} has no meaning for E0142");
+        }
+        for name in ctors {
+            assert!(const_ctor(name), "{name} is not a constructor");
+        }
+        assert!(!const_ctor("fetch") && builtin_meaning("fetch").is_none());
     }
 }

@@ -37,12 +37,37 @@ impl Lowerer {
                     let slot = self.bind(f, &n.text, ty, false);
                     f.emit(Instr::Assign { dst: Place::Bind(slot), value: Expr::Local(tmp) }, span);
                 }
+                ast::Pattern::Pair(v, second) if matches!(&value.kind, E::Call { .. }) => {
+                    // `let (v, e) = f(...)`: a helper's two results.
+                    // The locals are made first but come into scope after the
+                    // call, whose arguments may name the locals they shadow.
+                    let first_ty = self.kinds.fresh();
+                    let second_ty = self.kinds.fresh();
+                    let first = self.temp(f, first_ty);
+                    let rest = self.temp(f, second_ty);
+                    self.rest_dst = vec![(Place::Bind(rest), second_ty)];
+                    self.effect(f, value, Some((Place::Bind(first), first_ty)), span);
+                    self.rest_dst.clear();
+                    for (name, slot) in [(v, first), (second, rest)] {
+                        if name.text != "_" {
+                            f.locals[slot as usize].name = name.text.clone();
+                            f.scopes.last_mut().expect("a scope").push((name.text.clone(), slot));
+                        }
+                    }
+                }
                 ast::Pattern::Pair(v, ok) => {
                     let E::Recv(chan) = &value.kind else {
                         self.errors.push(
-                            Diagnostic::error("E0110", value.span, "`let (value, ok) = ...` needs a `recv`")
-                                .with_label("not a receive")
-                                .with_hint("only a receive has an `ok` flag: `let (v, ok) = recv ch`"),
+                            Diagnostic::error(
+                                "E0110",
+                                value.span,
+                                "`let (a, b) = ...` needs a `recv` or a helper call",
+                            )
+                            .with_label("not a receive or a call")
+                            .with_hint(
+                                "a receive gives a value and its `ok` flag (`let (v, ok) = recv ch`), \
+                                 a helper its two results (`let (v, e) = fetch(ctx)`)",
+                            ),
                         );
                         return;
                     };
@@ -192,7 +217,20 @@ impl Lowerer {
                     );
                     return;
                 }
-                let v = value.as_ref().and_then(|v| {
+                // The results after the first go to their hidden locals
+                // (a count that does not match was reported at the declaration).
+                if value.len() > 1 && value.len() != f.results.len() + 1 {
+                    f.emit(Instr::Return { value: None }, span);
+                    return;
+                }
+                if value.len() == f.results.len() + 1 {
+                    for (v, (slot, ty)) in value[1..].iter().zip(f.results.clone()) {
+                        let Some((e, t)) = self.pure(f, v, "a returned value") else { continue };
+                        self.unify_at(t, ty, v.span, "the returned value");
+                        f.emit(Instr::Assign { dst: Place::Bind(slot), value: e }, v.span);
+                    }
+                }
+                let v = value.first().and_then(|v| {
                     let (e, t) = self.pure(f, v, "a returned value")?;
                     if f.is_task {
                         let r = self.kinds.simple(Con::Result);
@@ -202,7 +240,7 @@ impl Lowerer {
                     }
                     Some(e)
                 });
-                if value.is_none() && !f.is_task {
+                if value.is_empty() && !f.is_task && f.results.is_empty() {
                     self.bare_returns.push((f.ret, span));
                 }
                 f.emit(Instr::Return { value: v }, span);

@@ -540,13 +540,19 @@ impl Exec<'_> {
             return Ok(());
         }
         let ret = frame.ret.unwrap_or(Value::Ok);
-        self.s.tasks[slot].frames.pop();
+        let popped = self.s.tasks[slot].frames.pop().expect("a frame to leave");
         if self.s.tasks[slot].frames.is_empty() {
             self.exits.push((slot, ret));
             return Ok(());
         }
-        if let Instr::Call { dst, .. } = self.instr(slot).clone() {
+        if let Instr::Call { dst, rest, .. } = self.instr(slot).clone() {
             self.store_opt(slot, &dst, ret)?;
+            // The results after the first, from the callee's hidden locals.
+            let results = &self.p.func(popped.func).results;
+            for (place, &local) in rest.iter().zip(results) {
+                let v = popped.locals.get(local as usize).cloned().unwrap_or(Value::Nil);
+                self.store_opt(slot, &Some(place.clone()), v)?;
+            }
         }
         self.advance(slot);
         Ok(())

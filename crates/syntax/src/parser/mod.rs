@@ -300,7 +300,7 @@ mod tests {
         assert!(errs.is_empty(), "{errs:?}");
         let Item::Func(f) = &file.items[0] else { panic!() };
         assert_eq!(f.body.stmts.len(), 2);
-        assert_eq!(f.body.stmts[0].kind, StmtKind::Return(None));
+        assert_eq!(f.body.stmts[0].kind, StmtKind::Return(Vec::new()));
     }
 
     #[test]

@@ -116,8 +116,17 @@ impl Parser<'_> {
             T::Return => {
                 self.bump();
                 match self.raw().kind {
-                    T::Newline | T::Semi | T::RBrace | T::Eof => StmtKind::Return(None),
-                    _ => StmtKind::Return(Some(self.expr()?)),
+                    T::Newline | T::Semi | T::RBrace | T::Eof => StmtKind::Return(Vec::new()),
+                    T::LParen if self.paren_list_ahead() => {
+                        self.bump();
+                        let mut values = vec![self.expr()?];
+                        while self.eat(T::Comma) {
+                            values.push(self.expr()?);
+                        }
+                        self.expect(T::RParen, "`)`")?;
+                        StmtKind::Return(values)
+                    }
+                    _ => StmtKind::Return(vec![self.expr()?]),
                 }
             }
             T::Break => {
@@ -238,6 +247,27 @@ impl Parser<'_> {
             None
         };
         Ok(Stmt { kind: StmtKind::If { cond, then, otherwise }, span: kw.span.to(self.last_span()) })
+    }
+
+    /// Whether the `(` ahead opens a list (`(a, b)`): a comma at its own
+    /// depth before its `)`.
+    fn paren_list_ahead(&mut self) -> bool {
+        let mut depth = 0usize;
+        for n in 0.. {
+            match self.peek_at(n) {
+                T::LParen | T::LBracket | T::LBrace => depth += 1,
+                T::RParen | T::RBracket | T::RBrace => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return false;
+                    }
+                }
+                T::Comma if depth == 1 => return true,
+                T::Eof => return false,
+                _ => {}
+            }
+        }
+        false
     }
 
     pub(super) fn pattern(&mut self) -> Res<Pattern> {
