@@ -285,7 +285,7 @@ impl World {
 
     /// Goes on returning from the top frame: the next deferred block (its
     /// captured operands stored into their slots), or back to the caller
-    /// (storing the value where the call wanted it), or the task's end.
+    /// (storing the values where the call wanted them), or the task's end.
     fn unwind(&mut self, t: Instance) -> Result<(), String> {
         let frame = self.frame_mut(t);
         if let Some(d) = frame.defers.pop() {
@@ -297,7 +297,7 @@ impl World {
         }
         let v = frame.returning.unwrap_or(Value::Ok);
         let task = self.task_mut(t);
-        task.frames.pop();
+        let popped = task.frames.pop().expect("a live task has a frame");
         if task.frames.is_empty() {
             if !self.initialising {
                 self.exits.push((t, v));
@@ -306,8 +306,16 @@ impl World {
         }
         let program = Arc::clone(&self.program);
         let (f, pc) = self.at(t);
-        if let Instr::Call { dst: Some(d), .. } = &program.func(f).code[pc as usize] {
-            self.store(t, d, v)?;
+        if let Instr::Call { dst, rest, .. } = &program.func(f).code[pc as usize] {
+            if let Some(d) = dst {
+                self.store(t, d, v)?;
+            }
+            // A helper with several results: those after the first wait in
+            // its hidden result locals, and go where the call binds them.
+            for (place, &local) in rest.iter().zip(&program.func(popped.func).results) {
+                let r = popped.locals.get(local as usize).copied().unwrap_or(Value::Nil);
+                self.store(t, place, r)?;
+            }
         }
         self.advance(t);
         Ok(())

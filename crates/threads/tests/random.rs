@@ -1,11 +1,12 @@
 //! Random models over every primitive (channels of both kinds, select with
 //! every kind of case and `default`, in loops that poll, mutex, cond,
 //! rwmutex, wait group, once, error group, contexts with the signal and a
-//! deadline, ticker, timer, `sleep`, helpers, defer with captured operands,
-//! choose, work, a ranged variable), with workers owned by `main` or
-//! detached, each run under a few schedules in every scenario: every
-//! execution must end by itself and replay on the reference semantics (its
-//! orphans included). A disagreement is a bug in one of the two implementations.
+//! deadline, ticker, timer, `sleep`, helpers (one with two results), defer
+//! with captured operands, choose, work, a ranged variable), with workers
+//! owned by `main` or detached, each run under a few schedules in every
+//! scenario: every execution must end by itself and replay on the reference
+//! semantics (its orphans included). A disagreement is a bug in one of the
+//! two implementations.
 
 mod sim;
 
@@ -45,6 +46,11 @@ fn get() {
     let v = recv b
     work fetch(ctx)?
     return ok
+}
+fn pair() {
+    defer set(0)
+    let v = n
+    return (v, ok)
 }
 ";
 
@@ -141,6 +147,7 @@ impl Gen {
             "let v = n\ndefer set(v)\nn = 0",
             "sleep",
             "wg.add(1)\nwg.done()",
+            "let (pv, pe) = pair()\nassert pe == ok",
         ];
         if depth == 0 {
             return self.pick(&simple).to_string();

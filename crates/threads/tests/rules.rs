@@ -170,6 +170,14 @@ fn tasks_helpers_defer_and_errors() {
             "// expect: panic\nvar x: int[0..5] = 0\nfn six() {\n return 6\n}\ntask main() {\n x = six()\n}\n",
         ),
         (
+            "a helper returns two results to the let that binds them",
+            "// expect[error]: panic main\nfn fetch(ctx) {\n let r = work get(ctx)\n if r == err {\n  return (0, err)\n }\n return (42, ok)\n}\ntask main() {\n let (v, e) = fetch(background())\n assert e == err || v == 42\n assert e == ok || v == 42\n}\n",
+        ),
+        (
+            "two results survive the helper's defers, and _ discards one",
+            "// expect: verified\nfn pair(ch) {\n defer close(ch)\n return (1, :two)\n}\ntask main() {\n let ch = chan(0)\n let (a, _) = pair(ch)\n let (_, b) = pair(chan(0))\n assert a == 1 && b == :two\n}\n",
+        ),
+        (
             "a task that only runs silent code",
             "// expect: verified\ntask main() {\n let t = spawn quiet(1)\n join t\n}\ntask quiet(n) {\n let m = n + 1\n}\n",
         ),
