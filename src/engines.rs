@@ -152,7 +152,8 @@ fn confirm(
 }
 
 /// Runs a shuttle replay string (printed with a finding) on shuttle, and
-/// replays the execution on the reference semantics: its path there, and
+/// replays the execution on the reference semantics: its path there (the
+/// whole execution, also when the finding was an orphan met on the way), and
 /// how the execution ended in the runtime's words.
 #[cfg(feature = "shuttle")]
 pub fn shuttle_replay(
@@ -163,7 +164,9 @@ pub fn shuttle_replay(
     let outcome = leash_shuttle::replay(program, scenario, schedule, &ShuttleOptions::default())
         .map_err(|e| e.to_string())?;
     let found = conform(program, scenario, &outcome).map_err(|d| d.to_string())?;
-    let path = match found.into_iter().next() {
+    // An orphan's path ends at the step that orphaned it; the finding that
+    // ends the execution, if any, covers all of it.
+    let path = match found.into_iter().find(|f| f.kind != leash_semantics::FindingKind::Orphan) {
         Some(finding) => finding.path,
         None => leash_threads::conform::path(program, scenario, &outcome.log).map_err(|d| d.to_string())?,
     };

@@ -133,9 +133,12 @@ fn doc_examples() -> Vec<Model> {
         .collect()
 }
 
-/// The directory of a model's program.
-fn workdir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("conformance").join(name.replace('/', "__"))
+/// The directory of a model's program; `vet` builds (the build test) and
+/// the others (the conformance runs) use their own, since the two tests run
+/// at once on the same models.
+fn workdir(name: &str, vet: bool) -> PathBuf {
+    let kind = if vet { "vetted" } else { "conformance" };
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(kind).join(name.replace('/', "__"))
 }
 
 /// Emits and builds a model's program; its path, or what went wrong.
@@ -144,7 +147,7 @@ fn build(go: &Path, m: &Model, vet: bool) -> Result<PathBuf, String> {
     let file = format!("{}.leash", m.name.rsplit('/').next().expect("a name"));
     let text = leash_golang::emit(&program, &m.source, &file)
         .map_err(|d| leash::render_diagnostics(&m.name, &m.source, &d))?;
-    let dir = workdir(&m.name);
+    let dir = workdir(&m.name, vet);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("model.leash"), &m.source).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("main.go"), &text).map_err(|e| e.to_string())?;
@@ -466,7 +469,7 @@ fn conform(go: &Path, models: &[Model], sweep: &Sweep) -> (Vec<Divergence>, Stri
                     leash,
                     runs: 0,
                     first: *run,
-                    dir: workdir(&r.name),
+                    dir: workdir(&r.name, false),
                     raw: raw.clone(),
                 })
                 .runs += 1;

@@ -5,9 +5,10 @@
 //! (`leash_threads::explore`).
 //!
 //! Every loom option is set here, in code: nothing is read from `LOOM_*`
-//! environment variables. loom models at most [`MAX_THREADS`] threads, the
-//! calling one and the environment's included; a model that needs more is
-//! refused ([`Error::TooManyThreads`]) rather than run partially.
+//! environment variables. loom models at most [`MAX_THREADS`] threads, one
+//! per task (`main` runs on the calling one; time and the environment take
+//! none); a model that needs more is refused ([`Error::TooManyThreads`])
+//! rather than run partially.
 //!
 //! loom's primitives live in `std::sync::Arc`s, never in loom's own `Arc`:
 //! when loom detects a deadlock it panics, and loom `Arc`s dropped while that
@@ -62,7 +63,7 @@ impl Default for Options {
 pub enum Error {
     /// An execution needs more threads than loom models.
     TooManyThreads {
-        /// Threads it asked for (at least), the calling one and the environment's included.
+        /// Threads it asked for (at least): one per task, `main` included.
         needed: usize,
     },
     /// loom failed in a way that is not a finding (a bug in leash or loom).
@@ -74,7 +75,7 @@ impl std::fmt::Display for Error {
         match self {
             Error::TooManyThreads { needed } => write!(
                 f,
-                "the model needs at least {needed} threads (main, each spawned task and the environment); \
+                "the model needs at least {needed} threads (main and each spawned task); \
                  loom models at most {MAX_THREADS}"
             ),
             Error::Internal(m) => write!(f, "loom failed: {m}"),

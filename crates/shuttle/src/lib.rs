@@ -6,8 +6,9 @@
 //!   random data and are part of its schedule. A run that finds nothing says
 //!   "no violation found in N schedules", never "verified".
 //! - `dfs` enumerates schedules; shuttle's DFS has no random data, so free
-//!   choices are explored around it, one prefix at a time, and a DFS run that
-//!   finishes without its iteration bound is exhaustive.
+//!   choices are explored around it, one prefix at a time, and an
+//!   exploration that finishes within its iteration bound (on the schedules
+//!   of every prefix together) is exhaustive.
 //!
 //! shuttle's failure persistence is off and nothing of it is printed: a
 //! scheduler wrapper writes every execution's schedule down, and a failing
@@ -52,7 +53,8 @@ pub enum Strategy {
 pub struct Options {
     /// The scheduler.
     pub strategy: Strategy,
-    /// Schedules to sample (random, pct), or the bound on schedules per DFS run.
+    /// Schedules to sample (random, pct), or the bound on the schedules of a
+    /// DFS exploration (every prefix of free choices together).
     pub iterations: usize,
     /// The seed of the random and PCT schedulers.
     pub seed: u64,
@@ -143,14 +145,22 @@ pub fn explore(program: &Program, scenario: Scenario, options: &Options) -> Resu
                     run.incomplete = Some(Cut::Time);
                     break;
                 }
+                // The bound is on the schedules of the whole exploration,
+                // every prefix of free choices together.
                 let before = lock(&session.shared).collected.executions;
+                let budget = options.iterations.saturating_sub(before);
+                if budget == 0 {
+                    run.incomplete = Some(Cut::Iterations(options.iterations));
+                    break;
+                }
                 lock(&session.shared).choices = Choices::new(prefix);
-                let scheduler = DfsScheduler::new(Some(options.iterations), false);
+                let scheduler = DfsScheduler::new(Some(budget), false);
                 if !session.run(Box::new(scheduler), Answers::Prefix, left, &mut run)? {
                     break;
                 }
                 let sh = lock(&session.shared);
-                if sh.collected.executions - before >= options.iterations {
+                if sh.collected.executions - before >= budget {
+                    // DFS stopped at the bound; it may or may not have been done.
                     run.incomplete = Some(Cut::Iterations(options.iterations));
                     break;
                 }

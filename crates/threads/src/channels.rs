@@ -1,20 +1,19 @@
-//! Channels, as Go's runtime does them: buffered channels through their
-//! buffer; unbuffered ones by direct hand-off between a task that arrives and
-//! a task parked on the channel's queue. Also receives from tickers, timers
-//! and done channels, and `select` over all of them.
-//!
-//! A task is parked on the queue of every unbuffered channel it waits for
-//! from the moment it reaches a `send`, `recv` or `select` without `default`
-//! until it leaves it: the queues are brought up to date after every step
-//! (operands may read variables that the step changed), so that any task
-//! arriving sees every partner the state offers, as the reference semantics
-//! does, whether or not the partner's own thread has run since.
+//! Channels, as Go's runtime does them. A task that reaches a `send`, `recv`
+//! or `select` *arrives*: it completes a case that is ready (a value in the
+//! buffer or room in it, a closed channel, a done context, a waiting tick or
+//! timer value, or a partner parked in the channel's wait queue), or takes
+//! `default`, or *parks*: one `sudog` per case in the queue of every channel,
+//! timer and ticker it names. Queues are first in, first out. A parked task
+//! is moved by a partner that arrives later (the one first in line), by time
+//! (`time.rs`: a timer or ticker it waits on fires, an `after` case), or
+//! leaves the queues to arrive again when a channel it waits on is closed or
+//! a context whose done channel it waits on is done.
 
 use crate::objects::{CaseIx, Object, TimerState, Waiter, PLAIN};
 use crate::plan::{Move, Plan};
 use crate::value::{ObjId, Value, NIL_DEREFERENCE};
 use crate::world::World;
-use crate::{Entry, Instance};
+use crate::Instance;
 use leash_ir::{CaseKind, Expr, Instr, Place};
 use std::sync::Arc;
 
@@ -37,7 +36,7 @@ pub(crate) enum ChanOp<'a> {
         /// What it sends.
         value: &'a Expr,
     },
-    /// `after`: a fresh timer.
+    /// `after`: a fresh timer, which fires only when time passes.
     After,
 }
 
@@ -59,19 +58,18 @@ pub(crate) fn chan_op(instr: &Instr, case: CaseIx) -> Option<ChanOp<'_>> {
     }
 }
 
-/// The operations of a channel instruction, and whether it has a `default`.
-fn chan_ops(instr: &Instr) -> (Vec<(CaseIx, ChanOp<'_>)>, bool) {
+/// The operations of a channel instruction, in case order.
+pub(crate) fn chan_ops(instr: &Instr) -> Vec<(CaseIx, ChanOp<'_>)> {
     match instr {
-        Instr::Select { cases, default } => (
-            (0..cases.len() as CaseIx).filter_map(|c| chan_op(instr, c).map(|op| (c, op))).collect(),
-            default.is_some(),
-        ),
-        _ => (chan_op(instr, PLAIN).map(|op| (PLAIN, op)).into_iter().collect(), false),
+        Instr::Select { cases, .. } => {
+            (0..cases.len() as CaseIx).filter_map(|c| chan_op(instr, c).map(|op| (c, op))).collect()
+        }
+        _ => chan_op(instr, PLAIN).map(|op| (PLAIN, op)).into_iter().collect(),
     }
 }
 
 /// How a case appears in the log: plain operations are case 0.
-fn logged(case: CaseIx) -> u16 {
+pub(crate) fn logged(case: CaseIx) -> u16 {
     if case == PLAIN {
         0
     } else {
@@ -79,263 +77,227 @@ fn logged(case: CaseIx) -> u16 {
     }
 }
 
+/// The panic of a send on a context's done channel.
+const SEND_ON_DONE: &str = "send to receive-only channel ctx.done";
+
 impl World {
-    /// The plan of a `send`, `recv` or `select`: every case that can proceed
-    /// (one move per parked partner on an unbuffered channel), else `default`,
-    /// else blocked and parked on the unbuffered channels it waits for.
+    /// The arrival of task `t` at a `send`, `recv` or `select`: every case
+    /// that is ready (each with the parked partner it completes), else
+    /// `default`, else parking (when the operation names a queue to park
+    /// in). A parked task has no move of its own.
     pub(crate) fn plan_chan(&self, t: Instance, instr: &Instr) -> Result<Plan, String> {
-        let (ops, default) = chan_ops(instr);
+        if self.task(t).parked {
+            return Ok(Plan::Blocked);
+        }
         let mut moves = Vec::new();
-        let mut time = true;
-        for (case, op) in ops {
-            let before = moves.len();
-            let timed = match op {
-                ChanOp::After => {
-                    moves.push(Move::Case(case));
-                    true
-                }
+        let mut queues = false;
+        for (case, op) in chan_ops(instr) {
+            let ready = |partner| Move::Case { case, partner };
+            match op {
+                ChanOp::After => {}
                 ChanOp::Recv { chan, .. } => match self.eval(t, chan)? {
-                    Value::Nil => false,
+                    Value::Nil => {}
                     Value::Done(c) => {
                         if self.ctx_done(c) {
-                            moves.push(Move::Case(case));
+                            moves.push(ready(None));
                         }
-                        false
                     }
-                    Value::Obj(o) => match &self.heap[o as usize] {
-                        Object::Ticker { running } => {
-                            if *running {
-                                moves.push(Move::Case(case));
+                    Value::Obj(o) => {
+                        queues = true;
+                        match &self.heap[o as usize] {
+                            Object::Ticker { pending, .. } => {
+                                if *pending {
+                                    moves.push(ready(None));
+                                }
                             }
-                            true
-                        }
-                        Object::Timer(state) => {
-                            if *state == TimerState::Armed {
-                                moves.push(Move::Case(case));
+                            Object::Timer { state, .. } => {
+                                if *state == TimerState::Pending {
+                                    moves.push(ready(None));
+                                }
                             }
-                            true
-                        }
-                        Object::Chan(ch) => {
-                            if !ch.buf.is_empty() || ch.closed {
-                                moves.push(Move::Case(case));
-                            } else if ch.cap == 0 {
-                                moves.extend(self.meetings(t, o, case, true));
+                            Object::Chan(ch) => {
+                                let sender = ch.sendq.front().copied();
+                                if !ch.buf.is_empty() {
+                                    // A sender parked on the full buffer moves its value in.
+                                    moves.push(ready(sender.filter(|_| ch.buf.len() == ch.cap)));
+                                } else if ch.closed {
+                                    moves.push(ready(None));
+                                } else if sender.is_some() {
+                                    moves.push(ready(sender));
+                                }
                             }
-                            false
+                            _ => return Err(NIL_DEREFERENCE.to_string()),
                         }
-                        _ => return Err(NIL_DEREFERENCE.to_string()),
-                    },
+                    }
                     _ => return Err(NIL_DEREFERENCE.to_string()),
                 },
                 ChanOp::Send { chan, .. } => match self.eval(t, chan)? {
-                    Value::Nil => false,
+                    Value::Nil => {}
+                    Value::Done(_) => moves.push(ready(None)),
                     Value::Obj(o) => match &self.heap[o as usize] {
                         Object::Chan(ch) => {
-                            if ch.closed || (ch.cap > 0 && ch.buf.len() < ch.cap) {
-                                moves.push(Move::Case(case));
-                            } else if ch.cap == 0 {
-                                moves.extend(self.meetings(t, o, case, false));
+                            queues = true;
+                            if ch.closed {
+                                moves.push(ready(None));
+                            } else if let Some(&receiver) = ch.recvq.front() {
+                                moves.push(ready(Some(receiver)));
+                            } else if ch.buf.len() < ch.cap {
+                                moves.push(ready(None));
                             }
-                            false
                         }
                         _ => return Err(NIL_DEREFERENCE.to_string()),
                     },
-                    Value::Done(_) => return Err("send on a receive-only channel".to_string()),
                     _ => return Err(NIL_DEREFERENCE.to_string()),
                 },
-            };
-            if moves.len() > before && !timed {
-                time = false;
             }
         }
         Ok(if !moves.is_empty() {
-            Plan::Ready { moves, time }
-        } else if default {
-            Plan::Ready { moves: vec![Move::Default], time: true }
+            Plan::Ready(moves)
+        } else if matches!(instr, Instr::Select { default: Some(_), .. }) {
+            Plan::Ready(vec![Move::Default])
+        } else if queues {
+            Plan::Ready(vec![Move::Park])
         } else {
+            // Only nil channels, done channels and `after`: it waits without
+            // a queue, for a cancellation or for time.
             Plan::Blocked
         })
     }
 
-    /// A move per task parked on the other side of unbuffered channel `o`
-    /// (its senders when `t` receives), other than `t`, by instance.
-    fn meetings(&self, t: Instance, o: ObjId, case: CaseIx, recv: bool) -> Vec<Move> {
-        let Object::Chan(ch) = &self.heap[o as usize] else {
-            return Vec::new();
-        };
-        let queue = if recv { &ch.sendq } else { &ch.recvq };
-        queue.iter().filter(|w| w.task != t).map(|&partner| Move::Meet { case, partner }).collect()
-    }
-
-    /// Brings the queues up to date: every live task at a `send`, `recv` or
-    /// `select` without `default` is parked on each unbuffered channel its
-    /// cases denote now (a task with a `default` never parks: two selects
-    /// with defaults never meet).
-    pub(crate) fn refresh_queues(&mut self) {
-        let program = Arc::clone(&self.program);
-        let live: Vec<Instance> = self.live().collect();
-        for t in live {
-            self.unpark(t);
-            let Some(frame) = self.task(t).frames.last() else { continue };
-            let instr = &program.func(frame.func).code[frame.pc as usize];
-            let (ops, default) = chan_ops(instr);
-            if default {
-                continue;
-            }
-            for (case, op) in ops {
-                let (chan, send) = match op {
-                    ChanOp::Recv { chan, .. } => (chan, false),
-                    ChanOp::Send { chan, .. } => (chan, true),
-                    ChanOp::After => continue,
-                };
-                let Ok(Value::Obj(o)) = self.eval(t, chan) else { continue };
-                if let Object::Chan(ch) = &mut self.heap[o as usize] {
-                    if ch.cap == 0 {
-                        let queue = if send { &mut ch.sendq } else { &mut ch.recvq };
-                        queue.push(Waiter { task: t, case });
-                        self.task_mut(t).parked.push(o);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Takes a task off every queue it is parked on.
-    pub(crate) fn unpark(&mut self, t: Instance) {
-        let parked = std::mem::take(&mut self.task_mut(t).parked);
-        for o in parked {
-            if let Object::Chan(ch) = &mut self.heap[o as usize] {
-                ch.recvq.retain(|w| w.task != t);
-                ch.sendq.retain(|w| w.task != t);
-            }
-        }
-    }
-
-    /// Takes a channel move of task `t`; returns the log entry and the tasks
-    /// that moved (the receiver first for a hand-off). Errors are panics, with
-    /// the task and instruction that panicked.
+    /// Takes a channel move of task `t` at `instr`; returns the parked
+    /// partner it completed, as the log names it. Errors are panics.
     pub(crate) fn exec_chan(
         &mut self,
         t: Instance,
         instr: &Instr,
         mv: Move,
-    ) -> Result<(Entry, Vec<Instance>), (Instance, String)> {
-        let (func, pc) = self.at(t);
-        let mut entry = Entry::Step { task: t, func, pc, case: 0, alt: 0, partner: None, woke: None };
-        let moved = match mv {
+    ) -> Result<Option<(Instance, u16)>, String> {
+        let (case, partner) = match mv {
+            Move::Park => {
+                self.park(t, instr);
+                return Ok(None);
+            }
             Move::Default => {
-                let Instr::Select { cases, default: Some(target) } = instr else {
+                let Instr::Select { default: Some(target), .. } = instr else {
                     unreachable!("a default move at an instruction without default")
                 };
-                set_case(&mut entry, cases.len() as u16);
                 self.jump(t, *target);
-                vec![t]
+                return Ok(None);
             }
-            Move::Case(case) => {
-                self.complete(t, instr, case).map_err(|m| (t, m))?;
-                set_case(&mut entry, logged(case));
-                vec![t]
-            }
-            Move::Meet { case, partner } => {
-                let mine = Waiter { task: t, case };
-                let (receiver, sender) = match chan_op(instr, case) {
-                    Some(ChanOp::Send { .. }) => (partner, mine),
-                    _ => (mine, partner),
-                };
-                entry = self.hand_off(receiver, sender)?;
-                vec![receiver.task, sender.task]
-            }
+            Move::Case { case, partner } => (case, partner),
             other => unreachable!("{other:?} is not a channel move"),
         };
-        Ok((entry, moved))
-    }
-
-    /// The rendezvous of a receiver and a sender on an unbuffered channel:
-    /// the value goes straight from one to the other, both go on, and the
-    /// step is the receiver's.
-    fn hand_off(&mut self, receiver: Waiter, sender: Waiter) -> Result<Entry, (Instance, String)> {
-        let program = Arc::clone(&self.program);
-        let (func, pc) = self.at(receiver.task);
-        let (sf, spc) = self.at(sender.task);
-        let send_instr = &program.func(sf).code[spc as usize];
-        let recv_instr = &program.func(func).code[pc as usize];
-        let Some(ChanOp::Send { value, .. }) = chan_op(send_instr, sender.case) else {
-            unreachable!("a parked sender is at a send")
-        };
-        let v = self.eval(sender.task, value).map_err(|m| (sender.task, m))?;
-        self.deliver(receiver.task, recv_instr, receiver.case, v, true).map_err(|m| (receiver.task, m))?;
-        self.go_on(sender.task, send_instr, sender.case);
-        Ok(Entry::Step {
-            task: receiver.task,
-            func,
-            pc,
-            case: logged(receiver.case),
-            alt: 0,
-            partner: Some((sender.task, sender.case)),
-            woke: None,
-        })
-    }
-
-    /// Completes an operation that needs no partner: a buffered send or
-    /// receive, a receive from a closed channel, a ticker, a timer or a done
-    /// channel, `after`, or a send on a closed channel (a panic).
-    fn complete(&mut self, t: Instance, instr: &Instr, case: CaseIx) -> Result<(), String> {
         match chan_op(instr, case).expect("a case of the instruction") {
-            ChanOp::After => {
-                self.go_on(t, instr, case);
-                Ok(())
-            }
-            ChanOp::Recv { chan, .. } => {
-                let (v, ok) = match self.eval(t, chan)? {
-                    Value::Obj(o) => match &mut self.heap[o as usize] {
-                        Object::Timer(state) => {
-                            *state = TimerState::Fired;
-                            (Value::Unit, true)
-                        }
-                        Object::Chan(ch) => match ch.buf.pop_front() {
-                            Some(v) => (v, true),
-                            None => (Value::Unit, false),
-                        },
-                        _ => (Value::Unit, true),
-                    },
-                    _ => (Value::Unit, false),
-                };
-                self.deliver(t, instr, case, v, ok)
+            ChanOp::After => {}
+            ChanOp::Recv { chan, value, ok } => {
+                let (v, open) = self.receive(self.eval(t, chan)?, partner)?;
+                if let Some(p) = value {
+                    self.store(t, p, v)?;
+                }
+                if let Some(p) = ok {
+                    self.store(t, p, Value::Bool(open))?;
+                }
             }
             ChanOp::Send { chan, value } => {
-                let o = self.eval(t, chan)?.obj()?;
-                if matches!(&self.heap[o as usize], Object::Chan(ch) if ch.closed) {
-                    return Err("send on closed channel".to_string());
-                }
-                let v = self.eval(t, value)?;
-                if let Object::Chan(ch) = &mut self.heap[o as usize] {
-                    ch.buf.push_back(v);
-                }
-                self.go_on(t, instr, case);
-                Ok(())
-            }
-        }
-    }
-
-    /// Stores what a receive got, then goes on.
-    fn deliver(
-        &mut self,
-        t: Instance,
-        instr: &Instr,
-        case: CaseIx,
-        v: Value,
-        ok: bool,
-    ) -> Result<(), String> {
-        if let Some(ChanOp::Recv { value, ok: flag, .. }) = chan_op(instr, case) {
-            if let Some(p) = value {
-                self.store(t, p, v)?;
-            }
-            if let Some(p) = flag {
-                self.store(t, p, Value::Bool(ok))?;
+                let (c, v) = (self.eval(t, chan)?, self.eval(t, value)?);
+                self.send(c, v, partner)?;
             }
         }
         self.go_on(t, instr, case);
-        Ok(())
+        self.unpark(t);
+        Ok(partner.map(|w| (w.task, w.case)))
+    }
+
+    /// Completes a receive from `chan`: the value and whether the channel
+    /// was open. A `partner` is the sender first in line: it hands its value
+    /// over (or moves it into the buffer just freed) and runs on.
+    fn receive(&mut self, chan: Value, partner: Option<Waiter>) -> Result<(Value, bool), String> {
+        match chan {
+            Value::Done(_) => Ok((Value::Unit, false)),
+            Value::Obj(o) => match &mut self.heap[o as usize] {
+                Object::Ticker { pending, .. } => {
+                    *pending = false;
+                    Ok((Value::Unit, true))
+                }
+                Object::Timer { state, .. } => {
+                    *state = TimerState::Received;
+                    Ok((Value::Unit, true))
+                }
+                Object::Chan(ch) => {
+                    let buffered = ch.buf.pop_front();
+                    let closed = ch.closed;
+                    let got = match (buffered, partner) {
+                        (Some(v), None) => return Ok((v, true)),
+                        (None, None) if closed => return Ok((Value::Unit, false)),
+                        (None, None) => unreachable!("a receive planned without a value"),
+                        (Some(v), Some(sender)) => {
+                            let sent = self.offered(sender)?;
+                            if let Object::Chan(ch) = &mut self.heap[o as usize] {
+                                ch.buf.push_back(sent);
+                            }
+                            (v, sender)
+                        }
+                        (None, Some(sender)) => (self.offered(sender)?, sender),
+                    };
+                    self.complete(got.1, (Value::Unit, true))?;
+                    Ok((got.0, true))
+                }
+                _ => Err(NIL_DEREFERENCE.to_string()),
+            },
+            _ => Err(NIL_DEREFERENCE.to_string()),
+        }
+    }
+
+    /// Completes a send of `v` on `chan`: to the receiver first in line
+    /// (`partner`), else into the buffer.
+    fn send(&mut self, chan: Value, v: Value, partner: Option<Waiter>) -> Result<(), String> {
+        let o = match chan {
+            Value::Done(_) => return Err(SEND_ON_DONE.to_string()),
+            other => other.obj()?,
+        };
+        let Object::Chan(ch) = &mut self.heap[o as usize] else {
+            return Err(NIL_DEREFERENCE.to_string());
+        };
+        if ch.closed {
+            return Err("send on closed channel".to_string());
+        }
+        match partner {
+            Some(receiver) => self.complete(receiver, (v, true)),
+            None => {
+                ch.buf.push_back(v);
+                Ok(())
+            }
+        }
+    }
+
+    /// The value a parked sender offers in its case.
+    fn offered(&self, sender: Waiter) -> Result<Value, String> {
+        let program = Arc::clone(&self.program);
+        let (f, pc) = self.at(sender.task);
+        match chan_op(&program.func(f).code[pc as usize], sender.case) {
+            Some(ChanOp::Send { value, .. }) => self.eval(sender.task, value),
+            _ => unreachable!("a parked sender is at a send"),
+        }
+    }
+
+    /// Completes the case of a parked task: it gets `got` (a receive case),
+    /// leaves the wait queues, and runs on to its next visible instruction.
+    pub(crate) fn complete(&mut self, w: Waiter, got: (Value, bool)) -> Result<(), String> {
+        let program = Arc::clone(&self.program);
+        let (f, pc) = self.at(w.task);
+        let instr = &program.func(f).code[pc as usize];
+        if let Some(ChanOp::Recv { value, ok, .. }) = chan_op(instr, w.case) {
+            if let Some(p) = value {
+                self.store(w.task, p, got.0)?;
+            }
+            if let Some(p) = ok {
+                self.store(w.task, p, Value::Bool(got.1))?;
+            }
+        }
+        self.go_on(w.task, instr, w.case);
+        self.unpark(w.task);
+        self.task_mut(w.task).spin = false;
+        self.run_ahead(w.task)
     }
 
     /// After an operation: to the next instruction, or to the case's body.
@@ -345,11 +307,76 @@ impl World {
             _ => self.advance(t),
         }
     }
-}
 
-/// Sets the select case of a step entry.
-fn set_case(entry: &mut Entry, c: u16) {
-    if let Entry::Step { case, .. } = entry {
-        *case = c;
+    /// Parks task `t` at `instr`: a waiter per case in the queue of each
+    /// channel, timer and ticker the case names, in case order.
+    fn park(&mut self, t: Instance, instr: &Instr) {
+        for (case, op) in chan_ops(instr) {
+            let (chan, send) = match op {
+                ChanOp::Recv { chan, .. } => (chan, false),
+                ChanOp::Send { chan, .. } => (chan, true),
+                ChanOp::After => continue,
+            };
+            let Ok(Value::Obj(o)) = self.eval(t, chan) else { continue };
+            let queue = match &mut self.heap[o as usize] {
+                Object::Chan(ch) if send => Some(&mut ch.sendq),
+                object if !send => object.recvq_mut(),
+                _ => None,
+            };
+            if let Some(q) = queue {
+                q.push_back(Waiter { task: t, case });
+                self.task_mut(t).queues.push(o);
+            }
+        }
+        let task = self.task_mut(t);
+        task.parked = true;
+        task.spin = false;
+    }
+
+    /// Takes a task out of every wait queue it is parked in.
+    pub(crate) fn unpark(&mut self, t: Instance) {
+        let queues = std::mem::take(&mut self.task_mut(t).queues);
+        for o in queues {
+            let object = &mut self.heap[o as usize];
+            if let Object::Chan(ch) = object {
+                ch.sendq.retain(|w| w.task != t);
+            }
+            if let Some(q) = object.recvq_mut() {
+                q.retain(|w| w.task != t);
+            }
+        }
+        self.task_mut(t).parked = false;
+    }
+
+    /// Every parked task that a case can now complete without a partner (a
+    /// channel it names was closed, a context whose done channel it waits on
+    /// is done) leaves the queues, to arrive again. Run after every step.
+    pub(crate) fn settle(&mut self) {
+        let program = Arc::clone(&self.program);
+        for t in 0..self.tasks.len() as Instance {
+            if !self.task(t).parked {
+                continue;
+            }
+            let (f, pc) = self.at(t);
+            let woken = chan_ops(&program.func(f).code[pc as usize]).into_iter().any(|(_, op)| {
+                let chan = match op {
+                    ChanOp::Recv { chan, .. } | ChanOp::Send { chan, .. } => chan,
+                    ChanOp::After => return false,
+                };
+                match self.eval(t, chan) {
+                    Ok(Value::Done(c)) => self.ctx_done(c),
+                    Ok(Value::Obj(o)) => matches!(&self.heap[o as usize], Object::Chan(ch) if ch.closed),
+                    _ => false,
+                }
+            });
+            if woken {
+                self.unpark(t);
+            }
+        }
+    }
+
+    /// The task first in line to receive from the timer or ticker at `o`.
+    pub(crate) fn first_receiver(&self, o: ObjId) -> Option<Waiter> {
+        self.heap[o as usize].recvq().and_then(|q| q.front().copied())
     }
 }

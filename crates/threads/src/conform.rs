@@ -3,29 +3,35 @@
 //! An engine runs the model on a thread library and records one [`Entry`] per
 //! step. Here each entry is matched with the one transition of
 //! `leash_semantics` that takes the same step (same task, instruction, select
-//! case, outcome and partner), the path is replayed, and the way the execution
+//! case or parking, outcome, parked partner completed, instant or timed; the
+//! same timer, ticker or deadline, followed by number across the reference's
+//! renumbering of its heap), the path is replayed, and the way the execution
 //! ended is checked against the reference: a stuck execution must end in a
 //! reference state where nothing can move, a panic must be a panic there too.
+//! The tasks the engine saw orphaned (left running by an owner that exited)
+//! must be those the reference orphans, step by step.
 //! What comes out is a finding whose path is a list of indices into the
 //! reference's enabled transitions, the same as the native prover's, so every
 //! engine's counterexample is printed, pictured and replayed the same way.
 //!
-//! When an entry is ambiguous (two deadlines, two equal waiters), every
-//! candidate is tried in order with backtracking.
+//! When an entry matches several transitions, every candidate is tried in
+//! order with backtracking.
 
-use crate::{End, Entry, Instance, Log, Outcome};
+use crate::{End, Entry, Instance, Log, Orphan, Outcome};
 use leash_ir::Program;
-use leash_semantics::{apply, enabled, initial, Actor, Event, FindingKind, Scenario, State, Transition};
+use leash_semantics::{
+    apply, enabled, initial, Actor, Applied, Event, FindingKind, Object, Scenario, State, Transition,
+};
 use std::fmt;
 
 /// A finding of an engine, confirmed on the reference semantics.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Confirmed {
-    /// What kind (leak, deadlock, panic).
+    /// What kind (leak, deadlock, panic, orphan).
     pub kind: FindingKind,
     /// The task functions it names, as the native prover names them.
     pub funcs: Vec<u16>,
-    /// The panic message; empty otherwise.
+    /// The panic message, or the reference's words for an orphan; empty otherwise.
     pub detail: String,
     /// The instruction that panicked.
     pub at: Option<(u16, u16)>,
@@ -51,15 +57,29 @@ impl fmt::Display for Disagreement {
 /// Tried replays before an ambiguous log is given up on.
 const MAX_APPLIES: usize = 200_000;
 
-/// A reference state with the engine's instance in each task slot.
+/// A reference state with the engine's instance in each task slot, and the
+/// engine's number of each context, timer and ticker of its heap.
 #[derive(Clone)]
 struct Point {
     state: State,
     slots: Vec<Instance>,
     next: Instance,
+    /// By heap index: the number the engine's log gives the object.
+    numbers: Vec<Option<u32>>,
+    /// Contexts, timers and tickers numbered so far.
+    made: u32,
 }
 
 impl Point {
+    /// The initial point, from the reference's initial step.
+    fn start(p: &Program, init: Applied) -> Point {
+        let mut point =
+            Point { state: State::default(), slots: vec![0], next: 1, numbers: Vec::new(), made: 0 };
+        point.renumber(p.globals.len(), &vec![None; p.globals.len()], &init);
+        point.state = init.state;
+        point
+    }
+
     fn slot(&self, task: Instance) -> Option<u16> {
         self.slots.iter().position(|&i| i == task).map(|s| s as u16)
     }
@@ -69,19 +89,16 @@ impl Point {
         Some((f.func, f.pc))
     }
 
-    fn matches(&self, p: &Program, t: &Transition, e: &Entry) -> bool {
+    fn number(&self, o: u16) -> Option<u32> {
+        self.numbers.get(o as usize).copied().flatten()
+    }
+
+    fn matches(&self, t: &Transition, e: &Entry) -> bool {
         match (e, t.actor) {
-            (Entry::Signal, Actor::Signal) | (Entry::Deadline { .. }, Actor::Deadline(_)) => true,
-            (&Entry::Step { task, func, pc, case, alt, partner, woke }, Actor::Task(slot)) => {
-                let signal = matches!(
-                    p.func(func).code.get(pc as usize),
-                    Some(leash_ir::Instr::Op { op: leash_ir::Op::CondSignal, .. })
-                );
-                let alt_ok = if signal {
-                    t.alt == woke.and_then(|w| self.slot(w)).map_or(0, |s| s + 1)
-                } else {
-                    t.alt == alt
-                };
+            (Entry::Signal, Actor::Signal) => true,
+            (&Entry::Deadline { ctx }, Actor::Deadline(o)) => self.number(o) == Some(ctx),
+            (&Entry::Fire { obj }, Actor::Fire(o)) => self.number(o) == Some(obj),
+            (&Entry::Step { task, func, pc, case, alt, partner, time }, Actor::Task(slot)) => {
                 let partner_ok = match (partner, t.partner) {
                     (None, None) => true,
                     (Some((who, c)), Some((ps, pc))) => self.slot(who) == Some(ps) && c == pc,
@@ -90,14 +107,16 @@ impl Point {
                 self.slot(task) == Some(slot)
                     && self.top(slot) == Some((func, pc))
                     && t.case == case
-                    && alt_ok
+                    && t.alt == alt
+                    && t.time == time
                     && partner_ok
             }
             _ => false,
         }
     }
 
-    fn step(&self, p: &Program, t: &Transition) -> Result<Point, Event> {
+    /// The point after `t`, and the events the reference raised in it.
+    fn step(&self, p: &Program, t: &Transition) -> Result<(Point, Vec<Event>), Event> {
         let a = apply(p, &self.state, t)?;
         let mut slots = self.slots.clone();
         let mut next = self.next;
@@ -110,30 +129,55 @@ impl Point {
         for s in exited {
             slots.remove(s as usize);
         }
-        Ok(Point { state: a.state, slots, next })
+        let mut point = Point { state: State::default(), slots, next, numbers: Vec::new(), made: self.made };
+        point.renumber(self.state.heap.len(), &self.numbers, &a);
+        point.state = a.state;
+        Ok((point, a.events))
+    }
+
+    /// Follows the numbers across a step that renumbered the heap (`numbers`
+    /// by the old indices, the first `before` of them objects that existed
+    /// before the step): the objects the step made and kept get the next
+    /// numbers, in the order they were made, as the engine numbers them.
+    fn renumber(&mut self, before: usize, numbers: &[Option<u32>], a: &Applied) {
+        self.numbers = vec![None; a.state.heap.len()];
+        for (old, &new) in a.heap_map.iter().enumerate() {
+            let Some(slot) = self.numbers.get_mut(new as usize) else { continue };
+            if old < before {
+                *slot = numbers[old];
+            } else if matches!(
+                a.state.heap[new as usize],
+                Object::Ctx { .. } | Object::Timer { .. } | Object::Ticker { .. }
+            ) {
+                *slot = Some(self.made);
+                self.made += 1;
+            }
+        }
     }
 }
 
 /// Replays `outcome` on the reference semantics of `p` under `scenario`.
-/// Returns the findings the execution shows (none for one that ended well or
-/// hit a bound), or where the two disagree.
+/// Returns the findings the execution shows (its orphans, and how it ended
+/// unless it ended well or hit a bound), or where the two disagree.
 pub fn conform(p: &Program, scenario: Scenario, outcome: &Outcome) -> Result<Vec<Confirmed>, Disagreement> {
-    replay(p, scenario, &outcome.log, Ending::Engine(&outcome.end))
+    replay(p, scenario, &outcome.log, Ending::Engine(&outcome.end), Some(&outcome.orphans))
 }
 
 /// Replays the log of an execution the library aborted because it found no
 /// thread able to run: the reference must reach a state where nothing moves.
+/// The library's abort loses the runtime's world, and with it the orphans
+/// the execution saw: none are reported from such a log.
 pub fn conform_library_deadlock(
     p: &Program,
     scenario: Scenario,
     log: &Log,
 ) -> Result<Vec<Confirmed>, Disagreement> {
-    replay(p, scenario, log, Ending::LibraryDeadlock)
+    replay(p, scenario, log, Ending::LibraryDeadlock, None)
 }
 
 /// The reference path of an execution, however it ended (for replays).
 pub fn path(p: &Program, scenario: Scenario, log: &Log) -> Result<Vec<u16>, Disagreement> {
-    let found = replay(p, scenario, log, Ending::Any)?;
+    let found = replay(p, scenario, log, Ending::Any, None)?;
     Ok(found.into_iter().next().map(|c| c.path).unwrap_or_default())
 }
 
@@ -148,7 +192,13 @@ enum Ending<'a> {
     LibraryDeadlock,
 }
 
-fn replay(p: &Program, scenario: Scenario, log: &Log, end: Ending) -> Result<Vec<Confirmed>, Disagreement> {
+fn replay(
+    p: &Program,
+    scenario: Scenario,
+    log: &Log,
+    end: Ending,
+    orphans: Option<&[Orphan]>,
+) -> Result<Vec<Confirmed>, Disagreement> {
     let init = match initial(p) {
         Ok(init) => init,
         // The model panics before its first step (initialising a variable,
@@ -165,12 +215,12 @@ fn replay(p: &Program, scenario: Scenario, log: &Log, end: Ending) -> Result<Vec
             }
         }
     };
-    let start = Point { state: init.state, slots: vec![0], next: 1 };
+    let start = Point::start(p, init);
     let mut applies = 0;
     let mut furthest = Disagreement { step: 0, what: String::new() };
     let mut path = Vec::new();
-    let run = Run { p, scenario, log, end };
-    match run.search(start, 0, &mut path, &mut applies, &mut furthest) {
+    let run = Run { p, scenario, log, end, orphans };
+    match run.search(start, 0, &mut path, &mut Vec::new(), &mut applies, &mut furthest) {
         Some(found) => Ok(found),
         None if applies >= MAX_APPLIES => Err(Disagreement {
             step: furthest.step,
@@ -180,20 +230,25 @@ fn replay(p: &Program, scenario: Scenario, log: &Log, end: Ending) -> Result<Vec
     }
 }
 
-/// One replay: the model, the scenario, the log and how it ended.
+/// One replay: the model, the scenario, the log, how it ended, and the
+/// orphans the engine saw (when it knows them).
 struct Run<'a> {
     p: &'a Program,
     scenario: Scenario,
     log: &'a Log,
     end: Ending<'a>,
+    orphans: Option<&'a [Orphan]>,
 }
 
 impl Run<'_> {
+    /// Replays the log from entry `i` at `at`, `path` leading there and
+    /// `orphaned` the orphans confirmed on the way.
     fn search(
         &self,
         at: Point,
         i: usize,
         path: &mut Vec<u16>,
+        orphaned: &mut Vec<Confirmed>,
         applies: &mut usize,
         furthest: &mut Disagreement,
     ) -> Option<Vec<Confirmed>> {
@@ -218,7 +273,7 @@ impl Run<'_> {
                 )),
             };
             return match ended {
-                Ok(found) => Some(found),
+                Ok(found) => Some(orphaned.iter().cloned().chain(found).collect()),
                 Err(what) => {
                     if i >= furthest.step {
                         *furthest = Disagreement { step: i, what };
@@ -229,14 +284,14 @@ impl Run<'_> {
         };
         let mut candidates = 0;
         for (k, t) in ts.iter().enumerate() {
-            if !at.matches(p, t, entry) || *applies >= MAX_APPLIES {
+            if !at.matches(t, entry) || *applies >= MAX_APPLIES {
                 continue;
             }
             candidates += 1;
             *applies += 1;
             path.push(k as u16);
-            let next = match at.step(p, t) {
-                Ok(next) => next,
+            let (next, events) = match at.step(p, t) {
+                Ok(stepped) => stepped,
                 // The step's silent tail panicked (an overflow, say): the
                 // engine logged the step, then panicked before its next one.
                 Err(e) => match self.end {
@@ -246,7 +301,8 @@ impl Run<'_> {
                             && e.kind == FindingKind::Panic
                             && e.detail == *message =>
                     {
-                        return Some(vec![panic_finding(e, path.clone())]);
+                        let panic = panic_finding(e, path.clone());
+                        return Some(orphaned.iter().cloned().chain([panic]).collect());
                     }
                     _ => {
                         path.pop();
@@ -254,8 +310,17 @@ impl Run<'_> {
                     }
                 },
             };
-            if let Some(found) = self.search(next, i + 1, path, applies, furthest) {
-                return Some(found);
+            match self.orphans_agree(i, &events, path) {
+                Ok(confirmed) => {
+                    let before = orphaned.len();
+                    orphaned.extend(confirmed);
+                    if let Some(found) = self.search(next, i + 1, path, orphaned, applies, furthest) {
+                        return Some(found);
+                    }
+                    orphaned.truncate(before);
+                }
+                Err(what) if i >= furthest.step => *furthest = Disagreement { step: i, what },
+                Err(_) => {}
             }
             path.pop();
         }
@@ -266,6 +331,41 @@ impl Run<'_> {
             };
         }
         None
+    }
+
+    /// Checks the orphans the reference raised in entry `i` (its `events`)
+    /// against those the engine saw there, when it knows them: the same
+    /// tasks' functions, orphaned by owners of the same names. Returns them
+    /// as findings, `path` leading through the step.
+    fn orphans_agree(&self, i: usize, events: &[Event], path: &[u16]) -> Result<Vec<Confirmed>, String> {
+        let Some(orphans) = self.orphans else { return Ok(Vec::new()) };
+        let mut reference: Vec<&Event> = events.iter().filter(|e| e.kind == FindingKind::Orphan).collect();
+        let mut confirmed = Vec::new();
+        for o in orphans.iter().filter(|o| o.step == i) {
+            let owner = format!("`{}`", self.p.func(o.owner).name);
+            let Some(k) = reference.iter().position(|e| e.func == o.func && e.detail.contains(&owner)) else {
+                return Err(format!(
+                    "the engine left a task of {} orphaned by {owner}; the reference does not",
+                    self.p.func(o.func).name
+                ));
+            };
+            let e = reference.remove(k);
+            confirmed.push(Confirmed {
+                kind: FindingKind::Orphan,
+                funcs: vec![e.func],
+                detail: e.detail.clone(),
+                at: e.at,
+                path: path.to_vec(),
+            });
+        }
+        match reference.first() {
+            Some(e) => Err(format!(
+                "the reference orphans a task of {}: {}; the engine does not",
+                self.p.func(e.func).name,
+                e.detail
+            )),
+            None => Ok(confirmed),
+        }
     }
 }
 
@@ -303,12 +403,13 @@ fn finish(
         }
         End::Panic { task, at: place, message } => {
             let slot = at.slot(*task).ok_or_else(|| format!("the panicking task {task} is not live"))?;
+            let func = at.state.tasks[slot as usize].func;
+            // The step that panicked is not in the log: any step of the
+            // reference that panics the same way in the same task ends it.
             for (k, t) in ts.iter().enumerate() {
-                if t.actor != Actor::Task(slot) {
-                    continue;
-                }
                 if let Err(e) = apply(p, &at.state, t) {
-                    if e.kind == FindingKind::Panic && e.at == Some(*place) && e.detail == *message {
+                    let same = e.kind == FindingKind::Panic && e.func == func && e.detail == *message;
+                    if same && e.at == Some(*place) {
                         let mut full = path.to_vec();
                         full.push(k as u16);
                         return Ok(vec![panic_finding(e, full)]);

@@ -134,8 +134,8 @@ impl World {
                     cap: cap as usize,
                     buf: VecDeque::new(),
                     closed: false,
-                    recvq: Vec::new(),
-                    sendq: Vec::new(),
+                    recvq: VecDeque::new(),
+                    sendq: VecDeque::new(),
                 })
             }
             Ctor::Mutex => Object::Mutex { locked: false },
@@ -145,10 +145,10 @@ impl World {
                 if !matches!(self.heap[mutex as usize], Object::Mutex { .. }) {
                     return Err(NIL_DEREFERENCE.to_string());
                 }
-                Object::Cond { mutex, waiters: Vec::new() }
+                Object::Cond { mutex, waiters: VecDeque::new() }
             }
             Ctor::Once => Object::Once(OnceState::NotRun),
-            Ctor::WaitGroup => Object::WaitGroup { count: 0 },
+            Ctor::WaitGroup => Object::WaitGroup { count: 0, waiters: Vec::new() },
             Ctor::Group { ctx, limit } => {
                 let parent = match ctx {
                     Some(c) => Some(self.ctx_of(self.eval(t, c)?)?),
@@ -169,8 +169,8 @@ impl World {
                     if matches!(ctor, Ctor::WithCancel(_)) { CtxKind::Cancel } else { CtxKind::Timeout };
                 return Ok(Value::Obj(self.new_ctx(kind, Some(parent))));
             }
-            Ctor::Ticker => Object::Ticker { running: true },
-            Ctor::Timer => Object::Timer(TimerState::Armed),
+            Ctor::Ticker => Object::Ticker { running: true, pending: false, recvq: VecDeque::new() },
+            Ctor::Timer => Object::Timer { state: TimerState::Armed, recvq: VecDeque::new() },
             Ctor::Cell { init, range } => {
                 let value = self.eval(t, init)?;
                 check_range(value, *range, name)?;

@@ -1,147 +1,164 @@
 //! Taking a step: the chosen move of a task's visible instruction, then the
-//! silent instructions after it for every task the step moved (the mover, a
-//! rendezvous partner, a spawned child). Also calls, returns, defers, exits,
-//! and the start of an execution (the model-level variables, then `main`).
+//! silent instructions after it, for every task the step moved in the order
+//! Go would run them (a completed partner or a spawned child first, then
+//! the mover); then what every step settles (exits, wake-ups by close and
+//! cancellation, spin marks, the numbers of new contexts, timers and
+//! tickers). Also calls, returns, defers, and the start of an execution (the
+//! model-level variables, then `main`).
 
-use crate::channels::{chan_op, ChanOp};
-use crate::plan::{Move, Plan};
+use crate::channels::logged;
+use crate::plan::Move;
 use crate::value::{Value, NIL_DEREFERENCE};
-use crate::world::{Frame, Task, World};
-use crate::{End, Entry, Instance};
+use crate::world::{Deferred, Frame, Task, World};
+use crate::{End, Entry, Instance, Orphan};
 use leash_ir::{Callee, Expr, FuncId, Instr, Pc, Place};
 use std::sync::Arc;
 
-/// A panic: Go's message, and the instruction it belongs to when that is
-/// not the one being executed (a value returned into a caller's variable
-/// that is out of its range panics at the call).
-pub(crate) struct Thrown {
-    at: Option<(FuncId, Pc)>,
-    message: String,
-}
-
-impl From<String> for Thrown {
-    fn from(message: String) -> Thrown {
-        Thrown { at: None, message }
-    }
-}
-
 /// Why a step could not be taken.
-enum Fault {
-    /// This task's instruction panicked.
-    Panic(Instance, Thrown),
+pub(crate) enum Fault {
+    /// A panic, with Go's message.
+    Panic(String),
     /// A spawn would take more threads than the platform allows: this many.
     Threads(usize),
 }
 
-/// A panic in a task's silent instructions: where, and the message.
-type SilentPanic = ((FuncId, Pc), String);
+impl From<String> for Fault {
+    fn from(message: String) -> Fault {
+        Fault::Panic(message)
+    }
+}
+
+/// The panic of model-level initialisation that would take a step.
+const INIT_BLOCKS: &str = "model-level initialisation must not block";
 
 impl World {
-    /// Takes task `t`'s step by move `mv`, runs ahead every task it moved,
-    /// and returns the step's log entry; or how the execution ends when the
-    /// step panics (the panic names the task whose step it is) or would need
-    /// too many threads.
-    pub(crate) fn take(&mut self, t: Instance, mv: Move) -> Result<Entry, End> {
-        let mut before = vec![(t, self.at(t))];
-        let mut actor = t;
-        if let Move::Meet { case, partner } = mv {
-            before.push((partner.task, self.at(partner.task)));
-            let (f, pc) = self.at(t);
-            if let Some(ChanOp::Send { .. }) = chan_op(&self.program.func(f).code[pc as usize], case) {
-                actor = partner.task;
-            }
+    /// Takes task `t`'s step by move `mv` (a timed one when `time`: time
+    /// passes, and every spin mark ends), runs ahead every task it moved,
+    /// settles the step, and returns its log entry; or how the execution
+    /// ends when the step panics (the panic names the mover and where its
+    /// top frame stood, whichever task's code failed) or would need too
+    /// many threads.
+    pub(crate) fn take(&mut self, t: Instance, mv: Move, time: bool) -> Result<Entry, End> {
+        let before = self.heap.len();
+        if time {
+            self.tasks.iter_mut().for_each(|task| task.spin = false);
         }
-        let (entry, moved) = self.exec(t, mv).map_err(|fault| match fault {
+        let program = Arc::clone(&self.program);
+        let (func, pc) = self.at(t);
+        let instr = &program.func(func).code[pc as usize];
+        let case = match (mv, instr) {
+            (Move::Case { case, .. }, _) => logged(case),
+            (Move::Default, Instr::Select { cases, .. }) => cases.len() as u16,
+            (Move::Park, _) => Entry::PARK,
+            _ => 0,
+        };
+        let alt = match mv {
+            Move::Alt(a) => a,
+            _ => 0,
+        };
+        let partner = self.exec(t, instr, mv).and_then(|p| Ok(self.run_ahead(t).map(|()| p)?));
+        let partner = partner.map_err(|fault| match fault {
             Fault::Threads(needed) => End::TooManyThreads { needed },
-            Fault::Panic(who, thrown) => {
-                let at = thrown.at.or_else(|| before.iter().find(|(w, _)| *w == who).map(|b| b.1));
-                End::Panic { task: actor, at: at.unwrap_or_else(|| self.at(who)), message: thrown.message }
-            }
+            Fault::Panic(message) => End::Panic { task: t, at: self.top_or(t, (func, pc)), message },
         })?;
-        for m in moved {
-            self.run_ahead(m).map_err(|(at, message)| End::Panic { task: actor, at, message })?;
+        // A `work` or `sleep` that ended opens an instant at which another
+        // task's may end too, if another task is in one.
+        let ended = time && matches!(instr, Instr::Work { .. } | Instr::Sleep);
+        self.instant = ended && self.live().any(|u| u != t && self.in_work_or_sleep(u));
+        self.settle_step(before);
+        Ok(Entry::Step { task: t, func, pc, case, alt, partner, time })
+    }
+
+    /// Where task `t`'s top frame stands, or `at` once it has none.
+    pub(crate) fn top_or(&self, t: Instance, at: (FuncId, Pc)) -> (FuncId, Pc) {
+        self.task(t).frames.last().map_or(at, |f| (f.func, f.pc))
+    }
+
+    /// What every step ends with, once the tasks it moved have run ahead:
+    /// the exits it caused, parked tasks woken by a close or a cancellation,
+    /// spin marks ended by waiting, and the numbers of the contexts, timers
+    /// and tickers made since heap index `before` that are still reachable.
+    pub(crate) fn settle_step(&mut self, before: usize) {
+        for (t, result) in std::mem::take(&mut self.exits) {
+            self.exit(t, result);
         }
-        self.refresh_queues();
-        Ok(entry)
+        self.settle();
+        self.clear_spin();
+        self.number(before);
+    }
+
+    /// A task's spin mark ends when it waits: parked, inside a two-step
+    /// wait, in `work` or in `sleep`.
+    fn clear_spin(&mut self) {
+        let program = Arc::clone(&self.program);
+        for task in self.tasks.iter_mut().filter(|task| !task.exited) {
+            let Some(f) = task.frames.last() else { continue };
+            let timed = matches!(program.func(f.func).code[f.pc as usize], Instr::Work { .. } | Instr::Sleep);
+            if task.parked || task.phase.waits() || timed {
+                task.spin = false;
+            }
+        }
     }
 
     /// Initialises the model-level variables (the init function runs to its
-    /// end, visible instructions included, without steps) and runs `main`'s
-    /// silent instructions.
+    /// end; it may only assign and make objects) and runs `main`'s silent
+    /// instructions.
     pub(crate) fn start(&mut self) -> Result<(), End> {
         let program = Arc::clone(&self.program);
+        let panic = |w: &World, message: String| End::Panic { task: 0, at: w.top_or(0, (0, 0)), message };
         while let Some(frame) = self.task(0).frames.last() {
-            let at = (frame.func, frame.pc);
-            match self.plan(0) {
-                Plan::Ready { moves, .. } => {
-                    self.take(0, moves[0])?;
-                }
-                Plan::Panic(message) => return Err(End::Panic { task: 0, at, message }),
-                Plan::Blocked => {
-                    let message = "the initialisation of model-level variables blocks".to_string();
-                    return Err(End::Panic { task: 0, at, message });
-                }
+            let instr = &program.func(frame.func).code[frame.pc as usize];
+            if !matches!(instr, Instr::Assign { .. } | Instr::New { .. } | Instr::Return { .. }) {
+                return Err(panic(self, INIT_BLOCKS.to_string()));
             }
+            self.exec_plain(0, instr).map_err(|m| panic(self, m))?;
         }
         self.initialising = false;
         let main = Frame::enter(&program, program.main, Vec::new());
         self.task_mut(0).frames.push(main);
-        self.run_ahead(0).map_err(|(at, message)| End::Panic { task: 0, at, message })?;
-        self.refresh_queues();
+        self.run_ahead(0).map_err(|m| panic(self, m))?;
+        self.settle_step(program.globals.len());
         Ok(())
     }
 
-    /// Runs a task's silent instructions, up to its next visible one or its exit.
-    fn run_ahead(&mut self, t: Instance) -> Result<(), SilentPanic> {
+    /// Runs a task's silent instructions, up to its next visible one or its end.
+    pub(crate) fn run_ahead(&mut self, t: Instance) -> Result<(), String> {
         let program = Arc::clone(&self.program);
         while let Some(frame) = self.task(t).frames.last() {
             let (f, pc) = (frame.func, frame.pc);
             if !program.func(f).silent[pc as usize] {
                 break;
             }
-            self.exec_plain(t, &program.func(f).code[pc as usize])
-                .map_err(|e| (e.at.unwrap_or((f, pc)), e.message))?;
+            self.exec_plain(t, &program.func(f).code[pc as usize])?;
         }
         Ok(())
     }
 
-    /// Executes the move of a visible instruction; returns the entry and the
-    /// tasks that moved.
-    fn exec(&mut self, t: Instance, mv: Move) -> Result<(Entry, Vec<Instance>), Fault> {
-        let program = Arc::clone(&self.program);
-        let (func, pc) = self.at(t);
-        let instr = &program.func(func).code[pc as usize];
-        let mine = |m: String| Fault::Panic(t, m.into());
-        let (mut alt, mut woke, mut moved) = (0, None, vec![t]);
+    /// Executes the move of the visible instruction `instr` of task `t`;
+    /// returns the parked partner the step completed, if any.
+    fn exec(&mut self, t: Instance, instr: &Instr, mv: Move) -> Result<Option<(Instance, u16)>, Fault> {
         match (instr, mv) {
             (Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. }, _) => {
-                return self.exec_chan(t, instr, mv).map_err(|(who, m)| Fault::Panic(who, m.into()));
+                return Ok(self.exec_chan(t, instr, mv)?);
             }
             (Instr::Work { dst, .. }, Move::Alt(a)) => {
                 if let Some(d) = dst {
-                    self.store(t, d, Value::result(a == 1)).map_err(mine)?;
+                    self.store(t, d, Value::result(a == 1))?;
                 }
                 self.advance(t);
-                alt = a;
             }
-            (Instr::Choose { targets }, Move::Alt(a)) => {
-                self.jump(t, targets[a as usize]);
-                alt = a;
+            (Instr::Choose { targets }, Move::Alt(a)) => self.jump(t, targets[a as usize]),
+            (Instr::Spawn { func: f, args, dst, group, detached }, _) => {
+                let owner = (!detached).then_some(t);
+                self.spawn(t, *f, args, dst.as_ref(), group.as_ref(), owner)?;
             }
-            (Instr::Op { target, .. }, Move::Wake(w)) => {
-                self.signal_cond(t, target, w).map_err(mine)?;
-                woke = w;
-            }
-            (Instr::Spawn { func: f, args, dst, group, .. }, _) => {
-                moved.push(self.spawn(t, *f, args, dst.as_ref(), group.as_ref())?);
-            }
-            _ => self.exec_plain(t, instr).map_err(|e| Fault::Panic(t, e))?,
+            _ => self.exec_plain(t, instr)?,
         }
-        Ok((Entry::Step { task: t, func, pc, case: 0, alt, partner: None, woke }, moved))
+        Ok(None)
     }
 
     /// Executes an instruction that has a single way to go (every silent one).
-    fn exec_plain(&mut self, t: Instance, instr: &Instr) -> Result<(), Thrown> {
+    fn exec_plain(&mut self, t: Instance, instr: &Instr) -> Result<(), String> {
         match instr {
             Instr::Assign { dst, value } => {
                 let v = self.eval(t, value)?;
@@ -159,7 +176,7 @@ impl World {
                     Callee::Static(f) => *f,
                     Callee::Dynamic(e) => match self.eval(t, e)? {
                         Value::Func(f) => f,
-                        _ => return Err(NIL_DEREFERENCE.to_string().into()),
+                        _ => return Err(NIL_DEREFERENCE.to_string()),
                     },
                 };
                 let args = self.args(t, args)?;
@@ -175,11 +192,27 @@ impl World {
                 self.unwind(t)?;
             }
             Instr::EndDefer => self.unwind(t)?,
-            Instr::Defer { block, .. } => {
-                self.frame_mut(t).defers.push(*block);
+            Instr::Defer { block, capture } => {
+                // Go evaluates a deferred call's operands at the `defer`.
+                let args = capture.iter().map(|(slot, e)| Ok((*slot, self.eval(t, e)?))).collect::<Result<
+                    Vec<_>,
+                    String,
+                >>(
+                )?;
+                self.frame_mut(t).defers.push(Deferred { block: *block, args });
                 self.advance(t);
             }
-            Instr::Jump { target } => self.jump(t, *target),
+            Instr::Jump { target } => {
+                // Going round a loop that polls marks the task as spinning.
+                let (f, pc) = self.at(t);
+                let polls = |i: &Instr| matches!(i, Instr::Select { default: Some(_), .. } | Instr::Yield);
+                if *target <= pc
+                    && self.program.func(f).code[*target as usize..=pc as usize].iter().any(polls)
+                {
+                    self.task_mut(t).spin = true;
+                }
+                self.jump(t, *target);
+            }
             Instr::Branch { cond, target } => {
                 if self.eval(t, cond)?.bool()? {
                     self.advance(t);
@@ -189,7 +222,7 @@ impl World {
             }
             Instr::Assert { cond } => {
                 if !self.eval(t, cond)?.bool()? {
-                    return Err("assertion failed".to_string().into());
+                    return Err("assertion failed".to_string());
                 }
                 self.advance(t);
             }
@@ -212,7 +245,9 @@ impl World {
         args.iter().map(|a| self.eval(t, a)).collect()
     }
 
-    /// `spawn` and `g.go`: starts a task owned by `t`; returns its instance.
+    /// `spawn` and `g.go`: task `t` starts a task owned by `owner` (`t`, or
+    /// nobody for `spawn detached`), which runs its silent start at once;
+    /// its thread starts once it can take a step of its own.
     fn spawn(
         &mut self,
         t: Instance,
@@ -220,68 +255,91 @@ impl World {
         args: &[Expr],
         dst: Option<&Place>,
         group: Option<&Expr>,
-    ) -> Result<Instance, Fault> {
-        let mine = |m: String| Fault::Panic(t, m.into());
+        owner: Option<Instance>,
+    ) -> Result<(), Fault> {
+        let args = self.args(t, args)?;
         let group = match group {
-            Some(g) => Some(self.eval(t, g).and_then(Value::obj).map_err(mine)?),
+            Some(g) => Some(self.eval(t, g).and_then(Value::obj)?),
             None => None,
         };
-        let args = self.args(t, args).map_err(mine)?;
         let needed = self.threads_asked + 1;
         if needed > self.config.max_threads {
             return Err(Fault::Threads(needed));
         }
         self.threads_asked = needed;
-        let child = self.tasks.len() as Instance;
-        let frame = Frame::enter(&self.program, func, args);
-        self.tasks.push(Task::new(func, frame, group));
         if let Some(g) = group {
             if let crate::objects::Object::Group { running, .. } = &mut self.heap[g as usize] {
                 *running += 1;
             }
         }
+        let child = self.tasks.len() as Instance;
+        let frame = Frame::enter(&self.program, func, args);
+        self.tasks.push(Task::new(func, frame, group, owner));
         if let Some(d) = dst {
-            self.store(t, d, Value::Task(child)).map_err(mine)?;
+            self.store(t, d, Value::Task(child))?;
         }
         self.advance(t);
-        self.starts.push(child);
-        Ok(child)
+        self.run_ahead(child)?;
+        Ok(())
     }
 
-    /// Goes on returning from the top frame: the next deferred block, or
-    /// back to the caller (storing the value where the call wanted it), or
-    /// the task's exit.
-    fn unwind(&mut self, t: Instance) -> Result<(), Thrown> {
+    /// Goes on returning from the top frame: the next deferred block (its
+    /// captured operands stored into their slots), or back to the caller
+    /// (storing the values where the call wanted them), or the task's end.
+    fn unwind(&mut self, t: Instance) -> Result<(), String> {
         let frame = self.frame_mut(t);
-        if let Some(block) = frame.defers.pop() {
-            frame.pc = block;
+        if let Some(d) = frame.defers.pop() {
+            frame.pc = d.block;
+            for (slot, v) in d.args {
+                frame.locals[slot as usize] = v;
+            }
             return Ok(());
         }
         let v = frame.returning.unwrap_or(Value::Ok);
         let task = self.task_mut(t);
-        task.frames.pop();
+        let popped = task.frames.pop().expect("a live task has a frame");
         if task.frames.is_empty() {
             if !self.initialising {
-                self.exit(t, v);
+                self.exits.push((t, v));
             }
             return Ok(());
         }
         let program = Arc::clone(&self.program);
         let (f, pc) = self.at(t);
-        if let Instr::Call { dst: Some(d), .. } = &program.func(f).code[pc as usize] {
-            self.store(t, d, v).map_err(|message| Thrown { at: Some((f, pc)), message })?;
+        if let Instr::Call { dst, rest, .. } = &program.func(f).code[pc as usize] {
+            if let Some(d) = dst {
+                self.store(t, d, v)?;
+            }
+            // A helper with several results: those after the first wait in
+            // its hidden result locals, and go where the call binds them.
+            for (place, &local) in rest.iter().zip(&program.func(popped.func).results) {
+                let r = popped.locals.get(local as usize).copied().unwrap_or(Value::Nil);
+                self.store(t, place, r)?;
+            }
         }
         self.advance(t);
         Ok(())
     }
 
-    /// A task's main frame returned: it exits.
+    /// A task's main frame returned: it exits, its error group learns its
+    /// result, and the tasks it owns are owned by nobody from now on: each
+    /// still running (not returned in this same step) is an orphan, the
+    /// owner rule broken.
     fn exit(&mut self, t: Instance, result: Value) {
-        self.unpark(t);
         let task = self.task_mut(t);
         task.exited = true;
         if let Some(g) = task.group {
             self.group_exit(g, result);
+        }
+        let owner = self.task(t).func;
+        let step = self.log.len();
+        for (c, child) in self.tasks.iter_mut().enumerate() {
+            if child.owner == Some(t) {
+                child.owner = None;
+                if !child.frames.is_empty() {
+                    self.orphans.push(Orphan { step, task: c as Instance, func: child.func, owner });
+                }
+            }
         }
     }
 }

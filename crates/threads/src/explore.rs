@@ -12,6 +12,7 @@
 
 use crate::{End, Outcome};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The answers of one run, and what the run learnt about later choices.
 #[derive(Clone, Debug, Default)]
@@ -100,13 +101,21 @@ impl ChoiceTree {
 enum Key {
     Stuck(bool, Vec<u16>),
     Panic((u16, u16), String),
+    /// A task of this function left running by an owner of that one.
+    Orphan(u16, u16),
 }
 
+/// A kept execution, with the engine's replay string for it.
+type Kept = Arc<(Outcome, Option<String>)>;
+
 /// The executions of an exploration worth reporting: for each way of going
-/// wrong (stuck with these tasks, this panic) the one with the fewest steps.
+/// wrong (stuck with these tasks, this panic, a task of this function
+/// orphaned by an owner of that one) the one that shows it in the fewest
+/// steps.
 #[derive(Clone, Debug, Default)]
 pub struct Collected {
-    kept: BTreeMap<Key, (Outcome, Option<String>)>,
+    /// By way of going wrong: the steps it took to show, and the execution.
+    kept: BTreeMap<Key, (usize, Kept)>,
     /// Executions run.
     pub executions: usize,
     /// Steps taken in all of them.
@@ -122,40 +131,49 @@ pub struct Collected {
 impl Collected {
     /// Notes one execution; `replay` gives the engine's own replay string
     /// for it (shuttle's schedule), asked for only if the execution is kept.
+    /// An orphan is shown by the step that orphaned it, whatever came after
+    /// (even a cut): the path to it is real.
     pub fn add(&mut self, o: Outcome, replay: impl FnOnce() -> Option<String>) {
         self.executions += 1;
         self.steps += o.log.len();
         self.longest = self.longest.max(o.log.len());
-        let key = match &o.end {
-            End::Exited => return,
-            End::StepBound => {
-                self.step_bound += 1;
-                return;
-            }
+        let mut shows: Vec<(Key, usize)> =
+            o.orphans.iter().map(|x| (Key::Orphan(x.func, x.owner), x.step + 1)).collect();
+        match &o.end {
+            End::Exited => {}
+            End::StepBound => self.step_bound += 1,
             End::TooManyThreads { needed } => {
                 self.too_many_threads = Some(self.too_many_threads.unwrap_or(0).max(*needed));
-                return;
             }
             End::Stuck { main_alive, blocked } => {
                 let mut funcs: Vec<u16> = blocked.iter().map(|b| b.func).collect();
                 funcs.sort_unstable();
                 funcs.dedup();
-                Key::Stuck(*main_alive, funcs)
+                shows.push((Key::Stuck(*main_alive, funcs), o.log.len()));
             }
-            End::Panic { at, message, .. } => Key::Panic(*at, message.clone()),
-        };
-        match self.kept.get(&key) {
-            Some((k, _)) if k.log.len() <= o.log.len() => {}
-            _ => {
-                let r = replay();
-                self.kept.insert(key, (o, r));
-            }
+            End::Panic { at, message, .. } => shows.push((Key::Panic(*at, message.clone()), o.log.len())),
+        }
+        shows.retain(|(key, steps)| self.kept.get(key).is_none_or(|(k, _)| steps < k));
+        if shows.is_empty() {
+            return;
+        }
+        let kept: Kept = Arc::new((o, replay()));
+        for (key, steps) in shows {
+            self.kept.insert(key, (steps, kept.clone()));
         }
     }
 
-    /// The kept executions with their replay strings, in a fixed order.
+    /// The kept executions with their replay strings, in a fixed order,
+    /// each once.
     pub fn outcomes(&self) -> impl Iterator<Item = &(Outcome, Option<String>)> {
-        self.kept.values()
+        let mut seen: Vec<&Kept> = Vec::new();
+        self.kept.values().filter_map(move |(_, k)| {
+            if seen.iter().any(|s| Arc::ptr_eq(s, k)) {
+                return None;
+            }
+            seen.push(k);
+            Some(&**k)
+        })
     }
 }
 

@@ -1,16 +1,24 @@
 //! The leash IR run on real threads, for the loom and shuttle engines.
 //!
 //! Every task of a model becomes a thread of a thread library; Go's primitives
-//! (channels, select, contexts, wait groups, error groups, mutexes, rwmutexes,
-//! conds, onces, tickers, timers) are implemented here, independently of the
-//! reference semantics, over the one lock and condition variable a
-//! [`Platform`] lends. The library's scheduler picks the interleaving; the
-//! environment's free choices (select cases, work outcomes, `choose`, which
-//! waiter a signal wakes, which event fires) go through [`Platform::choose`].
+//! (channels with their wait queues, select, contexts, wait groups, error
+//! groups, mutexes, rwmutexes, conds, onces, tickers, timers) are implemented
+//! here, independently of the reference semantics, over the one lock and the
+//! condition variables a [`Platform`] lends. A task's thread takes the task's
+//! instant steps. Time and the environment need no thread of their own: the
+//! thread whose step leaves no task able to move lets time pass at once, a
+//! polling task's thread may let it pass instead of polling, right after a
+//! `work` or `sleep` ended another may end at the same instant, and outside
+//! the completion scenario the signal may come after any step. The library's
+//! scheduler picks the interleaving; the free choices (select cases, work
+//! outcomes, `choose`, which timed step comes first, whether a `work` or
+//! `sleep` ties, whether the signal comes now) go through
+//! [`Platform::choose`].
 //!
 //! An execution records a [`Log`]: one [`Entry`] per step of the reference
 //! semantics, so that [`conform`] can replay it on `leash-semantics` and every
-//! finding an engine reports is checked there.
+//! finding an engine reports is checked there; and the tasks its steps left
+//! running after their owner exited ([`Orphan`]), the owner rule broken.
 
 pub mod conform;
 pub mod explore;
@@ -23,34 +31,19 @@ mod objects;
 mod plan;
 mod primitives;
 mod runtime;
+mod time;
 mod value;
 mod world;
 
 pub use world::World;
 
-use leash_ir::{Ctor, Elem, Instr, Program};
 use std::ops::DerefMut;
-
-/// Whether any function of `p` makes a `signal()` or `with_timeout` context
-/// (arrays of them included): then [`run`] starts an environment thread that
-/// sends the signal and fires deadlines.
-pub fn needs_environment(p: &Program) -> bool {
-    fn ctor(c: &Ctor) -> bool {
-        match c {
-            Ctor::Signal | Ctor::WithTimeout(_) => true,
-            Ctor::Array { elem, .. } => matches!(&**elem, Elem::Ctor(c) if ctor(c)),
-            _ => false,
-        }
-    }
-    p.funcs.iter().flat_map(|f| &f.code).any(|i| matches!(i, Instr::New { ctor: c, .. } if ctor(c)))
-}
 
 /// Runs one execution of the model in the [`World`] behind `platform`'s
 /// lock, on the calling thread, which must be a thread of the platform's
 /// library: initialises the model-level variables, runs `main` on this
-/// thread, starts a thread per spawned task (and one for the environment
-/// when [`needs_environment`]), and returns once every thread it started has
-/// finished. Each log entry is passed to [`Platform::record`] as it is made.
+/// thread, starts a thread per spawned task, and returns once every thread
+/// it started has finished. Each log entry is passed to [`Platform::record`] as it is made.
 ///
 /// When the execution gets stuck and [`Config::detect_stuck`] is off, the
 /// threads stay blocked in [`Platform::wait`] and this never returns: the
@@ -98,20 +91,17 @@ pub trait Platform: Clone + Send + Sync + 'static {
 }
 
 /// Names a waiting thread: [`Sleeper::JOIN`] the caller of [`run`] waiting
-/// for every thread to finish, [`Sleeper::ENVIRONMENT`] the environment's
-/// thread, then one per task instance ([`Sleeper::task`]).
+/// for every thread to finish, then one per task instance ([`Sleeper::task`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Sleeper(pub usize);
 
 impl Sleeper {
     /// The caller of [`run`], waiting for the other threads to finish.
     pub const JOIN: Sleeper = Sleeper(0);
-    /// The environment's thread.
-    pub const ENVIRONMENT: Sleeper = Sleeper(1);
 
     /// The thread of task `t`.
     pub fn task(t: Instance) -> Sleeper {
-        Sleeper(2 + t as usize)
+        Sleeper(1 + t as usize)
     }
 }
 
@@ -121,34 +111,52 @@ pub type Instance = u32;
 
 /// One step of an execution, in the terms of the reference semantics
 /// (`leash_semantics::Transition`), so that it can be replayed there.
+///
+/// Contexts, timers and tickers are named by number: the order in which the
+/// execution made them, counting only those still reachable at the end of
+/// the step that made them (the reference collects the others at once).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
-    /// A task took a step at its visible instruction `pc` of function `func`.
+    /// A task took a step at its visible instruction `pc` of function `func`:
+    /// an instant step, or a timed one (its `work` or `sleep` ended, an
+    /// `after` case fired).
     Step {
-        /// Who moved (for a rendezvous: the receiver).
+        /// Who moved: the task arriving at an operation, not the parked
+        /// partner it completed.
         task: Instance,
         /// The function of the frame that moved.
         func: u16,
         /// The visible instruction it executed.
         pc: u16,
-        /// The select case taken (`cases.len()` for `default`); 0 otherwise.
+        /// The select case taken (`cases.len()` for `default`), or
+        /// [`Entry::PARK`] when the task parked; 0 otherwise.
         case: u16,
         /// A work outcome (0 ok, 1 err) or a `choose` branch; 0 otherwise.
         alt: u16,
-        /// For a rendezvous on an unbuffered channel: the sender and its
-        /// select case (`u16::MAX` for a plain `send`).
+        /// The parked task the step completed, and that task's select case
+        /// (`u16::MAX` for a plain `send` or `recv`).
         partner: Option<(Instance, u16)>,
-        /// For `c.signal()`: the waiter it woke, if any.
-        woke: Option<Instance>,
+        /// Whether the step waited for time to pass.
+        time: bool,
+    },
+    /// Time passed and a timer fired or a ticker ticked.
+    Fire {
+        /// The timer or ticker, by number.
+        obj: u32,
+    },
+    /// Time passed and the deadline of a `with_timeout` context expired.
+    Deadline {
+        /// The context, by number.
+        ctx: u32,
     },
     /// The environment sent the signal.
     Signal,
-    /// The deadline of a `with_timeout` context fired; `ctx` numbers the
-    /// contexts of this execution in the order they were made.
-    Deadline {
-        /// The context.
-        ctx: u32,
-    },
+}
+
+impl Entry {
+    /// The `case` of a step in which a task parks in the wait queues of its
+    /// channel operation.
+    pub const PARK: u16 = u16::MAX;
 }
 
 /// The steps of one execution, in order.
@@ -195,6 +203,20 @@ pub enum End {
     },
 }
 
+/// A task still running when its owner exited: the owner rule broken
+/// (`spawn detached` starts a task nobody owns).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Orphan {
+    /// The step in which the owner exited: its index in the log.
+    pub step: usize,
+    /// The task left running.
+    pub task: Instance,
+    /// Its function.
+    pub func: u16,
+    /// The function of the owner that exited.
+    pub owner: u16,
+}
+
 /// What one execution did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
@@ -202,6 +224,8 @@ pub struct Outcome {
     pub log: Log,
     /// How it ended.
     pub end: End,
+    /// The tasks its steps left without their owner, in order.
+    pub orphans: Vec<Orphan>,
 }
 
 /// Bounds of one execution.
@@ -211,28 +235,10 @@ pub struct Config {
     pub scenario: leash_semantics::Scenario,
     /// Steps (log entries) after which an execution ends with [`End::StepBound`].
     pub max_steps: usize,
-    /// Threads the platform allows, the calling thread and the environment's included.
+    /// Threads the platform allows: one per task (the calling thread runs `main`).
     pub max_threads: usize,
     /// Whether the runtime itself ends an execution in which nothing can move
     /// ([`End::Stuck`]); when off, the threads stay blocked and the library's
     /// own deadlock detection has to catch it.
     pub detect_stuck: bool,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::needs_environment;
-
-    fn needs(text: &str) -> bool {
-        needs_environment(&leash_ir::compile(text).expect("the model compiles"))
-    }
-
-    #[test]
-    fn the_environment_runs_for_signals_and_deadlines_only() {
-        assert!(needs("task main() {\n let c = signal()\n}\n"));
-        assert!(needs("task main() {\n let c = with_timeout(background())\n}\n"));
-        assert!(needs("task main() {\n let cs = [with_timeout(background()); 2]\n}\n"));
-        assert!(needs("var c = signal()\ntask main() {\n yield\n}\n"));
-        assert!(!needs("task main() {\n let c = with_cancel(background())\n cancel(c)\n}\n"));
-    }
 }

@@ -1,5 +1,6 @@
-//! The objects of the heap: Go's primitives as plain data. What they do lives
-//! with the operations (`channels.rs`, `primitives.rs`, `contexts.rs`).
+//! The objects of the heap: Go's primitives as plain data, wait queues
+//! included. What they do lives with the operations (`channels.rs`,
+//! `primitives.rs`, `contexts.rs`, `time.rs`).
 
 use crate::value::{ObjId, Value};
 use crate::Instance;
@@ -9,11 +10,11 @@ use std::collections::VecDeque;
 pub(crate) type CaseIx = u16;
 
 /// The case index of a plain `send` or `recv` (also what the log names a
-/// plain sender's case).
+/// plain partner's case).
 pub(crate) const PLAIN: CaseIx = u16::MAX;
 
-/// A task parked on an unbuffered channel, as Go's `sudog`: who, and for
-/// which of its cases.
+/// A task parked in a wait queue, as Go's `sudog`: who, and for which of its
+/// cases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Waiter {
     /// The parked task.
@@ -21,6 +22,9 @@ pub(crate) struct Waiter {
     /// Its select case, or [`PLAIN`].
     pub case: CaseIx,
 }
+
+/// A wait queue: first parked, first served.
+pub(crate) type Queue = VecDeque<Waiter>;
 
 /// A channel.
 #[derive(Clone, Debug)]
@@ -31,10 +35,10 @@ pub(crate) struct Chan {
     pub buf: VecDeque<Value>,
     /// Whether it was closed.
     pub closed: bool,
-    /// Receivers parked on it (unbuffered channels only), by instance.
-    pub recvq: Vec<Waiter>,
-    /// Senders parked on it (unbuffered channels only), by instance.
-    pub sendq: Vec<Waiter>,
+    /// Receivers parked on it, first parked first.
+    pub recvq: Queue,
+    /// Senders parked on it (the buffer is full, or there is none), first parked first.
+    pub sendq: Queue,
 }
 
 /// Which kind of context.
@@ -59,8 +63,6 @@ pub(crate) struct Ctx {
     pub parent: Option<ObjId>,
     /// Cancelled by `cancel`, by its error group, or by its deadline.
     pub cancelled: bool,
-    /// Its number among the contexts of the execution, in creation order.
-    pub number: u32,
 }
 
 /// The state of a `once`.
@@ -74,13 +76,16 @@ pub(crate) enum OnceState {
     Done,
 }
 
-/// The state of a timer.
+/// The life of a timer (Go before 1.23: `stop` does not drain a value that
+/// already waits in the channel).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TimerState {
-    /// It will fire.
+    /// It will fire when time passes.
     Armed,
-    /// It fired and was received.
-    Fired,
+    /// It fired; its value waits in the channel.
+    Pending,
+    /// It fired and the value was received.
+    Received,
     /// It was stopped before it fired.
     Stopped,
 }
@@ -117,8 +122,8 @@ pub(crate) enum Object {
     Cond {
         /// Its mutex.
         mutex: ObjId,
-        /// Tasks waiting for a signal, in arrival order.
-        waiters: Vec<Instance>,
+        /// Its notify list: tasks in `c.wait()`, first to wait first.
+        waiters: VecDeque<Instance>,
     },
     /// A `once`.
     Once(OnceState),
@@ -126,6 +131,8 @@ pub(crate) enum Object {
     WaitGroup {
         /// The counter.
         count: i16,
+        /// Tasks parked in `wg.wait()` until the counter reaches zero.
+        waiters: Vec<Instance>,
     },
     /// An error group.
     Group {
@@ -140,11 +147,47 @@ pub(crate) enum Object {
     },
     /// A context.
     Ctx(Ctx),
-    /// A ticker.
+    /// A ticker: its channel holds at most one tick.
     Ticker {
         /// Whether it ticks (not stopped).
         running: bool,
+        /// Whether a tick waits in its channel.
+        pending: bool,
+        /// Receivers parked on it, first parked first.
+        recvq: Queue,
     },
     /// A timer.
-    Timer(TimerState),
+    Timer {
+        /// Where it is in its life.
+        state: TimerState,
+        /// Receivers parked on it, first parked first.
+        recvq: Queue,
+    },
+}
+
+impl Object {
+    /// Whether the environment may act on the object when time passes or at
+    /// any moment (a context, a timer, a ticker): such objects are numbered
+    /// in the log (see [`crate::Entry::Fire`]).
+    pub(crate) fn is_clocked(&self) -> bool {
+        matches!(self, Object::Ctx(_) | Object::Timer { .. } | Object::Ticker { .. })
+    }
+
+    /// The queue of receivers parked on the object, if it has one.
+    pub(crate) fn recvq(&self) -> Option<&Queue> {
+        match self {
+            Object::Chan(ch) => Some(&ch.recvq),
+            Object::Ticker { recvq, .. } | Object::Timer { recvq, .. } => Some(recvq),
+            _ => None,
+        }
+    }
+
+    /// The queue of receivers parked on the object, to change.
+    pub(crate) fn recvq_mut(&mut self) -> Option<&mut Queue> {
+        match self {
+            Object::Chan(ch) => Some(&mut ch.recvq),
+            Object::Ticker { recvq, .. } | Object::Timer { recvq, .. } => Some(recvq),
+            _ => None,
+        }
+    }
 }

@@ -1,12 +1,12 @@
-//! What a task can do next: the ways its current instruction can be taken
-//! now, or that it cannot move, or that it panics.
+//! What a task can do next at once: the ways its current instruction can be
+//! taken without waiting for time, or that it cannot move, or that it
+//! panics; and whether it is *urgent* (it holds time back).
 
 use crate::objects::{CaseIx, Object, OnceState, Waiter};
 use crate::value::{Value, NIL_DEREFERENCE};
 use crate::world::World;
 use crate::Instance;
 use leash_ir::Instr;
-use leash_semantics::Scenario;
 use std::sync::Arc;
 
 /// One way to take a task's current instruction.
@@ -17,56 +17,48 @@ pub(crate) enum Move {
     /// A free alternative: a work outcome (0 ok, 1 err) or a `choose` branch.
     Alt(u16),
     /// A select case, or a plain `send`/`recv` ([`crate::objects::PLAIN`]),
-    /// that proceeds without a partner.
-    Case(CaseIx),
-    /// A case (or plain operation) that meets a task parked on the other
-    /// side of an unbuffered channel.
-    Meet {
-        /// The mover's case.
+    /// with the parked task it completes, if any.
+    Case {
+        /// The case.
         case: CaseIx,
-        /// The parked partner.
-        partner: Waiter,
+        /// The parked partner, first in line on the channel.
+        partner: Option<Waiter>,
     },
     /// The `default` of a select.
     Default,
-    /// `c.signal()` waking this waiter, or nobody.
-    Wake(Option<Instance>),
+    /// Nothing is ready: park in the wait queues of the operation.
+    Park,
 }
 
-/// What a task can do next.
+/// What a task can do next without time passing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Plan {
-    /// Nothing now.
+    /// Nothing now: it is blocked, parked, or waits for time to pass.
     Blocked,
-    /// Any of these moves; `time` when every one of them is driven by time.
-    Ready {
-        /// The moves, a free choice among them.
-        moves: Vec<Move>,
-        /// Whether they are all time steps (timers, tickers, `after`, `sleep`, `default`).
-        time: bool,
-    },
+    /// Any of these moves, a free choice among them.
+    Ready(Vec<Move>),
     /// Taking the instruction panics with this message.
     Panic(String),
 }
 
 impl Plan {
-    /// One move that is not driven by time.
-    pub(crate) fn one(m: Move) -> Plan {
-        Plan::Ready { moves: vec![m], time: false }
-    }
-
     /// The plan of a set of moves: blocked when there are none.
     pub(crate) fn any(moves: Vec<Move>) -> Plan {
         if moves.is_empty() {
             Plan::Blocked
         } else {
-            Plan::Ready { moves, time: false }
+            Plan::Ready(moves)
         }
+    }
+
+    /// Whether the task can take a step (or panic) now.
+    pub(crate) fn moves(&self) -> bool {
+        !matches!(self, Plan::Blocked)
     }
 }
 
 impl World {
-    /// What task `t` can do next at its current instruction.
+    /// What task `t` can do next at its current instruction, without time passing.
     pub(crate) fn plan(&self, t: Instance) -> Plan {
         self.try_plan(t).unwrap_or_else(Plan::Panic)
     }
@@ -78,39 +70,52 @@ impl World {
         let plan = match instr {
             Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. } => self.plan_chan(t, instr)?,
             Instr::Join { task } => match self.eval(t, task)? {
-                Value::Task(i) if self.task(i).exited => Plan::one(Move::Plain),
+                Value::Task(i) if self.task(i).exited => Plan::Ready(vec![Move::Plain]),
                 Value::Task(_) => Plan::Blocked,
                 _ => return Err(NIL_DEREFERENCE.to_string()),
             },
-            Instr::Work { ctx, .. } => {
-                let done = match ctx {
-                    Some(c) => self.ctx_done(self.ctx_of(self.eval(t, c)?)?),
-                    None => false,
-                };
-                let alts: &[u16] = if done {
-                    &[1]
-                } else if self.config.scenario == Scenario::Error {
-                    &[0, 1]
-                } else {
-                    &[0]
-                };
-                Plan::any(alts.iter().map(|&a| Move::Alt(a)).collect())
+            // Work ends when time passes (see `time.rs`), at once with `err`
+            // when its context is done.
+            Instr::Work { ctx: Some(c), .. } if self.ctx_done(self.ctx_of(self.eval(t, c)?)?) => {
+                Plan::Ready(vec![Move::Alt(1)])
             }
+            Instr::Work { .. } | Instr::Sleep => Plan::Blocked,
             Instr::Choose { targets } => Plan::any((0..targets.len() as u16).map(Move::Alt).collect()),
-            Instr::Sleep => Plan::Ready { moves: vec![Move::Plain], time: true },
             Instr::Spawn { group: Some(g), .. } => match &self.heap[self.eval(t, g)?.obj()? as usize] {
                 Object::Group { running, limit, .. } if limit.is_some_and(|l| *running >= l) => Plan::Blocked,
-                Object::Group { .. } => Plan::one(Move::Plain),
+                Object::Group { .. } => Plan::Ready(vec![Move::Plain]),
                 _ => return Err(NIL_DEREFERENCE.to_string()),
             },
             Instr::OnceEnter { once, .. } => match &self.heap[self.eval(t, once)?.obj()? as usize] {
                 Object::Once(OnceState::Running) => Plan::Blocked,
-                Object::Once(_) => Plan::one(Move::Plain),
+                Object::Once(_) => Plan::Ready(vec![Move::Plain]),
                 _ => return Err(NIL_DEREFERENCE.to_string()),
             },
             Instr::Op { op, target, .. } => self.plan_op(t, *op, target)?,
-            _ => Plan::one(Move::Plain),
+            _ => Plan::Ready(vec![Move::Plain]),
         };
         Ok(plan)
+    }
+
+    /// Whether task `t`, whose plan is `plan`, is *polling*: it went round a
+    /// loop that polls and is back at a `yield` or at a `select` whose only
+    /// move is `default`. Go's clock runs while a loop polls, so a polling
+    /// task does not hold time back.
+    pub(crate) fn polls(&self, t: Instance, plan: &Plan) -> bool {
+        if !self.task(t).spin {
+            return false;
+        }
+        let (f, pc) = self.at(t);
+        match &self.program.func(f).code[pc as usize] {
+            Instr::Yield => true,
+            Instr::Select { default: Some(_), .. } => matches!(plan, Plan::Ready(m) if m == &[Move::Default]),
+            _ => false,
+        }
+    }
+
+    /// Whether task `t`, whose plan is `plan`, holds time back: it can take
+    /// a step (or panic) at once and is not polling.
+    pub(crate) fn urgent(&self, t: Instance, plan: &Plan) -> bool {
+        plan.moves() && !self.polls(t, plan)
     }
 }

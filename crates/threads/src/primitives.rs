@@ -1,6 +1,8 @@
 //! Go's `sync` primitives and the other operations on objects: mutexes,
-//! rwmutexes (with writer preference), conds, wait groups, error groups,
-//! `once`, `cancel`, `stop` and `close`.
+//! rwmutexes (with writer preference), conds (a FIFO notify list), wait
+//! groups (with Go's check against reuse, and the panic of a negative
+//! counter a step after it is stored), error groups, `once`, `cancel`,
+//! `stop` and `close`.
 
 use crate::objects::{Object, OnceState, TimerState};
 use crate::plan::{Move, Plan};
@@ -8,6 +10,13 @@ use crate::value::{ObjId, Value, NIL_DEREFERENCE};
 use crate::world::{Phase, World};
 use crate::Instance;
 use leash_ir::{Expr, Op, Place};
+
+/// Go's panic when a wait group is re-armed while a released `Wait` has not
+/// returned yet.
+const WG_REUSED: &str = "sync: WaitGroup is reused before previous Wait has returned";
+
+/// Go's panic when a wait group's counter goes below zero.
+const WG_NEGATIVE: &str = "sync: negative WaitGroup counter";
 
 impl World {
     /// The object a value names, to change.
@@ -20,9 +29,13 @@ impl World {
         let x = self.eval(t, target)?;
         let object = match x {
             Value::Obj(o) => &self.heap[o as usize],
-            _ => return Ok(Plan::one(Move::Plain)),
+            _ => return Ok(Plan::Ready(vec![Move::Plain])),
         };
         let phase = self.task(t).phase;
+        if phase == Phase::WgNegative {
+            // The step after the one that stored a negative counter panics.
+            return Ok(Plan::Panic(WG_NEGATIVE.to_string()));
+        }
         let blocked = match (op, object) {
             (Op::Lock, Object::Mutex { locked }) => *locked,
             (Op::RLock, Object::RwMutex { writer, writer_waiting, .. }) => *writer || *writer_waiting,
@@ -30,22 +43,16 @@ impl World {
                 Phase::WriterWaiting => *readers > 0,
                 _ => *writer || *writer_waiting,
             },
-            (Op::WgWait, Object::WaitGroup { count }) => *count != 0,
+            (Op::WgWait, Object::WaitGroup { .. }) => phase == Phase::WgWaiting,
             (Op::GroupWait, Object::Group { running, .. }) => *running > 0,
             (Op::CondWait, Object::Cond { mutex, .. }) => match phase {
-                Phase::CondWaiting { woken: false } => true,
-                Phase::CondWaiting { woken: true } => {
-                    matches!(self.heap[*mutex as usize], Object::Mutex { locked: true })
-                }
+                Phase::CondWaiting => true,
+                Phase::CondWoken => matches!(self.heap[*mutex as usize], Object::Mutex { locked: true }),
                 _ => false,
             },
-            (Op::CondSignal, Object::Cond { waiters, .. }) if !waiters.is_empty() => {
-                return Ok(Plan::any(waiters.iter().map(|&w| Move::Wake(Some(w))).collect()));
-            }
-            (Op::CondSignal, Object::Cond { .. }) => return Ok(Plan::one(Move::Wake(None))),
             _ => false,
         };
-        Ok(if blocked { Plan::Blocked } else { Plan::one(Move::Plain) })
+        Ok(if blocked { Plan::Blocked } else { Plan::Ready(vec![Move::Plain]) })
     }
 
     /// Takes an operation on an object (readiness was planned). Errors are panics.
@@ -65,9 +72,10 @@ impl World {
                 let c = self.ctx_of(x)?;
                 self.cancel(c);
             }
+            // A tick or a timer value already waiting in the channel stays.
             Op::Stop => match self.object_mut(x)? {
-                Object::Ticker { running } => *running = false,
-                Object::Timer(state) => {
+                Object::Ticker { running, .. } => *running = false,
+                Object::Timer { state, .. } => {
                     if *state == TimerState::Armed {
                         *state = TimerState::Stopped;
                     }
@@ -123,31 +131,61 @@ impl World {
                     Some(a) if op == Op::WgAdd => self.eval(t, a)?.int()?,
                     _ => -1,
                 };
-                match self.object_mut(x)? {
-                    Object::WaitGroup { count } => {
-                        let c = count.checked_add(n).ok_or_else(|| "integer overflow".to_string())?;
-                        if c < 0 {
-                            return Err("sync: negative WaitGroup counter".to_string());
-                        }
-                        *count = c;
+                let (c, released) = match self.object_mut(x)? {
+                    Object::WaitGroup { count, waiters } => {
+                        *count = count.checked_add(n).ok_or_else(|| "integer overflow".to_string())?;
+                        // The counter reached zero: every parked `wait` is released.
+                        let released = if *count == 0 { std::mem::take(waiters) } else { Vec::new() };
+                        (*count, released)
                     }
                     _ => return Err(NIL_DEREFERENCE.to_string()),
+                };
+                for w in released {
+                    self.task_mut(w).phase = Phase::WgReleased;
+                }
+                if c < 0 {
+                    // Stored; the panic is the task's next step.
+                    self.task_mut(t).phase = Phase::WgNegative;
+                    return Ok(());
                 }
             }
-            Op::WgWait => {}
+            Op::WgWait => {
+                let phase = self.task(t).phase;
+                match self.object_mut(x)? {
+                    Object::WaitGroup { count, waiters } => match phase {
+                        Phase::WgReleased if *count != 0 || !waiters.is_empty() => {
+                            return Err(WG_REUSED.to_string());
+                        }
+                        Phase::Start if *count > 0 => {
+                            waiters.push(t);
+                            let task = self.task_mut(t);
+                            task.phase = Phase::WgWaiting;
+                            task.spin = false;
+                            return Ok(());
+                        }
+                        _ => {}
+                    },
+                    _ => return Err(NIL_DEREFERENCE.to_string()),
+                }
+                self.task_mut(t).phase = Phase::Start;
+            }
             Op::CondWait => {
                 if !self.cond_wait(t, x.obj()?)? {
                     return Ok(());
                 }
             }
-            Op::CondSignal => unreachable!("c.signal() is taken as a wake move"),
-            Op::CondBroadcast => {
-                let waiters = match self.object_mut(x)? {
-                    Object::Cond { waiters, .. } => std::mem::take(waiters),
+            Op::CondSignal | Op::CondBroadcast => {
+                let woken: Vec<Instance> = match self.object_mut(x)? {
+                    // The notify list is a ticket queue: a signal wakes the
+                    // task that has waited longest.
+                    Object::Cond { waiters, .. } if op == Op::CondSignal => {
+                        waiters.pop_front().into_iter().collect()
+                    }
+                    Object::Cond { waiters, .. } => waiters.drain(..).collect(),
                     _ => return Err(NIL_DEREFERENCE.to_string()),
                 };
-                for w in waiters {
-                    self.task_mut(w).phase = Phase::CondWaiting { woken: true };
+                for w in woken {
+                    self.task_mut(w).phase = Phase::CondWoken;
                 }
             }
             Op::GroupWait => {
@@ -170,7 +208,7 @@ impl World {
     fn close(&mut self, x: Value) -> Result<(), String> {
         match x {
             Value::Nil => Err("close of nil channel".to_string()),
-            Value::Done(_) => Err("close of closed channel".to_string()),
+            Value::Done(_) => Err("close of receive-only channel ctx.done".to_string()),
             _ => match self.object_mut(x)? {
                 Object::Chan(ch) if ch.closed => Err("close of closed channel".to_string()),
                 Object::Chan(ch) => {
@@ -182,14 +220,14 @@ impl World {
         }
     }
 
-    /// One phase of `c.wait()`: release the mutex and join the waiters, or
-    /// (once woken, with the mutex free) take the mutex again. Returns
+    /// One phase of `c.wait()`: release the mutex and join the notify list,
+    /// or (once woken, with the mutex free) take the mutex again. Returns
     /// whether the operation is over.
     fn cond_wait(&mut self, t: Instance, cond: ObjId) -> Result<bool, String> {
         let Object::Cond { mutex, .. } = self.heap[cond as usize] else {
             return Err(NIL_DEREFERENCE.to_string());
         };
-        let woken = self.task(t).phase == Phase::CondWaiting { woken: true };
+        let woken = self.task(t).phase == Phase::CondWoken;
         match (&mut self.heap[mutex as usize], woken) {
             (Object::Mutex { locked }, true) => {
                 *locked = true;
@@ -202,32 +240,15 @@ impl World {
             (Object::Mutex { locked }, false) => {
                 *locked = false;
                 if let Object::Cond { waiters, .. } = &mut self.heap[cond as usize] {
-                    waiters.push(t);
+                    waiters.push_back(t);
                 }
-                self.task_mut(t).phase = Phase::CondWaiting { woken: false };
+                let task = self.task_mut(t);
+                task.phase = Phase::CondWaiting;
+                task.spin = false;
                 Ok(false)
             }
             _ => Err(NIL_DEREFERENCE.to_string()),
         }
-    }
-
-    /// `c.signal()` waking `waiter` (or nobody, when none waits).
-    pub(crate) fn signal_cond(
-        &mut self,
-        t: Instance,
-        target: &Expr,
-        waiter: Option<Instance>,
-    ) -> Result<(), String> {
-        let x = self.eval(t, target)?;
-        match self.object_mut(x)? {
-            Object::Cond { waiters, .. } => waiters.retain(|w| Some(*w) != waiter),
-            _ => return Err(NIL_DEREFERENCE.to_string()),
-        }
-        if let Some(w) = waiter {
-            self.task_mut(w).phase = Phase::CondWaiting { woken: true };
-        }
-        self.advance(t);
-        Ok(())
     }
 
     /// Enters `once.do`: the first caller runs the body, later ones skip it

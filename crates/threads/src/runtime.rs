@@ -1,33 +1,37 @@
-//! The threads: one per task and one for the environment, each taking steps
-//! under the platform's lock and waiting on its condition variable when it
-//! cannot move; and the detection of an execution in which nothing can move.
+//! The threads: one per task, each taking its task's instant steps under the
+//! platform's lock and waiting on its own condition variable while the task
+//! cannot move. Time and the environment have no thread: they are made to
+//! happen by whichever thread holds the lock when they may.
 //!
-//! A task that finds it cannot move marks itself blocked at the world's
-//! current version; one that can only take a time-driven step marks itself
-//! idle, then lets go of the lock once before taking it, so that the
-//! environment can fire in between (the completion and error scenarios fire
-//! only when every task is blocked or idle). Every step bumps the version, so
-//! marks are only trusted in the state where they were made.
+//! - After every step (and after the start), the thread that took it looks
+//!   at the world. When no task can move, time must pass (or, outside
+//!   completion, the signal may come instead): it picks which comes first
+//!   ([`Platform::choose`]) and takes it, and so on while the world stays
+//!   that way. Nothing is lost by not letting go of the lock: no other
+//!   thread could take a step in between. When tasks can move, outside the
+//!   completion scenario, it chooses whether the signal comes now, before
+//!   any of them moves; and right after a task's `work` or `sleep` ended, it
+//!   chooses whether another task's ends at the same instant (a tie), before
+//!   the tasks woken move.
+//! - A polling task (a loop round a `select` with only `default` ready, or a
+//!   `yield`) does not hold time back: when no task is urgent, its thread
+//!   chooses between polling and letting time pass.
+//!
+//! Then the threads whose tasks can move now are woken, and an execution in
+//! which nothing can move ends. Whether a task can move, and whether time may
+//! pass, is read off the world, never off the threads: a task just spawned
+//! whose thread has not run yet still holds time back.
+//!
+//! An environment thread sending the signal at the moment the library
+//! schedules it would explore the same moments, but the library would also
+//! explore every placement of that thread's own operations among the
+//! others', most of them giving the same log; a choice after each step costs
+//! far fewer executions (`docs/engines.md`).
 
-use crate::contexts::Event;
 use crate::plan::Plan;
+use crate::time::Event;
 use crate::world::World;
-use crate::{Blocked, End, Instance, Outcome, Platform, Sleeper};
-use leash_semantics::Scenario;
-
-/// What one attempt of a task to move did.
-enum Attempt {
-    /// It took a step (or panicked, or hit a bound: see [`World::halted`]).
-    Moved,
-    /// It can only take a time step and marked itself idle: it lets go of
-    /// the lock once before taking the step.
-    Idle,
-    /// It cannot move; `fresh` when it found so in this version.
-    Blocked {
-        /// Whether the mark is new.
-        fresh: bool,
-    },
-}
+use crate::{Blocked, End, Entry, Instance, Outcome, Platform, Sleeper};
 
 /// Runs an execution on the calling thread; see [`crate::run`].
 pub(crate) fn run<P: Platform>(p: &P) -> Outcome {
@@ -35,210 +39,163 @@ pub(crate) fn run<P: Platform>(p: &P) -> Outcome {
     if let Err(end) = w.start() {
         w.halt(end);
     }
-    if !w.halted() && w.environment {
-        let needed = w.threads_asked + 1;
-        if needed > w.config.max_threads {
-            w.halt(End::TooManyThreads { needed });
-        } else {
-            w.threads_asked = needed;
-            w.threads_running += 1;
-            let q = p.clone();
-            p.spawn(move || environment(&q));
-        }
-    }
-    drop(w);
-    task_loop(p, 0);
-    let mut w = p.lock();
+    after_step(p, &mut w);
+    let mut w = task_loop(p, w, 0);
     while w.threads_running > 0 {
         w = p.wait(w, Sleeper::JOIN);
     }
-    Outcome { log: w.log.clone(), end: w.end.clone().unwrap_or(End::Exited) }
+    Outcome { log: w.log.clone(), end: w.end.clone().unwrap_or(End::Exited), orphans: w.orphans.clone() }
 }
 
-/// The thread of a spawned task.
+/// The thread of a spawned task; the last one to finish wakes the caller of `run`.
 fn task_thread<P: Platform>(p: &P, me: Instance) {
-    task_loop(p, me);
-    let mut w = p.lock();
-    finish_thread(p, &mut w);
-}
-
-/// A spawned or environment thread is done: the last one wakes the caller of `run`.
-fn finish_thread<P: Platform>(p: &P, w: &mut World) {
+    let mut w = task_loop(p, p.lock(), me);
     w.threads_running -= 1;
     if w.threads_running == 0 {
         p.wake(Sleeper::JOIN);
     }
 }
 
-/// Takes task `me`'s steps until it exits or the execution halts.
-fn task_loop<P: Platform>(p: &P, me: Instance) {
-    let mut w = p.lock();
+/// Takes task `me`'s instant steps until it exits or the execution halts,
+/// and returns the lock still held; waits while the task cannot move (the
+/// steps that complete its parked operation or end its wait for time are
+/// taken by other threads). The lock is let go between two steps, not
+/// between a step and the wait that follows it: nothing another thread could
+/// do in between would let the task move without waking it.
+fn task_loop<'a, P: Platform>(p: &'a P, mut w: P::Guard<'a>, me: Instance) -> P::Guard<'a> {
+    let mut stepped = false;
     while !w.halted() && !w.task(me).exited {
-        match attempt(p, &mut w, me) {
-            Attempt::Moved | Attempt::Idle => {
-                wake_changed(p, &mut w);
+        let plan = w.plan(me);
+        match plan {
+            Plan::Blocked => {
+                w.task_mut(me).asleep = true;
+                w = p.wait(w, Sleeper::task(me));
+                w.task_mut(me).asleep = false;
+            }
+            Plan::Ready(_) | Plan::Panic(_) if std::mem::take(&mut stepped) => {
+                // A scheduling point between two steps of this task.
                 drop(w);
                 w = p.lock();
             }
-            Attempt::Blocked { fresh } => {
-                if fresh {
-                    wake_changed(p, &mut w);
-                }
-                if !w.halted() {
-                    w = p.wait(w, Sleeper::task(me));
-                }
+            Plan::Panic(message) => {
+                let at = w.at(me);
+                w.halt(End::Panic { task: me, at, message });
+                after_step(p, &mut w);
+            }
+            Plan::Ready(_) if at_bound(p, &mut w) => {}
+            Plan::Ready(ref moves) => {
+                // A polling task lets time pass when nothing else holds it back.
+                let plans = w.plans();
+                let time = if w.polls(me, &plan) && w.quiet(&plans) { w.timed(&plans) } else { Vec::new() };
+                let n = moves.len() + time.len();
+                let k = if n >= 2 { p.choose(n) } else { 0 };
+                let result = match moves.get(k) {
+                    Some(&mv) => w.take(me, mv, false),
+                    None => w.happen(time[k - moves.len()]),
+                };
+                record(p, &mut w, result);
+                stepped = true;
             }
         }
     }
+    w
 }
 
-/// After the world changed (or a task marked itself blocked or idle): every
-/// blocked task that can move now is woken, the others are marked blocked
-/// in the new state; the environment is woken when it has something to fire
-/// or nothing left to wait for; on a halt, everyone is woken.
-fn wake_changed<P: Platform>(p: &P, w: &mut World) {
-    refresh_blocked(p, w);
-    // The task that moved may have exited, leaving only blocked ones.
-    w.check_stuck();
-    if w.halted() {
-        for t in w.live().collect::<Vec<_>>() {
-            p.wake(Sleeper::task(t));
-        }
-        p.wake(Sleeper::ENVIRONMENT);
-        return;
+/// Whether the execution has taken its [`crate::Config::max_steps`]: then it
+/// ends there, before another step.
+fn at_bound<P: Platform>(p: &P, w: &mut World) -> bool {
+    if w.log.len() < w.config.max_steps {
+        return false;
     }
-    if w.environment {
-        let due = w.config.scenario == Scenario::Cancel || w.quiet();
-        if w.live().next().is_none() || (due && !w.events().is_empty()) {
-            p.wake(Sleeper::ENVIRONMENT);
-        }
-    }
+    w.halt(End::StepBound);
+    after_step(p, w);
+    true
 }
 
-/// Every blocked task that can move now is woken; the others are marked
-/// blocked in the current state.
-fn refresh_blocked<P: Platform>(p: &P, w: &mut World) {
-    if w.halted() {
-        return;
-    }
-    let version = w.version;
-    let blocked: Vec<Instance> = w.live().filter(|&t| w.task(t).blocked_at.is_some()).collect();
-    for t in blocked {
-        if matches!(w.plan(t), Plan::Blocked) {
-            w.task_mut(t).blocked_at = Some(version);
-        } else {
-            w.task_mut(t).blocked_at = None;
-            p.wake(Sleeper::task(t));
-        }
-    }
-}
-
-/// One try of task `me` to move in the current state.
-fn attempt<P: Platform>(p: &P, w: &mut World, me: Instance) -> Attempt {
-    let version = w.version;
-    if w.task(me).blocked_at == Some(version) {
-        return Attempt::Blocked { fresh: false };
-    }
-    let (moves, time) = match w.plan(me) {
-        Plan::Blocked => {
-            w.task_mut(me).blocked_at = Some(version);
-            return Attempt::Blocked { fresh: true };
-        }
-        Plan::Panic(message) => {
-            let at = w.at(me);
-            w.halt(End::Panic { task: me, at, message });
-            return Attempt::Moved;
-        }
-        Plan::Ready { moves, time } => (moves, time),
-    };
-    if time && w.task(me).idle_at != Some(version) && w.idle_matters() {
-        w.task_mut(me).idle_at = Some(version);
-        return Attempt::Idle;
-    }
-    if w.log.len() >= w.config.max_steps {
-        w.halt(End::StepBound);
-        return Attempt::Moved;
-    }
-    let k = if moves.len() >= 2 { p.choose(moves.len()) } else { 0 };
-    match w.take(me, moves[k]) {
+/// Logs a step (or ends the execution as the step said) and goes on as
+/// after every step.
+fn record<P: Platform>(p: &P, w: &mut World, result: Result<Entry, End>) {
+    match result {
         Ok(entry) => {
             p.record(&entry);
-            w.push(entry);
-            for child in std::mem::take(&mut w.starts) {
-                w.threads_running += 1;
-                let q = p.clone();
-                p.spawn(move || task_thread(&q, child));
-            }
+            w.log.push(entry);
         }
         Err(end) => w.halt(end),
     }
-    Attempt::Moved
+    after_step(p, w);
 }
 
-/// The environment's thread: fires the signal and deadlines, at any moment
-/// in the cancel scenario, only while every task is blocked or idle in the
-/// others.
-fn environment<P: Platform>(p: &P) {
-    let mut w = p.lock();
-    while !w.halted() && w.live().next().is_some() {
-        let events = if w.config.scenario == Scenario::Cancel || w.quiet() { w.events() } else { Vec::new() };
-        if events.is_empty() {
-            w.check_stuck();
-            if w.halted() {
-                wake_changed(p, &mut w);
-                break;
+/// After the world changed: time passes while no task can move (or the
+/// signal comes instead), a `work` or `sleep` may end at the instant one
+/// just did, outside completion the signal may come now, an
+/// execution in which nothing can move ends (when the runtime detects it);
+/// then every sleeping task thread whose task can move, or has exited, is
+/// woken (on a halt, every sleeping thread), and a task that can move for
+/// the first time gets its thread. A task whose first steps are timed ones
+/// (it starts with `work`, say) has no thread until then: one that took the
+/// lock only to find it cannot move would be an interleaving the library
+/// explores for nothing.
+fn after_step<P: Platform>(p: &P, w: &mut World) {
+    while !w.halted() {
+        let plans = w.plans();
+        let event = if w.movers(&plans) {
+            // Tasks can move; a `work` or `sleep` may still end at the
+            // instant one just ended (while a task is urgent: otherwise
+            // the pollers let time pass), and the signal may come first.
+            let mut events = if w.quiet(&plans) { Vec::new() } else { w.ties(&plans) };
+            if w.signal_any_moment() {
+                events.push(Event::Signal);
             }
-            w = p.wait(w, Sleeper::ENVIRONMENT);
-            continue;
-        }
+            let k = if events.is_empty() { 0 } else { p.choose(events.len() + 1) };
+            k.checked_sub(1).map(|k| events[k])
+        } else {
+            let mut events = w.timed(&plans);
+            if w.signal_any_moment() {
+                events.push(Event::Signal);
+            }
+            if events.is_empty() {
+                w.check_stuck();
+                None
+            } else {
+                let k = if events.len() >= 2 { p.choose(events.len()) } else { 0 };
+                Some(events[k])
+            }
+        };
+        let Some(e) = event else { break };
         if w.log.len() >= w.config.max_steps {
             w.halt(End::StepBound);
-            wake_changed(p, &mut w);
             break;
         }
-        let k = if events.len() >= 2 { p.choose(events.len()) } else { 0 };
-        fire(p, &mut w, events[k]);
-        wake_changed(p, &mut w);
-        drop(w);
-        w = p.lock();
+        match w.happen(e) {
+            Ok(entry) => {
+                p.record(&entry);
+                w.log.push(entry);
+            }
+            Err(end) => w.halt(end),
+        }
     }
-    finish_thread(p, &mut w);
-}
-
-/// Fires an event and logs it.
-fn fire<P: Platform>(p: &P, w: &mut World, e: Event) {
-    let entry = w.fire(e);
-    p.record(&entry);
-    w.push(entry);
+    let halted = w.halted();
+    for t in 0..w.tasks.len() as Instance {
+        let task = w.task(t);
+        if task.asleep && (halted || task.exited || w.plan(t).moves()) {
+            w.task_mut(t).asleep = false;
+            p.wake(Sleeper::task(t));
+        } else if !task.thread && !halted && !task.exited && w.plan(t).moves() {
+            w.task_mut(t).thread = true;
+            w.threads_running += 1;
+            let q = p.clone();
+            p.spawn(move || task_thread(&q, t));
+        }
+    }
 }
 
 impl World {
-    /// Whether a task about to take a time step must first let the
-    /// environment fire: an environment that waits for idleness exists and
-    /// may have something to fire.
-    fn idle_matters(&self) -> bool {
-        self.environment && self.config.scenario != Scenario::Cancel && self.may_fire()
-    }
-
-    /// Whether every live task is blocked or idle in the current state.
-    fn quiet(&self) -> bool {
-        let v = Some(self.version);
-        self.live().all(|t| self.task(t).blocked_at == v || self.task(t).idle_at == v)
-    }
-
-    /// Ends the execution as stuck when every live task is blocked in the
-    /// current state and the environment has nothing to fire (if the
-    /// configuration asks for it).
+    /// Ends the execution as stuck, if the configuration asks for it and
+    /// tasks are left: the caller found that no task can move, no time can
+    /// pass and the signal cannot come.
     fn check_stuck(&mut self) {
-        if !self.config.detect_stuck || self.halted() {
-            return;
-        }
-        let v = Some(self.version);
         let live: Vec<Instance> = self.live().collect();
-        if live.is_empty() || live.iter().any(|&t| self.task(t).blocked_at != v) {
-            return;
-        }
-        if self.environment && !self.events().is_empty() {
+        if !self.config.detect_stuck || live.is_empty() {
             return;
         }
         let blocked =

@@ -87,6 +87,14 @@ impl Value {
         }
     }
 
+    /// The object a value keeps alive, if any.
+    pub(crate) fn handle(self) -> Option<ObjId> {
+        match self {
+            Value::Obj(o) | Value::Ref(o) | Value::Done(o) => Some(o),
+            _ => None,
+        }
+    }
+
     /// A word for the kind of value, for messages.
     fn kind(self) -> &'static str {
         match self {

@@ -3,14 +3,14 @@
 
 use crate::objects::Object;
 use crate::value::{ObjId, Value};
-use crate::{Config, End, Entry, Instance, Log};
+use crate::{Config, End, Instance, Log, Orphan};
 use leash_ir::{FuncId, Pc, Program};
 use std::sync::Arc;
 
 /// Everything an execution shares: the heap of objects, the tasks with their
-/// frames and status, the log, the counters of versions and threads, and how
-/// the execution ended if it was cut short. Created by the engine, put behind
-/// the [`crate::Platform`]'s lock, and driven by [`crate::run`].
+/// frames and status, the log, the thread counters, and how the execution
+/// ended if it was cut short. Created by the engine, put behind the
+/// [`crate::Platform`]'s lock, and driven by [`crate::run`].
 pub struct World {
     /// The model.
     pub(crate) program: Arc<Program>,
@@ -20,26 +20,30 @@ pub struct World {
     pub(crate) heap: Vec<Object>,
     /// Every task started so far, by instance.
     pub(crate) tasks: Vec<Task>,
-    /// The contexts made so far, in creation order.
-    pub(crate) contexts: Vec<ObjId>,
+    /// The contexts, timers and tickers the log can name, by number (see
+    /// [`crate::Entry::Fire`]).
+    pub(crate) numbered: Vec<ObjId>,
     /// The steps taken.
     pub(crate) log: Log,
-    /// Bumped by every change of state, so that a task knows whether what it
-    /// found (blocked, or able to take only a time step) still holds.
-    pub(crate) version: u64,
+    /// The tasks left running by an owner that exited, in the order the
+    /// steps orphaned them.
+    pub(crate) orphans: Vec<Orphan>,
     /// Set once the execution is cut short: a panic, a bound, stuck.
     pub(crate) end: Option<End>,
     /// Whether the environment sent the signal.
     pub(crate) signalled: bool,
-    /// Whether an environment thread runs (the model makes `signal()` or
-    /// `with_timeout` contexts).
-    pub(crate) environment: bool,
-    /// Threads the execution asked for: the calling one, the environment's, one per spawn.
+    /// Whether the last step ended a task's `work` or `sleep` while another
+    /// task was in one: that one's may end at the same instant, before the
+    /// tasks woken move (see `time.rs`).
+    pub(crate) instant: bool,
+    /// Threads the execution asked for: the calling one, one per spawn.
     pub(crate) threads_asked: usize,
     /// Threads started by [`crate::run`] that have not finished.
     pub(crate) threads_running: usize,
-    /// Tasks spawned by the last step, whose threads are still to start.
-    pub(crate) starts: Vec<Instance>,
+    /// Tasks whose main frame returned during the current step, with their
+    /// results: their exits are settled once every task the step moved has
+    /// run ahead.
+    pub(crate) exits: Vec<(Instance, Value)>,
     /// Whether the model-level variables are being initialised (the init
     /// function runs in task 0 before `main`).
     pub(crate) initialising: bool,
@@ -54,16 +58,27 @@ pub(crate) struct Task {
     pub frames: Vec<Frame>,
     /// Its error group, if it was started by `g.go`.
     pub group: Option<ObjId>,
+    /// The task that spawned it, until that one exits; `None` for `main`
+    /// and for a task spawned `detached`.
+    pub owner: Option<Instance>,
     /// Where it is in an operation that takes two steps.
     pub phase: Phase,
     /// Whether it exited.
     pub exited: bool,
-    /// The version at which it found it cannot move.
-    pub blocked_at: Option<u64>,
-    /// The version at which it found it can take only a time-driven step.
-    pub idle_at: Option<u64>,
-    /// The channels on whose queues it is parked.
-    pub parked: Vec<ObjId>,
+    /// Whether its thread was started: a task's thread starts the first
+    /// time the task can take a step of its own (`main`'s is the caller's).
+    pub thread: bool,
+    /// Whether its thread waits on its condition variable.
+    pub asleep: bool,
+    /// Whether it is parked at a `send`, `recv` or `select`: it takes no
+    /// step of its own until a partner, time, a close or a cancellation
+    /// moves it.
+    pub parked: bool,
+    /// The objects whose wait queues hold it while it is parked.
+    pub queues: Vec<ObjId>,
+    /// Whether it has gone round a loop that polls (a `select` with
+    /// `default`, or a `yield`) since it last waited or time last passed.
+    pub spin: bool,
 }
 
 /// The phase of a task inside an operation that takes two steps.
@@ -73,11 +88,26 @@ pub(crate) enum Phase {
     Start,
     /// `rw.lock()`: announced as the waiting writer; waits for readers to leave.
     WriterWaiting,
-    /// `c.wait()`: released the mutex and waits; `woken` once signalled.
-    CondWaiting {
-        /// Whether a signal or broadcast picked it.
-        woken: bool,
-    },
+    /// `c.wait()`: released the mutex and waits in the notify list.
+    CondWaiting,
+    /// `c.wait()`: signalled; takes the mutex again once it is free.
+    CondWoken,
+    /// `wg.wait()`: waits for the counter to reach zero.
+    WgWaiting,
+    /// `wg.wait()`: released by the counter reaching zero; checks that the
+    /// group was not reused meanwhile.
+    WgReleased,
+    /// `wg.add(n)` or `wg.done()`: stored a negative counter, and panics at
+    /// its next step (Go stores the counter before it checks it, so another
+    /// task may see the counter, and move, in between).
+    WgNegative,
+}
+
+impl Phase {
+    /// Whether the task waits inside the operation (its spin mark ends).
+    pub(crate) fn waits(self) -> bool {
+        matches!(self, Phase::WriterWaiting | Phase::CondWaiting | Phase::WgWaiting)
+    }
 }
 
 /// A frame of a task's call stack.
@@ -90,9 +120,19 @@ pub(crate) struct Frame {
     /// The local slots, parameters first.
     pub locals: Vec<Value>,
     /// Registered deferred blocks, last registered last.
-    pub defers: Vec<Pc>,
+    pub defers: Vec<Deferred>,
     /// While returning (running defers): the value returned.
     pub returning: Option<Value>,
+}
+
+/// A registered deferred block with the operands its call captured at the
+/// `defer` statement: (local slot, value), stored when the block starts.
+#[derive(Clone, Debug)]
+pub(crate) struct Deferred {
+    /// Where the block starts.
+    pub block: Pc,
+    /// The captured operands.
+    pub args: Vec<(u16, Value)>,
 }
 
 impl Frame {
@@ -105,17 +145,20 @@ impl Frame {
 }
 
 impl Task {
-    /// A task about to run `frame`.
-    pub(crate) fn new(func: FuncId, frame: Frame, group: Option<ObjId>) -> Task {
+    /// A task about to run `frame`, owned by `owner`.
+    pub(crate) fn new(func: FuncId, frame: Frame, group: Option<ObjId>, owner: Option<Instance>) -> Task {
         Task {
             func,
             frames: vec![frame],
             group,
+            owner,
             phase: Phase::Start,
             exited: false,
-            blocked_at: None,
-            idle_at: None,
-            parked: Vec::new(),
+            thread: false,
+            asleep: false,
+            parked: false,
+            queues: Vec::new(),
+            spin: false,
         }
     }
 }
@@ -127,21 +170,22 @@ impl World {
         let heap =
             program.globals.iter().map(|g| Object::Cell { value: Value::Unit, range: g.range }).collect();
         let init = Frame::enter(&program, program.init, Vec::new());
-        let main = Task::new(program.main, init, None);
+        let mut main = Task::new(program.main, init, None, None);
+        main.thread = true;
         World {
-            environment: crate::needs_environment(&program),
             program,
             config,
             heap,
             tasks: vec![main],
-            contexts: Vec::new(),
+            numbered: Vec::new(),
             log: Vec::new(),
-            version: 0,
+            orphans: Vec::new(),
             end: None,
             signalled: false,
+            instant: false,
             threads_asked: 1,
             threads_running: 0,
-            starts: Vec::new(),
+            exits: Vec::new(),
             initialising: true,
         }
     }
@@ -197,12 +241,6 @@ impl World {
     /// The live tasks, by instance.
     pub(crate) fn live(&self) -> impl Iterator<Item = Instance> + '_ {
         (0..self.tasks.len() as Instance).filter(|&t| !self.task(t).exited)
-    }
-
-    /// Appends a step to the log: the state changed.
-    pub(crate) fn push(&mut self, entry: Entry) {
-        self.log.push(entry);
-        self.version += 1;
     }
 
     /// Adds an object to the heap.

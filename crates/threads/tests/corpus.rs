@@ -1,4 +1,5 @@
-//! Every model of the corpus and every example of docs/language.md, run on
+//! Every model of the corpus (seeds, examples, and the semantics models
+//! with their Go verdicts) and every example of docs/language.md, run on
 //! the test platform under many schedules and choices in every scenario: each
 //! execution must replay on the reference semantics, every violation an
 //! execution shows must be one the model expects, and every expected leak,
@@ -57,7 +58,7 @@ fn doc_examples() -> Vec<(String, String)> {
 #[test]
 fn the_corpus_replays_and_matches_its_expectations() {
     let mut problems = Vec::new();
-    for (name, text) in models("seeds").into_iter().chain(models("examples")) {
+    for (name, text) in models("seeds").into_iter().chain(models("examples")).chain(models("semantics")) {
         problems.extend(check(&name, &text, SEEDS));
     }
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));

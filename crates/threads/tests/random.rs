@@ -1,9 +1,12 @@
 //! Random models over every primitive (channels of both kinds, select with
-//! every kind of case, mutex, cond, rwmutex, wait group, once, error group,
-//! contexts with the signal and a deadline, ticker, timer, helpers, defer,
-//! choose, work, a ranged variable), each run under a few schedules in every
+//! every kind of case and `default`, in loops that poll, mutex, cond,
+//! rwmutex, wait group, once, error group, contexts with the signal and a
+//! deadline, ticker, timer, `sleep`, helpers (one with two results), defer
+//! with captured operands, choose, work, a ranged variable), with workers
+//! owned by `main` or detached, each run under a few schedules in every
 //! scenario: every execution must end by itself and replay on the reference
-//! semantics. A disagreement is a bug in one of the two implementations.
+//! semantics (its orphans included). A disagreement is a bug in one of the
+//! two implementations.
 
 mod sim;
 
@@ -43,6 +46,11 @@ fn get() {
     let v = recv b
     work fetch(ctx)?
     return ok
+}
+fn pair() {
+    defer set(0)
+    let v = n
+    return (v, ok)
 }
 ";
 
@@ -134,6 +142,12 @@ impl Gen {
             "close(note)",
             "recv note",
             "let nt = note\nrecv nt",
+            "defer close(note)",
+            "defer stop(tk)",
+            "let v = n\ndefer set(v)\nn = 0",
+            "sleep",
+            "wg.add(1)\nwg.done()",
+            "let (pv, pe) = pair()\nassert pe == ok",
         ];
         if depth == 0 {
             return self.pick(&simple).to_string();
@@ -141,10 +155,7 @@ impl Gen {
         match self.below(10) {
             0 => {
                 let cases: Vec<String> = (0..1 + self.below(3)).map(|_| self.case()).collect();
-                // The reference does not take `default` beside a send case on a full
-                // buffered channel while a receiver waits (see rules.rs, ignored test).
-                let sends_b = cases.iter().any(|c| c.starts_with("send b"));
-                let default = if !sends_b && self.below(3) == 0 { "\ndefault => {}" } else { "" };
+                let default = if self.below(3) == 0 { "\ndefault => {}" } else { "" };
                 format!("select {{\n{}{default}\n}}", cases.join("\n"))
             }
             1 => format!("choose {{\n{}\n}} or {{\n{}\n}}", self.stmt(depth - 1), self.stmt(depth - 1)),
@@ -162,7 +173,8 @@ impl Gen {
         let workers = 1 + self.below(2);
         let mut main = String::new();
         for i in 0..workers {
-            main.push_str(&format!("let t{i} = spawn w{i}()\n"));
+            let detached = if self.below(4) == 0 { "detached " } else { "" };
+            main.push_str(&format!("let t{i} = spawn {detached}w{i}()\n"));
         }
         main.push_str(&self.body(4));
         main.push('\n');
@@ -183,6 +195,7 @@ impl Gen {
 fn random_models_replay_on_the_reference() {
     let mut problems = Vec::new();
     let mut rejected = 0;
+    let mut orphaned = 0;
     for m in 0..MODELS {
         let text = Gen(m).model();
         let Ok(program) = leash_ir::compile(&text) else {
@@ -195,6 +208,7 @@ fn random_models_replay_on_the_reference() {
             for seed in 0..SEEDS {
                 match sim::execute(&program, config, seed, Vec::new(), true) {
                     Ok(o) => {
+                        orphaned += o.orphans.len();
                         if let Err(d) = conform(&program, scenario, &o) {
                             problems.push(format!("model {m} {scenario:?} seed {seed}: {d}\n{o:?}\n{text}"));
                         }
@@ -205,5 +219,6 @@ fn random_models_replay_on_the_reference() {
         }
     }
     assert!(rejected < MODELS / 10, "{rejected} generated models do not compile");
+    assert!(orphaned > 0, "no execution left a task running after its owner");
     assert!(problems.is_empty(), "{} problems, the first:\n{}", problems.len(), problems[0]);
 }

@@ -1,13 +1,18 @@
 //! One small model per rule of docs/semantics.md and per corner of the
-//! runtime (parked partners, select defaults, conds, rwmutexes, groups,
-//! contexts and the environment, silent panics): each is run under many
-//! schedules and choices, must replay on the reference semantics, and must
-//! show exactly the violations its `// expect:` lines name.
+//! runtime (parking, FIFO wait queues, select defaults, time under maximal
+//! progress, polling, timers and tickers, conds, wait groups, rwmutexes,
+//! groups, contexts and the environment, defer captures, silent panics): each
+//! is run under many schedules and choices, must replay on the reference
+//! semantics, and must show exactly the violations its `// expect:` lines
+//! name; where a rule decides what *every* execution does, that is checked
+//! too.
 
 mod checks;
 mod sim;
 
-use checks::check;
+use checks::{check, runs};
+use leash_semantics::Scenario;
+use leash_threads::{End, Outcome};
 
 const SEEDS: u64 = 80;
 
@@ -85,8 +90,8 @@ fn select_takes_any_ready_case_and_default_only_without_one() {
             "// expect: verified\ntask main() {\n let ch = chan(0)\n let t = spawn s(ch)\n select {\n recv ch as v => assert v == 3\n recv ch as w => assert w == 3\n }\n join t\n}\ntask s(ch) {\n send ch, 3\n}\n",
         ),
         (
-            "after may win over a ready case",
-            "// expect: panic\ntask main() {\n let ch = chan(1)\n send ch\n select {\n recv ch => {}\n after => { assert false }\n }\n}\n",
+            "after never beats a ready case",
+            "// expect: verified\ntask main() {\n let ch = chan(1)\n send ch\n select {\n recv ch => {}\n after => { assert false }\n }\n}\n",
         ),
         (
             "a ticker and a timer",
@@ -165,6 +170,14 @@ fn tasks_helpers_defer_and_errors() {
             "// expect: panic\nvar x: int[0..5] = 0\nfn six() {\n return 6\n}\ntask main() {\n x = six()\n}\n",
         ),
         (
+            "a helper returns two results to the let that binds them",
+            "// expect[error]: panic main\nfn fetch(ctx) {\n let r = work get(ctx)\n if r == err {\n  return (0, err)\n }\n return (42, ok)\n}\ntask main() {\n let (v, e) = fetch(background())\n assert e == err || v == 42\n assert e == ok || v == 42\n}\n",
+        ),
+        (
+            "two results survive the helper's defers, and _ discards one",
+            "// expect: verified\nfn pair(ch) {\n defer close(ch)\n return (1, :two)\n}\ntask main() {\n let ch = chan(0)\n let (a, _) = pair(ch)\n let (_, b) = pair(chan(0))\n assert a == 1 && b == :two\n}\n",
+        ),
+        (
             "a task that only runs silent code",
             "// expect: verified\ntask main() {\n let t = spawn quiet(1)\n join t\n}\ntask quiet(n) {\n let m = n + 1\n}\n",
         ),
@@ -211,8 +224,8 @@ fn groups_contexts_and_the_environment() {
             "// expect[error]: panic\ntask main() {\n let r = work fetch\n assert r == ok\n}\n",
         ),
         (
-            "the signal comes mid-work only in the cancel scenario",
-            "// expect[cancel]: panic\ntask main() {\n let ctx = signal()\n let t = spawn w(ctx)\n recv ctx.done\n join t\n}\ntask w(ctx) {\n work a\n assert ctx.err() == ok\n}\n",
+            "the signal comes mid-work in every scenario",
+            "// expect: panic\ntask main() {\n let ctx = signal()\n let t = spawn w(ctx)\n recv ctx.done\n join t\n}\ntask w(ctx) {\n work a\n assert ctx.err() == ok\n}\n",
         ),
         (
             "work with a cancelled context returns err",
@@ -255,8 +268,8 @@ fn groups_contexts_and_the_environment() {
             "// expect: verified\ntask main() {\n let g = group(with_timeout(background()))\n g.go w(g.ctx)\n let e = g.wait()\n}\ntask w(ctx) {\n recv ctx.done\n}\n",
         ),
         (
-            "the signal waits for idleness except in the cancel scenario",
-            "// expect[cancel]: panic\ntask main() {\n let ctx = signal()\n work a\n assert ctx.err() == ok\n recv ctx.done\n}\n",
+            "the signal comes between instant steps outside completion",
+            "// expect[error]: panic\n// expect[cancel]: panic\ntask main() {\n let ctx = signal()\n let t = spawn w(ctx)\n join t\n}\ntask w(ctx) {\n if ctx.err() == ok {\n  yield\n  assert ctx.err() == ok\n }\n}\n",
         ),
     ]);
 }
@@ -271,4 +284,255 @@ fn a_full_buffered_send_case_does_not_stop_default() {
         "default beside a full buffer",
         "// expect: verified\ntask main() {\n let ch = chan(1)\n send ch\n let t = spawn w(ch)\n select {\n send ch => {}\n default => {}\n }\n join t\n}\ntask w(ch) {\n recv ch\n}\n",
     )]);
+}
+
+/// Every execution of `text` in every scenario, each replayed on the reference.
+fn every_run(name: &str, text: &str) -> Vec<(Scenario, Outcome)> {
+    let mut out = Vec::new();
+    for scenario in Scenario::ALL {
+        match runs(name, text, scenario, SEEDS) {
+            Ok(os) => out.extend(os.into_iter().map(|o| (scenario, o))),
+            Err(problems) => panic!("{} problems:\n{}", problems.len(), problems.join("\n")),
+        }
+    }
+    out
+}
+
+/// A task that finds nothing ready parks in a step of its own, and a
+/// non-blocking select sees only partners that have parked: a goroutine just
+/// spawned has not (it may, if it runs first, so the leak shows in some
+/// executions). Once time has passed (`sleep`: maximal progress), the child
+/// has parked and the select always meets it.
+#[test]
+fn default_sees_only_partners_that_have_parked() {
+    verify(&[
+        ("an unparked sender is missed", include_str!("../../../models/semantics/default_misses_unparked_sender.leash")),
+        ("an unparked receiver is missed", include_str!("../../../models/semantics/default_send_misses_receiver.leash")),
+        (
+            "a parked sender is met",
+            "// expect: verified\ntask main() {\n let ch = chan(0)\n let t = spawn s(ch)\n sleep\n select {\n recv ch => {}\n default => assert false\n }\n join t\n}\ntask s(ch) {\n send ch, 1\n}\n",
+        ),
+    ]);
+}
+
+/// Wait queues are first parked, first served: senders parked on a full
+/// buffer move their values in in order, parked senders and receivers of an
+/// unbuffered channel are met in order. `sleep` lets each task park before
+/// the next is spawned.
+#[test]
+fn wait_queues_are_first_in_first_out() {
+    verify(&[
+        (
+            "parked senders, unbuffered",
+            "// expect: verified\ntask main() {\n let ch = chan(0)\n let a = spawn s(ch, 1)\n sleep\n let b = spawn s(ch, 2)\n sleep\n let x = recv ch\n let y = recv ch\n assert x == 1 && y == 2\n join a\n join b\n}\ntask s(ch, v) {\n send ch, v\n}\n",
+        ),
+        (
+            "parked senders, full buffer",
+            "// expect: verified\ntask main() {\n let ch = chan(1)\n send ch, 0\n let a = spawn s(ch, 1)\n sleep\n let b = spawn s(ch, 2)\n sleep\n let x = recv ch\n let y = recv ch\n let z = recv ch\n assert x == 0 && y == 1 && z == 2\n join a\n join b\n}\ntask s(ch, v) {\n send ch, v\n}\n",
+        ),
+        (
+            "parked receivers, one in a select",
+            "// expect: verified\ntask main() {\n let ch = chan(0)\n let other = chan(0)\n let a = spawn r(ch, other, 1)\n sleep\n let b = spawn r(ch, other, 2)\n sleep\n send ch, 1\n send ch, 2\n join a\n join b\n}\ntask r(ch, other, want) {\n select {\n recv other => assert false\n recv ch as v => assert v == want\n }\n}\n",
+        ),
+        (
+            "a parked task is woken by a cancellation",
+            "// expect: verified\ntask main() {\n let ctx = with_cancel(background())\n let ch = chan(0)\n let t = spawn w(ctx, ch)\n sleep\n cancel(ctx)\n join t\n}\ntask w(ctx, ch) {\n select {\n recv ch => assert false\n recv ctx.done => {}\n }\n}\n",
+        ),
+    ]);
+}
+
+/// `c.signal()` wakes the task that has waited longest; a wait group
+/// releases all its waiters, and a released `wg.wait()` panics when the
+/// group was re-armed before it returned. A negative counter is stored, and
+/// the task that stored it panics at its next step: a waiter released just
+/// before may see the counter first and panic with the reuse message.
+#[test]
+fn conds_are_fifo_and_wait_groups_check_reuse() {
+    verify(&[
+        ("cond signal wakes the first waiter", include_str!("../../../models/semantics/cond_signal_wakes_first_waiter.leash")),
+        (
+            "cond signal wakes the first waiter, in time",
+            "// expect: verified\nvar mu = mutex()\nvar c = cond(mu)\ntask main() {\n let a = spawn w()\n sleep\n let b = spawn w()\n sleep\n mu.lock()\n c.signal()\n mu.unlock()\n join a\n mu.lock()\n c.signal()\n mu.unlock()\n join b\n}\ntask w() {\n mu.lock()\n c.wait()\n mu.unlock()\n}\n",
+        ),
+        ("a wait group reused before wait returned", include_str!("../../../models/semantics/wg_reused_before_wait_returned.leash")),
+        (
+            "a wait group reused after wait returned",
+            "// expect: verified\ntask main() {\n let wg = waitgroup()\n wg.add(1)\n let t = spawn w(wg)\n wg.wait()\n wg.add(1)\n let u = spawn w(wg)\n wg.wait()\n join t\n join u\n}\ntask w(wg) {\n wg.done()\n}\n",
+        ),
+        (
+            "a wait group releases every waiter",
+            "// expect: verified\ntask main() {\n let wg = waitgroup()\n wg.add(1)\n let a = spawn w(wg)\n let b = spawn w(wg)\n sleep\n wg.done()\n join a\n join b\n}\ntask w(wg) {\n wg.wait()\n}\n",
+        ),
+        ("a negative counter", "// expect: panic main\ntask main() {\n let wg = waitgroup()\n wg.done()\n}\n"),
+        (NEGATIVE_WHILE_RELEASED.0, NEGATIVE_WHILE_RELEASED.1),
+    ]);
+    let messages: std::collections::BTreeSet<String> =
+        every_run(NEGATIVE_WHILE_RELEASED.0, NEGATIVE_WHILE_RELEASED.1)
+            .into_iter()
+            .filter_map(|(_, o)| match o.end {
+                End::Panic { message, .. } => Some(message),
+                _ => None,
+            })
+            .collect();
+    let both =
+        ["sync: WaitGroup is reused before previous Wait has returned", "sync: negative WaitGroup counter"];
+    assert_eq!(messages, both.map(String::from).into(), "which task panics first is a race");
+}
+
+/// `main` takes the counter below zero just after it released the waiter.
+const NEGATIVE_WHILE_RELEASED: (&str, &str) = (
+    "a negative counter and a released waiter",
+    "// expect: panic\ntask main() {\n let wg = waitgroup()\n wg.add(1)\n let t = spawn w(wg)\n sleep\n wg.done()\n wg.done()\n join t\n}\ntask w(wg) {\n wg.wait()\n}\n",
+);
+
+/// The owner rule: a task still running when the task that spawned it
+/// exits is an orphan (one that exits in the same step is not, and a task
+/// spawned `detached` has no owner); the orphan is noted at the step its
+/// owner exits, and nobody owns it from then on.
+#[test]
+fn a_task_outliving_its_owner_is_an_orphan() {
+    verify(&[
+        (
+            "main returns in the step that spawns",
+            "// expect: orphan w\ntask main() {\n let ch = chan(1)\n spawn w(ch)\n}\ntask w(ch) {\n send ch\n}\n",
+        ),
+        (
+            "a detached task",
+            "// expect: verified\ntask main() {\n let ch = chan(1)\n spawn detached w(ch)\n}\ntask w(ch) {\n send ch\n}\n",
+        ),
+        (
+            "owner and child exit in the same step",
+            "// expect: verified\ntask main() {\n let ch = chan(0)\n spawn w(ch)\n send ch\n}\ntask w(ch) {\n recv ch\n}\n",
+        ),
+        (
+            "a grandchild outlives its parent",
+            "// expect: orphan b\ntask main() {\n let t = spawn a()\n join t\n}\ntask a() {\n let ch = chan(1)\n spawn b(ch)\n}\ntask b(ch) {\n send ch\n}\n",
+        ),
+        ("the seed's buffered timeout", include_str!("../../../models/seeds/timeout_buffered.leash")),
+    ]);
+    let grandchild = "task main() {\n let t = spawn a()\n join t\n}\ntask a() {\n let ch = chan(1)\n spawn b(ch)\n}\ntask b(ch) {\n send ch\n}\n";
+    let runs = every_run("a grandchild outlives its parent", grandchild);
+    assert!(!runs.is_empty());
+    for (scenario, o) in runs {
+        let orphans: Vec<(u32, u16)> = o.orphans.iter().map(|x| (x.task, x.owner)).collect();
+        // b (instance 2, function 2) is left by a (function 1), only by a.
+        assert_eq!(orphans, [(2, 1)], "{scenario:?}: {o:?}");
+        assert_eq!(o.orphans[0].func, 2);
+    }
+}
+
+/// Time passes only when no task can take an instant step: work ends, a
+/// timer fires, a ticker ticks only then. A timer's value and a ticker's
+/// tick wait in the channel (one tick at most) and `stop` does not drain it.
+#[test]
+fn time_passes_only_when_no_task_is_urgent() {
+    verify(&[
+        ("after never beats a ready case", include_str!("../../../models/semantics/after_never_beats_ready.leash")),
+        ("a timer not before a ready case", include_str!("../../../models/semantics/timer_not_before_ready.leash")),
+        (
+            "work ends after every instant step",
+            "// expect: verified\nvar done = false\ntask main() {\n let t = spawn w()\n work a\n assert done\n join t\n}\ntask w() {\n done = true\n}\n",
+        ),
+        (
+            "a timer fires for a parked receiver",
+            "// expect: verified\ntask main() {\n let t = timer()\n recv t\n stop(t)\n}\n",
+        ),
+        (
+            "a stopped timer keeps the value that waits",
+            "// expect: deadlock\ntask main() {\n let t = timer()\n sleep\n stop(t)\n recv t\n}\n",
+        ),
+        (
+            "a ticker keeps one tick, and stop leaves it",
+            "// expect: deadlock\ntask main() {\n let tk = ticker()\n sleep\n sleep\n stop(tk)\n recv tk\n select {\n recv tk => assert false\n default => {}\n }\n}\n",
+        ),
+    ]);
+    // Both orders of the timer and the sleep happen.
+    let kept = "task main() {\n let t = timer()\n sleep\n stop(t)\n recv t\n}\n";
+    let ends: Vec<bool> =
+        every_run("a stopped timer", kept).iter().map(|(_, o)| o.end == End::Exited).collect();
+    assert!(ends.contains(&true) && ends.contains(&false), "{ends:?}");
+}
+
+/// Ties: right after a `work` or `sleep` ended, another task's may end at
+/// the same instant, before the tasks woken move, so that what they do next
+/// races (the lost update of two workers); a tie needs the other task to be
+/// in `work` or `sleep` then, and timers, tickers, deadlines and `after` do
+/// not tie.
+#[test]
+fn work_and_sleep_may_end_at_the_same_instant() {
+    let lost = include_str!("../../../models/semantics/work_ties_lost_update.leash");
+    verify(&[
+        ("two workers lose an update", lost),
+        (
+            "sleeps tie, so the woken tasks race",
+            "// expect: panic\nvar x = 0\ntask main() {\n let t = spawn w()\n sleep\n x = 1\n join t\n}\ntask w() {\n sleep\n assert x == 0\n}\n",
+        ),
+        (
+            "no tie once a task moved: the sleep started after the first one ended",
+            "// expect: verified\nvar x = 0\ntask main() {\n let ch = chan(0)\n let t = spawn w(ch)\n sleep\n send ch\n x = 1\n x = 2\n join t\n}\ntask w(ch) {\n recv ch\n sleep\n assert x != 1\n}\n",
+        ),
+        (
+            "a timer does not tie with a sleep",
+            "// expect: verified\nvar x = 0\ntask main() {\n let t = spawn w()\n let tm = timer()\n recv tm\n x = 1\n x = 2\n join t\n}\ntask w() {\n sleep\n assert x != 1\n}\n",
+        ),
+    ]);
+    // Both workers' ends come first in some run, and together in some.
+    let ties = every_run("two workers lose an update", lost)
+        .iter()
+        .filter(|(_, o)| {
+            o.log.windows(2).any(|w| {
+                matches!(
+                    w,
+                    [
+                        leash_threads::Entry::Step { time: true, .. },
+                        leash_threads::Entry::Step { time: true, .. }
+                    ]
+                )
+            })
+        })
+        .count();
+    assert!(ties > 0, "no two work steps ended at the same instant");
+}
+
+/// A loop that polls (a `select` with `default`, or a `yield`) lets time
+/// pass while it spins, so the deadline it polls fires and the loop ends;
+/// its first poll, on arrival, happens at once, and so does its first poll
+/// after time passed (the reference rejects a log where time passes twice
+/// while the poller has not gone round again).
+#[test]
+fn a_polling_loop_lets_time_pass() {
+    let busy = include_str!("../../../models/semantics/busy_poll_deadline.leash");
+    verify(&[
+        ("busy poll of a deadline", busy),
+        (
+            "a yield loop polling ctx.err",
+            "// expect: verified\ntask main() {\n let ctx = with_timeout(background())\n while ctx.err() == ok {\n yield\n }\n cancel(ctx)\n}\n",
+        ),
+        (
+            "time passing ends a spin: the poller polls again before more time passes",
+            "// expect: verified\ntask main() {\n let ctx = with_timeout(background())\n let t = spawn w()\n loop {\n select {\n recv ctx.done => {\n join t\n return\n }\n default => {}\n }\n }\n}\ntask w() {\n sleep\n sleep\n sleep\n}\n",
+        ),
+        (
+            "the first poll is at once",
+            "// expect: verified\ntask main() {\n let ctx = with_timeout(background())\n select {\n recv ctx.done => assert false\n default => {}\n }\n cancel(ctx)\n}\n",
+        ),
+    ]);
+    for (scenario, o) in every_run("busy poll of a deadline", busy) {
+        assert!(matches!(o.end, End::Exited | End::StepBound), "{scenario:?}: {o:?}");
+    }
+    let exits =
+        every_run("busy poll of a deadline", busy).iter().filter(|(_, o)| o.end == End::Exited).count();
+    assert!(exits > 0, "the deadline never fired while main polled");
+}
+
+/// A deferred call's operands are evaluated at the `defer` statement.
+#[test]
+fn defer_captures_its_operands() {
+    verify(&[
+        ("defer evaluates arguments", include_str!("../../../models/semantics/defer_evaluates_arguments.leash")),
+        (
+            "a deferred call sends the value of then",
+            "// expect: verified\nfn put(ch, v) {\n send ch, v\n}\nfn f(ch) {\n let v = 1\n defer put(ch, v)\n v = 2\n}\ntask main() {\n let ch = chan(1)\n f(ch)\n let x = recv ch\n assert x == 1\n}\n",
+        ),
+    ]);
 }

@@ -8,7 +8,7 @@ use leash_threads::{Config, End, Outcome};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// The violations a model expects in a scenario: "leak", "deadlock", "panic", "no-exit".
+/// The violations a model expects in a scenario: "leak", "deadlock", "panic", "orphan", "no-exit".
 fn expected(text: &str, scenario: Scenario) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for line in text.lines().map(str::trim) {
@@ -25,7 +25,7 @@ fn expected(text: &str, scenario: Scenario) -> BTreeSet<String> {
             continue;
         }
         let kind = rest.split_whitespace().next().unwrap_or_default();
-        if ["leak", "deadlock", "panic", "no-exit"].contains(&kind) {
+        if ["leak", "deadlock", "panic", "orphan", "no-exit"].contains(&kind) {
             out.insert(kind.to_string());
         }
     }
@@ -36,17 +36,43 @@ fn config(scenario: Scenario) -> Config {
     Config { scenario, max_steps: 300, max_threads: 32, detect_stuck: true }
 }
 
-/// What an outcome shows, in the words of `// expect:` lines.
-fn verdict(o: &Outcome) -> Option<&'static str> {
-    match &o.end {
+/// What an outcome shows, in the words of `// expect:` lines: how it ended,
+/// and "orphan" if a task outlived its owner.
+fn verdicts(o: &Outcome) -> Vec<&'static str> {
+    let end = match &o.end {
         End::Stuck { main_alive: true, .. } => Some("deadlock"),
         End::Stuck { main_alive: false, .. } => Some("leak"),
         End::Panic { .. } => Some("panic"),
         _ => None,
+    };
+    end.into_iter().chain((!o.orphans.is_empty()).then_some("orphan")).collect()
+}
+
+/// Runs a model under `seeds` schedules (with random answers to the free
+/// choices) in one scenario: every execution must run and replay on the
+/// reference semantics. Returns the executions, or what went wrong.
+#[allow(dead_code)] // not every test binary that shares this module uses it
+pub fn runs(name: &str, text: &str, scenario: Scenario, seeds: u64) -> Result<Vec<Outcome>, Vec<String>> {
+    let program = Arc::new(leash_ir::compile(text).map_err(|_| vec![format!("{name}: does not compile")])?);
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    for seed in 0..seeds {
+        match crate::sim::execute(&program, config(scenario), seed, Vec::new(), true) {
+            Ok(o) => match conform(&program, scenario, &o) {
+                Ok(_) => out.push(o),
+                Err(d) => problems.push(format!("{name} {scenario:?} seed {seed}: {d}\n  {o:?}")),
+            },
+            Err(f) => problems.push(format!("{name} {scenario:?} seed {seed}: {f:?}")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
     }
 }
 
-/// Runs a model under `SEEDS` schedules in every scenario; returns what went wrong.
+/// Runs a model under `seeds` schedules in every scenario; returns what went wrong.
 pub fn check(name: &str, text: &str, seeds: u64) -> Vec<String> {
     let mut problems = Vec::new();
     let program = match leash_ir::compile(text) {
@@ -68,7 +94,7 @@ pub fn check(name: &str, text: &str, seeds: u64) -> Vec<String> {
                 problems.push(format!("{name} {scenario:?} seed {seed}: {d}\n  {o:?}"));
                 continue;
             }
-            if let Some(v) = verdict(&o) {
+            for v in verdicts(&o) {
                 let spins = v == "leak" && want.contains("no-exit");
                 if !want.contains(v) && !spins {
                     problems.push(format!("{name} {scenario:?} seed {seed}: unexpected {v}: {o:?}"));

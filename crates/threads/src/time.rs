@@ -1,0 +1,251 @@
+//! Time and the environment.
+//!
+//! Instant steps take no time; `work`, `sleep`, `after`, timers, tickers and
+//! deadlines take time. Time passes only when no task is urgent (every live
+//! task is blocked, parked, waiting for time, or polling): then any one timed
+//! step may come first, since durations are unknown: a task's `work` ends
+//! (with `err` too in the error scenario) or its `sleep` does, an `after`
+//! case of a select it waits in fires, a timer fires or a ticker ticks, a
+//! deadline expires, or (in the completion scenario) the signal arrives.
+//! Outside completion the signal may also arrive at any moment.
+//!
+//! One exception to maximal progress: *ties*. Right after a task's `work` or
+//! `sleep` ended, another task's `work` or `sleep` may end at the same
+//! instant, before the tasks woken take their instant steps, which then
+//! interleave in every order. Timers, tickers, deadlines and `after` do not
+//! tie.
+//!
+//! No thread stands for the environment (`runtime.rs` says who makes these
+//! events happen); here is what may happen and what it does.
+
+use crate::objects::{CtxKind, Object, TimerState};
+use crate::plan::{Move, Plan};
+use crate::value::{ObjId, Value};
+use crate::world::World;
+use crate::{End, Entry, Instance};
+use leash_ir::{CaseKind, Instr};
+use leash_semantics::Scenario;
+use std::sync::Arc;
+
+/// A step of time or of the environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// A timed step of a waiting task: its work or sleep ends, or an `after`
+    /// case of its select fires.
+    Task(Instance, Move),
+    /// A timer fires, or a ticker ticks.
+    Fire(ObjId),
+    /// The deadline of a `with_timeout` context expires.
+    Deadline(ObjId),
+    /// The environment sends the signal.
+    Signal,
+}
+
+impl World {
+    /// Whether no live task is urgent, given every task's plan (by instance).
+    pub(crate) fn quiet(&self, plans: &[Plan]) -> bool {
+        self.live().all(|t| !self.urgent(t, &plans[t as usize]))
+    }
+
+    /// Whether some live task can take a step (or panic) at once.
+    pub(crate) fn movers(&self, plans: &[Plan]) -> bool {
+        self.live().any(|t| plans[t as usize].moves())
+    }
+
+    /// The plan of every task, by instance (exited tasks: blocked).
+    pub(crate) fn plans(&self) -> Vec<Plan> {
+        (0..self.tasks.len() as Instance)
+            .map(|t| if self.task(t).exited { Plan::Blocked } else { self.plan(t) })
+            .collect()
+    }
+
+    /// The timed steps that may come first when time passes (the caller
+    /// knows no task is urgent), given every task's plan: the timed steps of
+    /// the tasks that cannot move (by instance), then the timers, tickers and
+    /// deadlines (by number), then the signal in the completion scenario.
+    pub(crate) fn timed(&self, plans: &[Plan]) -> Vec<Event> {
+        let mut out = Vec::new();
+        for t in self.live().filter(|&t| !plans[t as usize].moves()) {
+            out.extend(self.timed_moves(t).into_iter().map(|mv| Event::Task(t, mv)));
+        }
+        let acting = self.acting();
+        for &o in &acting {
+            match &self.heap[o as usize] {
+                Object::Timer { state: TimerState::Armed, .. } => out.push(Event::Fire(o)),
+                Object::Ticker { running: true, pending: false, .. } => out.push(Event::Fire(o)),
+                Object::Ctx(c) if c.kind == CtxKind::Timeout && !self.ctx_done(o) => {
+                    out.push(Event::Deadline(o))
+                }
+                _ => {}
+            }
+        }
+        if self.config.scenario == Scenario::Completion && self.signal_in(&acting) {
+            out.push(Event::Signal);
+        }
+        out
+    }
+
+    /// The timed steps that may tie with the `work` or `sleep` that just
+    /// ended (the caller knows some task is urgent): the end of the `work`
+    /// or `sleep` of each task that cannot move, by instance.
+    pub(crate) fn ties(&self, plans: &[Plan]) -> Vec<Event> {
+        if !self.instant {
+            return Vec::new();
+        }
+        let waiting = self.live().filter(|&t| !plans[t as usize].moves() && self.in_work_or_sleep(t));
+        waiting.flat_map(|t| self.timed_moves(t).into_iter().map(move |mv| Event::Task(t, mv))).collect()
+    }
+
+    /// Whether live task `t` is at a `work` or a `sleep` (its top frame; a
+    /// task whose frames are gone has returned in the current step).
+    pub(crate) fn in_work_or_sleep(&self, t: Instance) -> bool {
+        self.task(t).frames.last().is_some_and(|f| {
+            matches!(self.program.func(f.func).code[f.pc as usize], Instr::Work { .. } | Instr::Sleep)
+        })
+    }
+
+    /// Whether the signal may come at any moment: outside the completion
+    /// scenario, while it was not sent and a `signal()` context is reachable.
+    pub(crate) fn signal_any_moment(&self) -> bool {
+        self.config.scenario != Scenario::Completion && self.signal_in(&self.acting())
+    }
+
+    /// Whether the signal was not sent and one of `acting` is a `signal()` context.
+    fn signal_in(&self, acting: &[ObjId]) -> bool {
+        !self.signalled
+            && acting
+                .iter()
+                .any(|&o| matches!(&self.heap[o as usize], Object::Ctx(c) if c.kind == CtxKind::Signal))
+    }
+
+    /// The contexts, timers and tickers the model can still reach, by number.
+    fn acting(&self) -> Vec<ObjId> {
+        if self.numbered.is_empty() {
+            return Vec::new();
+        }
+        let reached = self.reachable();
+        self.numbered.iter().copied().filter(|&o| reached[o as usize]).collect()
+    }
+
+    /// The steps of task `t` that wait for time to pass: the end of its
+    /// `work` (`ok`, or `err` too in the error scenario) or `sleep`, or an
+    /// `after` case of the select (without `default`) it waits in.
+    fn timed_moves(&self, t: Instance) -> Vec<Move> {
+        let (f, pc) = self.at(t);
+        match &self.program.func(f).code[pc as usize] {
+            Instr::Work { .. } if self.config.scenario == Scenario::Error => vec![Move::Alt(0), Move::Alt(1)],
+            Instr::Work { .. } => vec![Move::Alt(0)],
+            Instr::Sleep => vec![Move::Plain],
+            Instr::Select { cases, default: None } => (0..cases.len() as u16)
+                .filter(|&c| matches!(cases[c as usize].kind, CaseKind::After))
+                .map(|case| Move::Case { case, partner: None })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Makes an event happen; returns its log entry, or how the execution
+    /// ends when a task it moved panics.
+    pub(crate) fn happen(&mut self, e: Event) -> Result<Entry, End> {
+        let timed = !(e == Event::Signal && self.config.scenario != Scenario::Completion);
+        if let Event::Task(t, mv) = e {
+            return self.take(t, mv, true);
+        }
+        let before = self.heap.len();
+        if timed {
+            self.tasks.iter_mut().for_each(|task| task.spin = false);
+        }
+        // Only the end of a `work` or `sleep` opens an instant (see `take`).
+        self.instant = false;
+        let entry = match e {
+            Event::Task(..) => unreachable!("taken above"),
+            Event::Fire(o) => {
+                self.fire(o)?;
+                Entry::Fire { obj: self.number_of(o) }
+            }
+            Event::Deadline(c) => {
+                self.cancel(c);
+                Entry::Deadline { ctx: self.number_of(c) }
+            }
+            Event::Signal => {
+                self.signalled = true;
+                Entry::Signal
+            }
+        };
+        self.settle_step(before);
+        Ok(entry)
+    }
+
+    /// A timer fires or a ticker ticks: the first task parked on it receives
+    /// at once and runs on, else the value waits in the channel.
+    fn fire(&mut self, o: ObjId) -> Result<(), End> {
+        let receiver = self.first_receiver(o);
+        match &mut self.heap[o as usize] {
+            Object::Timer { state, .. } => {
+                *state = if receiver.is_some() { TimerState::Received } else { TimerState::Pending };
+            }
+            Object::Ticker { pending, .. } => *pending = receiver.is_none(),
+            other => unreachable!("only timers and tickers fire, not {other:?}"),
+        }
+        match receiver {
+            Some(w) => self.complete(w, (Value::Unit, true)).map_err(|message| {
+                let at = self.top_or(w.task, (self.task(w.task).func, 0));
+                End::Panic { task: w.task, at, message }
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The number the log gives a context, timer or ticker.
+    fn number_of(&self, o: ObjId) -> u32 {
+        self.numbered.iter().position(|&n| n == o).expect("only numbered objects act") as u32
+    }
+
+    /// Numbers the contexts, timers and tickers made since heap index
+    /// `before` that are still reachable, in the order they were made.
+    pub(crate) fn number(&mut self, before: usize) {
+        let made: Vec<ObjId> =
+            (before..self.heap.len()).filter(|&o| self.heap[o].is_clocked()).map(|o| o as ObjId).collect();
+        if made.is_empty() {
+            return;
+        }
+        let reached = self.reachable();
+        self.numbered.extend(made.into_iter().filter(|&o| reached[o as usize]));
+    }
+
+    /// Which objects the model can still reach: from the model-level
+    /// variables and the live tasks (their error groups, and their frames'
+    /// locals, return values and deferred calls' captured operands), through
+    /// cells, arrays, channel buffers, conds, groups and context parents.
+    fn reachable(&self) -> Vec<bool> {
+        let program = Arc::clone(&self.program);
+        let mut seen = vec![false; self.heap.len()];
+        let mut todo: Vec<ObjId> = (0..program.globals.len() as ObjId).collect();
+        for task in self.tasks.iter().filter(|task| !task.exited) {
+            todo.extend(task.group);
+            for f in &task.frames {
+                let values = f
+                    .locals
+                    .iter()
+                    .chain(&f.returning)
+                    .chain(f.defers.iter().flat_map(|d| d.args.iter().map(|(_, v)| v)));
+                todo.extend(values.filter_map(|v| v.handle()));
+            }
+        }
+        while let Some(o) = todo.pop() {
+            if std::mem::replace(&mut seen[o as usize], true) {
+                continue;
+            }
+            match &self.heap[o as usize] {
+                Object::Cell { value, .. } => todo.extend(value.handle()),
+                Object::Array(xs) => todo.extend(xs.iter().filter_map(|v| v.handle())),
+                Object::Chan(ch) => todo.extend(ch.buf.iter().filter_map(|v| v.handle())),
+                Object::Cond { mutex, .. } => todo.push(*mutex),
+                Object::Group { ctx, .. } => todo.push(*ctx),
+                Object::Ctx(ctx) => todo.extend(ctx.parent),
+                _ => {}
+            }
+        }
+        seen
+    }
+}
