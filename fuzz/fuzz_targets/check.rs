@@ -12,7 +12,7 @@ use std::time::Duration;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let options = CheckOptions {
-        search: SearchOptions { max_states: 2_000, max_depth: 1_000, max_memory: 64 << 20 },
+        search: SearchOptions { max_states: 2_000, max_depth: 1_000, max_memory: 64 << 20, max_tasks: 16 },
         timeout: Some(Duration::from_secs(1)),
         ..CheckOptions::default()
     };
