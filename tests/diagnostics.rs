@@ -306,13 +306,6 @@ fn e0128_unknown_kind_of_param() {
 }
 
 #[test]
-fn e0129_tasks_spawn_each_other() {
-    insta::assert_snapshot!(render(
-        "task main() {\n    spawn a()\n}\ntask a() {\n    spawn b()\n}\ntask b() {\n    spawn a()\n}\n"
-    ));
-}
-
-#[test]
 fn e0130_recursive_helpers() {
     insta::assert_snapshot!(render(
         "fn f() {\n    g()\n}\nfn g() {\n    f()\n}\ntask main() {\n    f()\n}\n"

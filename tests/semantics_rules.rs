@@ -361,3 +361,17 @@ fn a_helper_returns_two_results_to_the_let_that_binds_them() {
     let deferred = "fn pair(ch) {\n defer close(ch)\n return (1, :two)\n}\ntask main() {\n let ch = chan(0)\n let (a, _) = pair(ch)\n let (_, b) = pair(chan(0))\n assert a == 1 && b == :two\n}\n";
     assert_eq!(summary(deferred), "all: verified");
 }
+
+#[test]
+fn tasks_may_spawn_each_other_within_the_task_bound() {
+    // A tree bounded by a depth parameter is checked like any model.
+    let tree = "task main() {\n let t = spawn node(3)\n join t\n}\ntask node(n) {\n if n > 0 {\n  let a = spawn node(n - 1)\n  let b = spawn node(n - 1)\n  join a\n  join b\n }\n}\n";
+    assert_eq!(summary(tree), "all: verified");
+    // A chain that never ends piles up tasks until the task bound names it.
+    let chain = "task main() {\n let t = spawn a()\n join t\n}\ntask a() {\n let t = spawn b()\n join t\n}\ntask b() {\n let t = spawn a()\n join t\n}\n";
+    let report = leash::check_source("rule.leash", chain, &CheckOptions::default()).expect("compiles");
+    for s in &report.scenarios {
+        let bound = s.bound.as_deref().unwrap_or_default();
+        assert!(bound.starts_with("max-tasks 32"), "{bound}");
+    }
+}

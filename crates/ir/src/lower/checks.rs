@@ -104,11 +104,14 @@ impl Lowerer {
         }
     }
 
-    /// Rejects helper recursion and tasks that would spawn without bound.
+    /// Rejects helper recursion (tasks may spawn each other in a cycle).
     pub(super) fn check_recursion(&mut self) {
         let n = self.decls.len() + 1;
         let mut out: Vec<Vec<(FuncId, bool, Span)>> = vec![Vec::new(); n];
-        for &(from, to, spawn, span) in &self.edges {
+        // Only calls: helpers are inlined, so a cycle of calls has no bound.
+        // Tasks that spawn each other in a cycle are bounded at run time
+        // (the search's task bound names the task that piles up).
+        for &(from, to, spawn, span) in self.edges.iter().filter(|e| !e.2) {
             out[from as usize].push((to, spawn, span));
         }
         // Depth-first search with colours: an edge to a function on the stack closes a cycle.
@@ -155,24 +158,16 @@ impl Lowerer {
 
     pub(super) fn report_cycle(&mut self, start: FuncId, path: &[(FuncId, bool, Span)]) {
         let name = |id: FuncId| self.decls[id as usize].name.text.clone();
-        let any_spawn = path.iter().any(|(_, s, _)| *s);
         let mut chain = name(start);
-        for (f, spawn, _) in path {
-            chain.push_str(if *spawn { " spawns " } else { " calls " });
+        for (f, _, _) in path {
+            chain.push_str(" calls ");
             chain.push_str(&name(*f));
         }
         let span = path.last().map(|p| p.2).unwrap_or_default();
-        let d = if any_spawn {
-            Diagnostic::error("E0129", span, "tasks would spawn each other without bound")
-                .with_label(chain)
-                .with_hint(
-                    "a model must have a bounded number of tasks: spawn a fixed tree, or use `for i in 0..N`",
-                )
-        } else {
+        self.errors.push(
             Diagnostic::error("E0130", span, "helpers call each other recursively")
                 .with_label(chain)
-                .with_hint("helpers are inlined, so recursion has no bound: rewrite it as a loop")
-        };
-        self.errors.push(d);
+                .with_hint("helpers are inlined, so recursion has no bound: rewrite it as a loop"),
+        );
     }
 }
