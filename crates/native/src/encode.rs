@@ -46,15 +46,14 @@ pub(crate) fn split(flat: &[u8], parts: &mut Vec<std::ops::Range<usize>>) -> usi
     header
 }
 
-/// The encoded state made of `header` (as [`split`] found it), its tasks'
-/// parts and its heap's part, appended to `out`.
-pub(crate) fn join<'a>(header: &[u8], tasks: impl Iterator<Item = &'a [u8]>, heap: &[u8], out: &mut Vec<u8>) {
+/// Appends to `out` the start of an encoded state: `header` (as [`split`]
+/// found it) and its tasks' parts; its heap's part comes next, as it is.
+pub(crate) fn join<'a>(header: &[u8], tasks: impl Iterator<Item = &'a [u8]>, out: &mut Vec<u8>) {
     out.extend_from_slice(header);
     for t in tasks {
         Writer(out).num(t.len() as u64);
         out.extend_from_slice(t);
     }
-    out.extend_from_slice(heap);
 }
 
 /// Appends `x` as a varint.

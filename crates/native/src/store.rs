@@ -147,11 +147,14 @@ impl Store {
 
     /// The state numbered `i`.
     pub fn get(&self, i: u32) -> State {
-        let (header, ids) = self.record(i);
-        let ids: Vec<u32> = ids.collect();
-        let (heap, tasks) = ids.split_last().expect("a record names its heap");
-        let mut flat = Vec::with_capacity(self.encoded_len(i));
-        join(header, tasks.iter().map(|&t| self.parts.get(t)), self.parts.get(*heap), &mut flat);
+        let (header, mut ids) = self.record(i);
+        let mut at = 0;
+        get_num(header, &mut at);
+        let tasks = get_num(header, &mut at) as usize;
+        let task_parts = ids.by_ref().take(tasks).map(|t| self.parts.get(t));
+        let mut flat = Vec::with_capacity(self.states.get(i).len() * 16);
+        join(header, task_parts, &mut flat);
+        flat.extend_from_slice(self.parts.get(ids.next().expect("a record names its heap")));
         decode(&flat)
     }
 

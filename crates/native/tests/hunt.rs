@@ -4,10 +4,12 @@
 //! any number of threads), it never makes a search verified, and on the
 //! corpus everything it finds is found by the complete search too.
 
+mod common;
+use common::models;
 use leash_ir::Program;
 use leash_native::{explore_with, hunt, replay, Bound, Control, Exploration, Finding, Options, SEED};
 use leash_semantics::{enabled, FindingKind, Scenario};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const DEEP: &str = include_str!("../../../models/perf/deep_deadlock.leash");
 
@@ -112,19 +114,6 @@ fn the_hunt_never_makes_a_search_verified() {
     let complete = explore(&p, &Options::default(), 1, true);
     assert!(complete.incomplete.is_none() && !complete.findings.is_empty());
     assert_eq!(explore(&p, &Options::default(), 1, false), complete, "a complete search is the same");
-}
-
-fn models(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir).expect("models folder").map(|e| e.expect("entry").path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            models(&p, out);
-        } else if p.extension().is_some_and(|e| e == "leash") {
-            out.push(p);
-        }
-    }
 }
 
 /// On every corpus model but the slow ones, in every scenario: what the

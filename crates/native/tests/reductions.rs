@@ -5,27 +5,16 @@
 //! replays on the reference semantics to the same finding. Partial-order
 //! reduction leaves findings and their paths exactly as they are without it.
 
+mod common;
+use common::models;
 use leash_ir::Program;
 use leash_native::{
     explore_persistent, explore_with, replay, Control, Exploration, Finding, Phase, Progress, Reporter,
 };
 use leash_semantics::{enabled, FindingKind, Scenario};
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn models(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir).expect("models folder").map(|e| e.expect("entry").path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            models(&p, out);
-        } else if p.extension().is_some_and(|e| e == "leash") {
-            out.push(p);
-        }
-    }
-}
 
 /// The corpus (`models/`), the slow files (`// leash: slow`) or the others.
 /// Files beyond the default bounds (`// leash: beyond-bounds`) are left out:
