@@ -27,6 +27,7 @@ enum Con {
     Task,
     Array,
     Func,
+    Struct(u16),
 }
 
 /// A resolved kind.
@@ -55,6 +56,8 @@ pub(crate) enum Kind {
     Array(Box<Kind>),
     /// A callback: parameters and result (`None`: no result).
     Func(Vec<Kind>, Option<Box<Kind>>),
+    /// A pointer to a struct, by its Go type name.
+    Struct(String),
 }
 
 impl Kind {
@@ -87,6 +90,7 @@ impl Kind {
             Kind::Timer => "*time.Timer".into(),
             Kind::Task => "*Task".into(),
             Kind::Array(e) => format!("[]{}", e.go(ptr)),
+            Kind::Struct(name) => format!("*{name}"),
             Kind::Func(params, ret) => {
                 let ps: Vec<String> = params
                     .iter()
@@ -121,6 +125,8 @@ pub(crate) struct Kinds {
     pub(crate) globals: Vec<Kind>,
     /// Per function: the result of a helper (`None`: none). Tasks return a result.
     pub(crate) rets: Vec<Option<Kind>>,
+    /// Per struct type, per field.
+    pub(crate) fields: Vec<Vec<Kind>>,
 }
 
 impl Kinds {
@@ -159,7 +165,13 @@ impl Kinds {
             .iter()
             .map(|&v| g.resolve_opt(v, &mut Vec::new()))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Kinds { locals, globals, rets })
+        let mut fields = Vec::new();
+        for s in 0..p.structs.len() {
+            let vars: Vec<u32> =
+                (0..p.structs[s].fields.len()).map(|i| g.field(s as u16, i as u16)).collect();
+            fields.push(vars.iter().map(|&v| g.resolve(v, &mut Vec::new())).collect::<Result<Vec<_>, _>>()?);
+        }
+        Ok(Kinds { locals, globals, rets, fields })
     }
 
     /// The kind of a local.
@@ -188,6 +200,7 @@ impl Kinds {
                 Kind::Array(e) => *e,
                 _ => Kind::Unit,
             },
+            Expr::Field(_, r) => self.fields[r.def as usize][r.index as usize].clone(),
             Expr::Unary(UnOp::Not, _) => Kind::Bool,
             Expr::Unary(UnOp::Neg, _) => Kind::Int,
             Expr::Binary(BinOp::Add | BinOp::Sub, ..) => Kind::Int,
@@ -204,6 +217,7 @@ impl Kinds {
                 Kind::Array(e) => *e,
                 _ => Kind::Unit,
             },
+            Place::Field(_, r) => self.fields[r.def as usize][r.index as usize].clone(),
         }
     }
 
@@ -232,6 +246,10 @@ struct Gen<'p> {
     rets: Vec<u32>,
     /// Receives whose operand may be a channel, a ticker or a timer: (operand, element).
     receives: Vec<(u32, u32)>,
+    /// Per struct type: its kind, whose arguments are its fields' kinds.
+    structs: Vec<u32>,
+    /// Per struct type: its Go name.
+    struct_names: Vec<String>,
     at: Span,
 }
 
@@ -246,8 +264,15 @@ impl<'p> Gen<'p> {
             globals: Vec::new(),
             rets: Vec::new(),
             receives: Vec::new(),
+            structs: Vec::new(),
+            struct_names: crate::names::struct_types(p),
             at: Span::default(),
         };
+        for (i, s) in p.structs.iter().enumerate() {
+            let fields = s.fields.iter().map(|_| g.fresh()).collect();
+            let k = g.con(Con::Struct(i as u16), fields);
+            g.structs.push(k);
+        }
         for f in &p.funcs {
             let vars = f.locals.iter().map(|_| g.fresh()).collect();
             g.locals.push(vars);
@@ -336,6 +361,23 @@ impl<'p> Gen<'p> {
         }
     }
 
+    /// The kind of field `index` of struct `def`.
+    fn field(&mut self, def: u16, index: u16) -> u32 {
+        let k = self.structs[def as usize];
+        match self.head(k) {
+            Some((_, args)) => args[index as usize],
+            None => unreachable!("a struct's kind is known from the start"),
+        }
+    }
+
+    /// The kind of `base.field`, with `base` made that struct.
+    fn field_of(&mut self, f: FuncId, base: &Expr, r: leash_ir::FieldRef) -> u32 {
+        let b = self.expr(f, base);
+        let k = self.structs[r.def as usize];
+        self.unify(b, k);
+        self.field(r.def, r.index)
+    }
+
     fn local(&self, f: FuncId, s: u16) -> u32 {
         self.locals[f as usize][s as usize]
     }
@@ -389,6 +431,7 @@ impl<'p> Gen<'p> {
                 self.unify(a, arr);
                 elem
             }
+            Expr::Field(a, r) => self.field_of(f, a, *r),
             Expr::Unary(op, x) => {
                 let x = self.expr(f, x);
                 let c = if *op == UnOp::Not { Con::Bool } else { Con::Int };
@@ -420,6 +463,7 @@ impl<'p> Gen<'p> {
             Place::Bind(s) | Place::Local(s) => self.local(f, *s),
             Place::Global(g) => self.globals[*g as usize],
             Place::Index(a, i) => self.expr(f, &Expr::Index(Box::new(a.clone()), Box::new(i.clone()))),
+            Place::Field(a, r) => self.field_of(f, a, *r),
         }
     }
 
@@ -473,6 +517,17 @@ impl<'p> Gen<'p> {
                     Elem::Value(v) => self.expr(f, v),
                 };
                 self.con(Con::Array, vec![e])
+            }
+            Ctor::Struct { def, fields } => {
+                for (i, elem) in fields.iter().enumerate() {
+                    let v = match elem {
+                        Elem::Ctor(c) => self.ctor(f, c),
+                        Elem::Value(v) => self.expr(f, v),
+                    };
+                    let k = self.field(*def, i as u16);
+                    self.unify(v, k);
+                }
+                self.structs[*def as usize]
             }
         }
     }
@@ -703,6 +758,7 @@ impl<'p> Gen<'p> {
             Con::Timer => Kind::Timer,
             Con::Task => Kind::Task,
             Con::Array => Kind::Array(sub(self, 0)?),
+            Con::Struct(s) => Kind::Struct(self.struct_names[s as usize].clone()),
             Con::Func => {
                 let n = args.len() - 1;
                 let params = (0..n).map(|i| sub(self, i).map(|b| *b)).collect::<Result<Vec<_>, _>>()?;

@@ -66,6 +66,17 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
         .iter()
         .any(|f| f.code.iter().any(|i| matches!(i, Instr::New { ctor, .. } if has_group(ctor))));
     header(&mut text, model, groups, m.uses_same.get());
+    for (s, def) in program.structs.iter().enumerate() {
+        text.push(0, &format!("// {} is the model's struct `{}`.", m.names.structs[s], def.name), None);
+        text.push(0, &format!("type {} struct {{", m.names.structs[s]), None);
+        // gofmt aligns the field types in a column.
+        let width = m.names.fields[s].iter().map(String::len).max().unwrap_or(0);
+        for (i, k) in m.kinds.fields[s].iter().enumerate() {
+            text.push(1, &format!("{:width$} {}", m.names.fields[s][i], m.go_type(k)), None);
+        }
+        text.push(0, "}", None);
+        text.blank();
+    }
     for (i, g) in program.globals.iter().enumerate() {
         let k = m.go_type(&m.kinds.globals[i]);
         match g.range {
@@ -141,6 +152,9 @@ fn has_group(c: &leash_ir::Ctor) -> bool {
     match c {
         leash_ir::Ctor::Group { .. } => true,
         leash_ir::Ctor::Array { elem, .. } => matches!(&**elem, leash_ir::Elem::Ctor(c) if has_group(c)),
+        leash_ir::Ctor::Struct { fields, .. } => {
+            fields.iter().any(|e| matches!(e, leash_ir::Elem::Ctor(c) if has_group(c)))
+        }
         _ => false,
     }
 }

@@ -161,6 +161,26 @@ pub(crate) struct Names {
     pub(crate) works: Vec<String>,
     /// Per function, per local slot.
     pub(crate) locals: Vec<Vec<String>>,
+    /// Per struct type: its Go type name.
+    pub(crate) structs: Vec<String>,
+    /// Per struct type, per field.
+    pub(crate) fields: Vec<Vec<String>>,
+}
+
+/// The Go type name of every struct: its model name, unless Go, the harness
+/// or a generated function has it (then `_` is appended).
+pub(crate) fn struct_types(p: &Program) -> Vec<String> {
+    p.structs
+        .iter()
+        .map(|s| {
+            let generated = ["task_", "fn_", "work_"].iter().any(|pre| s.name.starts_with(pre));
+            if RESERVED.contains(&s.name.as_str()) || generated || s.name == "initModel" {
+                format!("{}_", s.name)
+            } else {
+                s.name.clone()
+            }
+        })
+        .collect()
 }
 
 impl Names {
@@ -191,6 +211,13 @@ impl Names {
         let mut taken: BTreeSet<String> = RESERVED.iter().map(|s| s.to_string()).collect();
         taken.extend(funcs.iter().cloned());
         taken.extend(works.iter().cloned());
+        let structs = struct_types(p);
+        taken.extend(structs.iter().cloned());
+        let fields = p
+            .structs
+            .iter()
+            .map(|s| s.fields.iter().map(|f| fresh(f, &mut BTreeSet::new())).collect())
+            .collect();
         let globals: Vec<String> = p.globals.iter().map(|g| fresh(&g.name, &mut taken)).collect();
         let locals = p
             .funcs
@@ -200,7 +227,7 @@ impl Names {
                 f.locals.iter().enumerate().map(|(slot, name)| local(name, slot, &mut mine)).collect()
             })
             .collect();
-        Names { funcs, globals, works, locals }
+        Names { funcs, globals, works, locals, structs, fields }
     }
 
     /// The Go name of local `slot` of function `f`.

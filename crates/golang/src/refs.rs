@@ -146,11 +146,13 @@ impl Refs {
 /// Calls `f` on every expression of an instruction, subexpressions included.
 pub(crate) fn visit_exprs(i: &Instr, f: &mut dyn FnMut(&Expr)) {
     let top = |e: &Expr, f: &mut dyn FnMut(&Expr)| walk(e, f);
-    let place = |p: &Place, f: &mut dyn FnMut(&Expr)| {
-        if let Place::Index(a, i) = p {
+    let place = |p: &Place, f: &mut dyn FnMut(&Expr)| match p {
+        Place::Index(a, i) => {
             walk(a, f);
             walk(i, f);
         }
+        Place::Field(a, _) => walk(a, f),
+        Place::Bind(_) | Place::Local(_) | Place::Global(_) => {}
     };
     let opt_place = |p: &Option<Place>, f: &mut dyn FnMut(&Expr)| {
         if let Some(p) = p {
@@ -242,10 +244,8 @@ fn visit_ctor(c: &Ctor, f: &mut dyn FnMut(&Expr)) {
             }
         }
         Ctor::Cell { init, .. } => walk(init, f),
-        Ctor::Array { elem, .. } => match &**elem {
-            leash_ir::Elem::Ctor(c) => visit_ctor(c, f),
-            leash_ir::Elem::Value(v) => walk(v, f),
-        },
+        Ctor::Array { elem, .. } => visit_elem(elem, f),
+        Ctor::Struct { fields, .. } => fields.iter().for_each(|e| visit_elem(e, f)),
         Ctor::Mutex
         | Ctor::RwMutex
         | Ctor::Once
@@ -257,10 +257,19 @@ fn visit_ctor(c: &Ctor, f: &mut dyn FnMut(&Expr)) {
     }
 }
 
+fn visit_elem(e: &leash_ir::Elem, f: &mut dyn FnMut(&Expr)) {
+    match e {
+        leash_ir::Elem::Ctor(c) => visit_ctor(c, f),
+        leash_ir::Elem::Value(v) => walk(v, f),
+    }
+}
+
 fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
     match e {
-        Expr::Done(x) | Expr::CtxErr(x) | Expr::GroupCtx(x) | Expr::Unary(_, x) => walk(x, f),
+        Expr::Done(x) | Expr::CtxErr(x) | Expr::GroupCtx(x) | Expr::Field(x, _) | Expr::Unary(_, x) => {
+            walk(x, f)
+        }
         Expr::Index(a, b) | Expr::Binary(_, a, b) => {
             walk(a, f);
             walk(b, f);

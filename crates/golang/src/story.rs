@@ -243,6 +243,9 @@ fn name(m: &Model, f: FuncId, e: &Expr) -> String {
         Expr::Done(c) => format!("{}.done", name(m, f, c)),
         Expr::GroupCtx(g) => format!("{}.ctx", name(m, f, g)),
         Expr::Index(a, _) => format!("an element of {}", name(m, f, a)),
+        Expr::Field(a, r) => {
+            format!("{}.{}", name(m, f, a), m.p.structs[r.def as usize].fields[r.index as usize])
+        }
         Expr::Const(Const::Nil) => "`nil` (never)".to_string(),
         _ => "a value".to_string(),
     }

@@ -124,7 +124,9 @@ fn flatten(list: Vec<Stmt>) -> Vec<Stmt> {
 fn may_panic(e: &Expr) -> bool {
     match e {
         Expr::Index(..) => true,
-        Expr::Done(x) | Expr::CtxErr(x) | Expr::GroupCtx(x) | Expr::Unary(_, x) => may_panic(x),
+        Expr::Done(x) | Expr::CtxErr(x) | Expr::GroupCtx(x) | Expr::Field(x, _) | Expr::Unary(_, x) => {
+            may_panic(x)
+        }
         Expr::Binary(_, a, b) => may_panic(a) || may_panic(b),
         Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => false,
     }

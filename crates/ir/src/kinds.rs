@@ -22,6 +22,8 @@ pub enum Con {
     Task,
     Array,
     Func,
+    /// A struct type, by its index; its arguments are its fields' kinds.
+    Struct(u16),
 }
 
 impl Con {
@@ -46,6 +48,7 @@ impl Con {
             Con::Task => "a task handle",
             Con::Array => "an array",
             Con::Func => "a function",
+            Con::Struct(_) => "a struct value",
         }
     }
 

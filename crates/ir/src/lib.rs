@@ -8,6 +8,7 @@ mod live;
 mod lower;
 mod pretty;
 mod silent;
+mod visit;
 
 use leash_syntax::{Diagnostic, Span};
 
@@ -54,6 +55,26 @@ pub struct Program {
     pub atoms: Vec<String>,
     /// Names of `work` steps.
     pub works: Vec<String>,
+    /// Struct types; a struct value is a heap object holding its fields.
+    pub structs: Vec<StructDef>,
+}
+
+/// A struct type: its name and the names of its fields, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StructDef {
+    /// Its name.
+    pub name: String,
+    /// Its fields' names; a field is its position in this list.
+    pub fields: Vec<String>,
+}
+
+/// A field of a struct type: which struct, and which field of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FieldRef {
+    /// The struct type (an index into [`Program::structs`]).
+    pub def: u16,
+    /// The field's position.
+    pub index: u16,
 }
 
 /// A model-level shared variable.
@@ -148,6 +169,8 @@ pub enum Expr {
     GroupCtx(Box<Expr>),
     /// `array[index]`.
     Index(Box<Expr>, Box<Expr>),
+    /// `value.field` of a struct value.
+    Field(Box<Expr>, FieldRef),
     /// A unary operation.
     Unary(UnOp, Box<Expr>),
     /// A binary operation.
@@ -165,6 +188,8 @@ pub enum Place {
     Global(u16),
     /// An array element.
     Index(Expr, Expr),
+    /// A field of a struct value.
+    Field(Expr, FieldRef),
 }
 
 /// What a constructor makes.
@@ -200,6 +225,9 @@ pub enum Ctor {
     Cell { init: Expr, range: Option<(i16, i16)> },
     /// `[elem; len]`: each element made by its own constructor or value.
     Array { elem: Box<Elem>, len: u16 },
+    /// `Name { field: value, ... }`: every field, in order, made by its own
+    /// constructor or value.
+    Struct { def: u16, fields: Vec<Elem> },
 }
 
 /// An array element initialiser.

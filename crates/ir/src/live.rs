@@ -268,6 +268,10 @@ fn place_flow(dst: Option<&Place>, is_ref: &dyn Fn(u16) -> bool) -> (Vec<u16>, V
             expr_uses(i, &mut uses);
             Vec::new()
         }
+        Some(Place::Field(a, _)) => {
+            expr_uses(a, &mut uses);
+            Vec::new()
+        }
     };
     (uses, defs)
 }
@@ -277,10 +281,8 @@ fn ctor_uses(c: &Ctor, uses: &mut Vec<u16>) {
         Ctor::Chan(x) | Ctor::Cond(x) | Ctor::WithCancel(x) | Ctor::WithTimeout(x) => expr_uses(x, uses),
         Ctor::Cell { init, .. } => expr_uses(init, uses),
         Ctor::Group { ctx, limit } => ctx.iter().chain(limit).for_each(|x| expr_uses(x, uses)),
-        Ctor::Array { elem, .. } => match &**elem {
-            Elem::Ctor(c) => ctor_uses(c, uses),
-            Elem::Value(v) => expr_uses(v, uses),
-        },
+        Ctor::Array { elem, .. } => elem_uses(elem, uses),
+        Ctor::Struct { fields, .. } => fields.iter().for_each(|e| elem_uses(e, uses)),
         Ctor::Mutex
         | Ctor::RwMutex
         | Ctor::Once
@@ -292,11 +294,20 @@ fn ctor_uses(c: &Ctor, uses: &mut Vec<u16>) {
     }
 }
 
+fn elem_uses(e: &Elem, uses: &mut Vec<u16>) {
+    match e {
+        Elem::Ctor(c) => ctor_uses(c, uses),
+        Elem::Value(v) => expr_uses(v, uses),
+    }
+}
+
 fn expr_uses(x: &Expr, uses: &mut Vec<u16>) {
     match x {
         Expr::Local(s) | Expr::Raw(s) => uses.push(*s),
         Expr::Const(_) | Expr::Global(_) | Expr::GlobalRef(_) => {}
-        Expr::Done(b) | Expr::CtxErr(b) | Expr::GroupCtx(b) | Expr::Unary(_, b) => expr_uses(b, uses),
+        Expr::Done(b) | Expr::CtxErr(b) | Expr::GroupCtx(b) | Expr::Field(b, _) | Expr::Unary(_, b) => {
+            expr_uses(b, uses)
+        }
         Expr::Binary(_, a, b) | Expr::Index(a, b) => {
             expr_uses(a, uses);
             expr_uses(b, uses);

@@ -130,6 +130,19 @@ fn ctor(p: &Program, locals: &[String], c: &Ctor) -> String {
             Elem::Ctor(c) => format!("[{}; {len}]", ctor(p, locals, c)),
             Elem::Value(v) => format!("[{}; {len}]", e(v)),
         },
+        Ctor::Struct { def, fields } => {
+            let d = &p.structs[*def as usize];
+            let fields: Vec<String> = d
+                .fields
+                .iter()
+                .zip(fields)
+                .map(|(n, x)| match x {
+                    Elem::Ctor(c) => format!("{n}: {}", ctor(p, locals, c)),
+                    Elem::Value(v) => format!("{n}: {}", e(v)),
+                })
+                .collect();
+            format!("{} {{ {} }}", d.name, fields.join(", "))
+        }
         other => format!("{other:?}").to_lowercase(),
     }
 }
@@ -140,7 +153,12 @@ fn place(p: &Program, locals: &[String], x: &Place) -> String {
         Place::Local(s) => local(locals, *s),
         Place::Global(g) => p.globals[*g as usize].name.clone(),
         Place::Index(a, i) => format!("{}[{}]", expr(p, locals, a), expr(p, locals, i)),
+        Place::Field(a, r) => format!("{}.{}", expr(p, locals, a), field_name(p, *r)),
     }
+}
+
+fn field_name(p: &Program, r: crate::FieldRef) -> &str {
+    &p.structs[r.def as usize].fields[r.index as usize]
 }
 
 fn local(locals: &[String], s: u16) -> String {
@@ -168,6 +186,7 @@ fn expr(p: &Program, locals: &[String], x: &Expr) -> String {
         Expr::CtxErr(c) => format!("{}.err()", e(c)),
         Expr::GroupCtx(g) => format!("{}.ctx", e(g)),
         Expr::Index(a, i) => format!("{}[{}]", e(a), e(i)),
+        Expr::Field(a, r) => format!("{}.{}", e(a), field_name(p, *r)),
         Expr::Unary(op, a) => format!("{}{}", if matches!(op, crate::UnOp::Not) { "!" } else { "-" }, e(a)),
         Expr::Binary(op, a, b) => format!("({} {op:?} {})", e(a), e(b)),
     }

@@ -76,11 +76,16 @@ fn ctor_local(c: &Ctor, is_ref: &dyn Fn(u16) -> bool) -> bool {
         Ctor::Chan(x) | Ctor::Cond(x) | Ctor::WithCancel(x) | Ctor::WithTimeout(x) => e(x),
         Ctor::Cell { init, .. } => e(init),
         Ctor::Group { ctx, limit } => ctx.iter().chain(limit).all(e),
-        Ctor::Array { elem, .. } => match &**elem {
-            Elem::Ctor(c) => ctor_local(c, is_ref),
-            Elem::Value(v) => e(v),
-        },
+        Ctor::Array { elem, .. } => elem_local(elem, is_ref),
+        Ctor::Struct { fields, .. } => fields.iter().all(|x| elem_local(x, is_ref)),
         _ => true,
+    }
+}
+
+fn elem_local(x: &Elem, is_ref: &dyn Fn(u16) -> bool) -> bool {
+    match x {
+        Elem::Ctor(c) => ctor_local(c, is_ref),
+        Elem::Value(v) => pure_local(v, is_ref),
     }
 }
 
@@ -88,7 +93,7 @@ fn place_local(p: &Place, is_ref: &dyn Fn(u16) -> bool) -> bool {
     match p {
         Place::Bind(_) => true,
         Place::Local(s) => !is_ref(*s),
-        Place::Global(_) | Place::Index(..) => false,
+        Place::Global(_) | Place::Index(..) | Place::Field(..) => false,
     }
 }
 
@@ -96,7 +101,7 @@ pub(crate) fn pure_local(x: &Expr, is_ref: &dyn Fn(u16) -> bool) -> bool {
     match x {
         Expr::Const(_) | Expr::Raw(_) | Expr::GlobalRef(_) => true,
         Expr::Local(s) => !is_ref(*s),
-        Expr::Global(_) | Expr::CtxErr(_) | Expr::Index(..) => false,
+        Expr::Global(_) | Expr::CtxErr(_) | Expr::Index(..) | Expr::Field(..) => false,
         Expr::Done(b) | Expr::GroupCtx(b) | Expr::Unary(_, b) => pure_local(b, is_ref),
         Expr::Binary(_, a, b) => pure_local(a, is_ref) && pure_local(b, is_ref),
     }

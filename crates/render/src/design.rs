@@ -84,8 +84,9 @@ pub struct Design {
     pub runners: Vec<BTreeSet<FuncId>>,
 }
 
-fn kind_text(k: &SiteKind) -> String {
+fn kind_text(p: &Program, k: &SiteKind) -> String {
     match k {
+        SiteKind::Struct(s) => format!("struct {}", p.structs[*s as usize].name),
         SiteKind::Chan(0) => "chan (unbuffered)".into(),
         SiteKind::Chan(n) => format!("chan({n})"),
         SiteKind::Mutex => "mutex".into(),
@@ -109,6 +110,7 @@ fn shape(k: &SiteKind) -> &'static str {
         SiteKind::WaitGroup | SiteKind::Group => "component",
         SiteKind::Ticker | SiteKind::Timer => "note",
         SiteKind::Array => "record",
+        SiteKind::Struct(_) => "folder",
     }
 }
 
@@ -186,9 +188,9 @@ impl Design {
             }
             let mut title = names(p, &d.sites, i).join(", ");
             if title.is_empty() {
-                title = kind_text(&site.kind);
+                title = kind_text(p, &site.kind);
             }
-            let mut kind = kind_text(&site.kind);
+            let mut kind = kind_text(p, &site.kind);
             if site.count > 1 {
                 kind = format!("{kind} ×{}", site.count);
             }
@@ -215,6 +217,20 @@ impl Design {
         }
         for (cond, mu) in d.sites.cond_mutex.clone() {
             d.add_edge(NodeKey::Site(cond), NodeKey::Site(mu), EdgeKind::Derive, "locks", None);
+        }
+        // A struct holds the objects of its fields, and owns the tasks whose
+        // handles it keeps.
+        for ((s, field), objects) in d.sites.fields.clone() {
+            let SiteKind::Struct(def) = d.sites.sites[s].kind else { continue };
+            let name = &p.structs[def as usize].fields[field as usize];
+            for o in objects {
+                d.add_edge(NodeKey::Site(s), NodeKey::Site(o), EdgeKind::Derive, name, None);
+            }
+        }
+        for (s, field, task) in d.sites.owned.clone() {
+            let SiteKind::Struct(def) = d.sites.sites[s].kind else { continue };
+            let label = format!("owns ({})", p.structs[def as usize].fields[field as usize]);
+            d.add_edge(NodeKey::Site(s), NodeKey::Task(task), EdgeKind::Spawn, &label, None);
         }
         d
     }
@@ -323,8 +339,27 @@ impl Design {
 }
 
 /// The names by which a site is known: locals and model-level variables that
-/// may hold it (temporaries left out), the creating function's first.
+/// may hold it (temporaries left out), the creating function's first; an
+/// object held in a struct's field is also `w.field`.
 fn names(p: &Program, sites: &Sites, site: usize) -> Vec<String> {
+    let mut out = local_names(p, sites, site);
+    for ((s, field), objects) in &sites.fields {
+        let SiteKind::Struct(def) = sites.sites[*s].kind else { continue };
+        if !objects.contains(&site) || out.len() >= 3 {
+            continue;
+        }
+        let holder = local_names(p, sites, *s).into_iter().next();
+        let holder = holder.unwrap_or_else(|| p.structs[def as usize].name.clone());
+        let name = format!("{holder}.{}", p.structs[def as usize].fields[*field as usize]);
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// The locals and model-level variables that may hold a site.
+fn local_names(p: &Program, sites: &Sites, site: usize) -> Vec<String> {
     let creator = sites.sites[site].func;
     let mut out: Vec<String> = Vec::new();
     let mut push = |n: &str| {

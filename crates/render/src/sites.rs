@@ -1,7 +1,8 @@
 //! Creation sites and a points-to analysis over the IR: for every operand, the
 //! sites (the `chan(...)`, `mutex()`, ... instructions) whose objects it may
 //! denote. Flow-insensitive: values flow through locals, model-level variables,
-//! arguments, returns, array elements and channel contents until nothing changes.
+//! arguments, returns, array elements, struct fields (each on its own) and
+//! channel contents until nothing changes.
 
 use leash_ir::{Callee, CaseKind, Ctor, Elem, Expr, FuncId, Instr, Place, Program};
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,6 +32,8 @@ pub enum SiteKind {
     Timer,
     /// An array (its elements are sites of their own).
     Array,
+    /// A struct value of this type (its fields' objects are sites of their own).
+    Struct(u16),
 }
 
 /// One creation site.
@@ -65,6 +68,10 @@ pub struct Sites {
     pub derived: BTreeSet<(usize, usize)>,
     /// A cond site's mutex sites.
     pub cond_mutex: BTreeSet<(usize, usize)>,
+    /// What each field of a struct site may hold: (struct site, field) to sites.
+    pub fields: BTreeMap<(usize, u16), Set>,
+    /// Tasks whose handle a struct site's field holds: (struct site, field, task).
+    pub owned: BTreeSet<(usize, u16, FuncId)>,
 }
 
 fn ctor_kind(c: &Ctor) -> SiteKind {
@@ -84,7 +91,14 @@ fn ctor_kind(c: &Ctor) -> SiteKind {
         Ctor::Ticker => SiteKind::Ticker,
         Ctor::Timer => SiteKind::Timer,
         Ctor::Cell { .. } | Ctor::Array { .. } => SiteKind::Array,
+        Ctor::Struct { def, .. } => SiteKind::Struct(*def),
     }
+}
+
+/// The part number of a struct's field `i` made by its own constructor (`+1`:
+/// that field's group context).
+fn field_part(i: usize) -> u8 {
+    (3 + 2 * i).min(253) as u8
 }
 
 impl Sites {
@@ -122,12 +136,23 @@ impl Sites {
                 add(self, SiteKind::Group, 1, 0);
                 add(self, SiteKind::Ctx("group"), 1, 2);
             }
+            Ctor::Struct { def, fields } => {
+                add(self, SiteKind::Struct(*def), 1, 0);
+                for (i, field) in fields.iter().enumerate() {
+                    if let Elem::Ctor(c) = field {
+                        add(self, ctor_kind(c), 1, field_part(i));
+                        if let Ctor::Group { .. } = c {
+                            add(self, SiteKind::Ctx("group"), 1, field_part(i) + 1);
+                        }
+                    }
+                }
+            }
             c => add(self, ctor_kind(c), 1, 0),
         }
     }
 
     /// The site made by the instruction at (func, pc): part 0 the object, 1 an
-    /// array's elements, 2 a group's context.
+    /// array's elements, 2 a group's context, from 3 on a struct's fields.
     pub fn site_at(&self, func: FuncId, pc: u16, part: u8) -> Option<usize> {
         self.by_pc.get(&(func, pc, part)).copied()
     }
@@ -142,6 +167,7 @@ impl Sites {
                 self.of_expr(func, x).iter().filter_map(|g| self.group_ctx.get(g).copied()).collect()
             }
             Expr::Index(a, _) => self.contents_of(&self.of_expr(func, a)),
+            Expr::Field(a, r) => self.of_field(&self.of_expr(func, a), r.index),
             _ => Set::new(),
         }
     }
@@ -154,6 +180,10 @@ impl Sites {
     /// The sites a model-level variable may hold.
     pub fn of_global(&self, g: u16) -> Set {
         self.globals.get(&g).cloned().unwrap_or_default()
+    }
+
+    fn of_field(&self, structs: &Set, field: u16) -> Set {
+        structs.iter().flat_map(|&s| self.fields.get(&(s, field)).into_iter().flatten().copied()).collect()
     }
 
     fn contents_of(&self, sites: &Set) -> Set {
@@ -179,6 +209,13 @@ impl Sites {
                 let mut changed = false;
                 for arr in arrays {
                     changed |= Self::grow(&mut self.contents, arr, add);
+                }
+                changed
+            }
+            Place::Field(a, r) => {
+                let mut changed = false;
+                for s in self.of_expr(func, a) {
+                    changed |= Self::grow(&mut self.fields, (s, r.index), add);
                 }
                 changed
             }
@@ -239,7 +276,15 @@ impl Sites {
                         }
                         c
                     }
-                    Instr::Spawn { func: callee, args, .. } => self.args(f, *callee, args),
+                    Instr::Spawn { func: callee, args, dst, .. } => {
+                        let mut c = self.args(f, *callee, args);
+                        if let Some(Place::Field(a, r)) = dst {
+                            for s in self.of_expr(f, a) {
+                                c |= self.owned.insert((s, r.index, *callee));
+                            }
+                        }
+                        c
+                    }
                     Instr::Call { callee: Callee::Static(g), args, dst, rest } => {
                         let mut c = self.args(f, *g, args);
                         let ret = self.rets.get(g).cloned().unwrap_or_default();
@@ -288,28 +333,54 @@ impl Sites {
                 }
                 changed
             }
+            Ctor::Struct { fields, .. } => {
+                let Some(site) = self.site_at(f, pc, 0) else { return false };
+                let mut changed = self.store(f, dst, &one(site));
+                for (i, field) in fields.iter().enumerate() {
+                    let add = match field {
+                        Elem::Value(v) => self.of_expr(f, v),
+                        Elem::Ctor(c) => match self.site_at(f, pc, field_part(i)) {
+                            Some(obj) => {
+                                let ctx = self.site_at(f, pc, field_part(i) + 1);
+                                changed |= self.object_facts(f, c, obj, ctx);
+                                one(obj)
+                            }
+                            None => Set::new(),
+                        },
+                    };
+                    changed |= Self::grow(&mut self.fields, (site, i as u16), &add);
+                }
+                changed
+            }
             _ => {
                 let Some(site) = self.site_at(f, pc, 0) else { return false };
-                if let Some(c) = self.site_at(f, pc, 2) {
-                    self.group_ctx.insert(site, c);
-                }
-                let parents = match ctor {
-                    Ctor::WithCancel(x) | Ctor::WithTimeout(x) => self.of_expr(f, x),
-                    Ctor::Group { ctx: Some(x), .. } => self.of_expr(f, x),
-                    _ => Set::new(),
-                };
-                let child = self.site_at(f, pc, 2).unwrap_or(site);
-                let mut changed = false;
-                for parent in parents {
-                    changed |= self.derived.insert((parent, child));
-                }
-                if let Ctor::Cond(m) = ctor {
-                    for mu in self.of_expr(f, m) {
-                        changed |= self.cond_mutex.insert((site, mu));
-                    }
-                }
-                changed | self.store(f, dst, &one(site))
+                let ctx = self.site_at(f, pc, 2);
+                self.object_facts(f, ctor, site, ctx) | self.store(f, dst, &one(site))
             }
         }
+    }
+
+    /// What making one object tells: a group's context, the parent of a
+    /// derived context, a cond's mutex.
+    fn object_facts(&mut self, f: FuncId, ctor: &Ctor, site: usize, ctx: Option<usize>) -> bool {
+        if let Some(c) = ctx {
+            self.group_ctx.insert(site, c);
+        }
+        let parents = match ctor {
+            Ctor::WithCancel(x) | Ctor::WithTimeout(x) => self.of_expr(f, x),
+            Ctor::Group { ctx: Some(x), .. } => self.of_expr(f, x),
+            _ => Set::new(),
+        };
+        let child = ctx.unwrap_or(site);
+        let mut changed = false;
+        for parent in parents {
+            changed |= self.derived.insert((parent, child));
+        }
+        if let Ctor::Cond(m) = ctor {
+            for mu in self.of_expr(f, m) {
+                changed |= self.cond_mutex.insert((site, mu));
+            }
+        }
+        changed
     }
 }

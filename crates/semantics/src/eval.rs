@@ -69,6 +69,13 @@ pub(crate) fn eval(s: &State, slot: usize, e: &Expr) -> Result<Value, Fault> {
                 _ => return Err("bad index".into()),
             }
         }
+        Expr::Field(a, r) => match eval(s, slot, a)? {
+            Value::Obj(o) => match s.heap.get(o as usize) {
+                Some(Object::Array(xs)) => *xs.get(r.index as usize).ok_or("bad field")?,
+                _ => return Err("field of a non-struct".into()),
+            },
+            _ => return Err("field of a non-struct".into()),
+        },
         Expr::Unary(op, a) => match (op, eval(s, slot, a)?) {
             (UnOp::Not, Value::Bool(b)) => Value::Bool(!b),
             (UnOp::Neg, Value::Int(i)) => Value::Int(i.checked_neg().ok_or("integer overflow")?),
@@ -158,6 +165,16 @@ pub(crate) fn store(
                 _ => Err("bad index".into()),
             }
         }
+        Place::Field(a, r) => match eval(s, slot, a)? {
+            Value::Obj(o) => match s.heap.get_mut(o as usize) {
+                Some(Object::Array(xs)) => {
+                    *xs.get_mut(r.index as usize).ok_or("bad field")? = v;
+                    Ok(())
+                }
+                _ => Err("field of a non-struct".into()),
+            },
+            _ => Err("field of a non-struct".into()),
+        },
     }
 }
 
@@ -172,7 +189,7 @@ pub(crate) fn observes_done(s: &State, slot: usize, instr: &Instr) -> bool {
 fn reads_done(s: &State, slot: usize, e: &Expr) -> bool {
     match e {
         Expr::CtxErr(c) => matches!(eval(s, slot, c), Ok(Value::Obj(o)) if s.ctx_done(o)),
-        Expr::Done(x) | Expr::GroupCtx(x) | Expr::Unary(_, x) => reads_done(s, slot, x),
+        Expr::Done(x) | Expr::GroupCtx(x) | Expr::Field(x, _) | Expr::Unary(_, x) => reads_done(s, slot, x),
         Expr::Index(a, b) | Expr::Binary(_, a, b) => reads_done(s, slot, a) || reads_done(s, slot, b),
         Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => false,
     }

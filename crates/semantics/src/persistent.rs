@@ -568,11 +568,16 @@ impl<'a> Scan<'a> {
             Ctor::Chan(x) | Ctor::Cond(x) | Ctor::WithCancel(x) | Ctor::WithTimeout(x) => self.expr(x),
             Ctor::Cell { init, .. } => self.expr(init),
             Ctor::Group { ctx, limit } => ctx.iter().chain(limit).for_each(|x| self.expr(x)),
-            Ctor::Array { elem, .. } => match &**elem {
-                Elem::Ctor(c) => self.ctor(c),
-                Elem::Value(v) => self.expr(v),
-            },
+            Ctor::Array { elem, .. } => self.elem(elem),
+            Ctor::Struct { fields, .. } => fields.iter().for_each(|x| self.elem(x)),
             _ => {}
+        }
+    }
+
+    fn elem(&mut self, x: &Elem) {
+        match x {
+            Elem::Ctor(c) => self.ctor(c),
+            Elem::Value(v) => self.expr(v),
         }
     }
 
@@ -589,6 +594,7 @@ impl<'a> Scan<'a> {
                 self.expr(a);
                 self.expr(i);
             }
+            Place::Field(a, _) => self.expr(a),
         }
     }
 
@@ -601,7 +607,9 @@ impl<'a> Scan<'a> {
                 }
             }
             Expr::Global(g) | Expr::GlobalRef(g) => self.object(*g),
-            Expr::Done(x) | Expr::CtxErr(x) | Expr::GroupCtx(x) | Expr::Unary(_, x) => self.expr(x),
+            Expr::Done(x) | Expr::CtxErr(x) | Expr::GroupCtx(x) | Expr::Field(x, _) | Expr::Unary(_, x) => {
+                self.expr(x)
+            }
             Expr::Index(a, b) | Expr::Binary(_, a, b) => {
                 self.expr(a);
                 self.expr(b);

@@ -27,6 +27,21 @@ pub enum Item {
     Var(Box<VarDecl>),
     /// `const NAME = 3`.
     Const(ConstDecl),
+    /// `struct Name { field: type ... }`: a record type.
+    Struct(StructDecl),
+}
+
+/// `struct Name { field: type ... }`: a record whose values are shared by
+/// reference, as Go shares a struct through its pointer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StructDecl {
+    /// The name.
+    pub name: Ident,
+    /// The fields in order, each with an optional type (a field with a type
+    /// may be left out of a literal: it starts at Go's zero value).
+    pub fields: Vec<Param>,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// A task (spawnable) or a helper function (called).
@@ -36,6 +51,8 @@ pub struct FuncDecl {
     pub is_task: bool,
     /// The name.
     pub name: Ident,
+    /// `fn (w: Worker) stop()`: a method's receiver, with its struct type.
+    pub receiver: Option<Param>,
     /// Parameters.
     pub params: Vec<Param>,
     /// The body.
@@ -256,17 +273,28 @@ pub enum ExprKind {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// `recv ch`.
     Recv(Box<Expr>),
-    /// `spawn task(args)`.
+    /// `spawn task(args)`, or `spawn x.method(args)` (a task method).
     Spawn {
         /// The task started.
         task: Ident,
-        /// Its arguments.
+        /// Its arguments; for a method, the receiver first.
         args: Vec<Expr>,
+        /// `spawn x.method(args)`: `task` is a method of the first argument.
+        method: bool,
         /// `spawn detached t(...)`: the spawner does not own it (no orphan).
         detached: bool,
     },
-    /// `g.go task(args)`: spawn into an error group.
-    GroupGo { group: Box<Expr>, task: Ident, args: Vec<Expr> },
+    /// `g.go task(args)` or `g.go x.method(args)`: spawn into an error group.
+    GroupGo {
+        /// The group.
+        group: Box<Expr>,
+        /// The task started.
+        task: Ident,
+        /// Its arguments; for a method, the receiver first.
+        args: Vec<Expr>,
+        /// `g.go x.method(args)`: `task` is a method of the first argument.
+        method: bool,
+    },
     /// `spawn { ... }`: an anonymous task (Go's `go func() { ... }()`) that
     /// captures the enclosing locals it names.
     SpawnBlock {
@@ -288,6 +316,13 @@ pub enum ExprKind {
     Work { name: Ident, ctx: Option<Box<Expr>> },
     /// `e?`: return `err` from the enclosing function when `e` is `err`.
     Try(Box<Expr>),
+    /// `Name { field: value, ... }`: a new struct value.
+    StructLit {
+        /// The struct type.
+        name: Ident,
+        /// The fields given, in the order written.
+        fields: Vec<(Ident, Expr)>,
+    },
     /// `[elem; len]`: a fixed-size array.
     Array { elem: Box<Expr>, len: Box<Expr> },
     /// An expression that failed to parse.

@@ -18,6 +18,8 @@ pub enum TokenKind {
     Let,
     #[token("const")]
     Const,
+    #[token("struct")]
+    Struct,
     #[token("if")]
     If,
     #[token("else")]

@@ -16,8 +16,8 @@ pub use span::{LineIndex, Span};
 
 /// The keywords of the language, used for "did you mean" hints.
 pub const KEYWORDS: &[&str] = &[
-    "task", "fn", "var", "let", "const", "if", "else", "while", "loop", "for", "in", "select", "recv",
-    "send", "spawn", "join", "work", "defer", "return", "break", "continue", "choose", "or", "after",
+    "task", "fn", "var", "let", "const", "struct", "if", "else", "while", "loop", "for", "in", "select",
+    "recv", "send", "spawn", "join", "work", "defer", "return", "break", "continue", "choose", "or", "after",
     "default", "sleep", "yield", "assert", "true", "false", "ok", "err", "nil", "as", "close", "cancel",
     "stop",
 ];
@@ -28,6 +28,7 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("receive", "recv"),
     ("go", "spawn"),
     ("func", "fn"),
+    ("type", "struct"),
     ("function", "fn"),
     ("elif", "else if"),
     ("switch", "select"),

@@ -36,6 +36,10 @@ impl World {
                     _ => Err(NIL_DEREFERENCE.to_string()),
                 }
             }
+            Expr::Field(a, r) => match &self.heap[self.eval(t, a)?.obj()? as usize] {
+                Object::Array(xs) => Ok(xs[r.index as usize]),
+                _ => Err(NIL_DEREFERENCE.to_string()),
+            },
             Expr::Unary(op, x) => {
                 let x = self.eval(t, x)?;
                 match op {
@@ -100,6 +104,16 @@ impl World {
                     Object::Array(xs) => {
                         let k = element(xs.len(), i)?;
                         xs[k] = v;
+                        Ok(())
+                    }
+                    _ => Err(NIL_DEREFERENCE.to_string()),
+                }
+            }
+            Place::Field(a, r) => {
+                let a = self.eval(t, a)?.obj()?;
+                match &mut self.heap[a as usize] {
+                    Object::Array(xs) => {
+                        xs[r.index as usize] = v;
                         Ok(())
                     }
                     _ => Err(NIL_DEREFERENCE.to_string()),
@@ -186,6 +200,16 @@ impl World {
                 }
                 Object::Array(xs)
             }
+            Ctor::Struct { fields, .. } => {
+                let mut xs = Vec::with_capacity(fields.len());
+                for field in fields {
+                    xs.push(match field {
+                        Elem::Ctor(c) => self.make(t, c, name)?,
+                        Elem::Value(v) => self.eval(t, v)?,
+                    });
+                }
+                Object::Array(xs)
+            }
         };
         Ok(Value::Obj(self.alloc(object)))
     }
@@ -197,7 +221,7 @@ impl World {
                 self.program.func(self.frame(t).func).locals.get(*s as usize).cloned().unwrap_or_default()
             }
             Place::Global(g) => self.program.globals[*g as usize].name.clone(),
-            Place::Index(..) => String::new(),
+            Place::Index(..) | Place::Field(..) => String::new(),
         }
     }
 }

@@ -72,6 +72,7 @@ impl FnCx<'_> {
                 let a = self.operand(a, PRIMARY, d, uses);
                 format!("{a}[{}]", self.expr_at(i, d + 1, uses))
             }
+            Expr::Field(a, r) => format!("{}.{}", self.operand(a, PRIMARY, d, uses), self.field_name(*r)),
             Expr::Unary(UnOp::Not, x) => format!("!{}", self.operand(x, UNARY, d, uses)),
             Expr::Unary(UnOp::Neg, x) => match &**x {
                 Expr::Const(Const::Int(n)) => format!("-{n}"),
@@ -249,6 +250,10 @@ impl FnCx<'_> {
                 let a = self.operand(a, PRIMARY, 1, uses);
                 (format!("{a}[{}]", self.expr_at(i, 2, uses)), None)
             }
+            Place::Field(a, r) => {
+                let a = self.operand(a, PRIMARY, 1, uses);
+                (format!("{a}.{}", self.field_name(*r)), None)
+            }
         };
         Some(match range {
             Some(((lo, hi), name)) => format!("{target} = inRange({}, {lo}, {hi}, {name:?})", value(2, uses)),
@@ -330,7 +335,31 @@ impl FnCx<'_> {
                     }
                 }
             }
+            Ctor::Struct { def, fields } => {
+                let kinds = &self.m.kinds.fields[*def as usize];
+                let values: Vec<String> = fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, elem)| {
+                        let r = leash_ir::FieldRef { def: *def, index: i as u16 };
+                        let v = match elem {
+                            Elem::Ctor(c) => self.ctor(c, &kinds[i], d + 1, uses),
+                            Elem::Value(Expr::Const(Const::Nil)) => {
+                                format!("({})(nil)", self.m.go_type(&kinds[i]))
+                            }
+                            Elem::Value(v) => self.expr_at(v, d + 1, uses),
+                        };
+                        format!("{}: {v}", self.field_name(r))
+                    })
+                    .collect();
+                format!("&{}{{{}}}", self.m.names.structs[*def as usize], values.join(", "))
+            }
         }
+    }
+
+    /// The Go name of a struct's field.
+    pub(super) fn field_name(&self, r: leash_ir::FieldRef) -> &str {
+        &self.m.names.fields[r.def as usize][r.index as usize]
     }
 
     /// A generic harness function applied to `value` for a `target` of

@@ -74,6 +74,10 @@ impl FnCx<'_> {
                 let a = self.operand(a, PRIMARY, 1, uses);
                 Some(format!("{a}[{}]", self.expr_at(i, 2, uses)))
             }
+            Place::Field(a, r) => {
+                let a = self.operand(a, PRIMARY, 1, uses);
+                Some(format!("{a}.{}", self.field_name(*r)))
+            }
             Place::Bind(s) | Place::Local(s) => {
                 uses.push(*s);
                 Some(if self.is_ref(*s) {
@@ -519,6 +523,7 @@ fn with_captures(instr: &Instr, capture: &[(u16, Expr)]) -> Instr {
             Expr::GroupCtx(x) => Expr::GroupCtx(Box::new(sub(x, capture))),
             Expr::Unary(op, x) => Expr::Unary(*op, Box::new(sub(x, capture))),
             Expr::Index(a, b) => Expr::Index(Box::new(sub(a, capture)), Box::new(sub(b, capture))),
+            Expr::Field(a, r) => Expr::Field(Box::new(sub(a, capture)), *r),
             Expr::Binary(op, a, b) => Expr::Binary(*op, Box::new(sub(a, capture)), Box::new(sub(b, capture))),
             Expr::Const(_) | Expr::Global(_) | Expr::GlobalRef(_) => e.clone(),
         }

@@ -224,6 +224,7 @@ fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             walk_expr(len, f);
         }
         E::Call { args, .. } | E::Spawn { args, .. } => args.iter().for_each(|a| walk_expr(a, f)),
+        E::StructLit { fields, .. } => fields.iter().for_each(|(_, v)| walk_expr(v, f)),
         E::Method { recv, args, .. } => {
             walk_expr(recv, f);
             args.iter().for_each(|a| walk_expr(a, f));
@@ -393,6 +394,7 @@ fn direct_children<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
         E::Index(a, b) | E::Binary(_, a, b) => out.extend([&**a, &**b]),
         E::Array { elem, len } => out.extend([&**elem, &**len]),
         E::Call { args, .. } | E::Spawn { args, .. } => out.extend(args),
+        E::StructLit { fields, .. } => out.extend(fields.iter().map(|(_, v)| v)),
         E::Method { recv, args, .. } => {
             out.push(recv);
             out.extend(args);
@@ -483,13 +485,13 @@ impl Lift<'_> {
             E::SpawnBlock { body, detached } => {
                 let detached = *detached;
                 let (task, args) = self.closure(std::mem::replace(body, empty(span)), span);
-                e.kind = E::Spawn { task, args, detached };
+                e.kind = E::Spawn { task, args, detached, method: false };
             }
             E::GroupGoBlock { group, body } => {
                 self.expr(group);
                 let group = std::mem::replace(&mut **group, Expr { kind: E::Error, span });
                 let (task, args) = self.closure(std::mem::replace(body, empty(span)), span);
-                e.kind = E::GroupGo { group: Box::new(group), task, args };
+                e.kind = E::GroupGo { group: Box::new(group), task, args, method: false };
             }
             _ => {
                 let mut children = Vec::new();
@@ -564,7 +566,14 @@ impl Lift<'_> {
             .map(|&b| Expr { kind: E::Name(Ident { text: self.r.bindings[b].name.clone(), span }), span })
             .collect();
         let ident = Ident { text: name, span };
-        self.queue.push(ast::FuncDecl { is_task: true, name: ident.clone(), params, body, span });
+        self.queue.push(ast::FuncDecl {
+            is_task: true,
+            name: ident.clone(),
+            receiver: None,
+            params,
+            body,
+            span,
+        });
         (ident, args)
     }
 }
@@ -585,6 +594,7 @@ fn direct_children_mut<'a>(e: &'a mut Expr, out: &mut Vec<&'a mut Expr>) {
             out.push(len);
         }
         E::Call { args, .. } | E::Spawn { args, .. } => out.extend(args.iter_mut()),
+        E::StructLit { fields, .. } => out.extend(fields.iter_mut().map(|(_, v)| v)),
         E::Method { recv, args, .. } => {
             out.push(recv);
             out.extend(args.iter_mut());

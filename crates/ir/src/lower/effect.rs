@@ -22,20 +22,26 @@ impl Lowerer {
                 set(self, elem);
                 f.emit(Instr::Recv { chan: c, value: place, ok: None }, span);
             }
-            E::Spawn { task, args, detached } => {
-                let Some((func, args)) = self.call_args(f, task, args, true) else {
+            E::Spawn { task, args, detached, method } => {
+                let Some(task) = self.task_name(f, task, args, *method) else {
+                    return;
+                };
+                let Some((func, args)) = self.call_args(f, &task, args, true) else {
                     return;
                 };
                 let t = self.kinds.simple(Con::Task);
                 set(self, t);
                 f.emit(Instr::Spawn { func, args, dst: place, group: None, detached: *detached }, span);
             }
-            E::GroupGo { group, task, args } => {
+            E::GroupGo { group, task, args, method } => {
                 let Some((g, gt)) = self.pure(f, group, "a group") else {
                     return;
                 };
                 self.require(gt, Con::Group, "go", &Self::operand_name(group), group.span);
-                let Some((func, args)) = self.call_args(f, task, args, true) else {
+                let Some(task) = self.task_name(f, task, args, *method) else {
+                    return;
+                };
+                let Some((func, args)) = self.call_args(f, &task, args, true) else {
                     return;
                 };
                 let t = self.kinds.simple(Con::Task);
@@ -96,34 +102,26 @@ impl Lowerer {
                 }
             }
             E::Array { elem, len } => {
-                let n = self.bound(f, len).unwrap_or(0);
-                let n = self.small(n, len.span).max(0) as u16;
-                let et = self.kinds.fresh();
-                let init = if let E::Call { callee, .. } = &elem.kind {
-                    if const_ctor(&callee.text) {
-                        self.ctor(f, elem, et).map(Elem::Ctor)
-                    } else {
-                        None
-                    }
-                } else {
-                    None
+                let t = self.kinds.fresh();
+                let Some(ctor) = self.array(f, elem, len, t) else {
+                    return;
                 };
-                let init = match init {
-                    Some(i) => i,
-                    None => {
-                        let Some((v, vt)) = self.pure(f, elem, "an array element") else {
-                            return;
-                        };
-                        self.unify_at(vt, et, elem.span, "the element");
-                        Elem::Value(v)
-                    }
-                };
-                let at = self.kinds.con(Con::Array, vec![et]);
-                set(self, at);
+                set(self, t);
                 let Some(place) = place else {
                     return self.discarded(e);
                 };
-                f.emit(Instr::New { dst: place, ctor: Ctor::Array { elem: Box::new(init), len: n } }, span);
+                f.emit(Instr::New { dst: place, ctor }, span);
+            }
+            E::StructLit { name, fields } => {
+                let t = self.kinds.fresh();
+                let Some(ctor) = self.struct_literal(f, name, fields, t, e.span) else {
+                    return;
+                };
+                set(self, t);
+                let Some(place) = place else {
+                    return self.discarded(e);
+                };
+                f.emit(Instr::New { dst: place, ctor }, span);
             }
             E::Call { callee, args } if const_ctor(&callee.text) && f.lookup(&callee.text).is_none() => {
                 let t = self.kinds.fresh();
@@ -247,7 +245,16 @@ impl Lowerer {
                 }
                 f.emit(c, span);
             }
-            E::Method { recv, name, args } => self.method(f, recv, name, args, place, ty, span),
+            E::Method { recv, name, args } => match self.method_of(f, recv, name, false) {
+                Ok(Some(full)) => {
+                    let callee = ast::Ident { text: full, span: name.span };
+                    let args = std::iter::once((**recv).clone()).chain(args.iter().cloned()).collect();
+                    let call = ast::Expr { kind: E::Call { callee, args }, span: e.span };
+                    self.effect(f, &call, place.map(|p| (p, ty.expect("a place has a kind"))), span);
+                }
+                Ok(None) => self.method(f, recv, name, args, place, ty, span),
+                Err(()) => {}
+            },
             _ => {
                 let Some((v, t)) = self.pure(f, e, "a value") else {
                     return;
@@ -587,10 +594,26 @@ impl Lowerer {
         self.pending.push(Pending { func: f.id, pc: f.pc(), what, recv_ty, result_ty, span, name });
     }
 
+    /// The task a spawn starts: its name, or for `spawn x.method(...)` the
+    /// struct's method (`Worker.run`).
+    fn task_name(
+        &mut self,
+        f: &mut Fn,
+        task: &ast::Ident,
+        args: &[ast::Expr],
+        method: bool,
+    ) -> Option<ast::Ident> {
+        if !method {
+            return Some(task.clone());
+        }
+        let full = self.method_of(f, &args[0], task, true).ok()??;
+        Some(ast::Ident { text: full, span: task.span })
+    }
+
     /// An argument: a pure expression, or a constructor such as
     /// `background()` made into a temporary first.
     pub(super) fn argument(&mut self, f: &mut Fn, a: &ast::Expr) -> Option<(Expr, Ty)> {
-        if let E::Array { .. } = &a.kind {
+        if let E::Array { .. } | E::StructLit { .. } = &a.kind {
             let t = self.kinds.fresh();
             let tmp = self.temp(f, t);
             self.effect(f, a, Some((Place::Bind(tmp), t)), a.span);

@@ -41,13 +41,14 @@ impl Lowerer {
                 format!("{} {op} {}", Self::operand_name(a), Self::operand_name(b))
             }
             E::Recv(x) => format!("recv {}", Self::operand_name(x)),
-            E::Spawn { task, args, detached } => {
+            E::Spawn { task, args, detached, method } => {
                 let d = if *detached { "detached " } else { "" };
-                format!("spawn {d}{}({})", task.text, list(args))
+                format!("spawn {d}{}", Self::task_call_name(task, args, *method))
             }
-            E::GroupGo { group, task, args } => {
-                format!("{}.go {}({})", Self::operand_name(group), task.text, list(args))
+            E::GroupGo { group, task, args, method } => {
+                format!("{}.go {}", Self::operand_name(group), Self::task_call_name(task, args, *method))
             }
+            E::StructLit { name, .. } => format!("{} {{ ... }}", name.text),
             E::SpawnBlock { .. } => "spawn { ... }".into(),
             E::GroupGoBlock { group, .. } => format!("{}.go {{ ... }}", Self::operand_name(group)),
             E::Join(x) => format!("join {}", Self::operand_name(x)),
@@ -56,6 +57,17 @@ impl Lowerer {
             E::Try(x) => format!("{}?", Self::operand_name(x)),
             E::Array { elem, len } => format!("[{}; {}]", Self::operand_name(elem), Self::operand_name(len)),
             E::Error => "…".into(),
+        }
+    }
+
+    /// `task(args)` or `recv.task(args)` as written.
+    fn task_call_name(task: &ast::Ident, args: &[ast::Expr], method: bool) -> String {
+        let list = |args: &[ast::Expr]| args.iter().map(Self::operand_name).collect::<Vec<_>>().join(", ");
+        match args.split_first() {
+            Some((recv, rest)) if method => {
+                format!("{}.{}({})", Self::operand_name(recv), task.text, list(rest))
+            }
+            _ => format!("{}({})", task.text, list(args)),
         }
     }
 
@@ -135,6 +147,7 @@ impl Lowerer {
                 let (b, i, elem) = self.indexing(f, base, index)?;
                 Some((Place::Index(b, i), elem))
             }
+            E::Field(base, field) => self.field_place(f, base, field),
             _ => {
                 self.errors.push(
                     Diagnostic::error("E0115", target.span, "cannot assign to this")
@@ -218,6 +231,9 @@ impl Lowerer {
             E::Field(base, field) => {
                 let (b, bt) = self.pure(f, base, "a value")?;
                 let bn = Self::operand_name(base);
+                if let Some(read) = self.field_read(&b, bt, field, &bn).ok()? {
+                    return Some(read);
+                }
                 match field.text.as_str() {
                     "done" => {
                         self.require(bt, Con::Ctx, "done", &bn, base.span);
@@ -297,6 +313,7 @@ impl Lowerer {
             | E::Try(_)
             | E::Call { .. }
             | E::Method { .. }
+            | E::StructLit { .. }
             | E::Array { .. } => {
                 self.errors.push(
                     Diagnostic::error(

@@ -10,20 +10,23 @@ mod closures;
 mod effect;
 mod expr;
 mod stmt;
+mod structs;
 
 use crate::kinds::{Con, Kinds, Ty};
 use crate::{
-    BinOp, Callee, Case, CaseKind, Const, Ctor, Elem, Expr, Func, FuncId, Global, Instr, Op, Pc, Place,
-    Program, UnOp,
+    BinOp, Callee, Case, CaseKind, Const, Ctor, Elem, Expr, FieldRef, Func, FuncId, Global, Instr, Op, Pc,
+    Place, Program, StructDef, UnOp,
 };
 use leash_syntax::ast::{self, ExprKind as E, StmtKind as S};
 use leash_syntax::{suggest, Diagnostic, Span};
 use std::collections::BTreeMap;
+use structs::{PendingField, StructInfo};
 
 /// Lowers a parsed model to the IR, or returns every problem found.
 pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {
     let mut l = Lowerer::default();
     let mut lifted = file.clone();
+    structs::desugar_methods(&mut lifted);
     closures::lift(&mut lifted, &leash_syntax::LineIndex::new(text), &mut l.errors);
     let file = &lifted;
     l.declare(file);
@@ -33,11 +36,12 @@ pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {
         l.errors.sort_by_key(|d| (d.span.start, d.span.end));
         return Err(l.errors);
     }
-    let init = l.lower_init(file);
+    let mut init = l.lower_init(file);
     for (id, decl) in l.decls.clone().iter().enumerate() {
         let func = l.lower_func(id as FuncId, decl);
         l.funcs[id] = Some(func);
     }
+    l.resolve_fields(&mut init);
     l.resolve_pending();
     l.check_bare_returns();
     l.check_recursion();
@@ -77,6 +81,14 @@ pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {
         globals: l.globals.iter().map(|g| Global { name: g.name.clone(), range: g.range }).collect(),
         atoms: l.atoms,
         works: l.works,
+        structs: l
+            .structs
+            .iter()
+            .map(|s| StructDef {
+                name: s.decl.name.text.clone(),
+                fields: s.decl.fields.iter().map(|p| p.name.text.clone()).collect(),
+            })
+            .collect(),
     };
     propagate_refs(&mut l.ref_slots, &l.ref_args);
     crate::hoist::hoist(&mut program, &mut l.ref_slots);
@@ -158,6 +170,12 @@ struct Lowerer {
     /// Where the results after the first of the helper call being lowered
     /// go (`let (v, e) = f()`), taken by that call.
     rest_dst: Vec<(Place, Ty)>,
+    /// Struct types in declaration order.
+    structs: Vec<StructInfo>,
+    /// Struct name to its index in `structs`.
+    struct_index: BTreeMap<String, u16>,
+    /// Field reads whose struct is decided at the end.
+    pending_fields: Vec<PendingField>,
 }
 
 #[derive(Clone, Copy)]
@@ -383,6 +401,7 @@ impl Lowerer {
 
     fn declare(&mut self, file: &ast::File) {
         let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        self.declare_structs(file, &mut seen);
         let mut check_dup = |errors: &mut Vec<Diagnostic>, name: &ast::Ident| {
             if let Some(prev) = seen.get(&name.text) {
                 errors.push(
@@ -413,8 +432,10 @@ impl Lowerer {
                         self.globals.push(GlobalInfo { name: v.name.text.clone(), ty, range });
                     }
                 }
+                ast::Item::Struct(_) => {}
                 ast::Item::Func(f) => {
                     self.check_builtin_name(f);
+                    self.check_receiver(f);
                     if check_dup(&mut self.errors, &f.name) {
                         let mut params = Vec::new();
                         for p in &f.params {
@@ -451,6 +472,18 @@ impl Lowerer {
     /// Applies a type annotation to `ty`; returns an integer range if given.
     fn annotate(&mut self, ty: Ty, ann: Option<&ast::TypeExpr>) -> Option<(i16, i16)> {
         let ann = ann?;
+        if let Some(&s) = self.struct_index.get(&ann.name.text) {
+            let st = self.structs[s as usize].ty;
+            self.unify_at(ty, st, ann.span, "the annotation");
+            if ann.range.is_some() {
+                self.errors.push(
+                    Diagnostic::error("E0103", ann.span, "a range needs `int` and `lo <= hi`")
+                        .with_label("bad range")
+                        .with_hint("write e.g. `int[0..3]`"),
+                );
+            }
+            return None;
+        }
         let Some(con) = Con::from_name(&ann.name.text) else {
             let names = [
                 "bool",
@@ -472,7 +505,8 @@ impl Lowerer {
             let mut d =
                 Diagnostic::error("E0102", ann.name.span, format!("unknown type `{}`", ann.name.text))
                     .with_label("not a type");
-            if let Some(s) = suggest(&ann.name.text, names) {
+            let structs = self.struct_index.keys().map(String::as_str);
+            if let Some(s) = suggest(&ann.name.text, names.into_iter().chain(structs)) {
                 d = d.with_hint(format!("did you mean `{s}`?"));
             }
             self.errors.push(d);

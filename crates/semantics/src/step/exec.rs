@@ -73,6 +73,10 @@ impl Exec<'_> {
             Place::Global(g) => p.globals[*g as usize].name.clone(),
             Place::Local(l) | Place::Bind(l) => p.func(func).locals[*l as usize].clone(),
             Place::Index(..) => "array element".into(),
+            Place::Field(_, r) => {
+                let d = &p.structs[r.def as usize];
+                format!("{}.{}", d.name, d.fields[r.index as usize])
+            }
         };
         store(&mut self.s, slot, place, v, &name)
     }
@@ -222,6 +226,16 @@ impl Exec<'_> {
                 let mut xs = Vec::with_capacity(*len as usize);
                 for _ in 0..*len {
                     xs.push(match &**elem {
+                        Elem::Ctor(c) => self.make(slot, c)?,
+                        Elem::Value(v) => self.eval(slot, v)?,
+                    });
+                }
+                Object::Array(xs)
+            }
+            Ctor::Struct { fields, .. } => {
+                let mut xs = Vec::with_capacity(fields.len());
+                for field in fields {
+                    xs.push(match field {
                         Elem::Ctor(c) => self.make(slot, c)?,
                         Elem::Value(v) => self.eval(slot, v)?,
                     });

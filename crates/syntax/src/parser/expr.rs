@@ -106,10 +106,9 @@ impl Parser<'_> {
                     }
                     let name = self.ident("a field or method name after `.`")?;
                     if name.text == "go" && self.peek() == T::Ident {
-                        let task = self.ident("a task to run in the group")?;
-                        let args = self.args()?;
+                        let (task, args, method) = self.task_call("a task to run in the group")?;
                         let span = e.span.to(self.last_span());
-                        e = Expr { kind: ExprKind::GroupGo { group: Box::new(e), task, args }, span };
+                        e = Expr { kind: ExprKind::GroupGo { group: Box::new(e), task, args, method }, span };
                     } else if name.text == "go" && self.raw().kind == T::LBrace {
                         let body = self.block()?;
                         let span = e.span.to(self.last_span());
@@ -138,6 +137,69 @@ impl Parser<'_> {
                 _ => return Ok(e),
             }
         }
+    }
+
+    /// What `spawn` and `g.go` start: `task(args)`, or `x.method(args)` with
+    /// the receiver as the first argument (the flag says which).
+    pub(super) fn task_call(&mut self, what: &str) -> Res<(Ident, Vec<Expr>, bool)> {
+        if self.peek() == T::Ident && self.peek_at(1) == T::LParen {
+            let task = self.ident(what)?;
+            return Ok((task, self.args()?, false));
+        }
+        let target = self.postfix()?;
+        match target.kind {
+            ExprKind::Method { recv, name, args } => {
+                Ok((name, std::iter::once(*recv).chain(args).collect(), true))
+            }
+            _ => {
+                self.errors.push(
+                    Diagnostic::error("E0002", target.span, format!("expected {what}, found an expression"))
+                        .with_label("not a task call")
+                        .with_hint(
+                            "start a task with `spawn name(args)` or a task method with `spawn x.name(args)`",
+                        ),
+                );
+                Err(())
+            }
+        }
+    }
+
+    /// Whether `Name {` starts a struct literal rather than a block: the
+    /// brace is followed by `field:`, or closed at once after a capitalised
+    /// name (`if ready {}` stays a condition and an empty block).
+    fn struct_literal_ahead(&mut self, name: &Ident) -> bool {
+        if self.raw().kind != T::LBrace {
+            return false;
+        }
+        let saved = self.pos;
+        self.pos += 1;
+        let found = match self.peek() {
+            T::Ident => self.peek_at(1) == T::Colon,
+            T::RBrace => name.text.starts_with(|c: char| c.is_ascii_uppercase()),
+            _ => false,
+        };
+        self.pos = saved;
+        found
+    }
+
+    /// `Name { field: value, ... }`, fields separated by commas or newlines.
+    fn struct_literal(&mut self, name: Ident) -> Res<Expr> {
+        self.bump();
+        let mut fields = Vec::new();
+        while self.peek() != T::RBrace {
+            let field = self.ident("a field name")?;
+            self.expect(T::Colon, "`:` and the field's value")?;
+            self.parens += 1;
+            let value = self.expr();
+            self.parens -= 1;
+            fields.push((field, value?));
+            if !matches!(self.raw().kind, T::Newline | T::RBrace) && !self.eat(T::Comma) {
+                self.error_here("`,` or a new line between fields");
+                return Err(());
+            }
+        }
+        let close = self.expect(T::RBrace, "`}` to end the struct literal")?;
+        Ok(Expr { span: name.span.to(close.span), kind: ExprKind::StructLit { name, fields } })
     }
 
     pub(super) fn args(&mut self) -> Res<Vec<Expr>> {
@@ -191,6 +253,9 @@ impl Parser<'_> {
             T::Ident if self.text_of(t) == "make" && self.go_make_ahead() => return self.go_make(),
             T::Ident => {
                 let name = self.ident("a name")?;
+                if self.struct_literal_ahead(&name) {
+                    return self.struct_literal(name);
+                }
                 if self.raw().kind == T::LParen {
                     let args = self.args()?;
                     return Ok(Expr {
@@ -252,9 +317,8 @@ impl Parser<'_> {
                     let kind = ExprKind::SpawnBlock { body, detached };
                     return Ok(Expr { span: t.span.to(self.last_span()), kind });
                 }
-                let task = self.ident("a task to spawn")?;
-                let args = self.args()?;
-                let kind = ExprKind::Spawn { task, args, detached };
+                let (task, args, method) = self.task_call("a task to spawn")?;
+                let kind = ExprKind::Spawn { task, args, method, detached };
                 return Ok(Expr { span: t.span.to(self.last_span()), kind });
             }
             T::Work => {

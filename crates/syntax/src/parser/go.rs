@@ -74,16 +74,16 @@ impl Parser<'_> {
     /// statement (E0006), as any word that is not one.
     fn go_statement(&mut self) -> Res<StmtKind> {
         let go = self.bump();
-        let task = self.ident("a task to spawn")?;
-        let args = self.args()?;
-        let call = self.text_of_span(task.span.to(self.last_span())).to_string();
+        let start = self.raw().span;
+        let (task, args, method) = self.task_call("a task to spawn")?;
+        let call = self.text_of_span(start.to(self.last_span())).to_string();
         self.errors.push(
             Diagnostic::error("E0006", go.span, "unknown statement `go`")
                 .with_label("Go syntax")
                 .with_hint(format!("leash starts a task with `spawn`: `spawn {call}`")),
         );
         let span = go.span.to(self.last_span());
-        Ok(StmtKind::Expr(Expr { kind: ExprKind::Spawn { task, args, detached: false }, span }))
+        Ok(StmtKind::Expr(Expr { kind: ExprKind::Spawn { task, args, method, detached: false }, span }))
     }
 
     /// `<-CH`, read as `recv CH`.

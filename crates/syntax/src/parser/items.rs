@@ -25,6 +25,10 @@ impl Parser<'_> {
                     Ok(c) => items.push(Item::Const(c)),
                     Err(()) => self.recover_item(),
                 },
+                T::Struct => match self.struct_decl() {
+                    Ok(d) => items.push(Item::Struct(d)),
+                    Err(()) => self.recover_item(),
+                },
                 T::Ident if self.text_of(self.raw()) == "func" => {
                     // Go's `func`: reported, then read as a task so that
                     // spawns of it resolve.
@@ -32,7 +36,7 @@ impl Parser<'_> {
                         Diagnostic::error(
                             "E0004",
                             self.raw().span,
-                            "expected `task`, `fn`, `var` or `const`, found `func`",
+                            "expected `task`, `fn`, `struct`, `var` or `const`, found `func`",
                         )
                         .with_label("Go syntax")
                         .with_hint(
@@ -50,11 +54,14 @@ impl Parser<'_> {
                     let mut d = Diagnostic::error(
                         "E0004",
                         t.span,
-                        format!("expected `task`, `fn`, `var` or `const`, found {}", self.describe(t)),
+                        format!(
+                            "expected `task`, `fn`, `struct`, `var` or `const`, found {}",
+                            self.describe(t)
+                        ),
                     )
                     .with_label("not a declaration");
                     if t.kind == T::Ident {
-                        if let Some(s) = suggest(self.text_of(t), ["task", "fn", "var", "const"]) {
+                        if let Some(s) = suggest(self.text_of(t), ["task", "fn", "struct", "var", "const"]) {
                             d = d.with_hint(format!("did you mean `{s}`?"));
                         }
                     }
@@ -73,7 +80,7 @@ impl Parser<'_> {
             let t = self.raw();
             match t.kind {
                 T::Eof => return,
-                T::Task | T::Fn | T::Var | T::Const => {
+                T::Task | T::Fn | T::Var | T::Const | T::Struct => {
                     let prev = self.pos.checked_sub(1).map(|i| self.tokens[i].kind);
                     if prev.is_none() || prev == Some(T::Newline) {
                         return;
@@ -87,20 +94,58 @@ impl Parser<'_> {
 
     pub(super) fn func(&mut self) -> Res<FuncDecl> {
         let kw = self.bump();
+        let receiver = if self.raw().kind == T::LParen { Some(self.receiver()?) } else { None };
         let name = self.ident("a name for the task")?;
         self.expect(T::LParen, "`(` to start the parameters")?;
         let mut params = Vec::new();
         while self.peek() != T::RParen {
-            let name = self.ident("a parameter name")?;
-            let ty = if self.eat(T::Colon) { Some(self.type_expr()?) } else { None };
-            params.push(Param { name, ty });
+            params.push(self.param("a parameter name")?);
             if !self.eat(T::Comma) {
                 break;
             }
         }
         self.expect(T::RParen, "`)` to end the parameters")?;
         let body = self.block()?;
-        Ok(FuncDecl { is_task: kw.kind == T::Task, name, params, span: kw.span.to(body.span), body })
+        let is_task = kw.kind == T::Task;
+        Ok(FuncDecl { is_task, name, receiver, params, span: kw.span.to(body.span), body })
+    }
+
+    /// `name[: type]`.
+    fn param(&mut self, what: &str) -> Res<Param> {
+        let name = self.ident(what)?;
+        let ty = if self.eat(T::Colon) { Some(self.type_expr()?) } else { None };
+        Ok(Param { name, ty })
+    }
+
+    /// A method's `(w: Worker)`: the receiver needs its struct type.
+    fn receiver(&mut self) -> Res<Param> {
+        self.bump();
+        let name = self.ident("the receiver's name")?;
+        if !self.eat(T::Colon) {
+            self.error_here("`:` and the receiver's struct type, as in `(w: Worker)`");
+            return Err(());
+        }
+        let ty = Some(self.type_expr()?);
+        self.expect(T::RParen, "`)` after the receiver")?;
+        Ok(Param { name, ty })
+    }
+
+    /// `struct Name { field[: type] ... }`, fields on their own lines or
+    /// separated by commas.
+    pub(super) fn struct_decl(&mut self) -> Res<StructDecl> {
+        let kw = self.bump();
+        let name = self.ident("a name for the struct")?;
+        self.expect(T::LBrace, "`{` to start the fields")?;
+        let mut fields = Vec::new();
+        while self.peek() != T::RBrace {
+            fields.push(self.param("a field name")?);
+            if !matches!(self.raw().kind, T::Newline | T::RBrace) && !self.eat(T::Comma) {
+                self.error_here("`,` or a new line between fields");
+                return Err(());
+            }
+        }
+        let close = self.expect(T::RBrace, "`}` to end the fields")?;
+        Ok(StructDecl { name, fields, span: kw.span.to(close.span) })
     }
 
     pub(super) fn type_expr(&mut self) -> Res<TypeExpr> {

@@ -237,7 +237,9 @@ impl Parser<'_> {
     fn at_item_boundary(&mut self) -> bool {
         self.skip_newlines();
         let first_on_line = self.pos == 0 || self.tokens[self.pos - 1].kind == T::Newline;
-        self.unclosed.is_some() && first_on_line && matches!(self.raw().kind, T::Task | T::Fn | T::Const)
+        self.unclosed.is_some()
+            && first_on_line
+            && matches!(self.raw().kind, T::Task | T::Fn | T::Const | T::Struct)
     }
 
     /// Reports the missing `}` once, at the `{` that lacks it (or at `open`,
