@@ -375,6 +375,42 @@ fn e0142_task_named_like_a_constructor() {
 }
 
 #[test]
+fn e0144_method_on_a_kind_that_is_not_a_struct() {
+    insta::assert_snapshot!(render("fn (c: chan) drain() {\n    recv c\n}\ntask main() {}\n"));
+}
+
+#[test]
+fn e0144_field_shared_by_two_structs_needs_a_type() {
+    insta::assert_snapshot!(render(
+        "struct A {\n    out: chan\n}\nstruct B {\n    out: chan\n}\ntask w(x) {\n    close(x.out)\n}\ntask main() {\n    let a = A {}\n    spawn w(a)\n}\n"
+    ));
+}
+
+#[test]
+fn e0145_unknown_struct_did_you_mean() {
+    insta::assert_snapshot!(render(
+        "struct Worker {\n    done: chan\n}\ntask main() {\n    let w = Workr { done: chan(0) }\n}\n"
+    ));
+}
+
+#[test]
+fn e0146_left_out_field_without_zero_value() {
+    insta::assert_snapshot!(render("struct Worker {\n    ctx: ctx\n    mu: mutex\n}\ntask main() {\n    let w = Worker { mu: mutex() }\n}\n"));
+}
+
+#[test]
+fn e0126_struct_has_no_such_field() {
+    insta::assert_snapshot!(render(
+        "struct Worker {\n    done: chan\n}\ntask main() {\n    let w = Worker {}\n    close(w.dnoe)\n}\n"
+    ));
+}
+
+#[test]
+fn e0123_struct_has_no_such_method() {
+    insta::assert_snapshot!(render("struct Worker {\n    done: chan\n}\nfn (w: Worker) stop() {\n    close(w.done)\n}\ntask main() {\n    let w = Worker {}\n    w.stpo()\n}\n"));
+}
+
+#[test]
 fn e0143_returns_give_different_numbers_of_results() {
     insta::assert_snapshot!(render(
         "fn fetch(ctx) {\n    let r = work get(ctx)\n    if r == err {\n        return (0, err)\n    }\n    return 1\n}\ntask main() {\n    let (v, e) = fetch(background())\n}\n"

@@ -165,8 +165,9 @@ impl Parser<'_> {
     }
 
     /// Whether `Name {` starts a struct literal rather than a block: the
-    /// brace is followed by `field:`, or closed at once after a capitalised
-    /// name (`if ready {}` stays a condition and an empty block).
+    /// brace is followed by `field:`, or closed at once after the name of a
+    /// declared struct (`if ready {}` and `for i in 0..N {}` stay a
+    /// condition or a bound and an empty block).
     fn struct_literal_ahead(&mut self, name: &Ident) -> bool {
         if self.raw().kind != T::LBrace {
             return false;
@@ -175,7 +176,7 @@ impl Parser<'_> {
         self.pos += 1;
         let found = match self.peek() {
             T::Ident => self.peek_at(1) == T::Colon,
-            T::RBrace => name.text.starts_with(|c: char| c.is_ascii_uppercase()),
+            T::RBrace => self.structs.contains(&name.text),
             _ => false,
         };
         self.pos = saved;

@@ -25,8 +25,18 @@ const MAX_DEPTH: u32 = 100;
 pub fn parse(text: &str) -> (File, Vec<Diagnostic>) {
     let (tokens, errors) = lex(text);
     let unclosed = unclosed_brace(text, &tokens);
-    let mut p =
-        Parser { text, tokens, pos: 0, errors, depth: 0, parens: 0, unclosed, reported_unclosed: false };
+    let structs = struct_names(text, &tokens);
+    let mut p = Parser {
+        text,
+        tokens,
+        pos: 0,
+        errors,
+        depth: 0,
+        parens: 0,
+        unclosed,
+        reported_unclosed: false,
+        structs,
+    };
     let file = p.file();
     (file, p.errors)
 }
@@ -43,6 +53,18 @@ struct Parser<'a> {
     unclosed: Option<Span>,
     /// Whether the missing `}` has been reported (it is reported once).
     reported_unclosed: bool,
+    /// The names declared by `struct NAME`, so that `NAME {}` is an empty
+    /// literal of a struct and `for i in 0..N {}` an empty loop.
+    structs: Vec<String>,
+}
+
+/// The name after every `struct` keyword.
+fn struct_names(text: &str, tokens: &[Token]) -> Vec<String> {
+    tokens
+        .windows(2)
+        .filter(|w| w[0].kind == T::Struct && w[1].kind == T::Ident)
+        .map(|w| text[w[1].span.range()].to_string())
+        .collect()
 }
 
 /// When a `{` is never closed, the one that most likely lacks its `}`:
