@@ -420,3 +420,14 @@ fn arrays_of_arrays_make_each_row_anew() {
     let src = "task main() {\n let grid = [[0; 2]; 3]\n grid[1][0] = 5\n let row = grid[2]\n assert row[0] == 0\n assert grid[1][0] == 5\n}\n";
     assert_eq!(summary(src), "all: verified");
 }
+
+#[test]
+fn stop_of_a_timer_tells_whether_it_prevented_the_fire() {
+    let before = "task main() {\n let t = timer()\n let s = stop(t)\n assert s\n}\n";
+    assert_eq!(summary(before), "all: verified");
+    let after = "task main() {\n let t = timer()\n recv t\n let s = stop(t)\n assert !s\n}\n";
+    assert_eq!(summary(after), "all: verified");
+    // A value still waiting in the channel: too late to stop, and it stays.
+    let waiting = "task main() {\n let t = timer()\n sleep\n let s = stop(t)\n if !s {\n  recv t\n }\n}\n";
+    assert_eq!(summary(waiting), "all: verified");
+}

@@ -663,7 +663,12 @@ impl<'p> Gen<'p> {
                     let a = self.expr(f, a);
                     self.require(a, Con::Int);
                 }
-                let r = self.simple(if *op == Op::GroupWait { Con::Result } else { Con::Unit });
+                let r = match op {
+                    Op::GroupWait => self.simple(Con::Result),
+                    // Only a timer's stop has a result to bind.
+                    Op::Stop if dst.is_some() => self.simple(Con::Bool),
+                    _ => self.simple(Con::Unit),
+                };
                 self.store(f, dst, r);
             }
             Instr::OnceEnter { once, .. } | Instr::OnceExit { once } => {

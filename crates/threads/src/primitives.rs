@@ -76,6 +76,8 @@ impl World {
             Op::Stop => match self.object_mut(x)? {
                 Object::Ticker { running, .. } => *running = false,
                 Object::Timer { state, .. } => {
+                    // Go's Stop reports whether it prevented the timer from firing.
+                    result = Value::Bool(*state == TimerState::Armed);
                     if *state == TimerState::Armed {
                         *state = TimerState::Stopped;
                     }

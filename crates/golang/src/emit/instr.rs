@@ -248,7 +248,7 @@ impl FnCx<'_> {
             }
             Instr::Op { op, target, arg, dst } => {
                 let call = self.op(*op, target, arg.as_ref(), &mut uses);
-                if *op == Op::GroupWait {
+                if *op == Op::GroupWait || (*op == Op::Stop && self.kind(target) == Kind::Timer) {
                     let text = self.call_into(pc, dst, call, &mut uses);
                     return one(text, uses);
                 }

@@ -42,7 +42,8 @@ impl Lowerer {
                 (Surface::Wait, Some(Con::WaitGroup)) => (Op::WgWait, Con::Unit),
                 (Surface::Wait, Some(Con::Group)) => (Op::GroupWait, Con::Result),
                 (Surface::Wait, Some(Con::Cond)) => (Op::CondWait, Con::Unit),
-                (Surface::Stop, Some(Con::Ticker | Con::Timer)) => (Op::Stop, Con::Unit),
+                (Surface::Stop, Some(Con::Ticker)) => (Op::Stop, Con::Unit),
+                (Surface::Stop, Some(Con::Timer)) => (Op::Stop, Con::Bool),
                 (what, found) => {
                     let (op, wants) = match what {
                         Surface::Lock => ("lock", "a mutex or an rwmutex"),

@@ -146,6 +146,9 @@ impl Lowerer {
                     return;
                 };
                 let name = Self::operand_name(arg);
+                // `stop(timer)` tells whether it stopped the timer before it
+                // fired (Go's `Timer.Stop`); the other builtins give nothing.
+                let result = self.kinds.fresh();
                 let op = match callee.text.as_str() {
                     "close" => {
                         self.require(t, Con::Chan, "close", &name, arg.span);
@@ -156,13 +159,15 @@ impl Lowerer {
                         Op::Cancel
                     }
                     _ => {
-                        let u = self.kinds.simple(Con::Unit);
-                        self.pending_op(f, Surface::Stop, t, u, arg.span, name);
+                        self.pending_op(f, Surface::Stop, t, result, arg.span, name);
                         Op::Stop
                     }
                 };
-                let u = self.kinds.simple(Con::Unit);
-                set(self, u);
+                if op != Op::Stop {
+                    let u = self.kinds.simple(Con::Unit);
+                    self.unify_at(result, u, e.span, "the result");
+                }
+                set(self, result);
                 f.emit(Instr::Op { op, target: x, arg: None, dst: place }, span);
             }
             E::Call { callee, args } => {

@@ -486,6 +486,8 @@ impl Exec<'_> {
             }
             (Op::Stop, Object::Ticker { running, .. }) => *running = false,
             (Op::Stop, Object::Timer { state, .. }) => {
+                // Go's Stop reports whether it prevented the timer from firing.
+                result = Some(Value::Bool(*state == TimerState::Armed));
                 if *state == TimerState::Armed {
                     *state = TimerState::Stopped;
                 }
