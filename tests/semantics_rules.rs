@@ -431,3 +431,38 @@ fn stop_of_a_timer_tells_whether_it_prevented_the_fire() {
     let waiting = "task main() {\n let t = timer()\n sleep\n let s = stop(t)\n if !s {\n  recv t\n }\n}\n";
     assert_eq!(summary(waiting), "all: verified");
 }
+
+#[test]
+fn a_map_reads_the_zero_value_of_a_missing_key() {
+    let src = "task main() {\n let m = map()\n m[:a] = 2\n let (v, ok) = m[:b]\n assert v == 0 && !ok\n assert m[:a] == 2\n delete(m, :a)\n delete(m, :a)\n assert len(m) == 0\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}
+
+#[test]
+fn a_map_is_iterated_in_any_order() {
+    // Either key may come first: a model that counts on one order fails.
+    let src = "task main() {\n let m = map()\n m[1] = true\n m[2] = true\n var first = 0\n for k, _ in m {\n  if first == 0 {\n   first = k\n  }\n }\n assert first == 1\n}\n";
+    assert_eq!(summary(src), "all: panic main");
+    // Every entry comes exactly once.
+    let all = "task main() {\n let m = map()\n m[1] = 10\n m[2] = 20\n m[3] = 30\n var sum = 0\n for _, v in m {\n  sum = sum + v\n }\n assert sum == 60\n}\n";
+    assert_eq!(summary(all), "all: verified");
+}
+
+#[test]
+fn a_map_loop_skips_deleted_entries_and_may_or_may_not_see_new_ones() {
+    // An entry deleted before the loop reaches it is not produced.
+    let deleted = "task main() {\n let m = map()\n m[1] = true\n m[2] = true\n var seen = 0\n for k, _ in m {\n  seen = seen + 1\n  delete(m, 3 - k)\n }\n assert seen == 1\n}\n";
+    assert_eq!(summary(deleted), "all: verified");
+    // An entry added during the loop may be produced, or not (Go's spec):
+    // both outcomes are reachable.
+    let never = "task main() {\n let m = map()\n m[1] = true\n var seen = 0\n for k, _ in m {\n  seen = seen + 1\n  m[2] = true\n }\n assert seen == 1\n}\n";
+    assert_eq!(summary(never), "all: panic main");
+    let always = "task main() {\n let m = map()\n m[1] = true\n var seen = 0\n for k, _ in m {\n  seen = seen + 1\n  m[2] = true\n }\n assert seen == 2\n}\n";
+    assert_eq!(summary(always), "all: panic main");
+}
+
+#[test]
+fn map_writes_race_without_a_lock() {
+    let src = "task main() {\n let m = map()\n let t = spawn add(m)\n m[:n] = m[:n] + 1\n join t\n assert m[:n] == 2\n}\ntask add(m) {\n m[:n] = m[:n] + 1\n}\n";
+    assert_eq!(summary(src), "all: panic main");
+}

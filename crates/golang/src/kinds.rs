@@ -28,6 +28,8 @@ enum Con {
     Array,
     Func,
     Struct(u16),
+    Map,
+    MapIter,
 }
 
 /// A resolved kind.
@@ -58,6 +60,10 @@ pub(crate) enum Kind {
     Func(Vec<Kind>, Option<Box<Kind>>),
     /// A pointer to a struct, by its Go type name.
     Struct(String),
+    /// A map from keys to values.
+    Map(Box<Kind>, Box<Kind>),
+    /// The state of a loop over a map (the harness's `mapIter`).
+    MapIter(Box<Kind>, Box<Kind>),
 }
 
 impl Kind {
@@ -91,6 +97,8 @@ impl Kind {
             Kind::Task => "*Task".into(),
             Kind::Array(e) => format!("[]{}", e.go(ptr)),
             Kind::Struct(name) => format!("*{name}"),
+            Kind::Map(k, v) => format!("map[{}]{}", k.go(ptr), v.go(ptr)),
+            Kind::MapIter(k, v) => format!("*mapIter[{}, {}]", k.go(ptr), v.go(ptr)),
             Kind::Func(params, ret) => {
                 let ps: Vec<String> = params
                     .iter()
@@ -201,6 +209,12 @@ impl Kinds {
                 _ => Kind::Unit,
             },
             Expr::Field(_, r) => self.fields[r.def as usize][r.index as usize].clone(),
+            Expr::MapGet(m, _, _) => match self.expr(p, f, m) {
+                Kind::Map(_, v) => *v,
+                _ => Kind::Unit,
+            },
+            Expr::MapHas(..) => Kind::Bool,
+            Expr::MapLen(_) => Kind::Int,
             Expr::Unary(UnOp::Not, _) => Kind::Bool,
             Expr::Unary(UnOp::Neg, _) => Kind::Int,
             Expr::Binary(BinOp::Add | BinOp::Sub, ..) => Kind::Int,
@@ -218,6 +232,10 @@ impl Kinds {
                 _ => Kind::Unit,
             },
             Place::Field(_, r) => self.fields[r.def as usize][r.index as usize].clone(),
+            Place::MapEntry(m, _) => match self.expr(p, f, m) {
+                Kind::Map(_, v) => *v,
+                _ => Kind::Unit,
+            },
         }
     }
 
@@ -378,6 +396,14 @@ impl<'p> Gen<'p> {
         self.field(r.def, r.index)
     }
 
+    /// `m` made a map of keys `k`; the kind of its values.
+    fn map_of(&mut self, m: u32, k: u32) -> u32 {
+        let v = self.fresh();
+        let t = self.con(Con::Map, vec![k, v]);
+        self.unify(m, t);
+        v
+    }
+
     fn local(&self, f: FuncId, s: u16) -> u32 {
         self.locals[f as usize][s as usize]
     }
@@ -432,6 +458,20 @@ impl<'p> Gen<'p> {
                 elem
             }
             Expr::Field(a, r) => self.field_of(f, a, *r),
+            Expr::MapGet(m, k, _) => {
+                let (m, k) = (self.expr(f, m), self.expr(f, k));
+                self.map_of(m, k)
+            }
+            Expr::MapHas(m, k) => {
+                let (m, k) = (self.expr(f, m), self.expr(f, k));
+                self.map_of(m, k);
+                self.simple(Con::Bool)
+            }
+            Expr::MapLen(m) => {
+                let (m, k) = (self.expr(f, m), self.fresh());
+                self.map_of(m, k);
+                self.simple(Con::Int)
+            }
             Expr::Unary(op, x) => {
                 let x = self.expr(f, x);
                 let c = if *op == UnOp::Not { Con::Bool } else { Con::Int };
@@ -464,6 +504,9 @@ impl<'p> Gen<'p> {
             Place::Global(g) => self.globals[*g as usize],
             Place::Index(a, i) => self.expr(f, &Expr::Index(Box::new(a.clone()), Box::new(i.clone()))),
             Place::Field(a, r) => self.field_of(f, a, *r),
+            Place::MapEntry(m, k) => {
+                self.expr(f, &Expr::MapGet(Box::new(m.clone()), Box::new(k.clone()), Const::Unit))
+            }
         }
     }
 
@@ -517,6 +560,15 @@ impl<'p> Gen<'p> {
                     Elem::Value(v) => self.expr(f, v),
                 };
                 self.con(Con::Array, vec![e])
+            }
+            Ctor::Map => {
+                let (k, v) = (self.fresh(), self.fresh());
+                self.con(Con::Map, vec![k, v])
+            }
+            Ctor::MapIter(m) => {
+                let (m, k) = (self.expr(f, m), self.fresh());
+                let v = self.map_of(m, k);
+                self.con(Con::MapIter, vec![k, v])
             }
             Ctor::Struct { def, fields } => {
                 for (i, elem) in fields.iter().enumerate() {
@@ -638,6 +690,14 @@ impl<'p> Gen<'p> {
                 let c = self.expr(f, cond);
                 self.require(c, Con::Bool);
             }
+            Instr::Op { op: Op::MapDelete, target, arg, .. } => {
+                let m = self.expr(f, target);
+                let k = match arg {
+                    Some(a) => self.expr(f, a),
+                    None => self.fresh(),
+                };
+                self.map_of(m, k);
+            }
             Instr::Op { op, target, arg, dst } => {
                 let t = self.expr(f, target);
                 let con = match op {
@@ -647,7 +707,7 @@ impl<'p> Gen<'p> {
                     Op::CondWait | Op::CondSignal | Op::CondBroadcast => Some(Con::Cond),
                     Op::GroupWait => Some(Con::Group),
                     Op::Cancel => Some(Con::Ctx),
-                    Op::Stop => None,
+                    Op::Stop | Op::MapDelete => None,
                     Op::Close => {
                         let e = self.fresh();
                         let k = self.chan(e);
@@ -674,6 +734,16 @@ impl<'p> Gen<'p> {
             Instr::OnceEnter { once, .. } | Instr::OnceExit { once } => {
                 let o = self.expr(f, once);
                 self.require(o, Con::Once);
+            }
+            Instr::MapNext { iter, map, key, value, found } => {
+                let (it, m, k) = (self.expr(f, iter), self.expr(f, map), self.fresh());
+                let v = self.map_of(m, k);
+                let t = self.con(Con::MapIter, vec![k, v]);
+                self.unify(it, t);
+                self.store(f, key, k);
+                self.store(f, value, v);
+                let b = self.simple(Con::Bool);
+                self.store(f, &Some(found.clone()), b);
             }
             Instr::Defer { capture, .. } => {
                 for (slot, value) in capture {
@@ -764,6 +834,8 @@ impl<'p> Gen<'p> {
             Con::Task => Kind::Task,
             Con::Array => Kind::Array(sub(self, 0)?),
             Con::Struct(s) => Kind::Struct(self.struct_names[s as usize].clone()),
+            Con::Map => Kind::Map(sub(self, 0)?, sub(self, 1)?),
+            Con::MapIter => Kind::MapIter(sub(self, 0)?, sub(self, 1)?),
             Con::Func => {
                 let n = args.len() - 1;
                 let params = (0..n).map(|i| sub(self, i).map(|b| *b)).collect::<Result<Vec<_>, _>>()?;

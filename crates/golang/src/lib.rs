@@ -49,6 +49,7 @@ const HARNESS: &str = include_str!("harness/base.go");
 const HARNESS_GROUP: &str = include_str!("harness/group.go");
 /// Comparison of arrays and callbacks, when the model compares them.
 const HARNESS_SAME: &str = include_str!("harness/same.go");
+const HARNESS_MAPS: &str = include_str!("harness/maps.go");
 
 /// The Go program of a model: `source` is the model's text (for lines and
 /// comments), `model` the name its header mentions. A model that Go cannot
@@ -116,6 +117,13 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
     if m.uses_same.get() {
         harness.push_str(HARNESS_SAME);
     }
+    let maps = program
+        .funcs
+        .iter()
+        .any(|f| f.code.iter().any(|i| matches!(i, Instr::New { ctor, .. } if has_map(ctor))));
+    if maps {
+        harness.push_str(HARNESS_MAPS);
+    }
     for l in harness.lines() {
         text.push(0, l, None);
     }
@@ -146,6 +154,17 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
         out.push('\n');
     }
     Ok(out)
+}
+
+fn has_map(c: &leash_ir::Ctor) -> bool {
+    match c {
+        leash_ir::Ctor::Map => true,
+        leash_ir::Ctor::Array { elem, .. } => matches!(&**elem, leash_ir::Elem::Ctor(c) if has_map(c)),
+        leash_ir::Ctor::Struct { fields, .. } => {
+            fields.iter().any(|e| matches!(e, leash_ir::Elem::Ctor(c) if has_map(c)))
+        }
+        _ => false,
+    }
 }
 
 fn has_group(c: &leash_ir::Ctor) -> bool {

@@ -152,6 +152,10 @@ pub(crate) fn visit_exprs(i: &Instr, f: &mut dyn FnMut(&Expr)) {
             walk(i, f);
         }
         Place::Field(a, _) => walk(a, f),
+        Place::MapEntry(m, k) => {
+            walk(m, f);
+            walk(k, f);
+        }
         Place::Bind(_) | Place::Local(_) | Place::Global(_) => {}
     };
     let opt_place = |p: &Option<Place>, f: &mut dyn FnMut(&Expr)| {
@@ -176,6 +180,13 @@ pub(crate) fn visit_exprs(i: &Instr, f: &mut dyn FnMut(&Expr)) {
             top(chan, f);
             opt_place(value, f);
             opt_place(ok, f);
+        }
+        Instr::MapNext { iter, map, key, value, found } => {
+            top(iter, f);
+            top(map, f);
+            opt_place(key, f);
+            opt_place(value, f);
+            place(found, f);
         }
         Instr::Select { cases, .. } => {
             for c in cases {
@@ -243,7 +254,7 @@ fn visit_ctor(c: &Ctor, f: &mut dyn FnMut(&Expr)) {
                 walk(e, f);
             }
         }
-        Ctor::Cell { init, .. } => walk(init, f),
+        Ctor::Cell { init, .. } | Ctor::MapIter(init) => walk(init, f),
         Ctor::Array { elem, .. } => visit_elem(elem, f),
         Ctor::Struct { fields, .. } => fields.iter().for_each(|e| visit_elem(e, f)),
         Ctor::Mutex
@@ -253,7 +264,8 @@ fn visit_ctor(c: &Ctor, f: &mut dyn FnMut(&Expr)) {
         | Ctor::Background
         | Ctor::Signal
         | Ctor::Ticker
-        | Ctor::Timer => {}
+        | Ctor::Timer
+        | Ctor::Map => {}
     }
 }
 
@@ -267,10 +279,13 @@ fn visit_elem(e: &leash_ir::Elem, f: &mut dyn FnMut(&Expr)) {
 fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
     match e {
-        Expr::Done(x) | Expr::CtxErr(x) | Expr::GroupCtx(x) | Expr::Field(x, _) | Expr::Unary(_, x) => {
-            walk(x, f)
-        }
-        Expr::Index(a, b) | Expr::Binary(_, a, b) => {
+        Expr::Done(x)
+        | Expr::CtxErr(x)
+        | Expr::GroupCtx(x)
+        | Expr::Field(x, _)
+        | Expr::MapLen(x)
+        | Expr::Unary(_, x) => walk(x, f),
+        Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
             walk(a, f);
             walk(b, f);
         }

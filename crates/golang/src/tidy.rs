@@ -124,9 +124,13 @@ fn flatten(list: Vec<Stmt>) -> Vec<Stmt> {
 fn may_panic(e: &Expr) -> bool {
     match e {
         Expr::Index(..) => true,
-        Expr::Done(x) | Expr::CtxErr(x) | Expr::GroupCtx(x) | Expr::Field(x, _) | Expr::Unary(_, x) => {
-            may_panic(x)
-        }
+        Expr::Done(x)
+        | Expr::CtxErr(x)
+        | Expr::GroupCtx(x)
+        | Expr::Field(x, _)
+        | Expr::MapLen(x)
+        | Expr::Unary(_, x) => may_panic(x),
+        Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => may_panic(a) || may_panic(b),
         Expr::Binary(_, a, b) => may_panic(a) || may_panic(b),
         Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => false,
     }

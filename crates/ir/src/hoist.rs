@@ -85,6 +85,7 @@ fn operands<'i>(instr: &'i mut Instr, is_ref: &dyn Fn(u16) -> bool) -> Vec<&'i m
             crate::Place::Local(s) if is_ref(*s) => vec![value],
             crate::Place::Index(_, index) => vec![index, value],
             crate::Place::Field(..) => vec![value],
+            crate::Place::MapEntry(_, key) => vec![key, value],
             _ => Vec::new(),
         },
         Instr::Send { chan, value } => vec![chan, value],

@@ -24,6 +24,8 @@ pub enum Con {
     Func,
     /// A struct type, by its index; its arguments are its fields' kinds.
     Struct(u16),
+    /// A map; its arguments are the key's and the value's kinds.
+    Map,
 }
 
 impl Con {
@@ -49,6 +51,7 @@ impl Con {
             Con::Array => "an array",
             Con::Func => "a function",
             Con::Struct(_) => "a struct value",
+            Con::Map => "a map",
         }
     }
 
@@ -70,6 +73,7 @@ impl Con {
             "ticker" => Con::Ticker,
             "timer" => Con::Timer,
             "task" => Con::Task,
+            "map" => Con::Map,
             _ => return None,
         })
     }
@@ -108,6 +112,7 @@ impl Kinds {
     pub fn simple(&mut self, con: Con) -> Ty {
         let args = match con {
             Con::Chan | Con::Array => vec![self.fresh()],
+            Con::Map => vec![self.fresh(), self.fresh()],
             _ => vec![],
         };
         self.con(con, args)

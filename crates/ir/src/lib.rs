@@ -171,6 +171,13 @@ pub enum Expr {
     Index(Box<Expr>, Box<Expr>),
     /// `value.field` of a struct value.
     Field(Box<Expr>, FieldRef),
+    /// `map[key]`: the value, or the zero value of the map's values when
+    /// the key is absent.
+    MapGet(Box<Expr>, Box<Expr>, Const),
+    /// Whether `map` has `key` (the `ok` of `let (v, ok) = map[key]`).
+    MapHas(Box<Expr>, Box<Expr>),
+    /// `len(map)`.
+    MapLen(Box<Expr>),
     /// A unary operation.
     Unary(UnOp, Box<Expr>),
     /// A binary operation.
@@ -190,6 +197,8 @@ pub enum Place {
     Index(Expr, Expr),
     /// A field of a struct value.
     Field(Expr, FieldRef),
+    /// `map[key] = v`: adds the entry or replaces its value.
+    MapEntry(Expr, Expr),
 }
 
 /// What a constructor makes.
@@ -228,6 +237,12 @@ pub enum Ctor {
     /// `Name { field: value, ... }`: every field, in order, made by its own
     /// constructor or value.
     Struct { def: u16, fields: Vec<Elem> },
+    /// `map()`: an empty map. Its entries keep the order they were added in,
+    /// which nothing observes: iteration takes them in any order.
+    Map,
+    /// The state of one `for k, v in map` loop: the keys the map had when
+    /// the loop started, each marked once produced.
+    MapIter(Expr),
 }
 
 /// An array element initialiser.
@@ -274,6 +289,8 @@ pub enum Op {
     Stop,
     /// `close(ch)`.
     Close,
+    /// `delete(map, key)`: removes the entry, if there is one.
+    MapDelete,
 }
 
 /// One case of a select.
@@ -357,4 +374,9 @@ pub enum Instr {
     Sleep,
     /// A plain scheduling point.
     Yield,
+    /// The next entry of a `for k, v in map` loop, in any order Go allows:
+    /// an entry the loop has not produced (one the map had when the loop
+    /// started, or one added since), with `found` set; or, once every entry
+    /// the map had at the start and still has was produced, `found` cleared.
+    MapNext { iter: Expr, map: Expr, key: Option<Place>, value: Option<Place>, found: Place },
 }

@@ -240,6 +240,14 @@ fn flow(instr: &Instr, pc: usize, blocks: &[usize], is_ref: &dyn Fn(u16) -> bool
             expr_uses(cond, &mut uses);
             step(Vec::new())
         }
+        Instr::MapNext { iter, map, key, value, found } => {
+            expr_uses(iter, &mut uses);
+            expr_uses(map, &mut uses);
+            let mut defs = place(key.as_ref(), is_ref, &mut uses);
+            defs.extend(place(value.as_ref(), is_ref, &mut uses));
+            defs.extend(place(Some(found), is_ref, &mut uses));
+            step(defs)
+        }
     };
     Flow { uses, next }
 }
@@ -272,6 +280,11 @@ fn place_flow(dst: Option<&Place>, is_ref: &dyn Fn(u16) -> bool) -> (Vec<u16>, V
             expr_uses(a, &mut uses);
             Vec::new()
         }
+        Some(Place::MapEntry(m, k)) => {
+            expr_uses(m, &mut uses);
+            expr_uses(k, &mut uses);
+            Vec::new()
+        }
     };
     (uses, defs)
 }
@@ -283,6 +296,8 @@ fn ctor_uses(c: &Ctor, uses: &mut Vec<u16>) {
         Ctor::Group { ctx, limit } => ctx.iter().chain(limit).for_each(|x| expr_uses(x, uses)),
         Ctor::Array { elem, .. } => elem_uses(elem, uses),
         Ctor::Struct { fields, .. } => fields.iter().for_each(|e| elem_uses(e, uses)),
+        Ctor::MapIter(m) => expr_uses(m, uses),
+        Ctor::Map => {}
         Ctor::Mutex
         | Ctor::RwMutex
         | Ctor::Once
@@ -305,10 +320,13 @@ fn expr_uses(x: &Expr, uses: &mut Vec<u16>) {
     match x {
         Expr::Local(s) | Expr::Raw(s) => uses.push(*s),
         Expr::Const(_) | Expr::Global(_) | Expr::GlobalRef(_) => {}
-        Expr::Done(b) | Expr::CtxErr(b) | Expr::GroupCtx(b) | Expr::Field(b, _) | Expr::Unary(_, b) => {
-            expr_uses(b, uses)
-        }
-        Expr::Binary(_, a, b) | Expr::Index(a, b) => {
+        Expr::Done(b)
+        | Expr::CtxErr(b)
+        | Expr::GroupCtx(b)
+        | Expr::Field(b, _)
+        | Expr::MapLen(b)
+        | Expr::Unary(_, b) => expr_uses(b, uses),
+        Expr::Binary(_, a, b) | Expr::Index(a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
             expr_uses(a, uses);
             expr_uses(b, uses);
         }

@@ -28,6 +28,11 @@ fn instr_text(p: &Program, locals: &[String], i: &Instr) -> String {
     let dst = |d: &Option<Place>| d.as_ref().map(|d| format!("{} = ", pl(d))).unwrap_or_default();
     match i {
         Instr::Assign { dst, value } => format!("{} = {}", pl(dst), e(value)),
+        Instr::MapNext { iter, map, key, value, found } => {
+            let k = key.as_ref().map_or("_".into(), pl);
+            let v = value.as_ref().map_or("_".into(), pl);
+            format!("({k}, {v}, {}) = next {} of {}", pl(found), e(iter), e(map))
+        }
         Instr::New { dst, ctor: c } => format!("{} = new {}", pl(dst), ctor(p, locals, c)),
         Instr::Send { chan, value } => format!("send {}, {}", e(chan), e(value)),
         Instr::Recv { chan, value, ok } => {
@@ -154,6 +159,7 @@ fn place(p: &Program, locals: &[String], x: &Place) -> String {
         Place::Global(g) => p.globals[*g as usize].name.clone(),
         Place::Index(a, i) => format!("{}[{}]", expr(p, locals, a), expr(p, locals, i)),
         Place::Field(a, r) => format!("{}.{}", expr(p, locals, a), field_name(p, *r)),
+        Place::MapEntry(m, k) => format!("{}[{}]", expr(p, locals, m), expr(p, locals, k)),
     }
 }
 
@@ -187,6 +193,9 @@ fn expr(p: &Program, locals: &[String], x: &Expr) -> String {
         Expr::GroupCtx(g) => format!("{}.ctx", e(g)),
         Expr::Index(a, i) => format!("{}[{}]", e(a), e(i)),
         Expr::Field(a, r) => format!("{}.{}", e(a), field_name(p, *r)),
+        Expr::MapGet(m, k, _) => format!("{}[{}]", e(m), e(k)),
+        Expr::MapHas(m, k) => format!("has({}, {})", e(m), e(k)),
+        Expr::MapLen(m) => format!("len({})", e(m)),
         Expr::Unary(op, a) => format!("{}{}", if matches!(op, crate::UnOp::Not) { "!" } else { "-" }, e(a)),
         Expr::Binary(op, a, b) => format!("({} {op:?} {})", e(a), e(b)),
     }

@@ -78,6 +78,8 @@ fn ctor_local(c: &Ctor, is_ref: &dyn Fn(u16) -> bool) -> bool {
         Ctor::Group { ctx, limit } => ctx.iter().chain(limit).all(e),
         Ctor::Array { elem, .. } => elem_local(elem, is_ref),
         Ctor::Struct { fields, .. } => fields.iter().all(|x| elem_local(x, is_ref)),
+        // The loop's snapshot reads the map's keys: shared state.
+        Ctor::MapIter(_) => false,
         _ => true,
     }
 }
@@ -93,7 +95,7 @@ fn place_local(p: &Place, is_ref: &dyn Fn(u16) -> bool) -> bool {
     match p {
         Place::Bind(_) => true,
         Place::Local(s) => !is_ref(*s),
-        Place::Global(_) | Place::Index(..) | Place::Field(..) => false,
+        Place::Global(_) | Place::Index(..) | Place::Field(..) | Place::MapEntry(..) => false,
     }
 }
 
@@ -101,7 +103,13 @@ pub(crate) fn pure_local(x: &Expr, is_ref: &dyn Fn(u16) -> bool) -> bool {
     match x {
         Expr::Const(_) | Expr::Raw(_) | Expr::GlobalRef(_) => true,
         Expr::Local(s) => !is_ref(*s),
-        Expr::Global(_) | Expr::CtxErr(_) | Expr::Index(..) | Expr::Field(..) => false,
+        Expr::Global(_)
+        | Expr::CtxErr(_)
+        | Expr::Index(..)
+        | Expr::Field(..)
+        | Expr::MapGet(..)
+        | Expr::MapHas(..)
+        | Expr::MapLen(_) => false,
         Expr::Done(b) | Expr::GroupCtx(b) | Expr::Unary(_, b) => pure_local(b, is_ref),
         Expr::Binary(_, a, b) => pure_local(a, is_ref) && pure_local(b, is_ref),
     }

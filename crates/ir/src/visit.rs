@@ -60,12 +60,18 @@ pub(crate) fn exprs_mut(instr: &mut Instr, f: &mut dyn FnMut(&mut Expr)) {
             places.extend(dst.iter_mut());
         }
         Instr::OnceEnter { once, .. } | Instr::OnceExit { once } => top.push(once),
+        Instr::MapNext { iter, map, key, value, found } => {
+            top.extend([iter, map]);
+            places.extend(key.iter_mut().chain(value.iter_mut()));
+            places.push(found);
+        }
         Instr::Jump { .. } | Instr::Choose { .. } | Instr::EndDefer | Instr::Sleep | Instr::Yield => {}
     }
     for p in places {
         match p {
             Place::Index(a, i) => top.extend([a, i]),
             Place::Field(a, _) => top.push(a),
+            Place::MapEntry(m, k) => top.extend([m, k]),
             Place::Bind(_) | Place::Local(_) | Place::Global(_) => {}
         }
     }
@@ -84,7 +90,7 @@ fn elem_exprs<'a>(elem: &'a mut Elem, out: &mut Vec<&'a mut Expr>) {
 fn ctor_exprs<'a>(ctor: &'a mut Ctor, out: &mut Vec<&'a mut Expr>) {
     match ctor {
         Ctor::Chan(e) | Ctor::Cond(e) | Ctor::WithCancel(e) | Ctor::WithTimeout(e) => out.push(e),
-        Ctor::Cell { init, .. } => out.push(init),
+        Ctor::Cell { init, .. } | Ctor::MapIter(init) => out.push(init),
         Ctor::Group { ctx, limit } => out.extend(ctx.iter_mut().chain(limit.iter_mut())),
         Ctor::Array { elem, .. } => elem_exprs(elem, out),
         Ctor::Struct { fields, .. } => fields.iter_mut().for_each(|e| elem_exprs(e, out)),
@@ -95,16 +101,20 @@ fn ctor_exprs<'a>(ctor: &'a mut Ctor, out: &mut Vec<&'a mut Expr>) {
         | Ctor::Background
         | Ctor::Signal
         | Ctor::Ticker
-        | Ctor::Timer => {}
+        | Ctor::Timer
+        | Ctor::Map => {}
     }
 }
 
 fn walk_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
     match e {
-        Expr::Done(x) | Expr::CtxErr(x) | Expr::GroupCtx(x) | Expr::Field(x, _) | Expr::Unary(_, x) => {
-            walk_mut(x, f)
-        }
-        Expr::Index(a, b) | Expr::Binary(_, a, b) => {
+        Expr::Done(x)
+        | Expr::CtxErr(x)
+        | Expr::GroupCtx(x)
+        | Expr::Field(x, _)
+        | Expr::MapLen(x)
+        | Expr::Unary(_, x) => walk_mut(x, f),
+        Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
             walk_mut(a, f);
             walk_mut(b, f);
         }

@@ -328,6 +328,7 @@ impl Design {
                         Op::WgDone => "done",
                         Op::WgWait | Op::GroupWait | Op::CondWait => "wait",
                         Op::CondSignal | Op::CondBroadcast => "signal",
+                        Op::MapDelete => "delete",
                     };
                     to(self, target, label, true);
                 }

@@ -90,7 +90,7 @@ fn ctor_kind(c: &Ctor) -> SiteKind {
         Ctor::WithTimeout(_) => SiteKind::Ctx("with_timeout"),
         Ctor::Ticker => SiteKind::Ticker,
         Ctor::Timer => SiteKind::Timer,
-        Ctor::Cell { .. } | Ctor::Array { .. } => SiteKind::Array,
+        Ctor::Cell { .. } | Ctor::Array { .. } | Ctor::Map | Ctor::MapIter(_) => SiteKind::Array,
         Ctor::Struct { def, .. } => SiteKind::Struct(*def),
     }
 }
@@ -168,6 +168,7 @@ impl Sites {
             }
             Expr::Index(a, _) => self.contents_of(&self.of_expr(func, a)),
             Expr::Field(a, r) => self.of_field(&self.of_expr(func, a), r.index),
+            Expr::MapGet(m, _, _) => self.contents_of(&self.of_expr(func, m)),
             _ => Set::new(),
         }
     }
@@ -219,6 +220,15 @@ impl Sites {
                 }
                 changed
             }
+            // A map's values flow like an array's elements (its keys are not tracked).
+            Place::MapEntry(m, _) => {
+                let maps = self.of_expr(func, m);
+                let mut changed = false;
+                for map in maps {
+                    changed |= Self::grow(&mut self.contents, map, add);
+                }
+                changed
+            }
         }
     }
 
@@ -260,6 +270,10 @@ impl Sites {
                     Instr::Send { chan, value } => self.send_into(f, chan, value),
                     Instr::Recv { chan, value, .. } => {
                         let add = self.contents_of(&self.of_expr(f, chan));
+                        self.store_opt(f, value, &add)
+                    }
+                    Instr::MapNext { map, value, .. } => {
+                        let add = self.contents_of(&self.of_expr(f, map));
                         self.store_opt(f, value, &add)
                     }
                     Instr::Select { cases, .. } => {

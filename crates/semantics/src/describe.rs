@@ -96,6 +96,8 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
             _ => String::new(),
         },
         Instr::Choose { .. } => format!("branch {}", t.alt + 1),
+        Instr::MapNext { .. } if t.alt == Transition::MAP_END => "no entry left".into(),
+        Instr::MapNext { .. } => format!("entry {}", t.alt + 1),
         Instr::Op { op: Op::WLock, .. } => {
             if task.phase == 0 {
                 "waits for readers to leave".into()

@@ -69,6 +69,18 @@ pub(crate) fn eval(s: &State, slot: usize, e: &Expr) -> Result<Value, Fault> {
                 _ => return Err("bad index".into()),
             }
         }
+        Expr::MapGet(m, k, zero) => {
+            let (xs, k) = (map_entries(s, eval(s, slot, m)?)?, eval(s, slot, k)?);
+            match entry(xs, k) {
+                Some(i) => xs[i + 1],
+                None => constant(*zero),
+            }
+        }
+        Expr::MapHas(m, k) => {
+            let (xs, k) = (map_entries(s, eval(s, slot, m)?)?, eval(s, slot, k)?);
+            Value::Bool(entry(xs, k).is_some())
+        }
+        Expr::MapLen(m) => Value::Int((map_entries(s, eval(s, slot, m)?)?.len() / 2) as i16),
         Expr::Field(a, r) => match eval(s, slot, a)? {
             Value::Obj(o) => match s.heap.get(o as usize) {
                 Some(Object::Array(xs)) => *xs.get(r.index as usize).ok_or("bad field")?,
@@ -165,6 +177,15 @@ pub(crate) fn store(
                 _ => Err("bad index".into()),
             }
         }
+        Place::MapEntry(m, k) => {
+            let (m, k) = (eval(s, slot, m)?, eval(s, slot, k)?);
+            let xs = map_entries_mut(s, m)?;
+            match entry(xs, k) {
+                Some(i) => xs[i + 1] = v,
+                None => xs.extend([k, v]),
+            }
+            Ok(())
+        }
         Place::Field(a, r) => match eval(s, slot, a)? {
             Value::Obj(o) => match s.heap.get_mut(o as usize) {
                 Some(Object::Array(xs)) => {
@@ -178,6 +199,36 @@ pub(crate) fn store(
     }
 }
 
+/// The entries of a map, `[k0, v0, k1, v1, ...]` in the order they were
+/// added (a map is stored as an array of pairs).
+pub(crate) fn map_entries(s: &State, m: Value) -> Result<&Vec<Value>, Fault> {
+    match m {
+        Value::Obj(o) => match s.heap.get(o as usize) {
+            Some(Object::Array(xs)) => Ok(xs),
+            _ => Err("not a map".into()),
+        },
+        Value::Nil => Err("invalid memory address or nil pointer dereference".into()),
+        _ => Err("not a map".into()),
+    }
+}
+
+/// The entries of a map, to change.
+pub(crate) fn map_entries_mut(s: &mut State, m: Value) -> Result<&mut Vec<Value>, Fault> {
+    match m {
+        Value::Obj(o) => match s.heap.get_mut(o as usize) {
+            Some(Object::Array(xs)) => Ok(xs),
+            _ => Err("not a map".into()),
+        },
+        Value::Nil => Err("assignment to entry in nil map".into()),
+        _ => Err("not a map".into()),
+    }
+}
+
+/// Where key `k` sits in a map's entries (the index of the key).
+pub(crate) fn entry(xs: &[Value], k: Value) -> Option<usize> {
+    (0..xs.len()).step_by(2).find(|&i| xs[i] == k)
+}
+
 /// Whether running `instr` in task `slot` reads `ctx.err()` of a done
 /// context: the task then knows its work was cancelled.
 pub(crate) fn observes_done(s: &State, slot: usize, instr: &Instr) -> bool {
@@ -189,7 +240,10 @@ pub(crate) fn observes_done(s: &State, slot: usize, instr: &Instr) -> bool {
 fn reads_done(s: &State, slot: usize, e: &Expr) -> bool {
     match e {
         Expr::CtxErr(c) => matches!(eval(s, slot, c), Ok(Value::Obj(o)) if s.ctx_done(o)),
-        Expr::Done(x) | Expr::GroupCtx(x) | Expr::Field(x, _) | Expr::Unary(_, x) => reads_done(s, slot, x),
+        Expr::Done(x) | Expr::GroupCtx(x) | Expr::Field(x, _) | Expr::MapLen(x) | Expr::Unary(_, x) => {
+            reads_done(s, slot, x)
+        }
+        Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => reads_done(s, slot, a) || reads_done(s, slot, b),
         Expr::Index(a, b) | Expr::Binary(_, a, b) => reads_done(s, slot, a) || reads_done(s, slot, b),
         Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => false,
     }

@@ -502,6 +502,12 @@ impl<'a> Scan<'a> {
 
     fn instr(&mut self, i: &Instr) {
         match i {
+            Instr::MapNext { iter, map, key, value, found } => {
+                self.expr(iter);
+                self.expr(map);
+                key.iter().chain(value).for_each(|p| self.place(p));
+                self.place(found);
+            }
             Instr::Assign { dst, value } => {
                 self.place(dst);
                 self.expr(value);
@@ -595,6 +601,10 @@ impl<'a> Scan<'a> {
                 self.expr(i);
             }
             Place::Field(a, _) => self.expr(a),
+            Place::MapEntry(m, k) => {
+                self.expr(m);
+                self.expr(k);
+            }
         }
     }
 
@@ -607,10 +617,13 @@ impl<'a> Scan<'a> {
                 }
             }
             Expr::Global(g) | Expr::GlobalRef(g) => self.object(*g),
-            Expr::Done(x) | Expr::CtxErr(x) | Expr::GroupCtx(x) | Expr::Field(x, _) | Expr::Unary(_, x) => {
-                self.expr(x)
-            }
-            Expr::Index(a, b) | Expr::Binary(_, a, b) => {
+            Expr::Done(x)
+            | Expr::CtxErr(x)
+            | Expr::GroupCtx(x)
+            | Expr::Field(x, _)
+            | Expr::MapLen(x)
+            | Expr::Unary(_, x) => self.expr(x),
+            Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
                 self.expr(a);
                 self.expr(b);
             }

@@ -153,8 +153,18 @@ pub enum StmtKind {
     Loop(Block),
     /// `for i in lo..hi { }`.
     ForRange { var: Ident, lo: Expr, hi: Expr, body: Block },
-    /// `for v in ch { }`: receive until the channel is closed.
-    ForChan { var: Ident, chan: Expr, body: Block },
+    /// `for v in ch { }`: receive until the channel is closed; `for k, v in m
+    /// { }` (or `for k in m` over a map): every entry of a map, in any order.
+    ForChan {
+        /// The received value, or the map's key.
+        var: Ident,
+        /// The map's value, in `for k, v in m`.
+        value: Option<Ident>,
+        /// The channel or map.
+        chan: Expr,
+        /// The loop's body.
+        body: Block,
+    },
     /// `choose { } or { } ...`: a free choice between branches.
     Choose(Vec<Block>),
     /// `defer stmt`: runs when the enclosing function returns.

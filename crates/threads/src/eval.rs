@@ -36,6 +36,15 @@ impl World {
                     _ => Err(NIL_DEREFERENCE.to_string()),
                 }
             }
+            Expr::MapGet(m, k, zero) => {
+                let (xs, k) = (self.map_entries(self.eval(t, m)?)?, self.eval(t, k)?);
+                Ok(entry(xs, k).map_or(Value::of(*zero), |i| xs[i + 1]))
+            }
+            Expr::MapHas(m, k) => {
+                let (xs, k) = (self.map_entries(self.eval(t, m)?)?, self.eval(t, k)?);
+                Ok(Value::Bool(entry(xs, k).is_some()))
+            }
+            Expr::MapLen(m) => Ok(Value::Int((self.map_entries(self.eval(t, m)?)?.len() / 2) as i16)),
             Expr::Field(a, r) => match &self.heap[self.eval(t, a)?.obj()? as usize] {
                 Object::Array(xs) => Ok(xs[r.index as usize]),
                 _ => Err(NIL_DEREFERENCE.to_string()),
@@ -108,6 +117,15 @@ impl World {
                     }
                     _ => Err(NIL_DEREFERENCE.to_string()),
                 }
+            }
+            Place::MapEntry(m, k) => {
+                let (m, k) = (self.eval(t, m)?, self.eval(t, k)?);
+                let xs = self.map_entries_mut(m)?;
+                match entry(xs, k) {
+                    Some(i) => xs[i + 1] = v,
+                    None => xs.extend([k, v]),
+                }
+                Ok(())
             }
             Place::Field(a, r) => {
                 let a = self.eval(t, a)?.obj()?;
@@ -200,6 +218,12 @@ impl World {
                 }
                 Object::Array(xs)
             }
+            Ctor::Map => Object::Array(Vec::new()),
+            // The keys the map has now, none produced yet.
+            Ctor::MapIter(m) => {
+                let keys = self.map_entries(self.eval(t, m)?)?;
+                Object::Array(keys.iter().step_by(2).flat_map(|&k| [k, Value::Bool(false)]).collect())
+            }
             Ctor::Struct { fields, .. } => {
                 let mut xs = Vec::with_capacity(fields.len());
                 for field in fields {
@@ -221,9 +245,33 @@ impl World {
                 self.program.func(self.frame(t).func).locals.get(*s as usize).cloned().unwrap_or_default()
             }
             Place::Global(g) => self.program.globals[*g as usize].name.clone(),
-            Place::Index(..) | Place::Field(..) => String::new(),
+            Place::Index(..) | Place::Field(..) | Place::MapEntry(..) => String::new(),
         }
     }
+}
+
+impl World {
+    /// The entries of a map, `[k0, v0, k1, v1, ...]` (a map is stored as an
+    /// array of pairs, in the order they were added).
+    pub(crate) fn map_entries(&self, m: Value) -> Result<&Vec<Value>, String> {
+        match &self.heap[m.obj()? as usize] {
+            Object::Array(xs) => Ok(xs),
+            _ => Err(NIL_DEREFERENCE.to_string()),
+        }
+    }
+
+    /// The entries of a map, to change.
+    pub(crate) fn map_entries_mut(&mut self, m: Value) -> Result<&mut Vec<Value>, String> {
+        match &mut self.heap[m.obj()? as usize] {
+            Object::Array(xs) => Ok(xs),
+            _ => Err(NIL_DEREFERENCE.to_string()),
+        }
+    }
+}
+
+/// Where key `k` sits in a map's entries (the index of the key).
+pub(crate) fn entry(xs: &[Value], k: Value) -> Option<usize> {
+    (0..xs.len()).step_by(2).find(|&i| xs[i] == k)
 }
 
 /// The index of an element, or Go's panic for one out of range.

@@ -7,7 +7,7 @@
 //! model-level variables, then `main`).
 
 use crate::channels::logged;
-use crate::plan::Move;
+use crate::plan::{Move, MAP_END};
 use crate::value::{Value, NIL_DEREFERENCE};
 use crate::world::{Deferred, Frame, Task, World};
 use crate::{End, Entry, Instance, Orphan};
@@ -148,6 +148,27 @@ impl World {
                 self.advance(t);
             }
             (Instr::Choose { targets }, Move::Alt(a)) => self.jump(t, targets[a as usize]),
+            (Instr::MapNext { iter, map, key, value, found }, Move::Alt(a)) => {
+                if a == MAP_END {
+                    self.store(t, found, Value::Bool(false))?;
+                } else {
+                    let xs = self.map_entries(self.eval(t, map)?)?;
+                    let (k, v) = (xs[2 * a as usize], xs[2 * a as usize + 1]);
+                    let marks = self.map_entries_mut(self.eval(t, iter)?)?;
+                    match crate::eval::entry(marks, k) {
+                        Some(j) => marks[j + 1] = Value::Bool(true),
+                        None => marks.extend([k, Value::Bool(true)]),
+                    }
+                    if let Some(p) = key {
+                        self.store(t, p, k)?;
+                    }
+                    if let Some(p) = value {
+                        self.store(t, p, v)?;
+                    }
+                    self.store(t, found, Value::Bool(true))?;
+                }
+                self.advance(t);
+            }
             (Instr::Spawn { func: f, args, dst, group, detached }, _) => {
                 let owner = (!detached).then_some(t);
                 self.spawn(t, *f, args, dst.as_ref(), group.as_ref(), owner)?;
@@ -235,6 +256,7 @@ impl World {
             | Instr::Select { .. }
             | Instr::Work { .. }
             | Instr::Choose { .. }
+            | Instr::MapNext { .. }
             | Instr::Spawn { .. } => unreachable!("{instr:?} is taken with a move, never silently"),
         }
         Ok(())

@@ -9,6 +9,9 @@ use crate::Instance;
 use leash_ir::Instr;
 use std::sync::Arc;
 
+/// The alternative of a map loop's step that ends the loop.
+pub(crate) const MAP_END: u16 = u16::MAX;
+
 /// One way to take a task's current instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Move {
@@ -81,6 +84,7 @@ impl World {
             }
             Instr::Work { .. } | Instr::Sleep => Plan::Blocked,
             Instr::Choose { targets } => Plan::any((0..targets.len() as u16).map(Move::Alt).collect()),
+            Instr::MapNext { iter, map, .. } => Plan::any(self.map_next(t, iter, map)?),
             Instr::Spawn { group: Some(g), .. } => match &self.heap[self.eval(t, g)?.obj()? as usize] {
                 Object::Group { running, limit, .. } if limit.is_some_and(|l| *running >= l) => Plan::Blocked,
                 Object::Group { .. } => Plan::Ready(vec![Move::Plain]),
@@ -95,6 +99,33 @@ impl World {
             _ => Plan::Ready(vec![Move::Plain]),
         };
         Ok(plan)
+    }
+
+    /// The ways a map loop may go on, as Go's `range` allows: any entry of
+    /// the map it has not produced yet, by its position; and the end
+    /// ([`MAP_END`]) once every entry the map had at the start and still has
+    /// was produced.
+    fn map_next(
+        &self,
+        t: Instance,
+        iter: &leash_ir::Expr,
+        map: &leash_ir::Expr,
+    ) -> Result<Vec<Move>, String> {
+        let entries = self.map_entries(self.eval(t, map)?)?;
+        let marks = self.map_entries(self.eval(t, iter)?)?;
+        let produced =
+            |k: Value| crate::eval::entry(marks, k).is_some_and(|j| marks[j + 1] == Value::Bool(true));
+        let mut moves: Vec<Move> = (0..entries.len() / 2)
+            .filter(|&i| !produced(entries[2 * i]))
+            .map(|i| Move::Alt(i as u16))
+            .collect();
+        let owed = (0..marks.len())
+            .step_by(2)
+            .any(|j| marks[j + 1] == Value::Bool(false) && crate::eval::entry(entries, marks[j]).is_some());
+        if !owed {
+            moves.push(Move::Alt(MAP_END));
+        }
+        Ok(moves)
     }
 
     /// Whether task `t`, whose plan is `plan`, is *polling*: it went round a

@@ -67,6 +67,16 @@ impl World {
         let x = self.eval(t, target)?;
         let mut result = Value::Unit;
         match op {
+            Op::MapDelete => {
+                let key = match arg {
+                    Some(a) => self.eval(t, a)?,
+                    None => Value::Unit,
+                };
+                let xs = self.map_entries_mut(x)?;
+                if let Some(i) = crate::eval::entry(xs, key) {
+                    xs.drain(i..i + 2);
+                }
+            }
             Op::Close => self.close(x)?,
             Op::Cancel => {
                 let c = self.ctx_of(x)?;

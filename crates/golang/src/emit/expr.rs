@@ -73,6 +73,14 @@ impl FnCx<'_> {
                 format!("{a}[{}]", self.expr_at(i, d + 1, uses))
             }
             Expr::Field(a, r) => format!("{}.{}", self.operand(a, PRIMARY, d, uses), self.field_name(*r)),
+            Expr::MapGet(m, k, _) => {
+                let m = self.operand(m, PRIMARY, d, uses);
+                format!("{m}[{}]", self.expr_at(k, d + 1, uses))
+            }
+            Expr::MapHas(m, k) => {
+                format!("has({}, {})", self.expr_at(m, d + 1, uses), self.expr_at(k, d + 1, uses))
+            }
+            Expr::MapLen(m) => format!("len({})", self.expr_at(m, d + 1, uses)),
             Expr::Unary(UnOp::Not, x) => format!("!{}", self.operand(x, UNARY, d, uses)),
             Expr::Unary(UnOp::Neg, x) => match &**x {
                 Expr::Const(Const::Int(n)) => format!("-{n}"),
@@ -254,6 +262,10 @@ impl FnCx<'_> {
                 let a = self.operand(a, PRIMARY, 1, uses);
                 (format!("{a}.{}", self.field_name(*r)), None)
             }
+            Place::MapEntry(m, k) => {
+                let m = self.operand(m, PRIMARY, 1, uses);
+                (format!("{m}[{}]", self.expr_at(k, 2, uses)), None)
+            }
         };
         Some(match range {
             Some(((lo, hi), name)) => format!("{target} = inRange({}, {lo}, {hi}, {name:?})", value(2, uses)),
@@ -335,6 +347,8 @@ impl FnCx<'_> {
                     }
                 }
             }
+            Ctor::Map => format!("make({})", self.m.go_type(target)),
+            Ctor::MapIter(m) => format!("newMapIter({})", self.expr_at(m, d + 1, uses)),
             Ctor::Struct { def, fields } => {
                 let kinds = &self.m.kinds.fields[*def as usize];
                 let values: Vec<String> = fields

@@ -78,6 +78,10 @@ impl FnCx<'_> {
                 let a = self.operand(a, PRIMARY, 1, uses);
                 Some(format!("{a}.{}", self.field_name(*r)))
             }
+            Place::MapEntry(m, k) => {
+                let m = self.operand(m, PRIMARY, 1, uses);
+                Some(format!("{m}[{}]", self.expr_at(k, 2, uses)))
+            }
             Place::Bind(s) | Place::Local(s) => {
                 uses.push(*s);
                 Some(if self.is_ref(*s) {
@@ -206,6 +210,14 @@ impl FnCx<'_> {
                 one(format!("{c} <- {v}"), uses)
             }
             Instr::Recv { chan, value, ok } => Ok(self.receive(pc, chan, value, ok, line)),
+            Instr::MapNext { iter, key, value, found, .. } => {
+                let it = self.operand(iter, PRIMARY, 1, &mut uses);
+                let targets: Vec<String> = [key.as_ref(), value.as_ref(), Some(found)]
+                    .into_iter()
+                    .map(|p| self.target(p, &mut uses))
+                    .collect();
+                one(format!("{} = {it}.next()", targets.join(", ")), uses)
+            }
             Instr::Spawn { func, args, dst, group, .. } => {
                 Ok(self.spawn(pc, *func, args, dst, group.as_ref()))
             }
@@ -350,6 +362,10 @@ impl FnCx<'_> {
             Op::CondBroadcast => "Broadcast()".to_string(),
             Op::Cancel => "Cancel()".to_string(),
             Op::Stop => "Stop()".to_string(),
+            Op::MapDelete => {
+                let key = arg.map_or("nil".to_string(), |a| self.expr(a, uses));
+                return format!("delete({}, {key})", self.expr(target, uses));
+            }
             Op::Close => unreachable!("handled above"),
         };
         format!("{t}.{method}")
@@ -524,6 +540,9 @@ fn with_captures(instr: &Instr, capture: &[(u16, Expr)]) -> Instr {
             Expr::Unary(op, x) => Expr::Unary(*op, Box::new(sub(x, capture))),
             Expr::Index(a, b) => Expr::Index(Box::new(sub(a, capture)), Box::new(sub(b, capture))),
             Expr::Field(a, r) => Expr::Field(Box::new(sub(a, capture)), *r),
+            Expr::MapGet(a, b, z) => Expr::MapGet(Box::new(sub(a, capture)), Box::new(sub(b, capture)), *z),
+            Expr::MapHas(a, b) => Expr::MapHas(Box::new(sub(a, capture)), Box::new(sub(b, capture))),
+            Expr::MapLen(a) => Expr::MapLen(Box::new(sub(a, capture))),
             Expr::Binary(op, a, b) => Expr::Binary(*op, Box::new(sub(a, capture)), Box::new(sub(b, capture))),
             Expr::Const(_) | Expr::Global(_) | Expr::GlobalRef(_) => e.clone(),
         }

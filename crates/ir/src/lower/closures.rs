@@ -302,10 +302,13 @@ impl Resolved {
                 self.block(body, scope);
                 scope.pop();
             }
-            S::ForChan { var, chan, body } => {
+            S::ForChan { var, value, chan, body } => {
                 self.expr(chan, scope);
                 scope.push(Vec::new());
                 self.declare(var, Kind::Loop, s.span, scope);
+                if let Some(v) = value {
+                    self.declare(v, Kind::Loop, s.span, scope);
+                }
                 self.block(body, scope);
                 scope.pop();
             }

@@ -135,6 +135,9 @@ impl Lowerer {
                 let _ = args;
                 f.emit(Instr::New { dst: place, ctor }, span);
             }
+            E::Call { callee, args } if callee.text == "delete" && f.lookup("delete").is_none() => {
+                self.map_delete(f, callee, args, span);
+            }
             E::Call { callee, args }
                 if BUILTINS.contains(&callee.text.as_str()) && f.lookup(&callee.text).is_none() =>
             {
@@ -170,7 +173,7 @@ impl Lowerer {
                 set(self, result);
                 f.emit(Instr::Op { op, target: x, arg: None, dst: place }, span);
             }
-            E::Call { callee, args } => {
+            E::Call { callee, args } if callee.text != "len" || f.lookup("len").is_some() => {
                 let rest = std::mem::take(&mut self.rest_dst);
                 let (c, ret) = if let Some(slot) = f.lookup(&callee.text) {
                     if !rest.is_empty() {
@@ -448,6 +451,7 @@ impl Lowerer {
             "with_cancel" => (Ctor::WithCancel(operand(self, 0, Con::Ctx)?), Con::Ctx),
             "with_timeout" => (Ctor::WithTimeout(operand(self, 0, Con::Ctx)?), Con::Ctx),
             "ticker" => (Ctor::Ticker, Con::Ticker),
+            "map" => (Ctor::Map, Con::Map),
             _ => (Ctor::Timer, Con::Timer),
         };
         let t = self.kinds.simple(con);

@@ -144,7 +144,11 @@ impl Lowerer {
                 None
             }
             E::Index(base, index) => {
-                let (b, i, elem) = self.indexing(f, base, index)?;
+                let (b, bt) = self.pure(f, base, "an array or a map")?;
+                if self.is_map(bt) {
+                    return self.map_place(f, b, bt, base, index);
+                }
+                let (i, elem) = self.indexing(f, bt, base, index)?;
                 Some((Place::Index(b, i), elem))
             }
             E::Field(base, field) => self.field_place(f, base, field),
@@ -265,8 +269,15 @@ impl Lowerer {
                 (Expr::CtxErr(Box::new(b)), self.kinds.simple(Con::Result))
             }
             E::Index(base, index) => {
-                let (b, i, elem) = self.indexing(f, base, index)?;
+                let (b, bt) = self.pure(f, base, "an array or a map")?;
+                if self.is_map(bt) {
+                    return self.map_get(f, b, bt, base, index);
+                }
+                let (i, elem) = self.indexing(f, bt, base, index)?;
                 (Expr::Index(Box::new(b), Box::new(i)), elem)
+            }
+            E::Call { callee, args } if callee.text == "len" && f.lookup("len").is_none() => {
+                return self.map_len(f, callee, args, e.span);
             }
             E::Unary(op, x) => {
                 let (v, t) = self.pure(f, x, what)?;
@@ -330,9 +341,16 @@ impl Lowerer {
         })
     }
 
-    /// `base[index]`: the array, the index and the element kind.
-    fn indexing(&mut self, f: &mut Fn, base: &ast::Expr, index: &ast::Expr) -> Option<(Expr, Expr, Ty)> {
-        let (b, bt) = self.pure(f, base, "an array")?;
+    /// Whether `e` is, here, known to be a map (a `for` over it walks its entries).
+    pub(super) fn known_map(&mut self, f: &mut Fn, e: &ast::Expr) -> bool {
+        let errors = self.errors.len();
+        let known = self.pure(f, e, "a map").is_some_and(|(_, t)| self.is_map(t));
+        self.errors.truncate(errors);
+        known
+    }
+
+    /// `base[index]` on an array `base` of kind `bt`: the index and the element kind.
+    fn indexing(&mut self, f: &mut Fn, bt: Ty, base: &ast::Expr, index: &ast::Expr) -> Option<(Expr, Ty)> {
         let (i, it) = self.pure(f, index, "an index")?;
         let int = self.kinds.simple(Con::Int);
         self.unify_at(it, int, index.span, "the index");
@@ -341,6 +359,6 @@ impl Lowerer {
             Some(&t) => t,
             None => self.kinds.fresh(),
         };
-        Some((b, i, elem))
+        Some((i, elem))
     }
 }

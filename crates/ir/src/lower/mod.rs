@@ -9,6 +9,7 @@ mod checks;
 mod closures;
 mod effect;
 mod expr;
+mod maps;
 mod stmt;
 mod structs;
 
@@ -43,6 +44,7 @@ pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {
     }
     l.resolve_fields(&mut init);
     l.resolve_pending();
+    l.resolve_zeros(&mut init);
     l.check_bare_returns();
     l.check_recursion();
     let main = match l.func_index.get("main") {
@@ -176,6 +178,8 @@ struct Lowerer {
     struct_index: BTreeMap<String, u16>,
     /// Field reads whose struct is decided at the end.
     pending_fields: Vec<PendingField>,
+    /// The value kinds of map reads, whose zero value is decided at the end.
+    pending_zeros: Vec<Ty>,
 }
 
 #[derive(Clone, Copy)]
@@ -264,6 +268,7 @@ fn const_ctor(name: &str) -> bool {
             | "with_timeout"
             | "ticker"
             | "timer"
+            | "map"
     )
 }
 
@@ -288,6 +293,9 @@ fn builtin_meaning(name: &str) -> Option<&'static str> {
         "with_timeout" => "makes a context with a deadline",
         "ticker" => "makes a ticker",
         "timer" => "makes a timer",
+        "map" => "makes a map",
+        "delete" => "deletes a map's entry",
+        "len" => "counts a map's entries",
         _ => return None,
     })
 }
@@ -501,6 +509,7 @@ impl Lowerer {
                 "ticker",
                 "timer",
                 "task",
+                "map",
             ];
             let mut d =
                 Diagnostic::error("E0102", ann.name.span, format!("unknown type `{}`", ann.name.text))

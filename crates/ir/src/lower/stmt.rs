@@ -55,6 +55,10 @@ impl Lowerer {
                         }
                     }
                 }
+                ast::Pattern::Pair(v, ok) if matches!(&value.kind, E::Index(..)) => {
+                    let E::Index(base, key) = &value.kind else { unreachable!("matched above") };
+                    self.map_lookup_pair(f, base, key, [v, ok], span);
+                }
                 ast::Pattern::Pair(v, ok) => {
                     let E::Recv(chan) = &value.kind else {
                         self.errors.push(
@@ -163,7 +167,10 @@ impl Lowerer {
                 }
                 f.scopes.pop();
             }
-            S::ForChan { var, chan, body } => {
+            S::ForChan { var, value, chan, body } if value.is_some() || self.known_map(f, chan) => {
+                self.map_loop(f, var, value.as_ref(), chan, body, span);
+            }
+            S::ForChan { var, chan, body, .. } => {
                 f.scopes.push(Vec::new());
                 let top = f.pc();
                 let (c, elem) = self.recv_operand(f, chan);

@@ -77,6 +77,7 @@ impl Exec<'_> {
                 let d = &p.structs[r.def as usize];
                 format!("{}.{}", d.name, d.fields[r.index as usize])
             }
+            Place::MapEntry(..) => "map entry".into(),
         };
         store(&mut self.s, slot, place, v, &name)
     }
@@ -232,6 +233,12 @@ impl Exec<'_> {
                 }
                 Object::Array(xs)
             }
+            Ctor::Map => Object::Array(Vec::new()),
+            // The keys the map has now, none produced yet.
+            Ctor::MapIter(m) => {
+                let keys = crate::eval::map_entries(&self.s, self.eval(slot, m)?)?;
+                Object::Array(keys.iter().step_by(2).flat_map(|&k| [k, Value::Bool(false)]).collect())
+            }
             Ctor::Struct { fields, .. } => {
                 let mut xs = Vec::with_capacity(fields.len());
                 for field in fields {
@@ -337,6 +344,26 @@ impl Exec<'_> {
                 _ => return Err("condition is not a bool".into()),
             },
             Instr::Choose { targets } => self.goto(slot, targets[t.alt as usize]),
+            Instr::MapNext { iter, map, key, value, found } => {
+                if t.alt == Transition::MAP_END {
+                    self.store(slot, found, Value::Bool(false))?;
+                } else {
+                    let m = self.eval(slot, map)?;
+                    let xs = crate::eval::map_entries(&self.s, m)?;
+                    let i = 2 * t.alt as usize;
+                    let (k, v) = (xs[i], xs[i + 1]);
+                    let it = self.eval(slot, iter)?;
+                    let marks = crate::eval::map_entries_mut(&mut self.s, it)?;
+                    match crate::eval::entry(marks, k) {
+                        Some(j) => marks[j + 1] = Value::Bool(true),
+                        None => marks.extend([k, Value::Bool(true)]),
+                    }
+                    self.store_opt(slot, key, k)?;
+                    self.store_opt(slot, value, v)?;
+                    self.store(slot, found, Value::Bool(true))?;
+                }
+                self.advance(slot);
+            }
             Instr::Assert { cond } => match self.eval(slot, cond)? {
                 Value::Bool(true) => self.advance(slot),
                 _ => return Err("assertion failed".into()),
@@ -381,6 +408,19 @@ impl Exec<'_> {
         arg: Option<&Expr>,
         dst: &Option<Place>,
     ) -> Result<(), Fault> {
+        if op == Op::MapDelete {
+            let key = match arg {
+                Some(a) => self.eval(slot, a)?,
+                None => return Err("delete without a key".into()),
+            };
+            let m = self.eval(slot, target)?;
+            let xs = crate::eval::map_entries_mut(&mut self.s, m)?;
+            if let Some(i) = crate::eval::entry(xs, key) {
+                xs.drain(i..i + 2);
+            }
+            self.advance(slot);
+            return Ok(());
+        }
         let n = match arg {
             Some(a) => match self.eval(slot, a)? {
                 Value::Int(n) => n,

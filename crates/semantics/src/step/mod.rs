@@ -56,6 +56,10 @@ impl Transition {
     /// The `case` of a step that parks its task in the wait queues.
     pub const PARK: u16 = u16::MAX;
 
+    /// The `alt` of a map loop's step that ends the loop; any other `alt`
+    /// takes the map's entry at that position.
+    pub const MAP_END: u16 = u16::MAX;
+
     pub(crate) fn task(slot: usize) -> Transition {
         Transition { actor: Actor::Task(slot as u16), case: 0, alt: 0, partner: None, time: false }
     }

@@ -114,6 +114,11 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tran
                 out.push(Transition { alt: alt as u16, ..base });
             }
         }
+        Instr::MapNext { iter, map, .. } => match map_next(s, slot, iter, map) {
+            Some(alts) => out.extend(alts.into_iter().map(|alt| Transition { alt, ..base })),
+            // A bad operand: the step reports it.
+            None => out.push(base),
+        },
         Instr::Sleep => {}
         Instr::OnceEnter { once, .. } => {
             if !matches!(obj(s, slot, once), Some(Object::Once { state: 1 })) {
@@ -174,4 +179,23 @@ pub(super) fn timed_moves(
         }
         _ => {}
     }
+}
+
+/// The ways a map loop may go on, as Go's `range` allows: any entry of the
+/// map it has not produced yet (one the map had at the start, or one added
+/// since), by its position; and the end ([`Transition::MAP_END`]) once every
+/// entry the map had at the start and still has was produced.
+fn map_next(s: &State, slot: usize, iter: &Expr, map: &Expr) -> Option<Vec<u16>> {
+    let entries = crate::eval::map_entries(s, eval(s, slot, map).ok()?).ok()?;
+    let marks = crate::eval::map_entries(s, eval(s, slot, iter).ok()?).ok()?;
+    let produced = |k: Value| crate::eval::entry(marks, k).is_some_and(|j| marks[j + 1] == Value::Bool(true));
+    let mut alts: Vec<u16> =
+        (0..entries.len() / 2).filter(|&i| !produced(entries[2 * i])).map(|i| i as u16).collect();
+    let owed = (0..marks.len())
+        .step_by(2)
+        .any(|j| marks[j + 1] == Value::Bool(false) && crate::eval::entry(entries, marks[j]).is_some());
+    if !owed {
+        alts.push(Transition::MAP_END);
+    }
+    Some(alts)
 }

@@ -203,6 +203,11 @@ impl Parser<'_> {
             return Ok(StmtKind::Loop(self.block()?));
         }
         let var = self.ident("a loop variable")?;
+        let value = if self.eat(T::Comma) {
+            Some(self.ident("a second loop variable (the map's value)")?)
+        } else {
+            None
+        };
         if self.peek() != T::In {
             self.error_here("`in`");
             if let Some(d) = self.errors.last_mut() {
@@ -216,11 +221,11 @@ impl Parser<'_> {
         }
         self.bump();
         let first = self.expr()?;
-        if self.eat_raw(T::DotDot) {
+        if value.is_none() && self.eat_raw(T::DotDot) {
             let hi = self.expr()?;
             Ok(StmtKind::ForRange { var, lo: first, hi, body: self.block()? })
         } else {
-            Ok(StmtKind::ForChan { var, chan: first, body: self.block()? })
+            Ok(StmtKind::ForChan { var, value, chan: first, body: self.block()? })
         }
     }
 

@@ -1,0 +1,34 @@
+
+// has tells whether a map has a key (the `ok` of `v, ok := m[k]`).
+func has[K comparable, V any](m map[K]V, k K) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// mapIter walks a map as `range` does: the keys it had at the start, in
+// Go's random order, skipping those deleted since.
+type mapIter[K comparable, V any] struct {
+	m    map[K]V
+	keys []K
+}
+
+func newMapIter[K comparable, V any](m map[K]V) *mapIter[K, V] {
+	it := &mapIter[K, V]{m: m}
+	for k := range m {
+		it.keys = append(it.keys, k)
+	}
+	return it
+}
+
+func (it *mapIter[K, V]) next() (K, V, bool) {
+	for len(it.keys) > 0 {
+		k := it.keys[0]
+		it.keys = it.keys[1:]
+		if v, ok := it.m[k]; ok {
+			return k, v, true
+		}
+	}
+	var k K
+	var v V
+	return k, v, false
+}

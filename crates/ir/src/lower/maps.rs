@@ -1,0 +1,195 @@
+//! Maps: `map()`, `m[k]`, `m[k] = v`, `let (v, ok) = m[k]`, `delete(m, k)`,
+//! `len(m)` and `for k, v in m`. A map is a shared object, like an array;
+//! each read and write is a step. Iteration takes the entries in any order
+//! Go allows (see [`Instr::MapNext`]).
+
+use super::*;
+
+/// The first placeholder for the zero value of a map read (counting down):
+/// the value's kind is known only once every function is lowered.
+const ZERO_PLACEHOLDER: u16 = u16::MAX;
+
+impl Lowerer {
+    /// Whether `t` is known, here, to be a map.
+    pub(super) fn is_map(&mut self, t: Ty) -> bool {
+        self.kinds.con_of(t) == Some(Con::Map)
+    }
+
+    /// The key and value kinds of a map kind `t` (made a map if unknown).
+    fn map_kinds(&mut self, t: Ty, what: &str, name: &str, span: Span) -> (Ty, Ty) {
+        let args = self.require(t, Con::Map, what, name, span);
+        match args.as_slice() {
+            [k, v] => (*k, *v),
+            _ => (self.kinds.fresh(), self.kinds.fresh()),
+        }
+    }
+
+    /// The key of `m[key]`, lowered and checked against the map's key kind.
+    fn map_key(&mut self, f: &mut Fn, key: &ast::Expr, kt: Ty) -> Option<Expr> {
+        let (k, t) = self.pure(f, key, "a key")?;
+        self.unify_at(t, kt, key.span, "the key");
+        Some(k)
+    }
+
+    /// `m[key]` read from a map `m` of kind `mt`: the value, or the zero
+    /// value of the map's values when the key is absent (as in Go).
+    pub(super) fn map_get(
+        &mut self,
+        f: &mut Fn,
+        m: Expr,
+        mt: Ty,
+        base: &ast::Expr,
+        key: &ast::Expr,
+    ) -> Option<(Expr, Ty)> {
+        let (kt, vt) = self.map_kinds(mt, "[]", &Self::operand_name(base), base.span);
+        let k = self.map_key(f, key, kt)?;
+        let zero = Const::Atom(ZERO_PLACEHOLDER - self.pending_zeros.len() as u16);
+        self.pending_zeros.push(vt);
+        Some((Expr::MapGet(Box::new(m), Box::new(k), zero), vt))
+    }
+
+    /// `m[key] = v`: the place and the kind of the values.
+    pub(super) fn map_place(
+        &mut self,
+        f: &mut Fn,
+        m: Expr,
+        mt: Ty,
+        base: &ast::Expr,
+        key: &ast::Expr,
+    ) -> Option<(Place, Ty)> {
+        let (kt, vt) = self.map_kinds(mt, "[]", &Self::operand_name(base), base.span);
+        let k = self.map_key(f, key, kt)?;
+        Some((Place::MapEntry(m, k), vt))
+    }
+
+    /// `let (v, ok) = m[key]`: the value (or the zero value) and whether
+    /// the key is there, each read in a step of its own.
+    pub(super) fn map_lookup_pair(
+        &mut self,
+        f: &mut Fn,
+        base: &ast::Expr,
+        key: &ast::Expr,
+        names: [&ast::Ident; 2],
+        span: Span,
+    ) {
+        let Some((m, mt)) = self.pure(f, base, "a map") else { return };
+        let Some((get, vt)) = self.map_get(f, m.clone(), mt, base, key) else { return };
+        let Expr::MapGet(_, k, _) = &get else { unreachable!("map_get gives a MapGet") };
+        let has = Expr::MapHas(Box::new(m), k.clone());
+        let b = self.kinds.simple(Con::Bool);
+        let slots = [self.temp(f, vt), self.temp(f, b)];
+        f.emit(Instr::Assign { dst: Place::Bind(slots[0]), value: get }, span);
+        f.emit(Instr::Assign { dst: Place::Bind(slots[1]), value: has }, span);
+        for (name, slot) in names.into_iter().zip(slots) {
+            if name.text != "_" {
+                f.locals[slot as usize].name = name.text.clone();
+                f.scopes.last_mut().expect("a scope").push((name.text.clone(), slot));
+            }
+        }
+    }
+
+    /// `delete(m, key)`.
+    pub(super) fn map_delete(&mut self, f: &mut Fn, callee: &ast::Ident, args: &[ast::Expr], span: Span) {
+        let [base, key] = args else {
+            self.arity(callee, 2, args.len(), span);
+            return;
+        };
+        let Some((m, mt)) = self.pure(f, base, "a map") else { return };
+        let (kt, _) = self.map_kinds(mt, "delete", &Self::operand_name(base), base.span);
+        let Some(k) = self.map_key(f, key, kt) else { return };
+        f.emit(Instr::Op { op: Op::MapDelete, target: m, arg: Some(k), dst: None }, span);
+    }
+
+    /// `len(m)`: how many entries the map has.
+    pub(super) fn map_len(
+        &mut self,
+        f: &mut Fn,
+        callee: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Option<(Expr, Ty)> {
+        let [base] = args else {
+            self.arity(callee, 1, args.len(), span);
+            return None;
+        };
+        let (m, mt) = self.pure(f, base, "a map")?;
+        self.map_kinds(mt, "len", &Self::operand_name(base), base.span);
+        Some((Expr::MapLen(Box::new(m)), self.kinds.simple(Con::Int)))
+    }
+
+    /// `for key, value in m { body }`: the map is read once, the loop's state
+    /// made, and each round takes an entry the loop has not produced.
+    pub(super) fn map_loop(
+        &mut self,
+        f: &mut Fn,
+        key: &ast::Ident,
+        value: Option<&ast::Ident>,
+        map: &ast::Expr,
+        body: &ast::Block,
+        span: Span,
+    ) {
+        let Some((m, mt)) = self.pure(f, map, "a map") else { return };
+        let (kt, vt) = self.map_kinds(mt, "for", &Self::operand_name(map), map.span);
+        let held = self.temp(f, mt);
+        f.emit(Instr::Assign { dst: Place::Bind(held), value: m }, map.span);
+        let it_ty = self.kinds.fresh();
+        let iter = self.temp(f, it_ty);
+        f.emit(Instr::New { dst: Place::Bind(iter), ctor: Ctor::MapIter(Expr::Local(held)) }, map.span);
+        f.scopes.push(Vec::new());
+        let top = f.pc();
+        let b = self.kinds.simple(Con::Bool);
+        let found = self.temp(f, b);
+        let k = self.bind_pat(f, key, kt);
+        let v = value.and_then(|v| self.bind_pat(f, v, vt));
+        let next = Instr::MapNext {
+            iter: Expr::Local(iter),
+            map: Expr::Local(held),
+            key: k,
+            value: v,
+            found: Place::Bind(found),
+        };
+        f.emit(next, map.span);
+        let br = f.emit(Instr::Branch { cond: Expr::Local(found), target: 0 }, map.span);
+        self.loop_body(f, body, Some(top), top, span);
+        let end = f.pc();
+        patch(&mut f.code, br, end);
+        self.close_loop(f, end);
+        f.scopes.pop();
+    }
+
+    /// Writes the zero value of each map read's value kind, now that kinds
+    /// are settled: Go's zero value (`false`, `0`, `ok`, the empty atom, a
+    /// nil channel or pointer).
+    pub(super) fn resolve_zeros(&mut self, init: &mut Func) {
+        if self.pending_zeros.is_empty() {
+            return;
+        }
+        let zeros: Vec<Const> = std::mem::take(&mut self.pending_zeros)
+            .into_iter()
+            .map(|t| match self.kinds.con_of(t) {
+                Some(Con::Bool) => Const::Bool(false),
+                Some(Con::Int) => Const::Int(0),
+                Some(Con::Result) => Const::Ok,
+                Some(Con::Atom) => Const::Atom(Self::intern(&mut self.atoms, "")),
+                Some(Con::Unit) | None => Const::Unit,
+                Some(_) => Const::Nil,
+            })
+            .collect();
+        let n = zeros.len() as u16;
+        let mut rewrite = |e: &mut Expr| {
+            if let Expr::MapGet(_, _, Const::Atom(a)) = e {
+                if *a > ZERO_PLACEHOLDER - n {
+                    let zero = zeros[(ZERO_PLACEHOLDER - *a) as usize];
+                    if let Expr::MapGet(_, _, z) = e {
+                        *z = zero;
+                    }
+                }
+            }
+        };
+        for func in self.funcs.iter_mut().flatten().chain(std::iter::once(init)) {
+            for instr in &mut func.code {
+                crate::visit::exprs_mut(instr, &mut rewrite);
+            }
+        }
+    }
+}
