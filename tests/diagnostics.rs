@@ -624,3 +624,10 @@ fn every_example_of_docs_errors_gives_its_code() {
     }
     assert!(checked >= 45, "only {checked} examples");
 }
+
+#[test]
+fn e0141_function_value_captures_a_loop_variable() {
+    insta::assert_snapshot!(render(
+        "task main() {\n    for i in 0..2 {\n        let f = fn() {\n            return i\n        }\n    }\n}\n"
+    ));
+}

@@ -466,3 +466,24 @@ fn map_writes_race_without_a_lock() {
     let src = "task main() {\n let m = map()\n let t = spawn add(m)\n m[:n] = m[:n] + 1\n join t\n assert m[:n] == 2\n}\ntask add(m) {\n m[:n] = m[:n] + 1\n}\n";
     assert_eq!(summary(src), "all: panic main");
 }
+
+#[test]
+fn function_values_capture_as_go_closures_do() {
+    // An assigned capture is shared: the function's write is seen outside.
+    let shared =
+        "task main() {\n var n = 0\n let inc = fn() {\n  n = n + 1\n }\n inc()\n inc()\n assert n == 2\n}\n";
+    assert_eq!(summary(shared), "all: verified");
+    // A local assigned after the function is made is still the same
+    // variable inside it (Go captures variables, not values).
+    let later = "task main() {\n var n = 1\n let get = fn() {\n  return n\n }\n n = 5\n let v = get()\n assert v == 5\n}\n";
+    assert_eq!(summary(later), "all: verified");
+    // Two tasks calling one closure race on what it captured.
+    let racy = "task main() {\n var n = 0\n let inc = fn() {\n  n = n + 1\n }\n let t = spawn call(inc)\n inc()\n join t\n assert n == 2\n}\ntask call(f) {\n f()\n}\n";
+    assert_eq!(summary(racy), "all: panic main");
+}
+
+#[test]
+fn a_struct_field_may_hold_a_function_value() {
+    let src = "struct W {\n on\n}\ntask main() {\n let out = chan(1)\n let w = W {\n  on: fn(v) {\n   send out, v\n  }\n }\n w.on(3)\n let got = recv out\n assert got == 3\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}

@@ -561,6 +561,13 @@ impl<'p> Gen<'p> {
                 };
                 self.con(Con::Array, vec![e])
             }
+            Ctor::Closure { func, captures } => {
+                self.args(f, *func, captures);
+                let n = self.p.func(*func).params as usize;
+                let mut sig = self.locals[*func as usize][captures.len()..n].to_vec();
+                sig.push(self.rets[*func as usize]);
+                self.con(Con::Func, sig)
+            }
             Ctor::Map => {
                 let (k, v) = (self.fresh(), self.fresh());
                 self.con(Con::Map, vec![k, v])

@@ -72,6 +72,14 @@ impl Refs {
                     let (callee, args) = match i {
                         Instr::Spawn { func, args, .. } => (*func, args),
                         Instr::Call { callee: Callee::Static(g), args, .. } => (*g, args),
+                        // A function value passes what it captured first; its
+                        // own parameters get the plain values of dynamic calls.
+                        Instr::New { ctor: Ctor::Closure { func, captures }, .. } => {
+                            for n in captures.len()..p.func(*func).params as usize {
+                                sources.entry((*func, n)).or_default().push(Source::Value);
+                            }
+                            (*func, captures)
+                        }
                         _ => continue,
                     };
                     for (n, a) in args.iter().enumerate() {
@@ -255,6 +263,7 @@ fn visit_ctor(c: &Ctor, f: &mut dyn FnMut(&Expr)) {
             }
         }
         Ctor::Cell { init, .. } | Ctor::MapIter(init) => walk(init, f),
+        Ctor::Closure { captures, .. } => captures.iter().for_each(|c| walk(c, f)),
         Ctor::Array { elem, .. } => visit_elem(elem, f),
         Ctor::Struct { fields, .. } => fields.iter().for_each(|e| visit_elem(e, f)),
         Ctor::Mutex

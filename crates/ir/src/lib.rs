@@ -237,6 +237,9 @@ pub enum Ctor {
     /// `Name { field: value, ... }`: every field, in order, made by its own
     /// constructor or value.
     Struct { def: u16, fields: Vec<Elem> },
+    /// A function value that captured locals: the helper and the captured
+    /// values it is given before a call's own arguments.
+    Closure { func: FuncId, captures: Vec<Expr> },
     /// `map()`: an empty map. Its entries keep the order they were added in,
     /// which nothing observes: iteration takes them in any order.
     Map,

@@ -297,6 +297,7 @@ fn ctor_uses(c: &Ctor, uses: &mut Vec<u16>) {
         Ctor::Array { elem, .. } => elem_uses(elem, uses),
         Ctor::Struct { fields, .. } => fields.iter().for_each(|e| elem_uses(e, uses)),
         Ctor::MapIter(m) => expr_uses(m, uses),
+        Ctor::Closure { captures, .. } => captures.iter().for_each(|x| expr_uses(x, uses)),
         Ctor::Map => {}
         Ctor::Mutex
         | Ctor::RwMutex

@@ -80,6 +80,7 @@ fn ctor_local(c: &Ctor, is_ref: &dyn Fn(u16) -> bool) -> bool {
         Ctor::Struct { fields, .. } => fields.iter().all(|x| elem_local(x, is_ref)),
         // The loop's snapshot reads the map's keys: shared state.
         Ctor::MapIter(_) => false,
+        Ctor::Closure { captures, .. } => captures.iter().all(e),
         _ => true,
     }
 }

@@ -92,6 +92,7 @@ fn ctor_exprs<'a>(ctor: &'a mut Ctor, out: &mut Vec<&'a mut Expr>) {
         Ctor::Chan(e) | Ctor::Cond(e) | Ctor::WithCancel(e) | Ctor::WithTimeout(e) => out.push(e),
         Ctor::Cell { init, .. } | Ctor::MapIter(init) => out.push(init),
         Ctor::Group { ctx, limit } => out.extend(ctx.iter_mut().chain(limit.iter_mut())),
+        Ctor::Closure { captures, .. } => out.extend(captures.iter_mut()),
         Ctor::Array { elem, .. } => elem_exprs(elem, out),
         Ctor::Struct { fields, .. } => fields.iter_mut().for_each(|e| elem_exprs(e, out)),
         Ctor::Mutex

@@ -398,11 +398,17 @@ fn runners(p: &Program) -> Vec<BTreeSet<FuncId>> {
         let mut changed = false;
         for (f, func) in p.funcs.iter().enumerate() {
             for instr in &func.code {
-                if let Instr::Call { callee: Callee::Static(g), .. } = instr {
+                // A function value runs where it is made (or further on).
+                let callee = match instr {
+                    Instr::Call { callee: Callee::Static(g), .. } => Some(*g),
+                    Instr::New { ctor: leash_ir::Ctor::Closure { func, .. }, .. } => Some(*func),
+                    _ => None,
+                };
+                if let Some(g) = callee {
                     let add = r[f].clone();
-                    let before = r[*g as usize].len();
-                    r[*g as usize].extend(add);
-                    changed |= r[*g as usize].len() != before;
+                    let before = r[g as usize].len();
+                    r[g as usize].extend(add);
+                    changed |= r[g as usize].len() != before;
                 }
             }
         }

@@ -90,7 +90,9 @@ fn ctor_kind(c: &Ctor) -> SiteKind {
         Ctor::WithTimeout(_) => SiteKind::Ctx("with_timeout"),
         Ctor::Ticker => SiteKind::Ticker,
         Ctor::Timer => SiteKind::Timer,
-        Ctor::Cell { .. } | Ctor::Array { .. } | Ctor::Map | Ctor::MapIter(_) => SiteKind::Array,
+        Ctor::Cell { .. } | Ctor::Array { .. } | Ctor::Map | Ctor::MapIter(_) | Ctor::Closure { .. } => {
+            SiteKind::Array
+        }
         Ctor::Struct { def, .. } => SiteKind::Struct(*def),
     }
 }
@@ -344,6 +346,14 @@ impl Sites {
                     if let Some(c) = self.site_at(f, pc, 2) {
                         self.group_ctx.insert(elem, c);
                     }
+                }
+                changed
+            }
+            // What a closure captured flows into its helper's parameters.
+            Ctor::Closure { func, captures } => {
+                let mut changed = self.args(f, *func, captures);
+                if let Some(site) = self.site_at(f, pc, 0) {
+                    changed |= self.store(f, dst, &one(site));
                 }
                 changed
             }

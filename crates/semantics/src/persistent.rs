@@ -576,6 +576,8 @@ impl<'a> Scan<'a> {
             Ctor::Group { ctx, limit } => ctx.iter().chain(limit).for_each(|x| self.expr(x)),
             Ctor::Array { elem, .. } => self.elem(elem),
             Ctor::Struct { fields, .. } => fields.iter().for_each(|x| self.elem(x)),
+            Ctor::Closure { captures, .. } => captures.iter().for_each(|x| self.expr(x)),
+            Ctor::MapIter(m) => self.expr(m),
             _ => {}
         }
     }

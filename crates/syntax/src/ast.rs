@@ -326,6 +326,23 @@ pub enum ExprKind {
     Work { name: Ident, ctx: Option<Box<Expr>> },
     /// `e?`: return `err` from the enclosing function when `e` is `err`.
     Try(Box<Expr>),
+    /// `fn(params) { ... }`: a function value (Go's `func(...) { ... }`)
+    /// that captures the enclosing locals it names.
+    FnLit {
+        /// Its parameters.
+        params: Vec<Param>,
+        /// Its body.
+        body: Block,
+    },
+    /// A function value made from a lifted `fn(...) { ... }`: the helper it
+    /// became and the captured locals it is given first. Made by the
+    /// lowering, never written.
+    Closure {
+        /// The helper.
+        func: Ident,
+        /// The captured locals, passed before the call's own arguments.
+        captures: Vec<Expr>,
+    },
     /// `Name { field: value, ... }`: a new struct value.
     StructLit {
         /// The struct type.

@@ -219,6 +219,14 @@ impl World {
                 Object::Array(xs)
             }
             Ctor::Map => Object::Array(Vec::new()),
+            // A closure is stored as its helper and the values it captured.
+            Ctor::Closure { func, captures } => {
+                let mut xs = vec![Value::Func(*func)];
+                for c in captures {
+                    xs.push(self.eval(t, c)?);
+                }
+                Object::Array(xs)
+            }
             // The keys the map has now, none produced yet.
             Ctor::MapIter(m) => {
                 let keys = self.map_entries(self.eval(t, m)?)?;

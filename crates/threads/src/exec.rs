@@ -193,14 +193,27 @@ impl World {
                 self.advance(t);
             }
             Instr::Call { callee, args, .. } => {
+                let mut values = Vec::new();
                 let f = match callee {
                     Callee::Static(f) => *f,
                     Callee::Dynamic(e) => match self.eval(t, e)? {
                         Value::Func(f) => f,
+                        // A closure: its helper, given what it captured first.
+                        Value::Obj(o) => match &self.heap[o as usize] {
+                            crate::objects::Object::Array(xs) => match xs.first() {
+                                Some(Value::Func(f)) => {
+                                    values.extend_from_slice(&xs[1..]);
+                                    *f
+                                }
+                                _ => return Err(NIL_DEREFERENCE.to_string()),
+                            },
+                            _ => return Err(NIL_DEREFERENCE.to_string()),
+                        },
                         _ => return Err(NIL_DEREFERENCE.to_string()),
                     },
                 };
-                let args = self.args(t, args)?;
+                values.extend(self.args(t, args)?);
+                let args = values;
                 let frame = Frame::enter(&self.program, f, args);
                 self.task_mut(t).frames.push(frame);
             }

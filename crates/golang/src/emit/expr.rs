@@ -347,6 +347,7 @@ impl FnCx<'_> {
                     }
                 }
             }
+            Ctor::Closure { func, captures } => self.closure(*func, captures, target, d, uses),
             Ctor::Map => format!("make({})", self.m.go_type(target)),
             Ctor::MapIter(m) => format!("newMapIter({})", self.expr_at(m, d + 1, uses)),
             Ctor::Struct { def, fields } => {
@@ -369,6 +370,45 @@ impl FnCx<'_> {
                 format!("&{}{{{}}}", self.m.names.structs[*def as usize], values.join(", "))
             }
         }
+    }
+
+    /// A function value: a Go func literal that calls the lifted helper
+    /// with the captured values first. The captures are bound when the
+    /// value is made (an outer literal called at once), as the model takes
+    /// them.
+    fn closure(&self, func: FuncId, captures: &[Expr], target: &Kind, d: u8, uses: &mut Vec<u16>) -> String {
+        let k = captures.len();
+        let values = self.args(func, captures, d + 1, uses);
+        let (params, ret) = match target {
+            Kind::Func(ps, r) => (ps.clone(), r.clone()),
+            _ => (Vec::new(), None),
+        };
+        let mut outer = Vec::new();
+        let mut pass = Vec::new();
+        for i in 0..k {
+            let t = self.m.go_type(self.m.kinds.local(func, i as u16));
+            let ptr = if self.m.refs.is_ref(func, i as u16) { "*" } else { "" };
+            outer.push(format!("c{i} {ptr}{t}"));
+            pass.push(format!("c{i}"));
+        }
+        let mut inner = Vec::new();
+        for (n, pk) in params.iter().enumerate() {
+            let t = self.m.go_type(pk);
+            let ptr = self.m.refs.callback_param(target, n);
+            inner.push(if ptr { format!("a{n} *{t}") } else { format!("a{n} {t}") });
+            pass.push(match (ptr, self.m.refs.is_ref(func, (k + n) as u16)) {
+                (true, false) => format!("*a{n}"),
+                (false, true) => format!("ref(a{n})"),
+                _ => format!("a{n}"),
+            });
+        }
+        let call = format!("{}({})", self.m.names.funcs[func as usize], pass.join(", "));
+        let go = self.m.go_type(target);
+        let literal = match ret {
+            Some(r) => format!("func({}) {} {{ return {call} }}", inner.join(", "), self.m.go_type(&r)),
+            None => format!("func({}) {{ {call} }}", inner.join(", ")),
+        };
+        format!("func({}) {go} {{ return {literal} }}({})", outer.join(", "), values.join(", "))
     }
 
     /// The Go name of a struct's field.

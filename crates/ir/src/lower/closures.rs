@@ -148,7 +148,9 @@ fn insert_after(block: &mut Block, decl: Span, name: &str) -> bool {
 
 fn has_closure(b: &Block) -> bool {
     let mut found = false;
-    walk_block(b, &mut |e| found |= matches!(e.kind, E::SpawnBlock { .. } | E::GroupGoBlock { .. }));
+    walk_block(b, &mut |e| {
+        found |= matches!(e.kind, E::SpawnBlock { .. } | E::GroupGoBlock { .. } | E::FnLit { .. })
+    });
     found
 }
 
@@ -225,6 +227,8 @@ fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         }
         E::Call { args, .. } | E::Spawn { args, .. } => args.iter().for_each(|a| walk_expr(a, f)),
         E::StructLit { fields, .. } => fields.iter().for_each(|(_, v)| walk_expr(v, f)),
+        E::Closure { captures, .. } => captures.iter().for_each(|a| walk_expr(a, f)),
+        E::FnLit { body, .. } => walk_block(body, f),
         E::Method { recv, args, .. } => {
             walk_expr(recv, f);
             args.iter().for_each(|a| walk_expr(a, f));
@@ -379,6 +383,16 @@ impl Resolved {
                 self.expr(group, scope);
                 self.block(body, scope);
             }
+            E::FnLit { params, body } => {
+                // Its parameters are declared inside its body's span, so that
+                // they are never taken for captures.
+                scope.push(Vec::new());
+                for p in params {
+                    self.declare(&p.name, Kind::Param, body.span, scope);
+                }
+                self.block(body, scope);
+                scope.pop();
+            }
             _ => {
                 let mut children = Vec::new();
                 direct_children(e, &mut children);
@@ -398,6 +412,7 @@ fn direct_children<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
         E::Array { elem, len } => out.extend([&**elem, &**len]),
         E::Call { args, .. } | E::Spawn { args, .. } => out.extend(args),
         E::StructLit { fields, .. } => out.extend(fields.iter().map(|(_, v)| v)),
+        E::Closure { captures, .. } => out.extend(captures),
         E::Method { recv, args, .. } => {
             out.push(recv);
             out.extend(args);
@@ -408,7 +423,14 @@ fn direct_children<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
         }
         E::Work { ctx, .. } => out.extend(ctx.iter().map(|c| &**c)),
         E::GroupGoBlock { group, .. } => out.push(group),
-        E::SpawnBlock { .. } | E::Int(_) | E::Bool(_) | E::Nil | E::Atom(_) | E::Name(_) | E::Error => {}
+        E::SpawnBlock { .. }
+        | E::FnLit { .. }
+        | E::Int(_)
+        | E::Bool(_)
+        | E::Nil
+        | E::Atom(_)
+        | E::Name(_)
+        | E::Error => {}
     }
 }
 
@@ -487,14 +509,20 @@ impl Lift<'_> {
         match &mut e.kind {
             E::SpawnBlock { body, detached } => {
                 let detached = *detached;
-                let (task, args) = self.closure(std::mem::replace(body, empty(span)), span);
+                let (task, args) = self.closure(std::mem::replace(body, empty(span)), Vec::new(), true, span);
                 e.kind = E::Spawn { task, args, detached, method: false };
             }
             E::GroupGoBlock { group, body } => {
                 self.expr(group);
                 let group = std::mem::replace(&mut **group, Expr { kind: E::Error, span });
-                let (task, args) = self.closure(std::mem::replace(body, empty(span)), span);
+                let (task, args) = self.closure(std::mem::replace(body, empty(span)), Vec::new(), true, span);
                 e.kind = E::GroupGo { group: Box::new(group), task, args, method: false };
+            }
+            E::FnLit { params, body } => {
+                let params = std::mem::take(params);
+                let (func, captures) =
+                    self.closure(std::mem::replace(body, empty(span)), params, false, span);
+                e.kind = E::Closure { func, captures };
             }
             _ => {
                 let mut children = Vec::new();
@@ -506,9 +534,16 @@ impl Lift<'_> {
         }
     }
 
-    /// Makes a task of a closure body spawned at `span`: its name and the
-    /// arguments the spawn passes (the captured locals, in order of first use).
-    fn closure(&mut self, body: Block, span: Span) -> (Ident, Vec<Expr>) {
+    /// Makes a task (or, for a function value, a helper that also takes
+    /// `own` parameters) of a closure body at `span`: its name and the
+    /// captured locals, in order of first use, that come first.
+    fn closure(
+        &mut self,
+        body: Block,
+        own: Vec<ast::Param>,
+        is_task: bool,
+        span: Span,
+    ) -> (Ident, Vec<Expr>) {
         let mut captured: Vec<usize> = Vec::new();
         let mut first_use: BTreeMap<usize, Span> = BTreeMap::new();
         walk_block(&body, &mut |x| {
@@ -537,7 +572,11 @@ impl Lift<'_> {
                     Diagnostic::error(
                         "E0141",
                         first_use[&b],
-                        format!("the task captures the loop variable `{}`, which its loop changes", binding.name),
+                        format!(
+                            "{} captures the loop variable `{}`, which its loop changes",
+                            if is_task { "the task" } else { "the function value" },
+                            binding.name
+                        ),
                     )
                     .with_label("captured here")
                     .with_note(binding.decl, "declared by this loop")
@@ -563,20 +602,14 @@ impl Lift<'_> {
         let params: Vec<ast::Param> = captured
             .iter()
             .map(|&b| ast::Param { name: Ident { text: self.r.bindings[b].name.clone(), span }, ty: None })
+            .chain(own)
             .collect();
         let args = captured
             .iter()
             .map(|&b| Expr { kind: E::Name(Ident { text: self.r.bindings[b].name.clone(), span }), span })
             .collect();
         let ident = Ident { text: name, span };
-        self.queue.push(ast::FuncDecl {
-            is_task: true,
-            name: ident.clone(),
-            receiver: None,
-            params,
-            body,
-            span,
-        });
+        self.queue.push(ast::FuncDecl { is_task, name: ident.clone(), receiver: None, params, body, span });
         (ident, args)
     }
 }
@@ -598,6 +631,7 @@ fn direct_children_mut<'a>(e: &'a mut Expr, out: &mut Vec<&'a mut Expr>) {
         }
         E::Call { args, .. } | E::Spawn { args, .. } => out.extend(args.iter_mut()),
         E::StructLit { fields, .. } => out.extend(fields.iter_mut().map(|(_, v)| v)),
+        E::Closure { captures, .. } => out.extend(captures.iter_mut()),
         E::Method { recv, args, .. } => {
             out.push(recv);
             out.extend(args.iter_mut());
@@ -609,6 +643,7 @@ fn direct_children_mut<'a>(e: &'a mut Expr, out: &mut Vec<&'a mut Expr>) {
         E::Work { ctx, .. } => out.extend(ctx.iter_mut().map(|c| &mut **c)),
         E::SpawnBlock { .. }
         | E::GroupGoBlock { .. }
+        | E::FnLit { .. }
         | E::Int(_)
         | E::Bool(_)
         | E::Nil

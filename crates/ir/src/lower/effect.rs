@@ -112,6 +112,16 @@ impl Lowerer {
                 };
                 f.emit(Instr::New { dst: place, ctor }, span);
             }
+            E::Closure { func, captures } => {
+                let Some((func, captures, t)) = self.closure_value(f, func, captures) else {
+                    return;
+                };
+                set(self, t);
+                let Some(place) = place else {
+                    return self.discarded(e);
+                };
+                f.emit(Instr::New { dst: place, ctor: Ctor::Closure { func, captures } }, span);
+            }
             E::StructLit { name, fields } => {
                 let t = self.kinds.fresh();
                 let Some(ctor) = self.struct_literal(f, name, fields, t, e.span) else {
@@ -184,31 +194,12 @@ impl Lowerer {
                         );
                         return;
                     }
-                    let ret = self.kinds.fresh();
-                    let mut sig: Vec<Ty> = args.iter().map(|_| self.kinds.fresh()).collect();
-                    sig.push(ret);
-                    let ft = self.kinds.con(Con::Func, sig.clone());
                     let lt = f.locals[slot as usize].ty;
-                    if !self.unify_at(lt, ft, callee.span, &format!("`{}`", callee.text)) {
+                    let Some(call) = self.dynamic_call(f, Expr::Local(slot), lt, callee, args, place.clone())
+                    else {
                         return;
-                    }
-                    let mut xs = Vec::new();
-                    for (a, pt) in args.iter().zip(&sig) {
-                        let Some((x, t)) = self.pure(f, a, "an argument") else {
-                            return;
-                        };
-                        self.unify_at(t, *pt, a.span, "the argument");
-                        xs.push(x);
-                    }
-                    (
-                        Instr::Call {
-                            callee: Callee::Dynamic(Expr::Local(slot)),
-                            args: xs,
-                            dst: place.clone(),
-                            rest: Vec::new(),
-                        },
-                        ret,
-                    )
+                    };
+                    call
                 } else {
                     let Some((func, xs)) = self.call_args(f, callee, args, false) else {
                         return;
@@ -254,7 +245,31 @@ impl Lowerer {
                 f.emit(c, span);
             }
             E::Method { recv, name, args } => match self.method_of(f, recv, name, false) {
-                Ok(Some(full)) => {
+                Ok(Some(Target::Field)) => {
+                    // A function value in a struct's field, called.
+                    let Some((b, bt)) = self.pure(f, recv, "a struct value") else { return };
+                    let Ok(Some((callee, ct))) = self.field_read(&b, bt, name, &Self::operand_name(recv))
+                    else {
+                        return;
+                    };
+                    if !self.rest_dst.is_empty() {
+                        self.rest_dst.clear();
+                        self.errors.push(
+                            Diagnostic::error("E0143", e.span, "a callback returns one result")
+                                .with_label("called through a field")
+                                .with_hint("call the helper that returns two results by its name"),
+                        );
+                        return;
+                    }
+                    let Some((c, ret)) = self.dynamic_call(f, callee, ct, name, args, place.clone()) else {
+                        return;
+                    };
+                    if place.is_some() {
+                        set(self, ret);
+                    }
+                    f.emit(c, span);
+                }
+                Ok(Some(Target::Method(full))) => {
                     let callee = ast::Ident { text: full, span: name.span };
                     let args = std::iter::once((**recv).clone()).chain(args.iter().cloned()).collect();
                     let call = ast::Expr { kind: E::Call { callee, args }, span: e.span };
@@ -300,6 +315,33 @@ impl Lowerer {
             )
             .with_label("wrong number of arguments"),
         );
+    }
+
+    /// A function value `fn(...) { ... }`, lifted into helper `name`: the
+    /// helper, its captured values (lowered as arguments) and the value's
+    /// kind, a function of the helper's own parameters.
+    pub(super) fn closure_value(
+        &mut self,
+        f: &mut Fn,
+        name: &ast::Ident,
+        captures: &[ast::Expr],
+    ) -> Option<(FuncId, Vec<Expr>, Ty)> {
+        let &func = self.func_index.get(&name.text)?;
+        let sig = self.sigs[func as usize].clone();
+        if !sig.rest.is_empty() {
+            self.errors.push(
+                Diagnostic::error("E0143", name.span, "a function value returns one result")
+                    .with_label("returns two results")
+                    .with_hint(
+                        "return one result from a function value; a helper (`fn NAME`) may return two",
+                    ),
+            );
+            return None;
+        }
+        let values = self.arg_list(f, func, captures, &sig.params[..captures.len()])?;
+        let mut kind = sig.params[captures.len()..].to_vec();
+        kind.push(sig.ret);
+        Some((func, values, self.kinds.con(Con::Func, kind)))
     }
 
     /// Resolves a spawn or helper call and lowers its arguments.
@@ -354,8 +396,16 @@ impl Lowerer {
             return None;
         }
         self.edges.push((f.id, func, spawn, name.span));
+        let out = self.arg_list(f, func, args, &sig.params)?;
+        Some((func, out))
+    }
+
+    /// The arguments `args` of a call or spawn of `func`, whose parameters
+    /// have kinds `params`: a local `var` or parameter that may hold a cell
+    /// is passed by reference.
+    fn arg_list(&mut self, f: &mut Fn, func: FuncId, args: &[ast::Expr], params: &[Ty]) -> Option<Vec<Expr>> {
         let mut out = Vec::new();
-        for (i, (a, pt)) in args.iter().zip(&sig.params).enumerate() {
+        for (i, (a, pt)) in args.iter().zip(params).enumerate() {
             let x = match &a.kind {
                 E::Name(n) if f.lookup(&n.text).is_some() => {
                     let slot = f.lookup(&n.text).expect("checked");
@@ -384,7 +434,7 @@ impl Lowerer {
             };
             out.push(x);
         }
-        Some((func, out))
+        Some(out)
     }
 
     pub(super) fn ctor(&mut self, f: &mut Fn, e: &ast::Expr, ty: Ty) -> Option<Ctor> {
@@ -603,6 +653,33 @@ impl Lowerer {
         self.pending.push(Pending { func: f.id, pc: f.pc(), what, recv_ty, result_ty, span, name });
     }
 
+    /// A call of the function value `callee` (of kind `ct`, named `name` in
+    /// messages): the instruction and the result's kind.
+    fn dynamic_call(
+        &mut self,
+        f: &mut Fn,
+        callee: Expr,
+        ct: Ty,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        place: Option<Place>,
+    ) -> Option<(Instr, Ty)> {
+        let ret = self.kinds.fresh();
+        let mut sig: Vec<Ty> = args.iter().map(|_| self.kinds.fresh()).collect();
+        sig.push(ret);
+        let ft = self.kinds.con(Con::Func, sig.clone());
+        if !self.unify_at(ct, ft, name.span, &format!("`{}`", name.text)) {
+            return None;
+        }
+        let mut xs = Vec::new();
+        for (a, pt) in args.iter().zip(&sig) {
+            let (x, t) = self.pure(f, a, "an argument")?;
+            self.unify_at(t, *pt, a.span, "the argument");
+            xs.push(x);
+        }
+        Some((Instr::Call { callee: Callee::Dynamic(callee), args: xs, dst: place, rest: Vec::new() }, ret))
+    }
+
     /// The task a spawn starts: its name, or for `spawn x.method(...)` the
     /// struct's method (`Worker.run`).
     fn task_name(
@@ -615,14 +692,16 @@ impl Lowerer {
         if !method {
             return Some(task.clone());
         }
-        let full = self.method_of(f, &args[0], task, true).ok()??;
-        Some(ast::Ident { text: full, span: task.span })
+        match self.method_of(f, &args[0], task, true).ok()?? {
+            Target::Method(full) => Some(ast::Ident { text: full, span: task.span }),
+            Target::Field => None,
+        }
     }
 
     /// An argument: a pure expression, or a constructor such as
     /// `background()` made into a temporary first.
     pub(super) fn argument(&mut self, f: &mut Fn, a: &ast::Expr) -> Option<(Expr, Ty)> {
-        if let E::Array { .. } | E::StructLit { .. } = &a.kind {
+        if let E::Array { .. } | E::StructLit { .. } | E::Closure { .. } = &a.kind {
             let t = self.kinds.fresh();
             let tmp = self.temp(f, t);
             self.effect(f, a, Some((Place::Bind(tmp), t)), a.span);

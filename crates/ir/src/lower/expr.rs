@@ -49,6 +49,7 @@ impl Lowerer {
                 format!("{}.go {}", Self::operand_name(group), Self::task_call_name(task, args, *method))
             }
             E::StructLit { name, .. } => format!("{} {{ ... }}", name.text),
+            E::FnLit { .. } | E::Closure { .. } => "fn(...) { ... }".into(),
             E::SpawnBlock { .. } => "spawn { ... }".into(),
             E::GroupGoBlock { group, .. } => format!("{}.go {{ ... }}", Self::operand_name(group)),
             E::Join(x) => format!("join {}", Self::operand_name(x)),
@@ -325,6 +326,8 @@ impl Lowerer {
             | E::Call { .. }
             | E::Method { .. }
             | E::StructLit { .. }
+            | E::FnLit { .. }
+            | E::Closure { .. }
             | E::Array { .. } => {
                 self.errors.push(
                     Diagnostic::error(

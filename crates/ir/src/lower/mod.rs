@@ -21,7 +21,7 @@ use crate::{
 use leash_syntax::ast::{self, ExprKind as E, StmtKind as S};
 use leash_syntax::{suggest, Diagnostic, Span};
 use std::collections::BTreeMap;
-use structs::{PendingField, StructInfo};
+use structs::{PendingField, StructInfo, Target};
 
 /// Lowers a parsed model to the IR, or returns every problem found.
 pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {

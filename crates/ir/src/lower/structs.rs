@@ -32,6 +32,15 @@ pub(super) struct PendingField {
     base: String,
 }
 
+/// What `recv.name(...)` calls on a struct.
+pub(super) enum Target {
+    /// The struct's method, by its function's name (`Worker.stop`).
+    Method(String),
+    /// The function value held in field `name` of this struct (Go's call
+    /// of a func-typed field, `w.onEvent(e)`).
+    Field,
+}
+
 /// Renames each method `fn (w: Worker) stop(...)` to `Worker.stop` and makes
 /// the receiver its first parameter; everything after this treats it as a
 /// plain function.
@@ -227,6 +236,11 @@ impl Lowerer {
             }
             E::StructLit { name, fields } => self.struct_literal(f, name, fields, ty, e.span).map(Elem::Ctor),
             E::Array { elem, len } => self.array(f, elem, len, ty).map(Elem::Ctor),
+            E::Closure { func, captures } => {
+                let (func, captures, t) = self.closure_value(f, func, captures)?;
+                self.unify_at(t, ty, e.span, "the function value");
+                Some(Elem::Ctor(Ctor::Closure { func, captures }))
+            }
             _ => {
                 let (v, vt) = self.pure(f, e, what)?;
                 self.unify_at(vt, ty, e.span, "the element");
@@ -356,18 +370,19 @@ impl Lowerer {
         Some((Place::Field(b, r), ft))
     }
 
-    /// The function a method call `recv.name(...)` (or `spawn recv.name(...)`)
-    /// goes to: `Ok(Some("Worker.stop"))` for a struct's method, `Ok(None)`
-    /// for an operation on a synchronisation object, `Err` after an error.
-    /// A receiver of unknown kind is taken to be the one struct with such a
-    /// method, unless the name is also a builtin method (`wait`, `done`, ...).
+    /// What a method call `recv.name(...)` (or `spawn recv.name(...)`)
+    /// goes to: `Ok(Some(..))` a struct's method or a function value in a
+    /// struct's field, `Ok(None)` an operation on a synchronisation object,
+    /// `Err` after an error. A receiver of unknown kind is taken to be the one
+    /// struct with such a method (or field), unless the name is also a
+    /// builtin method (`wait`, `done`, ...).
     pub(super) fn method_of(
         &mut self,
         f: &mut Fn,
         recv: &ast::Expr,
         name: &ast::Ident,
         spawn: bool,
-    ) -> Result<Option<String>, ()> {
+    ) -> Result<Option<Target>, ()> {
         let (_, rt) = self.pure(f, recv, "a receiver").ok_or(())?;
         let rn = Self::operand_name(recv);
         let has = |this: &Self, s: u16| {
@@ -379,7 +394,17 @@ impl Lowerer {
             Some(_) if !spawn => return Ok(None),
             _ => {
                 let owners: Vec<u16> = (0..self.structs.len() as u16).filter(|&s| has(self, s)).collect();
+                let holders: Vec<u16> = (0..self.structs.len() as u16)
+                    .filter(|&s| {
+                        self.structs[s as usize].decl.fields.iter().any(|p| p.name.text == name.text)
+                    })
+                    .collect();
                 match owners.as_slice() {
+                    [] if !spawn && holders.len() == 1 && !METHODS.contains(&name.text.as_str()) => {
+                        let st = self.structs[holders[0] as usize].ty;
+                        self.unify_at(rt, st, recv.span, &format!("`{rn}`"));
+                        return Ok(Some(Target::Field));
+                    }
                     [] if !spawn => return Ok(None),
                     [] => None,
                     [_] if METHODS.contains(&name.text.as_str()) && !spawn => return Ok(None),
@@ -402,6 +427,12 @@ impl Lowerer {
                 }
             }
         };
+        let field = |this: &Self, s: u16| {
+            this.structs[s as usize].decl.fields.iter().any(|p| p.name.text == name.text)
+        };
+        if owner.is_some_and(|s| !spawn && !has(self, s) && field(self, s)) {
+            return Ok(Some(Target::Field));
+        }
         let Some(s) = owner.filter(|&s| has(self, s)) else {
             let sname = owner.map(|s| self.structs[s as usize].decl.name.text.clone());
             let msg = match &sname {
@@ -422,7 +453,7 @@ impl Lowerer {
             self.errors.push(d);
             return Err(());
         };
-        Ok(Some(format!("{}.{}", self.structs[s as usize].decl.name.text, name.text)))
+        Ok(Some(Target::Method(format!("{}.{}", self.structs[s as usize].decl.name.text, name.text))))
     }
 
     /// Decides the field reads left for the end: a struct's field where the

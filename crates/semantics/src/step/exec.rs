@@ -234,6 +234,14 @@ impl Exec<'_> {
                 Object::Array(xs)
             }
             Ctor::Map => Object::Array(Vec::new()),
+            // A closure is stored as its helper and the values it captured.
+            Ctor::Closure { func, captures } => {
+                let mut xs = vec![Value::Func(*func)];
+                for c in captures {
+                    xs.push(self.eval(slot, c)?);
+                }
+                Object::Array(xs)
+            }
             // The keys the map has now, none produced yet.
             Ctor::MapIter(m) => {
                 let keys = crate::eval::map_entries(&self.s, self.eval(slot, m)?)?;
@@ -306,14 +314,28 @@ impl Exec<'_> {
                 self.advance(slot);
             }
             Instr::Call { callee, args, .. } => {
+                let mut values = Vec::new();
                 let func = match callee {
                     leash_ir::Callee::Static(f) => *f,
                     leash_ir::Callee::Dynamic(e) => match self.eval(slot, e)? {
                         Value::Func(f) => f,
+                        // A closure: its helper, given what it captured first.
+                        Value::Obj(o) => match self.s.heap.get(o as usize) {
+                            Some(Object::Array(xs)) if matches!(xs.first(), Some(Value::Func(_))) => {
+                                values.extend_from_slice(&xs[1..]);
+                                let Value::Func(f) = xs[0] else { unreachable!("matched") };
+                                f
+                            }
+                            _ => return Err("call of a value that is not a function".into()),
+                        },
+                        Value::Nil => return Err("invalid memory address or nil pointer dereference".into()),
                         _ => return Err("call of a value that is not a function".into()),
                     },
                 };
-                let args = args.iter().map(|a| self.eval(slot, a)).collect::<Result<Vec<_>, _>>()?;
+                for a in args {
+                    values.push(self.eval(slot, a)?);
+                }
+                let args = values;
                 let frame = self.frame(func, &args);
                 self.s.tasks[slot].frames.push(frame);
             }

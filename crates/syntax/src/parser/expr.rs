@@ -322,6 +322,27 @@ impl Parser<'_> {
                 let kind = ExprKind::Spawn { task, args, method, detached };
                 return Ok(Expr { span: t.span.to(self.last_span()), kind });
             }
+            T::Fn => {
+                self.bump();
+                self.expect(T::LParen, "`(` to start the parameters of the function value")?;
+                let mut params = Vec::new();
+                while self.peek() != T::RParen {
+                    params.push(self.param("a parameter name")?);
+                    if !self.eat(T::Comma) {
+                        break;
+                    }
+                }
+                self.expect(T::RParen, "`)` to end the parameters")?;
+                // Its statements end at new lines, even inside a call's parentheses.
+                let parens = std::mem::replace(&mut self.parens, 0);
+                let body = self.block();
+                self.parens = parens;
+                let body = body?;
+                return Ok(Expr {
+                    span: t.span.to(self.last_span()),
+                    kind: ExprKind::FnLit { params, body },
+                });
+            }
             T::Work => {
                 self.bump();
                 let name = self.ident("a name for the work")?;

@@ -111,7 +111,7 @@ impl Parser<'_> {
     }
 
     /// `name[: type]`.
-    fn param(&mut self, what: &str) -> Res<Param> {
+    pub(super) fn param(&mut self, what: &str) -> Res<Param> {
         let name = self.ident(what)?;
         let ty = if self.eat(T::Colon) { Some(self.type_expr()?) } else { None };
         Ok(Param { name, ty })
