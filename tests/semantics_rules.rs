@@ -487,3 +487,21 @@ fn a_struct_field_may_hold_a_function_value() {
     let src = "struct W {\n on\n}\ntask main() {\n let out = chan(1)\n let w = W {\n  on: fn(v) {\n   send out, v\n  }\n }\n w.on(3)\n let got = recv out\n assert got == 3\n}\n";
     assert_eq!(summary(src), "all: verified");
 }
+
+#[test]
+fn reset_rearms_a_timer_and_keeps_a_waiting_value() {
+    // A fired timer, reset, fires again; Reset reports it was not active.
+    let again = "task main() {\n let t = timer()\n recv t\n let was = reset(t)\n assert !was\n recv t\n}\n";
+    assert_eq!(summary(again), "all: verified");
+    // Reset after it fired but before its value was taken: the old value is
+    // received at once, and the timer is armed again (Stop then reports it).
+    let waiting = "task main() {\n let t = timer()\n sleep\n let active = reset(t)\n if !active {\n  recv t\n  let s = stop(t)\n  assert s\n } else {\n  stop(t)\n }\n}\n";
+    assert_eq!(summary(waiting), "all: verified");
+    // A stopped ticker ticks again after reset.
+    let ticker =
+        "task main() {\n let tick = ticker()\n stop(tick)\n reset(tick)\n recv tick\n stop(tick)\n}\n";
+    assert_eq!(summary(ticker), "all: verified");
+    // A timer armed again and dropped is unstopped.
+    let dropped = "task main() {\n let t = timer()\n recv t\n reset(t)\n}\n";
+    assert_eq!(summary(dropped), "all: unstopped main");
+}

@@ -714,7 +714,7 @@ impl<'p> Gen<'p> {
                     Op::CondWait | Op::CondSignal | Op::CondBroadcast => Some(Con::Cond),
                     Op::GroupWait => Some(Con::Group),
                     Op::Cancel => Some(Con::Ctx),
-                    Op::Stop | Op::MapDelete => None,
+                    Op::Stop | Op::Reset | Op::MapDelete => None,
                     Op::Close => {
                         let e = self.fresh();
                         let k = self.chan(e);
@@ -733,7 +733,7 @@ impl<'p> Gen<'p> {
                 let r = match op {
                     Op::GroupWait => self.simple(Con::Result),
                     // Only a timer's stop has a result to bind.
-                    Op::Stop if dst.is_some() => self.simple(Con::Bool),
+                    Op::Stop | Op::Reset if dst.is_some() => self.simple(Con::Bool),
                     _ => self.simple(Con::Unit),
                 };
                 self.store(f, dst, r);

@@ -290,6 +290,8 @@ pub enum Op {
     Cancel,
     /// `stop(t)` for a ticker or timer.
     Stop,
+    /// `reset(t)`: a ticker ticks again; a timer is armed again.
+    Reset,
     /// `close(ch)`.
     Close,
     /// `delete(map, key)`: removes the entry, if there is one.

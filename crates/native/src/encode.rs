@@ -271,6 +271,7 @@ impl Writer<'_> {
                     TimerState::Pending => 1,
                     TimerState::Done => 2,
                     TimerState::Stopped => 3,
+                    TimerState::Rearmed => 4,
                 });
                 self.num(*creator as u64);
             }
@@ -380,7 +381,8 @@ impl Reader<'_> {
                     0 => TimerState::Armed,
                     1 => TimerState::Pending,
                     2 => TimerState::Done,
-                    _ => TimerState::Stopped,
+                    3 => TimerState::Stopped,
+                    _ => TimerState::Rearmed,
                 },
                 creator: self.u16(),
             },
@@ -451,6 +453,7 @@ mod tests {
             Object::Timer { state: TimerState::Pending, creator: 1 },
             Object::Timer { state: TimerState::Done, creator: 1 },
             Object::Timer { state: TimerState::Stopped, creator: 1 },
+            Object::Timer { state: TimerState::Rearmed, creator: 1 },
         ];
         let defers = vec![
             Deferred { block: 9, args: vec![] },

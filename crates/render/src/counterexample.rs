@@ -220,6 +220,7 @@ fn describe_object(p: &Program, s: &State, o: u16) -> (bool, Vec<String>) {
                 TimerState::Pending => "fired, value waiting",
                 TimerState::Done => "fired",
                 TimerState::Stopped => "stopped",
+                TimerState::Rearmed => "reset, old value waiting",
             };
             (false, vec![t.into()])
         }

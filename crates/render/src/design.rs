@@ -323,6 +323,7 @@ impl Design {
                         Op::Close => "close",
                         Op::Cancel => "cancel",
                         Op::Stop => "stop",
+                        Op::Reset => "reset",
                         Op::Lock | Op::Unlock | Op::RLock | Op::RUnlock | Op::WLock | Op::WUnlock => "lock",
                         Op::WgAdd => "add",
                         Op::WgDone => "done",

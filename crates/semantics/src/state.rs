@@ -112,6 +112,22 @@ pub enum TimerState {
     Done,
     /// Stopped before firing.
     Stopped,
+    /// Reset after it fired, its value still waiting in its channel: it will
+    /// fire again (and that value is dropped while the old one waits, as
+    /// Go's timer sends without blocking).
+    Rearmed,
+}
+
+impl TimerState {
+    /// Whether the timer will fire (Go's "active": what `Stop` and `Reset` report).
+    pub fn active(self) -> bool {
+        matches!(self, TimerState::Armed | TimerState::Rearmed)
+    }
+
+    /// Whether a value waits in its channel.
+    pub fn waiting(self) -> bool {
+        matches!(self, TimerState::Pending | TimerState::Rearmed)
+    }
 }
 
 /// A heap object.

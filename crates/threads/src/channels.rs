@@ -111,7 +111,7 @@ impl World {
                                 }
                             }
                             Object::Timer { state, .. } => {
-                                if *state == TimerState::Pending {
+                                if state.waiting() {
                                     moves.push(ready(None));
                                 }
                             }
@@ -220,7 +220,9 @@ impl World {
                     Ok((Value::Unit, true))
                 }
                 Object::Timer { state, .. } => {
-                    *state = TimerState::Received;
+                    // A reset timer stays armed once its old value is taken.
+                    *state =
+                        if *state == TimerState::Rearmed { TimerState::Armed } else { TimerState::Received };
                     Ok((Value::Unit, true))
                 }
                 Object::Chan(ch) => {

@@ -88,6 +88,21 @@ pub(crate) enum TimerState {
     Received,
     /// It was stopped before it fired.
     Stopped,
+    /// It was reset after it fired, its value still waiting: it fires again
+    /// (dropping that value while the old one waits).
+    Rearmed,
+}
+
+impl TimerState {
+    /// Whether it will fire (what Go's `Stop` and `Reset` report).
+    pub(crate) fn active(self) -> bool {
+        matches!(self, TimerState::Armed | TimerState::Rearmed)
+    }
+
+    /// Whether a value waits in its channel.
+    pub(crate) fn waiting(self) -> bool {
+        matches!(self, TimerState::Pending | TimerState::Rearmed)
+    }
 }
 
 /// An object of the heap.

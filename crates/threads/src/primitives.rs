@@ -87,10 +87,22 @@ impl World {
                 Object::Ticker { running, .. } => *running = false,
                 Object::Timer { state, .. } => {
                     // Go's Stop reports whether it prevented the timer from firing.
-                    result = Value::Bool(*state == TimerState::Armed);
-                    if *state == TimerState::Armed {
-                        *state = TimerState::Stopped;
-                    }
+                    result = Value::Bool(state.active());
+                    *state = match *state {
+                        TimerState::Armed => TimerState::Stopped,
+                        TimerState::Rearmed => TimerState::Pending,
+                        other => other,
+                    };
+                }
+                _ => return Err(NIL_DEREFERENCE.to_string()),
+            },
+            // Go's Reset reports whether the timer was active, and does not
+            // drain a value already waiting.
+            Op::Reset => match self.object_mut(x)? {
+                Object::Ticker { running, .. } => *running = true,
+                Object::Timer { state, .. } => {
+                    result = Value::Bool(state.active());
+                    *state = if state.waiting() { TimerState::Rearmed } else { TimerState::Armed };
                 }
                 _ => return Err(NIL_DEREFERENCE.to_string()),
             },

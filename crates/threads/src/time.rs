@@ -71,7 +71,7 @@ impl World {
         let acting = self.acting();
         for &o in &acting {
             match &self.heap[o as usize] {
-                Object::Timer { state: TimerState::Armed, .. } => out.push(Event::Fire(o)),
+                Object::Timer { state, .. } if state.active() => out.push(Event::Fire(o)),
                 Object::Ticker { running: true, pending: false, .. } => out.push(Event::Fire(o)),
                 Object::Ctx(c) if c.kind == CtxKind::Timeout && !self.ctx_done(o) => {
                     out.push(Event::Deadline(o))

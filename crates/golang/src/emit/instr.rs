@@ -260,7 +260,9 @@ impl FnCx<'_> {
             }
             Instr::Op { op, target, arg, dst } => {
                 let call = self.op(*op, target, arg.as_ref(), &mut uses);
-                if *op == Op::GroupWait || (*op == Op::Stop && self.kind(target) == Kind::Timer) {
+                if *op == Op::GroupWait
+                    || (matches!(op, Op::Stop | Op::Reset) && self.kind(target) == Kind::Timer)
+                {
                     let text = self.call_into(pc, dst, call, &mut uses);
                     return one(text, uses);
                 }
@@ -362,6 +364,8 @@ impl FnCx<'_> {
             Op::CondBroadcast => "Broadcast()".to_string(),
             Op::Cancel => "Cancel()".to_string(),
             Op::Stop => "Stop()".to_string(),
+            Op::Reset if self.kind(target) == Kind::Ticker => "Reset(tickPeriod())".to_string(),
+            Op::Reset => "Reset(timerDelay())".to_string(),
             Op::MapDelete => {
                 let key = arg.map_or("nil".to_string(), |a| self.expr(a, uses));
                 return format!("delete({}, {key})", self.expr(target, uses));

@@ -44,12 +44,15 @@ impl Lowerer {
                 (Surface::Wait, Some(Con::Cond)) => (Op::CondWait, Con::Unit),
                 (Surface::Stop, Some(Con::Ticker)) => (Op::Stop, Con::Unit),
                 (Surface::Stop, Some(Con::Timer)) => (Op::Stop, Con::Bool),
+                (Surface::Reset, Some(Con::Ticker)) => (Op::Reset, Con::Unit),
+                (Surface::Reset, Some(Con::Timer)) => (Op::Reset, Con::Bool),
                 (what, found) => {
                     let (op, wants) = match what {
                         Surface::Lock => ("lock", "a mutex or an rwmutex"),
                         Surface::Unlock => ("unlock", "a mutex or an rwmutex"),
                         Surface::Wait => ("wait", "a waitgroup, a group or a cond"),
                         Surface::Stop => ("stop", "a ticker or a timer"),
+                        Surface::Reset => ("reset", "a ticker or a timer"),
                     };
                     let d = match found {
                         Some(c) => Diagnostic::error(

@@ -159,8 +159,9 @@ impl Lowerer {
                     return;
                 };
                 let name = Self::operand_name(arg);
-                // `stop(timer)` tells whether it stopped the timer before it
-                // fired (Go's `Timer.Stop`); the other builtins give nothing.
+                // `stop(timer)` and `reset(timer)` tell whether the timer was
+                // still to fire (Go's `Timer.Stop`, `Timer.Reset`); the other
+                // builtins give nothing.
                 let result = self.kinds.fresh();
                 let op = match callee.text.as_str() {
                     "close" => {
@@ -171,12 +172,16 @@ impl Lowerer {
                         self.require(t, Con::Ctx, "cancel", &name, arg.span);
                         Op::Cancel
                     }
+                    "reset" => {
+                        self.pending_op(f, Surface::Reset, t, result, arg.span, name);
+                        Op::Reset
+                    }
                     _ => {
                         self.pending_op(f, Surface::Stop, t, result, arg.span, name);
                         Op::Stop
                     }
                 };
-                if op != Op::Stop {
+                if !matches!(op, Op::Stop | Op::Reset) {
                     let u = self.kinds.simple(Con::Unit);
                     self.unify_at(result, u, e.span, "the result");
                 }

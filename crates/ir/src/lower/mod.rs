@@ -125,6 +125,7 @@ enum Surface {
     Unlock,
     Wait,
     Stop,
+    Reset,
 }
 
 struct Pending {
@@ -272,7 +273,7 @@ fn const_ctor(name: &str) -> bool {
     )
 }
 
-const BUILTINS: &[&str] = &["close", "cancel", "stop"];
+const BUILTINS: &[&str] = &["close", "cancel", "stop", "reset"];
 
 /// What a builtin or constructor call does, for E0142.
 fn builtin_meaning(name: &str) -> Option<&'static str> {
@@ -280,6 +281,7 @@ fn builtin_meaning(name: &str) -> Option<&'static str> {
         "close" => "closes a channel",
         "cancel" => "cancels a context",
         "stop" => "stops a ticker or a timer",
+        "reset" => "restarts a ticker or a timer",
         "chan" => "makes a channel",
         "mutex" => "makes a mutex",
         "rwmutex" => "makes an RWMutex",

@@ -121,7 +121,7 @@ pub(super) fn arrive_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tr
                     }
                 }
                 Operand::Timer(o) => {
-                    if matches!(s.heap[o as usize], Object::Timer { state: TimerState::Pending, .. }) {
+                    if matches!(s.heap[o as usize], Object::Timer { state, .. } if state.waiting()) {
                         out.push(t);
                     }
                 }
@@ -291,7 +291,8 @@ impl Exec<'_> {
             }
             Operand::Timer(t) => {
                 if let Object::Timer { state, .. } = &mut self.s.heap[t as usize] {
-                    *state = TimerState::Done;
+                    // A reset timer stays armed once its old value is taken.
+                    *state = if *state == TimerState::Rearmed { TimerState::Armed } else { TimerState::Done };
                 }
                 Ok((Value::Unit, true))
             }

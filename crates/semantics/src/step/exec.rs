@@ -549,10 +549,19 @@ impl Exec<'_> {
             (Op::Stop, Object::Ticker { running, .. }) => *running = false,
             (Op::Stop, Object::Timer { state, .. }) => {
                 // Go's Stop reports whether it prevented the timer from firing.
-                result = Some(Value::Bool(*state == TimerState::Armed));
-                if *state == TimerState::Armed {
-                    *state = TimerState::Stopped;
-                }
+                result = Some(Value::Bool(state.active()));
+                *state = match *state {
+                    TimerState::Armed => TimerState::Stopped,
+                    TimerState::Rearmed => TimerState::Pending,
+                    other => other,
+                };
+            }
+            (Op::Reset, Object::Ticker { running, .. }) => *running = true,
+            (Op::Reset, Object::Timer { state, .. }) => {
+                // Go's Reset reports whether the timer was active, and does
+                // not drain a value already waiting.
+                result = Some(Value::Bool(state.active()));
+                *state = if state.waiting() { TimerState::Rearmed } else { TimerState::Armed };
             }
             _ => return Err(format!("{op:?} on an object of the wrong kind")),
         }

@@ -160,7 +160,7 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
         }
         for (i, o) in s.heap.iter().enumerate() {
             let fires = match o {
-                Object::Timer { state, .. } => *state == crate::TimerState::Armed,
+                Object::Timer { state, .. } => state.active(),
                 Object::Ticker { running, pending, .. } => *running && !*pending,
                 Object::Ctx { kind: CtxKind::Timeout, .. } => {
                     if !s.ctx_done(i as u16) {
