@@ -505,3 +505,19 @@ fn reset_rearms_a_timer_and_keeps_a_waiting_value() {
     let dropped = "task main() {\n let t = timer()\n recv t\n reset(t)\n}\n";
     assert_eq!(summary(dropped), "all: unstopped main");
 }
+
+#[test]
+fn exit_ends_every_task_with_the_program() {
+    // os.Exit in main: the worker blocked on its channel stops with it.
+    let main_exits = "task main() {\n let jobs = chan(0)\n spawn worker(jobs)\n exit()\n}\ntask worker(jobs) {\n recv jobs\n}\n";
+    assert_eq!(summary(main_exits), "all: verified");
+    // log.Fatal in a worker while main waits for it: no deadlock, no leak.
+    let worker_exits = "task main() {\n let done = chan(0)\n spawn worker(done)\n recv done\n}\ntask worker(done) {\n let r = work load\n if r == err {\n  exit()\n }\n send done\n}\n";
+    assert_eq!(summary(worker_exits), "all: verified");
+    // Nothing is left to stop: a running ticker is not a finding.
+    let ticker = "task main() {\n let t = ticker()\n exit()\n}\n";
+    assert_eq!(summary(ticker), "all: verified");
+    // What happened before the exit still counts.
+    let before = "task main() {\n let ch = chan(0)\n close(ch)\n close(ch)\n exit()\n}\n";
+    assert_eq!(summary(before), "all: panic main");
+}

@@ -763,7 +763,8 @@ impl<'p> Gen<'p> {
             | Instr::Choose { .. }
             | Instr::EndDefer
             | Instr::Sleep
-            | Instr::Yield => {}
+            | Instr::Yield
+            | Instr::Exit => {}
         }
     }
 

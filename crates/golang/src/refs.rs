@@ -250,7 +250,8 @@ pub(crate) fn visit_exprs(i: &Instr, f: &mut dyn FnMut(&Expr)) {
         | Instr::Choose { .. }
         | Instr::EndDefer
         | Instr::Sleep
-        | Instr::Yield => {}
+        | Instr::Yield
+        | Instr::Exit => {}
     }
 }
 

@@ -375,6 +375,8 @@ pub enum Instr {
     OnceExit { once: Expr },
     /// Panics with "assertion failed" unless `cond` holds.
     Assert { cond: Expr },
+    /// Ends the program (Go's `os.Exit`, `log.Fatal`): every task stops here.
+    Exit,
     /// Waits for time to pass.
     Sleep,
     /// A plain scheduling point.

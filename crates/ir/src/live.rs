@@ -227,6 +227,7 @@ fn flow(instr: &Instr, pc: usize, blocks: &[usize], is_ref: &dyn Fn(u16) -> bool
             step(Vec::new())
         }
         Instr::Sleep | Instr::Yield => step(Vec::new()),
+        Instr::Exit => Vec::new(),
         Instr::Op { target, arg, dst, .. } => {
             expr_uses(target, &mut uses);
             arg.iter().for_each(|a| expr_uses(a, &mut uses));

@@ -28,6 +28,7 @@ fn instr_text(p: &Program, locals: &[String], i: &Instr) -> String {
     let dst = |d: &Option<Place>| d.as_ref().map(|d| format!("{} = ", pl(d))).unwrap_or_default();
     match i {
         Instr::Assign { dst, value } => format!("{} = {}", pl(dst), e(value)),
+        Instr::Exit => "exit".into(),
         Instr::MapNext { iter, map, key, value, found } => {
             let k = key.as_ref().map_or("_".into(), pl);
             let v = value.as_ref().map_or("_".into(), pl);

@@ -65,7 +65,12 @@ pub(crate) fn exprs_mut(instr: &mut Instr, f: &mut dyn FnMut(&mut Expr)) {
             places.extend(key.iter_mut().chain(value.iter_mut()));
             places.push(found);
         }
-        Instr::Jump { .. } | Instr::Choose { .. } | Instr::EndDefer | Instr::Sleep | Instr::Yield => {}
+        Instr::Jump { .. }
+        | Instr::Choose { .. }
+        | Instr::EndDefer
+        | Instr::Sleep
+        | Instr::Yield
+        | Instr::Exit => {}
     }
     for p in places {
         match p {

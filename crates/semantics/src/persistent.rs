@@ -23,7 +23,8 @@
 //!
 //! Spawns are never reduced (the order of new tasks is part of the state),
 //! nor are states where time may pass: whether it may is decided by every
-//! task's step.
+//! task's step. A program that can `exit` is not reduced at all: ending every
+//! task depends on every step.
 
 use crate::state::{CtxKind, Object, State, Value};
 use crate::step::{Actor, Transition};
@@ -40,6 +41,7 @@ pub struct Persistent {
     may_spawn: Vec<bool>,
     may_exit: Vec<Vec<bool>>,
     may_work: Vec<Vec<bool>>,
+    ends_program: bool,
 }
 
 impl Persistent {
@@ -59,14 +61,15 @@ impl Persistent {
                 .map(|f| (0..f.code.len()).map(|pc| silently_reaches(f, pc, hit)).collect())
                 .collect()
         };
-        Persistent { may_cancel, may_spawn, may_exit: after(&ends), may_work: after(&works) }
+        let ends_program = p.funcs.iter().any(|f| f.code.iter().any(|i| matches!(i, Instr::Exit)));
+        Persistent { may_cancel, may_spawn, may_exit: after(&ends), may_work: after(&works), ends_program }
     }
 
     /// The indices into `ts` (every transition enabled in `s`, as
     /// [`crate::enabled`] lists them) of a persistent subset, or `None` when
     /// the only one found is all of them.
     pub fn ample(&self, p: &Program, s: &State, scenario: Scenario, ts: &[Transition]) -> Option<Vec<usize>> {
-        if ts.iter().any(|t| t.time) {
+        if self.ends_program || ts.iter().any(|t| t.time) {
             return None;
         }
         // A polling task lets time pass as soon as the others stop being
@@ -565,7 +568,12 @@ impl<'a> Scan<'a> {
                 dst.iter().for_each(|d| self.place(d));
             }
             Instr::OnceEnter { once, .. } | Instr::OnceExit { once } => self.expr(once),
-            Instr::Jump { .. } | Instr::Choose { .. } | Instr::EndDefer | Instr::Sleep | Instr::Yield => {}
+            Instr::Jump { .. }
+            | Instr::Choose { .. }
+            | Instr::EndDefer
+            | Instr::Sleep
+            | Instr::Yield
+            | Instr::Exit => {}
         }
     }
 

@@ -264,6 +264,8 @@ impl World {
             Instr::OnceEnter { once, skip } => self.once_enter(t, once, *skip)?,
             Instr::OnceExit { once } => self.once_exit(t, once)?,
             Instr::Join { .. } | Instr::Sleep | Instr::Yield => self.advance(t),
+            // The program ends: the execution stops with every task where it is.
+            Instr::Exit => self.halt(End::Exited),
             Instr::Send { .. }
             | Instr::Recv { .. }
             | Instr::Select { .. }

@@ -210,6 +210,8 @@ impl FnCx<'_> {
                 one(format!("{c} <- {v}"), uses)
             }
             Instr::Recv { chan, value, ok } => Ok(self.receive(pc, chan, value, ok, line)),
+            // os.Exit, through the harness: it reports the run, then exits.
+            Instr::Exit => one("run.finish(report{Main: \"exited\"})".to_string(), uses),
             Instr::MapNext { iter, key, value, found, .. } => {
                 let it = self.operand(iter, PRIMARY, 1, &mut uses);
                 let targets: Vec<String> = [key.as_ref(), value.as_ref(), Some(found)]

@@ -145,6 +145,21 @@ impl Lowerer {
                 let _ = args;
                 f.emit(Instr::New { dst: place, ctor }, span);
             }
+            E::Call { callee, args } if callee.text == "exit" && f.lookup("exit").is_none() => {
+                if !args.is_empty() {
+                    self.arity(callee, 0, args.len(), e.span);
+                    return;
+                }
+                if place.is_some() {
+                    self.errors.push(
+                        Diagnostic::error("E0116", e.span, "`exit` returns nothing")
+                            .with_label("no value to bind")
+                            .with_hint("call it as a statement"),
+                    );
+                    return;
+                }
+                f.emit(Instr::Exit, span);
+            }
             E::Call { callee, args } if callee.text == "delete" && f.lookup("delete").is_none() => {
                 self.map_delete(f, callee, args, span);
             }

@@ -282,6 +282,7 @@ fn builtin_meaning(name: &str) -> Option<&'static str> {
         "cancel" => "cancels a context",
         "stop" => "stops a ticker or a timer",
         "reset" => "restarts a ticker or a timer",
+        "exit" => "ends the program",
         "chan" => "makes a channel",
         "mutex" => "makes a mutex",
         "rwmutex" => "makes an RWMutex",

@@ -366,6 +366,17 @@ impl Exec<'_> {
                 _ => return Err("condition is not a bool".into()),
             },
             Instr::Choose { targets } => self.goto(slot, targets[t.alt as usize]),
+            // The program ends: every task stops where it is, and what they
+            // held goes with them (no owner-rule finding: nothing outlives
+            // the process).
+            Instr::Exit => {
+                for task in &mut self.s.tasks {
+                    task.frames.clear();
+                }
+                for o in &mut self.s.heap {
+                    *o = Object::Cell { value: Value::Unit, range: None };
+                }
+            }
             Instr::MapNext { iter, map, key, value, found } => {
                 if t.alt == Transition::MAP_END {
                     self.store(slot, found, Value::Bool(false))?;
