@@ -76,7 +76,18 @@ const TOKENS: &[&str] = &[
     "close",
     "cancel",
     "stop",
+    "struct",
+    "reset",
+    "exit",
+    "delete",
+    "len",
+    "push",
+    "pop",
     // constructors, methods, fields, types
+    "map",
+    "list",
+    "rlocker",
+    "Worker",
     "chan",
     "mutex",
     "rwmutex",
@@ -276,7 +287,7 @@ proptest! {
 const PRELUDE: &str = "let ch = chan(1)\nlet mu = mutex()\nlet wg = waitgroup()\nlet ctx = signal()\n\
     let c2 = with_cancel(ctx)\nvar x: int[0..3] = 0\nvar v = 0\nlet t = spawn leaf()\nlet tk = ticker()\n\
     let a = [chan(1); 2]\nlet b = [0; 3]\nlet o = once()\nlet rw = rwmutex()\nlet cv = cond(mu)\n\
-    let g = group(ctx, 2)\n";
+    let g = group(ctx, 2)\nlet m = map()\nlet q = list()\nlet cb = fn(y) {\nreturn y\n}\nlet s = S { n: 1, fire: cb }\n";
 
 /// Statements of the language; `$` is replaced by another statement.
 const STMTS: &[&str] = &[
@@ -339,6 +350,25 @@ const STMTS: &[&str] = &[
     "break",
     "wg.wiat()",
     "spawn helper2()",
+    // structs, maps, lists, function values, timers
+    "s.n = s.n + 1",
+    "s.bump()",
+    "spawn s.run()",
+    "let f = s.fire",
+    "m[x] = v",
+    "let (mv, found) = m[x]",
+    "delete(m, x)",
+    "for k, mv in m {\n$\n}",
+    "let n = len(m)",
+    "push(q, x)",
+    "let h = pop(q)",
+    "let r2 = cb(1)",
+    "let g2 = fn() {\n$\n}",
+    "spawn {\n$\n}",
+    "let was = reset(tk)",
+    "if x == 2 { exit() }",
+    "let grid = [[0; 2]; 2]",
+    "let nope = S { missing: 1 }",
 ];
 
 fn statements() -> impl Strategy<Value = String> {
@@ -357,7 +387,8 @@ fn statement_model() -> impl Strategy<Value = String> {
             "const N = 2\nvar shared: int[0..N] = 0\n\n\
              task main() {{\n{PRELUDE}spawn worker(ch, mu)\nhelper(ch)\nlet f = helper\nf(ch)\n{m}\n}}\n\n\
              task worker(ch, mu) {{\n{PRELUDE}{w}\n}}\n\nfn helper(ch) {{\n{PRELUDE}{h}\n}}\n\n\
-             fn helper2() {{}}\n\ntask leaf() {{}}\n"
+             fn helper2() {{}}\n\ntask leaf() {{}}\n\nstruct S {{\n n: int\n fire\n}}\n\n\
+             fn (s: S) bump() {{}}\n\ntask (s: S) run() {{}}\n"
         )
     })
 }

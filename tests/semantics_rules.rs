@@ -521,3 +521,26 @@ fn exit_ends_every_task_with_the_program() {
     let before = "task main() {\n let ch = chan(0)\n close(ch)\n close(ch)\n exit()\n}\n";
     assert_eq!(summary(before), "all: panic main");
 }
+
+#[test]
+fn a_list_is_a_queue_shared_by_reference() {
+    let fifo = "task main() {\n let q = list()\n push(q, 1)\n push(q, 2)\n assert len(q) == 2\n let a = pop(q)\n let b = pop(q)\n assert a == 1 && b == 2 && len(q) == 0\n}\n";
+    assert_eq!(summary(fifo), "all: verified");
+    // Popping an empty list panics, as `q[0]` of an empty slice does.
+    let empty = "task main() {\n let q = list()\n let v = pop(q)\n}\n";
+    assert_eq!(summary(empty), "all: panic main");
+    // Two tasks share it: a consumer that does not wait for the producer
+    // may find it empty.
+    let racy = "task main() {\n let q = list()\n let t = spawn consume(q)\n push(q, 1)\n join t\n}\ntask consume(q) {\n let v = pop(q)\n}\n";
+    assert_eq!(summary(racy), "all: panic consume");
+}
+
+#[test]
+fn a_cond_over_a_read_lock_releases_it_while_it_waits() {
+    // The writer can take the lock only because the reader's wait let go of
+    // its read lock; a wait without a read lock held panics.
+    let src = "task main() {\n let rw = rwmutex()\n let c = cond(rw.rlocker())\n var ready = false\n let t = spawn reader(rw, c, ready)\n rw.lock()\n ready = true\n c.broadcast()\n rw.unlock()\n join t\n}\ntask reader(rw, c, ready) {\n rw.rlock()\n while !ready {\n  c.wait()\n }\n rw.runlock()\n}\n";
+    assert_eq!(summary(src), "all: verified");
+    let unheld = "task main() {\n let rw = rwmutex()\n let c = cond(rw.rlocker())\n c.wait()\n}\n";
+    assert_eq!(summary(unheld), "all: panic main");
+}

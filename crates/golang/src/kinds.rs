@@ -30,6 +30,7 @@ enum Con {
     Struct(u16),
     Map,
     MapIter,
+    List,
 }
 
 /// A resolved kind.
@@ -64,6 +65,8 @@ pub(crate) enum Kind {
     Map(Box<Kind>, Box<Kind>),
     /// The state of a loop over a map (the harness's `mapIter`).
     MapIter(Box<Kind>, Box<Kind>),
+    /// A list shared by reference (the harness's `list`).
+    List(Box<Kind>),
 }
 
 impl Kind {
@@ -99,6 +102,7 @@ impl Kind {
             Kind::Struct(name) => format!("*{name}"),
             Kind::Map(k, v) => format!("map[{}]{}", k.go(ptr), v.go(ptr)),
             Kind::MapIter(k, v) => format!("*mapIter[{}, {}]", k.go(ptr), v.go(ptr)),
+            Kind::List(e) => format!("*list[{}]", e.go(ptr)),
             Kind::Func(params, ret) => {
                 let ps: Vec<String> = params
                     .iter()
@@ -214,7 +218,7 @@ impl Kinds {
                 _ => Kind::Unit,
             },
             Expr::MapHas(..) => Kind::Bool,
-            Expr::MapLen(_) => Kind::Int,
+            Expr::Len(..) => Kind::Int,
             Expr::Unary(UnOp::Not, _) => Kind::Bool,
             Expr::Unary(UnOp::Neg, _) => Kind::Int,
             Expr::Binary(BinOp::Add | BinOp::Sub, ..) => Kind::Int,
@@ -467,9 +471,18 @@ impl<'p> Gen<'p> {
                 self.map_of(m, k);
                 self.simple(Con::Bool)
             }
-            Expr::MapLen(m) => {
-                let (m, k) = (self.expr(f, m), self.fresh());
-                self.map_of(m, k);
+            Expr::Len(m, of) => {
+                let m = self.expr(f, m);
+                let k = self.fresh();
+                match of {
+                    leash_ir::LenOf::Map => {
+                        self.map_of(m, k);
+                    }
+                    leash_ir::LenOf::List => {
+                        let l = self.con(Con::List, vec![k]);
+                        self.unify(m, l);
+                    }
+                }
                 self.simple(Con::Int)
             }
             Expr::Unary(op, x) => {
@@ -567,6 +580,10 @@ impl<'p> Gen<'p> {
                 let mut sig = self.locals[*func as usize][captures.len()..n].to_vec();
                 sig.push(self.rets[*func as usize]);
                 self.con(Con::Func, sig)
+            }
+            Ctor::List => {
+                let e = self.fresh();
+                self.con(Con::List, vec![e])
             }
             Ctor::Map => {
                 let (k, v) = (self.fresh(), self.fresh());
@@ -697,6 +714,16 @@ impl<'p> Gen<'p> {
                 let c = self.expr(f, cond);
                 self.require(c, Con::Bool);
             }
+            Instr::Op { op: op @ (Op::Push | Op::Pop), target, arg, dst } => {
+                let (q, e) = (self.expr(f, target), self.fresh());
+                let l = self.con(Con::List, vec![e]);
+                self.unify(q, l);
+                if let (Op::Push, Some(a)) = (op, arg) {
+                    let a = self.expr(f, a);
+                    self.unify(a, e);
+                }
+                self.store(f, dst, e);
+            }
             Instr::Op { op: Op::MapDelete, target, arg, .. } => {
                 let m = self.expr(f, target);
                 let k = match arg {
@@ -714,7 +741,7 @@ impl<'p> Gen<'p> {
                     Op::CondWait | Op::CondSignal | Op::CondBroadcast => Some(Con::Cond),
                     Op::GroupWait => Some(Con::Group),
                     Op::Cancel => Some(Con::Ctx),
-                    Op::Stop | Op::Reset | Op::MapDelete => None,
+                    Op::Stop | Op::Reset | Op::MapDelete | Op::Push | Op::Pop => None,
                     Op::Close => {
                         let e = self.fresh();
                         let k = self.chan(e);
@@ -844,6 +871,7 @@ impl<'p> Gen<'p> {
             Con::Struct(s) => Kind::Struct(self.struct_names[s as usize].clone()),
             Con::Map => Kind::Map(sub(self, 0)?, sub(self, 1)?),
             Con::MapIter => Kind::MapIter(sub(self, 0)?, sub(self, 1)?),
+            Con::List => Kind::List(sub(self, 0)?),
             Con::Func => {
                 let n = args.len() - 1;
                 let params = (0..n).map(|i| sub(self, i).map(|b| *b)).collect::<Result<Vec<_>, _>>()?;

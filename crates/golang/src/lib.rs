@@ -49,7 +49,7 @@ const HARNESS: &str = include_str!("harness/base.go");
 const HARNESS_GROUP: &str = include_str!("harness/group.go");
 /// Comparison of arrays and callbacks, when the model compares them.
 const HARNESS_SAME: &str = include_str!("harness/same.go");
-const HARNESS_MAPS: &str = include_str!("harness/maps.go");
+const HARNESS_COLLECTIONS: &str = include_str!("harness/collections.go");
 
 /// The Go program of a model: `source` is the model's text (for lines and
 /// comments), `model` the name its header mentions. A model that Go cannot
@@ -117,12 +117,12 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
     if m.uses_same.get() {
         harness.push_str(HARNESS_SAME);
     }
-    let maps = program
+    let collections = program
         .funcs
         .iter()
-        .any(|f| f.code.iter().any(|i| matches!(i, Instr::New { ctor, .. } if has_map(ctor))));
-    if maps {
-        harness.push_str(HARNESS_MAPS);
+        .any(|f| f.code.iter().any(|i| matches!(i, Instr::New { ctor, .. } if has_collection(ctor))));
+    if collections {
+        harness.push_str(HARNESS_COLLECTIONS);
     }
     for l in harness.lines() {
         text.push(0, l, None);
@@ -156,12 +156,12 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
     Ok(out)
 }
 
-fn has_map(c: &leash_ir::Ctor) -> bool {
+fn has_collection(c: &leash_ir::Ctor) -> bool {
     match c {
-        leash_ir::Ctor::Map => true,
-        leash_ir::Ctor::Array { elem, .. } => matches!(&**elem, leash_ir::Elem::Ctor(c) if has_map(c)),
+        leash_ir::Ctor::Map | leash_ir::Ctor::List => true,
+        leash_ir::Ctor::Array { elem, .. } => matches!(&**elem, leash_ir::Elem::Ctor(c) if has_collection(c)),
         leash_ir::Ctor::Struct { fields, .. } => {
-            fields.iter().any(|e| matches!(e, leash_ir::Elem::Ctor(c) if has_map(c)))
+            fields.iter().any(|e| matches!(e, leash_ir::Elem::Ctor(c) if has_collection(c)))
         }
         _ => false,
     }

@@ -275,7 +275,8 @@ fn visit_ctor(c: &Ctor, f: &mut dyn FnMut(&Expr)) {
         | Ctor::Signal
         | Ctor::Ticker
         | Ctor::Timer
-        | Ctor::Map => {}
+        | Ctor::Map
+        | Ctor::List => {}
     }
 }
 
@@ -293,7 +294,7 @@ fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         | Expr::CtxErr(x)
         | Expr::GroupCtx(x)
         | Expr::Field(x, _)
-        | Expr::MapLen(x)
+        | Expr::Len(x, _)
         | Expr::Unary(_, x) => walk(x, f),
         Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
             walk(a, f);

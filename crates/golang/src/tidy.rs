@@ -128,7 +128,7 @@ fn may_panic(e: &Expr) -> bool {
         | Expr::CtxErr(x)
         | Expr::GroupCtx(x)
         | Expr::Field(x, _)
-        | Expr::MapLen(x)
+        | Expr::Len(x, _)
         | Expr::Unary(_, x) => may_panic(x),
         Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => may_panic(a) || may_panic(b),
         Expr::Binary(_, a, b) => may_panic(a) || may_panic(b),

@@ -26,6 +26,8 @@ pub enum Con {
     Struct(u16),
     /// A map; its arguments are the key's and the value's kinds.
     Map,
+    /// A list; its argument is the elements' kind.
+    List,
 }
 
 impl Con {
@@ -52,6 +54,7 @@ impl Con {
             Con::Func => "a function",
             Con::Struct(_) => "a struct value",
             Con::Map => "a map",
+            Con::List => "a list",
         }
     }
 
@@ -74,6 +77,7 @@ impl Con {
             "timer" => Con::Timer,
             "task" => Con::Task,
             "map" => Con::Map,
+            "list" => Con::List,
             _ => return None,
         })
     }
@@ -111,7 +115,7 @@ impl Kinds {
     /// A known kind whose arguments are fresh.
     pub fn simple(&mut self, con: Con) -> Ty {
         let args = match con {
-            Con::Chan | Con::Array => vec![self.fresh()],
+            Con::Chan | Con::Array | Con::List => vec![self.fresh()],
             Con::Map => vec![self.fresh(), self.fresh()],
             _ => vec![],
         };

@@ -68,6 +68,15 @@ pub struct StructDef {
     pub fields: Vec<String>,
 }
 
+/// What `len` counts: a map's entries or a list's elements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LenOf {
+    /// A map (stored as key, value pairs).
+    Map,
+    /// A list.
+    List,
+}
+
 /// A field of a struct type: which struct, and which field of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FieldRef {
@@ -176,8 +185,8 @@ pub enum Expr {
     MapGet(Box<Expr>, Box<Expr>, Const),
     /// Whether `map` has `key` (the `ok` of `let (v, ok) = map[key]`).
     MapHas(Box<Expr>, Box<Expr>),
-    /// `len(map)`.
-    MapLen(Box<Expr>),
+    /// `len(map)` or `len(list)`.
+    Len(Box<Expr>, LenOf),
     /// A unary operation.
     Unary(UnOp, Box<Expr>),
     /// A binary operation.
@@ -240,6 +249,8 @@ pub enum Ctor {
     /// A function value that captured locals: the helper and the captured
     /// values it is given before a call's own arguments.
     Closure { func: FuncId, captures: Vec<Expr> },
+    /// `list()`: an empty list, a queue shared by reference.
+    List,
     /// `map()`: an empty map. Its entries keep the order they were added in,
     /// which nothing observes: iteration takes them in any order.
     Map,
@@ -296,6 +307,11 @@ pub enum Op {
     Close,
     /// `delete(map, key)`: removes the entry, if there is one.
     MapDelete,
+    /// `push(list, v)`: appends `v` (Go's `q = append(q, v)`).
+    Push,
+    /// `pop(list)`: removes and gives the first element (Go's `v, q = q[0],
+    /// q[1:]`); a panic when the list is empty.
+    Pop,
 }
 
 /// One case of a select.

@@ -299,7 +299,7 @@ fn ctor_uses(c: &Ctor, uses: &mut Vec<u16>) {
         Ctor::Struct { fields, .. } => fields.iter().for_each(|e| elem_uses(e, uses)),
         Ctor::MapIter(m) => expr_uses(m, uses),
         Ctor::Closure { captures, .. } => captures.iter().for_each(|x| expr_uses(x, uses)),
-        Ctor::Map => {}
+        Ctor::Map | Ctor::List => {}
         Ctor::Mutex
         | Ctor::RwMutex
         | Ctor::Once
@@ -326,7 +326,7 @@ fn expr_uses(x: &Expr, uses: &mut Vec<u16>) {
         | Expr::CtxErr(b)
         | Expr::GroupCtx(b)
         | Expr::Field(b, _)
-        | Expr::MapLen(b)
+        | Expr::Len(b, _)
         | Expr::Unary(_, b) => expr_uses(b, uses),
         Expr::Binary(_, a, b) | Expr::Index(a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
             expr_uses(a, uses);

@@ -196,7 +196,7 @@ fn expr(p: &Program, locals: &[String], x: &Expr) -> String {
         Expr::Field(a, r) => format!("{}.{}", e(a), field_name(p, *r)),
         Expr::MapGet(m, k, _) => format!("{}[{}]", e(m), e(k)),
         Expr::MapHas(m, k) => format!("has({}, {})", e(m), e(k)),
-        Expr::MapLen(m) => format!("len({})", e(m)),
+        Expr::Len(m, _) => format!("len({})", e(m)),
         Expr::Unary(op, a) => format!("{}{}", if matches!(op, crate::UnOp::Not) { "!" } else { "-" }, e(a)),
         Expr::Binary(op, a, b) => format!("({} {op:?} {})", e(a), e(b)),
     }

@@ -108,7 +108,8 @@ fn ctor_exprs<'a>(ctor: &'a mut Ctor, out: &mut Vec<&'a mut Expr>) {
         | Ctor::Signal
         | Ctor::Ticker
         | Ctor::Timer
-        | Ctor::Map => {}
+        | Ctor::Map
+        | Ctor::List => {}
     }
 }
 
@@ -118,7 +119,7 @@ fn walk_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
         | Expr::CtxErr(x)
         | Expr::GroupCtx(x)
         | Expr::Field(x, _)
-        | Expr::MapLen(x)
+        | Expr::Len(x, _)
         | Expr::Unary(_, x) => walk_mut(x, f),
         Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
             walk_mut(a, f);

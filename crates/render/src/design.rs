@@ -330,6 +330,8 @@ impl Design {
                         Op::WgWait | Op::GroupWait | Op::CondWait => "wait",
                         Op::CondSignal | Op::CondBroadcast => "signal",
                         Op::MapDelete => "delete",
+                        Op::Push => "push",
+                        Op::Pop => "pop",
                     };
                     to(self, target, label, true);
                 }

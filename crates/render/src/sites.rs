@@ -90,9 +90,12 @@ fn ctor_kind(c: &Ctor) -> SiteKind {
         Ctor::WithTimeout(_) => SiteKind::Ctx("with_timeout"),
         Ctor::Ticker => SiteKind::Ticker,
         Ctor::Timer => SiteKind::Timer,
-        Ctor::Cell { .. } | Ctor::Array { .. } | Ctor::Map | Ctor::MapIter(_) | Ctor::Closure { .. } => {
-            SiteKind::Array
-        }
+        Ctor::Cell { .. }
+        | Ctor::Array { .. }
+        | Ctor::Map
+        | Ctor::List
+        | Ctor::MapIter(_)
+        | Ctor::Closure { .. } => SiteKind::Array,
         Ctor::Struct { def, .. } => SiteKind::Struct(*def),
     }
 }
@@ -273,6 +276,19 @@ impl Sites {
                     Instr::Recv { chan, value, .. } => {
                         let add = self.contents_of(&self.of_expr(f, chan));
                         self.store_opt(f, value, &add)
+                    }
+                    // A list's elements flow like an array's.
+                    Instr::Op { op: leash_ir::Op::Push, target, arg: Some(v), .. } => {
+                        let add = self.of_expr(f, v);
+                        let mut c = false;
+                        for q in self.of_expr(f, target) {
+                            c |= Self::grow(&mut self.contents, q, &add);
+                        }
+                        c
+                    }
+                    Instr::Op { op: leash_ir::Op::Pop, target, dst, .. } => {
+                        let add = self.contents_of(&self.of_expr(f, target));
+                        self.store_opt(f, dst, &add)
                     }
                     Instr::MapNext { map, value, .. } => {
                         let add = self.contents_of(&self.of_expr(f, map));

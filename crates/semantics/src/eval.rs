@@ -1,7 +1,7 @@
 //! Evaluating IR expressions and storing into places, for one task's top frame.
 
 use crate::state::{Object, State, Value};
-use leash_ir::{BinOp, Const, Expr, Instr, Place, UnOp};
+use leash_ir::{BinOp, Const, Expr, Instr, LenOf, Place, UnOp};
 
 /// A run-time failure: the message a Go panic would print.
 pub(crate) type Fault = String;
@@ -80,7 +80,10 @@ pub(crate) fn eval(s: &State, slot: usize, e: &Expr) -> Result<Value, Fault> {
             let (xs, k) = (map_entries(s, eval(s, slot, m)?)?, eval(s, slot, k)?);
             Value::Bool(entry(xs, k).is_some())
         }
-        Expr::MapLen(m) => Value::Int((map_entries(s, eval(s, slot, m)?)?.len() / 2) as i16),
+        Expr::Len(m, of) => {
+            let n = map_entries(s, eval(s, slot, m)?)?.len();
+            Value::Int(if *of == LenOf::Map { n / 2 } else { n } as i16)
+        }
         Expr::Field(a, r) => match eval(s, slot, a)? {
             Value::Obj(o) => match s.heap.get(o as usize) {
                 Some(Object::Array(xs)) => *xs.get(r.index as usize).ok_or("bad field")?,
@@ -240,7 +243,7 @@ pub(crate) fn observes_done(s: &State, slot: usize, instr: &Instr) -> bool {
 fn reads_done(s: &State, slot: usize, e: &Expr) -> bool {
     match e {
         Expr::CtxErr(c) => matches!(eval(s, slot, c), Ok(Value::Obj(o)) if s.ctx_done(o)),
-        Expr::Done(x) | Expr::GroupCtx(x) | Expr::Field(x, _) | Expr::MapLen(x) | Expr::Unary(_, x) => {
+        Expr::Done(x) | Expr::GroupCtx(x) | Expr::Field(x, _) | Expr::Len(x, _) | Expr::Unary(_, x) => {
             reads_done(s, slot, x)
         }
         Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => reads_done(s, slot, a) || reads_done(s, slot, b),

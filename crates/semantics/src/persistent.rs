@@ -631,7 +631,7 @@ impl<'a> Scan<'a> {
             | Expr::CtxErr(x)
             | Expr::GroupCtx(x)
             | Expr::Field(x, _)
-            | Expr::MapLen(x)
+            | Expr::Len(x, _)
             | Expr::Unary(_, x) => self.expr(x),
             Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
                 self.expr(a);

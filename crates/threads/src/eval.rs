@@ -5,7 +5,7 @@ use crate::objects::{Chan, CtxKind, Object, OnceState, TimerState};
 use crate::value::{ObjId, Value, NIL_DEREFERENCE};
 use crate::world::World;
 use crate::Instance;
-use leash_ir::{BinOp, Ctor, Elem, Expr, Place, UnOp};
+use leash_ir::{BinOp, Ctor, Elem, Expr, LenOf, Place, UnOp};
 use std::collections::VecDeque;
 
 /// The largest channel capacity a model may ask for.
@@ -44,7 +44,10 @@ impl World {
                 let (xs, k) = (self.map_entries(self.eval(t, m)?)?, self.eval(t, k)?);
                 Ok(Value::Bool(entry(xs, k).is_some()))
             }
-            Expr::MapLen(m) => Ok(Value::Int((self.map_entries(self.eval(t, m)?)?.len() / 2) as i16)),
+            Expr::Len(m, of) => {
+                let n = self.map_entries(self.eval(t, m)?)?.len();
+                Ok(Value::Int(if *of == LenOf::Map { n / 2 } else { n } as i16))
+            }
             Expr::Field(a, r) => match &self.heap[self.eval(t, a)?.obj()? as usize] {
                 Object::Array(xs) => Ok(xs[r.index as usize]),
                 _ => Err(NIL_DEREFERENCE.to_string()),
@@ -174,7 +177,7 @@ impl World {
             Ctor::RwMutex => Object::RwMutex { readers: 0, writer: false, writer_waiting: false },
             Ctor::Cond(mu) => {
                 let mutex = self.eval(t, mu)?.obj()?;
-                if !matches!(self.heap[mutex as usize], Object::Mutex { .. }) {
+                if !matches!(self.heap[mutex as usize], Object::Mutex { .. } | Object::RwMutex { .. }) {
                     return Err(NIL_DEREFERENCE.to_string());
                 }
                 Object::Cond { mutex, waiters: VecDeque::new() }
@@ -218,7 +221,7 @@ impl World {
                 }
                 Object::Array(xs)
             }
-            Ctor::Map => Object::Array(Vec::new()),
+            Ctor::Map | Ctor::List => Object::Array(Vec::new()),
             // A closure is stored as its helper and the values it captured.
             Ctor::Closure { func, captures } => {
                 let mut xs = vec![Value::Func(*func)];

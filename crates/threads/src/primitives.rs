@@ -47,7 +47,12 @@ impl World {
             (Op::GroupWait, Object::Group { running, .. }) => *running > 0,
             (Op::CondWait, Object::Cond { mutex, .. }) => match phase {
                 Phase::CondWaiting => true,
-                Phase::CondWoken => matches!(self.heap[*mutex as usize], Object::Mutex { locked: true }),
+                Phase::CondWoken => matches!(
+                    self.heap[*mutex as usize],
+                    Object::Mutex { locked: true }
+                        | Object::RwMutex { writer: true, .. }
+                        | Object::RwMutex { writer_waiting: true, .. }
+                ),
                 _ => false,
             },
             _ => false,
@@ -67,6 +72,20 @@ impl World {
         let x = self.eval(t, target)?;
         let mut result = Value::Unit;
         match op {
+            Op::Push => {
+                let v = match arg {
+                    Some(a) => self.eval(t, a)?,
+                    None => Value::Unit,
+                };
+                self.map_entries_mut(x)?.push(v);
+            }
+            Op::Pop => {
+                let xs = self.map_entries_mut(x)?;
+                if xs.is_empty() {
+                    return Err("runtime error: index out of range [0] with length 0".to_string());
+                }
+                result = xs.remove(0);
+            }
             Op::MapDelete => {
                 let key = match arg {
                     Some(a) => self.eval(t, a)?,
@@ -263,16 +282,35 @@ impl World {
             }
             (Object::Mutex { locked }, false) => {
                 *locked = false;
-                if let Object::Cond { waiters, .. } = &mut self.heap[cond as usize] {
-                    waiters.push_back(t);
-                }
-                let task = self.task_mut(t);
-                task.phase = Phase::CondWaiting;
-                task.spin = false;
+                self.cond_park(t, cond);
+                Ok(false)
+            }
+            // `cond(rw.rlocker())`: the wait releases and takes back a read lock.
+            (Object::RwMutex { readers, .. }, true) => {
+                *readers += 1;
+                self.task_mut(t).phase = Phase::Start;
+                Ok(true)
+            }
+            (Object::RwMutex { readers: 0, .. }, false) => {
+                Err("fatal error: sync: RUnlock of unlocked RWMutex".to_string())
+            }
+            (Object::RwMutex { readers, .. }, false) => {
+                *readers -= 1;
+                self.cond_park(t, cond);
                 Ok(false)
             }
             _ => Err(NIL_DEREFERENCE.to_string()),
         }
+    }
+
+    /// Task `t` joins the notify list of `cond`, its lock released.
+    fn cond_park(&mut self, t: Instance, cond: ObjId) {
+        if let Object::Cond { waiters, .. } = &mut self.heap[cond as usize] {
+            waiters.push_back(t);
+        }
+        let task = self.task_mut(t);
+        task.phase = Phase::CondWaiting;
+        task.spin = false;
     }
 
     /// Enters `once.do`: the first caller runs the body, later ones skip it

@@ -80,7 +80,8 @@ impl FnCx<'_> {
             Expr::MapHas(m, k) => {
                 format!("has({}, {})", self.expr_at(m, d + 1, uses), self.expr_at(k, d + 1, uses))
             }
-            Expr::MapLen(m) => format!("len({})", self.expr_at(m, d + 1, uses)),
+            Expr::Len(m, leash_ir::LenOf::Map) => format!("len({})", self.expr_at(m, d + 1, uses)),
+            Expr::Len(q, leash_ir::LenOf::List) => format!("len({}.xs)", self.operand(q, PRIMARY, d, uses)),
             Expr::Unary(UnOp::Not, x) => format!("!{}", self.operand(x, UNARY, d, uses)),
             Expr::Unary(UnOp::Neg, x) => match &**x {
                 Expr::Const(Const::Int(n)) => format!("-{n}"),
@@ -309,6 +310,9 @@ impl FnCx<'_> {
             }
             Ctor::Mutex => "new(sync.Mutex)".into(),
             Ctor::RwMutex => "new(sync.RWMutex)".into(),
+            Ctor::Cond(m) if self.kind(m) == Kind::RwMutex => {
+                format!("sync.NewCond({}.RLocker())", self.operand(m, PRIMARY, d, uses))
+            }
             Ctor::Cond(m) => format!("sync.NewCond({})", self.expr_at(m, d, uses)),
             Ctor::Once => "new(sync.Once)".into(),
             Ctor::WaitGroup => "new(sync.WaitGroup)".into(),
@@ -349,6 +353,10 @@ impl FnCx<'_> {
             }
             Ctor::Closure { func, captures } => self.closure(*func, captures, target, d, uses),
             Ctor::Map => format!("make({})", self.m.go_type(target)),
+            Ctor::List => match target {
+                Kind::List(e) => format!("newList[{}]()", self.m.go_type(e)),
+                _ => "newList[struct{}]()".to_string(),
+            },
             Ctor::MapIter(m) => format!("newMapIter({})", self.expr_at(m, d + 1, uses)),
             Ctor::Struct { def, fields } => {
                 let kinds = &self.m.kinds.fields[*def as usize];

@@ -262,7 +262,7 @@ impl FnCx<'_> {
             }
             Instr::Op { op, target, arg, dst } => {
                 let call = self.op(*op, target, arg.as_ref(), &mut uses);
-                if *op == Op::GroupWait
+                if matches!(op, Op::GroupWait | Op::Pop)
                     || (matches!(op, Op::Stop | Op::Reset) && self.kind(target) == Kind::Timer)
                 {
                     let text = self.call_into(pc, dst, call, &mut uses);
@@ -368,6 +368,11 @@ impl FnCx<'_> {
             Op::Stop => "Stop()".to_string(),
             Op::Reset if self.kind(target) == Kind::Ticker => "Reset(tickPeriod())".to_string(),
             Op::Reset => "Reset(timerDelay())".to_string(),
+            Op::Push => {
+                let v = arg.map_or("struct{}{}".to_string(), |a| self.expr(a, uses));
+                return format!("{}.push({v})", self.operand(target, PRIMARY, 1, uses));
+            }
+            Op::Pop => "pop()".to_string(),
             Op::MapDelete => {
                 let key = arg.map_or("nil".to_string(), |a| self.expr(a, uses));
                 return format!("delete({}, {key})", self.expr(target, uses));
@@ -548,7 +553,7 @@ fn with_captures(instr: &Instr, capture: &[(u16, Expr)]) -> Instr {
             Expr::Field(a, r) => Expr::Field(Box::new(sub(a, capture)), *r),
             Expr::MapGet(a, b, z) => Expr::MapGet(Box::new(sub(a, capture)), Box::new(sub(b, capture)), *z),
             Expr::MapHas(a, b) => Expr::MapHas(Box::new(sub(a, capture)), Box::new(sub(b, capture))),
-            Expr::MapLen(a) => Expr::MapLen(Box::new(sub(a, capture))),
+            Expr::Len(a, of) => Expr::Len(Box::new(sub(a, capture)), *of),
             Expr::Binary(op, a, b) => Expr::Binary(*op, Box::new(sub(a, capture)), Box::new(sub(b, capture))),
             Expr::Const(_) | Expr::Global(_) | Expr::GlobalRef(_) => e.clone(),
         }

@@ -160,6 +160,13 @@ impl Lowerer {
                 }
                 f.emit(Instr::Exit, span);
             }
+            E::Call { callee, args }
+                if matches!(callee.text.as_str(), "push" | "pop") && f.lookup(&callee.text).is_none() =>
+            {
+                let Some((elem, instr)) = self.list_op(f, callee, args, place, e.span) else { return };
+                set(self, elem);
+                f.emit(instr, span);
+            }
             E::Call { callee, args } if callee.text == "delete" && f.lookup("delete").is_none() => {
                 self.map_delete(f, callee, args, span);
             }
@@ -502,7 +509,15 @@ impl Lowerer {
             }
             "mutex" => (Ctor::Mutex, Con::Mutex),
             "rwmutex" => (Ctor::RwMutex, Con::RwMutex),
-            "cond" => (Ctor::Cond(operand(self, 0, Con::Mutex)?), Con::Cond),
+            // `cond(rw.rlocker())`: a cond over an rwmutex's read lock.
+            "cond" => match &args[0].kind {
+                E::Method { recv, name, args: none } if name.text == "rlocker" && none.is_empty() => {
+                    let (x, t) = self.pure(f, recv, "an rwmutex")?;
+                    self.require(t, Con::RwMutex, "rlocker", &Self::operand_name(recv), recv.span);
+                    (Ctor::Cond(x), Con::Cond)
+                }
+                _ => (Ctor::Cond(operand(self, 0, Con::Mutex)?), Con::Cond),
+            },
             "once" => (Ctor::Once, Con::Once),
             "waitgroup" => (Ctor::WaitGroup, Con::WaitGroup),
             "group" => {
@@ -522,6 +537,7 @@ impl Lowerer {
             "with_timeout" => (Ctor::WithTimeout(operand(self, 0, Con::Ctx)?), Con::Ctx),
             "ticker" => (Ctor::Ticker, Con::Ticker),
             "map" => (Ctor::Map, Con::Map),
+            "list" => (Ctor::List, Con::List),
             _ => (Ctor::Timer, Con::Timer),
         };
         let t = self.kinds.simple(con);
@@ -619,6 +635,14 @@ impl Lowerer {
                 f.emit(Instr::OnceExit { once: x }, span);
                 let pc = f.pc();
                 patch(&mut f.code, enter, pc);
+                return;
+            }
+            "rlocker" => {
+                self.errors.push(
+                    Diagnostic::error("E0123", name.span, "`rlocker()` is only a cond's lock")
+                        .with_label("not a value of its own")
+                        .with_hint(format!("make the cond with it: `cond({rn}.rlocker())`")),
+                );
                 return;
             }
             "err" => {

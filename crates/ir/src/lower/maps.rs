@@ -112,9 +112,53 @@ impl Lowerer {
             self.arity(callee, 1, args.len(), span);
             return None;
         };
-        let (m, mt) = self.pure(f, base, "a map")?;
-        self.map_kinds(mt, "len", &Self::operand_name(base), base.span);
-        Some((Expr::MapLen(Box::new(m)), self.kinds.simple(Con::Int)))
+        let (m, mt) = self.pure(f, base, "a map or a list")?;
+        let of = if self.kinds.con_of(mt) == Some(Con::List) {
+            LenOf::List
+        } else {
+            self.map_kinds(mt, "len", &Self::operand_name(base), base.span);
+            LenOf::Map
+        };
+        Some((Expr::Len(Box::new(m), of), self.kinds.simple(Con::Int)))
+    }
+
+    /// `push(q, v)` (a statement) or `let v = pop(q)`: the instruction and
+    /// the kind of the value it gives (nothing for `push`).
+    pub(super) fn list_op(
+        &mut self,
+        f: &mut Fn,
+        callee: &ast::Ident,
+        args: &[ast::Expr],
+        place: Option<Place>,
+        span: Span,
+    ) -> Option<(Ty, Instr)> {
+        let push = callee.text == "push";
+        let want = if push { 2 } else { 1 };
+        if args.len() != want {
+            self.arity(callee, want, args.len(), span);
+            return None;
+        }
+        let (q, qt) = self.pure(f, &args[0], "a list")?;
+        let name = Self::operand_name(&args[0]);
+        let elem = match self.require(qt, Con::List, &callee.text, &name, args[0].span).first() {
+            Some(&t) => t,
+            None => self.kinds.fresh(),
+        };
+        if !push {
+            return Some((elem, Instr::Op { op: Op::Pop, target: q, arg: None, dst: place }));
+        }
+        let (v, vt) = self.pure(f, &args[1], "a value to push")?;
+        self.unify_at(vt, elem, args[1].span, "the value pushed");
+        if place.is_some() {
+            self.errors.push(
+                Diagnostic::error("E0116", span, "`push` returns nothing")
+                    .with_label("no value to bind")
+                    .with_hint("call it as a statement"),
+            );
+            return None;
+        }
+        let unit = self.kinds.simple(Con::Unit);
+        Some((unit, Instr::Op { op: Op::Push, target: q, arg: Some(v), dst: None }))
     }
 
     /// `for key, value in m { body }`: the map is read once, the loop's state

@@ -15,8 +15,8 @@ mod structs;
 
 use crate::kinds::{Con, Kinds, Ty};
 use crate::{
-    BinOp, Callee, Case, CaseKind, Const, Ctor, Elem, Expr, FieldRef, Func, FuncId, Global, Instr, Op, Pc,
-    Place, Program, StructDef, UnOp,
+    BinOp, Callee, Case, CaseKind, Const, Ctor, Elem, Expr, FieldRef, Func, FuncId, Global, Instr, LenOf, Op,
+    Pc, Place, Program, StructDef, UnOp,
 };
 use leash_syntax::ast::{self, ExprKind as E, StmtKind as S};
 use leash_syntax::{suggest, Diagnostic, Span};
@@ -270,6 +270,7 @@ fn const_ctor(name: &str) -> bool {
             | "ticker"
             | "timer"
             | "map"
+            | "list"
     )
 }
 
@@ -297,8 +298,11 @@ fn builtin_meaning(name: &str) -> Option<&'static str> {
         "ticker" => "makes a ticker",
         "timer" => "makes a timer",
         "map" => "makes a map",
+        "list" => "makes a list",
+        "push" => "appends to a list",
+        "pop" => "takes a list's first element",
         "delete" => "deletes a map's entry",
-        "len" => "counts a map's entries",
+        "len" => "counts a map's entries or a list's elements",
         _ => return None,
     })
 }
@@ -513,6 +517,7 @@ impl Lowerer {
                 "timer",
                 "task",
                 "map",
+                "list",
             ];
             let mut d =
                 Diagnostic::error("E0102", ann.name.span, format!("unknown type `{}`", ann.name.text))

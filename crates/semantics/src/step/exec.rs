@@ -233,7 +233,7 @@ impl Exec<'_> {
                 }
                 Object::Array(xs)
             }
-            Ctor::Map => Object::Array(Vec::new()),
+            Ctor::Map | Ctor::List => Object::Array(Vec::new()),
             // A closure is stored as its helper and the values it captured.
             Ctor::Closure { func, captures } => {
                 let mut xs = vec![Value::Func(*func)];
@@ -441,6 +441,27 @@ impl Exec<'_> {
         arg: Option<&Expr>,
         dst: &Option<Place>,
     ) -> Result<(), Fault> {
+        if op == Op::Push {
+            let v = match arg {
+                Some(a) => self.eval(slot, a)?,
+                None => return Err("push without a value".into()),
+            };
+            let q = self.eval(slot, target)?;
+            crate::eval::map_entries_mut(&mut self.s, q)?.push(v);
+            self.advance(slot);
+            return Ok(());
+        }
+        if op == Op::Pop {
+            let q = self.eval(slot, target)?;
+            let xs = crate::eval::map_entries_mut(&mut self.s, q)?;
+            if xs.is_empty() {
+                return Err("runtime error: index out of range [0] with length 0".into());
+            }
+            let v = xs.remove(0);
+            self.store_opt(slot, dst, v)?;
+            self.advance(slot);
+            return Ok(());
+        }
         if op == Op::MapDelete {
             let key = match arg {
                 Some(a) => self.eval(slot, a)?,
@@ -577,16 +598,29 @@ impl Exec<'_> {
             _ => return Err(format!("{op:?} on an object of the wrong kind")),
         }
         if let Some(m) = relock {
-            let Some(Object::Mutex { locked }) = self.s.heap.get_mut(m as usize) else {
-                return Err("cond over a non-mutex".into());
-            };
-            if phase == 0 {
-                if !*locked {
-                    return Err("fatal error: sync: unlock of unlocked mutex".into());
+            match self.s.heap.get_mut(m as usize) {
+                Some(Object::Mutex { locked }) => {
+                    if phase == 0 {
+                        if !*locked {
+                            return Err("fatal error: sync: unlock of unlocked mutex".into());
+                        }
+                        *locked = false;
+                    } else {
+                        *locked = true;
+                    }
                 }
-                *locked = false;
-            } else {
-                *locked = true;
+                // `cond(rw.rlocker())`: the wait releases and takes back a read lock.
+                Some(Object::RwMutex { readers, .. }) => {
+                    if phase == 0 {
+                        if *readers == 0 {
+                            return Err("fatal error: sync: RUnlock of unlocked RWMutex".into());
+                        }
+                        *readers -= 1;
+                    } else {
+                        *readers += 1;
+                    }
+                }
+                _ => return Err("cond over a non-mutex".into()),
             }
         }
         if let Some(c) = cancel_group {

@@ -138,7 +138,15 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tran
                 (Op::CondWait, Some(Object::Cond { mutex })) => match task.phase {
                     0 => true,
                     1 => false,
-                    _ => matches!(s.heap.get(*mutex as usize), Some(Object::Mutex { locked: false })),
+                    // The lock back: a mutex, or an rwmutex's read lock
+                    // (`cond(rw.rlocker())`).
+                    _ => matches!(
+                        s.heap.get(*mutex as usize),
+                        Some(
+                            Object::Mutex { locked: false }
+                                | Object::RwMutex { writer: false, pending: false, .. }
+                        )
+                    ),
                 },
                 _ => true,
             };

@@ -32,3 +32,18 @@ func (it *mapIter[K, V]) next() (K, V, bool) {
 	var v V
 	return k, v, false
 }
+
+// list is a queue shared by reference: the model's list.
+type list[T any] struct{ xs []T }
+
+func newList[T any]() *list[T] { return &list[T]{} }
+
+// push appends, as `q = append(q, v)`.
+func (l *list[T]) push(v T) { l.xs = append(l.xs, v) }
+
+// pop takes the first element, as `v, q = q[0], q[1:]` (panics when empty).
+func (l *list[T]) pop() T {
+	v := l.xs[0]
+	l.xs = l.xs[1:]
+	return v
+}
