@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# Compare leash with SPIN on the worker-pool anchor (see docs/performance.md).
+# Compare leash with SPIN on the worker-pool anchor and on the Promela twins
+# of the other models/perf designs (see docs/performance.md).
 #
-# For each size W J B (workers, jobs, buffer), it generates the Promela model
-# with /work/shared/anchors/promela/pool.py (or $POOL_PY), compiles SPIN's
-# verifier for safety (invalid end states, assertions) and runs it, then runs
-# `leash check --scenario cancel --format json models/perf/pool_W_J_B.leash`
-# and prints one table line per size.
+# Each argument is a pool size W,J,B (workers, jobs, buffer: the anchor
+# /work/shared/anchors/promela/pool.py, or $POOL_PY, against
+# models/perf/pool_W_J_B.leash) or a twin KIND:N (twins.py, or $TWINS_PY:
+# pipeline:N against pipeline_N.leash, errgroup:N against
+# errgroup_fanout_N.leash, heartbeat:D against heartbeat_tree_D.leash). For
+# each it generates the Promela model, compiles SPIN's verifier for safety
+# (invalid end states, assertions) and runs it, then runs
+# `leash check --scenario cancel --format json` on the leash model and prints
+# one table line.
 #
-# Usage: benches/compare_spin.sh [W,J,B ...]      (default: the six sizes)
-#        e.g. benches/compare_spin.sh 2,4,1 4,8,2
+# Usage: benches/compare_spin.sh [W,J,B | KIND:N ...]
+#        (default: the six pool sizes and every twin)
+#        e.g. benches/compare_spin.sh 2,4,1 heartbeat:2 pipeline:4
 # Environment:
 #   LEASH          leash binary (default: target/release/leash, else
 #                  $CARGO_TARGET_DIR/release/leash)
 #   LEASH_TIMEOUT  seconds for each leash run, passed as --timeout (default 120)
 #   LEASH_FLAGS    more options for leash check (e.g. "--max-states 50000000")
 #   POOL_PY        the Promela generator (default /work/shared/anchors/promela/pool.py)
+#   TWINS_PY       the twins' generator (default: twins.py beside POOL_PY)
 #   SPIN_CFLAGS    gcc flags for pan.c (default "-O2 -DSAFETY"; add -DNOREDUCE
 #                  to switch SPIN's partial-order reduction off)
 #   SPIN_RUNFLAGS  flags of ./pan (default "-m10000000 -w26")
@@ -35,6 +42,7 @@ set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 POOL_PY=${POOL_PY:-/work/shared/anchors/promela/pool.py}
+TWINS_PY=${TWINS_PY:-$(dirname "$POOL_PY")/twins.py}
 LEASH_TIMEOUT=${LEASH_TIMEOUT:-120}
 LEASH_FLAGS=${LEASH_FLAGS:-}
 SPIN_CFLAGS=${SPIN_CFLAGS:--O2 -DSAFETY}
@@ -72,7 +80,9 @@ fi
 if [ $# -gt 0 ]; then
     SIZES=("$@")
 else
-    SIZES=(2,4,1 4,8,2 6,12,3 8,16,4 12,24,4 16,32,4)
+    SIZES=(2,4,1 4,8,2 6,12,3 8,16,4 12,24,4 16,32,4
+           pipeline:2 pipeline:3 pipeline:4 errgroup:2 errgroup:4 errgroup:6
+           heartbeat:1 heartbeat:2 heartbeat:3)
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/compare_spin.XXXXXX")
@@ -81,22 +91,39 @@ trap 'rm -rf "$WORK"' EXIT
 echo "# $(spin -V 2>&1 | head -n1); gcc $(gcc -dumpfullversion 2>/dev/null || gcc -dumpversion)"
 echo "# $("$LEASH" --version 2>&1 | head -n1) ($LEASH), --scenario cancel, --timeout $LEASH_TIMEOUT $LEASH_FLAGS"
 echo "# pan: gcc $SPIN_CFLAGS -DMEMLIM=$SPIN_MEMLIM; ./pan $SPIN_RUNFLAGS, timeout $SPIN_TIMEOUT s; machine: $(nproc) cores"
-printf '%-10s %12s %10s %12s %10s %10s %10s\n' "W J B" "spin_states" "spin_s" "leash_states" "leash_s" "ratio" "leash_MiB"
+printf '%-12s %12s %10s %12s %10s %10s %10s\n' "design" "spin_states" "spin_s" "leash_states" "leash_s" "ratio" "leash_MiB"
 
 for size in "${SIZES[@]}"; do
-    IFS=', ' read -r W J B <<<"$size"
-    if [ -z "${W:-}" ] || [ -z "${J:-}" ] || [ -z "${B:-}" ]; then
-        echo "compare_spin: bad size '$size' (expected W,J,B)" >&2
-        continue
-    fi
-    label="$W $J $B"
-    model="$ROOT/models/perf/pool_${W}_${J}_${B}.leash"
+    case "$size" in
+        *:*)
+            kind=${size%%:*}; n=${size#*:}
+            case "$kind" in
+                pipeline) name="pipeline_$n" ;;
+                errgroup) name="errgroup_fanout_$n" ;;
+                heartbeat) name="heartbeat_tree_$n" ;;
+                *) echo "compare_spin: unknown twin '$kind' (pipeline, errgroup, heartbeat)" >&2; continue ;;
+            esac
+            gen=(python3 "$TWINS_PY" "$kind" "$n")
+            label="$kind $n"
+            ;;
+        *)
+            IFS=', ' read -r W J B <<<"$size"
+            if [ -z "${W:-}" ] || [ -z "${J:-}" ] || [ -z "${B:-}" ]; then
+                echo "compare_spin: bad size '$size' (expected W,J,B or KIND:N)" >&2
+                continue
+            fi
+            name="pool_${W}_${J}_${B}"
+            gen=(python3 "$POOL_PY" "$W" "$J" "$B")
+            label="pool $W $J $B"
+            ;;
+    esac
+    model="$ROOT/models/perf/$name.leash"
 
     # --- SPIN ---
-    dir="$WORK/pool_${W}_${J}_${B}"
+    dir="$WORK/$name"
     mkdir -p "$dir"
     spin_states="-"; spin_s="-"; spin_note=""
-    if (cd "$dir" && python3 "$POOL_PY" "$W" "$J" "$B" > pool.pml \
+    if (cd "$dir" && "${gen[@]}" > pool.pml \
             && spin -a pool.pml > spin.log 2>&1 \
             && gcc $SPIN_CFLAGS -DMEMLIM="$SPIN_MEMLIM" -o pan pan.c > gcc.log 2>&1); then
         (cd "$dir" && timeout -s INT "$SPIN_TIMEOUT" ./pan $SPIN_RUNFLAGS > pan.log 2>&1)
@@ -173,7 +200,7 @@ try:
     print("%.1f" % (l / s) if s > 0 else "-")
 except ValueError:
     print("-")' "$leash_s" "$spin_s")
-    line=$(printf '%-10s %12s %10s %12s %10s %10s %10s' "$label" "$spin_states" "$spin_s" "$leash_states" "$leash_s" "$ratio" "$leash_mib")
+    line=$(printf '%-12s %12s %10s %12s %10s %10s %10s' "$label" "$spin_states" "$spin_s" "$leash_states" "$leash_s" "$ratio" "$leash_mib")
     if [ "${leash_note:--}" != "-" ]; then
         line="$line  leash:$leash_note"
     fi
