@@ -544,3 +544,9 @@ fn a_cond_over_a_read_lock_releases_it_while_it_waits() {
     let unheld = "task main() {\n let rw = rwmutex()\n let c = cond(rw.rlocker())\n c.wait()\n}\n";
     assert_eq!(summary(unheld), "all: panic main");
 }
+
+#[test]
+fn a_helper_may_return_up_to_four_results() {
+    let src = "fn f(c) {\n if c {\n  return (1, true, ok)\n }\n return (0, false, err)\n}\ntask main() {\n let (v, hit, e) = f(true)\n assert v == 1 && hit && e == ok\n let (w, _, e2) = f(false)\n assert w == 0 && e2 == err\n}\n";
+    assert_eq!(summary(src), "all: verified");
+}

@@ -126,8 +126,11 @@ pub struct Stmt {
 pub enum Pattern {
     /// One name (`_` ignores).
     Name(Ident),
-    /// `(value, ok)`: a receive with its "still open" flag.
+    /// `(value, ok)`: a receive with its "still open" flag, a map lookup,
+    /// or a helper's two results.
     Pair(Ident, Ident),
+    /// `(a, b, c)`: a helper's three or four results.
+    Tuple(Vec<Ident>),
 }
 
 /// The statements of the language.

@@ -283,6 +283,9 @@ impl Resolved {
                         self.declare(v, Kind::Let, s.span, scope);
                         self.declare(ok, Kind::Let, s.span, scope);
                     }
+                    Pattern::Tuple(names) => {
+                        names.iter().for_each(|n| self.declare(n, Kind::Let, s.span, scope))
+                    }
                 }
             }
             S::Var(v) => {
@@ -327,6 +330,9 @@ impl Resolved {
                                 Some(Pattern::Pair(v, ok)) => {
                                     self.declare(v, Kind::Let, c.span, scope);
                                     self.declare(ok, Kind::Let, c.span, scope);
+                                }
+                                Some(Pattern::Tuple(names)) => {
+                                    names.iter().for_each(|n| self.declare(n, Kind::Let, c.span, scope))
                                 }
                                 None => {}
                             }

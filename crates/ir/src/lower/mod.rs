@@ -326,6 +326,9 @@ const GO_CONSTRUCTORS: &[(&str, &str)] = &[
     ("TODO", "background()"),
 ];
 
+/// The most results a helper may return (`return (a, b, c, d)`).
+const MAX_RESULTS: usize = 4;
+
 /// The methods of synchronisation objects.
 const METHODS: &[&str] =
     &["lock", "unlock", "rlock", "runlock", "add", "done", "wait", "signal", "broadcast", "do", "err"];
@@ -350,11 +353,15 @@ impl Lowerer {
             );
             return 1;
         }
-        if first > 2 {
+        if first > MAX_RESULTS {
             self.errors.push(
-                Diagnostic::error("E0143", first_span, "a helper returns at most two results")
-                    .with_label(format!("{first} values"))
-                    .with_hint("return two results, or pass a `var` to write the others through"),
+                Diagnostic::error(
+                    "E0143",
+                    first_span,
+                    format!("a helper returns at most {MAX_RESULTS} results"),
+                )
+                .with_label(format!("{first} values"))
+                .with_hint("return fewer results, or a struct that holds them"),
             );
             return 1;
         }

@@ -38,22 +38,21 @@ impl Lowerer {
                     f.emit(Instr::Assign { dst: Place::Bind(slot), value: Expr::Local(tmp) }, span);
                 }
                 ast::Pattern::Pair(v, second) if matches!(&value.kind, E::Call { .. }) => {
-                    // `let (v, e) = f(...)`: a helper's two results.
-                    // The locals are made first but come into scope after the
-                    // call, whose arguments may name the locals they shadow.
-                    let first_ty = self.kinds.fresh();
-                    let second_ty = self.kinds.fresh();
-                    let first = self.temp(f, first_ty);
-                    let rest = self.temp(f, second_ty);
-                    self.rest_dst = vec![(Place::Bind(rest), second_ty)];
-                    self.effect(f, value, Some((Place::Bind(first), first_ty)), span);
-                    self.rest_dst.clear();
-                    for (name, slot) in [(v, first), (second, rest)] {
-                        if name.text != "_" {
-                            f.locals[slot as usize].name = name.text.clone();
-                            f.scopes.last_mut().expect("a scope").push((name.text.clone(), slot));
-                        }
-                    }
+                    self.bind_results(f, &[v.clone(), second.clone()], value, span);
+                }
+                ast::Pattern::Tuple(names) if matches!(&value.kind, E::Call { .. }) => {
+                    self.bind_results(f, names, value, span);
+                }
+                ast::Pattern::Tuple(names) => {
+                    self.errors.push(
+                        Diagnostic::error(
+                            "E0110",
+                            value.span,
+                            format!("`let` with {} names needs a helper call", names.len()),
+                        )
+                        .with_label("not a call")
+                        .with_hint("a helper returns several results with `return (a, b, c)`"),
+                    );
                 }
                 ast::Pattern::Pair(v, ok) if matches!(&value.kind, E::Index(..)) => {
                     let E::Index(base, key) = &value.kind else { unreachable!("matched above") };
@@ -303,6 +302,24 @@ impl Lowerer {
         }
     }
 
+    /// `let (a, b, ...) = f(...)`: a helper's results, the first as the
+    /// call's value and the others from its hidden locals. The locals are
+    /// made first but come into scope after the call, whose arguments may
+    /// name the locals they shadow.
+    fn bind_results(&mut self, f: &mut Fn, names: &[ast::Ident], value: &ast::Expr, span: Span) {
+        let tys: Vec<Ty> = names.iter().map(|_| self.kinds.fresh()).collect();
+        let slots: Vec<u16> = tys.iter().map(|&t| self.temp(f, t)).collect();
+        self.rest_dst = slots[1..].iter().zip(&tys[1..]).map(|(&s, &t)| (Place::Bind(s), t)).collect();
+        self.effect(f, value, Some((Place::Bind(slots[0]), tys[0])), span);
+        self.rest_dst.clear();
+        for (name, slot) in names.iter().zip(slots) {
+            if name.text != "_" {
+                f.locals[slot as usize].name = name.text.clone();
+                f.scopes.last_mut().expect("a scope").push((name.text.clone(), slot));
+            }
+        }
+    }
+
     pub(super) fn bind_pat(&mut self, f: &mut Fn, name: &ast::Ident, ty: Ty) -> Option<Place> {
         (name.text != "_").then(|| Place::Bind(self.bind(f, &name.text, ty, false)))
     }
@@ -323,6 +340,18 @@ impl Lowerer {
                         Some(ast::Pattern::Pair(v, ok)) => {
                             let b = self.kinds.simple(Con::Bool);
                             (self.bind_pat(f, v, elem), self.bind_pat(f, ok, b))
+                        }
+                        Some(ast::Pattern::Tuple(names)) => {
+                            self.errors.push(
+                                Diagnostic::error(
+                                    "E0110",
+                                    case.span,
+                                    "a receive gives a value and its `ok` flag",
+                                )
+                                .with_label(format!("{} names", names.len()))
+                                .with_hint("write `recv ch as (v, ok)`"),
+                            );
+                            (None, None)
                         }
                     };
                     Some(CaseKind::Recv { chan: c, value, ok })

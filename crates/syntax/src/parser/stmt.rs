@@ -280,8 +280,15 @@ impl Parser<'_> {
             let a = self.ident("a name for the value")?;
             self.expect(T::Comma, "`,`")?;
             let b = self.ident("a name for the `ok` flag")?;
+            let mut more = Vec::new();
+            while self.eat(T::Comma) {
+                more.push(self.ident("a name for the next result")?);
+            }
             self.expect(T::RParen, "`)`")?;
-            Ok(Pattern::Pair(a, b))
+            if more.is_empty() {
+                return Ok(Pattern::Pair(a, b));
+            }
+            Ok(Pattern::Tuple([a, b].into_iter().chain(more).collect()))
         } else {
             Ok(Pattern::Name(self.ident("a name to bind")?))
         }
