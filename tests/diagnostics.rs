@@ -631,3 +631,10 @@ fn e0141_function_value_captures_a_loop_variable() {
         "task main() {\n    for i in 0..2 {\n        let f = fn() {\n            return i\n        }\n    }\n}\n"
     ));
 }
+
+#[test]
+fn e0147_map_keyed_by_task_handles() {
+    insta::assert_snapshot!(render(
+        "task main() {\n    let seen = map()\n    let t = spawn w()\n    seen[t] = true\n    join t\n}\ntask w() {}\n"
+    ));
+}

@@ -550,3 +550,22 @@ fn a_helper_may_return_up_to_four_results() {
     let src = "fn f(c) {\n if c {\n  return (1, true, ok)\n }\n return (0, false, err)\n}\ntask main() {\n let (v, hit, e) = f(true)\n assert v == 1 && hit && e == ok\n let (w, _, e2) = f(false)\n assert w == 0 && e2 == err\n}\n";
     assert_eq!(summary(src), "all: verified");
 }
+
+#[test]
+fn a_nil_map_reads_as_empty() {
+    // A map-valued map's missing entry is a nil map: reading, counting,
+    // ranging over and deleting from it are fine, as in Go; writing panics.
+    let src = "task main() {\n let outer = map()\n let a = map()\n a[5] = true\n outer[1] = a\n let inner = outer[2]\n assert len(inner) == 0\n let (v, ok) = inner[3]\n assert !ok && !v\n delete(inner, 3)\n for k, _ in inner {\n  assert false\n }\n}\n";
+    assert_eq!(summary(src), "all: verified");
+    let write =
+        "task main() {\n let outer = map()\n outer[1] = map()\n let inner = outer[2]\n inner[1] = true\n}\n";
+    assert_eq!(summary(write), "all: panic main");
+}
+
+#[test]
+fn a_store_through_a_field_loads_the_struct_first() {
+    // Go loads `r.subs`, then stores into the map: main may swap the map in
+    // between, and the old one still gets the entry.
+    let src = "struct Reg {\n subs: map\n}\ntask main() {\n let r = Reg { subs: map() }\n let old = r.subs\n let t = spawn add(r)\n r.subs = map()\n let n = len(old)\n join t\n assert len(old) == n\n}\ntask add(r: Reg) {\n r.subs[1] = true\n}\n";
+    assert_eq!(summary(src), "all: panic main");
+}

@@ -8,7 +8,8 @@
 //!   held it, and a parked sender sends the value it evaluated;
 //! - the value and index of an assignment to shared state: `count = count + 1`
 //!   is a load and a store in Go, and another goroutine may write in between
-//!   (the lost update).
+//!   (the lost update); and the struct or map written through, which Go
+//!   loads before it stores.
 
 use crate::silent::pure_local;
 use crate::{CaseKind, Expr, Func, Instr, Pc, Program};
@@ -84,8 +85,10 @@ fn operands<'i>(instr: &'i mut Instr, is_ref: &dyn Fn(u16) -> bool) -> Vec<&'i m
             crate::Place::Global(_) => vec![value],
             crate::Place::Local(s) if is_ref(*s) => vec![value],
             crate::Place::Index(_, index) => vec![index, value],
-            crate::Place::Field(..) => vec![value],
-            crate::Place::MapEntry(_, key) => vec![key, value],
+            // Go loads the struct pointer or the map, then stores: another
+            // goroutine may act in between.
+            crate::Place::Field(base, _) => vec![base, value],
+            crate::Place::MapEntry(map, key) => vec![map, key, value],
             _ => Vec::new(),
         },
         Instr::Send { chan, value } => vec![chan, value],

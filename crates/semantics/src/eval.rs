@@ -89,6 +89,7 @@ pub(crate) fn eval(s: &State, slot: usize, e: &Expr) -> Result<Value, Fault> {
                 Some(Object::Array(xs)) => *xs.get(r.index as usize).ok_or("bad field")?,
                 _ => return Err("field of a non-struct".into()),
             },
+            Value::Nil => return Err(NIL_DEREFERENCE.into()),
             _ => return Err("field of a non-struct".into()),
         },
         Expr::Unary(op, a) => match (op, eval(s, slot, a)?) {
@@ -197,20 +198,25 @@ pub(crate) fn store(
                 }
                 _ => Err("field of a non-struct".into()),
             },
+            Value::Nil => Err(NIL_DEREFERENCE.into()),
             _ => Err("field of a non-struct".into()),
         },
     }
 }
 
+/// Go's message for a nil pointer dereference.
+pub(crate) const NIL_DEREFERENCE: &str = "runtime error: invalid memory address or nil pointer dereference";
+
 /// The entries of a map, `[k0, v0, k1, v1, ...]` in the order they were
-/// added (a map is stored as an array of pairs).
-pub(crate) fn map_entries(s: &State, m: Value) -> Result<&Vec<Value>, Fault> {
+/// added (a map is stored as an array of pairs); a nil map reads as empty,
+/// as in Go.
+pub(crate) fn map_entries(s: &State, m: Value) -> Result<&[Value], Fault> {
     match m {
         Value::Obj(o) => match s.heap.get(o as usize) {
             Some(Object::Array(xs)) => Ok(xs),
             _ => Err("not a map".into()),
         },
-        Value::Nil => Err("invalid memory address or nil pointer dereference".into()),
+        Value::Nil => Ok(&[]),
         _ => Err("not a map".into()),
     }
 }

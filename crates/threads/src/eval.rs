@@ -263,8 +263,12 @@ impl World {
 
 impl World {
     /// The entries of a map, `[k0, v0, k1, v1, ...]` (a map is stored as an
-    /// array of pairs, in the order they were added).
-    pub(crate) fn map_entries(&self, m: Value) -> Result<&Vec<Value>, String> {
+    /// array of pairs, in the order they were added); a nil map reads as
+    /// empty, as in Go.
+    pub(crate) fn map_entries(&self, m: Value) -> Result<&[Value], String> {
+        if m == Value::Nil {
+            return Ok(&[]);
+        }
         match &self.heap[m.obj()? as usize] {
             Object::Array(xs) => Ok(xs),
             _ => Err(NIL_DEREFERENCE.to_string()),
@@ -273,6 +277,9 @@ impl World {
 
     /// The entries of a map, to change.
     pub(crate) fn map_entries_mut(&mut self, m: Value) -> Result<&mut Vec<Value>, String> {
+        if m == Value::Nil {
+            return Err("assignment to entry in nil map".to_string());
+        }
         match &mut self.heap[m.obj()? as usize] {
             Object::Array(xs) => Ok(xs),
             _ => Err(NIL_DEREFERENCE.to_string()),

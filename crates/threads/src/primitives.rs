@@ -77,9 +77,15 @@ impl World {
                     Some(a) => self.eval(t, a)?,
                     None => Value::Unit,
                 };
+                if x == Value::Nil {
+                    return Err(NIL_DEREFERENCE.to_string());
+                }
                 self.map_entries_mut(x)?.push(v);
             }
             Op::Pop => {
+                if x == Value::Nil {
+                    return Err(NIL_DEREFERENCE.to_string());
+                }
                 let xs = self.map_entries_mut(x)?;
                 if xs.is_empty() {
                     return Err("runtime error: index out of range [0] with length 0".to_string());
@@ -91,9 +97,12 @@ impl World {
                     Some(a) => self.eval(t, a)?,
                     None => Value::Unit,
                 };
-                let xs = self.map_entries_mut(x)?;
-                if let Some(i) = crate::eval::entry(xs, key) {
-                    xs.drain(i..i + 2);
+                // Deleting from a nil map does nothing, as in Go.
+                if x != Value::Nil {
+                    let xs = self.map_entries_mut(x)?;
+                    if let Some(i) = crate::eval::entry(xs, key) {
+                        xs.drain(i..i + 2);
+                    }
                 }
             }
             Op::Close => self.close(x)?,

@@ -34,8 +34,8 @@ impl FnCx<'_> {
             Expr::Binary(BinOp::And, ..) => AND,
             Expr::Binary(BinOp::Add | BinOp::Sub, ..) => PRIMARY,
             Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => match self.kind(a) {
-                Kind::Array(_) | Kind::Func(..) if *op == BinOp::Eq => PRIMARY,
-                Kind::Array(_) | Kind::Func(..) => UNARY,
+                Kind::Array(_) | Kind::Func(..) | Kind::Map(..) if *op == BinOp::Eq => PRIMARY,
+                Kind::Array(_) | Kind::Func(..) | Kind::Map(..) => UNARY,
                 _ if matches!((&**a, &**b), (Expr::Const(Const::Nil), Expr::Const(Const::Nil))) => PRIMARY,
                 _ => CMP,
             },
@@ -162,7 +162,7 @@ impl FnCx<'_> {
                         }
                     };
                 }
-                Kind::Array(_) | Kind::Func(..) => {
+                Kind::Array(_) | Kind::Func(..) | Kind::Map(..) => {
                     self.m.uses_same.set(true);
                     let (x, y) = (self.expr_at(a, d + 1, uses), self.expr_at(b, d + 1, uses));
                     let not = if eq { "" } else { "!" };

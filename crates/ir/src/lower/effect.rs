@@ -536,7 +536,10 @@ impl Lowerer {
             "with_cancel" => (Ctor::WithCancel(operand(self, 0, Con::Ctx)?), Con::Ctx),
             "with_timeout" => (Ctor::WithTimeout(operand(self, 0, Con::Ctx)?), Con::Ctx),
             "ticker" => (Ctor::Ticker, Con::Ticker),
-            "map" => (Ctor::Map, Con::Map),
+            "map" => {
+                self.map_kinds_made.push((ty, e.span));
+                (Ctor::Map, Con::Map)
+            }
             "list" => (Ctor::List, Con::List),
             _ => (Ctor::Timer, Con::Timer),
         };

@@ -201,6 +201,28 @@ impl Lowerer {
         f.scopes.pop();
     }
 
+    /// E0147: a map whose keys are task handles (an exited task's handle
+    /// is forgotten, so two of them would be one key), or arrays, maps, lists
+    /// or functions (Go cannot compare them, so cannot key a map by them).
+    pub(super) fn check_map_keys(&mut self) {
+        for (ty, span) in std::mem::take(&mut self.map_kinds_made) {
+            let Some((Con::Map, args)) = self.kinds.head(ty) else { continue };
+            let Some(key) = args.first().and_then(|&k| self.kinds.con_of(k)) else { continue };
+            let why = match key {
+                Con::Task => "leash forgets which task an exited handle named: two would be one key",
+                Con::Array | Con::Map | Con::List | Con::Func => {
+                    "Go cannot compare these, so cannot key a map by them"
+                }
+                _ => continue,
+            };
+            self.errors.push(
+                Diagnostic::error("E0147", span, format!("a map keyed by {}", key.noun()))
+                    .with_label(why)
+                    .with_hint("key the map by an int, an atom, a channel or a struct value"),
+            );
+        }
+    }
+
     /// Writes the zero value of each map read's value kind, now that kinds
     /// are settled: Go's zero value (`false`, `0`, `ok`, the empty atom, a
     /// nil channel or pointer).

@@ -45,6 +45,7 @@ pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {
     l.resolve_fields(&mut init);
     l.resolve_pending();
     l.resolve_zeros(&mut init);
+    l.check_map_keys();
     l.check_bare_returns();
     l.check_recursion();
     let main = match l.func_index.get("main") {
@@ -181,6 +182,8 @@ struct Lowerer {
     pending_fields: Vec<PendingField>,
     /// The value kinds of map reads, whose zero value is decided at the end.
     pending_zeros: Vec<Ty>,
+    /// The kind of every `map()` made, and where: their keys are checked at the end.
+    map_kinds_made: Vec<(Ty, Span)>,
 }
 
 #[derive(Clone, Copy)]

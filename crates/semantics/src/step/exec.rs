@@ -92,7 +92,7 @@ impl Exec<'_> {
     pub(super) fn heap_obj(&mut self, slot: usize, e: &Expr) -> Result<(u16, &mut Object), Fault> {
         match self.eval(slot, e)? {
             Value::Obj(o) => Ok((o, self.s.heap.get_mut(o as usize).ok_or("dangling handle")?)),
-            Value::Nil => Err("invalid memory address or nil pointer dereference".into()),
+            Value::Nil => Err(crate::eval::NIL_DEREFERENCE.into()),
             _ => Err("operation on a value of the wrong kind".into()),
         }
     }
@@ -328,7 +328,7 @@ impl Exec<'_> {
                             }
                             _ => return Err("call of a value that is not a function".into()),
                         },
-                        Value::Nil => return Err("invalid memory address or nil pointer dereference".into()),
+                        Value::Nil => return Err(crate::eval::NIL_DEREFERENCE.into()),
                         _ => return Err("call of a value that is not a function".into()),
                     },
                 };
@@ -447,12 +447,18 @@ impl Exec<'_> {
                 None => return Err("push without a value".into()),
             };
             let q = self.eval(slot, target)?;
+            if q == Value::Nil {
+                return Err(crate::eval::NIL_DEREFERENCE.into());
+            }
             crate::eval::map_entries_mut(&mut self.s, q)?.push(v);
             self.advance(slot);
             return Ok(());
         }
         if op == Op::Pop {
             let q = self.eval(slot, target)?;
+            if q == Value::Nil {
+                return Err(crate::eval::NIL_DEREFERENCE.into());
+            }
             let xs = crate::eval::map_entries_mut(&mut self.s, q)?;
             if xs.is_empty() {
                 return Err("runtime error: index out of range [0] with length 0".into());
@@ -467,10 +473,13 @@ impl Exec<'_> {
                 Some(a) => self.eval(slot, a)?,
                 None => return Err("delete without a key".into()),
             };
+            // Deleting from a nil map does nothing, as in Go.
             let m = self.eval(slot, target)?;
-            let xs = crate::eval::map_entries_mut(&mut self.s, m)?;
-            if let Some(i) = crate::eval::entry(xs, key) {
-                xs.drain(i..i + 2);
+            if m != Value::Nil {
+                let xs = crate::eval::map_entries_mut(&mut self.s, m)?;
+                if let Some(i) = crate::eval::entry(xs, key) {
+                    xs.drain(i..i + 2);
+                }
             }
             self.advance(slot);
             return Ok(());
