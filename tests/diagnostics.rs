@@ -395,7 +395,9 @@ fn e0145_unknown_struct_did_you_mean() {
 
 #[test]
 fn e0146_left_out_field_without_zero_value() {
-    insta::assert_snapshot!(render("struct Worker {\n    ctx: ctx\n    mu: mutex\n}\ntask main() {\n    let w = Worker { mu: mutex() }\n}\n"));
+    insta::assert_snapshot!(render(
+        "struct Worker {\n    done\n    mu: mutex\n}\ntask main() {\n    let w = Worker { mu: mutex() }\n}\n"
+    ));
 }
 
 #[test]

@@ -49,6 +49,18 @@ fn design_of_the_errgroup_pool() {
 }
 
 #[test]
+fn design_of_a_struct_that_owns_its_goroutine() {
+    // The Worker struct is a folder with an edge to each object its fields hold.
+    insta::assert_snapshot!(first("models/seeds/owning_struct.leash", "design"));
+}
+
+#[test]
+fn design_of_a_struct_that_keeps_its_tasks_handle() {
+    // A field holding the handle of the task it started: "owns (runner)".
+    insta::assert_snapshot!(first("models/examples/server_keeps_its_runner.leash", "design"));
+}
+
+#[test]
 fn leak_graph_marks_the_stuck_task_and_its_channel() {
     let dot = first("models/seeds/timeout_unbuffered.leash", "leak graph");
     assert!(dot.contains("compute#1: blocked [chan send]") || dot.contains("blocked [chan send]"), "{dot}");

@@ -569,3 +569,14 @@ fn a_store_through_a_field_loads_the_struct_first() {
     let src = "struct Reg {\n subs: map\n}\ntask main() {\n let r = Reg { subs: map() }\n let old = r.subs\n let t = spawn add(r)\n r.subs = map()\n let n = len(old)\n join t\n assert len(old) == n\n}\ntask add(r: Reg) {\n r.subs[1] = true\n}\n";
     assert_eq!(summary(src), "all: panic main");
 }
+
+#[test]
+fn fields_left_out_start_at_gos_nil() {
+    // A task handle field starts nil and is set when the task is spawned;
+    // the design graph then shows the struct owning the task.
+    let src = "struct Server {\n stop: chan\n runner: task\n seen: map\n}\ntask main() {\n let s = Server { stop: chan(0) }\n assert len(s.seen) == 0\n s.runner = spawn serve(s)\n close(s.stop)\n join s.runner\n}\ntask serve(s: Server) {\n recv s.stop\n}\n";
+    assert_eq!(summary(src), "all: verified");
+    // Using a nil context panics, as in Go.
+    let nil_ctx = "struct W {\n ctx: ctx\n}\ntask main() {\n let w = W {}\n cancel(w.ctx)\n}\n";
+    assert_eq!(summary(nil_ctx), "all: panic main");
+}

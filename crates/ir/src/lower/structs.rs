@@ -189,25 +189,33 @@ impl Lowerer {
     }
 
     /// The value a field left out of a literal starts at: Go's zero value of
-    /// its declared type, or E0146 where the type has none.
+    /// its declared type (a usable lock, group or list; a nil channel, map,
+    /// context, task, timer, function or struct), or E0146 for a field
+    /// declared without a type.
     fn zero_value(&mut self, p: &ast::Param, st: &ast::Ident, span: Span) -> Option<Elem> {
         let value = |c: Const| Some(Elem::Value(Expr::Const(c)));
-        let con = p.ty.as_ref().and_then(|t| Con::from_name(&t.name.text));
-        match con {
-            Some(Con::Bool) => value(Const::Bool(false)),
-            Some(Con::Int) => value(Const::Int(0)),
-            Some(Con::Result) => value(Const::Ok),
-            Some(Con::Chan) => value(Const::Nil),
-            Some(Con::Mutex) => Some(Elem::Ctor(Ctor::Mutex)),
-            Some(Con::RwMutex) => Some(Elem::Ctor(Ctor::RwMutex)),
-            Some(Con::Once) => Some(Elem::Ctor(Ctor::Once)),
-            Some(Con::WaitGroup) => Some(Elem::Ctor(Ctor::WaitGroup)),
-            Some(Con::Group) => Some(Elem::Ctor(Ctor::Group { ctx: None, limit: None })),
-            _ => {
-                let why = match (&p.ty, con) {
-                    (None, _) => "it has no declared type".to_string(),
-                    (Some(t), _) => format!("a `{}` has no zero value to start from", t.name.text),
-                };
+        let declared = p.ty.as_ref().map(|t| {
+            Con::from_name(&t.name.text)
+                .or_else(|| self.struct_index.get(&t.name.text).map(|&s| Con::Struct(s)))
+        });
+        match declared {
+            Some(Some(Con::Bool)) => value(Const::Bool(false)),
+            Some(Some(Con::Int)) => value(Const::Int(0)),
+            Some(Some(Con::Result)) => value(Const::Ok),
+            Some(Some(Con::Unit)) => value(Const::Unit),
+            Some(Some(Con::Atom)) => value(Const::Atom(Self::intern(&mut self.atoms, ""))),
+            Some(Some(Con::Mutex)) => Some(Elem::Ctor(Ctor::Mutex)),
+            Some(Some(Con::RwMutex)) => Some(Elem::Ctor(Ctor::RwMutex)),
+            Some(Some(Con::Once)) => Some(Elem::Ctor(Ctor::Once)),
+            Some(Some(Con::WaitGroup)) => Some(Elem::Ctor(Ctor::WaitGroup)),
+            Some(Some(Con::Group)) => Some(Elem::Ctor(Ctor::Group { ctx: None, limit: None })),
+            Some(Some(Con::List)) => Some(Elem::Ctor(Ctor::List)),
+            // Go's nil pointer, channel, map or func: usable where Go's is.
+            Some(Some(_)) => value(Const::Nil),
+            // An unknown type was reported where it was declared.
+            Some(None) => None,
+            None => {
+                let why = "it has no declared type";
                 self.errors.push(
                     Diagnostic::error(
                         "E0146",
@@ -217,9 +225,9 @@ impl Lowerer {
                     .with_label(format!("`{}` needs a value", p.name.text))
                     .with_note(p.name.span, format!("declared here; {why}"))
                     .with_hint(format!(
-                        "give it: `{} {{ {}: ... }}` (fields of type bool, int, result, chan, mutex, rwmutex, \
-                         once, waitgroup and group may be left out)",
-                        st.text, p.name.text
+                        "give it: `{} {{ {}: ... }}`, or declare its type (`{}: chan`): a field with a type \
+                         starts at Go's zero value",
+                        st.text, p.name.text, p.name.text
                     )),
                 );
                 None

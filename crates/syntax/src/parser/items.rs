@@ -113,7 +113,8 @@ impl Parser<'_> {
     /// `name[: type]`.
     pub(super) fn param(&mut self, what: &str) -> Res<Param> {
         let name = self.ident(what)?;
-        let ty = if self.eat(T::Colon) { Some(self.type_expr()?) } else { None };
+        // On the same line: a struct's untyped field ends at its new line.
+        let ty = if self.eat_raw(T::Colon) { Some(self.type_expr()?) } else { None };
         Ok(Param { name, ty })
     }
 
@@ -149,7 +150,13 @@ impl Parser<'_> {
     }
 
     pub(super) fn type_expr(&mut self) -> Res<TypeExpr> {
-        let name = self.ident("a type")?;
+        // `task` is a keyword and a type (a task handle).
+        let name = if self.peek() == T::Task {
+            let t = self.bump();
+            Ident { text: "task".into(), span: t.span }
+        } else {
+            self.ident("a type")?
+        };
         let mut span = name.span;
         let range = if self.raw().kind == T::LBracket {
             self.bump();
