@@ -256,52 +256,12 @@ pub(crate) fn visit_exprs(i: &Instr, f: &mut dyn FnMut(&Expr)) {
 }
 
 fn visit_ctor(c: &Ctor, f: &mut dyn FnMut(&Expr)) {
-    match c {
-        Ctor::Chan(e) | Ctor::Cond(e) | Ctor::WithCancel(e) | Ctor::WithTimeout(e) => walk(e, f),
-        Ctor::Group { ctx, limit } => {
-            for e in ctx.iter().chain(limit) {
-                walk(e, f);
-            }
-        }
-        Ctor::Cell { init, .. } | Ctor::MapIter(init) => walk(init, f),
-        Ctor::Closure { captures, .. } => captures.iter().for_each(|c| walk(c, f)),
-        Ctor::Array { elem, .. } => visit_elem(elem, f),
-        Ctor::Struct { fields, .. } => fields.iter().for_each(|e| visit_elem(e, f)),
-        Ctor::Mutex
-        | Ctor::RwMutex
-        | Ctor::Once
-        | Ctor::WaitGroup
-        | Ctor::Background
-        | Ctor::Signal
-        | Ctor::Ticker
-        | Ctor::Timer
-        | Ctor::Map
-        | Ctor::List => {}
-    }
-}
-
-fn visit_elem(e: &leash_ir::Elem, f: &mut dyn FnMut(&Expr)) {
-    match e {
-        leash_ir::Elem::Ctor(c) => visit_ctor(c, f),
-        leash_ir::Elem::Value(v) => walk(v, f),
-    }
+    c.operands().into_iter().for_each(|e| walk(e, f));
 }
 
 fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
-    match e {
-        Expr::Done(x)
-        | Expr::CtxErr(x)
-        | Expr::GroupCtx(x)
-        | Expr::Field(x, _)
-        | Expr::Len(x, _)
-        | Expr::Unary(_, x) => walk(x, f),
-        Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
-            walk(a, f);
-            walk(b, f);
-        }
-        Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => {}
-    }
+    e.children().for_each(|c| walk(c, f));
 }
 
 #[cfg(test)]

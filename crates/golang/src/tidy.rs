@@ -122,18 +122,7 @@ fn flatten(list: Vec<Stmt>) -> Vec<Stmt> {
 
 /// Whether evaluating a condition can panic (an index out of range).
 fn may_panic(e: &Expr) -> bool {
-    match e {
-        Expr::Index(..) => true,
-        Expr::Done(x)
-        | Expr::CtxErr(x)
-        | Expr::GroupCtx(x)
-        | Expr::Field(x, _)
-        | Expr::Len(x, _)
-        | Expr::Unary(_, x) => may_panic(x),
-        Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => may_panic(a) || may_panic(b),
-        Expr::Binary(_, a, b) => may_panic(a) || may_panic(b),
-        Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => false,
-    }
+    matches!(e, Expr::Index(..)) || e.children().any(may_panic)
 }
 
 /// Gives loops their Go heads.

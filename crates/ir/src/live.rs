@@ -12,7 +12,7 @@
 //! function, whether registered on the path or not. Over-approximating keeps
 //! more locals live, never fewer.
 
-use crate::{Callee, CaseKind, Ctor, Elem, Expr, Func, Instr, Place, Program};
+use crate::{Callee, CaseKind, Ctor, Expr, Func, Instr, Place, Program};
 
 /// Fills in [`Func::dead`] and [`Func::dead_in_call`] for every function.
 /// `ref_slots[f][slot]` says whether a local may hold a reference to a shared
@@ -291,47 +291,13 @@ fn place_flow(dst: Option<&Place>, is_ref: &dyn Fn(u16) -> bool) -> (Vec<u16>, V
 }
 
 fn ctor_uses(c: &Ctor, uses: &mut Vec<u16>) {
-    match c {
-        Ctor::Chan(x) | Ctor::Cond(x) | Ctor::WithCancel(x) | Ctor::WithTimeout(x) => expr_uses(x, uses),
-        Ctor::Cell { init, .. } => expr_uses(init, uses),
-        Ctor::Group { ctx, limit } => ctx.iter().chain(limit).for_each(|x| expr_uses(x, uses)),
-        Ctor::Array { elem, .. } => elem_uses(elem, uses),
-        Ctor::Struct { fields, .. } => fields.iter().for_each(|e| elem_uses(e, uses)),
-        Ctor::MapIter(m) => expr_uses(m, uses),
-        Ctor::Closure { captures, .. } => captures.iter().for_each(|x| expr_uses(x, uses)),
-        Ctor::Map | Ctor::List => {}
-        Ctor::Mutex
-        | Ctor::RwMutex
-        | Ctor::Once
-        | Ctor::WaitGroup
-        | Ctor::Background
-        | Ctor::Signal
-        | Ctor::Ticker
-        | Ctor::Timer => {}
-    }
-}
-
-fn elem_uses(e: &Elem, uses: &mut Vec<u16>) {
-    match e {
-        Elem::Ctor(c) => ctor_uses(c, uses),
-        Elem::Value(v) => expr_uses(v, uses),
-    }
+    c.operands().into_iter().for_each(|x| expr_uses(x, uses));
 }
 
 fn expr_uses(x: &Expr, uses: &mut Vec<u16>) {
     match x {
         Expr::Local(s) | Expr::Raw(s) => uses.push(*s),
-        Expr::Const(_) | Expr::Global(_) | Expr::GlobalRef(_) => {}
-        Expr::Done(b)
-        | Expr::CtxErr(b)
-        | Expr::GroupCtx(b)
-        | Expr::Field(b, _)
-        | Expr::Len(b, _)
-        | Expr::Unary(_, b) => expr_uses(b, uses),
-        Expr::Binary(_, a, b) | Expr::Index(a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
-            expr_uses(a, uses);
-            expr_uses(b, uses);
-        }
+        _ => x.children().for_each(|c| expr_uses(c, uses)),
     }
 }
 

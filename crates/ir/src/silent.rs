@@ -3,7 +3,7 @@
 //! A backward jump is silent only if every path around its loop passes a
 //! visible instruction, so that silent code can never spin forever.
 
-use crate::{Callee, Ctor, Elem, Expr, Func, Instr, Place, Program};
+use crate::{Callee, Ctor, Expr, Func, Instr, Place, Program};
 
 /// Fills in [`Func::silent`] for every function. `ref_slots[f][slot]` says
 /// whether a local may hold a reference to a shared cell (reading it is visible).
@@ -71,25 +71,8 @@ fn local_only(instr: &Instr, is_ref: &dyn Fn(u16) -> bool) -> bool {
 
 /// Making an object is invisible to other tasks until its handle is shared.
 fn ctor_local(c: &Ctor, is_ref: &dyn Fn(u16) -> bool) -> bool {
-    let e = |x: &Expr| pure_local(x, is_ref);
-    match c {
-        Ctor::Chan(x) | Ctor::Cond(x) | Ctor::WithCancel(x) | Ctor::WithTimeout(x) => e(x),
-        Ctor::Cell { init, .. } => e(init),
-        Ctor::Group { ctx, limit } => ctx.iter().chain(limit).all(e),
-        Ctor::Array { elem, .. } => elem_local(elem, is_ref),
-        Ctor::Struct { fields, .. } => fields.iter().all(|x| elem_local(x, is_ref)),
-        // The loop's snapshot reads the map's keys: shared state.
-        Ctor::MapIter(_) => false,
-        Ctor::Closure { captures, .. } => captures.iter().all(e),
-        _ => true,
-    }
-}
-
-fn elem_local(x: &Elem, is_ref: &dyn Fn(u16) -> bool) -> bool {
-    match x {
-        Elem::Ctor(c) => ctor_local(c, is_ref),
-        Elem::Value(v) => pure_local(v, is_ref),
-    }
+    // A map loop's snapshot reads the map's keys: shared state.
+    !matches!(c, Ctor::MapIter(_)) && c.operands().into_iter().all(|x| pure_local(x, is_ref))
 }
 
 fn place_local(p: &Place, is_ref: &dyn Fn(u16) -> bool) -> bool {

@@ -1,4 +1,6 @@
-//! Visiting every expression of an instruction, nested ones included, for
+//! Walking the IR's expressions: the children of an expression and the
+//! operands of a constructor (what every walk, in every crate, recurses
+//! into), and every expression of an instruction, nested ones included, for
 //! rewrites that need the whole program first (a field whose struct is known
 //! only once every function is lowered).
 
@@ -16,7 +18,7 @@ pub(crate) fn exprs_mut(instr: &mut Instr, f: &mut dyn FnMut(&mut Expr)) {
         }
         Instr::New { dst, ctor } => {
             places.push(dst);
-            ctor_exprs(ctor, &mut top);
+            top.extend(ctor.operands_mut());
         }
         Instr::Send { chan, value } => top.extend([chan, value]),
         Instr::Recv { chan, value, ok } => {
@@ -85,47 +87,126 @@ pub(crate) fn exprs_mut(instr: &mut Instr, f: &mut dyn FnMut(&mut Expr)) {
     }
 }
 
-fn elem_exprs<'a>(elem: &'a mut Elem, out: &mut Vec<&'a mut Expr>) {
-    match elem {
-        Elem::Ctor(c) => ctor_exprs(c, out),
-        Elem::Value(v) => out.push(v),
-    }
-}
-
-fn ctor_exprs<'a>(ctor: &'a mut Ctor, out: &mut Vec<&'a mut Expr>) {
-    match ctor {
-        Ctor::Chan(e) | Ctor::Cond(e) | Ctor::WithCancel(e) | Ctor::WithTimeout(e) => out.push(e),
-        Ctor::Cell { init, .. } | Ctor::MapIter(init) => out.push(init),
-        Ctor::Group { ctx, limit } => out.extend(ctx.iter_mut().chain(limit.iter_mut())),
-        Ctor::Closure { captures, .. } => out.extend(captures.iter_mut()),
-        Ctor::Array { elem, .. } => elem_exprs(elem, out),
-        Ctor::Struct { fields, .. } => fields.iter_mut().for_each(|e| elem_exprs(e, out)),
-        Ctor::Mutex
-        | Ctor::RwMutex
-        | Ctor::Once
-        | Ctor::WaitGroup
-        | Ctor::Background
-        | Ctor::Signal
-        | Ctor::Ticker
-        | Ctor::Timer
-        | Ctor::Map
-        | Ctor::List => {}
-    }
-}
-
 fn walk_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
-    match e {
-        Expr::Done(x)
-        | Expr::CtxErr(x)
-        | Expr::GroupCtx(x)
-        | Expr::Field(x, _)
-        | Expr::Len(x, _)
-        | Expr::Unary(_, x) => walk_mut(x, f),
-        Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
-            walk_mut(a, f);
-            walk_mut(b, f);
-        }
-        Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => {}
+    for c in e.children_mut() {
+        walk_mut(c, f);
     }
     f(e);
+}
+
+impl Expr {
+    /// The expressions directly inside this one: what every walk over
+    /// expressions recurses into, so that a new kind of expression is
+    /// taught to them all here.
+    pub fn children(&self) -> impl Iterator<Item = &Expr> {
+        let (a, b): (Option<&Expr>, Option<&Expr>) = match self {
+            Expr::Done(x)
+            | Expr::CtxErr(x)
+            | Expr::GroupCtx(x)
+            | Expr::Field(x, _)
+            | Expr::Len(x, _)
+            | Expr::Unary(_, x) => (Some(x), None),
+            Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
+                (Some(a), Some(b))
+            }
+            Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => {
+                (None, None)
+            }
+        };
+        a.into_iter().chain(b)
+    }
+
+    /// [`Expr::children`], to change.
+    pub fn children_mut(&mut self) -> impl Iterator<Item = &mut Expr> {
+        let (a, b): (Option<&mut Expr>, Option<&mut Expr>) = match self {
+            Expr::Done(x)
+            | Expr::CtxErr(x)
+            | Expr::GroupCtx(x)
+            | Expr::Field(x, _)
+            | Expr::Len(x, _)
+            | Expr::Unary(_, x) => (Some(x), None),
+            Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
+                (Some(a), Some(b))
+            }
+            Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => {
+                (None, None)
+            }
+        };
+        a.into_iter().chain(b)
+    }
+}
+
+impl Ctor {
+    /// The expressions a constructor evaluates, those of the constructors
+    /// nested in it (array elements, struct fields) included.
+    pub fn operands(&self) -> Vec<&Expr> {
+        let mut out = Vec::new();
+        self.for_each_operand(&mut |e| out.push(e));
+        out
+    }
+
+    /// Calls `f` on each of [`Ctor::operands`], without collecting them
+    /// (for the search's per-state footprints).
+    pub fn for_each_operand<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
+        let elem = |e: &'a Elem, f: &mut dyn FnMut(&'a Expr)| match e {
+            Elem::Ctor(c) => c.for_each_operand(f),
+            Elem::Value(v) => f(v),
+        };
+        match self {
+            Ctor::Chan(e) | Ctor::Cond(e) | Ctor::WithCancel(e) | Ctor::WithTimeout(e) => f(e),
+            Ctor::Cell { init, .. } | Ctor::MapIter(init) => f(init),
+            Ctor::Group { ctx, limit } => ctx.iter().chain(limit.iter()).for_each(f),
+            Ctor::Closure { captures, .. } => captures.iter().for_each(f),
+            Ctor::Array { elem: e, .. } => elem(e, f),
+            Ctor::Struct { fields, .. } => fields.iter().for_each(|e| elem(e, f)),
+            Ctor::Mutex
+            | Ctor::RwMutex
+            | Ctor::Once
+            | Ctor::WaitGroup
+            | Ctor::Background
+            | Ctor::Signal
+            | Ctor::Ticker
+            | Ctor::Timer
+            | Ctor::Map
+            | Ctor::List => {}
+        }
+    }
+
+    /// [`Ctor::operands`], to change.
+    fn operands_mut(&mut self) -> Vec<&mut Expr> {
+        let mut out = Vec::new();
+        self.collect_mut(&mut out);
+        out
+    }
+
+    fn collect_mut<'a>(&'a mut self, out: &mut Vec<&'a mut Expr>) {
+        match self {
+            Ctor::Chan(e) | Ctor::Cond(e) | Ctor::WithCancel(e) | Ctor::WithTimeout(e) => out.push(e),
+            Ctor::Cell { init, .. } | Ctor::MapIter(init) => out.push(init),
+            Ctor::Group { ctx, limit } => out.extend(ctx.iter_mut().chain(limit.iter_mut())),
+            Ctor::Closure { captures, .. } => out.extend(captures.iter_mut()),
+            Ctor::Array { elem, .. } => match &mut **elem {
+                Elem::Ctor(c) => c.collect_mut(out),
+                Elem::Value(v) => out.push(v),
+            },
+            Ctor::Struct { fields, .. } => {
+                for e in fields {
+                    match e {
+                        Elem::Ctor(c) => c.collect_mut(out),
+                        Elem::Value(v) => out.push(v),
+                    }
+                }
+            }
+            Ctor::Mutex
+            | Ctor::RwMutex
+            | Ctor::Once
+            | Ctor::WaitGroup
+            | Ctor::Background
+            | Ctor::Signal
+            | Ctor::Ticker
+            | Ctor::Timer
+            | Ctor::Map
+            | Ctor::List => {}
+        }
+    }
 }

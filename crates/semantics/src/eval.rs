@@ -249,12 +249,7 @@ pub(crate) fn observes_done(s: &State, slot: usize, instr: &Instr) -> bool {
 fn reads_done(s: &State, slot: usize, e: &Expr) -> bool {
     match e {
         Expr::CtxErr(c) => matches!(eval(s, slot, c), Ok(Value::Obj(o)) if s.ctx_done(o)),
-        Expr::Done(x) | Expr::GroupCtx(x) | Expr::Field(x, _) | Expr::Len(x, _) | Expr::Unary(_, x) => {
-            reads_done(s, slot, x)
-        }
-        Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => reads_done(s, slot, a) || reads_done(s, slot, b),
-        Expr::Index(a, b) | Expr::Binary(_, a, b) => reads_done(s, slot, a) || reads_done(s, slot, b),
-        Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => false,
+        _ => e.children().any(|x| reads_done(s, slot, x)),
     }
 }
 

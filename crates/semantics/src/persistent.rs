@@ -30,7 +30,7 @@ use crate::state::{CtxKind, Object, State, Value};
 use crate::step::{Actor, Transition};
 use crate::Scenario;
 use fixedbitset::FixedBitSet;
-use leash_ir::{Callee, CaseKind, Ctor, Elem, Expr, Instr, Op, Place, Program};
+use leash_ir::{Callee, CaseKind, Ctor, Expr, Instr, Op, Place, Program};
 
 /// What partial-order reduction knows of a program before any state: which
 /// functions can cancel a context or spawn (themselves or through what they
@@ -578,23 +578,7 @@ impl<'a> Scan<'a> {
     }
 
     fn ctor(&mut self, c: &Ctor) {
-        match c {
-            Ctor::Chan(x) | Ctor::Cond(x) | Ctor::WithCancel(x) | Ctor::WithTimeout(x) => self.expr(x),
-            Ctor::Cell { init, .. } => self.expr(init),
-            Ctor::Group { ctx, limit } => ctx.iter().chain(limit).for_each(|x| self.expr(x)),
-            Ctor::Array { elem, .. } => self.elem(elem),
-            Ctor::Struct { fields, .. } => fields.iter().for_each(|x| self.elem(x)),
-            Ctor::Closure { captures, .. } => captures.iter().for_each(|x| self.expr(x)),
-            Ctor::MapIter(m) => self.expr(m),
-            _ => {}
-        }
-    }
-
-    fn elem(&mut self, x: &Elem) {
-        match x {
-            Elem::Ctor(c) => self.ctor(c),
-            Elem::Value(v) => self.expr(v),
-        }
+        c.for_each_operand(&mut |x| self.expr(x));
     }
 
     fn place(&mut self, p: &Place) {
@@ -627,16 +611,7 @@ impl<'a> Scan<'a> {
                 }
             }
             Expr::Global(g) | Expr::GlobalRef(g) => self.object(*g),
-            Expr::Done(x)
-            | Expr::CtxErr(x)
-            | Expr::GroupCtx(x)
-            | Expr::Field(x, _)
-            | Expr::Len(x, _)
-            | Expr::Unary(_, x) => self.expr(x),
-            Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
-                self.expr(a);
-                self.expr(b);
-            }
+            _ => e.children().for_each(|x| self.expr(x)),
         }
     }
 

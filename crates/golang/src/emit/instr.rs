@@ -541,22 +541,16 @@ impl FnCx<'_> {
 /// expression it captured.
 fn with_captures(instr: &Instr, capture: &[(u16, Expr)]) -> Instr {
     fn sub(e: &Expr, capture: &[(u16, Expr)]) -> Expr {
-        match e {
-            Expr::Local(s) | Expr::Raw(s) => {
-                capture.iter().find(|(slot, _)| slot == s).map_or_else(|| e.clone(), |(_, x)| x.clone())
+        if let Expr::Local(s) | Expr::Raw(s) = e {
+            if let Some((_, x)) = capture.iter().find(|(slot, _)| slot == s) {
+                return x.clone();
             }
-            Expr::Done(x) => Expr::Done(Box::new(sub(x, capture))),
-            Expr::CtxErr(x) => Expr::CtxErr(Box::new(sub(x, capture))),
-            Expr::GroupCtx(x) => Expr::GroupCtx(Box::new(sub(x, capture))),
-            Expr::Unary(op, x) => Expr::Unary(*op, Box::new(sub(x, capture))),
-            Expr::Index(a, b) => Expr::Index(Box::new(sub(a, capture)), Box::new(sub(b, capture))),
-            Expr::Field(a, r) => Expr::Field(Box::new(sub(a, capture)), *r),
-            Expr::MapGet(a, b, z) => Expr::MapGet(Box::new(sub(a, capture)), Box::new(sub(b, capture)), *z),
-            Expr::MapHas(a, b) => Expr::MapHas(Box::new(sub(a, capture)), Box::new(sub(b, capture))),
-            Expr::Len(a, of) => Expr::Len(Box::new(sub(a, capture)), *of),
-            Expr::Binary(op, a, b) => Expr::Binary(*op, Box::new(sub(a, capture)), Box::new(sub(b, capture))),
-            Expr::Const(_) | Expr::Global(_) | Expr::GlobalRef(_) => e.clone(),
         }
+        let mut out = e.clone();
+        for c in out.children_mut() {
+            *c = sub(c, capture);
+        }
+        out
     }
     let s = |e: &Expr| sub(e, capture);
     match instr {

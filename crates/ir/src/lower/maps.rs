@@ -31,6 +31,12 @@ impl Lowerer {
         Some(k)
     }
 
+    /// `base[key]` on a map of kind `mt`: the key, and the kind of the values.
+    fn map_entry(&mut self, f: &mut Fn, mt: Ty, base: &ast::Expr, key: &ast::Expr) -> Option<(Expr, Ty)> {
+        let (kt, vt) = self.map_kinds(mt, "[]", &Self::operand_name(base), base.span);
+        Some((self.map_key(f, key, kt)?, vt))
+    }
+
     /// `m[key]` read from a map `m` of kind `mt`: the value, or the zero
     /// value of the map's values when the key is absent (as in Go).
     pub(super) fn map_get(
@@ -41,8 +47,7 @@ impl Lowerer {
         base: &ast::Expr,
         key: &ast::Expr,
     ) -> Option<(Expr, Ty)> {
-        let (kt, vt) = self.map_kinds(mt, "[]", &Self::operand_name(base), base.span);
-        let k = self.map_key(f, key, kt)?;
+        let (k, vt) = self.map_entry(f, mt, base, key)?;
         let zero = Const::Atom(ZERO_PLACEHOLDER - self.pending_zeros.len() as u16);
         self.pending_zeros.push(vt);
         Some((Expr::MapGet(Box::new(m), Box::new(k), zero), vt))
@@ -57,8 +62,7 @@ impl Lowerer {
         base: &ast::Expr,
         key: &ast::Expr,
     ) -> Option<(Place, Ty)> {
-        let (kt, vt) = self.map_kinds(mt, "[]", &Self::operand_name(base), base.span);
-        let k = self.map_key(f, key, kt)?;
+        let (k, vt) = self.map_entry(f, mt, base, key)?;
         Some((Place::MapEntry(m, k), vt))
     }
 

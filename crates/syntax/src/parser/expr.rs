@@ -324,15 +324,7 @@ impl Parser<'_> {
             }
             T::Fn => {
                 self.bump();
-                self.expect(T::LParen, "`(` to start the parameters of the function value")?;
-                let mut params = Vec::new();
-                while self.peek() != T::RParen {
-                    params.push(self.param("a parameter name")?);
-                    if !self.eat(T::Comma) {
-                        break;
-                    }
-                }
-                self.expect(T::RParen, "`)` to end the parameters")?;
+                let params = self.params("`(` to start the parameters of the function value")?;
                 // Its statements end at new lines, even inside a call's parentheses.
                 let parens = std::mem::replace(&mut self.parens, 0);
                 let body = self.block();

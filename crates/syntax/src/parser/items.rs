@@ -96,7 +96,15 @@ impl Parser<'_> {
         let kw = self.bump();
         let receiver = if self.raw().kind == T::LParen { Some(self.receiver()?) } else { None };
         let name = self.ident("a name for the task")?;
-        self.expect(T::LParen, "`(` to start the parameters")?;
+        let params = self.params("`(` to start the parameters")?;
+        let body = self.block()?;
+        let is_task = kw.kind == T::Task;
+        Ok(FuncDecl { is_task, name, receiver, params, span: kw.span.to(body.span), body })
+    }
+
+    /// `(name[: type], ...)`; `open` says what the `(` starts.
+    pub(super) fn params(&mut self, open: &str) -> Res<Vec<Param>> {
+        self.expect(T::LParen, open)?;
         let mut params = Vec::new();
         while self.peek() != T::RParen {
             params.push(self.param("a parameter name")?);
@@ -105,9 +113,7 @@ impl Parser<'_> {
             }
         }
         self.expect(T::RParen, "`)` to end the parameters")?;
-        let body = self.block()?;
-        let is_task = kw.kind == T::Task;
-        Ok(FuncDecl { is_task, name, receiver, params, span: kw.span.to(body.span), body })
+        Ok(params)
     }
 
     /// `name[: type]`.
