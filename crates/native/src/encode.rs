@@ -17,14 +17,76 @@ pub(crate) fn encode(s: &State, out: &mut Vec<u8>) {
     w.num(s.signalled as u64 | (s.instant as u64) << 1);
     w.num(s.tasks.len() as u64);
     for t in &s.tasks {
-        let start = w.0.len();
+        // One byte is kept for the length, which is almost always below 128;
+        // a longer task moves its bytes to make room for the longer varint.
+        let at = w.0.len();
+        w.0.push(0);
         task(&mut w, t);
-        let mut len = Vec::with_capacity(3);
-        Writer(&mut len).num((w.0.len() - start) as u64);
-        w.0.splice(start..start, len);
+        let len = w.0.len() - at - 1;
+        if len < 0x80 {
+            w.0[at] = len as u8;
+        } else {
+            let (bytes, n) = varint(len as u64);
+            w.0.splice(at..at + 1, bytes[..n].iter().copied());
+        }
     }
-    w.num(s.heap.len() as u64);
-    for o in &s.heap {
+    heap(&mut w, &s.heap);
+}
+
+/// A successor's encoding for the visited set: its header (flags and task
+/// count), then for each task and for the heap either the number of the part
+/// its parent stored for it (the same task in the same slot, or the same
+/// heap) or its own bytes. Most steps change one or two tasks, so most parts
+/// are neither encoded again nor looked up again.
+#[derive(Debug, Default)]
+pub(crate) struct Successor {
+    /// The header, then the bytes of the parts that are new.
+    pub bytes: Vec<u8>,
+    /// Where the header ends in `bytes`.
+    pub header: usize,
+    /// The tasks' parts in slot order, then the heap's.
+    pub parts: Vec<Part>,
+}
+
+/// One part of a [`Successor`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// The number of a part already stored.
+    Known(u32),
+    /// The part's bytes, at this range of [`Successor::bytes`].
+    New(std::ops::Range<usize>),
+}
+
+/// Encodes `s`, a successor of `parent`, whose tasks' parts and heap's part
+/// are stored as `parent_parts` (in slot order, the heap's last).
+pub(crate) fn encode_successor(s: &State, parent: &State, parent_parts: &[u32], out: &mut Successor) {
+    out.bytes.clear();
+    out.parts.clear();
+    let mut w = Writer(&mut out.bytes);
+    w.num(s.signalled as u64 | (s.instant as u64) << 1);
+    w.num(s.tasks.len() as u64);
+    out.header = w.0.len();
+    for (slot, t) in s.tasks.iter().enumerate() {
+        if parent.tasks.get(slot) == Some(t) {
+            out.parts.push(Part::Known(parent_parts[slot]));
+        } else {
+            let start = w.0.len();
+            task(&mut w, t);
+            out.parts.push(Part::New(start..w.0.len()));
+        }
+    }
+    if s.heap == parent.heap {
+        out.parts.push(Part::Known(parent_parts[parent.tasks.len()]));
+    } else {
+        let start = w.0.len();
+        heap(&mut w, &s.heap);
+        out.parts.push(Part::New(start..w.0.len()));
+    }
+}
+
+fn heap(w: &mut Writer, heap: &[Object]) {
+    w.num(heap.len() as u64);
+    for o in heap {
         w.object(o);
     }
 }
@@ -135,13 +197,26 @@ pub(crate) fn decode(bytes: &[u8]) -> State {
 
 struct Writer<'a>(&'a mut Vec<u8>);
 
+/// `x` as a varint: its bytes and how many there are.
+fn varint(mut x: u64) -> ([u8; 10], usize) {
+    let (mut bytes, mut n) = ([0u8; 10], 0);
+    while x >= 0x80 {
+        bytes[n] = x as u8 | 0x80;
+        x >>= 7;
+        n += 1;
+    }
+    bytes[n] = x as u8;
+    (bytes, n + 1)
+}
+
 impl Writer<'_> {
-    fn num(&mut self, mut x: u64) {
-        while x >= 0x80 {
-            self.0.push(x as u8 | 0x80);
-            x >>= 7;
+    fn num(&mut self, x: u64) {
+        if x < 0x80 {
+            self.0.push(x as u8);
+        } else {
+            let (bytes, n) = varint(x);
+            self.0.extend_from_slice(&bytes[..n]);
         }
-        self.0.push(x as u8);
     }
 
     fn int(&mut self, x: i16) {
@@ -480,6 +555,40 @@ mod tests {
     }
 
     #[test]
+    fn a_task_of_any_length_is_split_out_whole() {
+        let long = |n: usize| Task {
+            func: 1,
+            owner: None,
+            group: None,
+            phase: 0,
+            wait: 0,
+            spin: 0,
+            seen: false,
+            frames: vec![Frame {
+                func: 1,
+                pc: 2,
+                locals: vec![Value::Int(300); n],
+                defers: vec![],
+                ret: None,
+            }],
+        };
+        let tasks: Vec<Task> = [0, 40, 41, 42, 100, 6000].into_iter().map(long).collect();
+        let s =
+            State { tasks: tasks.clone(), heap: vec![Object::Mutex { locked: false }], ..State::default() };
+        round_trip(&s);
+        let mut bytes = Vec::new();
+        encode(&s, &mut bytes);
+        let mut parts = Vec::new();
+        split(&bytes, &mut parts);
+        assert_eq!(parts.len(), tasks.len() + 1);
+        for (t, range) in tasks.iter().zip(&parts) {
+            let mut alone = Vec::new();
+            task(&mut Writer(&mut alone), t);
+            assert_eq!(&bytes[range.clone()], &alone[..]);
+        }
+    }
+
+    #[test]
     fn every_state_of_the_corpus_round_trips_and_is_stored_once() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
         let mut dirs = vec![root];
@@ -501,6 +610,10 @@ mod tests {
                     // The visited set stores states by parts: each distinct
                     // state gets a new number, comes back whole, and is found again.
                     let mut store = crate::store::Store::new();
+                    // Successors go in by their parent's parts too, and
+                    // are the same states as when they are stored whole.
+                    let mut twin = crate::store::Store::new();
+                    let mut successor = Successor::default();
                     while let Some(s) = queue.pop_front() {
                         round_trip(&s);
                         let (i, new) = store.insert(&s, (0, 0), 0);
@@ -508,8 +621,14 @@ mod tests {
                         assert_eq!(store.get(i), s);
                         assert_eq!(store.insert(&s, (0, 0), 0), (i, false));
                         checked += 1;
+                        let (parent, _) = twin.insert(&s, (0, 0), 0);
+                        let parts = twin.parts_of(parent);
                         for t in enabled(&p, &s, scenario) {
                             if let Ok(a) = apply(&p, &s, &t) {
+                                encode_successor(&a.state, &s, &parts, &mut successor);
+                                let (j, _) = twin.insert_successor(&successor, (parent, 0), 1);
+                                assert_eq!(twin.get(j), a.state);
+                                assert_eq!(twin.insert(&a.state, (0, 0), 0), (j, false));
                                 if seen.len() < 500 && seen.insert(a.state.clone()) {
                                     queue.push_back(a.state);
                                 }

@@ -1,7 +1,7 @@
 //! Breadth-first exploration of one scenario: dead states (deadlock, leak),
 //! panics and owner-rule warnings, each with a shortest path; then fair cycles.
 
-use crate::encode::encode;
+use crate::encode::{encode_successor, Successor};
 use crate::fair::{fair_cycles, has_cycle, Edges, Key};
 use crate::hunt::Alongside;
 use crate::store::Store;
@@ -353,7 +353,7 @@ fn search(
                                 .into_iter()
                                 .for_each(|e| record(&mut findings, event_finding(e, path.clone())));
                         }
-                        let (j, new) = store.insert_encoded(&state, (i, step.k), depth + 1);
+                        let (j, new) = store.insert_successor(&state, (i, step.k), depth + 1);
                         edges.push(j, step.k, step.key);
                         cycle_seen |= por.is_some_and(|r| r.give_up) && !new && closes_cycle(&store, i, j);
                     }
@@ -464,8 +464,9 @@ struct Step {
     k: u16,
     /// Its fairness keys.
     key: [Key; 2],
-    /// The encoded canonical state after it and the warnings it raised, or its panic.
-    result: Result<(Vec<u8>, Vec<Event>), Event>,
+    /// The canonical state after it, encoded against its parent, and the
+    /// warnings it raised; or its panic.
+    result: Result<(Successor, Vec<Event>), Event>,
 }
 
 /// Expands stored states: the part of a search that needs no writes.
@@ -513,7 +514,7 @@ impl Expander<'_> {
     fn expand(&self, store: &Store, i: u32) -> Expansion {
         let (program, scenario) = (self.program, self.scenario);
         let s = store.get(i);
-        let size = store.encoded_len(i);
+        let parts = store.parts_of(i);
         let ts = enabled(program, &s, scenario);
         let dead = if ts.is_empty() && !s.tasks.is_empty() {
             dead_state(program, &s, store.path(i))
@@ -553,10 +554,9 @@ impl Expander<'_> {
                 if self.symmetric {
                     reduce_symmetry(program, &mut a.state);
                 }
-                // A successor's encoding is about as long as its parent's.
-                let mut bytes = Vec::with_capacity(size + 16);
-                encode(&a.state, &mut bytes);
-                (bytes, a.events)
+                let mut successor = Successor { bytes: Vec::with_capacity(128), ..Successor::default() };
+                encode_successor(&a.state, &s, &parts, &mut successor);
+                (successor, a.events)
             });
             if let (Err(_), Some(a)) = (&result, &ample) {
                 if order.len() == a.len() {

@@ -7,7 +7,7 @@
 //! a fixed-seed hash, compares. Breadth-first parent links and depths sit
 //! beside them.
 
-use crate::encode::{decode, encode, get_num, join, put_num, split};
+use crate::encode::{decode, encode, get_num, join, put_num, split, Part, Successor};
 use hashbrown::HashTable;
 use leash_semantics::State;
 use std::hash::{BuildHasher, Hasher};
@@ -103,12 +103,6 @@ impl Store {
         (header, ids)
     }
 
-    /// The length of the state numbered `i` in its encoded form.
-    pub fn encoded_len(&self, i: u32) -> usize {
-        let (header, ids) = self.record(i);
-        header.len() + ids.map(|id| self.parts.get(id).len() + 2).sum::<usize>()
-    }
-
     /// Estimated bytes held.
     pub fn bytes(&self) -> usize {
         self.states.bytes() + self.parts.bytes() + self.parents.len() * 8 + self.depths.len() * 4
@@ -143,6 +137,35 @@ impl Store {
         self.scratch.1 = ranges;
         self.scratch.2 = record;
         (i, new)
+    }
+
+    /// Inserts a state encoded against its parent's parts; returns its
+    /// number and whether it is new. The record is the one [`Store::insert`]
+    /// makes of the same state: a part given by number is the part those
+    /// bytes were stored as.
+    pub fn insert_successor(&mut self, s: &Successor, parent: (u32, u16), depth: u32) -> (u32, bool) {
+        let mut record = std::mem::take(&mut self.scratch.2);
+        record.clear();
+        record.extend_from_slice(&s.bytes[..s.header]);
+        for part in &s.parts {
+            let id = match part {
+                Part::Known(id) => *id,
+                Part::New(r) => self.parts.intern(&s.bytes[r.clone()]).0,
+            };
+            put_num(&mut record, id as u64);
+        }
+        let (i, new) = self.states.intern(&record);
+        if new {
+            self.parents.push(parent);
+            self.depths.push(depth);
+        }
+        self.scratch.2 = record;
+        (i, new)
+    }
+
+    /// The numbers of the parts of state `i`: its tasks' in slot order, then its heap's.
+    pub fn parts_of(&self, i: u32) -> Vec<u32> {
+        self.record(i).1.collect()
     }
 
     /// The state numbered `i`.

@@ -200,36 +200,45 @@ fn value_ref(v: &mut Value) -> Option<&mut u16> {
     }
 }
 
+/// Collects the heap: objects are numbered in the order they are reached
+/// from the model-level variables, then from each task in slot order, then
+/// from the objects already reached; the others are dropped, with the
+/// owner-rule warnings of those that still held an obligation. Returns the
+/// warnings and, for each old index, the new one (`u16::MAX` if dropped).
+/// Runs after every step, so it walks the values directly and leaves the
+/// heap in place when nothing moved.
 pub(crate) fn collect_heap(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>) {
     const NONE: u16 = u16::MAX;
     let n = s.heap.len();
-    let mut map = vec![NONE; n];
-    let mut order: Vec<u16> = Vec::with_capacity(n);
-    let visit = |x: u16, map: &mut Vec<u16>, order: &mut Vec<u16>| {
-        if (x as usize) < n && map[x as usize] == NONE {
-            map[x as usize] = order.len() as u16;
-            order.push(x);
-        }
-    };
+    let mut reach = Reach { map: vec![NONE; n], order: Vec::with_capacity(n) };
     for g in 0..p.globals.len().min(n) {
-        visit(g as u16, &mut map, &mut order);
+        reach.visit(g as u16);
     }
-    for t in &mut s.tasks {
+    for t in &s.tasks {
         if let Some(g) = t.group {
-            visit(g, &mut map, &mut order);
+            reach.visit(g);
         }
-        for f in &mut t.frames {
-            for v in frame_values(f) {
-                if let Some(x) = value_ref(v) {
-                    visit(*x, &mut map, &mut order);
-                }
-            }
+        for f in &t.frames {
+            f.locals.iter().for_each(|v| reach.value(v));
+            f.ret.iter().for_each(|v| reach.value(v));
+            f.defers.iter().flat_map(|d| &d.args).for_each(|(_, v)| reach.value(v));
         }
     }
     let mut i = 0;
-    while i < order.len() {
-        refs_of(&s.heap[order[i] as usize], &mut |x| visit(x, &mut map, &mut order));
+    while i < reach.order.len() {
+        match &s.heap[reach.order[i] as usize] {
+            Object::Cell { value, .. } => reach.value(value),
+            Object::Array(xs) | Object::Chan { buf: xs, .. } => xs.iter().for_each(|v| reach.value(v)),
+            Object::Cond { mutex: x }
+            | Object::Group { ctx: x, .. }
+            | Object::Ctx { parent: Some(x), .. } => reach.visit(*x),
+            _ => {}
+        }
         i += 1;
+    }
+    let Reach { map, order } = reach;
+    if order.len() == n && order.iter().enumerate().all(|(i, &o)| i == o as usize) {
+        return (Vec::new(), map);
     }
     let mut events = Vec::new();
     for (old, o) in s.heap.iter().enumerate() {
@@ -254,11 +263,32 @@ pub(crate) fn collect_heap(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>)
         };
         events.push(Event { kind, func: creator, detail: detail.into(), at: None });
     }
-    if order.len() == n && order.iter().enumerate().all(|(i, &o)| i == o as usize) {
-        return (events, map);
-    }
     relocate_heap(s, &order, &map);
     (events, map)
+}
+
+/// The objects reached so far: each one's new number, and the old numbers in
+/// the order they were reached.
+struct Reach {
+    map: Vec<u16>,
+    order: Vec<u16>,
+}
+
+impl Reach {
+    fn visit(&mut self, x: u16) {
+        if let Some(slot) = self.map.get_mut(x as usize) {
+            if *slot == u16::MAX {
+                *slot = self.order.len() as u16;
+                self.order.push(x);
+            }
+        }
+    }
+
+    fn value(&mut self, v: &Value) {
+        if let Value::Obj(x) | Value::Ref(x) | Value::Done(x) = *v {
+            self.visit(x);
+        }
+    }
 }
 
 /// Renumbers the heap: `order` lists the old indices of the objects kept, in

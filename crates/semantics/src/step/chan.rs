@@ -173,7 +173,7 @@ pub(super) fn arrive_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tr
     }
 }
 
-impl Exec<'_> {
+impl<'p> Exec<'p> {
     /// The next place in line: after every task parked now.
     fn next_ticket(&self) -> u16 {
         self.s.tasks.iter().map(|t| t.wait).max().unwrap_or(0).saturating_add(1)
@@ -193,7 +193,7 @@ impl Exec<'_> {
             self.park(slot);
             return Ok(());
         }
-        let instr = self.instr(slot).clone();
+        let instr = self.instr(slot);
         if let Instr::Select { cases, default: Some(d) } = &instr {
             if t.case as usize == cases.len() {
                 self.goto(slot, *d);
@@ -231,7 +231,7 @@ impl Exec<'_> {
     /// Completes `case` of the parked task `slot`, which receives `got` (a
     /// receive case) or whose value was taken (a send case), and runs it on.
     fn complete(&mut self, slot: usize, case: u16, got: (Value, bool)) -> Result<(), Fault> {
-        let instr = self.instr(slot).clone();
+        let instr = self.instr(slot);
         if let Some(ChanOp::Recv { value, ok, .. }) = op_of(&instr, case) {
             self.store_opt(slot, value, got.0)?;
             self.store_opt(slot, ok, Value::Bool(got.1))?;

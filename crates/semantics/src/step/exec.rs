@@ -20,7 +20,7 @@ pub(super) struct Exec<'p> {
     pub(super) exits: Vec<(usize, Value)>,
 }
 
-impl Exec<'_> {
+impl<'p> Exec<'p> {
     pub(super) fn frame(&self, func: u16, args: &[Value]) -> Frame {
         let n = self.p.func(func).locals.len();
         let mut locals = args.to_vec();
@@ -28,7 +28,9 @@ impl Exec<'_> {
         Frame { func, pc: 0, locals, defers: Vec::new(), ret: None }
     }
 
-    pub(super) fn instr(&self, slot: usize) -> &Instr {
+    /// The instruction task `slot` is at; borrowed from the program, not
+    /// from the state, so that the step can change the state while it reads it.
+    pub(super) fn instr(&self, slot: usize) -> &'p Instr {
         instr_of(self.p, &self.s, slot)
     }
 
@@ -262,7 +264,7 @@ impl Exec<'_> {
     }
 
     pub(super) fn exec(&mut self, slot: usize, t: &Transition) -> Result<(), Fault> {
-        let instr = self.instr(slot).clone();
+        let instr = self.instr(slot);
         if observes_done(&self.s, slot, &instr) {
             self.s.tasks[slot].seen = true;
         }
@@ -686,7 +688,7 @@ impl Exec<'_> {
             self.exits.push((slot, ret));
             return Ok(());
         }
-        if let Instr::Call { dst, rest, .. } = self.instr(slot).clone() {
+        if let Instr::Call { dst, rest, .. } = self.instr(slot) {
             self.store_opt(slot, &dst, ret)?;
             // The results after the first, from the callee's hidden locals.
             let results = &self.p.func(popped.func).results;
