@@ -201,7 +201,7 @@ impl<'p> Exec<'p> {
             }
         }
         let case = if matches!(instr, Instr::Select { .. }) { t.case } else { PLAIN };
-        let op = op_of(&instr, case).ok_or("internal: no such case")?;
+        let op = op_of(instr, case).ok_or("internal: no such case")?;
         match op {
             ChanOp::Recv { chan, value, ok } => {
                 let c = self.eval(slot, chan)?;
@@ -215,7 +215,7 @@ impl<'p> Exec<'p> {
             }
             ChanOp::After => {}
         }
-        self.leave(slot, &instr, case);
+        self.leave(slot, instr, case);
         self.s.tasks[slot].wait = 0;
         Ok(())
     }
@@ -232,11 +232,11 @@ impl<'p> Exec<'p> {
     /// receive case) or whose value was taken (a send case), and runs it on.
     fn complete(&mut self, slot: usize, case: u16, got: (Value, bool)) -> Result<(), Fault> {
         let instr = self.instr(slot);
-        if let Some(ChanOp::Recv { value, ok, .. }) = op_of(&instr, case) {
+        if let Some(ChanOp::Recv { value, ok, .. }) = op_of(instr, case) {
             self.store_opt(slot, value, got.0)?;
             self.store_opt(slot, ok, Value::Bool(got.1))?;
         }
-        self.leave(slot, &instr, case);
+        self.leave(slot, instr, case);
         let task = &mut self.s.tasks[slot];
         task.wait = 0;
         task.spin = 0;

@@ -265,7 +265,7 @@ impl<'p> Exec<'p> {
 
     pub(super) fn exec(&mut self, slot: usize, t: &Transition) -> Result<(), Fault> {
         let instr = self.instr(slot);
-        if observes_done(&self.s, slot, &instr) {
+        if observes_done(&self.s, slot, instr) {
             self.s.tasks[slot].seen = true;
         }
         match &instr {
@@ -689,7 +689,7 @@ impl<'p> Exec<'p> {
             return Ok(());
         }
         if let Instr::Call { dst, rest, .. } = self.instr(slot) {
-            self.store_opt(slot, &dst, ret)?;
+            self.store_opt(slot, dst, ret)?;
             // The results after the first, from the callee's hidden locals.
             let results = &self.p.func(popped.func).results;
             for (place, &local) in rest.iter().zip(results) {
