@@ -10,6 +10,7 @@
 //! ([`split`], [`join`]: SPIN's COLLAPSE compression).
 
 use leash_semantics::{CtxKind, Deferred, Frame, Object, State, Task, TimerState, Value};
+use std::sync::Arc;
 
 /// Appends the encoding of `s` to `out`.
 pub(crate) fn encode(s: &State, out: &mut Vec<u8>) {
@@ -38,7 +39,7 @@ pub(crate) fn encode(s: &State, out: &mut Vec<u8>) {
 /// its parent stored for it (the same task in the same slot, or the same
 /// heap) or its own bytes. Most steps change one or two tasks, so most parts
 /// are neither encoded again nor looked up again.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Successor {
     /// The header, then the bytes of the parts that are new.
     pub bytes: Vec<u8>,
@@ -165,34 +166,60 @@ fn task(w: &mut Writer, t: &Task) {
 /// The state encoded in `bytes`.
 pub(crate) fn decode(bytes: &[u8]) -> State {
     let mut r = Reader { bytes, at: 0 };
-    let flags = r.num();
-    let (signalled, instant) = (flags & 1 != 0, flags & 2 != 0);
+    let (signalled, instant) = flags(r.num());
     let tasks = (0..r.num())
         .map(|_| {
             r.num();
-            let (func, owner, group, phase, wait, flags) =
-                (r.u16(), r.opt(), r.opt(), r.num() as u8, r.u16(), r.num());
-            let (spin, seen) = ((flags & 3) as u8, flags & 4 != 0);
-            let frames = (0..r.num())
-                .map(|_| {
-                    let (func, pc, locals) = (r.u16(), r.u16(), r.values());
-                    let defers = (0..r.num())
-                        .map(|_| {
-                            let block = r.u16();
-                            let args = (0..r.num()).map(|_| (r.u16(), r.value())).collect();
-                            Deferred { block, args }
-                        })
-                        .collect();
-                    let ret = (r.num() == 1).then(|| r.value());
-                    Frame { func, pc, locals, defers, ret }
-                })
-                .collect();
-            Task { func, owner, group, phase, wait, spin, seen, frames }
+            Arc::new(r.task())
         })
         .collect();
-    let heap = (0..r.num()).map(|_| r.object()).collect();
+    let heap = r.heap();
     assert_eq!(r.at, bytes.len(), "a stored state decodes to its end");
     State { tasks, heap, signalled, instant }
+}
+
+/// A state from its parts as [`split`] cuts them: the header, each task's
+/// bytes (taken from `cache` when it has them: a task's part number always
+/// names the same bytes), and the heap's. Equal to [`decode`] of the whole.
+pub(crate) fn decode_parts<'a>(
+    header: &[u8],
+    tasks: impl Iterator<Item = (u32, &'a [u8])>,
+    heap: &[u8],
+    cache: &mut TaskCache,
+) -> State {
+    let (signalled, instant) = flags(Reader { bytes: header, at: 0 }.num());
+    if cache.len() > TASK_CACHE_MAX {
+        cache.clear();
+    }
+    let tasks = tasks
+        .map(|(id, bytes)| {
+            cache
+                .entry(id)
+                .or_insert_with(|| {
+                    let mut r = Reader { bytes, at: 0 };
+                    let task = Arc::new(r.task());
+                    assert_eq!(r.at, bytes.len(), "a stored task decodes to its end");
+                    task
+                })
+                .clone()
+        })
+        .collect();
+    let mut r = Reader { bytes: heap, at: 0 };
+    let heap = r.heap();
+    assert_eq!(r.at, r.bytes.len(), "a stored heap decodes to its end");
+    State { tasks, heap, signalled, instant }
+}
+
+/// Tasks decoded so far, by part number, shared by the states that hold
+/// them: a task a step did not change is then the same `Arc` in the parent
+/// and in the successor, and compares equal at once.
+pub(crate) type TaskCache = rustc_hash::FxHashMap<u32, Arc<Task>>;
+
+/// How many tasks a [`TaskCache`] keeps before it starts again.
+const TASK_CACHE_MAX: usize = 1 << 16;
+
+fn flags(x: u64) -> (bool, bool) {
+    (x & 1 != 0, x & 2 != 0)
 }
 
 struct Writer<'a>(&'a mut Vec<u8>);
@@ -360,6 +387,31 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    fn task(&mut self) -> Task {
+        let (func, owner, group, phase, wait, flags) =
+            (self.u16(), self.opt(), self.opt(), self.num() as u8, self.u16(), self.num());
+        let (spin, seen) = ((flags & 3) as u8, flags & 4 != 0);
+        let frames = (0..self.num())
+            .map(|_| {
+                let (func, pc, locals) = (self.u16(), self.u16(), self.values());
+                let defers = (0..self.num())
+                    .map(|_| {
+                        let block = self.u16();
+                        let args = (0..self.num()).map(|_| (self.u16(), self.value())).collect();
+                        Deferred { block, args }
+                    })
+                    .collect();
+                let ret = (self.num() == 1).then(|| self.value());
+                Frame { func, pc, locals, defers, ret }
+            })
+            .collect();
+        Task { func, owner, group, phase, wait, spin, seen, frames }
+    }
+
+    fn heap(&mut self) -> Vec<Object> {
+        (0..self.num()).map(|_| self.object()).collect()
+    }
+
     fn num(&mut self) -> u64 {
         let (mut x, mut shift) = (0u64, 0);
         loop {
@@ -546,7 +598,7 @@ mod tests {
             frames: vec![frame, Frame { func: 0, pc: 0, locals: vec![], defers: vec![], ret: None }],
         };
         round_trip(&State {
-            tasks: vec![task.clone(), Task { owner: None, group: Some(3), ..task }],
+            tasks: vec![Arc::new(task.clone()), Arc::new(Task { owner: None, group: Some(3), ..task })],
             heap,
             signalled: true,
             instant: true,
@@ -573,8 +625,11 @@ mod tests {
             }],
         };
         let tasks: Vec<Task> = [0, 40, 41, 42, 100, 6000].into_iter().map(long).collect();
-        let s =
-            State { tasks: tasks.clone(), heap: vec![Object::Mutex { locked: false }], ..State::default() };
+        let s = State {
+            tasks: tasks.iter().cloned().map(Arc::new).collect(),
+            heap: vec![Object::Mutex { locked: false }],
+            ..State::default()
+        };
         round_trip(&s);
         let mut bytes = Vec::new();
         encode(&s, &mut bytes);
@@ -614,6 +669,7 @@ mod tests {
                     // are the same states as when they are stored whole.
                     let mut twin = crate::store::Store::new();
                     let mut successor = Successor::default();
+                    let mut cache = TaskCache::default();
                     while let Some(s) = queue.pop_front() {
                         round_trip(&s);
                         let (i, new) = store.insert(&s, (0, 0), 0);
@@ -628,6 +684,7 @@ mod tests {
                                 encode_successor(&a.state, &s, &parts, &mut successor);
                                 let (j, _) = twin.insert_successor(&successor, (parent, 0), 1);
                                 assert_eq!(twin.get(j), a.state);
+                                assert_eq!(twin.get_shared(j, &mut cache), a.state);
                                 assert_eq!(twin.insert(&a.state, (0, 0), 0), (j, false));
                                 if seen.len() < 500 && seen.insert(a.state.clone()) {
                                     queue.push_back(a.state);

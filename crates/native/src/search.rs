@@ -1,7 +1,7 @@
 //! Breadth-first exploration of one scenario: dead states (deadlock, leak),
 //! panics and owner-rule warnings, each with a shortest path; then fair cycles.
 
-use crate::encode::{encode, encode_successor, Successor};
+use crate::encode::{encode_successor, Successor, TaskCache};
 use crate::fair::{fair_cycles, has_cycle, Edges, Key};
 use crate::hunt::Alongside;
 use crate::store::Store;
@@ -540,7 +540,8 @@ impl Expander<'_> {
     ) {
         let workers = workers.clamp(1, count.div_ceil(PARALLEL).max(1));
         if workers == 1 {
-            out.extend((first..first + count as u32).map(|i| self.expand(store, i)));
+            let mut cache = TaskCache::default();
+            out.extend((first..first + count as u32).map(|i| self.expand(store, i, &mut cache)));
             return;
         }
         let chunk = count.div_ceil(workers) as u32;
@@ -550,7 +551,10 @@ impl Expander<'_> {
                 .map(|w| {
                     let from = first + w * chunk;
                     let to = (from + chunk).min(end);
-                    scope.spawn(move || (from..to).map(|i| self.expand(store, i)).collect::<Vec<_>>())
+                    scope.spawn(move || {
+                        let mut cache = TaskCache::default();
+                        (from..to).map(|i| self.expand(store, i, &mut cache)).collect::<Vec<_>>()
+                    })
                 })
                 .collect();
             for h in handles {
@@ -559,9 +563,9 @@ impl Expander<'_> {
         });
     }
 
-    fn expand(&self, store: &Store, i: u32) -> Expansion {
+    fn expand(&self, store: &Store, i: u32, cache: &mut TaskCache) -> Expansion {
         let (program, scenario) = (self.program, self.scenario);
-        let s = store.get(i);
+        let s = store.get_shared(i, cache);
         let parts = store.parts_of(i);
         let ts = enabled(program, &s, scenario);
         let dead = if ts.is_empty() && !s.tasks.is_empty() {
@@ -594,30 +598,33 @@ impl Expander<'_> {
         let ample = self.por.and_then(|r| r.persistent.ample(program, &s, scenario, &ts));
         let mut order: Vec<usize> = ample.clone().unwrap_or_else(|| (0..ts.len()).collect());
         let mut steps = Vec::with_capacity(order.len());
-        // While symmetry is on probation: each successor's encoding before
-        // and after it.
+        // While symmetry is on probation: whether it reordered each step's
+        // state. Two steps whose states came out equal, one of them
+        // reordered, are a merge (if both were reordered, their states may
+        // have been equal before: counted as a merge all the same).
         let probe = self.symmetric && i < SYMMETRY_PROBE;
-        let mut seen: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut reordered = Vec::new();
         let mut merged = false;
         let mut next = 0;
         while let Some(&k) = order.get(next) {
             next += 1;
             let t = &ts[k];
             let key = keys(&s, t, !self.symmetric);
+            let mut moved = false;
             let result = apply(program, &s, t).map(|mut a| {
-                let before = probe.then(|| encoded(&a.state));
-                if self.symmetric {
-                    reduce_symmetry(program, &mut a.state);
-                }
-                if let Some(before) = before {
-                    let after = encoded(&a.state);
-                    merged |= seen.iter().any(|(b, c)| *c == after && *b != before);
-                    seen.push((before, after));
-                }
+                moved = self.symmetric && reduce_symmetry(program, &mut a.state).is_some();
                 let mut successor = Successor { bytes: Vec::with_capacity(128), ..Successor::default() };
                 encode_successor(&a.state, &s, &parts, &mut successor);
                 (successor, a.events)
             });
+            if probe {
+                if let Ok((successor, _)) = &result {
+                    merged |= steps.iter().zip(&reordered).any(|(step, &before): (&Step, &bool)| {
+                        (before || moved) && matches!(&step.result, Ok((other, _)) if other == successor)
+                    });
+                }
+                reordered.push(moved);
+            }
             if let (Err(_), Some(a)) = (&result, &ample) {
                 if order.len() == a.len() {
                     order.extend((0..ts.len()).filter(|k| a.binary_search(k).is_err()));
@@ -627,13 +634,6 @@ impl Expander<'_> {
         }
         Expansion { dead, cut: None, pruned: ample.is_some(), merged, steps }
     }
-}
-
-/// The encoding of `s`.
-fn encoded(s: &State) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    encode(s, &mut bytes);
-    bytes
 }
 
 /// Whether the step from `from` to the stored state `to` closes a cycle

@@ -7,7 +7,9 @@
 //! a fixed-seed hash, compares. Breadth-first parent links and depths sit
 //! beside them.
 
-use crate::encode::{decode, encode, get_num, join, put_num, split, Part, Successor};
+use crate::encode::{
+    decode, decode_parts, encode, get_num, join, put_num, split, Part, Successor, TaskCache,
+};
 use hashbrown::HashTable;
 use leash_semantics::State;
 use std::hash::{BuildHasher, Hasher};
@@ -179,6 +181,15 @@ impl Store {
         join(header, task_parts, &mut flat);
         flat.extend_from_slice(self.parts.get(ids.next().expect("a record names its heap")));
         decode(&flat)
+    }
+
+    /// The state numbered `i`, its tasks shared through `cache` (see [`TaskCache`]).
+    pub fn get_shared(&self, i: u32, cache: &mut TaskCache) -> State {
+        let (header, ids) = self.record(i);
+        let mut ids: Vec<u32> = ids.collect();
+        let heap = ids.pop().expect("a record names its heap");
+        let tasks = ids.into_iter().map(|id| (id, self.parts.get(id)));
+        decode_parts(header, tasks, self.parts.get(heap), cache)
     }
 
     /// Transition indices from the initial state to state `i`.

@@ -336,7 +336,7 @@ fn ending(p: &Program, scenario: Scenario, r: &Replayed, cut: usize, panicked: b
                 _ => None,
             })
             .collect();
-        let (spin, stuck): (Vec<(usize, &leash_semantics::Task)>, Vec<_>) =
+        let (spin, stuck): (Vec<(usize, &std::sync::Arc<leash_semantics::Task>)>, Vec<_>) =
             entry.before.tasks.iter().enumerate().partition(|(slot, _)| moving.contains(&(*slot as u16)));
         let mut out = Vec::new();
         for (kind, tasks) in [(FindingKind::NoExit, spin), (FindingKind::Leak, stuck)] {

@@ -10,6 +10,7 @@
 use crate::state::{CtxKind, Object, State, TimerState, Value};
 use crate::{Event, FindingKind};
 use leash_ir::{Instr, Program};
+use std::sync::Arc;
 
 /// What canonicalisation did: warnings raised, tasks removed, objects renumbered.
 pub(crate) struct Canonical {
@@ -35,8 +36,8 @@ fn clear_spin(p: &Program, s: &mut State) {
     for t in &mut s.tasks {
         let Some(f) = t.frames.last() else { continue };
         let timed = matches!(p.func(f.func).code[f.pc as usize], Instr::Work { .. } | Instr::Sleep);
-        if t.wait != 0 || t.phase == 1 || timed {
-            t.spin = 0;
+        if t.spin != 0 && (t.wait != 0 || t.phase == 1 || timed) {
+            Arc::make_mut(t).spin = 0;
         }
     }
 }
@@ -62,7 +63,9 @@ fn rank_waits(p: &Program, s: &mut State) {
             .max()
             .unwrap_or(0);
         places.push(ahead + 1);
-        s.tasks[*slot].wait = ahead + 1;
+        if s.tasks[*slot].wait != ahead + 1 {
+            s.task_mut(*slot).wait = ahead + 1;
+        }
     }
 }
 
@@ -107,7 +110,13 @@ pub(crate) fn rewrite_slots(s: &mut State, map: &[Option<u16>]) {
             *v = map[t as usize].map_or(Value::TaskDone, Value::Task);
         }
     };
+    let moves = |slot: u16| map[slot as usize] != Some(slot);
     for t in &mut s.tasks {
+        let named = t.values().any(|v| matches!(*v, Value::Task(x) if moves(x)));
+        if !named && !t.owner.is_some_and(moves) {
+            continue;
+        }
+        let t = Arc::make_mut(t);
         t.owner = t.owner.and_then(|o| map[o as usize]);
         for f in &mut t.frames {
             f.locals.iter_mut().for_each(remap);
@@ -133,14 +142,25 @@ pub(crate) fn rewrite_slots(s: &mut State, map: &[Option<u16>]) {
 /// raises owner-rule warnings and ends environment events.
 fn clear_dead(p: &Program, s: &mut State) {
     let globals = p.globals.len();
+    // Whether a local is dead here and holds something to reset.
+    let stale = |v: &Value| *v != Value::Unit && obj_of(v).is_none_or(|x| (x as usize) < globals);
+    let dead = |frames: usize, i: usize, f: &crate::Frame| {
+        let func = p.func(f.func);
+        let table = if i + 1 == frames { &func.dead } else { &func.dead_in_call };
+        table.get(f.pc as usize).map_or(&[][..], Vec::as_slice)
+    };
     for t in &mut s.tasks {
-        let top = t.frames.len().saturating_sub(1);
-        for (i, f) in t.frames.iter_mut().enumerate() {
-            let func = p.func(f.func);
-            let table = if i == top { &func.dead } else { &func.dead_in_call };
-            for &slot in table.get(f.pc as usize).map_or(&[][..], Vec::as_slice) {
-                let Some(v) = f.locals.get_mut(slot as usize) else { continue };
-                if value_ref(v).is_none_or(|x| (*x as usize) < globals) {
+        let n = t.frames.len();
+        let any =
+            t.frames.iter().enumerate().any(|(i, f)| {
+                dead(n, i, f).iter().any(|&slot| f.locals.get(slot as usize).is_some_and(stale))
+            });
+        if !any {
+            continue;
+        }
+        for (i, f) in Arc::make_mut(t).frames.iter_mut().enumerate() {
+            for &slot in dead(n, i, f) {
+                if let Some(v) = f.locals.get_mut(slot as usize).filter(|v| stale(v)) {
                     *v = Value::Unit;
                 }
             }
@@ -190,6 +210,14 @@ pub(crate) fn refs_of(o: &Object, f: &mut dyn FnMut(u16)) {
         Object::Group { ctx, .. } => f(*ctx),
         Object::Ctx { parent: Some(p), .. } => f(*p),
         _ => {}
+    }
+}
+
+/// The heap index a value refers to, if any.
+fn obj_of(v: &Value) -> Option<u16> {
+    match *v {
+        Value::Obj(x) | Value::Ref(x) | Value::Done(x) => Some(x),
+        _ => None,
     }
 }
 
@@ -301,7 +329,12 @@ pub(crate) fn relocate_heap(s: &mut State, order: &[u16], map: &[u16]) {
         each_ref(o, &mut |x| *x = map[*x as usize]);
     }
     s.heap = heap;
+    let moves = |x: u16| map[x as usize] != x;
     for t in &mut s.tasks {
+        if !t.group.is_some_and(moves) && !t.values().filter_map(obj_of).any(moves) {
+            continue;
+        }
+        let t = Arc::make_mut(t);
         if let Some(g) = &mut t.group {
             *g = map[*g as usize];
         }

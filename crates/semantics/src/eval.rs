@@ -149,17 +149,17 @@ pub(crate) fn store(
 ) -> Result<(), Fault> {
     match place {
         Place::Bind(i) => {
-            let frame = s.tasks[slot].frames.last_mut().ok_or("task has exited")?;
+            let frame = s.task_mut(slot).frames.last_mut().ok_or("task has exited")?;
             *frame.locals.get_mut(*i as usize).ok_or("bad local")? = v;
             Ok(())
         }
         Place::Local(i) => {
-            let frame = s.tasks[slot].frames.last_mut().ok_or("task has exited")?;
-            let l = frame.locals.get_mut(*i as usize).ok_or("bad local")?;
-            match *l {
+            let frame = s.tasks[slot].frames.last().ok_or("task has exited")?;
+            match *frame.locals.get(*i as usize).ok_or("bad local")? {
                 Value::Ref(c) => write_cell(s, c, v, &|| name(place)),
                 _ => {
-                    *l = v;
+                    let frame = s.task_mut(slot).frames.last_mut().expect("checked above");
+                    frame.locals[*i as usize] = v;
                     Ok(())
                 }
             }

@@ -1,5 +1,7 @@
 //! The state of a running model: live tasks, the heap of objects, the signal.
 
+use std::sync::Arc;
+
 /// A run-time value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Value {
@@ -83,6 +85,16 @@ pub struct Task {
     pub seen: bool,
     /// The call stack; empty once the task has exited.
     pub frames: Vec<Frame>,
+}
+
+impl Task {
+    /// Every value the task holds: the locals, return values and deferred
+    /// operands of each of its frames.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.frames.iter().flat_map(|f| {
+            f.locals.iter().chain(&f.ret).chain(f.defers.iter().flat_map(|d| d.args.iter().map(|(_, v)| v)))
+        })
+    }
 }
 
 /// What kind of context.
@@ -172,8 +184,9 @@ pub enum Object {
 /// collected and numbered in the order it is reached.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct State {
-    /// Live tasks in spawn order.
-    pub tasks: Vec<Task>,
+    /// Live tasks in spawn order, each shared with the states it did not
+    /// change in (copied on write: see [`State::task_mut`]).
+    pub tasks: Vec<Arc<Task>>,
     /// Objects; the first ones are the model-level variables.
     pub heap: Vec<Object>,
     /// Whether the environment has sent the signal.
@@ -185,6 +198,11 @@ pub struct State {
 }
 
 impl State {
+    /// The task in `slot`, to change: copied first if another state shares it.
+    pub fn task_mut(&mut self, slot: usize) -> &mut Task {
+        Arc::make_mut(&mut self.tasks[slot])
+    }
+
     /// Whether the context at `ctx` is done (itself or an ancestor cancelled).
     pub fn ctx_done(&self, mut ctx: u16) -> bool {
         loop {

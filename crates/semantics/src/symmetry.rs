@@ -39,6 +39,7 @@ use crate::canon::{collect_heap, refs_of, relocate_heap, rewrite_slots};
 use crate::state::{Frame, Object, State, Task, Value};
 use leash_ir::Program;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// How a state's tasks and objects were renumbered: `slots[old]` is a task's
 /// new slot and `heap[old]` an object's new index. Both are bijections.
@@ -102,7 +103,7 @@ pub fn reduce_symmetry(p: &Program, s: &mut State) -> Option<Renaming> {
             spoil(&mut undecided, slot as u16);
             spoil(&mut undecided, owner);
         }
-        for v in values(t) {
+        for v in t.values() {
             if let Value::Task(other) = *v {
                 if !alone(other) {
                     spoil(&mut undecided, slot as u16);
@@ -116,7 +117,7 @@ pub fn reduce_symmetry(p: &Program, s: &mut State) -> Option<Renaming> {
     for (slot, t) in members() {
         let free = |x: u16| anchored(x) == NONE;
         let holds_free =
-            values(t).any(|v| matches!(*v, Value::Obj(x) | Value::Ref(x) | Value::Done(x) if free(x)));
+            t.values().any(|v| matches!(*v, Value::Obj(x) | Value::Ref(x) | Value::Done(x) if free(x)));
         if holds_free || t.group.is_some_and(free) {
             spoil(&mut undecided, slot as u16);
         }
@@ -234,13 +235,6 @@ pub fn reduce_symmetry(p: &Program, s: &mut State) -> Option<Renaming> {
 
 const NONE: u16 = u16::MAX;
 
-/// The values a task holds: locals, return values and deferred operands of every frame.
-fn values(t: &Task) -> impl Iterator<Item = &Value> {
-    t.frames.iter().flat_map(|f| {
-        f.locals.iter().chain(&f.ret).chain(f.defers.iter().flat_map(|d| d.args.iter().map(|(_, v)| v)))
-    })
-}
-
 /// Numbers the objects reached from the model-level variables and from the
 /// tasks for which `alone` holds (in slot order), breadth-first; `NONE` for the others.
 fn anchors(p: &Program, s: &State, alone: &dyn Fn(u16) -> bool) -> Vec<u16> {
@@ -259,7 +253,7 @@ fn anchors(p: &Program, s: &State, alone: &dyn Fn(u16) -> bool) -> Vec<u16> {
         if let Some(g) = t.group {
             visit(g, &mut anchor, &mut order);
         }
-        for v in values(t) {
+        for v in t.values() {
             if let Value::Obj(x) | Value::Ref(x) | Value::Done(x) = *v {
                 visit(x, &mut anchor, &mut order);
             }
@@ -726,8 +720,8 @@ pub fn rename(s: &State, r: &Renaming) -> State {
 
 /// Moves the task in slot `old` to slot `new_of[old]` and rewrites references.
 fn permute_tasks(s: &mut State, new_of: &[u16]) {
-    let mut tasks: Vec<Option<Task>> = std::mem::take(&mut s.tasks).into_iter().map(Some).collect();
-    let mut placed: Vec<Option<Task>> = vec![None; tasks.len()];
+    let mut tasks: Vec<Option<Arc<Task>>> = std::mem::take(&mut s.tasks).into_iter().map(Some).collect();
+    let mut placed: Vec<Option<Arc<Task>>> = vec![None; tasks.len()];
     for (old, &new) in new_of.iter().enumerate() {
         placed[new as usize] = tasks[old].take();
     }

@@ -182,7 +182,7 @@ impl<'p> Exec<'p> {
     /// Parks task `slot` in the wait queues of its current instruction.
     pub(super) fn park(&mut self, slot: usize) {
         let ticket = self.next_ticket();
-        let task = &mut self.s.tasks[slot];
+        let task = self.s.task_mut(slot);
         task.wait = ticket;
         task.spin = 0;
     }
@@ -216,7 +216,7 @@ impl<'p> Exec<'p> {
             ChanOp::After => {}
         }
         self.leave(slot, instr, case);
-        self.s.tasks[slot].wait = 0;
+        self.s.task_mut(slot).wait = 0;
         Ok(())
     }
 
@@ -237,7 +237,7 @@ impl<'p> Exec<'p> {
             self.store_opt(slot, ok, Value::Bool(got.1))?;
         }
         self.leave(slot, instr, case);
-        let task = &mut self.s.tasks[slot];
+        let task = self.s.task_mut(slot);
         task.wait = 0;
         task.spin = 0;
         self.run_ahead(slot)
@@ -280,7 +280,7 @@ impl<'p> Exec<'p> {
                 Ok((sent, true))
             }
             Operand::Done(_) => {
-                self.s.tasks[slot].seen = true;
+                self.s.task_mut(slot).seen = true;
                 Ok((Value::Unit, false))
             }
             Operand::Ticker(t) => {
@@ -364,7 +364,7 @@ impl<'p> Exec<'p> {
                 }
             });
             if woken {
-                self.s.tasks[slot].wait = 0;
+                self.s.task_mut(slot).wait = 0;
             }
         }
     }

@@ -8,6 +8,7 @@ use crate::eval::{eval, observes_done, store, Fault};
 use crate::state::{CtxKind, Deferred, Frame, Object, State, TimerState, Value};
 use crate::{Event, FindingKind};
 use leash_ir::{Ctor, Elem, Expr, Instr, Op, Place, Program};
+use std::sync::Arc;
 
 /// A mutable state under construction by one step.
 pub(super) struct Exec<'p> {
@@ -52,7 +53,7 @@ impl<'p> Exec<'p> {
     }
 
     pub(super) fn top_mut(&mut self, slot: usize) -> &mut Frame {
-        self.s.tasks[slot].frames.last_mut().expect("live tasks have a frame")
+        self.s.task_mut(slot).frames.last_mut().expect("live tasks have a frame")
     }
 
     pub(super) fn advance(&mut self, slot: usize) {
@@ -266,7 +267,7 @@ impl<'p> Exec<'p> {
     pub(super) fn exec(&mut self, slot: usize, t: &Transition) -> Result<(), Fault> {
         let instr = self.instr(slot);
         if observes_done(&self.s, slot, instr) {
-            self.s.tasks[slot].seen = true;
+            self.s.task_mut(slot).seen = true;
         }
         match &instr {
             Instr::Assign { dst, value } => {
@@ -309,7 +310,7 @@ impl<'p> Exec<'p> {
                         |c| matches!(self.eval(slot, c), Ok(Value::Obj(o)) if self.s.ctx_done(o)),
                     )
                 {
-                    self.s.tasks[slot].seen = true;
+                    self.s.task_mut(slot).seen = true;
                 }
                 let r = if t.alt == 0 { Value::Ok } else { Value::Err };
                 self.store_opt(slot, dst, r)?;
@@ -339,7 +340,7 @@ impl<'p> Exec<'p> {
                 }
                 let args = values;
                 let frame = self.frame(func, &args);
-                self.s.tasks[slot].frames.push(frame);
+                self.s.task_mut(slot).frames.push(frame);
             }
             Instr::Return { value } => {
                 let v = match value {
@@ -358,7 +359,7 @@ impl<'p> Exec<'p> {
                 if *target <= f.pc
                     && self.p.func(f.func).code[*target as usize..=f.pc as usize].iter().any(polls)
                 {
-                    self.s.tasks[slot].spin = 1;
+                    self.s.task_mut(slot).spin = 1;
                 }
                 self.goto(slot, *target);
             }
@@ -373,7 +374,7 @@ impl<'p> Exec<'p> {
             // the process).
             Instr::Exit => {
                 for task in &mut self.s.tasks {
-                    task.frames.clear();
+                    Arc::make_mut(task).frames.clear();
                 }
                 for o in &mut self.s.heap {
                     *o = Object::Cell { value: Value::Unit, range: None };
@@ -648,17 +649,17 @@ impl<'p> Exec<'p> {
                 _ => wg_waiters(self.p, &self.s, id),
             };
             for w in woken {
-                let task = &mut self.s.tasks[w];
+                let task = self.s.task_mut(w);
                 task.phase = 2;
                 task.wait = 0;
             }
         }
-        self.s.tasks[slot].phase = next_phase;
+        self.s.task_mut(slot).phase = next_phase;
         if next_phase == 1 {
             // Waiting: a cond waiter takes its place in the notify list.
             match op {
                 Op::CondWait => self.park(slot),
-                _ => self.s.tasks[slot].spin = 0,
+                _ => self.s.task_mut(slot).spin = 0,
             }
         }
         if next_phase == 0 {
@@ -683,7 +684,7 @@ impl<'p> Exec<'p> {
             return Ok(());
         }
         let ret = frame.ret.unwrap_or(Value::Ok);
-        let popped = self.s.tasks[slot].frames.pop().expect("a frame to leave");
+        let popped = self.s.task_mut(slot).frames.pop().expect("a frame to leave");
         if self.s.tasks[slot].frames.is_empty() {
             self.exits.push((slot, ret));
             return Ok(());
@@ -739,6 +740,7 @@ impl<'p> Exec<'p> {
         }
         for t in &mut self.s.tasks {
             if t.owner == Some(slot as u16) {
+                let t = Arc::make_mut(t);
                 t.owner = None;
                 if !t.frames.is_empty() {
                     let child = t.func;

@@ -17,6 +17,7 @@ use crate::{Event, Scenario};
 use exec::Exec;
 use leash_ir::{Instr, Program};
 use ready::{task_moves, timed_moves};
+use std::sync::Arc;
 
 pub(crate) use chan::queues;
 pub(crate) use ready::cond_waiters;
@@ -88,8 +89,8 @@ pub struct Applied {
 }
 
 /// A new task running `func`, owned by `owner`.
-pub(crate) fn new_task(func: u16, owner: Option<u16>, group: Option<u16>, frame: crate::Frame) -> Task {
-    Task { func, owner, group, phase: 0, wait: 0, spin: 0, seen: false, frames: vec![frame] }
+pub(crate) fn new_task(func: u16, owner: Option<u16>, group: Option<u16>, frame: crate::Frame) -> Arc<Task> {
+    Arc::new(Task { func, owner, group, phase: 0, wait: 0, spin: 0, seen: false, frames: vec![frame] })
 }
 
 /// The initial state: model-level variables initialised, `main` started.
@@ -206,7 +207,7 @@ pub(crate) fn polls(p: &Program, s: &State, slot: usize, moves: &[Transition]) -
 pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
     let mut x = Exec { p, s: s.clone(), events: Vec::new(), spawned: Vec::new(), exits: Vec::new() };
     if t.time {
-        x.s.tasks.iter_mut().for_each(|task| task.spin = 0);
+        x.s.tasks.iter_mut().filter(|task| task.spin != 0).for_each(|task| Arc::make_mut(task).spin = 0);
     }
     let ended_work = match t.actor {
         Actor::Task(slot) if t.time => {
