@@ -679,23 +679,16 @@ fn encode(s: &State, out: &mut Vec<u64>) {
 /// Compares two tasks by their content: handles by `object`, task handles and
 /// owners by `task`.
 fn compare(a: &Task, b: &Task, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> u32) -> Ordering {
+    if std::ptr::eq(a, b) {
+        // One task shared by two slots (see `State::tasks`): the same content.
+        return Ordering::Equal;
+    }
     let value = |v: &Value| value_code(v, object, task);
     let frame = |x: &Frame, y: &Frame| {
         let ret = |f: &Frame| f.ret.as_ref().map(value);
         (x.func, x.pc)
             .cmp(&(y.func, y.pc))
-            .then_with(|| {
-                let deferred = |f: &Frame| {
-                    f.defers
-                        .iter()
-                        .flat_map(|d| {
-                            std::iter::once(d.block as u64 | (d.args.len() as u64) << 16)
-                                .chain(d.args.iter().flat_map(|(l, v)| [*l as u64, value(v)]))
-                        })
-                        .collect::<Vec<u64>>()
-                };
-                deferred(x).cmp(&deferred(y))
-            })
+            .then_with(|| deferred(x, &value).cmp(deferred(y, &value)))
             .then_with(|| ret(x).cmp(&ret(y)))
             .then_with(|| x.locals.iter().map(value).cmp(y.locals.iter().map(value)))
     };
@@ -707,6 +700,15 @@ fn compare(a: &Task, b: &Task, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -
             let mut frames = a.frames.iter().zip(&b.frames).map(|(x, y)| frame(x, y));
             frames.find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
         })
+}
+
+/// A frame's deferred calls, as `compare` orders them: each block with its
+/// number of operands, then each operand's local and value.
+fn deferred<'a>(f: &'a Frame, value: &'a dyn Fn(&Value) -> u64) -> impl Iterator<Item = u64> + 'a {
+    f.defers.iter().flat_map(move |d| {
+        std::iter::once(d.block as u64 | (d.args.len() as u64) << 16)
+            .chain(d.args.iter().flat_map(move |(l, v)| [*l as u64, value(v)]))
+    })
 }
 
 /// The state `s` with its tasks and objects renumbered by `r`.
