@@ -54,8 +54,6 @@ pub struct Control<'a> {
     /// Symmetry reduction: the tasks of one function are interchangeable, so
     /// states that differ only in their order are stored once. Verdicts and
     /// finding kinds are the same either way; traces are given without it.
-    /// A search whose first 2,048 states show no merge starts again without
-    /// it (it would cost time and save nothing).
     pub symmetry: bool,
     /// Partial-order reduction: a first search takes only a persistent set of
     /// the steps in each state and settles verified models; anything else is

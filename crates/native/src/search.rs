@@ -105,13 +105,12 @@ fn phases(
     mut hunt: Option<&mut Alongside>,
 ) -> Exploration {
     let control = monitor.control;
-    let mut symmetry = control.symmetry;
     let mut full = None;
     if control.por {
         let persistent = Persistent::new(program);
         let por = Por { persistent: &persistent, give_up: true };
         let reduced =
-            search_or_plain(program, scenario, options, monitor, &mut symmetry, Some(por), &mut hunt);
+            search(program, scenario, options, monitor, control.symmetry, Some(por), hunt.as_deref_mut());
         if reduced.unreduced {
             full = Some(reduced);
         } else if !reduced.undecided {
@@ -120,13 +119,14 @@ fn phases(
             monitor.phase.set(Phase::Unreduced);
         }
     }
-    let reduced = match full.take() {
+    let mut full = |hunt: Option<&mut Alongside>| match full.take() {
         Some(searched) => searched,
-        None => search_or_plain(program, scenario, options, monitor, &mut symmetry, None, &mut hunt),
+        None => search(program, scenario, options, monitor, control.symmetry, None, hunt),
     };
-    if !symmetry {
-        return reduced.exploration;
+    if !control.symmetry {
+        return full(hunt).exploration;
     }
+    let reduced = full(hunt.as_deref_mut());
     let mut findings = FindingMap::new();
     let safety: Vec<Finding> = reduced
         .exploration
@@ -144,34 +144,6 @@ fn phases(
     Exploration { findings: findings.into_values().collect(), ..full.exploration }
 }
 
-/// [`search`], or, when its probe finds that symmetry merges nothing, the
-/// same search again without symmetry (`symmetric` is then set to false).
-fn search_or_plain(
-    program: &Program,
-    scenario: Scenario,
-    options: &Options,
-    monitor: &Monitor,
-    symmetric: &mut bool,
-    por: Option<Por>,
-    hunt: &mut Option<&mut Alongside>,
-) -> Searched {
-    let searched = search(program, scenario, options, monitor, *symmetric, por, hunt.as_deref_mut());
-    if !searched.symmetry_unpaid {
-        return searched;
-    }
-    *symmetric = false;
-    search(program, scenario, options, monitor, false, por, hunt.as_deref_mut())
-}
-
-/// How many states a search with symmetry expands before it judges whether
-/// symmetry pays: if in none of them two steps led to different states that
-/// symmetry made one (the merges it exists for: two tasks of one function
-/// doing the same thing), the search starts again without it. On designs
-/// whose tasks it cannot tell apart (pipeline stages that each hold their
-/// own channels) it merges nothing and costs as much as the rest of the
-/// search. A model with fewer states keeps it.
-const SYMMETRY_PROBE: u32 = 2048;
-
 /// One search: its exploration and whether a reduced search leaves the
 /// answer to a search without its reduction. Under symmetry that is a fair
 /// cycle (whose findings it then leaves out); under partial-order reduction,
@@ -183,10 +155,6 @@ struct Searched {
     /// up went on as the search without the reduction: its stored graph so
     /// far was that search's. Its result is that search's.
     unreduced: bool,
-    /// The search stopped at [`SYMMETRY_PROBE`] states because symmetry
-    /// merged nothing: its result is meaningless, and the search is to be
-    /// run without symmetry.
-    symmetry_unpaid: bool,
 }
 
 /// The partial-order reduced search alone, run to the end (symmetry as
@@ -203,12 +171,10 @@ pub fn explore_persistent(
 ) -> (Exploration, bool) {
     let persistent = Persistent::new(program);
     let por = Por { persistent: &persistent, give_up: false };
-    let mut symmetric = control.symmetry;
-    let monitor = Monitor::new(control);
     let searched =
-        search_or_plain(program, scenario, options, &monitor, &mut symmetric, Some(por), &mut None);
+        search(program, scenario, options, &Monitor::new(control), control.symmetry, Some(por), None);
     let mut exploration = searched.exploration;
-    if symmetric {
+    if control.symmetry {
         for f in &mut exploration.findings {
             f.path = unreduce(program, scenario, &f.path);
         }
@@ -302,12 +268,7 @@ fn search(
             record(&mut findings, event_finding(e, Vec::new()));
             let exploration =
                 Exploration { scenario, findings: findings.into_values().collect(), stats, incomplete: None };
-            return Searched {
-                exploration,
-                undecided: por.is_some(),
-                unreduced: false,
-                symmetry_unpaid: false,
-            };
+            return Searched { exploration, undecided: por.is_some(), unreduced: false };
         }
     };
     for e in init.events {
@@ -327,7 +288,6 @@ fn search(
     let mut incomplete = None;
     let mut i = 0u32;
     let (mut pruned, mut given_up, mut cycle_seen, mut unreduced) = (0u32, false, false, false);
-    let (mut merges, mut symmetry_unpaid) = (0u32, false);
     let mut batch = Vec::new();
     let mut credited = 0;
     'search: while (i as usize) < store.len() {
@@ -374,7 +334,6 @@ fn search(
                 None => {}
             }
             pruned += u32::from(expansion.pruned);
-            merges += u32::from(expansion.merged);
             for step in expansion.steps {
                 stats.transitions += 1;
                 let at = || {
@@ -405,10 +364,6 @@ fn search(
             // whether the graph so far has a cycle far from the breadth-first
             // tree, which `closes_cycle` misses.
             let expanded = i + 1;
-            if symmetric && expanded == SYMMETRY_PROBE && merges == 0 {
-                symmetry_unpaid = true;
-                break 'search;
-            }
             let probe = por.is_some_and(|r| r.give_up)
                 && (PROBE_FIRST..=PROBE).contains(&expanded)
                 && expanded.is_power_of_two();
@@ -448,7 +403,7 @@ fn search(
     // depth bound met there is left to the full search too.
     let deeper = por.is_some() && matches!(incomplete, Some(Bound::Depth(_) | Bound::Tasks { .. }));
     let mut undecided = given_up || deeper;
-    if !given_up && !symmetry_unpaid && incomplete.is_none() {
+    if !given_up && incomplete.is_none() {
         let phase = monitor.phase.get();
         if matches!(phase, Phase::Search | Phase::Unreduced) {
             monitor.phase.set(Phase::FairCycles);
@@ -469,7 +424,7 @@ fn search(
         monitor.phase.set(phase);
     }
     let exploration = Exploration { scenario, findings: findings.into_values().collect(), stats, incomplete };
-    Searched { exploration, undecided, unreduced, symmetry_unpaid }
+    Searched { exploration, undecided, unreduced }
 }
 
 /// At most this many stored states are expanded at once (on several
@@ -490,9 +445,6 @@ struct Expansion {
     cut: Option<Cut>,
     /// Whether a persistent set smaller than every step was taken.
     pruned: bool,
-    /// Whether, in the first [`SYMMETRY_PROBE`] states of a search with
-    /// symmetry, two steps led to different states that symmetry made one.
-    merged: bool,
     /// The steps taken, in the order they are stored.
     steps: Vec<Step>,
 }
@@ -575,7 +527,7 @@ impl Expander<'_> {
         };
         if store.depths[i as usize] as usize >= self.max_depth {
             let cut = (!ts.is_empty()).then_some(Cut::Depth);
-            return Expansion { dead, cut, pruned: false, merged: false, steps: Vec::new() };
+            return Expansion { dead, cut, pruned: false, steps: Vec::new() };
         }
         if s.tasks.len() > self.max_tasks {
             let mut funcs: Vec<u16> = s.tasks.iter().map(|t| t.func).collect();
@@ -589,7 +541,6 @@ impl Expander<'_> {
                 dead,
                 cut: Some(Cut::Tasks { func, alive }),
                 pruned: false,
-                merged: false,
                 steps: Vec::new(),
             };
         }
@@ -598,33 +549,19 @@ impl Expander<'_> {
         let ample = self.por.and_then(|r| r.persistent.ample(program, &s, scenario, &ts));
         let mut order: Vec<usize> = ample.clone().unwrap_or_else(|| (0..ts.len()).collect());
         let mut steps = Vec::with_capacity(order.len());
-        // While symmetry is on probation: whether it reordered each step's
-        // state. Two steps whose states came out equal, one of them
-        // reordered, are a merge (if both were reordered, their states may
-        // have been equal before: counted as a merge all the same).
-        let probe = self.symmetric && i < SYMMETRY_PROBE;
-        let mut reordered = Vec::new();
-        let mut merged = false;
         let mut next = 0;
         while let Some(&k) = order.get(next) {
             next += 1;
             let t = &ts[k];
             let key = keys(&s, t, !self.symmetric);
-            let mut moved = false;
             let result = apply(program, &s, t).map(|mut a| {
-                moved = self.symmetric && reduce_symmetry(program, &mut a.state).is_some();
+                if self.symmetric {
+                    reduce_symmetry(program, &mut a.state);
+                }
                 let mut successor = Successor { bytes: Vec::with_capacity(128), ..Successor::default() };
                 encode_successor(&a.state, &s, &parts, &mut successor);
                 (successor, a.events)
             });
-            if probe {
-                if let Ok((successor, _)) = &result {
-                    merged |= steps.iter().zip(&reordered).any(|(step, &before): (&Step, &bool)| {
-                        (before || moved) && matches!(&step.result, Ok((other, _)) if other == successor)
-                    });
-                }
-                reordered.push(moved);
-            }
             if let (Err(_), Some(a)) = (&result, &ample) {
                 if order.len() == a.len() {
                     order.extend((0..ts.len()).filter(|k| a.binary_search(k).is_err()));
@@ -632,7 +569,7 @@ impl Expander<'_> {
             }
             steps.push(Step { k: k as u16, key, result });
         }
-        Expansion { dead, cut: None, pruned: ample.is_some(), merged, steps }
+        Expansion { dead, cut: None, pruned: ample.is_some(), steps }
     }
 }
 

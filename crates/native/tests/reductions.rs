@@ -237,29 +237,6 @@ fn symmetry_reduces_the_pool() {
     );
 }
 
-#[test]
-fn symmetry_that_merges_nothing_is_dropped_after_its_probe() {
-    // pipeline_4's stages each hold channels of their own: symmetry merges
-    // none of its states, so after its probe the search runs without it,
-    // and the exploration is exactly the one without symmetry. The pool's
-    // workers are merged from the start: there it stays.
-    let model = |file: &str| corpus(true).into_iter().chain(corpus(false)).find(|(n, _)| n.ends_with(file));
-    let (_, pipeline) = model("pipeline_4.leash").expect("the pipeline model");
-    for with in [SYMMETRY, BOTH] {
-        let plain = Reductions { symmetry: false, ..with };
-        assert_eq!(explore(&pipeline, Scenario::Cancel, with), explore(&pipeline, Scenario::Cancel, plain));
-    }
-    let (_, pool) = model("pool_6_12_3.leash").expect("the pool model");
-    let (on, off) = (explore(&pool, Scenario::Cancel, SYMMETRY), explore(&pool, Scenario::Cancel, PLAIN));
-    assert!(on.stats.states > 2048, "past the probe: {} states", on.stats.states);
-    assert!(
-        on.stats.states * 10 < off.stats.states,
-        "{} states with symmetry, {} without",
-        on.stats.states,
-        off.stats.states
-    );
-}
-
 const SPINNERS: &str = "task main() {\n    spawn spin()\n    spawn spin()\n    spawn spin()\n}\ntask spin() {\n    loop {\n        yield\n        yield\n    }\n}\n";
 
 #[test]
