@@ -185,6 +185,27 @@ fn an_unbounded_spawner_is_cut_at_the_default_task_bound_naming_the_spawn() {
     assert!(start.elapsed() < Duration::from_secs(30), "took {:?}", start.elapsed());
 }
 
+#[test]
+fn a_monitor_that_spawns_a_probe_per_tick_reaches_the_task_bound_through_symmetry() {
+    // models/perf/monitor_spawns_probes.leash: its probes are merged by
+    // symmetry only across paths (never two steps of one state), so a
+    // search that judged symmetry by sibling steps dropped it and grew past
+    // a million states; with it, the task bound is met within a few
+    // thousand and names the spawn site, and the leak is shown.
+    let source = std::fs::read_to_string(model("models/perf/monitor_spawns_probes.leash")).unwrap();
+    let options =
+        CheckOptions { scenarios: vec![Scenario::Completion], hunt: false, ..CheckOptions::default() };
+    let report = check_source("monitor.leash", &source, &options).unwrap();
+    let s = &report.scenarios[0];
+    let bound = s.bound.as_deref().unwrap_or_default();
+    assert!(
+        bound.starts_with("max-tasks 32: 32 `probe` tasks alive at once, spawned at monitor.leash:16;"),
+        "{bound}"
+    );
+    assert!(s.stats.states < 20_000, "{} states", s.stats.states);
+    assert!(s.violations.iter().any(|v| v == "leak"), "{:?}", s.violations);
+}
+
 /// A test of the user's crate can use `?` on leash's errors: a model that does
 /// not compile is a `std::error::Error` whose message is the rendered diagnostics.
 #[test]
