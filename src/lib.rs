@@ -295,13 +295,26 @@ pub fn check_source_observed(
     progress: Option<Observer>,
 ) -> Result<ModelReport, BadModel> {
     let program = compile(path, source)?;
-    let mut explorations = Vec::new();
+    let mut explorations: Vec<leash_native::Exploration> = Vec::new();
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), allow(unused_mut))]
     let mut engine = Vec::new();
     let mut times = Vec::new();
+    let mut shared = Vec::new();
     let deadline = options.timeout.map(|t| Instant::now() + t);
     for &scenario in &options.scenarios {
         let start = Instant::now();
+        // A scenario that enables the same steps as one already explored
+        // (error and cancel in a model without `work`) has its exploration.
+        let twin = options.scenarios.iter().position(|&done| done.same_steps(scenario, &program));
+        if let Some(done) = twin.filter(|&done| done < explorations.len()) {
+            explorations.push(leash_native::Exploration { scenario, ..explorations[done].clone() });
+            if let Some(summary) = engine.get(done).cloned() {
+                engine.push(summary);
+            }
+            times.push(start.elapsed().as_millis() as u64);
+            shared.push(Some(options.scenarios[done].name().to_string()));
+            continue;
+        }
         match options.engine {
             Engine::Native => {
                 let stop = move || deadline.is_some_and(|d| Instant::now() >= d);
@@ -335,6 +348,7 @@ pub fn check_source_observed(
             }
         }
         times.push(start.elapsed().as_millis() as u64);
+        shared.push(None);
     }
     let mut report = leash_report::build_model(&leash_report::ModelInput {
         path,
@@ -345,8 +359,9 @@ pub fn check_source_observed(
         allow: &options.allow,
         engine: &engine,
     });
-    for (s, t) in report.scenarios.iter_mut().zip(times) {
+    for ((s, t), same_as) in report.scenarios.iter_mut().zip(times).zip(shared) {
         s.stats.time_ms = t;
+        s.stats.same_as = same_as;
     }
     Ok(report)
 }

@@ -206,6 +206,25 @@ fn a_monitor_that_spawns_a_probe_per_tick_reaches_the_task_bound_through_symmetr
     assert!(s.violations.iter().any(|v| v == "leak"), "{:?}", s.violations);
 }
 
+#[test]
+fn cancel_shares_the_exploration_of_error_in_a_model_without_work() {
+    let quiet = "task main() {\n    let ctx = signal()\n    recv ctx.done\n}\n";
+    let report = check_source("quiet.leash", quiet, &CheckOptions::default()).unwrap();
+    let same: Vec<Option<&str>> = report.scenarios.iter().map(|s| s.stats.same_as.as_deref()).collect();
+    assert_eq!(same, [None, None, Some("error")]);
+    assert_eq!(report.scenarios[1].stats.states, report.scenarios[2].stats.states);
+    // Whichever comes first is explored.
+    let options =
+        CheckOptions { scenarios: vec![Scenario::Cancel, Scenario::Error], ..CheckOptions::default() };
+    let report = check_source("quiet.leash", quiet, &options).unwrap();
+    let same: Vec<Option<&str>> = report.scenarios.iter().map(|s| s.stats.same_as.as_deref()).collect();
+    assert_eq!(same, [None, Some("cancel")]);
+    // With `work`, error is a scenario of its own.
+    let busy = "task main() {\n    let ctx = signal()\n    work job?\n    recv ctx.done\n}\n";
+    let report = check_source("busy.leash", busy, &CheckOptions::default()).unwrap();
+    assert!(report.scenarios.iter().all(|s| s.stats.same_as.is_none()));
+}
+
 /// A test of the user's crate can use `?` on leash's errors: a model that does
 /// not compile is a `std::error::Error` whose message is the rendered diagnostics.
 #[test]

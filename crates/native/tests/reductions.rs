@@ -237,6 +237,29 @@ fn symmetry_reduces_the_pool() {
     );
 }
 
+#[test]
+fn error_and_cancel_explore_alike_in_models_without_work() {
+    // What `Scenario::same_steps` claims, and `leash check` relies on to
+    // explore only one of the two: without `work`, the two scenarios give
+    // the same exploration, findings, paths and counts included.
+    let mut compared = 0;
+    for (name, p) in corpus(false) {
+        if !Scenario::Error.same_steps(Scenario::Cancel, &p) {
+            continue;
+        }
+        for with in [PLAIN, BOTH] {
+            let error = explore(&p, Scenario::Error, with);
+            let cancel = explore(&p, Scenario::Cancel, with);
+            assert_eq!(Exploration { scenario: Scenario::Cancel, ..error }, cancel, "{name} {with:?}");
+        }
+        compared += 1;
+    }
+    assert!(compared >= 30, "only {compared} models without work");
+    let with_work = leash_ir::compile("task main() {\n    work job?\n}\n").expect("compiles");
+    assert!(!Scenario::Error.same_steps(Scenario::Cancel, &with_work));
+    assert!(Scenario::Cancel.same_steps(Scenario::Cancel, &with_work));
+}
+
 const SPINNERS: &str = "task main() {\n    spawn spin()\n    spawn spin()\n    spawn spin()\n}\ntask spin() {\n    loop {\n        yield\n        yield\n    }\n}\n";
 
 #[test]

@@ -188,6 +188,7 @@ pub fn build_model(input: &ModelInput) -> ModelReport {
                 time_ms: 0,
                 engine: summary.map(|e| e.engine.clone()),
                 executions: summary.map(|e| e.executions),
+                same_as: None,
             },
         });
     }

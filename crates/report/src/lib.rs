@@ -142,6 +142,12 @@ pub struct ScenarioStats {
     /// Executions the engine ran (loom, shuttle).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub executions: Option<usize>,
+    /// The scenario whose exploration this one is, when it was not explored
+    /// again because it enables the same steps (error and cancel in a model
+    /// without `work`), filled in by the caller; its `time_ms` is then the
+    /// time it took to see that.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<String>,
 }
 
 /// One scenario's outcome.

@@ -280,17 +280,25 @@ fn violated_note(out: &mut String, s: &crate::ScenarioReport) {
     let what = if st.engine.is_some() { "executions" } else { "states" };
     let _ = writeln!(
         out,
-        "violated in {}, search incomplete ({bound}): {} {what}, depth {}, {:.1} s",
+        "violated in {}, search incomplete ({bound}): {} {what}, depth {}, {}",
         s.scenario,
         st.states,
         st.max_depth,
-        st.time_ms as f64 / 1000.0
+        took(st)
     );
     let _ = writeln!(
         out,
         "  note: other findings may be left to find; a trace found by the bug hunt is a real run, \
          not necessarily the shortest"
     );
+}
+
+/// How long a scenario's exploration took, or which scenario's it shares.
+fn took(st: &crate::ScenarioStats) -> String {
+    match &st.same_as {
+        Some(other) => format!("the exploration of {other} (the same steps: the model has no `work`)"),
+        None => format!("{:.1} s", st.time_ms as f64 / 1000.0),
+    }
 }
 
 /// Depth from which a search cut short most likely follows something that
@@ -304,11 +312,11 @@ fn incomplete_note(out: &mut String, s: &crate::ScenarioReport) {
     let what = if st.engine.is_some() { "executions" } else { "states" };
     let _ = writeln!(
         out,
-        "incomplete in {} ({bound}): {} {what}, depth {}, {:.1} s",
+        "incomplete in {} ({bound}): {} {what}, depth {}, {}",
         s.scenario,
         st.states,
         st.max_depth,
-        st.time_ms as f64 / 1000.0
+        took(st)
     );
     let option =
         ["timeout", "max-states", "max-depth", "max-memory"].into_iter().find(|b| bound.starts_with(b));

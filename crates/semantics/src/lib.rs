@@ -45,6 +45,18 @@ impl Scenario {
         }
     }
 
+    /// Whether `self` and `other` enable the same steps in every state of
+    /// `p`, so that exploring one explores the other: the same scenario, or
+    /// error and cancel in a model without `work` (the only step they treat
+    /// apart: only in error may it return `err`).
+    pub fn same_steps(self, other: Scenario, p: &leash_ir::Program) -> bool {
+        let pair = [self, other];
+        self == other
+            || (pair.contains(&Scenario::Error)
+                && pair.contains(&Scenario::Cancel)
+                && !p.funcs.iter().any(|f| f.code.iter().any(|i| matches!(i, leash_ir::Instr::Work { .. }))))
+    }
+
     /// Parses a lower-case name.
     pub fn from_name(name: &str) -> Option<Scenario> {
         Scenario::ALL.into_iter().find(|s| s.name() == name)
