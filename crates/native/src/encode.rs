@@ -39,7 +39,7 @@ pub(crate) fn encode(s: &State, out: &mut Vec<u8>) {
 /// its parent stored for it (the same task in the same slot, or the same
 /// heap) or its own bytes. Most steps change one or two tasks, so most parts
 /// are neither encoded again nor looked up again.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub(crate) struct Successor {
     /// The header, then the bytes of the parts that are new.
     pub bytes: Vec<u8>,
@@ -50,7 +50,7 @@ pub(crate) struct Successor {
 }
 
 /// One part of a [`Successor`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) enum Part {
     /// The number of a part already stored.
     Known(u32),
