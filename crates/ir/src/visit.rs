@@ -94,45 +94,40 @@ fn walk_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
     f(e);
 }
 
+/// The one or two expressions directly inside `$e` (an `&Expr` or an
+/// `&mut Expr`), as `$slot` options: the match that [`Expr::children`] and
+/// [`Expr::children_mut`] share.
+macro_rules! children {
+    ($e:expr, $slot:ty) => {{
+        let (a, b): ($slot, $slot) = match $e {
+            Expr::Done(x)
+            | Expr::CtxErr(x)
+            | Expr::GroupCtx(x)
+            | Expr::Field(x, _)
+            | Expr::Len(x, _)
+            | Expr::Unary(_, x) => (Some(x), None),
+            Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
+                (Some(a), Some(b))
+            }
+            Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => {
+                (None, None)
+            }
+        };
+        a.into_iter().chain(b)
+    }};
+}
+
 impl Expr {
     /// The expressions directly inside this one: what every walk over
     /// expressions recurses into, so that a new kind of expression is
     /// taught to them all here.
     pub fn children(&self) -> impl Iterator<Item = &Expr> {
-        let (a, b): (Option<&Expr>, Option<&Expr>) = match self {
-            Expr::Done(x)
-            | Expr::CtxErr(x)
-            | Expr::GroupCtx(x)
-            | Expr::Field(x, _)
-            | Expr::Len(x, _)
-            | Expr::Unary(_, x) => (Some(x), None),
-            Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
-                (Some(a), Some(b))
-            }
-            Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => {
-                (None, None)
-            }
-        };
-        a.into_iter().chain(b)
+        children!(self, Option<&Expr>)
     }
 
     /// [`Expr::children`], to change.
     pub fn children_mut(&mut self) -> impl Iterator<Item = &mut Expr> {
-        let (a, b): (Option<&mut Expr>, Option<&mut Expr>) = match self {
-            Expr::Done(x)
-            | Expr::CtxErr(x)
-            | Expr::GroupCtx(x)
-            | Expr::Field(x, _)
-            | Expr::Len(x, _)
-            | Expr::Unary(_, x) => (Some(x), None),
-            Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::MapGet(a, b, _) | Expr::MapHas(a, b) => {
-                (Some(a), Some(b))
-            }
-            Expr::Const(_) | Expr::Local(_) | Expr::Raw(_) | Expr::Global(_) | Expr::GlobalRef(_) => {
-                (None, None)
-            }
-        };
-        a.into_iter().chain(b)
+        children!(self, Option<&mut Expr>)
     }
 }
 

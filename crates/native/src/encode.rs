@@ -678,13 +678,14 @@ mod tests {
                         assert_eq!(store.insert(&s, (0, 0), 0), (i, false));
                         checked += 1;
                         let (parent, _) = twin.insert(&s, (0, 0), 0);
-                        let parts = twin.parts_of(parent);
+                        let (shared, parts) = twin.get_shared(parent, &mut cache);
+                        assert_eq!(shared, s);
                         for t in enabled(&p, &s, scenario) {
                             if let Ok(a) = apply(&p, &s, &t) {
                                 encode_successor(&a.state, &s, &parts, &mut successor);
                                 let (j, _) = twin.insert_successor(&successor, (parent, 0), 1);
                                 assert_eq!(twin.get(j), a.state);
-                                assert_eq!(twin.get_shared(j, &mut cache), a.state);
+                                assert_eq!(twin.get_shared(j, &mut cache).0, a.state);
                                 assert_eq!(twin.insert(&a.state, (0, 0), 0), (j, false));
                                 if seen.len() < 500 && seen.insert(a.state.clone()) {
                                     queue.push_back(a.state);

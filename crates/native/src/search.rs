@@ -517,8 +517,7 @@ impl Expander<'_> {
 
     fn expand(&self, store: &Store, i: u32, cache: &mut TaskCache) -> Expansion {
         let (program, scenario) = (self.program, self.scenario);
-        let s = store.get_shared(i, cache);
-        let parts = store.parts_of(i);
+        let (s, parts) = store.get_shared(i, cache);
         let ts = enabled(program, &s, scenario);
         let dead = if ts.is_empty() && !s.tasks.is_empty() {
             dead_state(program, &s, store.path(i))

@@ -165,11 +165,6 @@ impl Store {
         (i, new)
     }
 
-    /// The numbers of the parts of state `i`: its tasks' in slot order, then its heap's.
-    pub fn parts_of(&self, i: u32) -> Vec<u32> {
-        self.record(i).1.collect()
-    }
-
     /// The state numbered `i`.
     pub fn get(&self, i: u32) -> State {
         let (header, mut ids) = self.record(i);
@@ -183,13 +178,16 @@ impl Store {
         decode(&flat)
     }
 
-    /// The state numbered `i`, its tasks shared through `cache` (see [`TaskCache`]).
-    pub fn get_shared(&self, i: u32, cache: &mut TaskCache) -> State {
+    /// The state numbered `i`, its tasks shared through `cache` (see
+    /// [`TaskCache`]), and the numbers of its parts: its tasks' in slot
+    /// order, then its heap's.
+    pub fn get_shared(&self, i: u32, cache: &mut TaskCache) -> (State, Vec<u32>) {
         let (header, ids) = self.record(i);
-        let mut ids: Vec<u32> = ids.collect();
-        let heap = ids.pop().expect("a record names its heap");
-        let tasks = ids.into_iter().map(|id| (id, self.parts.get(id)));
-        decode_parts(header, tasks, self.parts.get(heap), cache)
+        let ids: Vec<u32> = ids.collect();
+        let (&heap, tasks) = ids.split_last().expect("a record names its heap");
+        let tasks = tasks.iter().map(|&id| (id, self.parts.get(id)));
+        let state = decode_parts(header, tasks, self.parts.get(heap), cache);
+        (state, ids)
     }
 
     /// Transition indices from the initial state to state `i`.
