@@ -1,9 +1,16 @@
-//! The platform loom lends the runtime: one loom `Mutex` around the world, one
-//! loom `Condvar`, loom threads; choices and the log copy live outside loom.
+//! The platform loom lends the runtime: one loom `Mutex` around the world,
+//! loom threads that wait by parking; choices, the log copy and the outcomes
+//! live outside loom.
+//!
+//! A waiting thread parks rather than waiting on a loom `Condvar`: loom
+//! makes every `wait` and `notify` a scheduling point it explores, while
+//! `unpark` is none and `park` only hands the processor on. On pool 1,2,1
+//! that takes the completion scenario from 15,130 executions to 9,659, for
+//! the same 527 different logs (`docs/engines.md`).
 
 use leash_ir::Program;
-use leash_threads::explore::{Choices, Collected, Sleepers};
-use leash_threads::{Config, Entry, Log, Platform, Sleeper, World};
+use leash_threads::explore::{Choices, Collected};
+use leash_threads::{Config, Entry, Log, Outcome, Platform, Sleeper, World};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What the executions of one exploration share outside loom (a `std` mutex:
@@ -27,7 +34,7 @@ pub(crate) fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
 #[derive(Clone)]
 pub(crate) struct LoomPlatform {
     world: Arc<loom::sync::Mutex<World>>,
-    wakes: Arc<Sleepers<loom::sync::Condvar>>,
+    parked: Arc<Mutex<Vec<Option<loom::thread::Thread>>>>,
     shared: Arc<Mutex<Shared>>,
 }
 
@@ -41,7 +48,7 @@ impl LoomPlatform {
         }
         LoomPlatform {
             world: Arc::new(loom::sync::Mutex::new(World::new(program.clone(), config))),
-            wakes: Arc::default(),
+            parked: Arc::default(),
             shared: shared.clone(),
         }
     }
@@ -55,18 +62,36 @@ impl Platform for LoomPlatform {
     }
 
     fn wait<'a>(&'a self, guard: Self::Guard<'a>, who: Sleeper) -> Self::Guard<'a> {
-        let wake = self.wakes.get(who, loom::sync::Condvar::new);
-        wake.wait(guard).unwrap_or_else(|e| e.into_inner())
+        {
+            // Noted before the world is let go: a thread that sees `who`
+            // asleep finds whom to unpark. An unpark that comes before the
+            // `park` is kept by loom, and `park` then returns at once.
+            let mut parked = self.parked.lock().unwrap_or_else(|e| e.into_inner());
+            if parked.len() <= who.0 {
+                parked.resize(who.0 + 1, None);
+            }
+            parked[who.0] = Some(loom::thread::current());
+        }
+        drop(guard);
+        loom::thread::park();
+        self.lock()
     }
 
     fn wake(&self, who: Sleeper) {
-        if let Some(w) = self.wakes.existing(who) {
-            w.notify_one();
+        let parked = self.parked.lock().unwrap_or_else(|e| e.into_inner()).get(who.0).cloned().flatten();
+        if let Some(thread) = parked {
+            thread.unpark();
         }
     }
 
     fn spawn(&self, f: impl FnOnce() + Send + 'static) {
         loom::thread::spawn(f);
+    }
+
+    const WAITS_FOR_THREADS: bool = false;
+
+    fn finish(&self, outcome: Outcome) {
+        lock(&self.shared).collected.add(outcome, || None);
     }
 
     fn choose(&self, n: usize) -> usize {

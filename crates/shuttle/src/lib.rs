@@ -258,10 +258,10 @@ impl Session {
             let program = self.program.clone();
             let config = self.config;
             move || {
-                let outcome = leash_threads::run(&ShuttlePlatform::new(&program, config, &shared, answers));
+                leash_threads::run(&ShuttlePlatform::new(&program, config, &shared, answers));
                 let mut sh = lock(&shared);
                 let token = replay_string(&sh, answers);
-                sh.last = Some(outcome.clone());
+                let outcome = sh.last.clone().expect("the caller of run finishes last on shuttle");
                 sh.collected.add(outcome, || Some(token));
             }
         };

@@ -5,7 +5,7 @@
 
 use leash_ir::Program;
 use leash_threads::explore::{Choices, Collected, Sleepers};
-use leash_threads::{Config, Entry, Log, Platform, Sleeper, World};
+use leash_threads::{Config, Entry, Log, Outcome, Platform, Sleeper, World};
 use shuttle::rand::RngCore;
 use shuttle::scheduler::Schedule;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,7 +28,7 @@ pub(crate) struct Shared {
     /// The schedule of the current execution, as the recorder saw it.
     pub(crate) schedule: Schedule,
     /// The outcome of the last execution (for a replay).
-    pub(crate) last: Option<leash_threads::Outcome>,
+    pub(crate) last: Option<Outcome>,
     /// The answers given in the current execution (prefix mode).
     pub(crate) answers: Vec<usize>,
 }
@@ -59,6 +59,7 @@ impl ShuttlePlatform {
             sh.choices.begin();
             sh.log.clear();
             sh.answers.clear();
+            sh.last = None;
         }
         ShuttlePlatform {
             world: Arc::new(shuttle::sync::Mutex::new(World::new(program.clone(), config))),
@@ -89,6 +90,12 @@ impl Platform for ShuttlePlatform {
 
     fn spawn(&self, f: impl FnOnce() + Send + 'static) {
         shuttle::thread::spawn(f);
+    }
+
+    const WAITS_FOR_THREADS: bool = true;
+
+    fn finish(&self, outcome: Outcome) {
+        lock(&self.shared).last = Some(outcome);
     }
 
     fn choose(&self, n: usize) -> usize {

@@ -4,7 +4,7 @@
 //! (channels with their wait queues, select, contexts, wait groups, error
 //! groups, mutexes, rwmutexes, conds, onces, tickers, timers) are implemented
 //! here, independently of the reference semantics, over the one lock and the
-//! condition variables a [`Platform`] lends. A task's thread takes the task's
+//! waits a [`Platform`] lends. A task's thread takes the task's
 //! instant steps. Time and the environment need no thread of their own: the
 //! thread whose step leaves no task able to move lets time pass at once, a
 //! polling task's thread may let it pass instead of polling, right after a
@@ -42,22 +42,28 @@ use std::ops::DerefMut;
 /// Runs one execution of the model in the [`World`] behind `platform`'s
 /// lock, on the calling thread, which must be a thread of the platform's
 /// library: initialises the model-level variables, runs `main` on this
-/// thread, starts a thread per spawned task, and returns once every thread
-/// it started has finished. Each log entry is passed to [`Platform::record`] as it is made.
+/// thread and starts a thread per spawned task. The thread that finishes
+/// last hands the execution's [`Outcome`] to [`Platform::finish`]. Each log
+/// entry is passed to [`Platform::record`] as it is made.
+///
+/// On a platform that [waits for its threads](Platform::WAITS_FOR_THREADS),
+/// this returns once every thread it started has finished (and it is the one
+/// that finishes last); otherwise it returns as soon as `main`'s task is
+/// done, and the library runs the other threads to their end.
 ///
 /// When the execution gets stuck and [`Config::detect_stuck`] is off, the
-/// threads stay blocked in [`Platform::wait`] and this never returns: the
-/// library's own deadlock detection has to end the execution.
-pub fn run<P: Platform>(platform: &P) -> Outcome {
+/// threads stay blocked in [`Platform::wait`] and the execution never
+/// finishes: the library's own deadlock detection has to end it.
+pub fn run<P: Platform>(platform: &P) {
     runtime::run(platform)
 }
 
 /// What a thread library lends the runtime.
 ///
 /// The runtime keeps all of a model's shared state in one [`World`] behind
-/// the platform's lock; a task that cannot move waits on the platform's
-/// condition variable. Engines implement this with loom's or shuttle's
-/// `Mutex`, `Condvar` and `thread::spawn`.
+/// the platform's lock; a task that cannot move waits until a step wakes it.
+/// Engines implement this with their library's `Mutex` and `thread::spawn`,
+/// and its thread parking (loom) or a `Condvar` per thread (shuttle).
 pub trait Platform: Clone + Send + Sync + 'static {
     /// The guard of the locked world.
     type Guard<'a>: DerefMut<Target = World>
@@ -68,9 +74,8 @@ pub trait Platform: Clone + Send + Sync + 'static {
     fn lock(&self) -> Self::Guard<'_>;
 
     /// Releases the lock, waits until [`Platform::wake`] names `who`, and
-    /// locks again. `who` names the waiting thread ([`Sleeper`]): each has a
-    /// condition variable of its own, so that a step wakes only the threads
-    /// it let move (a woken thread that cannot move is a scheduling point
+    /// locks again. `who` names the waiting thread ([`Sleeper`]): each waits
+    /// on its own, so that a step wakes only the threads it let move (a woken thread that cannot move is a scheduling point
     /// the library explores for nothing).
     fn wait<'a>(&'a self, guard: Self::Guard<'a>, who: Sleeper) -> Self::Guard<'a>;
 
@@ -79,6 +84,17 @@ pub trait Platform: Clone + Send + Sync + 'static {
 
     /// Starts a thread of the library.
     fn spawn(&self, f: impl FnOnce() + Send + 'static);
+
+    /// Whether [`run`] must wait for every thread it started before it
+    /// returns: true for a library that ends an execution when its first
+    /// thread returns (shuttle). A library that runs every thread to its end
+    /// (loom) is better off without: each wait and wake is a scheduling point
+    /// it explores, and a join multiplies the interleavings of one log.
+    const WAITS_FOR_THREADS: bool;
+
+    /// Receives the outcome of the execution, from the thread that finishes
+    /// last.
+    fn finish(&self, outcome: Outcome);
 
     /// A free choice among `n >= 2` alternatives: the engine explores every
     /// answer (or samples one), and the answer is in `0..n`.
@@ -91,7 +107,9 @@ pub trait Platform: Clone + Send + Sync + 'static {
 }
 
 /// Names a waiting thread: [`Sleeper::JOIN`] the caller of [`run`] waiting
-/// for every thread to finish, then one per task instance ([`Sleeper::task`]).
+/// for every other thread to finish (on a platform that
+/// [waits for them](Platform::WAITS_FOR_THREADS)), then one per task instance
+/// ([`Sleeper::task`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Sleeper(pub usize);
 

@@ -1,6 +1,6 @@
 //! The threads: one per task, each taking its task's instant steps under the
-//! platform's lock and waiting on its own condition variable while the task
-//! cannot move. Time and the environment have no thread: they are made to
+//! platform's lock and waiting ([`Platform::wait`]) while the task cannot
+//! move. Time and the environment have no thread: they are made to
 //! happen by whichever thread holds the lock when they may.
 //!
 //! - After every step (and after the start), the thread that took it looks
@@ -34,25 +34,45 @@ use crate::world::World;
 use crate::{Blocked, End, Entry, Instance, Outcome, Platform, Sleeper};
 
 /// Runs an execution on the calling thread; see [`crate::run`].
-pub(crate) fn run<P: Platform>(p: &P) -> Outcome {
+pub(crate) fn run<P: Platform>(p: &P) {
     let mut w = p.lock();
+    w.threads_running = 1;
     if let Err(end) = w.start() {
         w.halt(end);
     }
     after_step(p, &mut w);
     let mut w = task_loop(p, w, 0);
-    while w.threads_running > 0 {
-        w = p.wait(w, Sleeper::JOIN);
+    if P::WAITS_FOR_THREADS {
+        while w.threads_running > 1 {
+            w = p.wait(w, Sleeper::JOIN);
+        }
     }
-    Outcome { log: w.log.clone(), end: w.end.clone().unwrap_or(End::Exited), orphans: w.orphans.clone() }
+    thread_done(p, w);
 }
 
-/// The thread of a spawned task; the last one to finish wakes the caller of `run`.
+/// The thread of a spawned task.
 fn task_thread<P: Platform>(p: &P, me: Instance) {
-    let mut w = task_loop(p, p.lock(), me);
+    let w = task_loop(p, p.lock(), me);
+    thread_done(p, w);
+}
+
+/// A thread is done: the last one to finish hands the outcome to the
+/// platform; on a platform that waits for its threads, the one before it
+/// wakes the caller of `run`.
+fn thread_done<'a, P: Platform>(p: &'a P, mut w: P::Guard<'a>) {
     w.threads_running -= 1;
-    if w.threads_running == 0 {
-        p.wake(Sleeper::JOIN);
+    match w.threads_running {
+        0 => {
+            let outcome = Outcome {
+                log: std::mem::take(&mut w.log),
+                end: w.end.take().unwrap_or(End::Exited),
+                orphans: std::mem::take(&mut w.orphans),
+            };
+            drop(w);
+            p.finish(outcome);
+        }
+        1 if P::WAITS_FOR_THREADS => p.wake(Sleeper::JOIN),
+        _ => {}
     }
 }
 

@@ -38,7 +38,8 @@ pub struct World {
     pub(crate) instant: bool,
     /// Threads the execution asked for: the calling one, one per spawn.
     pub(crate) threads_asked: usize,
-    /// Threads started by [`crate::run`] that have not finished.
+    /// Threads of the execution that have not finished: the caller of
+    /// [`crate::run`] and one per task started.
     pub(crate) threads_running: usize,
     /// Tasks whose main frame returned during the current step, with their
     /// results: their exits are settled once every task the step moved has
@@ -68,7 +69,7 @@ pub(crate) struct Task {
     /// Whether its thread was started: a task's thread starts the first
     /// time the task can take a step of its own (`main`'s is the caller's).
     pub thread: bool,
-    /// Whether its thread waits on its condition variable.
+    /// Whether its thread waits in [`crate::Platform::wait`].
     pub asleep: bool,
     /// Whether it is parked at a `send`, `recv` or `select`: it takes no
     /// step of its own until a partner, time, a close or a cancellation

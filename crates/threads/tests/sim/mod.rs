@@ -73,6 +73,7 @@ struct Inner {
     sched: Mutex<Sched>,
     turn: Condvar,
     handles: Mutex<Vec<JoinHandle<()>>>,
+    outcome: Mutex<Option<Outcome>>,
 }
 
 /// The platform.
@@ -99,6 +100,7 @@ impl Sim {
             sched: Mutex::new(sched),
             turn: Condvar::new(),
             handles: Mutex::new(Vec::new()),
+            outcome: Mutex::new(None),
         }))
     }
 
@@ -121,7 +123,10 @@ impl Sim {
             return Err(Failure::Crash(c.clone()));
         }
         match result {
-            Ok(o) => Ok(o),
+            Ok(()) => {
+                let outcome = self.0.outcome.lock().unwrap_or_else(|e| e.into_inner()).take();
+                Ok(outcome.expect("the caller of run finishes last"))
+            }
             Err(p) if p.is::<Deadlock>() => Err(Failure::Deadlock(s.log.clone())),
             Err(p) => Err(Failure::Crash(message(&*p))),
         }
@@ -236,6 +241,12 @@ impl Platform for Sim {
             sim.finish();
         });
         self.0.handles.lock().unwrap_or_else(|e| e.into_inner()).push(h);
+    }
+
+    const WAITS_FOR_THREADS: bool = true;
+
+    fn finish(&self, outcome: Outcome) {
+        *self.0.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
     }
 
     fn choose(&self, n: usize) -> usize {
