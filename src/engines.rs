@@ -177,6 +177,7 @@ pub fn shuttle_replay(
         leash_threads::End::Panic { message, .. } => format!("panic: {message}"),
         leash_threads::End::StepBound => "cut by the step bound".to_string(),
         leash_threads::End::TooManyThreads { needed } => format!("refused: {needed} threads"),
+        leash_threads::End::Redundant => "cut: another run has every execution it can become".to_string(),
     };
     Ok((path, ending))
 }

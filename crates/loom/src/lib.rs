@@ -19,7 +19,7 @@ mod platform;
 
 use leash_ir::Program;
 use leash_semantics::Scenario;
-use leash_threads::explore::{quietly, ChoiceTree, Choices, Cut, Run};
+use leash_threads::explore::{quietly, ChoiceTree, Cut, Run};
 use leash_threads::Config;
 use platform::{LoomPlatform, Shared};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -96,13 +96,13 @@ pub fn explore(program: &Program, scenario: Scenario, options: &Options) -> Resu
     let start = Instant::now();
     let mut tree = ChoiceTree::default();
     let mut run = Run::default();
-    while let Some(prefix) = tree.pop() {
+    while let Some(choices) = tree.pop() {
         let left = options.time.map(|t| t.saturating_sub(start.elapsed()));
         if left == Some(Duration::ZERO) {
             run.incomplete = Some(Cut::Time);
             break;
         }
-        platform::lock(&shared).choices = Choices::new(prefix);
+        platform::lock(&shared).choices = choices;
         let model = {
             let shared = shared.clone();
             let program = program.clone();

@@ -98,7 +98,9 @@ impl Platform for LoomPlatform {
         lock(&self.shared).choices.choose(n)
     }
 
-    fn record(&self, entry: &Entry) {
-        lock(&self.shared).log.push(entry.clone());
+    fn record(&self, entry: &Entry) -> bool {
+        let mut sh = lock(&self.shared);
+        sh.log.push(entry.clone());
+        sh.choices.logged(entry)
     }
 }

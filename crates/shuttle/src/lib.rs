@@ -139,7 +139,7 @@ pub fn explore(program: &Program, scenario: Scenario, options: &Options) -> Resu
         }
         Strategy::Dfs => {
             let mut tree = ChoiceTree::default();
-            while let Some(prefix) = tree.pop() {
+            while let Some(choices) = tree.pop() {
                 let left = options.time.map(|t| t.saturating_sub(start.elapsed()));
                 if left == Some(Duration::ZERO) {
                     run.incomplete = Some(Cut::Time);
@@ -153,7 +153,7 @@ pub fn explore(program: &Program, scenario: Scenario, options: &Options) -> Resu
                     run.incomplete = Some(Cut::Iterations(options.iterations));
                     break;
                 }
-                lock(&session.shared).choices = Choices::new(prefix);
+                lock(&session.shared).choices = choices;
                 let scheduler = DfsScheduler::new(Some(budget), false);
                 if !session.run(Box::new(scheduler), Answers::Prefix, left, &mut run)? {
                     break;

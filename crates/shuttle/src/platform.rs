@@ -107,7 +107,9 @@ impl Platform for ShuttlePlatform {
         a
     }
 
-    fn record(&self, entry: &Entry) {
-        lock(&self.shared).log.push(entry.clone());
+    fn record(&self, entry: &Entry) -> bool {
+        let mut sh = lock(&self.shared);
+        sh.log.push(entry.clone());
+        self.answers == Answers::Random || sh.choices.logged(entry)
     }
 }

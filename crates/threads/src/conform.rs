@@ -378,7 +378,7 @@ fn finish(
     path: &[u16],
 ) -> Result<Vec<Confirmed>, String> {
     match end {
-        End::StepBound | End::TooManyThreads { .. } => Ok(Vec::new()),
+        End::StepBound | End::TooManyThreads { .. } | End::Redundant => Ok(Vec::new()),
         End::Exited if at.state.tasks.is_empty() => Ok(Vec::new()),
         End::Exited => Err(format!("every thread exited but the reference still has tasks {:?}", at.slots)),
         End::Stuck { main_alive, blocked } => {

@@ -9,28 +9,96 @@
 //! `P, 0, …, 0, a` for every later position and every other answer `a`: each
 //! sequence of answers is the first-different-position child of exactly one
 //! run, so every combination of interleaving and answers is executed.
+//!
+//! A child is also pinned to where its parent met the choice it answers
+//! differently: the logs (hashed) at which the parent's executions asked it
+//! with more than `a` answers. The library runs every interleaving again for
+//! the child, and most of them never get there: they end before that choice,
+//! or meet it elsewhere, and are executions of another run. An execution
+//! whose log leaves the way to every pinned log is [redundant](Choices::logged)
+//! and ends at once, rather than being run to its end for nothing. Only
+//! executions that passed their pin teach a run its children. Two logs that
+//! hash alike can only keep a redundant execution going, never end a new one.
 
-use crate::{End, Outcome};
-use std::collections::BTreeMap;
+use crate::{End, Entry, Outcome};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+
+/// The logs at which executions met one choice, hashed, with every prefix of
+/// them: where a run's executions must pass to be new.
+#[derive(Clone, Debug, Default)]
+pub struct Pin {
+    /// Every prefix of those logs, the empty one included.
+    on_the_way: HashSet<u64>,
+    /// The logs at the choice.
+    at: HashSet<u64>,
+}
+
+impl Pin {
+    /// Adds the log whose prefixes hash to `hashes` (the whole log last).
+    fn add(&mut self, hashes: &[u64]) {
+        self.on_the_way.extend(hashes.iter().copied());
+        self.at.extend(hashes.last().copied());
+    }
+
+    /// Adds every log of `other`.
+    fn merge(&mut self, other: &Pin) {
+        self.on_the_way.extend(other.on_the_way.iter().copied());
+        self.at.extend(other.at.iter().copied());
+    }
+}
+
+/// A run to make: the answers it starts with, and where its executions must
+/// pass to be new (none for the first run).
+#[derive(Clone, Debug, Default)]
+pub struct Branch {
+    prefix: Vec<usize>,
+    pin: Option<Arc<Pin>>,
+}
+
+/// The hash of the empty log.
+const EMPTY_LOG: u64 = 0;
 
 /// The answers of one run, and what the run learnt about later choices.
 #[derive(Clone, Debug, Default)]
 pub struct Choices {
     prefix: Vec<usize>,
+    pin: Option<Arc<Pin>>,
+    /// Choices asked so far in the current execution.
     next: usize,
-    arities: Vec<usize>,
+    /// The hashes of the current execution's log: after 0, 1, … entries.
+    hashes: Vec<u64>,
+    /// Whether the current execution can only repeat ones of other runs.
+    redundant: bool,
+    /// By later position: where canonical executions met that choice, by
+    /// how many answers it had.
+    learnt: Vec<BTreeMap<usize, Pin>>,
 }
 
 impl Choices {
-    /// Answers from `prefix`, then 0.
+    /// Answers from `prefix`, then 0; every execution counts (a replay).
     pub fn new(prefix: Vec<usize>) -> Choices {
-        Choices { prefix, next: 0, arities: Vec::new() }
+        Choices::from_branch(Branch { prefix, pin: None })
+    }
+
+    /// The answers of a run of the tree.
+    fn from_branch(branch: Branch) -> Choices {
+        Choices { prefix: branch.prefix, pin: branch.pin, ..Choices::default() }
     }
 
     /// Starts an execution: answers start again from the first.
     pub fn begin(&mut self) {
         self.next = 0;
+        self.hashes.clear();
+        self.hashes.push(EMPTY_LOG);
+        self.redundant = false;
+    }
+
+    /// The hash of the current execution's log.
+    fn hash(&self) -> u64 {
+        self.hashes.last().copied().unwrap_or(EMPTY_LOG)
     }
 
     /// The answer to the next choice among `n`.
@@ -38,59 +106,88 @@ impl Choices {
         let i = self.next;
         self.next += 1;
         if let Some(&a) = self.prefix.get(i) {
+            let pinned_here = i + 1 == self.prefix.len();
+            if a >= n || (pinned_here && self.pin.as_ref().is_some_and(|pin| !pin.at.contains(&self.hash())))
+            {
+                self.redundant = true;
+            }
             return a.min(n.saturating_sub(1));
         }
-        let later = i - self.prefix.len();
-        if self.arities.len() <= later {
-            self.arities.resize(later + 1, 0);
+        if !self.redundant {
+            let later = i - self.prefix.len();
+            if self.learnt.len() <= later {
+                self.learnt.resize_with(later + 1, BTreeMap::new);
+            }
+            self.learnt[later].entry(n).or_default().add(&self.hashes);
         }
-        self.arities[later] = self.arities[later].max(n);
         0
     }
 
-    /// The prefixes this run opened, in the order they should be explored.
-    pub fn children(&self) -> Vec<Vec<usize>> {
+    /// Notes the next entry of the current execution's log. False once the
+    /// execution is redundant: its log left the way to every log its run is
+    /// pinned to, or the pinned choice came with too few answers, so every
+    /// execution it can become is one of another run.
+    pub fn logged(&mut self, entry: &Entry) -> bool {
+        let mut hasher = DefaultHasher::new();
+        self.hash().hash(&mut hasher);
+        entry.hash(&mut hasher);
+        let h = hasher.finish();
+        self.hashes.push(h);
+        if self.next < self.prefix.len() && self.pin.as_ref().is_some_and(|pin| !pin.on_the_way.contains(&h))
+        {
+            self.redundant = true;
+        }
+        !self.redundant
+    }
+
+    /// The runs this run opened, in the order they should be explored.
+    fn children(&self) -> Vec<Branch> {
         let mut out = Vec::new();
-        for (later, &n) in self.arities.iter().enumerate() {
-            for a in 1..n {
-                let mut p = self.prefix.clone();
-                p.resize(self.prefix.len() + later, 0);
-                p.push(a);
-                out.push(p);
+        for (later, by_arity) in self.learnt.iter().enumerate() {
+            let most = by_arity.keys().next_back().copied().unwrap_or(0);
+            for a in 1..most {
+                let mut pin = Pin::default();
+                for (_, seen) in by_arity.range(a + 1..) {
+                    pin.merge(seen);
+                }
+                let mut prefix = self.prefix.clone();
+                prefix.resize(self.prefix.len() + later, 0);
+                prefix.push(a);
+                out.push(Branch { prefix, pin: Some(Arc::new(pin)) });
             }
         }
         out
     }
 }
 
-/// Prefixes still to run, depth first.
+/// Runs still to make, depth first.
 #[derive(Clone, Debug)]
 pub struct ChoiceTree {
-    stack: Vec<Vec<usize>>,
+    stack: Vec<Branch>,
     /// Runs taken so far.
     pub runs: usize,
 }
 
 impl Default for ChoiceTree {
     fn default() -> ChoiceTree {
-        ChoiceTree { stack: vec![Vec::new()], runs: 0 }
+        ChoiceTree { stack: vec![Branch::default()], runs: 0 }
     }
 }
 
 impl ChoiceTree {
-    /// The next prefix to run, if any is left.
-    pub fn pop(&mut self) -> Option<Vec<usize>> {
-        let p = self.stack.pop()?;
+    /// The answers of the next run, if any is left.
+    pub fn pop(&mut self) -> Option<Choices> {
+        let branch = self.stack.pop()?;
         self.runs += 1;
-        Some(p)
+        Some(Choices::from_branch(branch))
     }
 
-    /// Adds the prefixes a finished run opened.
+    /// Adds the runs a finished run opened.
     pub fn expand(&mut self, done: &Choices) {
         self.stack.extend(done.children().into_iter().rev());
     }
 
-    /// Whether every prefix has been run.
+    /// Whether every run has been made.
     pub fn is_done(&self) -> bool {
         self.stack.is_empty()
     }
@@ -116,8 +213,10 @@ type Kept = Arc<(Outcome, Option<String>)>;
 pub struct Collected {
     /// By way of going wrong: the steps it took to show, and the execution.
     kept: BTreeMap<Key, (usize, Kept)>,
-    /// Executions run.
+    /// Executions run, the redundant ones included.
     pub executions: usize,
+    /// Executions ended as redundant ([`End::Redundant`]).
+    pub redundant: usize,
     /// Steps taken in all of them.
     pub steps: usize,
     /// Steps of the longest one.
@@ -135,12 +234,16 @@ impl Collected {
     /// (even a cut): the path to it is real.
     pub fn add(&mut self, o: Outcome, replay: impl FnOnce() -> Option<String>) {
         self.executions += 1;
+        if o.end == End::Redundant {
+            self.redundant += 1;
+            return;
+        }
         self.steps += o.log.len();
         self.longest = self.longest.max(o.log.len());
         let mut shows: Vec<(Key, usize)> =
             o.orphans.iter().map(|x| (Key::Orphan(x.func, x.owner), x.step + 1)).collect();
         match &o.end {
-            End::Exited => {}
+            End::Exited | End::Redundant => {}
             End::StepBound => self.step_bound += 1,
             End::TooManyThreads { needed } => {
                 self.too_many_threads = Some(self.too_many_threads.unwrap_or(0).max(*needed));
@@ -303,8 +406,7 @@ mod tests {
     fn the_choice_tree_runs_every_answer_sequence() {
         let mut tree = ChoiceTree::default();
         let mut seen = Vec::new();
-        while let Some(prefix) = tree.pop() {
-            let mut c = Choices::new(prefix);
+        while let Some(mut c) = tree.pop() {
             c.begin();
             let a = c.choose(3);
             let b = if a == 1 { c.choose(2) } else { 0 };

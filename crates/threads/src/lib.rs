@@ -102,8 +102,11 @@ pub trait Platform: Clone + Send + Sync + 'static {
 
     /// Keeps a copy of each entry of the log as it is made, outside the
     /// library's world, so that an execution the library aborts (a deadlock
-    /// it detects itself) still has its steps.
-    fn record(&self, entry: &Entry);
+    /// it detects itself) still has its steps. False when the engine has
+    /// explored every execution this one can become in another run (see
+    /// [`explore::Choices::logged`]): it then ends at once, as
+    /// [`End::Redundant`].
+    fn record(&self, entry: &Entry) -> bool;
 }
 
 /// Names a waiting thread: [`Sleeper::JOIN`] the caller of [`run`] waiting
@@ -133,7 +136,7 @@ pub type Instance = u32;
 /// Contexts, timers and tickers are named by number: the order in which the
 /// execution made them, counting only those still reachable at the end of
 /// the step that made them (the reference collects the others at once).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Entry {
     /// A task took a step at its visible instruction `pc` of function `func`:
     /// an instant step, or a timed one (its `work` or `sleep` ended, an
@@ -219,6 +222,9 @@ pub enum End {
         /// How many threads the execution wanted (at least).
         needed: usize,
     },
+    /// Cut short because every execution it could become is one of another
+    /// run of the library ([`Platform::record`] said so): it shows nothing.
+    Redundant,
 }
 
 /// A task still running when its owner exited: the owner rule broken

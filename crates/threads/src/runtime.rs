@@ -137,12 +137,21 @@ fn at_bound<P: Platform>(p: &P, w: &mut World) -> bool {
 fn record<P: Platform>(p: &P, w: &mut World, result: Result<Entry, End>) {
     match result {
         Ok(entry) => {
-            p.record(&entry);
-            w.log.push(entry);
+            log(p, w, entry);
         }
         Err(end) => w.halt(end),
     }
     after_step(p, w);
+}
+
+/// Appends an entry to the log, and ends the execution at once if the
+/// platform finds it redundant.
+fn log<P: Platform>(p: &P, w: &mut World, entry: Entry) {
+    let new = p.record(&entry);
+    w.log.push(entry);
+    if !new {
+        w.halt(End::Redundant);
+    }
 }
 
 /// After the world changed: time passes while no task can move (or the
@@ -187,10 +196,7 @@ fn after_step<P: Platform>(p: &P, w: &mut World) {
             break;
         }
         match w.happen(e) {
-            Ok(entry) => {
-                p.record(&entry);
-                w.log.push(entry);
-            }
+            Ok(entry) => log(p, w, entry),
             Err(end) => w.halt(end),
         }
     }

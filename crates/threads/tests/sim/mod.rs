@@ -259,8 +259,9 @@ impl Platform for Sim {
         }
     }
 
-    fn record(&self, entry: &Entry) {
+    fn record(&self, entry: &Entry) -> bool {
         self.sched().log.push(entry.clone());
+        true
     }
 }
 
