@@ -353,7 +353,12 @@ impl World {
     /// Every parked task that a case can now complete without a partner (a
     /// channel it names was closed, a context whose done channel it waits on
     /// is done) leaves the queues, to arrive again. Run after every step.
+    ///
+    /// Its reads of contexts do not count as the step's
+    /// ([`World::touched_ctx`]): a context is done after the step only if
+    /// the step changed it (which counts) or it was done before.
     pub(crate) fn settle(&mut self) {
+        let touched_ctx = self.touched_ctx.get();
         let program = Arc::clone(&self.program);
         for t in 0..self.tasks.len() as Instance {
             if !self.task(t).parked {
@@ -375,6 +380,7 @@ impl World {
                 self.unpark(t);
             }
         }
+        self.touched_ctx.set(touched_ctx);
     }
 
     /// The task first in line to receive from the timer or ticker at `o`.

@@ -7,6 +7,7 @@ use crate::world::World;
 impl World {
     /// Makes a context.
     pub(crate) fn new_ctx(&mut self, kind: CtxKind, parent: Option<ObjId>) -> ObjId {
+        self.touched_ctx.set(true);
         self.alloc(Object::Ctx(Ctx { kind, parent, cancelled: false }))
     }
 
@@ -21,6 +22,7 @@ impl World {
     /// Whether a context is done: cancelled, its deadline fired, the signal
     /// came (for `signal()`), or an ancestor is done.
     pub(crate) fn ctx_done(&self, c: ObjId) -> bool {
+        self.touched_ctx.set(true);
         let mut at = Some(c);
         while let Some(c) = at {
             let ctx = self.ctx(c);
@@ -34,6 +36,7 @@ impl World {
 
     /// Cancels a context (and so its descendants).
     pub(crate) fn cancel(&mut self, c: ObjId) {
+        self.touched_ctx.set(true);
         if let Object::Ctx(ctx) = &mut self.heap[c as usize] {
             ctx.cancelled = true;
         }

@@ -10,9 +10,14 @@
 //!   that way. Nothing is lost by not letting go of the lock: no other
 //!   thread could take a step in between. When tasks can move, outside the
 //!   completion scenario, it chooses whether the signal comes now, before
-//!   any of them moves; and right after a task's `work` or `sleep` ended, it
-//!   chooses whether another task's ends at the same instant (a tie), before
-//!   the tasks woken move.
+//!   any of them moves, unless the signal sleeps: once offered and not
+//!   taken, it is offered again only after a step that may not commute with
+//!   it ([`World::meets_signal`]); every other step gives the same world
+//!   whichever side of it the signal lands, and the runs in which it came
+//!   first explore what follows (a sleep set for the environment's one
+//!   step). Right after a task's `work` or `sleep` ended, it chooses whether
+//!   another task's ends at the same instant (a tie), before the tasks woken
+//!   move.
 //! - A polling task (a loop round a `select` with only `default` ready, or a
 //!   `yield`) does not hold time back: when no task is urgent, its thread
 //!   chooses between polling and letting time pass.
@@ -85,7 +90,9 @@ fn thread_done<'a, P: Platform>(p: &'a P, mut w: P::Guard<'a>) {
 fn task_loop<'a, P: Platform>(p: &'a P, mut w: P::Guard<'a>, me: Instance) -> P::Guard<'a> {
     let mut stepped = false;
     while !w.halted() && !w.task(me).exited {
+        w.touched_ctx.set(false);
         let plan = w.plan(me);
+        let plan_touched_ctx = w.touched_ctx.get();
         match plan {
             Plan::Blocked => {
                 w.task_mut(me).asleep = true;
@@ -109,6 +116,7 @@ fn task_loop<'a, P: Platform>(p: &'a P, mut w: P::Guard<'a>, me: Instance) -> P:
                 let time = if w.polls(me, &plan) && w.quiet(&plans) { w.timed(&plans) } else { Vec::new() };
                 let n = moves.len() + time.len();
                 let k = if n >= 2 { p.choose(n) } else { 0 };
+                w.touched_ctx.set(plan_touched_ctx);
                 let result = match moves.get(k) {
                     Some(&mv) => w.take(me, mv, false),
                     None => w.happen(time[k - moves.len()]),
@@ -137,6 +145,9 @@ fn at_bound<P: Platform>(p: &P, w: &mut World) -> bool {
 fn record<P: Platform>(p: &P, w: &mut World, result: Result<Entry, End>) {
     match result {
         Ok(entry) => {
+            if w.meets_signal(&entry) {
+                w.signal_asleep = false;
+            }
             log(p, w, entry);
         }
         Err(end) => w.halt(end),
@@ -172,11 +183,16 @@ fn after_step<P: Platform>(p: &P, w: &mut World) {
             // instant one just ended (while a task is urgent: otherwise
             // the pollers let time pass), and the signal may come first.
             let mut events = if w.quiet(&plans) { Vec::new() } else { w.ties(&plans) };
-            if w.signal_any_moment() {
+            let offered = !w.signal_asleep && w.signal_any_moment();
+            if offered {
                 events.push(Event::Signal);
             }
             let k = if events.is_empty() { 0 } else { p.choose(events.len() + 1) };
-            k.checked_sub(1).map(|k| events[k])
+            let event = k.checked_sub(1).map(|k| events[k]);
+            if offered && event != Some(Event::Signal) {
+                w.signal_asleep = true;
+            }
+            event
         } else {
             let mut events = w.timed(&plans);
             if w.signal_any_moment() {
@@ -195,6 +211,8 @@ fn after_step<P: Platform>(p: &P, w: &mut World) {
             w.halt(End::StepBound);
             break;
         }
+        // Every event but the signal is time passing, which wakes it.
+        w.signal_asleep = false;
         match w.happen(e) {
             Ok(entry) => log(p, w, entry),
             Err(end) => w.halt(end),

@@ -18,7 +18,7 @@
 //! No thread stands for the environment (`runtime.rs` says who makes these
 //! events happen); here is what may happen and what it does.
 
-use crate::objects::{CtxKind, Object, TimerState};
+use crate::objects::{CtxKind, Object, TimerState, PLAIN};
 use crate::plan::{Move, Plan};
 use crate::value::{ObjId, Value};
 use crate::world::World;
@@ -108,6 +108,19 @@ impl World {
     /// scenario, while it was not sent and a `signal()` context is reachable.
     pub(crate) fn signal_any_moment(&self) -> bool {
         self.config.scenario != Scenario::Completion && self.signal_in(&self.acting())
+    }
+
+    /// Whether the step just taken, logged as `entry`, may not commute with
+    /// the signal: it looked at a context or changed one, time passed, or it
+    /// completed a task parked in a `select` (which the signal may have
+    /// taken out of its queues first). Any other step gives the same world
+    /// whether the signal came just before it or just after.
+    pub(crate) fn meets_signal(&self, entry: &Entry) -> bool {
+        self.touched_ctx.get()
+            || match entry {
+                Entry::Step { time, partner, .. } => *time || partner.is_some_and(|(_, case)| case != PLAIN),
+                Entry::Fire { .. } | Entry::Deadline { .. } | Entry::Signal => true,
+            }
     }
 
     /// Whether the signal was not sent and one of `acting` is a `signal()` context.

@@ -5,6 +5,7 @@ use crate::objects::Object;
 use crate::value::{ObjId, Value};
 use crate::{Config, End, Instance, Log, Orphan};
 use leash_ir::{FuncId, Pc, Program};
+use std::cell::Cell;
 use std::sync::Arc;
 
 /// Everything an execution shares: the heap of objects, the tasks with their
@@ -32,6 +33,13 @@ pub struct World {
     pub(crate) end: Option<End>,
     /// Whether the environment sent the signal.
     pub(crate) signalled: bool,
+    /// Whether the signal sleeps: it was offered and did not come, and no
+    /// step since could tell it coming before from coming after (see
+    /// `runtime.rs`).
+    pub(crate) signal_asleep: bool,
+    /// Whether the step being taken looked at a context or changed one: set
+    /// by every read of a context's state and every change to it.
+    pub(crate) touched_ctx: Cell<bool>,
     /// Whether the last step ended a task's `work` or `sleep` while another
     /// task was in one: that one's may end at the same instant, before the
     /// tasks woken move (see `time.rs`).
@@ -183,6 +191,8 @@ impl World {
             orphans: Vec::new(),
             end: None,
             signalled: false,
+            signal_asleep: false,
+            touched_ctx: Cell::new(false),
             instant: false,
             threads_asked: 1,
             threads_running: 0,
