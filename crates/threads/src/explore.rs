@@ -22,32 +22,21 @@
 
 use crate::{End, Entry, Outcome};
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-/// The logs at which executions met one choice, hashed, with every prefix of
-/// them: where a run's executions must pass to be new.
+/// Where a run's executions must pass to be new: the logs (hashed) at which
+/// its parent's executions met the choice the run answers differently, and
+/// the way there.
 #[derive(Clone, Debug, Default)]
 pub struct Pin {
-    /// Every prefix of those logs, the empty one included.
+    /// Every prefix of the logs in `at`. Only these: an execution that
+    /// followed some other log of the parent's could end without meeting
+    /// the choice, and would not be stopped.
     on_the_way: HashSet<u64>,
     /// The logs at the choice.
     at: HashSet<u64>,
-}
-
-impl Pin {
-    /// Adds the log whose prefixes hash to `hashes` (the whole log last).
-    fn add(&mut self, hashes: &[u64]) {
-        self.on_the_way.extend(hashes.iter().copied());
-        self.at.extend(hashes.last().copied());
-    }
-
-    /// Adds every log of `other`.
-    fn merge(&mut self, other: &Pin) {
-        self.on_the_way.extend(other.on_the_way.iter().copied());
-        self.at.extend(other.at.iter().copied());
-    }
 }
 
 /// A run to make: the answers it starts with, and where its executions must
@@ -55,7 +44,7 @@ impl Pin {
 #[derive(Clone, Debug, Default)]
 pub struct Branch {
     prefix: Vec<usize>,
-    pin: Option<Arc<Pin>>,
+    pin: Option<Pin>,
 }
 
 /// The hash of the empty log.
@@ -65,16 +54,21 @@ const EMPTY_LOG: u64 = 0;
 #[derive(Clone, Debug, Default)]
 pub struct Choices {
     prefix: Vec<usize>,
-    pin: Option<Arc<Pin>>,
+    pin: Option<Pin>,
     /// Choices asked so far in the current execution.
     next: usize,
-    /// The hashes of the current execution's log: after 0, 1, … entries.
-    hashes: Vec<u64>,
+    /// The hash of the current execution's log so far.
+    hash: u64,
     /// Whether the current execution can only repeat ones of other runs.
     redundant: bool,
-    /// By later position: where canonical executions met that choice, by
-    /// how many answers it had.
-    learnt: Vec<BTreeMap<usize, Pin>>,
+    /// For every log this run's executions made while they were not
+    /// redundant, the logs one entry shorter that hash to its hash's parent
+    /// (more than one only where two logs hash alike, so that a collision
+    /// can only add to the way, never cut it).
+    parents: HashMap<u64, Vec<u64>>,
+    /// By later position, by how many answers the choice had: the logs at
+    /// which executions that passed their pin met it.
+    learnt: Vec<BTreeMap<usize, HashSet<u64>>>,
 }
 
 impl Choices {
@@ -91,14 +85,8 @@ impl Choices {
     /// Starts an execution: answers start again from the first.
     pub fn begin(&mut self) {
         self.next = 0;
-        self.hashes.clear();
-        self.hashes.push(EMPTY_LOG);
+        self.hash = EMPTY_LOG;
         self.redundant = false;
-    }
-
-    /// The hash of the current execution's log.
-    fn hash(&self) -> u64 {
-        self.hashes.last().copied().unwrap_or(EMPTY_LOG)
     }
 
     /// The answer to the next choice among `n`.
@@ -106,9 +94,10 @@ impl Choices {
         let i = self.next;
         self.next += 1;
         if let Some(&a) = self.prefix.get(i) {
+            // Whether the pinned choice comes at a pinned log: implied by
+            // the way there, but for logs that hash alike.
             let pinned_here = i + 1 == self.prefix.len();
-            if a >= n || (pinned_here && self.pin.as_ref().is_some_and(|pin| !pin.at.contains(&self.hash())))
-            {
+            if a >= n || (pinned_here && self.pin.as_ref().is_some_and(|pin| !pin.at.contains(&self.hash))) {
                 self.redundant = true;
             }
             return a.min(n.saturating_sub(1));
@@ -118,7 +107,7 @@ impl Choices {
             if self.learnt.len() <= later {
                 self.learnt.resize_with(later + 1, BTreeMap::new);
             }
-            self.learnt[later].entry(n).or_default().add(&self.hashes);
+            self.learnt[later].entry(n).or_default().insert(self.hash);
         }
         0
     }
@@ -129,13 +118,19 @@ impl Choices {
     /// execution it can become is one of another run.
     pub fn logged(&mut self, entry: &Entry) -> bool {
         let mut hasher = DefaultHasher::new();
-        self.hash().hash(&mut hasher);
+        self.hash.hash(&mut hasher);
         entry.hash(&mut hasher);
-        let h = hasher.finish();
-        self.hashes.push(h);
-        if self.next < self.prefix.len() && self.pin.as_ref().is_some_and(|pin| !pin.on_the_way.contains(&h))
+        let parent = std::mem::replace(&mut self.hash, hasher.finish());
+        if self.next < self.prefix.len()
+            && self.pin.as_ref().is_some_and(|pin| !pin.on_the_way.contains(&self.hash))
         {
             self.redundant = true;
+        }
+        if !self.redundant {
+            let parents = self.parents.entry(self.hash).or_default();
+            if !parents.contains(&parent) {
+                parents.push(parent);
+            }
         }
         !self.redundant
     }
@@ -146,15 +141,28 @@ impl Choices {
         for (later, by_arity) in self.learnt.iter().enumerate() {
             let most = by_arity.keys().next_back().copied().unwrap_or(0);
             for a in 1..most {
-                let mut pin = Pin::default();
-                for (_, seen) in by_arity.range(a + 1..) {
-                    pin.merge(seen);
-                }
+                let at: HashSet<u64> =
+                    by_arity.range(a + 1..).flat_map(|(_, logs)| logs.iter().copied()).collect();
+                let pin = Pin { on_the_way: self.prefixes(&at), at };
                 let mut prefix = self.prefix.clone();
                 prefix.resize(self.prefix.len() + later, 0);
                 prefix.push(a);
-                out.push(Branch { prefix, pin: Some(Arc::new(pin)) });
+                out.push(Branch { prefix, pin: Some(pin) });
             }
+        }
+        out
+    }
+
+    /// Every prefix of the logs hashed in `logs`, walked back through the
+    /// logs one entry shorter.
+    fn prefixes(&self, logs: &HashSet<u64>) -> HashSet<u64> {
+        let mut out = HashSet::new();
+        let mut todo: Vec<u64> = logs.iter().copied().collect();
+        while let Some(h) = todo.pop() {
+            if !out.insert(h) {
+                continue;
+            }
+            todo.extend(self.parents.get(&h).into_iter().flatten().copied());
         }
         out
     }
