@@ -537,3 +537,23 @@ fn help_gives_exit_codes_and_examples() {
         assert!(help.contains("2  a model that does not compile"), "{help}");
     }
 }
+
+#[test]
+fn stats_give_every_scenario_its_costs_before_the_summary() {
+    let o = leash(&["check", "--stats", "models/seeds/worker_ctx_shutdown.leash"]);
+    let out = stdout(&o);
+    let at = out.find("stats models/seeds/worker_ctx_shutdown.leash").expect("a stats block");
+    let block: Vec<&str> = out[at..].lines().take(4).collect();
+    assert!(block[0].contains("peak memory so far"), "{out}");
+    for (line, scenario) in block[1..].iter().zip(["completion", "error", "cancel"]) {
+        assert!(line.trim_start().starts_with(scenario), "{out}");
+        assert!(
+            line.contains("states") && line.contains("transitions") && line.contains("bytes a state"),
+            "{out}"
+        );
+    }
+    assert!(out.trim_end().ends_with("1 model: 1 verified, 0 violated, 0 incomplete"), "{out}");
+    let json = leash(&["check", "--stats", "--format", "json", "models/seeds/worker_ctx_shutdown.leash"]);
+    assert!(stderr(&json).contains("stats models/seeds/worker_ctx_shutdown.leash"));
+    assert!(!stdout(&json).contains("stats models/"));
+}

@@ -20,6 +20,8 @@ pub struct Output<'a> {
     pub svg: bool,
     /// Stop after the first model that is not verified.
     pub fail_fast: bool,
+    /// Print what each scenario's exploration cost.
+    pub stats: bool,
     /// No progress line, and no per-model lines on stderr.
     pub quiet: bool,
 }
@@ -27,7 +29,7 @@ pub struct Output<'a> {
 /// Checks the models named by `paths`; exit 0 when all are verified, 1
 /// when one is not, 2 when one does not compile.
 pub fn run(paths: &[PathBuf], output: &Output, options: &CheckOptions) -> Result<ExitCode, String> {
-    let Output { format, style, dot, svg, fail_fast, quiet } = *output;
+    let Output { format, style, dot, svg, fail_fast, stats, quiet } = *output;
     let inputs = files::models(paths)?;
     let names: Vec<String> = inputs.iter().map(files::Input::name).collect();
     let scenarios: Vec<&str> = options.scenarios.iter().map(|s| s.name()).collect();
@@ -96,11 +98,21 @@ pub fn run(paths: &[PathBuf], output: &Output, options: &CheckOptions) -> Result
                     gap = "";
                 }
             }
+            if stats {
+                for r in &reports {
+                    print(&format!("{gap}{}", leash_report::render_stats(r)));
+                    gap = "";
+                }
+                gap = "\n";
+            }
             print(&format!("{gap}{}", tally.summary()));
         }
     }
     if svg {
         pictures::svg(&pictures_written)?;
+    }
+    if !text && stats {
+        reports.iter().for_each(|r| eprint!("{}", leash_report::render_stats(r)));
     }
     if !text && !quiet {
         eprint!("{}", tally.summary());

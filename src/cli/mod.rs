@@ -103,6 +103,12 @@ enum Command {
         /// Stop after the first model that is not verified.
         #[arg(long)]
         fail_fast: bool,
+        /// What each scenario's exploration cost: states (or executions),
+        /// transitions, depth, time, states per second, the bytes stored;
+        /// and each model's peak memory. On stdout after the traces with
+        /// text output, on stderr with the others.
+        #[arg(long)]
+        stats: bool,
         #[command(flatten)]
         bounds: Bounds,
     },
@@ -449,13 +455,14 @@ pub fn run() -> Result<ExitCode, String> {
     COLOUR.store(colour, Ordering::Relaxed);
     match cli.command {
         Command::Parse { paths, ir } => parse::run(&paths, ir),
-        Command::Check { paths, format, trace, dot, svg, fail_fast, bounds } => {
+        Command::Check { paths, format, trace, dot, svg, fail_fast, stats, bounds } => {
             let output = check::Output {
                 format,
                 style: trace.style(),
                 dot: dot.as_deref(),
                 svg,
                 fail_fast,
+                stats,
                 quiet: bounds.quiet,
             };
             check::run(&paths, &output, &bounds.options()?)

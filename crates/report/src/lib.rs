@@ -10,6 +10,7 @@ pub mod junit;
 pub mod replay_code;
 #[cfg(feature = "sarif")]
 pub mod sarif;
+mod stats;
 mod text;
 
 pub use build::{build_model, replay_code as replay, EngineSummary, FindingKey, ModelInput, ReplayOutput};
@@ -18,6 +19,7 @@ pub use expectations::{Problem, TestedModel};
 pub use junit::{junit_report, render_junit, render_test_junit};
 #[cfg(feature = "sarif")]
 pub use sarif::{render_sarif, render_test_sarif, sarif_log, ToolInfo};
+pub use stats::render_stats;
 pub use text::{render_details, render_replay, render_table, TableRows, Tally, TraceStyle};
 
 use serde::Serialize;
