@@ -30,7 +30,7 @@ use std::sync::Arc;
 /// its parent's executions met the choice the run answers differently, and
 /// the way there.
 #[derive(Clone, Debug, Default)]
-pub struct Pin {
+struct Pin {
     /// Every prefix of the logs in `at`. Only these: an execution that
     /// followed some other log of the parent's could end without meeting
     /// the choice, and would not be stopped.
@@ -42,7 +42,7 @@ pub struct Pin {
 /// A run to make: the answers it starts with, and where its executions must
 /// pass to be new (none for the first run).
 #[derive(Clone, Debug, Default)]
-pub struct Branch {
+struct Branch {
     prefix: Vec<usize>,
     pin: Option<Pin>,
 }
@@ -61,10 +61,10 @@ pub struct Choices {
     hash: u64,
     /// Whether the current execution can only repeat ones of other runs.
     redundant: bool,
-    /// For every log this run's executions made while they were not
-    /// redundant, the logs one entry shorter that hash to its hash's parent
-    /// (more than one only where two logs hash alike, so that a collision
-    /// can only add to the way, never cut it).
+    /// For the hash of every log this run's executions made while they were
+    /// not redundant, the hashes of the logs one entry shorter that led to
+    /// it (more than one only where two logs hash alike: a collision can
+    /// only widen a way, never cut it).
     parents: HashMap<u64, Vec<u64>>,
     /// By later position, by how many answers the choice had: the logs at
     /// which executions that passed their pin met it.

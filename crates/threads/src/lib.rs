@@ -75,8 +75,9 @@ pub trait Platform: Clone + Send + Sync + 'static {
 
     /// Releases the lock, waits until [`Platform::wake`] names `who`, and
     /// locks again. `who` names the waiting thread ([`Sleeper`]): each waits
-    /// on its own, so that a step wakes only the threads it let move (a woken thread that cannot move is a scheduling point
-    /// the library explores for nothing).
+    /// on its own, so that a step wakes only the threads it let move (a
+    /// woken thread that cannot move is a scheduling point the library
+    /// explores for nothing).
     fn wait<'a>(&'a self, guard: Self::Guard<'a>, who: Sleeper) -> Self::Guard<'a>;
 
     /// Wakes the thread waiting as `who`, if it waits. Called with the lock held.
