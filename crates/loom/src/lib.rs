@@ -1,5 +1,5 @@
 //! The loom engine: a model's tasks run as loom threads over loom's `Mutex`
-//! and `Condvar` (through `leash-threads`), and loom explores every
+//! and thread parking (through `leash-threads`), and loom explores every
 //! interleaving of them, exhaustively (no preemption bound). The
 //! environment's free choices are explored around loom, one prefix at a time
 //! (`leash_threads::explore`).
