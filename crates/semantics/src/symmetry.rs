@@ -1,8 +1,11 @@
 //! Symmetry reduction: tasks of one function are interchangeable, so a state
 //! and the same state with those tasks in another order behave alike. After
-//! the canonical form, the tasks of each function are sorted into the slots
-//! they occupy, every reference to a slot is rewritten and the heap is
-//! numbered again. The result is a permutation of the state.
+//! the canonical form, the tasks are first put in blocks by function
+//! (`main` first, then by function, each block in the order its tasks came
+//! in), so that the order in which tasks of different functions were
+//! spawned no longer tells two states apart; then the tasks of each function
+//! are sorted within their block. Every reference to a slot is rewritten and
+//! the heap is numbered again. The result is a permutation of the state.
 //!
 //! The representative must not depend on the order the tasks come in, or two
 //! orders of one state would keep two representatives (more states than
@@ -70,11 +73,50 @@ impl Renaming {
     }
 }
 
-/// Sorts the tasks of each function that has several into a fixed order (see
-/// above), rewrites the references to their slots and renumbers the heap.
+/// Puts the tasks in blocks by function and sorts the tasks of each function
+/// that has several into a fixed order (see above), rewrites the references
+/// to their slots and renumbers the heap.
 /// Returns the renaming applied, or `None` when the state was already in that
 /// order. `s` must be canonical (the result of `initial` or `apply`).
 pub fn reduce_symmetry(p: &Program, s: &mut State) -> Option<Renaming> {
+    let first = group_by_function(p, s);
+    let second = sort_within_functions(p, s);
+    match (first, second) {
+        (None, x) | (x, None) => x,
+        (Some(a), Some(b)) => Some(Renaming {
+            slots: a.slots.iter().map(|&x| b.slots[x as usize]).collect(),
+            heap: a.heap.iter().map(|&x| b.heap[x as usize]).collect(),
+        }),
+    }
+}
+
+/// Puts `main` first and the other tasks in blocks by function, each block in
+/// the order its tasks came in; the renaming applied, if any. Which slot a
+/// task of a function alone in the state gets then depends only on how many
+/// tasks each function has.
+fn group_by_function(p: &Program, s: &mut State) -> Option<Renaming> {
+    let n = s.tasks.len();
+    let mut order: Vec<u16> = (0..n as u16).collect();
+    order.sort_by_key(|&slot| {
+        let f = s.tasks[slot as usize].func;
+        (f != p.main, f, slot)
+    });
+    if order.iter().enumerate().all(|(i, &x)| i == x as usize) {
+        return None;
+    }
+    let mut new_of = vec![0u16; n];
+    for (new, &old) in order.iter().enumerate() {
+        new_of[old as usize] = new as u16;
+    }
+    permute_tasks(s, &new_of);
+    let (events, heap) = collect_heap(p, s);
+    assert!(events.is_empty(), "renumbering tasks collected an object");
+    Some(Renaming { slots: new_of, heap })
+}
+
+/// Sorts the tasks of each function that has several within the slots they
+/// occupy (see above); the renaming applied, if any.
+fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
     const ALONE: u32 = u32::MAX;
     let n = s.tasks.len();
     // The class of each slot: the index of its function among those with several tasks.
