@@ -24,7 +24,7 @@ pub fn render_stats(m: &ModelReport) -> String {
 /// One scenario's costs.
 fn costs(st: &ScenarioStats) -> String {
     if let Some(other) = &st.same_as {
-        return format!("the exploration of {other} (the same steps: the model has no `work`)");
+        return crate::text::shares(other);
     }
     let seconds = st.time_ms as f64 / 1000.0;
     let rate =

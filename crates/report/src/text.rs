@@ -296,9 +296,14 @@ fn violated_note(out: &mut String, s: &crate::ScenarioReport) {
 /// How long a scenario's exploration took, or which scenario's it shares.
 fn took(st: &crate::ScenarioStats) -> String {
     match &st.same_as {
-        Some(other) => format!("the exploration of {other} (the same steps: the model has no `work`)"),
+        Some(other) => shares(other),
         None => format!("{:.1} s", st.time_ms as f64 / 1000.0),
     }
+}
+
+/// What a scenario that was not explored again reports instead of costs.
+pub(crate) fn shares(other: &str) -> String {
+    format!("the exploration of {other} (the same steps: the model has no `work`)")
 }
 
 /// Depth from which a search cut short most likely follows something that

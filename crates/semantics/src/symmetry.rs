@@ -95,15 +95,13 @@ pub fn reduce_symmetry(p: &Program, s: &mut State) -> Option<Renaming> {
 /// task of a function alone in the state gets then depends only on how many
 /// tasks each function has.
 fn group_by_function(p: &Program, s: &mut State) -> Option<Renaming> {
-    let n = s.tasks.len();
-    let mut order: Vec<u16> = (0..n as u16).collect();
-    order.sort_by_key(|&slot| {
-        let f = s.tasks[slot as usize].func;
-        (f != p.main, f, slot)
-    });
-    if order.iter().enumerate().all(|(i, &x)| i == x as usize) {
+    let block = |t: &Task| (t.func != p.main, t.func);
+    if s.tasks.windows(2).all(|w| block(&w[0]) <= block(&w[1])) {
         return None;
     }
+    let n = s.tasks.len();
+    let mut order: Vec<u16> = (0..n as u16).collect();
+    order.sort_by_key(|&slot| block(&s.tasks[slot as usize]));
     let mut new_of = vec![0u16; n];
     for (new, &old) in order.iter().enumerate() {
         new_of[old as usize] = new as u16;

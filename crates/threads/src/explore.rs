@@ -29,7 +29,7 @@ use std::sync::Arc;
 /// Where a run's executions must pass to be new: the logs (hashed) at which
 /// its parent's executions met the choice the run answers differently, and
 /// the way there.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 struct Pin {
     /// Every prefix of the logs in `at`. Only these: an execution that
     /// followed some other log of the parent's could end without meeting
