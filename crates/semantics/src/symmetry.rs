@@ -27,11 +27,21 @@
 //! step and not after it, say when the task that anchored their contexts
 //! exits), one the search without the reduction never makes. They are sorted
 //! by the key too, and tasks alike in it by colours refined from content
-//! alone (see `refine`). Tasks still alike are tried in every order that gives
-//! another state (tasks that can swap slots without changing the state count
-//! as one), and the order giving the least state is kept. Only beyond
-//! `ORDERS_TRIED` such orders do they stay in the order they came in, where
-//! two representatives of one state may remain.
+//! alone (see `Graph`). Tasks still alike are tried in every order that
+//! gives another state (tasks that can swap slots without changing the state
+//! count as one), and the order giving the least state is kept.
+//!
+//! Beyond `ORDERS_TRIED` such orders (sibling subtrees of a tree of tasks
+//! alike at several levels), one task of the first run is singled out with a
+//! colour of its own and the colours are refined again, until the orders
+//! left are few enough to try (individualisation and refinement, as in
+//! graph canonisation, without its search). Which of the run is singled out
+//! does not matter when some reordering of the state maps each task of the
+//! run onto each other, the usual case: the states that follow are the same.
+//! Colour refinement can leave tasks alike that no reordering maps onto each
+//! other (a task on a channel of its own beside two in a ring); the orders
+//! tried below the bound settle those, and beyond it the choice can leave two
+//! representatives of one state: more states, never a wrong verdict.
 //!
 //! Renumbering tasks is an isomorphism of the semantics: nothing but the order
 //! of enumeration depends on a slot's number. What is not preserved is the
@@ -235,35 +245,53 @@ fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
     for (_, sorted) in classes.iter().enumerate().filter(|(c, _)| undecided[*c]).map(|(_, c)| c) {
         runs.extend(sorted.chunk_by(|a, b| key(*a) == key(*b)).filter(|run| run.len() > 1));
     }
-    let colour = if runs.is_empty() {
-        Vec::new()
-    } else {
-        refine(s, &open, &anchored, &fixed, &|slot| hash(key(slot)), &runs)
-    };
-    // Runs of tasks alike in key and colour: (their slots after the sort, the
-    // old slots put there).
-    let mut new_of: Vec<u16> = (0..n as u16).collect();
-    let mut ties: Vec<(Vec<u16>, Vec<u16>)> = Vec::new();
-    for (c, (slots, mut sorted)) in classes.into_iter().enumerate() {
-        if undecided[c] && !colour.is_empty() {
-            let alike = |a: u16, b: u16| colour[a as usize] == colour[b as usize] && key(a) == key(b);
-            sorted.sort_by(|a, b| {
-                key(*a).cmp(key(*b)).then_with(|| colour[*a as usize].cmp(&colour[*b as usize]))
-            });
-            let mut i = 0;
-            while i < sorted.len() {
-                let run = sorted[i..].iter().take_while(|&&x| alike(x, sorted[i])).count();
-                if run > 1 {
-                    ties.push((slots[i..i + run].to_vec(), sorted[i..i + run].to_vec()));
+    // Each task's new slot by its key and colour; runs of tasks alike in both
+    // as (their slots after the sort, the old slots put there).
+    let place = |colour: &[u64], new_of: &mut [u16]| {
+        let mut ties: Vec<(Vec<u16>, Vec<u16>)> = Vec::new();
+        for (c, (slots, sorted)) in classes.iter().enumerate() {
+            let mut sorted = sorted.clone();
+            if undecided[c] && !colour.is_empty() {
+                let alike = |a: u16, b: u16| colour[a as usize] == colour[b as usize] && key(a) == key(b);
+                sorted.sort_by(|a, b| {
+                    key(*a).cmp(key(*b)).then_with(|| colour[*a as usize].cmp(&colour[*b as usize]))
+                });
+                let mut i = 0;
+                while i < sorted.len() {
+                    let run = sorted[i..].iter().take_while(|&&x| alike(x, sorted[i])).count();
+                    if run > 1 {
+                        ties.push((slots[i..i + run].to_vec(), sorted[i..i + run].to_vec()));
+                    }
+                    i += run;
                 }
-                i += run;
+            }
+            for (&at, &old) in slots.iter().zip(&sorted) {
+                new_of[old as usize] = at;
             }
         }
-        for (&at, &old) in slots.iter().zip(&sorted) {
-            new_of[old as usize] = at;
+        ties
+    };
+    let mut colour = Vec::new();
+    let graph = (!runs.is_empty()).then(|| {
+        let (graph, first) = Graph::new(s, &open, &anchored, &fixed, &|slot| hash(key(slot)));
+        colour = first;
+        graph.refine(&mut colour, &runs);
+        graph
+    });
+    // Tasks still alike are tried in every order, or, when there are too
+    // many orders, one task of the first run is singled out with a colour of
+    // its own (a different one each round) and the colours refined again.
+    let mut new_of: Vec<u16> = (0..n as u16).collect();
+    for round in 0..n as u64 {
+        let ties = place(&colour, &mut new_of);
+        if ties.is_empty() || least_order(p, s, &mut new_of, &ties) {
+            break;
         }
+        let Some(graph) = &graph else { break };
+        let single = ties[0].1[0] as usize;
+        colour[single] = finish(colour[single] ^ finish(round + 1));
+        graph.refine(&mut colour, &runs);
     }
-    least_order(p, s, &mut new_of, &ties);
     if new_of.iter().enumerate().all(|(i, &x)| i == x as usize) {
         return None;
     }
@@ -354,127 +382,154 @@ fn kind(v: &Value) -> u64 {
     value_code(v, &|_| 0, &|_| 0) >> 32
 }
 
-/// Colours for the tasks for which `open` holds and the objects not anchored,
-/// from their content alone (indexed by slot, and by task count plus heap
-/// index). Each starts with the colour of its content, those tasks and
-/// objects left blank (for the tasks, `first`: that of their key); each round
-/// then tells apart what differs in the colours of what it names or of what
-/// names it (and where), until the tasks of each of `runs` have colours of
-/// their own or a round tells nothing more apart. Other tasks are named by
+/// The tasks for which `open` holds and the objects not anchored, as a graph
+/// whose colours `refine` tells apart: each with the colour of its content
+/// (those tasks and objects left blank; for the tasks, `first`: that of their
+/// key), and what each names among them, and where. Other tasks are named by
 /// `fixed`, anchored objects by their number. A colour is a hash: two things
-/// may share one by chance, which costs orders to try, never the independence
-/// from the order the tasks come in.
-fn refine(
-    s: &State,
-    open: &dyn Fn(u16) -> bool,
-    anchored: &dyn Fn(u16) -> u16,
-    fixed: &dyn Fn(u16) -> u32,
-    first: &dyn Fn(u16) -> u64,
-    runs: &[&[u16]],
-) -> Vec<u64> {
-    const BLANK: u32 = u32::MAX;
-    let n = s.tasks.len();
-    let free = |x: u16| anchored(x) == NONE;
-    let nodes: Vec<usize> = (0..n)
-        .filter(|&t| open(t as u16))
-        .chain((0..s.heap.len()).filter(|&x| free(x as u16)).map(|x| n + x))
-        .collect();
-    let object = |x: u16| if free(x) { BLANK } else { anchored(x) as u32 };
-    let task = |t: u16| if open(t) { BLANK } else { fixed(t) };
-    // The first colours, and what each of these names among them, in order:
-    // edges[start[k]..start[k + 1]] for nodes[k], as (place, named).
-    let mut colour = vec![0u64; n + s.heap.len()];
-    let mut edges: Vec<(u64, usize)> = Vec::new();
-    let mut start = Vec::with_capacity(nodes.len() + 1);
-    let mut buf = Vec::new();
-    for &node in &nodes {
-        start.push(edges.len());
-        if node < n {
-            let t = &s.tasks[node];
-            colour[node] = first(node as u16);
-            if let Some(o) = t.owner.filter(|&o| open(o)) {
-                edges.push((HOLDER as u64, o as usize));
-            }
-            if let Some(g) = t.group.filter(|&g| free(g)) {
-                edges.push((GROUP_CTX as u64, n + g as usize));
-            }
-            for (depth, f) in t.frames.iter().enumerate() {
-                for (i, v) in f.locals.iter().chain(&f.ret).enumerate() {
-                    let place = kind(v) << 52 | (depth as u64) << 32 | i as u64;
-                    match *v {
-                        Value::Obj(x) | Value::Ref(x) | Value::Done(x) if free(x) => {
-                            edges.push((place, n + x as usize))
+/// may share one by chance, which costs states, never the independence from
+/// the order the tasks come in.
+struct Graph {
+    /// The nodes: slots of tasks, and the task count plus a heap index for objects.
+    nodes: Vec<usize>,
+    /// What each node names, in order: `edges[start[k]..start[k + 1]]` for
+    /// `nodes[k]`, as (place, named node).
+    edges: Vec<(u64, usize)>,
+    start: Vec<usize>,
+}
+
+impl Graph {
+    /// The graph of `s`, with the first colours (indexed by slot, and by task
+    /// count plus heap index).
+    fn new(
+        s: &State,
+        open: &dyn Fn(u16) -> bool,
+        anchored: &dyn Fn(u16) -> u16,
+        fixed: &dyn Fn(u16) -> u32,
+        first: &dyn Fn(u16) -> u64,
+    ) -> (Graph, Vec<u64>) {
+        const BLANK: u32 = u32::MAX;
+        let n = s.tasks.len();
+        let free = |x: u16| anchored(x) == NONE;
+        let nodes: Vec<usize> = (0..n)
+            .filter(|&t| open(t as u16))
+            .chain((0..s.heap.len()).filter(|&x| free(x as u16)).map(|x| n + x))
+            .collect();
+        let object = |x: u16| if free(x) { BLANK } else { anchored(x) as u32 };
+        let task = |t: u16| if open(t) { BLANK } else { fixed(t) };
+        // The first colours, and what each of these names among them, in order:
+        // edges[start[k]..start[k + 1]] for nodes[k], as (place, named).
+        let mut colour = vec![0u64; n + s.heap.len()];
+        let mut edges: Vec<(u64, usize)> = Vec::new();
+        let mut start = Vec::with_capacity(nodes.len() + 1);
+        let mut buf = Vec::new();
+        for &node in &nodes {
+            start.push(edges.len());
+            if node < n {
+                let t = &s.tasks[node];
+                colour[node] = first(node as u16);
+                if let Some(o) = t.owner.filter(|&o| open(o)) {
+                    edges.push((HOLDER as u64, o as usize));
+                }
+                if let Some(g) = t.group.filter(|&g| free(g)) {
+                    edges.push((GROUP_CTX as u64, n + g as usize));
+                }
+                for (depth, f) in t.frames.iter().enumerate() {
+                    // Locals by index, deferred operands by deferred call and index.
+                    let locals = f.locals.iter().chain(&f.ret).enumerate().map(|(i, v)| (i as u64, v));
+                    let deferred = f.defers.iter().enumerate().flat_map(|(j, d)| {
+                        d.args
+                            .iter()
+                            .enumerate()
+                            .map(move |(i, (_, v))| (1 << 31 | (j as u64) << 16 | i as u64, v))
+                    });
+                    for (at, v) in locals.chain(deferred) {
+                        let place = kind(v) << 52 | (depth as u64) << 32 | at;
+                        match *v {
+                            Value::Obj(x) | Value::Ref(x) | Value::Done(x) if free(x) => {
+                                edges.push((place, n + x as usize))
+                            }
+                            Value::Task(x) if open(x) => edges.push((place, x as usize)),
+                            _ => {}
                         }
-                        Value::Task(x) if open(x) => edges.push((place, x as usize)),
-                        _ => {}
                     }
                 }
+            } else {
+                let o = &s.heap[node - n];
+                buf.clear();
+                buf.push(u64::MAX);
+                encode_object(o, &object, &task, &mut buf);
+                colour[node] = hash(&buf);
+                names(o, &mut |x, at| {
+                    if open(x) {
+                        edges.push((1 << 62 | at as u64, x as usize))
+                    }
+                });
+                refs_at(o, &mut |x, at| {
+                    if free(x) {
+                        edges.push((1 << 62 | at as u64, n + x as usize))
+                    }
+                });
             }
-        } else {
-            let o = &s.heap[node - n];
+        }
+        start.push(edges.len());
+        for (place, _) in &mut edges {
+            *place = finish(*place);
+        }
+        (Graph { nodes, edges, start }, colour)
+    }
+
+    /// Refines `colour`: each round tells apart what differs in the colours
+    /// of what it names or of what names it (and where), until the tasks of
+    /// each of `runs` have colours of their own or a round tells nothing
+    /// more apart.
+    fn refine(&self, colour: &mut Vec<u64>, runs: &[&[u16]]) {
+        let Graph { nodes, edges, start } = self;
+        let mut buf = Vec::new();
+        let split = |colour: &[u64]| {
+            runs.iter().all(|run| {
+                run.iter()
+                    .enumerate()
+                    .all(|(i, &x)| run[..i].iter().all(|&y| colour[x as usize] != colour[y as usize]))
+            })
+        };
+        let count = |colour: &[u64], buf: &mut Vec<u64>| {
             buf.clear();
-            buf.push(u64::MAX);
-            encode_object(o, &object, &task, &mut buf);
-            colour[node] = hash(&buf);
-            names(o, &mut |x, at| {
-                if open(x) {
-                    edges.push((1 << 62 | at as u64, x as usize))
-                }
-            });
-            refs_at(o, &mut |x, at| {
-                if free(x) {
-                    edges.push((1 << 62 | at as u64, n + x as usize))
-                }
-            });
+            buf.extend(nodes.iter().map(|&node| colour[node]));
+            buf.sort_unstable();
+            buf.dedup();
+            buf.len()
+        };
+        if split(colour) {
+            return;
         }
-    }
-    start.push(edges.len());
-    for (place, _) in &mut edges {
-        *place = finish(*place);
-    }
-    let split = |colour: &[u64]| {
-        runs.iter().all(|run| {
-            run.iter()
-                .enumerate()
-                .all(|(i, &x)| run[..i].iter().all(|&y| colour[x as usize] != colour[y as usize]))
-        })
-    };
-    let count = |colour: &[u64], buf: &mut Vec<u64>| {
-        buf.clear();
-        buf.extend(nodes.iter().map(|&node| colour[node]));
-        buf.sort_unstable();
-        buf.dedup();
-        buf.len()
-    };
-    if split(&colour) {
-        return colour;
-    }
-    let mut colours = count(&colour, &mut buf);
-    let mut next = colour.clone();
-    let mut inflow = vec![0u64; colour.len()];
-    loop {
-        // What names each: the colours of the namers with the places, summed.
-        inflow.iter_mut().for_each(|x| *x = 0);
-        for (k, &node) in nodes.iter().enumerate() {
-            for &(place, to) in &edges[start[k]..start[k + 1]] {
-                inflow[to] = inflow[to].wrapping_add(finish(colour[node] ^ place));
+        let mut colours = count(colour, &mut buf);
+        let mut next = colour.clone();
+        let mut inflow = vec![0u64; colour.len()];
+        loop {
+            // What names each: the colours of the namers with the places, summed.
+            inflow.iter_mut().for_each(|x| *x = 0);
+            for (k, &node) in nodes.iter().enumerate() {
+                for &(place, to) in &edges[start[k]..start[k + 1]] {
+                    inflow[to] = inflow[to].wrapping_add(finish(colour[node] ^ place));
+                }
             }
+            for (k, &node) in nodes.iter().enumerate() {
+                let named = edges[start[k]..start[k + 1]].iter().map(|&(place, to)| place ^ colour[to]);
+                let h = named
+                    .fold(colour[node] ^ finish(inflow[node]), |h, x| (h.rotate_left(5) ^ x).wrapping_mul(K));
+                next[node] = finish(h);
+            }
+            std::mem::swap(colour, &mut next);
+            if split(colour) {
+                return;
+            }
+            let now = count(colour, &mut buf);
+            if now <= colours {
+                return;
+            }
+            colours = now;
         }
-        for (k, &node) in nodes.iter().enumerate() {
-            let named = edges[start[k]..start[k + 1]].iter().map(|&(place, to)| place ^ colour[to]);
-            let h = named
-                .fold(colour[node] ^ finish(inflow[node]), |h, x| (h.rotate_left(5) ^ x).wrapping_mul(K));
-            next[node] = finish(h);
-        }
-        std::mem::swap(&mut colour, &mut next);
-        if split(&colour) {
-            return colour;
-        }
-        let now = count(&colour, &mut buf);
-        if now <= colours {
-            return colour;
-        }
-        colours = now;
     }
 }
 
@@ -484,10 +539,14 @@ const K: u64 = 0x517c_c1b7_2722_0a95;
 /// A hash of a sequence of numbers, in four independent lanes.
 fn hash(xs: &[u64]) -> u64 {
     let mut lanes = [xs.len() as u64, 1, 2, 3];
-    for chunk in xs.chunks(4) {
+    let mut chunks = xs.chunks_exact(4);
+    for chunk in &mut chunks {
         for (lane, &x) in lanes.iter_mut().zip(chunk) {
             *lane = (lane.rotate_left(5) ^ x).wrapping_mul(K);
         }
+    }
+    for (lane, &x) in lanes.iter_mut().zip(chunks.remainder()) {
+        *lane = (lane.rotate_left(5) ^ x).wrapping_mul(K);
     }
     finish(lanes.iter().fold(0, |h, &lane| (h.rotate_left(5) ^ finish(lane)).wrapping_mul(K)))
 }
@@ -515,10 +574,10 @@ struct Run<'a> {
 
 /// Among the orders of the tasks in `ties` (each run's old slots over its new
 /// slots, see `reduce_symmetry`), with the other tasks placed by `new_of`,
-/// puts in `new_of` one that gives the least state. Leaves `new_of` alone
-/// when every order gives one state, or when there are more than
-/// `ORDERS_TRIED` to try.
-fn least_order(p: &Program, s: &State, new_of: &mut [u16], ties: &[(Vec<u16>, Vec<u16>)]) {
+/// puts in `new_of` one that gives the least state, and returns `true`.
+/// Leaves `new_of` alone when every order gives one state (and returns
+/// `true`), or when there are more than `ORDERS_TRIED` to try (`false`).
+fn least_order(p: &Program, s: &State, new_of: &mut [u16], ties: &[(Vec<u16>, Vec<u16>)]) -> bool {
     let mut runs: Vec<Run> = Vec::new();
     let mut orders: usize = 1;
     for (at, olds) in ties {
@@ -541,21 +600,21 @@ fn least_order(p: &Program, s: &State, new_of: &mut [u16], ties: &[(Vec<u16>, Ve
             for i in 1..=b.len() {
                 ways = ways * (left - b.len() + i) / i;
                 if ways > ORDERS_TRIED {
-                    return;
+                    return false;
                 }
             }
             left -= b.len();
             orders = orders.saturating_mul(ways);
         }
         if orders > ORDERS_TRIED {
-            return;
+            return false;
         }
         let order =
             blocks.iter().enumerate().flat_map(|(i, b)| std::iter::repeat_n(i as u16, b.len())).collect();
         runs.push(Run { at, blocks, order });
     }
     if runs.is_empty() {
-        return;
+        return true;
     }
     let mut best: Option<(Vec<u64>, Vec<u16>)> = None;
     let mut key = Vec::new();
@@ -584,6 +643,7 @@ fn least_order(p: &Program, s: &State, new_of: &mut [u16], ties: &[(Vec<u16>, Ve
     }
     let (_, least) = best.expect("at least one order");
     new_of.copy_from_slice(&least);
+    true
 }
 
 /// Whether the tasks in slots `a` and `b` can swap slots without changing the state.
