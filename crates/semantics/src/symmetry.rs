@@ -213,20 +213,22 @@ fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
         compare(&s.tasks[*a as usize], &s.tasks[*b as usize], &|x| anchored(x) as u32, &fixed)
             .then_with(|| places(*a).cmp(places(*b)))
     };
-    // The key of each task of an undecided class, written out once: the same
-    // content as `order` compares, as keys[at[slot]..at[slot + 1]].
+    // The key of each task of an undecided class: a hash of the same content
+    // as `order` compares (by slot). Sorting by a hash is as free of the
+    // order the tasks come in as sorting by the content; two keys alike by
+    // chance only cost orders to try.
     let open = |slot: u16| class.get(slot as usize).is_some_and(|&c| c != ALONE && undecided[c as usize]);
-    let mut keys: Vec<u64> = Vec::new();
-    let mut at = Vec::with_capacity(n + 1);
+    let mut keys = vec![0u64; n];
+    let mut buf = Vec::new();
     for (slot, t) in s.tasks.iter().enumerate() {
-        at.push(keys.len());
         if open(slot as u16) {
-            encode_task(t, &|x| anchored(x) as u32, &fixed, &mut keys);
-            keys.extend(places(slot as u16));
+            buf.clear();
+            encode_task(t, &|x| anchored(x) as u32, &fixed, &mut buf);
+            buf.extend(places(slot as u16));
+            keys[slot] = hash(&buf);
         }
     }
-    at.push(keys.len());
-    let key = |slot: u16| &keys[at[slot as usize]..at[slot as usize + 1]];
+    let key = |slot: u16| keys[slot as usize];
     // Every class sorted by the key; tasks of undecided classes alike in it
     // are runs to tell apart by colour.
     let classes: Vec<(Vec<u16>, Vec<u16>)> = (0..shared.len())
@@ -234,7 +236,7 @@ fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
             let slots: Vec<u16> = (0..n as u16).filter(|&x| class[x as usize] == c as u32).collect();
             let mut sorted = slots.clone();
             if undecided[c] {
-                sorted.sort_by(|a, b| key(*a).cmp(key(*b)));
+                sorted.sort_by_key(|&slot| key(slot));
             } else {
                 sorted.sort_by(order);
             }
@@ -254,7 +256,7 @@ fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
             if undecided[c] && !colour.is_empty() {
                 let alike = |a: u16, b: u16| colour[a as usize] == colour[b as usize] && key(a) == key(b);
                 sorted.sort_by(|a, b| {
-                    key(*a).cmp(key(*b)).then_with(|| colour[*a as usize].cmp(&colour[*b as usize]))
+                    key(*a).cmp(&key(*b)).then_with(|| colour[*a as usize].cmp(&colour[*b as usize]))
                 });
                 let mut i = 0;
                 while i < sorted.len() {
@@ -273,7 +275,7 @@ fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
     };
     let mut colour = Vec::new();
     let graph = (!runs.is_empty()).then(|| {
-        let (graph, first) = Graph::new(s, &open, &anchored, &fixed, &|slot| hash(key(slot)));
+        let (graph, first) = Graph::new(s, &open, &anchored, &fixed, &key);
         colour = first;
         graph.refine(&mut colour, &runs);
         graph
