@@ -25,17 +25,17 @@ fn pinned(path: &str, expected: [(usize, usize); 3]) {
 
 #[test]
 fn timeout_unbuffered() {
-    pinned("models/seeds/timeout_unbuffered.leash", [(8, 7), (8, 9), (8, 7)]);
+    pinned("models/seeds/timeout_unbuffered.leash", [(8, 8), (8, 10), (8, 8)]);
 }
 
 #[test]
 fn heartbeat() {
-    pinned("models/seeds/heartbeat.leash", [(50, 87), (55, 104), (55, 102)]);
+    pinned("models/seeds/heartbeat.leash", [(57, 106), (57, 110), (57, 107)]);
 }
 
 #[test]
 fn worker_pool_errgroup() {
-    pinned("models/seeds/worker_pool_errgroup.leash", [(41, 68), (119, 307), (112, 284)]);
+    pinned("models/seeds/worker_pool_errgroup.leash", [(53, 101), (121, 311), (113, 286)]);
 }
 
 #[test]
@@ -45,7 +45,7 @@ fn rwr_deadlock() {
 
 #[test]
 fn errgroup_limit() {
-    pinned("models/seeds/errgroup_limit.leash", [(19, 28), (31, 62), (25, 41)]);
+    pinned("models/seeds/errgroup_limit.leash", [(24, 38), (33, 66), (25, 41)]);
 }
 
 #[test]
@@ -60,8 +60,9 @@ fn pipeline_3() {
 
 /// Tasks of different functions spawned in either order are one state
 /// (symmetry puts the tasks in blocks by function first): 3,851 and 4,742
-/// states before.
+/// states before. A few more since a tick while the signal is pending opens
+/// an instant at which it may tie (1,535 and 2,002 before).
 #[test]
 fn heartbeat_tree_2() {
-    pinned("models/perf/heartbeat_tree_2.leash", [(1535, 5759), (2002, 7686), (2002, 7686)]);
+    pinned("models/perf/heartbeat_tree_2.leash", [(1542, 5773), (2009, 7700), (2009, 7700)]);
 }

@@ -191,9 +191,9 @@ pub struct State {
     pub heap: Vec<Object>,
     /// Whether the environment has sent the signal.
     pub signalled: bool,
-    /// Whether the last step ended a task's `work` or `sleep`: then other
-    /// tasks' `work` and `sleep` may end at the same instant, before the
-    /// tasks woken take their instant steps.
+    /// Whether the last step was a timed one while another that may tie was
+    /// pending: then any timed step but a tick may come at the same instant,
+    /// before the tasks woken take their instant steps.
     pub instant: bool,
 }
 

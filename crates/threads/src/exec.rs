@@ -61,10 +61,8 @@ impl World {
             Fault::Threads(needed) => End::TooManyThreads { needed },
             Fault::Panic(message) => End::Panic { task: t, at: self.top_or(t, (func, pc)), message },
         })?;
-        // A `work` or `sleep` that ended opens an instant at which another
-        // task's may end too, if another task is in one.
-        let ended = time && matches!(instr, Instr::Work { .. } | Instr::Sleep);
-        self.instant = ended && self.live().any(|u| u != t && self.in_work_or_sleep(u));
+        // A timed step opens an instant at which another may come too.
+        self.instant = time && self.tie_pending();
         self.settle_step(before);
         Ok(Entry::Step { task: t, func, pc, case, alt, partner, time })
     }

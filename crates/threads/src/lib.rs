@@ -8,11 +8,11 @@
 //! instant steps. Time and the environment need no thread of their own: the
 //! thread whose step leaves no task able to move lets time pass at once, a
 //! polling task's thread may let it pass instead of polling, right after a
-//! `work` or `sleep` ended another may end at the same instant, and outside
+//! timed step another but a tick may come at the same instant, and outside
 //! the completion scenario the signal may come after any step. The library's
 //! scheduler picks the interleaving; the free choices (select cases, work
-//! outcomes, `choose`, which timed step comes first, whether a `work` or
-//! `sleep` ties, whether the signal comes now) go through
+//! outcomes, `choose`, which timed step comes first, whether a timed step
+//! ties, whether the signal comes now) go through
 //! [`Platform::choose`].
 //!
 //! An execution records a [`Log`]: one [`Entry`] per step of the reference

@@ -15,9 +15,9 @@
 //!   it ([`World::meets_signal`]); every other step gives the same world
 //!   whichever side of it the signal lands, and the runs in which it came
 //!   first explore what follows (a sleep set for the environment's one
-//!   step). Right after a task's `work` or `sleep` ended, it chooses whether
-//!   another task's ends at the same instant (a tie), before the tasks woken
-//!   move.
+//!   step). Right after a timed step, it chooses whether another timed
+//!   step but a tick comes at the same instant (a tie), before the tasks
+//!   woken move.
 //! - A polling task (a loop round a `select` with only `default` ready, or a
 //!   `yield`) does not hold time back: when no task is urgent, its thread
 //!   chooses between polling and letting time pass.
@@ -166,8 +166,8 @@ fn log<P: Platform>(p: &P, w: &mut World, entry: Entry) {
 }
 
 /// After the world changed: time passes while no task can move (or the
-/// signal comes instead), a `work` or `sleep` may end at the instant one
-/// just did, outside completion the signal may come now, an
+/// signal comes instead), a timed step but a tick may come at the instant
+/// one just did, outside completion the signal may come now, an
 /// execution in which nothing can move ends (when the runtime detects it);
 /// then every sleeping task thread whose task can move, or has exited, is
 /// woken (on a halt, every sleeping thread), and a task that can move for
@@ -179,9 +179,9 @@ fn after_step<P: Platform>(p: &P, w: &mut World) {
     while !w.halted() {
         let plans = w.plans();
         let event = if w.movers(&plans) {
-            // Tasks can move; a `work` or `sleep` may still end at the
-            // instant one just ended (while a task is urgent: otherwise
-            // the pollers let time pass), and the signal may come first.
+            // Tasks can move; a timed step may still come at the instant
+            // one just came (while a task is urgent: otherwise the pollers
+            // let time pass), and the signal may come first.
             let mut events = if w.quiet(&plans) { Vec::new() } else { w.ties(&plans) };
             let offered = !w.signal_asleep && w.signal_any_moment();
             if offered {

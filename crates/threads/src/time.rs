@@ -9,11 +9,10 @@
 //! deadline expires, or (in the completion scenario) the signal arrives.
 //! Outside completion the signal may also arrive at any moment.
 //!
-//! One exception to maximal progress: *ties*. Right after a task's `work` or
-//! `sleep` ended, another task's `work` or `sleep` may end at the same
-//! instant, before the tasks woken take their instant steps, which then
-//! interleave in every order. Timers, tickers, deadlines and `after` do not
-//! tie.
+//! One exception to maximal progress: *ties*. Right after a timed step, any
+//! other timed step but a tick may come at the same instant, before the
+//! tasks woken take their instant steps, which then interleave in every
+//! order. Ticks do not tie with each other (docs/semantics.md, Time).
 //!
 //! No thread stands for the environment (`runtime.rs` says who makes these
 //! events happen); here is what may happen and what it does.
@@ -85,23 +84,28 @@ impl World {
         out
     }
 
-    /// The timed steps that may tie with the `work` or `sleep` that just
-    /// ended (the caller knows some task is urgent): the end of the `work`
-    /// or `sleep` of each task that cannot move, by instance.
+    /// The timed steps that may tie with the timed step just taken (the
+    /// caller knows some task is urgent): those of `timed` but the ticks.
     pub(crate) fn ties(&self, plans: &[Plan]) -> Vec<Event> {
         if !self.instant {
             return Vec::new();
         }
-        let waiting = self.live().filter(|&t| !plans[t as usize].moves() && self.in_work_or_sleep(t));
-        waiting.flat_map(|t| self.timed_moves(t).into_iter().map(move |mv| Event::Task(t, mv))).collect()
+        let tick = |e: &Event| matches!(e, Event::Fire(o) if matches!(self.heap[*o as usize], Object::Ticker { .. }));
+        self.timed(plans).into_iter().filter(|e| !tick(e)).collect()
     }
 
-    /// Whether live task `t` is at a `work` or a `sleep` (its top frame; a
-    /// task whose frames are gone has returned in the current step).
-    pub(crate) fn in_work_or_sleep(&self, t: Instance) -> bool {
-        self.task(t).frames.last().is_some_and(|f| {
-            matches!(self.program.func(f.func).code[f.pc as usize], Instr::Work { .. } | Instr::Sleep)
-        })
+    /// Whether a timed step that may tie is pending: a live task in `work`
+    /// or `sleep` or at a `select` with an `after` case, an active timer, a
+    /// deadline not passed, or in completion the signal not yet sent.
+    pub(crate) fn tie_pending(&self) -> bool {
+        let acting = self.acting();
+        self.live().any(|t| !self.task(t).frames.is_empty() && !self.timed_moves(t).is_empty())
+            || acting.iter().any(|&o| match &self.heap[o as usize] {
+                Object::Timer { state, .. } => state.active(),
+                Object::Ctx(c) => c.kind == CtxKind::Timeout && !self.ctx_done(o),
+                _ => false,
+            })
+            || (self.config.scenario == Scenario::Completion && self.signal_in(&acting))
     }
 
     /// Whether the signal may come at any moment: outside the completion
@@ -168,8 +172,6 @@ impl World {
         if timed {
             self.tasks.iter_mut().for_each(|task| task.spin = false);
         }
-        // Only the end of a `work` or `sleep` opens an instant (see `take`).
-        self.instant = false;
         let entry = match e {
             Event::Task(..) => unreachable!("taken above"),
             Event::Fire(o) => {
@@ -185,6 +187,8 @@ impl World {
                 Entry::Signal
             }
         };
+        // A timed step opens an instant at which another may come too.
+        self.instant = timed && self.tie_pending();
         self.settle_step(before);
         Ok(entry)
     }

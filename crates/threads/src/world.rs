@@ -40,9 +40,9 @@ pub struct World {
     /// Whether the step being taken looked at a context or changed one: set
     /// by every read of a context's state and every change to it.
     pub(crate) touched_ctx: Cell<bool>,
-    /// Whether the last step ended a task's `work` or `sleep` while another
-    /// task was in one: that one's may end at the same instant, before the
-    /// tasks woken move (see `time.rs`).
+    /// Whether the last step was a timed one while another that may tie was
+    /// pending: that one may come at the same instant, before the tasks
+    /// woken move (see `time.rs`).
     pub(crate) instant: bool,
     /// Threads the execution asked for: the calling one, one per spawn.
     pub(crate) threads_asked: usize,

@@ -453,13 +453,13 @@ fn time_passes_only_when_no_task_is_urgent() {
     assert!(ends.contains(&true) && ends.contains(&false), "{ends:?}");
 }
 
-/// Ties: right after a `work` or `sleep` ended, another task's may end at
-/// the same instant, before the tasks woken move, so that what they do next
-/// races (the lost update of two workers); a tie needs the other task to be
-/// in `work` or `sleep` then, and timers, tickers, deadlines and `after` do
-/// not tie.
+/// Ties: right after a timed step, another timed step but a tick may come
+/// at the same instant, before the tasks woken move, so that what they do
+/// next races (the lost update of two workers, or of two timers' handlers);
+/// a tie needs the other step to be pending then, and ticks do not tie with
+/// each other.
 #[test]
-fn work_and_sleep_may_end_at_the_same_instant() {
+fn timed_steps_but_ticks_may_come_at_the_same_instant() {
     let lost = include_str!("../../../models/semantics/work_ties_lost_update.leash");
     verify(&[
         ("two workers lose an update", lost),
@@ -472,8 +472,16 @@ fn work_and_sleep_may_end_at_the_same_instant() {
             "// expect: verified\nvar x = 0\ntask main() {\n let ch = chan(0)\n let t = spawn w(ch)\n sleep\n send ch\n x = 1\n x = 2\n join t\n}\ntask w(ch) {\n recv ch\n sleep\n assert x != 1\n}\n",
         ),
         (
-            "a timer does not tie with a sleep",
-            "// expect: verified\nvar x = 0\ntask main() {\n let t = spawn w()\n let tm = timer()\n recv tm\n x = 1\n x = 2\n join t\n}\ntask w() {\n sleep\n assert x != 1\n}\n",
+            "a timer ties with a sleep",
+            "// expect: panic\nvar x = 0\ntask main() {\n let t = spawn w()\n let tm = timer()\n recv tm\n x = 1\n x = 2\n join t\n}\ntask w() {\n sleep\n assert x != 1\n}\n",
+        ),
+        (
+            "two timers' handlers lose an update",
+            include_str!("../../../models/semantics/timers_tie_lost_update.leash"),
+        ),
+        (
+            "ticks do not tie with each other",
+            "// expect: verified\nvar x = 0\ntask main() {\n let t = spawn w()\n let tk = ticker()\n recv tk\n x = 1\n x = 2\n stop(tk)\n join t\n}\ntask w() {\n let tk = ticker()\n recv tk\n assert x != 1\n stop(tk)\n}\n",
         ),
     ]);
     // Both workers' ends come first in some run, and together in some.

@@ -15,7 +15,7 @@ mod ready;
 use crate::state::{CtxKind, Object, State, Task, Value};
 use crate::{Event, Scenario};
 use exec::Exec;
-use leash_ir::{Instr, Program};
+use leash_ir::{CaseKind, Instr, Program};
 use ready::{task_moves, timed_moves};
 use std::sync::Arc;
 
@@ -145,24 +145,19 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     let has_signal =
         !s.signalled && s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }));
     // Maximal progress: time passes when no task is urgent. Right after a
-    // task's `work` or `sleep` ended, others may end at the same instant, so
-    // that the tasks they wake race with each other (two computations that
-    // finish together, then update shared state).
-    if urgent && s.instant {
-        for &slot in &waiting {
-            if matches!(ready::instr_of(p, s, slot), Instr::Work { .. } | Instr::Sleep) {
-                timed_moves(p, s, slot, scenario, &mut out);
-            }
-        }
-    }
-    if !urgent {
+    // timed step, any other timed step but a tick may come at the same
+    // instant, before the tasks woken move, so that they race with each
+    // other (two timers that expire in one pass of Go's timers, then update
+    // shared state). Ticks do not tie with each other (see docs/semantics.md).
+    let tie = urgent && s.instant;
+    if !urgent || tie {
         for slot in waiting {
             timed_moves(p, s, slot, scenario, &mut out);
         }
         for (i, o) in s.heap.iter().enumerate() {
             let fires = match o {
                 Object::Timer { state, .. } => state.active(),
-                Object::Ticker { running, pending, .. } => *running && !*pending,
+                Object::Ticker { running, pending, .. } => !tie && *running && !*pending,
                 Object::Ctx { kind: CtxKind::Timeout, .. } => {
                     if !s.ctx_done(i as u16) {
                         out.push(env(Actor::Deadline(i as u16), true));
@@ -183,6 +178,31 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
         out.push(env(Actor::Signal, false));
     }
     out
+}
+
+/// Whether a timed step that may tie is pending in `s`: a task in `work` or
+/// `sleep` or at a `select` with an `after` case, an active timer, a
+/// deadline not passed, or the signal not yet arrived (timed in completion).
+/// Ticks do not tie. An over-approximation (a select's task may have a ready
+/// case), cheap enough for every timed step.
+fn timed_pending(p: &Program, s: &State) -> bool {
+    let tasks =
+        (0..s.tasks.len()).filter(|&slot| !s.tasks[slot].frames.is_empty()).any(
+            |slot| match ready::instr_of(p, s, slot) {
+                Instr::Work { .. } | Instr::Sleep => true,
+                Instr::Select { cases, default: None } => {
+                    cases.iter().any(|c| matches!(c.kind, CaseKind::After))
+                }
+                _ => false,
+            },
+        );
+    tasks
+        || s.heap.iter().enumerate().any(|(i, o)| match o {
+            Object::Timer { state, .. } => state.active(),
+            Object::Ctx { kind: CtxKind::Timeout, .. } => !s.ctx_done(i as u16),
+            Object::Ctx { kind: CtxKind::Signal, .. } => !s.signalled,
+            _ => false,
+        })
 }
 
 /// Whether task `slot`, whose instant steps are `moves`, is polling: it has
@@ -209,13 +229,6 @@ pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
     if t.time {
         x.s.tasks.iter_mut().filter(|task| task.spin != 0).for_each(|task| Arc::make_mut(task).spin = 0);
     }
-    let ended_work = match t.actor {
-        Actor::Task(slot) if t.time => {
-            matches!(ready::instr_of(p, s, slot as usize), Instr::Work { .. } | Instr::Sleep)
-                .then_some(slot as usize)
-        }
-        _ => None,
-    };
     match t.actor {
         Actor::Signal => x.s.signalled = true,
         Actor::Deadline(c) => {
@@ -230,15 +243,9 @@ pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
             x.run_ahead(slot).map_err(|f| x.fault(slot, f))?;
         }
     }
-    // Only kept when it matters (another task is in `work` or `sleep`), so
-    // that states differing only in it are rare.
-    x.s.instant = ended_work.is_some_and(|actor| {
-        (0..x.s.tasks.len()).any(|slot| {
-            slot != actor
-                && !x.s.tasks[slot].frames.is_empty()
-                && matches!(ready::instr_of(p, &x.s, slot), Instr::Work { .. } | Instr::Sleep)
-        })
-    });
+    // Only kept when it matters (another timed step is pending), so that
+    // states differing only in it are rare.
+    x.s.instant = t.time && timed_pending(p, &x.s);
     let spawned = x.spawned.iter().map(|&s| x.s.tasks[s].func).collect();
     Ok(x.finish(spawned))
 }
