@@ -298,7 +298,7 @@ impl World {
         }
         self.go_on(w.task, instr, w.case);
         self.unpark(w.task);
-        self.task_mut(w.task).spin = false;
+        self.task_mut(w.task).spin = 0;
         self.run_ahead(w.task)
     }
 
@@ -332,7 +332,7 @@ impl World {
         }
         let task = self.task_mut(t);
         task.parked = true;
-        task.spin = false;
+        task.spin = 0;
     }
 
     /// Takes a task out of every wait queue it is parked in.

@@ -11,7 +11,7 @@ use crate::plan::{Move, MAP_END};
 use crate::value::{Value, NIL_DEREFERENCE};
 use crate::world::{Deferred, Frame, Task, World};
 use crate::{End, Entry, Instance, Orphan};
-use leash_ir::{Callee, Expr, FuncId, Instr, Pc, Place};
+use leash_ir::{spin_of_loop, Callee, Expr, FuncId, Instr, Pc, Place};
 use std::sync::Arc;
 
 /// Why a step could not be taken.
@@ -41,7 +41,7 @@ impl World {
     pub(crate) fn take(&mut self, t: Instance, mv: Move, time: bool) -> Result<Entry, End> {
         let before = self.heap.len();
         if time {
-            self.tasks.iter_mut().for_each(|task| task.spin = false);
+            self.tasks.iter_mut().for_each(|task| task.spin = 0);
         }
         let program = Arc::clone(&self.program);
         let (func, pc) = self.at(t);
@@ -93,7 +93,7 @@ impl World {
             let Some(f) = task.frames.last() else { continue };
             let timed = matches!(program.func(f.func).code[f.pc as usize], Instr::Work { .. } | Instr::Sleep);
             if task.parked || task.phase.waits() || timed {
-                task.spin = false;
+                task.spin = 0;
             }
         }
     }
@@ -235,13 +235,15 @@ impl World {
                 self.advance(t);
             }
             Instr::Jump { target } => {
-                // Going round a loop that polls marks the task as spinning.
+                // Going round a loop that polls, or a busy loop, marks the
+                // task as spinning.
                 let (f, pc) = self.at(t);
-                let polls = |i: &Instr| matches!(i, Instr::Select { default: Some(_), .. } | Instr::Yield);
-                if *target <= pc
-                    && self.program.func(f).code[*target as usize..=pc as usize].iter().any(polls)
-                {
-                    self.task_mut(t).spin = true;
+                if *target <= pc {
+                    if let Some(mark) =
+                        spin_of_loop(&self.program.func(f).code[*target as usize..=pc as usize])
+                    {
+                        self.task_mut(t).spin = mark;
+                    }
                 }
                 self.jump(t, *target);
             }

@@ -212,7 +212,7 @@ impl World {
                             waiters.push(t);
                             let task = self.task_mut(t);
                             task.phase = Phase::WgWaiting;
-                            task.spin = false;
+                            task.spin = 0;
                             return Ok(());
                         }
                         _ => {}
@@ -319,7 +319,7 @@ impl World {
         }
         let task = self.task_mut(t);
         task.phase = Phase::CondWaiting;
-        task.spin = false;
+        task.spin = 0;
     }
 
     /// Enters `once.do`: the first caller runs the body, later ones skip it

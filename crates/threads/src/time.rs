@@ -170,7 +170,7 @@ impl World {
         }
         let before = self.heap.len();
         if timed {
-            self.tasks.iter_mut().for_each(|task| task.spin = false);
+            self.tasks.iter_mut().for_each(|task| task.spin = 0);
         }
         let entry = match e {
             Event::Task(..) => unreachable!("taken above"),

@@ -85,9 +85,10 @@ pub(crate) struct Task {
     pub parked: bool,
     /// The objects whose wait queues hold it while it is parked.
     pub queues: Vec<ObjId>,
-    /// Whether it has gone round a loop that polls (a `select` with
-    /// `default`, or a `yield`) since it last waited or time last passed.
-    pub spin: bool,
+    /// `leash_ir::POLLING` when it has gone round a loop that polls (a
+    /// `select` with `default`, or a `yield`), `leash_ir::BUSY` a loop that
+    /// only computes, since it last waited or time last passed; 0 otherwise.
+    pub spin: u8,
 }
 
 /// The phase of a task inside an operation that takes two steps.
@@ -167,7 +168,7 @@ impl Task {
             asleep: false,
             parked: false,
             queues: Vec::new(),
-            spin: false,
+            spin: 0,
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::canon::canonicalize;
 use crate::eval::{eval, observes_done, store, Fault};
 use crate::state::{CtxKind, Deferred, Frame, Object, State, TimerState, Value};
 use crate::{Event, FindingKind};
-use leash_ir::{Ctor, Elem, Expr, Instr, Op, Place, Program};
+use leash_ir::{spin_of_loop, Ctor, Elem, Expr, Instr, Op, Place, Program};
 use std::sync::Arc;
 
 /// A mutable state under construction by one step.
@@ -353,13 +353,15 @@ impl<'p> Exec<'p> {
             Instr::EndDefer => self.unwind(slot)?,
             Instr::Jump { target } => {
                 // Going round a loop that polls (its body has a `select` with
-                // `default` or a `yield`) marks the task as spinning.
+                // `default` or a `yield`), or a busy loop (its body never
+                // waits), marks the task as spinning.
                 let f = top(&self.s, slot);
-                let polls = |i: &Instr| matches!(i, Instr::Select { default: Some(_), .. } | Instr::Yield);
-                if *target <= f.pc
-                    && self.p.func(f.func).code[*target as usize..=f.pc as usize].iter().any(polls)
-                {
-                    self.s.task_mut(slot).spin = 1;
+                if *target <= f.pc {
+                    if let Some(mark) =
+                        spin_of_loop(&self.p.func(f.func).code[*target as usize..=f.pc as usize])
+                    {
+                        self.s.task_mut(slot).spin = mark;
+                    }
                 }
                 self.goto(slot, *target);
             }

@@ -15,7 +15,7 @@ mod ready;
 use crate::state::{CtxKind, Object, State, Task, Value};
 use crate::{Event, Scenario};
 use exec::Exec;
-use leash_ir::{CaseKind, Instr, Program};
+use leash_ir::{CaseKind, Instr, Program, BUSY};
 use ready::{task_moves, timed_moves};
 use std::sync::Arc;
 
@@ -207,11 +207,13 @@ fn timed_pending(p: &Program, s: &State) -> bool {
 
 /// Whether task `slot`, whose instant steps are `moves`, is polling: it has
 /// gone round a loop since it last waited and is back at a `select` whose
-/// only step is `default`, or at a `yield`. Go's clock runs while a loop
-/// polls, so a polling task does not hold time back (its first poll, on
-/// arrival, still happens at once).
+/// only step is `default`, or at a `yield`, or it went round a busy loop
+/// (one whose body never waits) and is anywhere but at a `select` with a
+/// case ready. Go's clock runs while a loop spins, so a polling task does
+/// not hold time back (its first round, on arrival, still happens at once).
 pub(crate) fn polls(p: &Program, s: &State, slot: usize, moves: &[Transition]) -> bool {
-    if s.tasks[slot].spin == 0 {
+    let spin = s.tasks[slot].spin;
+    if spin == 0 {
         return false;
     }
     match ready::instr_of(p, s, slot) {
@@ -219,7 +221,7 @@ pub(crate) fn polls(p: &Program, s: &State, slot: usize, moves: &[Transition]) -
         Instr::Select { cases, default: Some(_) } => {
             moves.len() == 1 && moves[0].case as usize == cases.len()
         }
-        _ => false,
+        _ => spin == BUSY,
     }
 }
 
