@@ -131,8 +131,9 @@ impl World {
     /// Whether task `t`, whose plan is `plan`, is *polling*: it went round a
     /// loop that polls and is back at a `yield` or at a `select` whose only
     /// move is `default`, or it went round a busy loop and is anywhere but
-    /// at a `select` with a case ready. Go's clock runs while a loop spins,
-    /// so a polling task does not hold time back.
+    /// at a `select` with a case ready (in the loop, or past it until it
+    /// waits or time passes). Go's clock runs while a loop spins, so a
+    /// polling task does not hold time back.
     pub(crate) fn polls(&self, t: Instance, plan: &Plan) -> bool {
         let spin = self.task(t).spin;
         if spin == 0 {

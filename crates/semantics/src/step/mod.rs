@@ -208,9 +208,10 @@ fn timed_pending(p: &Program, s: &State) -> bool {
 /// Whether task `slot`, whose instant steps are `moves`, is polling: it has
 /// gone round a loop since it last waited and is back at a `select` whose
 /// only step is `default`, or at a `yield`, or it went round a busy loop
-/// (one whose body never waits) and is anywhere but at a `select` with a
-/// case ready. Go's clock runs while a loop spins, so a polling task does
-/// not hold time back (its first round, on arrival, still happens at once).
+/// (one whose body only computes) and is anywhere but at a `select` with a
+/// case ready (in the loop, or past it until it waits or time passes). Go's
+/// clock runs while a loop spins, so a polling task does not hold time back
+/// (its first round, on arrival, still happens at once).
 pub(crate) fn polls(p: &Program, s: &State, slot: usize, moves: &[Transition]) -> bool {
     let spin = s.tasks[slot].spin;
     if spin == 0 {
