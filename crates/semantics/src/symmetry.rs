@@ -251,13 +251,19 @@ fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
     // as (their slots after the sort, the old slots put there).
     let place = |colour: &[u64], new_of: &mut [u16]| {
         let mut ties: Vec<(Vec<u16>, Vec<u16>)> = Vec::new();
-        for (c, (slots, sorted)) in classes.iter().enumerate() {
-            let mut sorted = sorted.clone();
+        for (c, (slots, by_key)) in classes.iter().enumerate() {
+            let by_colour: Vec<u16>;
+            let mut sorted: &[u16] = by_key;
             if undecided[c] && !colour.is_empty() {
                 let alike = |a: u16, b: u16| colour[a as usize] == colour[b as usize] && key(a) == key(b);
-                sorted.sort_by(|a, b| {
-                    key(*a).cmp(&key(*b)).then_with(|| colour[*a as usize].cmp(&colour[*b as usize]))
-                });
+                by_colour = {
+                    let mut v = by_key.clone();
+                    v.sort_by(|a, b| {
+                        key(*a).cmp(&key(*b)).then_with(|| colour[*a as usize].cmp(&colour[*b as usize]))
+                    });
+                    v
+                };
+                sorted = &by_colour;
                 let mut i = 0;
                 while i < sorted.len() {
                     let run = sorted[i..].iter().take_while(|&&x| alike(x, sorted[i])).count();
@@ -267,7 +273,7 @@ fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
                     i += run;
                 }
             }
-            for (&at, &old) in slots.iter().zip(&sorted) {
+            for (&at, &old) in slots.iter().zip(sorted) {
                 new_of[old as usize] = at;
             }
         }

@@ -231,13 +231,18 @@ fn reduced(p: &Program, s: &State) -> State {
     r
 }
 
-/// Every reachable state and every reordering of its tasks reduce to one state.
-fn assert_one_representative(src: &str) {
+/// Every state reached (by the search with the reduction when `symmetric`),
+/// and each of the reorderings `reorders` gives of it, reduce to one state.
+fn assert_reorders_reduce_alike(
+    src: &str,
+    symmetric: bool,
+    reorders: &mut dyn FnMut(&State) -> Vec<Vec<u16>>,
+) {
     let p = leash_ir::compile(src).expect("compiles");
     for scenario in Scenario::ALL {
-        for s in reachable(&p, scenario, false) {
+        for s in reachable(&p, scenario, symmetric) {
             let representative = reduced(&p, &s);
-            for new_of in orders(&s) {
+            for new_of in reorders(&s) {
                 let twin = permuted(&p, &s, &new_of);
                 assert_eq!(
                     reduced(&p, &twin),
@@ -250,38 +255,38 @@ fn assert_one_representative(src: &str) {
     }
 }
 
+/// Every reachable state and every reordering of its tasks reduce to one state.
+fn assert_one_representative(src: &str) {
+    assert_reorders_reduce_alike(src, false, &mut orders);
+}
+
 /// Every state the reduced search reaches, with its tasks of each function
 /// shuffled `tries` times (a fixed seed), reduces to one state.
 fn assert_one_representative_of_shuffles(src: &str, tries: usize) {
-    let p = leash_ir::compile(src).expect("compiles");
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move |below: usize| {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (seed >> 33) as usize % below
     };
-    for scenario in Scenario::ALL {
-        for s in reachable(&p, scenario, true) {
-            let representative = reduced(&p, &s);
-            for _ in 0..tries {
+    let mut shuffles = |s: &State| {
+        let mut funcs: Vec<u16> = s.tasks.iter().map(|t| t.func).collect();
+        funcs.sort_unstable();
+        funcs.dedup();
+        (0..tries)
+            .map(|_| {
                 let mut new_of: Vec<u16> = (0..s.tasks.len() as u16).collect();
-                for f in s.tasks.iter().map(|t| t.func) {
+                for &f in &funcs {
                     let slots: Vec<u16> =
                         (0..s.tasks.len() as u16).filter(|&x| s.tasks[x as usize].func == f).collect();
                     for (i, &slot) in slots.iter().enumerate().rev() {
-                        let other = slots[next(i + 1)];
-                        new_of.swap(slot as usize, other as usize);
+                        new_of.swap(slot as usize, slots[next(i + 1)] as usize);
                     }
                 }
-                let twin = permuted(&p, &s, &new_of);
-                assert_eq!(
-                    reduced(&p, &twin),
-                    representative,
-                    "[{}] the tasks of\n{s:?}\nreordered by {new_of:?} reduce to another state",
-                    scenario.name()
-                );
-            }
-        }
-    }
+                new_of
+            })
+            .collect()
+    };
+    assert_reorders_reduce_alike(src, true, &mut shuffles);
 }
 
 /// Counts the states with and without the reduction.

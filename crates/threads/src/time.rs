@@ -68,16 +68,7 @@ impl World {
             out.extend(self.timed_moves(t).into_iter().map(|mv| Event::Task(t, mv)));
         }
         let acting = self.acting();
-        for &o in &acting {
-            match &self.heap[o as usize] {
-                Object::Timer { state, .. } if state.active() => out.push(Event::Fire(o)),
-                Object::Ticker { running: true, pending: false, .. } => out.push(Event::Fire(o)),
-                Object::Ctx(c) if c.kind == CtxKind::Timeout && !self.ctx_done(o) => {
-                    out.push(Event::Deadline(o))
-                }
-                _ => {}
-            }
-        }
+        out.extend(self.timed_objects(&acting, true));
         if self.config.scenario == Scenario::Completion && self.signal_in(&acting) {
             out.push(Event::Signal);
         }
@@ -94,17 +85,24 @@ impl World {
         self.timed(plans).into_iter().filter(|e| !tick(e)).collect()
     }
 
+    /// The timers that fire, the tickers that tick (when `ticks`) and the
+    /// deadlines that expire when time passes, among `acting`.
+    fn timed_objects<'a>(&'a self, acting: &'a [ObjId], ticks: bool) -> impl Iterator<Item = Event> + 'a {
+        acting.iter().filter_map(move |&o| match &self.heap[o as usize] {
+            Object::Timer { state, .. } if state.active() => Some(Event::Fire(o)),
+            Object::Ticker { running: true, pending: false, .. } if ticks => Some(Event::Fire(o)),
+            Object::Ctx(c) if c.kind == CtxKind::Timeout && !self.ctx_done(o) => Some(Event::Deadline(o)),
+            _ => None,
+        })
+    }
+
     /// Whether a timed step that may tie is pending: a live task in `work`
     /// or `sleep` or at a `select` with an `after` case, an active timer, a
     /// deadline not passed, or in completion the signal not yet sent.
     pub(crate) fn tie_pending(&self) -> bool {
         let acting = self.acting();
         self.live().any(|t| !self.task(t).frames.is_empty() && !self.timed_moves(t).is_empty())
-            || acting.iter().any(|&o| match &self.heap[o as usize] {
-                Object::Timer { state, .. } => state.active(),
-                Object::Ctx(c) => c.kind == CtxKind::Timeout && !self.ctx_done(o),
-                _ => false,
-            })
+            || self.timed_objects(&acting, false).next().is_some()
             || (self.config.scenario == Scenario::Completion && self.signal_in(&acting))
     }
 

@@ -533,6 +533,24 @@ fn a_polling_loop_lets_time_pass() {
     assert!(exits > 0, "the deadline never fired while main polled");
 }
 
+/// A busy loop (its body only computes) lets time pass once it went round,
+/// wherever it is in its body: the deadline it polls without `yield` or
+/// `default` fires and the loop ends, and the `work` a spin-wait waits for
+/// ends.
+#[test]
+fn a_busy_loop_lets_time_pass() {
+    for (name, model) in [
+        ("busy loop on a deadline", include_str!("../../../models/semantics/busy_loop_deadline.leash")),
+        ("spin-wait on a flag", include_str!("../../../models/semantics/spin_wait_flag.leash")),
+    ] {
+        let runs = every_run(name, model);
+        for (scenario, o) in &runs {
+            assert!(matches!(o.end, End::Exited | End::StepBound), "{name} {scenario:?}: {o:?}");
+        }
+        assert!(runs.iter().any(|(_, o)| o.end == End::Exited), "{name}: time never passed while it spun");
+    }
+}
+
 /// A deferred call's operands are evaluated at the `defer` statement.
 #[test]
 fn defer_captures_its_operands() {

@@ -353,8 +353,8 @@ impl<'p> Exec<'p> {
             Instr::EndDefer => self.unwind(slot)?,
             Instr::Jump { target } => {
                 // Going round a loop that polls (its body has a `select` with
-                // `default` or a `yield`), or a busy loop (its body never
-                // waits), marks the task as spinning.
+                // `default` or a `yield`), or a busy loop (its body only
+                // computes), marks the task as spinning.
                 let f = top(&self.s, slot);
                 if *target <= f.pc {
                     if let Some(mark) =

@@ -15,7 +15,7 @@ mod ready;
 use crate::state::{CtxKind, Object, State, Task, Value};
 use crate::{Event, Scenario};
 use exec::Exec;
-use leash_ir::{CaseKind, Instr, Program, BUSY};
+use leash_ir::{Instr, Program, BUSY};
 use ready::{task_moves, timed_moves};
 use std::sync::Arc;
 
@@ -154,22 +154,7 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
         for slot in waiting {
             timed_moves(p, s, slot, scenario, &mut out);
         }
-        for (i, o) in s.heap.iter().enumerate() {
-            let fires = match o {
-                Object::Timer { state, .. } => state.active(),
-                Object::Ticker { running, pending, .. } => !tie && *running && !*pending,
-                Object::Ctx { kind: CtxKind::Timeout, .. } => {
-                    if !s.ctx_done(i as u16) {
-                        out.push(env(Actor::Deadline(i as u16), true));
-                    }
-                    false
-                }
-                _ => false,
-            };
-            if fires {
-                out.push(env(Actor::Fire(i as u16), true));
-            }
-        }
+        out.extend(timed_objects(s, !tie).map(|actor| env(actor, true)));
         if has_signal && scenario == Scenario::Completion {
             out.push(env(Actor::Signal, true));
         }
@@ -180,29 +165,33 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     out
 }
 
-/// Whether a timed step that may tie is pending in `s`: a task in `work` or
-/// `sleep` or at a `select` with an `after` case, an active timer, a
-/// deadline not passed, or the signal not yet arrived (timed in completion).
-/// Ticks do not tie. An over-approximation (a select's task may have a ready
-/// case), cheap enough for every timed step.
+/// The timers that fire, the tickers that tick (when `ticks`) and the
+/// deadlines that expire when time passes, by heap index.
+fn timed_objects(s: &State, ticks: bool) -> impl Iterator<Item = Actor> + '_ {
+    s.heap.iter().enumerate().filter_map(move |(i, o)| match o {
+        Object::Timer { state, .. } if state.active() => Some(Actor::Fire(i as u16)),
+        Object::Ticker { running: true, pending: false, .. } if ticks => Some(Actor::Fire(i as u16)),
+        Object::Ctx { kind: CtxKind::Timeout, .. } if !s.ctx_done(i as u16) => {
+            Some(Actor::Deadline(i as u16))
+        }
+        _ => None,
+    })
+}
+
+/// Whether a timed step that may tie is pending in `s`: a task's (its
+/// `work` or `sleep` ending, an `after` case of its select), a timer's or a
+/// deadline's, or the signal not yet arrived (timed in completion). Ticks
+/// do not tie. An over-approximation (a select's task may have a case
+/// ready), cheap enough for every timed step.
 fn timed_pending(p: &Program, s: &State) -> bool {
-    let tasks =
-        (0..s.tasks.len()).filter(|&slot| !s.tasks[slot].frames.is_empty()).any(
-            |slot| match ready::instr_of(p, s, slot) {
-                Instr::Work { .. } | Instr::Sleep => true,
-                Instr::Select { cases, default: None } => {
-                    cases.iter().any(|c| matches!(c.kind, CaseKind::After))
-                }
-                _ => false,
-            },
-        );
-    tasks
-        || s.heap.iter().enumerate().any(|(i, o)| match o {
-            Object::Timer { state, .. } => state.active(),
-            Object::Ctx { kind: CtxKind::Timeout, .. } => !s.ctx_done(i as u16),
-            Object::Ctx { kind: CtxKind::Signal, .. } => !s.signalled,
-            _ => false,
-        })
+    let mut moves = Vec::new();
+    let tasks = (0..s.tasks.len()).filter(|&slot| !s.tasks[slot].frames.is_empty()).any(|slot| {
+        moves.clear();
+        timed_moves(p, s, slot, Scenario::Completion, &mut moves);
+        !moves.is_empty()
+    });
+    let signal = || s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }));
+    tasks || timed_objects(s, false).next().is_some() || (!s.signalled && signal())
 }
 
 /// Whether task `slot`, whose instant steps are `moves`, is polling: it has
