@@ -19,6 +19,9 @@ pub(crate) struct Key(u64);
 impl Key {
     pub const NONE: Key = Key(u64::MAX);
 
+    /// The least key.
+    pub const MIN: Key = Key(0);
+
     pub fn task(slot: u16, func: u16, pc: u16, case: u16) -> Key {
         Key((slot as u64) << 48 | (func as u64) << 32 | (pc as u64) << 16 | case as u64)
     }
@@ -33,17 +36,45 @@ impl Key {
     }
 }
 
+/// How an edge's step stands to time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Timing {
+    /// An instant step.
+    Instant,
+    /// A step of time in a state where time may pass.
+    Timed,
+    /// A step of time that maximal progress holds back, taken in a state on
+    /// a cycle of instant steps, where Go's clock runs all the same. Fair
+    /// only weakly: it must come when it stays enabled.
+    Held,
+}
+
+/// What the graph keeps of an edge besides its target and index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Label {
+    /// Its fairness keys.
+    pub keys: [Key; 2],
+    /// Its timing.
+    pub timing: Timing,
+    /// Whether it makes or resets a timed object (`Applied::rearms`).
+    pub rearms: bool,
+}
+
 /// The explored graph's edges in compressed rows, in state order. The
-/// fairness keys of an edge are interned: a model has few distinct pairs.
+/// labels of edges are interned: a model has few distinct ones.
 #[derive(Default)]
 pub(crate) struct Edges {
     starts: Vec<u32>,
     targets: Vec<u32>,
     index: Vec<u16>,
-    pair: Vec<u32>,
-    pairs: Vec<[Key; 2]>,
-    interned: FxHashMap<[Key; 2], u32>,
+    label: Vec<u32>,
+    labels: Vec<Label>,
+    interned: FxHashMap<Label, u32>,
 }
+
+/// Edges to add to the rows of states already stored: by state, in order,
+/// each with its target, index and label.
+pub(crate) type Extra = Vec<(u32, Vec<(u32, u16, Label)>)>;
 
 impl Edges {
     /// Starts the row of the next state.
@@ -52,20 +83,45 @@ impl Edges {
     }
 
     /// Adds an edge of the current row; `u32::MAX` is a panic (no target).
-    pub fn push(&mut self, target: u32, index: u16, keys: [Key; 2]) {
+    pub fn push(&mut self, target: u32, index: u16, label: Label) {
         self.targets.push(target);
         self.index.push(index);
-        let next = self.pairs.len() as u32;
-        let id = *self.interned.entry(keys).or_insert(next);
+        let next = self.labels.len() as u32;
+        let id = *self.interned.entry(label).or_insert(next);
         if id == next {
-            self.pairs.push(keys);
+            self.labels.push(label);
         }
-        self.pair.push(id);
+        self.label.push(id);
+    }
+
+    /// Adds `extra` at the ends of the rows of the states it names (in
+    /// increasing order), moving the later rows along.
+    pub fn extend_rows(&mut self, extra: Extra) {
+        let mut old = std::mem::take(self);
+        let mut extra = extra.into_iter().peekable();
+        self.labels = std::mem::take(&mut old.labels);
+        self.interned = std::mem::take(&mut old.interned);
+        for v in 0..old.starts.len() as u32 {
+            self.begin(v);
+            for e in old.row(v) {
+                self.targets.push(old.targets[e]);
+                self.index.push(old.index[e]);
+                self.label.push(old.label[e]);
+            }
+            if let Some((_, edges)) = extra.next_if(|(w, _)| *w == v) {
+                edges.into_iter().for_each(|(target, index, label)| self.push(target, index, label));
+            }
+        }
+    }
+
+    /// The label of edge `e`.
+    fn label(&self, e: usize) -> Label {
+        self.labels[self.label[e] as usize]
     }
 
     /// The fairness keys of edge `e`.
     fn keys(&self, e: usize) -> [Key; 2] {
-        self.pairs[self.pair[e] as usize]
+        self.label(e).keys
     }
 
     fn row(&self, v: u32) -> std::ops::Range<usize> {
@@ -76,13 +132,63 @@ impl Edges {
 
     /// Bytes held.
     pub fn bytes(&self) -> usize {
-        self.starts.len() * 4 + self.targets.len() * (4 + 2 + 4) + self.pairs.len() * (16 + 16 + 4)
+        let label = std::mem::size_of::<Label>();
+        self.starts.len() * 4 + self.targets.len() * (4 + 2 + 4) + self.labels.len() * (2 * label + 4)
     }
+}
+
+/// The states among the first `n` that lie on a cycle of instant steps (a
+/// step from a state to itself included), in increasing order: the states
+/// where time passes all the same (see [`Timing::Held`]).
+pub(crate) fn on_instant_cycles(edges: &Edges, n: usize) -> Vec<u32> {
+    let nodes: Vec<u32> = (0..n as u32).collect();
+    on_cycles(edges, &nodes, |w| (w as usize) < n, |e| edges.label(e).timing == Timing::Instant)
+}
+
+/// Those of the `nodes` (in increasing order), the states in which `key`'s
+/// timed step is held back, that lie on a cycle of instant steps among them
+/// that make or reset no timed object (for a timer's, ticker's or
+/// deadline's key, whose heap index may then name a new object). Only there
+/// has the time passed that the step needs. A task's own step stays pending
+/// along such a cycle: a task with a timed step waits, and a step that
+/// moves it leaves it able to move (a select's task woken at its next
+/// instruction), so out of `nodes`; an `after` made anew on every round of
+/// a loop never fires.
+pub(crate) fn held_along_cycles(edges: &Edges, nodes: &[u32], key: Key) -> Vec<u32> {
+    let keeps = |e: usize| {
+        let label = edges.label(e);
+        label.timing == Timing::Instant && (key.slot().is_some() || !label.rearms)
+    };
+    on_cycles(edges, nodes, |w| nodes.binary_search(&w).is_ok(), keeps)
+}
+
+/// Those of the `nodes` (in increasing order; `member` tells them) on a
+/// cycle among them of the edges `follow` accepts.
+fn on_cycles(
+    edges: &Edges,
+    nodes: &[u32],
+    member: impl Fn(u32) -> bool,
+    follow: impl Fn(usize) -> bool,
+) -> Vec<u32> {
+    let n = nodes.last().map_or(0, |&v| v as usize + 1);
+    let mut out: Vec<u32> = Tarjan::new(n)
+        .run(nodes, edges, member, &follow)
+        .into_iter()
+        .filter(|scc| scc.len() > 1 || edges.row(scc[0]).any(|e| follow(e) && edges.targets[e] == scc[0]))
+        .flatten()
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 /// Finds the fair cycles of the explored graph and names the tasks in them:
 /// those that move are `no-exit`, those that never move are `leak`. `None`
 /// when `stop` ends the search first.
+///
+/// Edges of [`Timing::Held`] are fair weakly: a set of states in which one
+/// of their keys is enabled everywhere, yet never taken inside, holds no fair
+/// cycle (time passes on a cycle of instant steps; the deadline it waits for
+/// comes).
 pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool) -> Option<Vec<Finding>> {
     let n = store.len();
     let mut out = Vec::new();
@@ -98,7 +204,7 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
         for &v in &nodes {
             member[v as usize] = generation;
         }
-        let sccs = tarjan.run(&nodes, edges, |v| member[v as usize] == generation);
+        let sccs = tarjan.run(&nodes, edges, |v| member[v as usize] == generation, |_| true);
         for scc in sccs {
             generation += 1;
             let g = generation;
@@ -107,19 +213,25 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
             }
             let inside = |v: u32| v != u32::MAX && member[v as usize] == g;
             let mut enabled = BTreeSet::new();
+            let mut held = BTreeSet::new();
             let mut taken = BTreeSet::new();
-            let mut cyclic = false;
+            let (mut cyclic, mut rearms) = (false, false);
             for &v in &scc {
                 for e in edges.row(v) {
-                    let ks = edges.keys(e);
-                    enabled.extend(ks.iter().copied().filter(|k| *k != Key::NONE));
+                    let label = edges.label(e);
+                    let keys = label.keys.into_iter().filter(|k| *k != Key::NONE);
+                    match label.timing {
+                        Timing::Held => held.extend(keys.clone()),
+                        Timing::Instant | Timing::Timed => enabled.extend(keys.clone()),
+                    }
                     if inside(edges.targets[e]) {
                         cyclic = true;
-                        taken.extend(ks.iter().copied().filter(|k| *k != Key::NONE));
+                        rearms |= label.rearms;
+                        taken.extend(keys);
                     }
                 }
             }
-            if !cyclic {
+            if !cyclic || held_throughout(edges, &scc, &held, &taken, rearms) {
                 continue;
             }
             if enabled.is_subset(&taken) {
@@ -130,7 +242,11 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
                 .iter()
                 .copied()
                 .filter(|&v| {
-                    edges.row(v).all(|e| edges.keys(e).iter().all(|k| *k == Key::NONE || taken.contains(k)))
+                    edges.row(v).all(|e| {
+                        let label = edges.label(e);
+                        label.timing == Timing::Held
+                            || label.keys.iter().all(|k| *k == Key::NONE || taken.contains(k))
+                    })
                 })
                 .collect();
             if !rest.is_empty() {
@@ -141,13 +257,30 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
     Some(out)
 }
 
+/// Whether a key of the `held` steps of the strongly connected set `scc`,
+/// none `taken` inside it, is enabled in every one of its states: then no
+/// run stays in it for ever, nor in any part of it. A timer's, ticker's or
+/// deadline's key counts only when no step inside `rearms`: one heap index
+/// may then name a new object, whose time starts afresh.
+fn held_throughout(
+    edges: &Edges,
+    scc: &[u32],
+    held: &BTreeSet<Key>,
+    taken: &BTreeSet<Key>,
+    rearms: bool,
+) -> bool {
+    held.iter()
+        .filter(|k| !taken.contains(k) && (!rearms || k.slot().is_some()))
+        .any(|k| scc.iter().all(|&v| edges.row(v).any(|e| edges.keys(e).contains(k))))
+}
+
 /// Whether the graph of the first `n` expanded states has a cycle among
 /// them, a step from a state to itself included. Rows are only added, so a
 /// cycle found before the search ends is one of the whole graph.
 pub(crate) fn has_cycle(edges: &Edges, n: usize) -> bool {
     let nodes: Vec<u32> = (0..n as u32).collect();
     Tarjan::new(n)
-        .run(&nodes, edges, |w| (w as usize) < n)
+        .run(&nodes, edges, |w| (w as usize) < n, |_| true)
         .iter()
         .any(|scc| scc.len() > 1 || edges.row(scc[0]).any(|e| edges.targets[e] == scc[0]))
 }
@@ -265,7 +398,15 @@ impl Tarjan {
         Tarjan { index: vec![UNSEEN; n], low: vec![0; n], on_stack: vec![false; n] }
     }
 
-    fn run(&mut self, nodes: &[u32], edges: &Edges, member: impl Fn(u32) -> bool) -> Vec<Vec<u32>> {
+    /// The strongly connected sets of the `nodes` that `member` accepts,
+    /// over the edges that `follow` accepts.
+    fn run(
+        &mut self,
+        nodes: &[u32],
+        edges: &Edges,
+        member: impl Fn(u32) -> bool,
+        follow: impl Fn(usize) -> bool,
+    ) -> Vec<Vec<u32>> {
         for &v in nodes {
             self.index[v as usize] = UNSEEN;
         }
@@ -286,9 +427,9 @@ impl Tarjan {
             while let Some(&mut (v, ref mut e)) = calls.last_mut() {
                 let row = edges.row(v);
                 if *e < row.end {
-                    let w = edges.targets[*e];
+                    let (w, followed) = (edges.targets[*e], follow(*e));
                     *e += 1;
-                    if w == u32::MAX || !member(w) {
+                    if w == u32::MAX || !followed || !member(w) {
                         continue;
                     }
                     if self.index[w as usize] == UNSEEN {

@@ -2,18 +2,18 @@
 //! panics and owner-rule warnings, each with a shortest path; then fair cycles.
 
 use crate::encode::{encode_successor, Successor, TaskCache};
-use crate::fair::{fair_cycles, has_cycle, Edges, Key};
+use crate::fair::{fair_cycles, has_cycle, held_along_cycles, on_instant_cycles, Edges, Key, Label, Timing};
 use crate::hunt::Alongside;
 use crate::store::Store;
 use crate::trace::unreduce;
 use crate::{Bound, Control, Exploration, Finding, Options, Phase, Progress, Stats};
 use leash_ir::Program;
 use leash_semantics::{
-    apply, enabled, initial, reduce_symmetry, Actor, Event, FindingKind, Persistent, Scenario, State,
-    Transition,
+    apply, enabled, held_back, initial, reduce_symmetry, Actor, Event, FindingKind, Persistent, Scenario,
+    State, Transition,
 };
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// Findings keyed so that each (kind, task, detail) is kept once, first found = shortest.
@@ -290,109 +290,127 @@ fn search(
     let (mut pruned, mut given_up, mut cycle_seen, mut unreduced) = (0u32, false, false, false);
     let mut batch = Vec::new();
     let mut credited = 0;
-    'search: while (i as usize) < store.len() {
-        let (frontier, workers) = (store.len() - i as usize, monitor.control.workers);
-        let mut expand = |workers| expander.expand_batch(&store, i, frontier.min(BATCH), workers, &mut batch);
-        match hunt.as_deref_mut() {
-            Some(hunt) => {
-                hunt.credit(stats.transitions - credited);
-                credited = stats.transitions;
-                if hunt.violated(monitor.control.violation) {
-                    incomplete = Some(Bound::Hunted);
-                    break 'search;
+    let (mut held, mut holds_time) = (Vec::new(), false);
+    'search: loop {
+        'expand: while (i as usize) < store.len() {
+            let (frontier, workers) = (store.len() - i as usize, monitor.control.workers);
+            let mut expand =
+                |workers| expander.expand_batch(&store, i, frontier.min(BATCH), workers, &mut batch);
+            match hunt.as_deref_mut() {
+                Some(hunt) => {
+                    hunt.credit(stats.transitions - credited);
+                    credited = stats.transitions;
+                    if hunt.violated(monitor.control.violation) {
+                        incomplete = Some(Bound::Hunted);
+                        break 'search;
+                    }
+                    hunt.beside(store.len(), workers, expand);
                 }
-                hunt.beside(store.len(), workers, expand);
+                None => expand(workers),
             }
-            None => expand(workers),
-        }
-        for expansion in batch.drain(..) {
-            let depth = store.depths[i as usize];
-            // The clock is cheap next to expanding a state; states can be large.
-            let snapshot = || {
-                (
-                    store.len(),
-                    stats.transitions,
-                    depth as usize,
-                    store.len() - i as usize,
-                    store.bytes() + edges.bytes(),
-                )
-            };
-            if i.is_multiple_of(16) && monitor.poll(i == 0, &snapshot) {
-                incomplete = Some(Bound::Time);
-                break 'search;
-            }
-            stats.max_depth = stats.max_depth.max(depth as usize);
-            edges.begin(i);
-            expansion.dead.into_iter().for_each(|f| record(&mut findings, f));
-            match expansion.cut {
-                Some(Cut::Depth) => {
-                    incomplete.get_or_insert(Bound::Depth(options.max_depth));
-                }
-                Some(Cut::Tasks { func, alive }) => {
-                    incomplete.get_or_insert(Bound::Tasks { limit: options.max_tasks, func, alive });
-                }
-                None => {}
-            }
-            pruned += u32::from(expansion.pruned);
-            for step in expansion.steps {
-                stats.transitions += 1;
-                let at = || {
-                    let mut path = store.path(i);
-                    path.push(step.k);
-                    path
+            for expansion in batch.drain(..) {
+                let depth = store.depths[i as usize];
+                // The clock is cheap next to expanding a state; states can be large.
+                let snapshot = || {
+                    (
+                        store.len(),
+                        stats.transitions,
+                        depth as usize,
+                        store.len() - i as usize,
+                        store.bytes() + edges.bytes(),
+                    )
                 };
-                match step.result {
-                    Err(e) => {
-                        record(&mut findings, event_finding(e, at()));
-                        edges.push(u32::MAX, step.k, step.key);
-                    }
-                    Ok((state, events)) => {
-                        if !events.is_empty() {
-                            let path = at();
-                            events
-                                .into_iter()
-                                .for_each(|e| record(&mut findings, event_finding(e, path.clone())));
-                        }
-                        let (j, new) = store.insert_successor(&state, (i, step.k), depth + 1);
-                        edges.push(j, step.k, step.key);
-                        cycle_seen |= por.is_some_and(|r| r.give_up) && !new && closes_cycle(&store, i, j);
-                    }
-                }
-            }
-            // Checked whenever the states expanded have doubled, from
-            // `PROBE_FIRST` to `PROBE`: whether the reduction pays so far, and
-            // whether the graph so far has a cycle far from the breadth-first
-            // tree, which `closes_cycle` misses.
-            let expanded = i + 1;
-            let probe = por.is_some_and(|r| r.give_up)
-                && (PROBE_FIRST..=PROBE).contains(&expanded)
-                && expanded.is_power_of_two();
-            let unpaid = probe && pruned * WORTH < expanded;
-            cycle_seen |= probe && has_cycle(&edges, expanded as usize);
-            if por.is_some_and(|r| r.give_up) && (cycle_seen || unpaid || !findings.is_empty()) {
-                if pruned > 0 {
-                    given_up = true;
+                if i.is_multiple_of(16) && monitor.poll(i == 0, &snapshot) {
+                    incomplete = Some(Bound::Time);
                     break 'search;
                 }
-                // Nothing pruned: every state so far was expanded in full,
-                // in the order of the search without the reduction. Go on
-                // as that search; the rest of the batch was expanded over
-                // persistent sets and is expanded again.
-                (por, expander.por, unreduced) = (None, None, true);
-                monitor.phase.set(Phase::Unreduced);
+                stats.max_depth = stats.max_depth.max(depth as usize);
+                edges.begin(i);
+                expansion.dead.into_iter().for_each(|f| record(&mut findings, f));
+                match expansion.cut {
+                    Some(Cut::Depth) => {
+                        incomplete.get_or_insert(Bound::Depth(options.max_depth));
+                    }
+                    Some(Cut::Tasks { func, alive }) => {
+                        incomplete.get_or_insert(Bound::Tasks { limit: options.max_tasks, func, alive });
+                    }
+                    None => {}
+                }
+                pruned += u32::from(expansion.pruned);
+                for step in expansion.steps {
+                    stats.transitions += 1;
+                    let (k, label) = (step.k, step.label);
+                    let (j, new) = store_step(&mut store, &mut findings, i, step);
+                    edges.push(j, k, label);
+                    cycle_seen |=
+                        por.is_some_and(|r| r.give_up) && !new && j != u32::MAX && closes_cycle(&store, i, j);
+                }
+                // Checked whenever the states expanded have doubled, from
+                // `PROBE_FIRST` to `PROBE`: whether the reduction pays so far, and
+                // whether the graph so far has a cycle far from the breadth-first
+                // tree, which `closes_cycle` misses.
+                let expanded = i + 1;
+                let probe = por.is_some_and(|r| r.give_up)
+                    && (PROBE_FIRST..=PROBE).contains(&expanded)
+                    && expanded.is_power_of_two();
+                let unpaid = probe && pruned * WORTH < expanded;
+                cycle_seen |= probe && has_cycle(&edges, expanded as usize);
+                if por.is_some_and(|r| r.give_up) && (cycle_seen || unpaid || !findings.is_empty()) {
+                    if pruned > 0 {
+                        given_up = true;
+                        break 'search;
+                    }
+                    // Nothing pruned: every state so far was expanded in full,
+                    // in the order of the search without the reduction. Go on
+                    // as that search; the rest of the batch was expanded over
+                    // persistent sets and is expanded again.
+                    (por, expander.por, unreduced) = (None, None, true);
+                    monitor.phase.set(Phase::Unreduced);
+                    i += 1;
+                    continue 'expand;
+                }
+                if store.len() > options.max_states {
+                    incomplete = Some(Bound::States(options.max_states));
+                    break 'search;
+                }
+                if store.bytes() + edges.bytes() > options.max_memory {
+                    incomplete = Some(Bound::Memory(options.max_memory));
+                    break 'search;
+                }
                 i += 1;
-                continue 'search;
             }
-            if store.len() > options.max_states {
-                incomplete = Some(Bound::States(options.max_states));
-                break 'search;
-            }
-            if store.bytes() + edges.bytes() > options.max_memory {
-                incomplete = Some(Bound::Memory(options.max_memory));
-                break 'search;
-            }
-            i += 1;
         }
+        // Time passes on cycles of instant steps: once the search has met them
+        // all, their states take the steps maximal progress held back, and the
+        // states those lead to are searched in turn, until no cycle is new.
+        // A search over persistent sets leaves any cycle to the full search.
+        // Under symmetry, slots and heap indices do not name one task or object
+        // from state to state, so whether time passes along a cycle is left to
+        // the search without it.
+        if por.is_some() || incomplete.is_some() {
+            break;
+        }
+        let cycles = on_instant_cycles(&edges, store.len());
+        if symmetric {
+            holds_time = expander.holds_time(&store, &cycles);
+            break;
+        }
+        let extra = expander.held_steps(&store, &edges, &cycles, &mut held);
+        if extra.is_empty() {
+            break;
+        }
+        let rows = extra
+            .into_iter()
+            .map(|(v, steps)| {
+                let row = steps.into_iter().map(|step| {
+                    stats.transitions += 1;
+                    let (k, label) = (step.k, step.label);
+                    (store_step(&mut store, &mut findings, v, step).0, k, label)
+                });
+                (v, row.collect())
+            })
+            .collect();
+        edges.extend_rows(rows);
     }
     if let Some(hunt) = hunt {
         hunt.credit(stats.transitions - credited);
@@ -416,7 +434,7 @@ fn search(
             undecided = has_cycle(&edges, store.len());
         } else {
             match fair_cycles(&store, &edges, &stop) {
-                Some(cycles) if symmetric => undecided = !cycles.is_empty(),
+                Some(cycles) if symmetric => undecided = !cycles.is_empty() || holds_time,
                 Some(cycles) => cycles.into_iter().for_each(|f| record(&mut findings, f)),
                 None => incomplete = Some(Bound::Time),
             }
@@ -460,10 +478,11 @@ enum Cut {
 
 /// One step taken from an expanded state.
 struct Step {
-    /// Its index among the steps enabled in the state.
+    /// Its index among the steps enabled in the state (past them, among
+    /// those held back: see `held_back`).
     k: u16,
-    /// Its fairness keys.
-    key: [Key; 2],
+    /// Its fairness keys, timing and whether it rearms.
+    label: Label,
     /// The canonical state after it, encoded against its parent, and the
     /// warnings it raised; or its panic.
     result: Result<(Successor, Vec<Event>), Event>,
@@ -552,23 +571,110 @@ impl Expander<'_> {
         while let Some(&k) = order.get(next) {
             next += 1;
             let t = &ts[k];
-            let key = keys(&s, t, !self.symmetric);
-            let result = apply(program, &s, t).map(|mut a| {
-                if self.symmetric {
-                    reduce_symmetry(program, &mut a.state);
-                }
-                let mut successor = Successor { bytes: Vec::with_capacity(128), ..Successor::default() };
-                encode_successor(&a.state, &s, &parts, &mut successor);
-                (successor, a.events)
-            });
-            if let (Err(_), Some(a)) = (&result, &ample) {
+            let timing = if t.time { Timing::Timed } else { Timing::Instant };
+            let step = self.step(&s, &parts, k, t, timing);
+            if let (Err(_), Some(a)) = (&step.result, &ample) {
                 if order.len() == a.len() {
                     order.extend((0..ts.len()).filter(|k| a.binary_search(k).is_err()));
                 }
             }
-            steps.push(Step { k: k as u16, key, result });
+            steps.push(step);
         }
         Expansion { dead, cut: None, pruned: ample.is_some(), steps }
+    }
+
+    /// Takes step `t`, number `k`, from `s` (whose parts are `parts`).
+    fn step(&self, s: &State, parts: &[u32], k: usize, t: &Transition, timing: Timing) -> Step {
+        let keys = keys(s, t, !self.symmetric);
+        let mut rearms = false;
+        let result = apply(self.program, s, t).map(|mut a| {
+            rearms = a.rearms;
+            if self.symmetric {
+                reduce_symmetry(self.program, &mut a.state);
+            }
+            let mut successor = Successor { bytes: Vec::with_capacity(128), ..Successor::default() };
+            encode_successor(&a.state, s, parts, &mut successor);
+            (successor, a.events)
+        });
+        Step { k: k as u16, label: Label { keys, timing, rearms }, result }
+    }
+
+    /// The steps held back by maximal progress (see `held_back`) that the
+    /// `states` on cycles of instant steps take, by state in order: those
+    /// whose time passes along such a cycle (see `held_along_cycles`).
+    /// `done` marks the states already given theirs, and now these: a state's
+    /// cycles of instant steps are all known once it is on one, as states
+    /// found later are reached from it by time only.
+    fn held_steps(
+        &self,
+        store: &Store,
+        edges: &Edges,
+        states: &[u32],
+        done: &mut Vec<bool>,
+    ) -> Vec<(u32, Vec<Step>)> {
+        done.resize(store.len(), false);
+        let states: Vec<u32> =
+            states.iter().copied().filter(|&v| !std::mem::replace(&mut done[v as usize], true)).collect();
+        let mut cache = TaskCache::default();
+        let mut holding: BTreeMap<Key, Vec<u32>> = BTreeMap::new();
+        for &v in &states {
+            let (s, _) = store.get_shared(v, &mut cache);
+            for t in held_back(self.program, &s, self.scenario) {
+                holding.entry(keys(&s, &t, true)[0]).or_default().push(v);
+            }
+        }
+        let mut passes: BTreeSet<(u32, Key)> = BTreeSet::new();
+        for (key, nodes) in &holding {
+            passes.extend(held_along_cycles(edges, nodes, *key).into_iter().map(|v| (v, *key)));
+        }
+        let mut out = Vec::new();
+        for v in states.into_iter().filter(|&v| passes.range((v, Key::MIN)..=(v, Key::NONE)).next().is_some())
+        {
+            let (s, parts) = store.get_shared(v, &mut cache);
+            let first = enabled(self.program, &s, self.scenario).len();
+            let steps = held_back(self.program, &s, self.scenario)
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| passes.contains(&(v, keys(&s, t, true)[0])))
+                .map(|(h, t)| self.step(&s, &parts, first + h, t, Timing::Held))
+                .collect();
+            out.push((v, steps));
+        }
+        out
+    }
+
+    /// Whether one of the `states` on cycles of instant steps has a step
+    /// held back by maximal progress.
+    fn holds_time(&self, store: &Store, states: &[u32]) -> bool {
+        let mut cache = TaskCache::default();
+        states
+            .iter()
+            .any(|&v| !held_back(self.program, &store.get_shared(v, &mut cache).0, self.scenario).is_empty())
+    }
+}
+
+/// Stores the state that `step` from state `i` leads to and records the
+/// warnings it raised, or records its panic; returns the state's number
+/// (`u32::MAX` for a panic) and whether it is new.
+fn store_step(store: &mut Store, findings: &mut FindingMap, i: u32, step: Step) -> (u32, bool) {
+    let at = |store: &Store| {
+        let mut path = store.path(i);
+        path.push(step.k);
+        path
+    };
+    match step.result {
+        Err(e) => {
+            record(findings, event_finding(e, at(store)));
+            (u32::MAX, false)
+        }
+        Ok((state, events)) => {
+            if !events.is_empty() {
+                let path = at(store);
+                events.into_iter().for_each(|e| record(findings, event_finding(e, path.clone())));
+            }
+            let depth = store.depths[i as usize];
+            store.insert_successor(&state, (i, step.k), depth + 1)
+        }
     }
 }
 

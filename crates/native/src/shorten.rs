@@ -13,7 +13,7 @@
 use crate::search::{dead_state, event_finding};
 use crate::Finding;
 use leash_ir::Program;
-use leash_semantics::{apply, enabled, initial, Actor, Scenario, State, Transition};
+use leash_semantics::{apply, enabled, initial, path_steps, Actor, Scenario, State, Transition};
 use rustc_hash::FxHashMap;
 
 /// At most this many steps are replayed to shorten one path.
@@ -76,7 +76,7 @@ fn without_loops(p: &Program, scenario: Scenario, path: &[u16]) -> Option<Vec<u1
     at.insert(s.clone(), 0);
     let mut states = vec![s.clone()];
     for (i, &k) in path.iter().enumerate() {
-        let t = *enabled(p, &s, scenario).get(k as usize)?;
+        let t = *path_steps(p, &s, scenario).get(k as usize)?;
         out.push(k);
         match apply(p, &s, &t) {
             // A panic ends the path.
@@ -104,7 +104,7 @@ fn without_loops(p: &Program, scenario: Scenario, path: &[u16]) -> Option<Vec<u1
 fn ends_in(p: &Program, scenario: Scenario, path: &[u16], key: &Key) -> Option<Finding> {
     let mut s = initial(p).ok()?.state;
     for (i, &k) in path.iter().enumerate() {
-        let t = *enabled(p, &s, scenario).get(k as usize)?;
+        let t = *path_steps(p, &s, scenario).get(k as usize)?;
         match step(p, &s, &t, &path[..=i], key) {
             Stepped::Found(f) => return Some(f),
             Stepped::Panicked => return None,
@@ -175,7 +175,7 @@ fn moves(p: &Program, scenario: Scenario, path: &[u16]) -> Vec<Move> {
     let mut names = Names::new(&s);
     let mut out = Vec::with_capacity(path.len());
     for &k in path {
-        let t = enabled(p, &s, scenario)[k as usize];
+        let t = path_steps(p, &s, scenario)[k as usize];
         out.push(names.of(&t));
         let Ok(a) = apply(p, &s, &t) else { break };
         names.step(a.spawned.len(), &a.exited);
@@ -184,7 +184,9 @@ fn moves(p: &Program, scenario: Scenario, path: &[u16]) -> Vec<Move> {
     out
 }
 
-/// Replays `moves`, each taken as the enabled step that is the same move;
+/// Replays `moves`, each taken as the enabled step that is the same move
+/// (never one held back: that is a real step only in a state on a cycle of
+/// instant steps, which one run does not show);
 /// the finding `key` met first on the way, with its path of indices, or
 /// `None` if a move is not enabled where it comes or the finding is not met.
 fn replay_moves(p: &Program, scenario: Scenario, moves: &[Move], key: &Key) -> Option<Finding> {

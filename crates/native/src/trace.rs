@@ -3,7 +3,7 @@
 
 use leash_ir::Program;
 use leash_semantics::{
-    apply, enabled, initial, reduce_symmetry, rename, Actor, Applied, Event, Renaming, Scenario, State,
+    apply, initial, path_steps, reduce_symmetry, rename, Actor, Applied, Event, Renaming, Scenario, State,
     Transition,
 };
 
@@ -59,7 +59,7 @@ pub fn replay(p: &Program, scenario: Scenario, path: &[u16]) -> Result<Replayed,
     let mut s = init.state;
     let mut steps = Vec::new();
     for (at, &k) in path.iter().enumerate() {
-        let ts = enabled(p, &s, scenario);
+        let ts = path_steps(p, &s, scenario);
         let t = *ts.get(k as usize).ok_or(ReplayError::NoSuchTransition { at })?;
         match apply(p, &s, &t) {
             Ok(a) => {
@@ -134,10 +134,9 @@ pub(crate) fn unreduce(p: &Program, scenario: Scenario, path: &[u16]) -> Vec<u16
     let mut to_reduced = reduce_symmetry(p, &mut reduced).unwrap_or_else(|| Renaming::identity(&plain));
     let mut out = Vec::with_capacity(path.len());
     for &k in path {
-        let ts = enabled(p, &reduced, scenario);
-        let t = ts[k as usize];
+        let t = path_steps(p, &reduced, scenario)[k as usize];
         let t_plain = rename_transition(&t, &to_reduced.inverse());
-        let index = enabled(p, &plain, scenario)
+        let index = path_steps(p, &plain, scenario)
             .iter()
             .position(|x| *x == t_plain)
             .expect("a reduced step renames to a plain step");

@@ -14,7 +14,7 @@ mod symmetry;
 pub use describe::{describe_step, touches, wait_reason, StepText, Touch};
 pub use persistent::Persistent;
 pub use state::{CtxKind, Deferred, Frame, Object, State, Task, TimerState, Value};
-pub use step::{apply, enabled, initial, Actor, Applied, Transition};
+pub use step::{apply, enabled, held_back, initial, path_steps, Actor, Applied, Transition};
 pub use symmetry::{reduce_symmetry, rename, Renaming};
 
 use serde::Serialize;

@@ -19,6 +19,8 @@ pub(super) struct Exec<'p> {
     /// Tasks that returned during this step, with their results; their exit is
     /// settled once every task moved by the step has run ahead.
     pub(super) exits: Vec<(usize, Value)>,
+    /// Whether a timed object was made or reset (see [`Applied::rearms`]).
+    pub(super) rearms: bool,
 }
 
 impl<'p> Exec<'p> {
@@ -49,7 +51,14 @@ impl<'p> Exec<'p> {
         self.settle();
         let c = canonicalize(self.p, &mut self.s);
         self.events.extend(c.events);
-        Applied { state: self.s, events: self.events, spawned, exited: c.exited, heap_map: c.heap_map }
+        Applied {
+            state: self.s,
+            events: self.events,
+            spawned,
+            exited: c.exited,
+            heap_map: c.heap_map,
+            rearms: self.rearms,
+        }
     }
 
     pub(super) fn top_mut(&mut self, slot: usize) -> &mut Frame {
@@ -212,9 +221,18 @@ impl<'p> Exec<'p> {
             Ctor::Background => ctx(CtxKind::Background, None),
             Ctor::Signal => ctx(CtxKind::Signal, None),
             Ctor::WithCancel(e) => ctx(CtxKind::Cancel, Some(parent(self, e)?)),
-            Ctor::WithTimeout(e) => ctx(CtxKind::Timeout, Some(parent(self, e)?)),
-            Ctor::Ticker => Object::Ticker { running: true, pending: false, creator },
-            Ctor::Timer => Object::Timer { state: TimerState::Armed, creator },
+            Ctor::WithTimeout(e) => {
+                self.rearms = true;
+                ctx(CtxKind::Timeout, Some(parent(self, e)?))
+            }
+            Ctor::Ticker => {
+                self.rearms = true;
+                Object::Ticker { running: true, pending: false, creator }
+            }
+            Ctor::Timer => {
+                self.rearms = true;
+                Object::Timer { state: TimerState::Armed, creator }
+            }
             Ctor::Cell { init, range } => {
                 let v = self.eval(slot, init)?;
                 let c = self.new_obj(Object::Cell { value: Value::Unit, range: *range });
@@ -611,6 +629,7 @@ impl<'p> Exec<'p> {
             }
             _ => return Err(format!("{op:?} on an object of the wrong kind")),
         }
+        self.rearms |= op == Op::Reset;
         if let Some(m) = relock {
             match self.s.heap.get_mut(m as usize) {
                 Some(Object::Mutex { locked }) => {

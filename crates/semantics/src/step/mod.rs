@@ -86,6 +86,10 @@ pub struct Applied {
     /// For each heap index during the step: its index after, or `u16::MAX` if
     /// the object was collected. Lets a viewer follow objects across steps.
     pub heap_map: Vec<u16>,
+    /// Whether the step made a timer, a ticker or a context with a deadline,
+    /// or reset a timer or a ticker: an object whose time starts afresh, so
+    /// that one heap index armed before and after is not armed all along.
+    pub rearms: bool,
 }
 
 /// A new task running `func`, owned by `owner`.
@@ -102,6 +106,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
         events: Vec::new(),
         spawned: Vec::new(),
         exits: Vec::new(),
+        rearms: false,
     };
     x.s.tasks.push(new_task(p.init, None, None, x.frame(p.init, &[])));
     let mut budget = 100_000;
@@ -130,20 +135,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
 /// step, unless it is polling in a loop (see [`polls`]).
 pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     let mut out = Vec::new();
-    let mut urgent = false;
-    let mut waiting = Vec::new();
-    for slot in 0..s.tasks.len() {
-        let before = out.len();
-        task_moves(p, s, slot, &mut out);
-        if out.len() == before {
-            waiting.push(slot);
-        } else {
-            urgent |= !polls(p, s, slot, &out[before..]);
-        }
-    }
-    let env = |actor, time| Transition { actor, case: 0, alt: 0, partner: None, time };
-    let has_signal =
-        !s.signalled && s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }));
+    let (waiting, urgent) = instant_steps(p, s, &mut out);
     // Maximal progress: time passes when no task is urgent. Right after a
     // timed step, any other timed step but a tick may come at the same
     // instant, before the tasks woken move, so that they race with each
@@ -151,18 +143,85 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     // shared state). Ticks do not tie with each other (see docs/semantics.md).
     let tie = urgent && s.instant;
     if !urgent || tie {
-        for slot in waiting {
-            timed_moves(p, s, slot, scenario, &mut out);
-        }
-        out.extend(timed_objects(s, !tie).map(|actor| env(actor, true)));
-        if has_signal && scenario == Scenario::Completion {
-            out.push(env(Actor::Signal, true));
-        }
+        timed_steps(p, s, scenario, &waiting, !tie, &mut out);
     }
-    if has_signal && scenario != Scenario::Completion {
-        out.push(env(Actor::Signal, false));
+    if scenario != Scenario::Completion && signal_pending(s) {
+        out.push(env_step(Actor::Signal, false));
     }
     out
+}
+
+/// The timed steps that maximal progress holds back in `s` (none when time
+/// may pass there): those [`enabled`] would give were no task urgent.
+///
+/// Go's clock runs while tasks take instant steps, so in a state on a cycle
+/// of instant steps (two tasks handing values over for ever) time does pass:
+/// a search that finds such a cycle takes these steps from its states too
+/// (docs/semantics.md, Time). A path names one of them by its index after
+/// the enabled steps (see [`path_steps`]).
+pub fn held_back(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
+    let mut out = Vec::new();
+    let (waiting, urgent) = instant_steps(p, s, &mut out);
+    out.clear();
+    if urgent && !s.instant {
+        timed_steps(p, s, scenario, &waiting, true, &mut out);
+    }
+    out
+}
+
+/// Every step a path may take from `s`, as paths number them: those
+/// [`enabled`], then those [`held_back`].
+pub fn path_steps(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
+    let mut out = enabled(p, s, scenario);
+    out.extend(held_back(p, s, scenario));
+    out
+}
+
+/// Appends every task's instant steps to `out`; returns the slots of the
+/// tasks that have none, and whether some task is urgent.
+fn instant_steps(p: &Program, s: &State, out: &mut Vec<Transition>) -> (Vec<usize>, bool) {
+    let mut urgent = false;
+    let mut waiting = Vec::new();
+    for slot in 0..s.tasks.len() {
+        let before = out.len();
+        task_moves(p, s, slot, out);
+        if out.len() == before {
+            waiting.push(slot);
+        } else {
+            urgent |= !polls(p, s, slot, &out[before..]);
+        }
+    }
+    (waiting, urgent)
+}
+
+/// Appends the steps of time passing: the timed steps of the `waiting`
+/// tasks, the timers, tickers (when `ticks`) and deadlines, and in
+/// completion the signal.
+fn timed_steps(
+    p: &Program,
+    s: &State,
+    scenario: Scenario,
+    waiting: &[usize],
+    ticks: bool,
+    out: &mut Vec<Transition>,
+) {
+    for &slot in waiting {
+        timed_moves(p, s, slot, scenario, out);
+    }
+    out.extend(timed_objects(s, ticks).map(|actor| env_step(actor, true)));
+    if scenario == Scenario::Completion && signal_pending(s) {
+        out.push(env_step(Actor::Signal, true));
+    }
+}
+
+/// A step of time or of the environment.
+fn env_step(actor: Actor, time: bool) -> Transition {
+    Transition { actor, case: 0, alt: 0, partner: None, time }
+}
+
+/// Whether the model has a signal that has not arrived yet.
+fn signal_pending(s: &State) -> bool {
+    !s.signalled && s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }))
 }
 
 /// The timers that fire, the tickers that tick (when `ticks`) and the
@@ -190,8 +249,7 @@ fn timed_pending(p: &Program, s: &State) -> bool {
         timed_moves(p, s, slot, Scenario::Completion, &mut moves);
         !moves.is_empty()
     });
-    let signal = || s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }));
-    tasks || timed_objects(s, false).next().is_some() || (!s.signalled && signal())
+    tasks || timed_objects(s, false).next().is_some() || signal_pending(s)
 }
 
 /// Whether task `slot`, whose instant steps are `moves`, is polling: it has
@@ -217,7 +275,8 @@ pub(crate) fn polls(p: &Program, s: &State, slot: usize, moves: &[Transition]) -
 
 /// Applies `t` to `s`. A run-time panic is returned as the error.
 pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
-    let mut x = Exec { p, s: s.clone(), events: Vec::new(), spawned: Vec::new(), exits: Vec::new() };
+    let mut x =
+        Exec { p, s: s.clone(), events: Vec::new(), spawned: Vec::new(), exits: Vec::new(), rearms: false };
     if t.time {
         x.s.tasks.iter_mut().filter(|task| task.spin != 0).for_each(|task| Arc::make_mut(task).spin = 0);
     }
