@@ -171,12 +171,7 @@ fn on_cycles(
     follow: impl Fn(usize) -> bool,
 ) -> Vec<u32> {
     let n = nodes.last().map_or(0, |&v| v as usize + 1);
-    let mut out: Vec<u32> = Tarjan::new(n)
-        .run(nodes, edges, member, &follow)
-        .into_iter()
-        .filter(|scc| scc.len() > 1 || edges.row(scc[0]).any(|e| follow(e) && edges.targets[e] == scc[0]))
-        .flatten()
-        .collect();
+    let mut out: Vec<u32> = Tarjan::new(n).run(nodes, edges, member, follow).into_iter().flatten().collect();
     out.sort_unstable();
     out
 }
@@ -215,7 +210,7 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
             let mut enabled = BTreeSet::new();
             let mut held = BTreeSet::new();
             let mut taken = BTreeSet::new();
-            let (mut cyclic, mut rearms) = (false, false);
+            let mut rearms = false;
             for &v in &scc {
                 for e in edges.row(v) {
                     let label = edges.label(e);
@@ -225,13 +220,12 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
                         Timing::Instant | Timing::Timed => enabled.extend(keys.clone()),
                     }
                     if inside(edges.targets[e]) {
-                        cyclic = true;
                         rearms |= label.rearms;
                         taken.extend(keys);
                     }
                 }
             }
-            if !cyclic || held_throughout(edges, &scc, &held, &taken, rearms) {
+            if held_throughout(edges, &scc, &held, &taken, rearms) {
                 continue;
             }
             if enabled.is_subset(&taken) {
@@ -279,10 +273,7 @@ fn held_throughout(
 /// cycle found before the search ends is one of the whole graph.
 pub(crate) fn has_cycle(edges: &Edges, n: usize) -> bool {
     let nodes: Vec<u32> = (0..n as u32).collect();
-    Tarjan::new(n)
-        .run(&nodes, edges, |w| (w as usize) < n, |_| true)
-        .iter()
-        .any(|scc| scc.len() > 1 || edges.row(scc[0]).any(|e| edges.targets[e] == scc[0]))
+    !Tarjan::new(n).run(&nodes, edges, |w| (w as usize) < n, |_| true).is_empty()
 }
 
 fn report(
@@ -399,7 +390,8 @@ impl Tarjan {
     }
 
     /// The strongly connected sets of the `nodes` that `member` accepts,
-    /// over the edges that `follow` accepts.
+    /// over the edges that `follow` accepts, that hold a cycle: a state alone
+    /// is one only with a step to itself.
     fn run(
         &mut self,
         nodes: &[u32],
@@ -449,6 +441,14 @@ impl Tarjan {
                     self.low[parent as usize] = self.low[parent as usize].min(self.low[v as usize]);
                 }
                 if self.low[v as usize] == self.index[v as usize] {
+                    if stack.last() == Some(&v) {
+                        stack.pop();
+                        self.on_stack[v as usize] = false;
+                        if edges.row(v).any(|e| edges.targets[e] == v && follow(e)) {
+                            out.push(vec![v]);
+                        }
+                        continue;
+                    }
                     let mut scc = Vec::new();
                     loop {
                         let w = stack.pop().expect("tarjan stack");

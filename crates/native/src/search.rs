@@ -290,7 +290,7 @@ fn search(
     let (mut pruned, mut given_up, mut cycle_seen, mut unreduced) = (0u32, false, false, false);
     let mut batch = Vec::new();
     let mut credited = 0;
-    let (mut held, mut holds_time) = (Vec::new(), false);
+    let (mut held, mut holds_time, mut instant_back) = (Vec::new(), false, false);
     'search: loop {
         'expand: while (i as usize) < store.len() {
             let (frontier, workers) = (store.len() - i as usize, monitor.control.workers);
@@ -342,6 +342,11 @@ fn search(
                     let (k, label) = (step.k, step.label);
                     let (j, new) = store_step(&mut store, &mut findings, i, step);
                     edges.push(j, k, label);
+                    // Every cycle has a step to a state no deeper than where
+                    // it starts: without such an instant step, no cycle of
+                    // instant steps needs looking for.
+                    instant_back |=
+                        label.timing == Timing::Instant && j != u32::MAX && store.depths[j as usize] <= depth;
                     cycle_seen |=
                         por.is_some_and(|r| r.give_up) && !new && j != u32::MAX && closes_cycle(&store, i, j);
                 }
@@ -390,7 +395,7 @@ fn search(
         if por.is_some() || incomplete.is_some() {
             break;
         }
-        let cycles = on_instant_cycles(&edges, store.len());
+        let cycles = if instant_back { on_instant_cycles(&edges, store.len()) } else { Vec::new() };
         if symmetric {
             holds_time = expander.holds_time(&store, &cycles);
             break;
