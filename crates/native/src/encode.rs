@@ -345,7 +345,7 @@ impl Writer<'_> {
                 self.num(*limit as u64);
                 self.flag(*failed);
             }
-            Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder } => {
+            Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder, aged } => {
                 self.num(9);
                 self.num(match kind {
                     CtxKind::Background => 0,
@@ -359,6 +359,7 @@ impl Writer<'_> {
                 self.flag(*cancel_called);
                 self.num(*creator as u64);
                 self.opt(*holder);
+                self.flag(*aged);
             }
             Object::Ticker { running, pending, creator } => {
                 self.num(10);
@@ -501,6 +502,7 @@ impl Reader<'_> {
                 cancel_called: self.flag(),
                 creator: self.u16(),
                 holder: self.opt(),
+                aged: self.flag(),
             },
             10 => Object::Ticker { running: self.flag(), pending: self.flag(), creator: self.u16() },
             11 => Object::Timer {
@@ -567,6 +569,7 @@ mod tests {
                 cancel_called: false,
                 creator: 3,
                 holder: Some(u16::MAX - 1),
+                aged: true,
             },
             Object::Ctx {
                 kind: CtxKind::Group,
@@ -575,6 +578,7 @@ mod tests {
                 cancel_called: true,
                 creator: 0,
                 holder: None,
+                aged: false,
             },
             Object::Ticker { running: false, pending: true, creator: 9 },
             Object::Timer { state: TimerState::Pending, creator: 1 },
@@ -681,7 +685,7 @@ mod tests {
                         let (shared, parts) = twin.get_shared(parent, &mut cache);
                         assert_eq!(shared, s);
                         for t in enabled(&p, &s, scenario) {
-                            if let Ok(a) = apply(&p, &s, &t) {
+                            if let Ok(a) = apply(&p, &s, &t, scenario) {
                                 encode_successor(&a.state, &s, &parts, &mut successor);
                                 let (j, _) = twin.insert_successor(&successor, (parent, 0), 1);
                                 assert_eq!(twin.get(j), a.state);

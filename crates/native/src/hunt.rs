@@ -163,7 +163,7 @@ impl<'p> Hunter<'p> {
                 at.push(k);
                 at
             };
-            let applied = apply(self.program, &top.state, &top.enabled[k as usize]);
+            let applied = apply(self.program, &top.state, &top.enabled[k as usize], self.scenario);
             let next = match applied {
                 Err(e) => {
                     self.keep(event_finding(e, at(&path)));

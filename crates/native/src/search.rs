@@ -592,7 +592,7 @@ impl Expander<'_> {
     fn step(&self, s: &State, parts: &[u32], k: usize, t: &Transition, timing: Timing) -> Step {
         let keys = keys(s, t, !self.symmetric);
         let mut rearms = false;
-        let result = apply(self.program, s, t).map(|mut a| {
+        let result = apply(self.program, s, t, self.scenario).map(|mut a| {
             rearms = a.rearms;
             if self.symmetric {
                 reduce_symmetry(self.program, &mut a.state);

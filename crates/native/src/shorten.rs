@@ -78,7 +78,7 @@ fn without_loops(p: &Program, scenario: Scenario, path: &[u16]) -> Option<Vec<u1
     for (i, &k) in path.iter().enumerate() {
         let t = *path_steps(p, &s, scenario).get(k as usize)?;
         out.push(k);
-        match apply(p, &s, &t) {
+        match apply(p, &s, &t, scenario) {
             // A panic ends the path.
             Err(_) => return (i + 1 == path.len()).then_some(out),
             Ok(a) => s = a.state,
@@ -105,7 +105,7 @@ fn ends_in(p: &Program, scenario: Scenario, path: &[u16], key: &Key) -> Option<F
     let mut s = initial(p).ok()?.state;
     for (i, &k) in path.iter().enumerate() {
         let t = *path_steps(p, &s, scenario).get(k as usize)?;
-        match step(p, &s, &t, &path[..=i], key) {
+        match step(p, scenario, &s, &t, &path[..=i], key) {
             Stepped::Found(f) => return Some(f),
             Stepped::Panicked => return None,
             Stepped::Next(next, _) => s = next,
@@ -177,7 +177,7 @@ fn moves(p: &Program, scenario: Scenario, path: &[u16]) -> Vec<Move> {
     for &k in path {
         let t = path_steps(p, &s, scenario)[k as usize];
         out.push(names.of(&t));
-        let Ok(a) = apply(p, &s, &t) else { break };
+        let Ok(a) = apply(p, &s, &t, scenario) else { break };
         names.step(a.spawned.len(), &a.exited);
         s = a.state;
     }
@@ -197,7 +197,7 @@ fn replay_moves(p: &Program, scenario: Scenario, moves: &[Move], key: &Key) -> O
         let ts = enabled(p, &s, scenario);
         let k = ts.iter().position(|t| names.of(t) == *m)?;
         path.push(k as u16);
-        match step(p, &s, &ts[k], &path, key) {
+        match step(p, scenario, &s, &ts[k], &path, key) {
             Stepped::Found(f) => return Some(f),
             Stepped::Panicked => return None,
             Stepped::Next(next, (spawned, exited)) => {
@@ -220,8 +220,8 @@ enum Stepped {
 }
 
 /// Takes `t` in `s`, the last step of `path`, looking for the finding `key`.
-fn step(p: &Program, s: &State, t: &Transition, path: &[u16], key: &Key) -> Stepped {
-    match apply(p, s, t) {
+fn step(p: &Program, scenario: Scenario, s: &State, t: &Transition, path: &[u16], key: &Key) -> Stepped {
+    match apply(p, s, t, scenario) {
         Err(e) => {
             let f = event_finding(e, path.to_vec());
             if key.matches(&f) {

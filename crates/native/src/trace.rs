@@ -61,7 +61,7 @@ pub fn replay(p: &Program, scenario: Scenario, path: &[u16]) -> Result<Replayed,
     for (at, &k) in path.iter().enumerate() {
         let ts = path_steps(p, &s, scenario);
         let t = *ts.get(k as usize).ok_or(ReplayError::NoSuchTransition { at })?;
-        match apply(p, &s, &t) {
+        match apply(p, &s, &t, scenario) {
             Ok(a) => {
                 steps.push(ReplayedStep {
                     before: s,
@@ -141,7 +141,7 @@ pub(crate) fn unreduce(p: &Program, scenario: Scenario, path: &[u16]) -> Vec<u16
             .position(|x| *x == t_plain)
             .expect("a reduced step renames to a plain step");
         out.push(index as u16);
-        let (a, b) = match (apply(p, &reduced, &t), apply(p, &plain, &t_plain)) {
+        let (a, b) = match (apply(p, &reduced, &t, scenario), apply(p, &plain, &t_plain, scenario)) {
             (Ok(a), Ok(b)) => (a, b),
             (Err(_), Err(_)) => break,
             _ => panic!("a step panics in one run and not in its renaming"),

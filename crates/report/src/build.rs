@@ -358,7 +358,7 @@ fn ending(p: &Program, scenario: Scenario, r: &Replayed, cut: usize, panicked: b
         }
     }
     if let Some(last) = r.steps.last() {
-        if let Ok(applied) = leash_semantics::apply(p, &last.before, &last.transition) {
+        if let Ok(applied) = leash_semantics::apply(p, &last.before, &last.transition, scenario) {
             out.extend(applied.events.iter().map(|e| group(e.kind, vec![e.func])));
         }
     }

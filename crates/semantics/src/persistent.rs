@@ -405,15 +405,20 @@ fn held_contexts(s: &State, slot: usize) -> impl Iterator<Item = u16> + '_ {
 }
 
 /// What the environment's instant events write: the signal, outside the
-/// completion scenario (every other event waits for time to pass, and a
-/// state where it may is never reduced).
+/// completion scenario, and the contexts whose deadline (or in completion
+/// whose signal) may land between two instant steps, those time has passed
+/// since they were made (`aged`). Every other event waits for time to pass,
+/// and a state where it may is never reduced.
 fn environment(s: &State, space: &Space, scenario: Scenario) -> FixedBitSet {
     let mut out = FixedBitSet::with_capacity(space.len());
-    if scenario != Scenario::Completion {
-        for (i, o) in s.heap.iter().enumerate() {
-            if matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }) {
-                out.insert(space.obj(i as u16));
-            }
+    for (i, o) in s.heap.iter().enumerate() {
+        let writes = match o {
+            Object::Ctx { kind: CtxKind::Signal, aged, .. } => scenario != Scenario::Completion || *aged,
+            Object::Ctx { kind: CtxKind::Timeout, aged, .. } => *aged,
+            _ => false,
+        };
+        if writes {
+            out.insert(space.obj(i as u16));
         }
     }
     out

@@ -166,6 +166,11 @@ pub enum Object {
     Group { ctx: u16, active: u8, limit: u8, failed: bool },
     /// A context. `creator` is the function that made it (for messages);
     /// `holder` is the slot of that task while it lives: it owes the cancel call.
+    /// `aged`: time has passed since it was made. Its deadline (or for the
+    /// signal's context, in completion, the signal) may then land between
+    /// any two instant steps: Go cancels from a goroutine of its own
+    /// (`time.AfterFunc`), which runs beside the tasks that a timed step
+    /// expiring at the same instant woke.
     Ctx {
         kind: CtxKind,
         parent: Option<u16>,
@@ -173,6 +178,7 @@ pub enum Object {
         cancel_called: bool,
         creator: u16,
         holder: Option<u16>,
+        aged: bool,
     },
     /// `time.Ticker`: running until stopped; `pending` while a tick waits in
     /// its channel (a tick that finds the channel full is dropped).

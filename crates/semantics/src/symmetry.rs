@@ -753,7 +753,7 @@ fn encode_object(o: &Object, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> 
         Object::Group { ctx, active, limit, failed } => {
             out.extend([8, object(*ctx) as u64, *active as u64, *limit as u64, *failed as u64])
         }
-        Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder } => out.extend([
+        Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder, aged } => out.extend([
             9,
             *kind as u64,
             opt(parent.map(object)),
@@ -761,6 +761,7 @@ fn encode_object(o: &Object, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> 
             *cancel_called as u64,
             *creator as u64,
             opt(holder.map(task)),
+            *aged as u64,
         ]),
         Object::Ticker { running, pending, creator } => {
             out.extend([10, *running as u64, *pending as u64, *creator as u64])

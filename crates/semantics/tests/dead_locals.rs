@@ -10,7 +10,7 @@ fn after_each_branch(src: &str) -> Vec<State> {
     let s = initial(&p).expect("starts").state;
     let ts = enabled(&p, &s, Scenario::Completion);
     assert_eq!(ts.len(), 2, "the two branches of the choose");
-    ts.iter().map(|t| apply(&p, &s, t).expect("no panic").state).collect()
+    ts.iter().map(|t| apply(&p, &s, t, Scenario::Completion).expect("no panic").state).collect()
 }
 
 const MODEL: &str = "task main() {

@@ -134,7 +134,7 @@ fn reachable(p: &Program, scenario: Scenario, symmetric: bool) -> HashSet<State>
     let mut queue = VecDeque::from([first]);
     while let Some(s) = queue.pop_front() {
         for t in enabled(p, &s, scenario) {
-            let Ok(next) = apply(p, &s, &t) else { continue };
+            let Ok(next) = apply(p, &s, &t, scenario) else { continue };
             let next = reduce(next.state);
             if seen.insert(next.clone()) {
                 queue.push_back(next);

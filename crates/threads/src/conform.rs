@@ -116,8 +116,8 @@ impl Point {
     }
 
     /// The point after `t`, and the events the reference raised in it.
-    fn step(&self, p: &Program, t: &Transition) -> Result<(Point, Vec<Event>), Event> {
-        let a = apply(p, &self.state, t)?;
+    fn step(&self, p: &Program, t: &Transition, scenario: Scenario) -> Result<(Point, Vec<Event>), Event> {
+        let a = apply(p, &self.state, t, scenario)?;
         let mut slots = self.slots.clone();
         let mut next = self.next;
         for _ in &a.spawned {
@@ -263,7 +263,7 @@ impl Run<'_> {
                     at: None,
                     path: path.clone(),
                 }]),
-                Ending::Engine(end) => finish(p, &at, &ts, end, path),
+                Ending::Engine(end) => finish(p, self.scenario, &at, &ts, end, path),
                 Ending::LibraryDeadlock if ts.is_empty() && !at.state.tasks.is_empty() => {
                     Ok(dead(p, &at, path))
                 }
@@ -290,7 +290,7 @@ impl Run<'_> {
             candidates += 1;
             *applies += 1;
             path.push(k as u16);
-            let (next, events) = match at.step(p, t) {
+            let (next, events) = match at.step(p, t, self.scenario) {
                 Ok(stepped) => stepped,
                 // The step's silent tail panicked (an overflow, say): the
                 // engine logged the step, then panicked before its next one.
@@ -372,6 +372,7 @@ impl Run<'_> {
 /// Checks how the execution ended against the reference state it reached.
 fn finish(
     p: &Program,
+    scenario: Scenario,
     at: &Point,
     ts: &[Transition],
     end: &End,
@@ -407,7 +408,7 @@ fn finish(
             // The step that panicked is not in the log: any step of the
             // reference that panics the same way in the same task ends it.
             for (k, t) in ts.iter().enumerate() {
-                if let Err(e) = apply(p, &at.state, t) {
+                if let Err(e) = apply(p, &at.state, t, scenario) {
                     let same = e.kind == FindingKind::Panic && e.func == func && e.detail == *message;
                     if same && e.at == Some(*place) {
                         let mut full = path.to_vec();

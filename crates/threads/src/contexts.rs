@@ -8,7 +8,7 @@ impl World {
     /// Makes a context.
     pub(crate) fn new_ctx(&mut self, kind: CtxKind, parent: Option<ObjId>) -> ObjId {
         self.touched_ctx.set(true);
-        self.alloc(Object::Ctx(Ctx { kind, parent, cancelled: false }))
+        self.alloc(Object::Ctx(Ctx { kind, parent, cancelled: false, aged: false }))
     }
 
     /// The context at `c`.

@@ -41,7 +41,7 @@ impl World {
     pub(crate) fn take(&mut self, t: Instance, mv: Move, time: bool) -> Result<Entry, End> {
         let before = self.heap.len();
         if time {
-            self.tasks.iter_mut().for_each(|task| task.spin = 0);
+            self.time_passes();
         }
         let program = Arc::clone(&self.program);
         let (func, pc) = self.at(t);

@@ -63,6 +63,10 @@ pub(crate) struct Ctx {
     pub parent: Option<ObjId>,
     /// Cancelled by `cancel`, by its error group, or by its deadline.
     pub cancelled: bool,
+    /// Time has passed since it was made: its deadline (or in completion,
+    /// for a `signal()` context, the signal) may land between any two
+    /// instant steps, as Go cancels from a goroutine of its own.
+    pub aged: bool,
 }
 
 /// The state of a `once`.

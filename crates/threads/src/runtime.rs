@@ -119,7 +119,7 @@ fn task_loop<'a, P: Platform>(p: &'a P, mut w: P::Guard<'a>, me: Instance) -> P:
                 w.touched_ctx.set(plan_touched_ctx);
                 let result = match moves.get(k) {
                     Some(&mv) => w.take(me, mv, false),
-                    None => w.happen(time[k - moves.len()]),
+                    None => w.happen(time[k - moves.len()], true),
                 };
                 record(p, &mut w, result);
                 stepped = true;
@@ -181,20 +181,29 @@ fn after_step<P: Platform>(p: &P, w: &mut World) {
         let event = if w.movers(&plans) {
             // Tasks can move; a timed step may still come at the instant
             // one just came (while a task is urgent: otherwise the pollers
-            // let time pass), and the signal may come first.
-            let mut events = if w.quiet(&plans) { Vec::new() } else { w.ties(&plans) };
-            let offered = !w.signal_asleep && w.signal_any_moment();
+            // let time pass), and the signal, or a deadline (or in
+            // completion the signal) that time has passed since it was
+            // made, may come first.
+            let quiet = w.quiet(&plans);
+            let mut events = if quiet { Vec::new() } else { w.ties(&plans) };
+            let ties = events.len();
+            let mut any_moment = if quiet || w.instant { Vec::new() } else { w.aged_cancels() };
+            if w.signal_any_moment() {
+                any_moment.push(Event::Signal);
+            }
+            let offered = !w.signal_asleep && !any_moment.is_empty();
             if offered {
-                events.push(Event::Signal);
+                events.extend(any_moment);
             }
             let k = if events.is_empty() { 0 } else { p.choose(events.len() + 1) };
-            let event = k.checked_sub(1).map(|k| events[k]);
-            if offered && event != Some(Event::Signal) {
+            let event = k.checked_sub(1).map(|k| (events[k], k < ties));
+            if offered && event.is_none_or(|(_, timed)| timed) {
                 w.signal_asleep = true;
             }
             event
         } else {
             let mut events = w.timed(&plans);
+            let timed = events.len();
             if w.signal_any_moment() {
                 events.push(Event::Signal);
             }
@@ -203,17 +212,18 @@ fn after_step<P: Platform>(p: &P, w: &mut World) {
                 None
             } else {
                 let k = if events.len() >= 2 { p.choose(events.len()) } else { 0 };
-                Some(events[k])
+                Some((events[k], k < timed))
             }
         };
-        let Some(e) = event else { break };
+        let Some((e, timed)) = event else { break };
         if w.log.len() >= w.config.max_steps {
             w.halt(End::StepBound);
             break;
         }
-        // Every event but the signal is time passing, which wakes it.
+        // An event wakes the cancellations that may come at any moment:
+        // time passing, or one of them.
         w.signal_asleep = false;
-        match w.happen(e) {
+        match w.happen(e, timed) {
             Ok(entry) => log(p, w, entry),
             Err(end) => w.halt(end),
         }

@@ -159,16 +159,43 @@ impl World {
         }
     }
 
-    /// Makes an event happen; returns its log entry, or how the execution
-    /// ends when a task it moved panics.
-    pub(crate) fn happen(&mut self, e: Event) -> Result<Entry, End> {
-        let timed = !(e == Event::Signal && self.config.scenario != Scenario::Completion);
+    /// The deadlines, and in completion the signal, that may land between
+    /// two instant steps (while a task is urgent, not at a tie's instant,
+    /// where they come as timed steps): those of the contexts that time has
+    /// passed since they were made.
+    pub(crate) fn aged_cancels(&self) -> Vec<Event> {
+        let acting = self.acting();
+        let aged =
+            |o: ObjId, kind| matches!(&self.heap[o as usize], Object::Ctx(c) if c.kind == kind && c.aged);
+        let deadlines = acting.iter().copied().filter(|&o| aged(o, CtxKind::Timeout) && !self.ctx_done(o));
+        let signal = self.config.scenario == Scenario::Completion
+            && !self.signalled
+            && acting.iter().any(|&o| aged(o, CtxKind::Signal));
+        deadlines.map(Event::Deadline).chain(signal.then_some(Event::Signal)).collect()
+    }
+
+    /// Time passes: every spin mark ends, and the contexts made before age
+    /// (a `signal()` context only in completion, where the signal waits for
+    /// time).
+    pub(crate) fn time_passes(&mut self) {
+        self.tasks.iter_mut().for_each(|task| task.spin = 0);
+        let signal = self.config.scenario == Scenario::Completion;
+        for o in &mut self.heap {
+            if let Object::Ctx(c) = o {
+                c.aged |= c.kind == CtxKind::Timeout || (c.kind == CtxKind::Signal && signal);
+            }
+        }
+    }
+
+    /// Makes an event happen, a step of time when `timed`; returns its log
+    /// entry, or how the execution ends when a task it moved panics.
+    pub(crate) fn happen(&mut self, e: Event, timed: bool) -> Result<Entry, End> {
         if let Event::Task(t, mv) = e {
             return self.take(t, mv, true);
         }
         let before = self.heap.len();
         if timed {
-            self.tasks.iter_mut().for_each(|task| task.spin = 0);
+            self.time_passes();
         }
         let entry = match e {
             Event::Task(..) => unreachable!("taken above"),

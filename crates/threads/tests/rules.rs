@@ -562,3 +562,30 @@ fn defer_captures_its_operands() {
         ),
     ]);
 }
+
+/// A context's deadline and, in completion, the signal cancel from a
+/// goroutine of their own: once time has passed since the context was
+/// made, the cancel may land between any two steps of the tasks a timed
+/// step woke. One made since the last step of time, and the signal before
+/// any time has passed, still wait for time.
+#[test]
+fn aged_cancellations_land_between_woken_steps() {
+    verify(&[
+        (
+            "the signal lands between two reads after a work",
+            include_str!("../../../models/semantics/signal_lands_between_woken_steps.leash"),
+        ),
+        (
+            "a deadline lands between two reads after a work",
+            include_str!("../../../models/semantics/deadline_lands_between_woken_steps.leash"),
+        ),
+        (
+            "a deadline made after the work waits for time",
+            include_str!("../../../models/semantics/fresh_deadline_waits_for_time.leash"),
+        ),
+        (
+            "the signal waits for time in completion",
+            include_str!("../../../models/semantics/signal_waits_for_time_in_completion.leash"),
+        ),
+    ]);
+}

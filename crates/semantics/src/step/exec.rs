@@ -183,6 +183,7 @@ impl<'p> Exec<'p> {
             cancel_called: false,
             creator,
             holder,
+            aged: false,
         };
         let parent = |x: &Self, e: &Expr| match x.eval(slot, e)? {
             Value::Obj(o) => Ok(o),

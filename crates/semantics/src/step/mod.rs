@@ -144,6 +144,8 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     let tie = urgent && s.instant;
     if !urgent || tie {
         timed_steps(p, s, scenario, &waiting, !tie, &mut out);
+    } else {
+        out.extend(aged_cancels(s, scenario).map(|actor| env_step(actor, false)));
     }
     if scenario != Scenario::Completion && signal_pending(s) {
         out.push(env_step(Actor::Signal, false));
@@ -165,8 +167,28 @@ pub fn held_back(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> 
     out.clear();
     if urgent && !s.instant {
         timed_steps(p, s, scenario, &waiting, true, &mut out);
+        let enabled: Vec<Actor> = aged_cancels(s, scenario).collect();
+        out.retain(|t| !enabled.contains(&t.actor));
     }
     out
+}
+
+/// The deadlines, and in completion the signal, that may land between two
+/// instant steps: those of contexts that time has passed since they were
+/// made (`aged`). Go cancels from a goroutine of its own (`time.AfterFunc`),
+/// so a deadline that expired at the instant of a timed step lands anywhere
+/// among the steps of the tasks that step woke.
+fn aged_cancels(s: &State, scenario: Scenario) -> impl Iterator<Item = Actor> + '_ {
+    let deadlines = s.heap.iter().enumerate().filter_map(move |(i, o)| match o {
+        Object::Ctx { kind: CtxKind::Timeout, aged: true, .. } if !s.ctx_done(i as u16) => {
+            Some(Actor::Deadline(i as u16))
+        }
+        _ => None,
+    });
+    let signal = scenario == Scenario::Completion
+        && !s.signalled
+        && s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, aged: true, .. }));
+    deadlines.chain(signal.then_some(Actor::Signal))
 }
 
 /// Every step a path may take from `s`, as paths number them: those
@@ -273,12 +295,19 @@ pub(crate) fn polls(p: &Program, s: &State, slot: usize, moves: &[Transition]) -
     }
 }
 
-/// Applies `t` to `s`. A run-time panic is returned as the error.
-pub fn apply(p: &Program, s: &State, t: &Transition) -> Result<Applied, Event> {
+/// Applies `t` to `s` under `scenario`. A run-time panic is returned as the error.
+pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Result<Applied, Event> {
     let mut x =
         Exec { p, s: s.clone(), events: Vec::new(), spawned: Vec::new(), exits: Vec::new(), rearms: false };
     if t.time {
         x.s.tasks.iter_mut().filter(|task| task.spin != 0).for_each(|task| Arc::make_mut(task).spin = 0);
+        // The signal's context ages only where the signal waits for time.
+        let signal = scenario == Scenario::Completion;
+        for o in &mut x.s.heap {
+            if let Object::Ctx { kind, aged: aged @ false, .. } = o {
+                *aged = *kind == CtxKind::Timeout || (*kind == CtxKind::Signal && signal);
+            }
+        }
     }
     match t.actor {
         Actor::Signal => x.s.signalled = true,
