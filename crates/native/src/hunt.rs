@@ -15,14 +15,17 @@
 //! pure function of the program, the scenario, the bounds, the seed and the
 //! number of steps it is given: it reads no clock, and its runs go in order.
 //! It cannot find fair cycles (no-exit, cyclic leaks): those need the whole
-//! graph.
+//! graph. When a run comes back by instant steps to a state on its stack,
+//! that state is on a cycle of instant steps, where time passes all the
+//! same: it takes from there the steps maximal progress held back that stay
+//! pending all along the cycle, as the search does (docs/semantics.md, Time).
 
 use crate::search::{dead_state, event_finding, record, FindingMap};
 use crate::shorten::shorten;
 use crate::{Bound, Exploration, Finding, Options};
 use leash_ir::Program;
 use leash_semantics::{
-    apply, enabled, initial, Actor, Event, FindingKind, Persistent, Scenario, State, Transition,
+    apply, enabled, held_back, initial, Actor, Event, FindingKind, Persistent, Scenario, State, Transition,
 };
 use rustc_hash::FxHashSet;
 use std::hash::BuildHasher;
@@ -143,7 +146,8 @@ impl<'p> Hunter<'p> {
         let mut cache = FxHashSet::default();
         let mut stack: Vec<Node> = Vec::new();
         let mut path: Vec<u16> = Vec::new();
-        if let Some(node) = self.node(&plan, &mut rng, state, &path, false) {
+        let arrival = Arrival { print: fingerprint(&state), instant: false, rearms: false };
+        if let Some(node) = self.node(&plan, &mut rng, state, &path, false, arrival) {
             stack.push(node);
         }
         let mut budget = plan.budget;
@@ -164,22 +168,29 @@ impl<'p> Hunter<'p> {
                 at
             };
             let applied = apply(self.program, &top.state, &top.enabled[k as usize], self.scenario);
-            let next = match applied {
+            let (next, rearms) = match applied {
                 Err(e) => {
                     self.keep(event_finding(e, at(&path)));
                     continue;
                 }
                 Ok(a) => {
                     a.events.into_iter().for_each(|e| self.keep(event_finding(e, at(&path))));
-                    a.state
+                    (a.state, a.rearms)
                 }
             };
-            if plan.backtrack && !cache.insert(fingerprint(&next)) {
+            let arrival =
+                Arrival { print: fingerprint(&next), instant: !top.enabled[k as usize].time, rearms };
+            if let Some(node) = self.round_a_cycle(&stack, &next, arrival) {
+                path.push(k);
+                stack.push(node);
+                continue;
+            }
+            if plan.backtrack && !cache.insert(arrival.print) {
                 continue;
             }
             path.push(k);
             let deep = stack.len() >= plan.depth;
-            match self.node(&plan, &mut rng, next, &path, deep) {
+            match self.node(&plan, &mut rng, next, &path, deep, arrival) {
                 Some(node) => stack.push(node),
                 None => {
                     path.pop();
@@ -192,7 +203,15 @@ impl<'p> Hunter<'p> {
     /// plan takes its steps; `None` when it has none to take: a dead state
     /// (recorded), more live tasks than the bound, or `deep` (at the plan's
     /// depth).
-    fn node(&mut self, plan: &Plan, rng: &mut Rng, state: State, path: &[u16], deep: bool) -> Option<Node> {
+    fn node(
+        &mut self,
+        plan: &Plan,
+        rng: &mut Rng,
+        state: State,
+        path: &[u16],
+        deep: bool,
+        arrival: Arrival,
+    ) -> Option<Node> {
         let p = self.program;
         let enabled = enabled(p, &state, self.scenario);
         if enabled.is_empty() {
@@ -220,16 +239,66 @@ impl<'p> Hunter<'p> {
             weights.swap_remove(i);
         }
         order.reverse();
-        Some(Node { state, enabled, order })
+        Some(Node { state, enabled, order, arrival })
+    }
+
+    /// When `next`, reached by an instant step (`arrival`), is a state of the
+    /// run's stack reached from it by instant steps only, it is on a cycle
+    /// of instant steps: its node then takes the steps held back by maximal
+    /// progress that every state of the cycle holds back (a timer's,
+    /// ticker's or deadline's only when no step of the cycle makes or
+    /// resets a timed object), numbered after its enabled steps.
+    fn round_a_cycle(&self, stack: &[Node], next: &State, arrival: Arrival) -> Option<Node> {
+        if !arrival.instant {
+            return None;
+        }
+        let mut rearms = arrival.rearms;
+        let mut from = stack.len();
+        loop {
+            from = from.checked_sub(1)?;
+            let node = &stack[from];
+            if node.arrival.print == arrival.print && node.state == *next {
+                break;
+            }
+            if !node.arrival.instant {
+                return None;
+            }
+            rearms |= node.arrival.rearms;
+        }
+        let (p, scenario) = (self.program, self.scenario);
+        let mut held = held_back(p, next, scenario);
+        for node in &stack[from + 1..] {
+            let there = held_back(p, &node.state, scenario);
+            held.retain(|t| there.contains(t));
+        }
+        held.retain(|t| matches!(t.actor, Actor::Task(_)) || !rearms);
+        if held.is_empty() {
+            return None;
+        }
+        let mut enabled = enabled(p, next, scenario);
+        let order = (enabled.len()..enabled.len() + held.len()).rev().map(|k| k as u16).collect();
+        enabled.extend(held);
+        Some(Node { state: next.clone(), enabled, order, arrival })
     }
 }
 
-/// A state on the stack of a run: its enabled steps (in the numbering of
-/// [`enabled`]) and those still to take, last first.
+/// A state on the stack of a run: its steps (in the numbering of paths,
+/// [`enabled`] and on a cycle of instant steps those held back), those still
+/// to take, last first, and how the run reached it.
 struct Node {
     state: State,
     enabled: Vec<Transition>,
     order: Vec<u16>,
+    arrival: Arrival,
+}
+
+/// How a run reached a state: its fingerprint, and whether by an instant
+/// step, and one that made or reset a timed object.
+#[derive(Clone, Copy)]
+struct Arrival {
+    print: u64,
+    instant: bool,
+    rearms: bool,
 }
 
 /// A 64-bit fingerprint of a state for a run's visited cache: two states

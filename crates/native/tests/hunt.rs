@@ -157,10 +157,7 @@ fn on_the_corpus_the_hunt_finds_what_the_search_finds() {
                     problems.push(format!("{}: {e}", what(f)));
                 }
             }
-            // The hunt's runs do not let time pass on cycles of instant
-            // steps, so what only that shows is the search's alone.
-            let on_cycles = source.lines().any(|l| l.trim() == "// leash: time-on-cycles");
-            for g in searched.findings.iter().filter(|g| g.cycle.is_empty() && !on_cycles) {
+            for g in searched.findings.iter().filter(|g| g.cycle.is_empty()) {
                 if !hunted.findings.iter().any(|f| key(f) == key(g)) {
                     problems.push(format!("{}: missed by the hunt", what(g)));
                 }
