@@ -410,39 +410,15 @@ impl Instr {
     pub fn polls(&self) -> bool {
         matches!(self, Instr::Select { default: Some(_), .. } | Instr::Yield)
     }
-
-    /// Whether this instruction only computes or polls: it cannot make its
-    /// task wait, and it makes nothing (no task, object or deferred call).
-    /// A loop whose body has only such instructions is a busy loop: it lets
-    /// time pass while it spins, wherever it is in its body.
-    pub fn only_computes(&self) -> bool {
-        matches!(
-            self,
-            Instr::Assign { .. }
-                | Instr::Branch { .. }
-                | Instr::Jump { .. }
-                | Instr::Choose { .. }
-                | Instr::Assert { .. }
-                | Instr::Yield
-                | Instr::Select { default: Some(_), .. }
-                | Instr::MapNext { .. }
-        )
-    }
 }
 
-/// What going round a loop makes of a task's spin mark: `BUSY` when the
-/// loop's body only computes, else `POLLING` when it polls, else nothing.
+/// What going round a loop makes of a task's spin mark: `POLLING` when the
+/// loop's body polls, else nothing. (A loop that neither waits nor polls is
+/// instant while it ends; one that spins for ever is a cycle of instant
+/// steps, on which time passes: docs/semantics.md, Time.)
 pub fn spin_of_loop(body: &[Instr]) -> Option<u8> {
-    if body.iter().all(Instr::only_computes) {
-        Some(BUSY)
-    } else if body.iter().any(Instr::polls) {
-        Some(POLLING)
-    } else {
-        None
-    }
+    body.iter().any(Instr::polls).then_some(POLLING)
 }
 
 /// The spin mark of a task that went round a loop that polls.
 pub const POLLING: u8 = 1;
-/// The spin mark of a task that went round a busy loop (see [`Instr::only_computes`]).
-pub const BUSY: u8 = 2;

@@ -75,11 +75,10 @@ pub struct Task {
     /// counted from 1 among the tasks it shares a queue with. 0 otherwise.
     pub wait: u16,
     /// `leash_ir::POLLING` when the task has gone round a polling loop (one
-    /// with a `select` with `default` or a `yield`), `leash_ir::BUSY` a loop
-    /// that only computes, since it last waited or time last passed; 0
-    /// otherwise. Back at a poll (a `select` whose only step is `default`,
-    /// or a `yield`), or anywhere in a busy loop, such a task is polling,
-    /// and time passes while it polls.
+    /// with a `select` with `default` or a `yield`) since it last waited or
+    /// time last passed; 0 otherwise. Back at a poll (a `select` whose only
+    /// step is `default`, or a `yield`), such a task is polling, and time
+    /// passes while it polls.
     pub spin: u8,
     /// Whether the task has observed a done context (received from its done
     /// channel, read `err` from it, or had work on it fail).

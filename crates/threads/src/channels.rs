@@ -13,7 +13,7 @@ use crate::objects::{CaseIx, Object, TimerState, Waiter, PLAIN};
 use crate::plan::{Move, Plan};
 use crate::value::{ObjId, Value, NIL_DEREFERENCE};
 use crate::world::World;
-use crate::Instance;
+use crate::{End, Instance};
 use leash_ir::{CaseKind, Expr, Instr, Place};
 use std::sync::Arc;
 
@@ -352,20 +352,25 @@ impl World {
 
     /// Every parked task that a case can now complete without a partner (a
     /// channel it names was closed, a context whose done channel it waits on
-    /// is done) leaves the queues, to arrive again. Run after every step.
+    /// is done) leaves the queues and takes the first such case, as Go's
+    /// select woken by `closechan` does, and runs on. Run after every step;
+    /// returns whether a task was woken, or how the execution ends when a
+    /// woken task panics (a send on a closed channel).
     ///
     /// Its reads of contexts do not count as the step's
     /// ([`World::touched_ctx`]): a context is done after the step only if
     /// the step changed it (which counts) or it was done before.
-    pub(crate) fn settle(&mut self) {
+    pub(crate) fn settle(&mut self) -> Result<bool, End> {
         let touched_ctx = self.touched_ctx.get();
         let program = Arc::clone(&self.program);
+        let mut woke = false;
         for t in 0..self.tasks.len() as Instance {
             if !self.task(t).parked {
                 continue;
             }
             let (f, pc) = self.at(t);
-            let woken = chan_ops(&program.func(f).code[pc as usize]).into_iter().any(|(_, op)| {
+            let instr = &program.func(f).code[pc as usize];
+            let woken = chan_ops(instr).into_iter().find(|(_, op)| {
                 let chan = match op {
                     ChanOp::Recv { chan, .. } | ChanOp::Send { chan, .. } => chan,
                     ChanOp::After => return false,
@@ -376,11 +381,17 @@ impl World {
                     _ => false,
                 }
             });
-            if woken {
+            if let Some((case, _)) = woken {
+                woke = true;
                 self.unpark(t);
+                self.task_mut(t).spin = 0;
+                self.exec_chan(t, instr, Move::Case { case, partner: None })
+                    .and_then(|_| self.run_ahead(t))
+                    .map_err(|message| End::Panic { task: t, at: self.top_or(t, (f, pc)), message })?;
             }
         }
         self.touched_ctx.set(touched_ctx);
+        Ok(woke)
     }
 
     /// The task first in line to receive from the timer or ticker at `o`.

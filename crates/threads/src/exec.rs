@@ -63,7 +63,7 @@ impl World {
         })?;
         // A timed step opens an instant at which another may come too.
         self.instant = time && self.tie_pending();
-        self.settle_step(before);
+        self.settle_step(before)?;
         Ok(Entry::Step { task: t, func, pc, case, alt, partner, time })
     }
 
@@ -76,13 +76,18 @@ impl World {
     /// the exits it caused, parked tasks woken by a close or a cancellation,
     /// spin marks ended by waiting, and the numbers of the contexts, timers
     /// and tickers made since heap index `before` that are still reachable.
-    pub(crate) fn settle_step(&mut self, before: usize) {
-        for (t, result) in std::mem::take(&mut self.exits) {
-            self.exit(t, result);
+    pub(crate) fn settle_step(&mut self, before: usize) -> Result<(), End> {
+        loop {
+            for (t, result) in std::mem::take(&mut self.exits) {
+                self.exit(t, result);
+            }
+            if !self.settle()? && self.exits.is_empty() {
+                break;
+            }
         }
-        self.settle();
         self.clear_spin();
         self.number(before);
+        Ok(())
     }
 
     /// A task's spin mark ends when it waits: parked, inside a two-step
@@ -115,8 +120,7 @@ impl World {
         let main = Frame::enter(&program, program.main, Vec::new());
         self.task_mut(0).frames.push(main);
         self.run_ahead(0).map_err(|m| panic(self, m))?;
-        self.settle_step(program.globals.len());
-        Ok(())
+        self.settle_step(program.globals.len())
     }
 
     /// Runs a task's silent instructions, up to its next visible one or its end.
@@ -235,8 +239,7 @@ impl World {
                 self.advance(t);
             }
             Instr::Jump { target } => {
-                // Going round a loop that polls, or a busy loop, marks the
-                // task as spinning.
+                // Going round a loop that polls marks the task as spinning.
                 let (f, pc) = self.at(t);
                 if *target <= pc {
                     if let Some(mark) =

@@ -6,7 +6,7 @@ use crate::objects::{CaseIx, Object, OnceState, Waiter};
 use crate::value::{Value, NIL_DEREFERENCE};
 use crate::world::World;
 use crate::Instance;
-use leash_ir::{Instr, BUSY};
+use leash_ir::Instr;
 use std::sync::Arc;
 
 /// The alternative of a map loop's step that ends the loop.
@@ -130,10 +130,8 @@ impl World {
 
     /// Whether task `t`, whose plan is `plan`, is *polling*: it went round a
     /// loop that polls and is back at a `yield` or at a `select` whose only
-    /// move is `default`, or it went round a busy loop and is anywhere but
-    /// at a `select` with a case ready (in the loop, or past it until it
-    /// waits or time passes). Go's clock runs while a loop spins, so a
-    /// polling task does not hold time back.
+    /// move is `default`. Go's clock runs while a loop spins, so a polling
+    /// task does not hold time back.
     pub(crate) fn polls(&self, t: Instance, plan: &Plan) -> bool {
         let spin = self.task(t).spin;
         if spin == 0 {
@@ -143,7 +141,7 @@ impl World {
         match &self.program.func(f).code[pc as usize] {
             Instr::Yield => true,
             Instr::Select { default: Some(_), .. } => matches!(plan, Plan::Ready(m) if m == &[Move::Default]),
-            _ => spin == BUSY,
+            _ => false,
         }
     }
 

@@ -9,7 +9,8 @@ use crate::plan::{Move, Plan};
 use crate::value::{ObjId, Value, NIL_DEREFERENCE};
 use crate::world::{Phase, World};
 use crate::Instance;
-use leash_ir::{Expr, Op, Place};
+use leash_ir::{Expr, Instr, Op, Place};
+use std::sync::Arc;
 
 /// Go's panic when a wait group is re-armed while a released `Wait` has not
 /// returned yet.
@@ -19,6 +20,19 @@ const WG_REUSED: &str = "sync: WaitGroup is reused before previous Wait has retu
 const WG_NEGATIVE: &str = "sync: negative WaitGroup counter";
 
 impl World {
+    /// The tasks blocked in `rw.rlock()` on the rwmutex `rw`.
+    fn rlock_waiters(&self, rw: Value) -> Vec<Instance> {
+        let program = Arc::clone(&self.program);
+        self.live()
+            .filter(|&t| self.task(t).phase == Phase::ReaderWaiting)
+            .filter(|&t| {
+                let (f, pc) = self.at(t);
+                matches!(&program.func(f).code[pc as usize], Instr::Op { op: Op::RLock, target, .. }
+                    if self.eval(t, target).ok() == Some(rw))
+            })
+            .collect()
+    }
+
     /// The object a value names, to change.
     fn object_mut(&mut self, v: Value) -> Result<&mut Object, String> {
         Ok(&mut self.heap[v.obj()? as usize])
@@ -38,7 +52,7 @@ impl World {
         }
         let blocked = match (op, object) {
             (Op::Lock, Object::Mutex { locked }) => *locked,
-            (Op::RLock, Object::RwMutex { writer, writer_waiting, .. }) => *writer || *writer_waiting,
+            (Op::RLock, Object::RwMutex { .. }) => phase == Phase::ReaderWaiting,
             (Op::WLock, Object::RwMutex { readers, writer, writer_waiting }) => match phase {
                 Phase::WriterWaiting => *readers > 0,
                 _ => *writer || *writer_waiting,
@@ -143,10 +157,24 @@ impl World {
                 Object::Mutex { .. } => return Err("fatal error: sync: unlock of unlocked mutex".to_string()),
                 _ => return Err(NIL_DEREFERENCE.to_string()),
             },
-            Op::RLock => match self.object_mut(x)? {
-                Object::RwMutex { readers, .. } => *readers += 1,
-                _ => return Err(NIL_DEREFERENCE.to_string()),
-            },
+            // Go's RLock counts the reader at once; with a writer inside or
+            // waiting it then blocks, counted, until the writer's unlock.
+            Op::RLock => {
+                let phase = self.task(t).phase;
+                match self.object_mut(x)? {
+                    Object::RwMutex { .. } if phase == Phase::ReaderAdmitted => {
+                        self.task_mut(t).phase = Phase::Start;
+                    }
+                    Object::RwMutex { writer, writer_waiting, .. } if *writer || *writer_waiting => {
+                        let task = self.task_mut(t);
+                        task.phase = Phase::ReaderWaiting;
+                        task.spin = 0;
+                        return Ok(());
+                    }
+                    Object::RwMutex { readers, .. } => *readers += 1,
+                    _ => return Err(NIL_DEREFERENCE.to_string()),
+                }
+            }
             Op::RUnlock => match self.object_mut(x)? {
                 Object::RwMutex { readers, .. } if *readers > 0 => *readers -= 1,
                 Object::RwMutex { .. } => {
@@ -171,13 +199,24 @@ impl World {
                     _ => return Err(NIL_DEREFERENCE.to_string()),
                 }
             }
-            Op::WUnlock => match self.object_mut(x)? {
-                Object::RwMutex { writer, .. } if *writer => *writer = false,
-                Object::RwMutex { .. } => {
-                    return Err("fatal error: sync: Unlock of unlocked RWMutex".to_string())
+            Op::WUnlock => {
+                match self.object_mut(x)? {
+                    Object::RwMutex { writer, .. } if *writer => *writer = false,
+                    Object::RwMutex { .. } => {
+                        return Err("fatal error: sync: Unlock of unlocked RWMutex".to_string())
+                    }
+                    _ => return Err(NIL_DEREFERENCE.to_string()),
                 }
-                _ => return Err(NIL_DEREFERENCE.to_string()),
-            },
+                // Every reader blocked in RLock is let in, counted among the
+                // readers before any other writer comes.
+                let waiting = self.rlock_waiters(x);
+                if let Object::RwMutex { readers, .. } = self.object_mut(x)? {
+                    *readers += waiting.len() as u16;
+                }
+                for w in waiting {
+                    self.task_mut(w).phase = Phase::ReaderAdmitted;
+                }
+            }
             Op::WgAdd | Op::WgDone => {
                 let n = match arg {
                     Some(a) if op == Op::WgAdd => self.eval(t, a)?.int()?,

@@ -214,7 +214,7 @@ impl World {
         };
         // A timed step opens an instant at which another may come too.
         self.instant = timed && self.tie_pending();
-        self.settle_step(before);
+        self.settle_step(before)?;
         Ok(entry)
     }
 

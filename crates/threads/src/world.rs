@@ -86,8 +86,8 @@ pub(crate) struct Task {
     /// The objects whose wait queues hold it while it is parked.
     pub queues: Vec<ObjId>,
     /// `leash_ir::POLLING` when it has gone round a loop that polls (a
-    /// `select` with `default`, or a `yield`), `leash_ir::BUSY` a loop that
-    /// only computes, since it last waited or time last passed; 0 otherwise.
+    /// `select` with `default`, or a `yield`) since it last waited or time
+    /// last passed; 0 otherwise.
     pub spin: u8,
 }
 
@@ -98,6 +98,11 @@ pub(crate) enum Phase {
     Start,
     /// `rw.lock()`: announced as the waiting writer; waits for readers to leave.
     WriterWaiting,
+    /// `rw.rlock()`: counted, and blocked by a writer inside or waiting;
+    /// the writer's unlock lets it in.
+    ReaderWaiting,
+    /// `rw.rlock()`: let in by a writer's unlock, counted among the readers.
+    ReaderAdmitted,
     /// `c.wait()`: released the mutex and waits in the notify list.
     CondWaiting,
     /// `c.wait()`: signalled; takes the mutex again once it is free.
@@ -116,7 +121,7 @@ pub(crate) enum Phase {
 impl Phase {
     /// Whether the task waits inside the operation (its spin mark ends).
     pub(crate) fn waits(self) -> bool {
-        matches!(self, Phase::WriterWaiting | Phase::CondWaiting | Phase::WgWaiting)
+        matches!(self, Phase::WriterWaiting | Phase::ReaderWaiting | Phase::CondWaiting | Phase::WgWaiting)
     }
 }
 

@@ -6,8 +6,11 @@
 //! parked task moves only when a partner arriving later completes its case
 //! (first parked, first served), when time fires the timer or ticker it waits
 //! on, or when a channel it waits on is closed or a context it waits on is
-//! done (then it arrives again). A non-blocking select (with `default`) sees
-//! only partners that have parked.
+//! done: then, in the step that closed or cancelled, it takes the first case
+//! that the closed channel or done context completes, and runs on (Go's
+//! select, woken by `closechan`, completes the case it was woken for, never
+//! one made ready since). A non-blocking select (with `default`) sees only
+//! partners that have parked.
 
 use super::exec::Exec;
 use super::ready::{chan_of, classify, instr_of, Operand};
@@ -345,27 +348,46 @@ impl<'p> Exec<'p> {
         }
     }
 
-    /// Wakes every parked task that a case can now complete without a
-    /// partner (a closed channel, a done context): it arrives again.
-    pub(super) fn settle(&mut self) {
+    /// Every parked task that a case can now complete without a partner (a
+    /// closed channel, a done context) takes the first such case and runs
+    /// on; returns whether one did, or the task whose step panicked (a send
+    /// on a closed channel) and why.
+    pub(super) fn settle(&mut self) -> Result<bool, (usize, Fault)> {
+        let mut woke = false;
         for slot in 0..self.s.tasks.len() {
             if self.s.tasks[slot].wait == 0 || self.s.tasks[slot].frames.is_empty() {
                 continue;
             }
-            let woken = ops(self.instr(slot)).into_iter().any(|(_, op)| {
-                let chan = match op {
-                    ChanOp::Recv { chan, .. } | ChanOp::Send { chan, .. } => chan,
-                    ChanOp::After => return false,
-                };
-                match chan_of(&self.s, slot, chan) {
-                    Operand::Chan(c) => matches!(self.s.heap[c as usize], Object::Chan { closed: true, .. }),
-                    Operand::Done(c) => self.s.ctx_done(c),
-                    _ => false,
-                }
-            });
-            if woken {
-                self.s.task_mut(slot).wait = 0;
-            }
+            let Some(case) = ops(self.instr(slot))
+                .iter()
+                .find(|(_, op)| completes_alone(&self.s, slot, op))
+                .map(|(c, _)| *c)
+            else {
+                continue;
+            };
+            woke = true;
+            let t = Transition { case: if case == PLAIN { 0 } else { case }, ..Transition::task(slot) };
+            self.chan_step(slot, &t).and_then(|()| self.run_ahead(slot)).map_err(|f| (slot, f))?;
         }
+        Ok(woke)
+    }
+}
+
+/// Whether a close or a cancellation completes `op` of task `slot`: a send
+/// to or a receive from a closed channel (whose buffer is empty), a receive
+/// from a done context.
+fn completes_alone(s: &State, slot: usize, op: &ChanOp) -> bool {
+    match *op {
+        ChanOp::Recv { chan, .. } => match chan_of(s, slot, chan) {
+            Operand::Chan(c) => {
+                matches!(&s.heap[c as usize], Object::Chan { closed: true, buf, .. } if buf.is_empty())
+            }
+            Operand::Done(c) => s.ctx_done(c),
+            _ => false,
+        },
+        ChanOp::Send { chan, .. } => {
+            matches!(chan_of(s, slot, chan), Operand::Chan(c) if matches!(s.heap[c as usize], Object::Chan { closed: true, .. }))
+        }
+        ChanOp::After => false,
     }
 }

@@ -1,7 +1,7 @@
 //! Executing a step: the instruction's effect on a copy of the state, then the
 //! silent instructions after it, then the settling of exits.
 
-use super::ready::{classify, cond_waiters, instr_of, top, wg_waiters, Operand};
+use super::ready::{classify, cond_waiters, instr_of, top, waiting_in, Operand};
 use super::{new_task, Applied, Transition};
 use crate::canon::canonicalize;
 use crate::eval::{eval, observes_done, store, Fault};
@@ -44,21 +44,29 @@ impl<'p> Exec<'p> {
         Event { kind: FindingKind::Panic, func, detail, at }
     }
 
-    pub(super) fn finish(mut self, spawned: Vec<u16>) -> Applied {
-        for (slot, result) in std::mem::take(&mut self.exits) {
-            self.exit(slot, result);
+    /// Ends the step: exits settled, and the tasks that a close or a
+    /// cancellation woke moved (their exits too, and so on); then the state
+    /// made canonical. A woken task's panic is the step's.
+    pub(super) fn finish(mut self, spawned: Vec<u16>) -> Result<Applied, Event> {
+        loop {
+            for (slot, result) in std::mem::take(&mut self.exits) {
+                self.exit(slot, result);
+            }
+            let woke = self.settle().map_err(|(slot, f)| self.fault(slot, f))?;
+            if !woke && self.exits.is_empty() {
+                break;
+            }
         }
-        self.settle();
         let c = canonicalize(self.p, &mut self.s);
         self.events.extend(c.events);
-        Applied {
+        Ok(Applied {
             state: self.s,
             events: self.events,
             spawned,
             exited: c.exited,
             heap_map: c.heap_map,
             rearms: self.rearms,
-        }
+        })
     }
 
     pub(super) fn top_mut(&mut self, slot: usize) -> &mut Frame {
@@ -372,8 +380,7 @@ impl<'p> Exec<'p> {
             Instr::EndDefer => self.unwind(slot)?,
             Instr::Jump { target } => {
                 // Going round a loop that polls (its body has a `select` with
-                // `default` or a `yield`), or a busy loop (its body only
-                // computes), marks the task as spinning.
+                // `default` or a `yield`) marks the task as spinning.
                 let f = top(&self.s, slot);
                 if *target <= f.pc {
                     if let Some(mark) =
@@ -548,7 +555,14 @@ impl<'p> Exec<'p> {
                 }
                 *locked = false;
             }
-            (Op::RLock, Object::RwMutex { readers, .. }) => *readers += 1,
+            // Go's RLock counts the reader at once; with a writer inside or
+            // waiting it then blocks, counted, and the writer's Unlock lets
+            // every reader counted so far in (phase 1, then 2: see WUnlock).
+            (Op::RLock, Object::RwMutex { readers, writer, pending }) => match phase {
+                0 if *writer || *pending => next_phase = 1,
+                0 => *readers += 1,
+                _ => {}
+            },
             (Op::RUnlock, Object::RwMutex { readers, .. }) => {
                 if *readers == 0 {
                     return Err("fatal error: sync: RUnlock of unlocked RWMutex".into());
@@ -569,6 +583,7 @@ impl<'p> Exec<'p> {
                     return Err("fatal error: sync: Unlock of unlocked RWMutex".into());
                 }
                 *writer = false;
+                wake = true;
             }
             (Op::WgAdd | Op::WgDone, Object::WaitGroup { count, waiters }) => {
                 // Go stores the new counter, then panics if it is negative:
@@ -665,11 +680,19 @@ impl<'p> Exec<'p> {
         if wake {
             // A signal wakes the waiter first in line (Go's notify list is a
             // ticket queue); a broadcast and a wait group wake them all.
+            // A writer's unlock lets in every reader blocked in RLock, counted
+            // among the readers inside before any other writer comes.
             let woken = match op {
                 Op::CondSignal => cond_waiters(self.p, &self.s, id).into_iter().take(1).collect(),
                 Op::CondBroadcast => cond_waiters(self.p, &self.s, id),
-                _ => wg_waiters(self.p, &self.s, id),
+                Op::WUnlock => waiting_in(self.p, &self.s, Op::RLock, id),
+                _ => waiting_in(self.p, &self.s, Op::WgWait, id),
             };
+            if let (Op::WUnlock, Some(Object::RwMutex { readers, .. })) =
+                (op, self.s.heap.get_mut(id as usize))
+            {
+                *readers = readers.saturating_add(woken.len() as u8);
+            }
             for w in woken {
                 let task = self.s.task_mut(w);
                 task.phase = 2;

@@ -15,7 +15,7 @@ mod ready;
 use crate::state::{CtxKind, Object, State, Task, Value};
 use crate::{Event, Scenario};
 use exec::Exec;
-use leash_ir::{Instr, Program, BUSY};
+use leash_ir::{Instr, Program};
 use ready::{task_moves, timed_moves};
 use std::sync::Arc;
 
@@ -123,7 +123,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
     let frame = x.frame(p.main, &[]);
     x.s.tasks.push(new_task(p.main, None, None, frame));
     x.run_ahead(0).map_err(|f| x.fault(0, f))?;
-    Ok(x.finish(vec![p.main]))
+    x.finish(vec![p.main])
 }
 
 /// Every transition enabled in `s` under `scenario`, in a fixed order: the
@@ -275,12 +275,10 @@ fn timed_pending(p: &Program, s: &State) -> bool {
 }
 
 /// Whether task `slot`, whose instant steps are `moves`, is polling: it has
-/// gone round a loop since it last waited and is back at a `select` whose
-/// only step is `default`, or at a `yield`, or it went round a busy loop
-/// (one whose body only computes) and is anywhere but at a `select` with a
-/// case ready (in the loop, or past it until it waits or time passes). Go's
-/// clock runs while a loop spins, so a polling task does not hold time back
-/// (its first round, on arrival, still happens at once).
+/// gone round a loop that polls since it last waited and is back at a
+/// `select` whose only step is `default`, or at a `yield`. Go's clock runs
+/// while a loop spins, so a polling task does not hold time back (its first
+/// round, on arrival, still happens at once).
 pub(crate) fn polls(p: &Program, s: &State, slot: usize, moves: &[Transition]) -> bool {
     let spin = s.tasks[slot].spin;
     if spin == 0 {
@@ -291,7 +289,7 @@ pub(crate) fn polls(p: &Program, s: &State, slot: usize, moves: &[Transition]) -
         Instr::Select { cases, default: Some(_) } => {
             moves.len() == 1 && moves[0].case as usize == cases.len()
         }
-        _ => spin == BUSY,
+        _ => false,
     }
 }
 
@@ -327,5 +325,5 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
     // states differing only in it are rare.
     x.s.instant = t.time && timed_pending(p, &x.s);
     let spawned = x.spawned.iter().map(|&s| x.s.tasks[s].func).collect();
-    Ok(x.finish(spawned))
+    x.finish(spawned)
 }

@@ -50,24 +50,21 @@ pub(super) fn instr_of<'p>(p: &'p Program, s: &State, slot: usize) -> &'p Instr 
 
 /// The tasks parked in `c.wait()` on the cond at `cond`, first in line first.
 pub(crate) fn cond_waiters(p: &Program, s: &State, cond: u16) -> Vec<usize> {
-    let mut out: Vec<usize> = (0..s.tasks.len())
-        .filter(|&slot| {
-            s.tasks[slot].phase == 1
-                && matches!(instr_of(p, s, slot), Instr::Op { op: Op::CondWait, target, .. }
-                    if eval(s, slot, target) == Ok(Value::Obj(cond)))
-        })
-        .collect();
+    let mut out = waiting_in(p, s, Op::CondWait, cond);
     out.sort_by_key(|&slot| s.tasks[slot].wait);
     out
 }
 
-/// The tasks parked in `wg.wait()` on the wait group at `wg`.
-pub(super) fn wg_waiters(p: &Program, s: &State, wg: u16) -> Vec<usize> {
+/// The tasks waiting inside `op` (in its phase 1) on the object at `o`, by
+/// slot: parked in `wg.wait()` on a wait group, blocked in `rw.rlock()` on
+/// an rwmutex (counted among its readers once a writer unlocks it), parked
+/// in `c.wait()` on a cond.
+pub(super) fn waiting_in(p: &Program, s: &State, op: Op, o: u16) -> Vec<usize> {
     (0..s.tasks.len())
         .filter(|&slot| {
             s.tasks[slot].phase == 1
-                && matches!(instr_of(p, s, slot), Instr::Op { op: Op::WgWait, target, .. }
-                    if eval(s, slot, target) == Ok(Value::Obj(wg)))
+                && matches!(instr_of(p, s, slot), Instr::Op { op: x, target, .. }
+                    if *x == op && eval(s, slot, target) == Ok(Value::Obj(o)))
         })
         .collect()
 }
@@ -128,7 +125,7 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tran
         Instr::Op { op, target, .. } => {
             let ready = match (op, obj(s, slot, target)) {
                 (Op::Lock, Some(Object::Mutex { locked })) => !locked,
-                (Op::RLock, Some(Object::RwMutex { writer, pending, .. })) => !writer && !pending,
+                (Op::RLock, Some(Object::RwMutex { .. })) => task.phase != 1,
                 (Op::WLock, Some(Object::RwMutex { readers, writer, pending })) => match task.phase {
                     0 => !writer && !pending,
                     _ => *readers == 0,
