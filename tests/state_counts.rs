@@ -35,7 +35,7 @@ fn heartbeat() {
 
 #[test]
 fn worker_pool_errgroup() {
-    pinned("models/seeds/worker_pool_errgroup.leash", [(53, 104), (121, 311), (113, 286)]);
+    pinned("models/seeds/worker_pool_errgroup.leash", [(65, 135), (176, 505), (168, 480)]);
 }
 
 #[test]
@@ -45,7 +45,7 @@ fn rwr_deadlock() {
 
 #[test]
 fn errgroup_limit() {
-    pinned("models/seeds/errgroup_limit.leash", [(24, 38), (33, 66), (25, 41)]);
+    pinned("models/seeds/errgroup_limit.leash", [(31, 53), (43, 90), (32, 56)]);
 }
 
 #[test]

@@ -338,12 +338,13 @@ impl Writer<'_> {
                 self.int(*count);
                 self.num(*waiters as u64);
             }
-            Object::Group { ctx, active, limit, failed } => {
+            Object::Group { ctx, active, limit, failed, waiters } => {
                 self.num(8);
                 self.num(*ctx as u64);
                 self.num(*active as u64);
                 self.num(*limit as u64);
                 self.flag(*failed);
+                self.num(*waiters as u64);
             }
             Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder, aged } => {
                 self.num(9);
@@ -488,7 +489,13 @@ impl Reader<'_> {
             5 => Object::Cond { mutex: self.u16() },
             6 => Object::Once { state: self.u8() },
             7 => Object::WaitGroup { count: self.int(), waiters: self.u8() },
-            8 => Object::Group { ctx: self.u16(), active: self.u8(), limit: self.u8(), failed: self.flag() },
+            8 => Object::Group {
+                ctx: self.u16(),
+                active: self.u8(),
+                limit: self.u8(),
+                failed: self.flag(),
+                waiters: self.u8(),
+            },
             9 => Object::Ctx {
                 kind: match self.num() {
                     0 => CtxKind::Background,
@@ -561,7 +568,7 @@ mod tests {
             Object::Cond { mutex: 4 },
             Object::Once { state: 2 },
             Object::WaitGroup { count: -2, waiters: 3 },
-            Object::Group { ctx: 10, active: 3, limit: 0, failed: true },
+            Object::Group { ctx: 10, active: 3, limit: 0, failed: true, waiters: 2 },
             Object::Ctx {
                 kind: CtxKind::Timeout,
                 parent: Some(0),

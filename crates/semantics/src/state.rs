@@ -161,8 +161,9 @@ pub enum Object {
     Once { state: u8 },
     /// `sync.WaitGroup`: the counter and the tasks parked in `wait`.
     WaitGroup { count: i16, waiters: u8 },
-    /// `errgroup.Group`.
-    Group { ctx: u16, active: u8, limit: u8, failed: bool },
+    /// `errgroup.Group`: its context, the tasks running, the limit, whether
+    /// one failed, and the tasks parked in `wait` (its `sync.WaitGroup`'s).
+    Group { ctx: u16, active: u8, limit: u8, failed: bool, waiters: u8 },
     /// A context. `creator` is the function that made it (for messages);
     /// `holder` is the slot of that task while it lives: it owes the cancel call.
     /// `aged`: time has passed since it was made. Its deadline (or for the

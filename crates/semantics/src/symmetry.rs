@@ -750,9 +750,14 @@ fn encode_object(o: &Object, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> 
         Object::Cond { mutex } => out.extend([5, object(*mutex) as u64]),
         Object::Once { state } => out.extend([6, *state as u64]),
         Object::WaitGroup { count, waiters } => out.extend([7, *count as u16 as u64, *waiters as u64]),
-        Object::Group { ctx, active, limit, failed } => {
-            out.extend([8, object(*ctx) as u64, *active as u64, *limit as u64, *failed as u64])
-        }
+        Object::Group { ctx, active, limit, failed, waiters } => out.extend([
+            8,
+            object(*ctx) as u64,
+            *active as u64,
+            *limit as u64,
+            *failed as u64,
+            *waiters as u64,
+        ]),
         Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder, aged } => out.extend([
             9,
             *kind as u64,

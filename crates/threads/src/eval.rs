@@ -194,7 +194,7 @@ impl World {
                     None => None,
                 };
                 let ctx = self.new_ctx(CtxKind::Cancel, parent);
-                Object::Group { ctx, running: 0, limit, failed: false }
+                Object::Group { ctx, running: 0, limit, failed: false, waiters: Vec::new() }
             }
             Ctor::Background => return Ok(Value::Obj(self.new_ctx(CtxKind::Background, None))),
             Ctor::Signal => return Ok(Value::Obj(self.new_ctx(CtxKind::Signal, None))),

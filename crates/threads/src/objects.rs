@@ -163,6 +163,9 @@ pub(crate) enum Object {
         limit: Option<i16>,
         /// Whether a task of the group returned `err`.
         failed: bool,
+        /// Tasks parked in `g.wait()` (its WaitGroup's `Wait`) until no task
+        /// of the group runs.
+        waiters: Vec<Instance>,
     },
     /// A context.
     Ctx(Ctx),

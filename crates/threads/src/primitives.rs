@@ -58,7 +58,7 @@ impl World {
                 _ => *writer || *writer_waiting,
             },
             (Op::WgWait, Object::WaitGroup { .. }) => phase == Phase::WgWaiting,
-            (Op::GroupWait, Object::Group { running, .. }) => *running > 0,
+            (Op::GroupWait, Object::Group { .. }) => phase == Phase::WgWaiting,
             (Op::CondWait, Object::Cond { mutex, .. }) => match phase {
                 Phase::CondWaiting => true,
                 Phase::CondWoken => matches!(
@@ -279,11 +279,27 @@ impl World {
                     self.task_mut(w).phase = Phase::CondWoken;
                 }
             }
+            // `g.wait()` is its WaitGroup's `Wait`, with Go's check that
+            // nobody reused the group between its release and its return.
             Op::GroupWait => {
+                let phase = self.task(t).phase;
                 let (ctx, failed) = match self.object_mut(x)? {
+                    Object::Group { running, waiters, .. } if phase == Phase::Start && *running > 0 => {
+                        waiters.push(t);
+                        let task = self.task_mut(t);
+                        task.phase = Phase::WgWaiting;
+                        task.spin = 0;
+                        return Ok(());
+                    }
+                    Object::Group { running, waiters, .. }
+                        if phase == Phase::WgReleased && (*running != 0 || !waiters.is_empty()) =>
+                    {
+                        return Err(WG_REUSED.to_string());
+                    }
                     Object::Group { ctx, failed, .. } => (*ctx, *failed),
                     _ => return Err(NIL_DEREFERENCE.to_string()),
                 };
+                self.task_mut(t).phase = Phase::Start;
                 self.cancel(ctx);
                 result = Value::result(failed);
             }
@@ -391,12 +407,20 @@ impl World {
     /// the first `err` marks the group failed and cancels its context.
     pub(crate) fn group_exit(&mut self, g: ObjId, result: Value) {
         let mut cancel = None;
-        if let Object::Group { ctx, running, failed, .. } = &mut self.heap[g as usize] {
+        let mut released = Vec::new();
+        if let Object::Group { ctx, running, failed, waiters, .. } = &mut self.heap[g as usize] {
             *running -= 1;
+            // The last task of the group releases every parked `wait`.
+            if *running == 0 {
+                released = std::mem::take(waiters);
+            }
             if result == Value::Err && !*failed {
                 *failed = true;
                 cancel = Some(*ctx);
             }
+        }
+        for w in released {
+            self.task_mut(w).phase = Phase::WgReleased;
         }
         if let Some(c) = cancel {
             self.cancel(c);

@@ -225,7 +225,7 @@ impl<'p> Exec<'p> {
                     None => 0,
                 };
                 let c = self.new_obj(ctx(CtxKind::Group, parent));
-                Object::Group { ctx: c, active: 0, limit, failed: false }
+                Object::Group { ctx: c, active: 0, limit, failed: false, waiters: 0 }
             }
             Ctor::Background => ctx(CtxKind::Background, None),
             Ctor::Signal => ctx(CtxKind::Signal, None),
@@ -613,10 +613,21 @@ impl<'p> Exec<'p> {
                 }
                 _ => {}
             },
-            (Op::GroupWait, Object::Group { ctx, failed, .. }) => {
-                result = Some(if *failed { Value::Err } else { Value::Ok });
-                cancel_group = Some(*ctx);
-            }
+            // `g.wait()` is its WaitGroup's `Wait`, with Go's check that
+            // nobody reused the group between its release and its return.
+            (Op::GroupWait, Object::Group { ctx, failed, active, waiters, .. }) => match phase {
+                0 if *active > 0 => {
+                    *waiters = waiters.checked_add(1).ok_or("too many waiters")?;
+                    next_phase = 1;
+                }
+                2 if *active != 0 || *waiters != 0 => {
+                    return Err("sync: WaitGroup is reused before previous Wait has returned".into())
+                }
+                _ => {
+                    result = Some(if *failed { Value::Err } else { Value::Ok });
+                    cancel_group = Some(*ctx);
+                }
+            },
             (Op::CondWait, Object::Cond { mutex }) => {
                 relock = Some(*mutex);
                 next_phase = if phase == 0 { 1 } else { 0 };
@@ -749,14 +760,26 @@ impl<'p> Exec<'p> {
 
     pub(super) fn exit(&mut self, slot: usize, result: Value) {
         if let Some(g) = self.s.tasks[slot].group {
-            if let Some(Object::Group { ctx, active, failed, .. }) = self.s.heap.get_mut(g as usize) {
+            let mut release = false;
+            if let Some(Object::Group { ctx, active, failed, waiters, .. }) = self.s.heap.get_mut(g as usize)
+            {
                 *active = active.saturating_sub(1);
+                // The last task of the group releases every parked `wait`.
+                release = *active == 0 && *waiters > 0;
+                if release {
+                    *waiters = 0;
+                }
                 if result == Value::Err && !*failed {
                     *failed = true;
                     let c = *ctx;
                     if let Some(Object::Ctx { cancelled, .. }) = self.s.heap.get_mut(c as usize) {
                         *cancelled = true;
                     }
+                }
+            }
+            if release {
+                for w in waiting_in(self.p, &self.s, Op::GroupWait, g) {
+                    self.s.task_mut(w).phase = 2;
                 }
             }
         }

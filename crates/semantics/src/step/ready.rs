@@ -131,7 +131,7 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tran
                     _ => *readers == 0,
                 },
                 (Op::WgWait, Some(Object::WaitGroup { .. })) => task.phase != 1,
-                (Op::GroupWait, Some(Object::Group { active, .. })) => *active == 0,
+                (Op::GroupWait, Some(Object::Group { .. })) => task.phase != 1,
                 (Op::CondWait, Some(Object::Cond { mutex })) => match task.phase {
                     0 => true,
                     1 => false,
