@@ -8,11 +8,13 @@
 //!   completion, the signal may come instead): it picks which comes first
 //!   ([`Platform::choose`]) and takes it, and so on while the world stays
 //!   that way. Nothing is lost by not letting go of the lock: no other
-//!   thread could take a step in between. When tasks can move, outside the
-//!   completion scenario, it chooses whether the signal comes now, before
-//!   any of them moves, unless the signal sleeps: once offered and not
-//!   taken, it is offered again only after a step that may not commute with
-//!   it ([`World::meets_signal`]); every other step gives the same world
+//!   thread could take a step in between. When tasks can move, it chooses
+//!   whether the signal (outside the completion scenario), or the deadline
+//!   of a context that time has passed since it was made (and in completion
+//!   the signal once time has passed: [`World::aged_cancels`]) comes now,
+//!   before any of them moves, unless these sleep: once offered and not
+//!   taken, they are offered again only after a step that may not commute
+//!   with them ([`World::meets_signal`]); every other step gives the same world
 //!   whichever side of it the signal lands, and the runs in which it came
 //!   first explore what follows (a sleep set for the environment's one
 //!   step). Right after a timed step, it chooses whether another timed
