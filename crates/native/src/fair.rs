@@ -19,9 +19,6 @@ pub(crate) struct Key(u64);
 impl Key {
     pub const NONE: Key = Key(u64::MAX);
 
-    /// The least key.
-    pub const MIN: Key = Key(0);
-
     pub fn task(slot: u16, func: u16, pc: u16, case: u16) -> Key {
         Key((slot as u64) << 48 | (func as u64) << 32 | (pc as u64) << 16 | case as u64)
     }

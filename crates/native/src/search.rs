@@ -621,27 +621,34 @@ impl Expander<'_> {
         let states: Vec<u32> =
             states.iter().copied().filter(|&v| !std::mem::replace(&mut done[v as usize], true)).collect();
         let mut cache = TaskCache::default();
+        let held: Vec<(u32, Vec<(Transition, Key)>)> = states
+            .into_iter()
+            .map(|v| {
+                let s = store.get_shared(v, &mut cache).0;
+                let ts = held_back(self.program, &s, self.scenario);
+                (v, ts.into_iter().map(|t| (t, keys(&s, &t, true)[0])).collect())
+            })
+            .collect();
         let mut holding: BTreeMap<Key, Vec<u32>> = BTreeMap::new();
-        for &v in &states {
-            let (s, _) = store.get_shared(v, &mut cache);
-            for t in held_back(self.program, &s, self.scenario) {
-                holding.entry(keys(&s, &t, true)[0]).or_default().push(v);
-            }
+        for (v, ts) in &held {
+            ts.iter().for_each(|&(_, key)| holding.entry(key).or_default().push(*v));
         }
         let mut passes: BTreeSet<(u32, Key)> = BTreeSet::new();
         for (key, nodes) in &holding {
             passes.extend(held_along_cycles(edges, nodes, *key).into_iter().map(|v| (v, *key)));
         }
         let mut out = Vec::new();
-        for v in states.into_iter().filter(|&v| passes.range((v, Key::MIN)..=(v, Key::NONE)).next().is_some())
-        {
+        for (v, ts) in held {
+            if !ts.iter().any(|&(_, key)| passes.contains(&(v, key))) {
+                continue;
+            }
             let (s, parts) = store.get_shared(v, &mut cache);
             let first = enabled(self.program, &s, self.scenario).len();
-            let steps = held_back(self.program, &s, self.scenario)
+            let steps = ts
                 .iter()
                 .enumerate()
-                .filter(|(_, t)| passes.contains(&(v, keys(&s, t, true)[0])))
-                .map(|(h, t)| self.step(&s, &parts, first + h, t, Timing::Held))
+                .filter(|(_, (_, key))| passes.contains(&(v, *key)))
+                .map(|(h, (t, _))| self.step(&s, &parts, first + h, t, Timing::Held))
                 .collect();
             out.push((v, steps));
         }

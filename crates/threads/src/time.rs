@@ -164,6 +164,11 @@ impl World {
     /// where they come as timed steps): those of the contexts that time has
     /// passed since they were made.
     pub(crate) fn aged_cancels(&self) -> Vec<Event> {
+        // Reaching the objects costs a walk of the heap: most steps have
+        // no aged context to offer.
+        if !self.heap.iter().any(|o| matches!(o, Object::Ctx(c) if c.aged)) {
+            return Vec::new();
+        }
         let acting = self.acting();
         let aged =
             |o: ObjId, kind| matches!(&self.heap[o as usize], Object::Ctx(c) if c.kind == kind && c.aged);
