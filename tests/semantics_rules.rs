@@ -361,6 +361,22 @@ fn an_unguarded_update_after_simultaneous_work_is_lost() {
     assert_eq!(summary(&guarded), "all: verified");
 }
 
+/// Ticks tie (come at the same instant, before the tasks woken move) when
+/// the task a tick wakes shares an object but a context with another task:
+/// two tickers' handlers that add to a shared count race, also through a
+/// helper, and a lock makes them safe (docs/semantics.md, Time).
+#[test]
+fn ticks_tie_when_their_handlers_share_an_object() {
+    let racy = "var count = 0\ntask main() {\n let a = spawn beat()\n let b = spawn beat()\n join a\n join b\n assert count == 2\n}\ntask beat() {\n let t = ticker()\n recv t\n stop(t)\n count = count + 1\n}\n";
+    assert_eq!(summary(racy), "all: panic main");
+    let helper = racy.replace(" count = count + 1\n}\n", " bump()\n}\nfn bump() {\n count = count + 1\n}\n");
+    assert_eq!(summary(&helper), "all: panic main");
+    let guarded = racy
+        .replace("var count = 0\n", "var count = 0\nvar mu = mutex()\n")
+        .replace(" count = count + 1\n", " mu.lock()\n count = count + 1\n mu.unlock()\n");
+    assert_eq!(summary(&guarded), "all: verified");
+}
+
 #[test]
 fn a_helper_returns_two_results_to_the_let_that_binds_them() {
     // The second result is the work's outcome: err only in the error scenario.

@@ -30,7 +30,7 @@ fn timeout_unbuffered() {
 
 #[test]
 fn heartbeat() {
-    pinned("models/seeds/heartbeat.leash", [(58, 108), (57, 110), (57, 107)]);
+    pinned("models/seeds/heartbeat.leash", [(59, 110), (57, 110), (57, 107)]);
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod kinds;
 mod live;
 mod lower;
 mod pretty;
+mod shared;
 mod silent;
 mod visit;
 
@@ -131,8 +132,22 @@ pub struct Func {
     /// caller into the `rest` of its call when the frame is popped); empty
     /// otherwise.
     pub results: Vec<u16>,
+    /// The model-level variables it uses, itself or through the helpers it
+    /// calls (not the tasks it spawns).
+    pub globals: GlobalUse,
     /// The declaration's span.
     pub span: Span,
+}
+
+/// The model-level variables a function may read and write, by index,
+/// sorted: `reads` those it reads or writes, `writes` those it writes (a
+/// reference it passes on counts as a write).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GlobalUse {
+    /// Read or written.
+    pub reads: Vec<u16>,
+    /// Written.
+    pub writes: Vec<u16>,
 }
 
 /// A constant value in the IR.

@@ -1,14 +1,25 @@
 //! Walking the IR's expressions: the children of an expression and the
 //! operands of a constructor (what every walk, in every crate, recurses
-//! into), and every expression of an instruction, nested ones included, for
-//! rewrites that need the whole program first (a field whose struct is known
-//! only once every function is lowered).
+//! into), and every expression and place of an instruction, nested ones
+//! included, for rewrites and analyses that need the whole program first (a
+//! field whose struct is known only once every function is lowered, the
+//! model-level variables a function uses).
 
 use crate::{CaseKind, Ctor, Elem, Expr, Instr, Place};
 
 /// Calls `f` on every expression of `instr`, innermost first, so that `f` may
 /// replace the expression it is given.
 pub(crate) fn exprs_mut(instr: &mut Instr, f: &mut dyn FnMut(&mut Expr)) {
+    places_and_exprs_mut(instr, &mut |_| {}, f);
+}
+
+/// Calls `on_place` on every place `instr` stores to, then `on_expr` on every
+/// expression of `instr` (those inside its places included), innermost first.
+pub(crate) fn places_and_exprs_mut(
+    instr: &mut Instr,
+    on_place: &mut dyn FnMut(&mut Place),
+    on_expr: &mut dyn FnMut(&mut Expr),
+) {
     let mut top: Vec<&mut Expr> = Vec::new();
     let mut places: Vec<&mut Place> = Vec::new();
     match instr {
@@ -75,6 +86,7 @@ pub(crate) fn exprs_mut(instr: &mut Instr, f: &mut dyn FnMut(&mut Expr)) {
         | Instr::Exit => {}
     }
     for p in places {
+        on_place(p);
         match p {
             Place::Index(a, i) => top.extend([a, i]),
             Place::Field(a, _) => top.push(a),
@@ -83,7 +95,7 @@ pub(crate) fn exprs_mut(instr: &mut Instr, f: &mut dyn FnMut(&mut Expr)) {
         }
     }
     for e in top {
-        walk_mut(e, f);
+        walk_mut(e, on_expr);
     }
 }
 

@@ -199,8 +199,8 @@ pub struct State {
     /// Whether the environment has sent the signal.
     pub signalled: bool,
     /// Whether the last step was a timed one while another that may tie was
-    /// pending: then any timed step but a tick may come at the same instant,
-    /// before the tasks woken take their instant steps.
+    /// pending: then that one may come at the same instant, before the tasks
+    /// woken take their instant steps.
     pub instant: bool,
 }
 

@@ -31,6 +31,7 @@ mod objects;
 mod plan;
 mod primitives;
 mod runtime;
+mod ties;
 mod time;
 mod value;
 mod world;

@@ -18,8 +18,8 @@
 //!   whichever side of it the signal lands, and the runs in which it came
 //!   first explore what follows (a sleep set for the environment's one
 //!   step). Right after a timed step, it chooses whether another timed
-//!   step but a tick comes at the same instant (a tie), before the tasks
-//!   woken move.
+//!   step comes at the same instant (a tie), before the tasks woken move (a
+//!   tick only when the task it wakes shares an object: `ties.rs`).
 //! - A polling task (a loop round a `select` with only `default` ready, or a
 //!   `yield`) does not hold time back: when no task is urgent, its thread
 //!   chooses between polling and letting time pass.

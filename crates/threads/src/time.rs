@@ -9,10 +9,10 @@
 //! deadline expires, or (in the completion scenario) the signal arrives.
 //! Outside completion the signal may also arrive at any moment.
 //!
-//! One exception to maximal progress: *ties*. Right after a timed step, any
-//! other timed step but a tick may come at the same instant, before the
-//! tasks woken take their instant steps, which then interleave in every
-//! order. Ticks do not tie with each other (docs/semantics.md, Time).
+//! One exception to maximal progress: *ties*. Right after a timed step,
+//! another may come at the same instant, before the tasks woken take their
+//! instant steps, which then interleave in every order; a tick only when the
+//! task it wakes may race on shared data (`ties.rs`, docs/semantics.md, Time).
 //!
 //! No thread stands for the environment (`runtime.rs` says who makes these
 //! events happen); here is what may happen and what it does.
@@ -76,21 +76,25 @@ impl World {
     }
 
     /// The timed steps that may tie with the timed step just taken (the
-    /// caller knows some task is urgent): those of `timed` but the ticks.
+    /// caller knows some task is urgent): those of `timed` but the ticks
+    /// that may not tie.
     pub(crate) fn ties(&self, plans: &[Plan]) -> Vec<Event> {
         if !self.instant {
             return Vec::new();
         }
-        let tick = |e: &Event| matches!(e, Event::Fire(o) if matches!(self.heap[*o as usize], Object::Ticker { .. }));
-        self.timed(plans).into_iter().filter(|e| !tick(e)).collect()
+        let lone_tick = |e: &Event| matches!(e, Event::Fire(o) if matches!(self.heap[*o as usize], Object::Ticker { .. }) && !self.tick_ties(*o));
+        self.timed(plans).into_iter().filter(|e| !lone_tick(e)).collect()
     }
 
-    /// The timers that fire, the tickers that tick (when `ticks`) and the
-    /// deadlines that expire when time passes, among `acting`.
+    /// The timers that fire, the tickers that tick (all when `ticks`, else
+    /// those that may tie) and the deadlines that expire when time passes,
+    /// among `acting`.
     fn timed_objects<'a>(&'a self, acting: &'a [ObjId], ticks: bool) -> impl Iterator<Item = Event> + 'a {
         acting.iter().filter_map(move |&o| match &self.heap[o as usize] {
             Object::Timer { state, .. } if state.active() => Some(Event::Fire(o)),
-            Object::Ticker { running: true, pending: false, .. } if ticks => Some(Event::Fire(o)),
+            Object::Ticker { running: true, pending: false, .. } if ticks || self.tick_ties(o) => {
+                Some(Event::Fire(o))
+            }
             Object::Ctx(c) if c.kind == CtxKind::Timeout && !self.ctx_done(o) => Some(Event::Deadline(o)),
             _ => None,
         })
@@ -98,7 +102,8 @@ impl World {
 
     /// Whether a timed step that may tie is pending: a live task in `work`
     /// or `sleep` or at a `select` with an `after` case, an active timer, a
-    /// deadline not passed, or in completion the signal not yet sent.
+    /// tick that may tie, a deadline not passed, or in completion the signal
+    /// not yet sent.
     pub(crate) fn tie_pending(&self) -> bool {
         let acting = self.acting();
         self.live().any(|t| !self.task(t).frames.is_empty() && !self.timed_moves(t).is_empty())

@@ -453,13 +453,14 @@ fn time_passes_only_when_no_task_is_urgent() {
     assert!(ends.contains(&true) && ends.contains(&false), "{ends:?}");
 }
 
-/// Ties: right after a timed step, another timed step but a tick may come
-/// at the same instant, before the tasks woken move, so that what they do
-/// next races (the lost update of two workers, or of two timers' handlers);
-/// a tie needs the other step to be pending then, and ticks do not tie with
-/// each other.
+/// Ties: right after a timed step, another timed step may come at the same
+/// instant, before the tasks woken move, so that what they do next races
+/// (the lost update of two workers, of two timers' or two tickers'
+/// handlers); a tie needs the other step to be pending then, and a tick
+/// ties only when the task it wakes shares an object but a context with
+/// another task.
 #[test]
-fn timed_steps_but_ticks_may_come_at_the_same_instant() {
+fn timed_steps_may_come_at_the_same_instant() {
     let lost = include_str!("../../../models/semantics/work_ties_lost_update.leash");
     verify(&[
         ("two workers lose an update", lost),
@@ -480,10 +481,29 @@ fn timed_steps_but_ticks_may_come_at_the_same_instant() {
             include_str!("../../../models/semantics/timers_tie_lost_update.leash"),
         ),
         (
-            "ticks do not tie with each other",
-            "// expect: verified\nvar x = 0\ntask main() {\n let t = spawn w()\n let tk = ticker()\n recv tk\n x = 1\n x = 2\n stop(tk)\n join t\n}\ntask w() {\n let tk = ticker()\n recv tk\n assert x != 1\n stop(tk)\n}\n",
+            "ticks tie when their handlers share a variable",
+            "// expect: panic\nvar x = 0\ntask main() {\n let t = spawn w()\n let tk = ticker()\n recv tk\n x = 1\n x = 2\n stop(tk)\n join t\n}\ntask w() {\n let tk = ticker()\n recv tk\n assert x != 1\n stop(tk)\n}\n",
+        ),
+        (
+            "two tickers' handlers lose an update",
+            include_str!("../../../models/semantics/ticks_tie_lost_update.leash"),
+        ),
+        (
+            "two tickers' handlers race over channels",
+            include_str!("../../../models/semantics/ticks_tie_close_races_send.leash"),
         ),
     ]);
+    // Ticks whose tasks share nothing but a context never tie.
+    let apart = "// expect: verified\ntask main() {\n let ctx = with_cancel(background())\n let t = spawn w(ctx)\n let tk = ticker()\n recv tk\n stop(tk)\n cancel(ctx)\n join t\n}\ntask w(ctx) {\n let tk = ticker()\n select {\n recv tk => {}\n recv ctx.done => {}\n }\n stop(tk)\n}\n";
+    let tied = every_run("ticks apart", apart)
+        .iter()
+        .filter(|(_, o)| {
+            o.log
+                .windows(2)
+                .any(|w| matches!(w, [leash_threads::Entry::Fire { .. }, leash_threads::Entry::Fire { .. }]))
+        })
+        .count();
+    assert_eq!(tied, 0, "ticks of tasks that share nothing tied");
     // Both workers' ends come first in some run, and together in some.
     let ties = every_run("two workers lose an update", lost)
         .iter()

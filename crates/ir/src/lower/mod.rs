@@ -96,6 +96,7 @@ pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {
     propagate_refs(&mut l.ref_slots, &l.ref_args);
     crate::hoist::hoist(&mut program, &mut l.ref_slots);
     crate::silent::mark(&mut program, &l.ref_slots);
+    crate::shared::mark(&mut program);
     let ctx_slots: Vec<Vec<bool>> = std::mem::take(&mut l.local_kinds)
         .into_iter()
         .map(|tys| tys.into_iter().map(|t| matches!(l.kinds.con_of(t), None | Some(Con::Ctx))).collect())
@@ -770,6 +771,7 @@ impl Lowerer {
             silent: vec![false; f.code.len()],
             dead: Vec::new(),
             dead_in_call: Vec::new(),
+            globals: Default::default(),
             results,
             code: f.code,
             spans: f.spans,

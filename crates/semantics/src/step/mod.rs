@@ -11,6 +11,7 @@
 mod chan;
 mod exec;
 mod ready;
+mod ties;
 
 use crate::state::{CtxKind, Object, State, Task, Value};
 use crate::{Event, Scenario};
@@ -137,13 +138,14 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     let mut out = Vec::new();
     let (waiting, urgent) = instant_steps(p, s, &mut out);
     // Maximal progress: time passes when no task is urgent. Right after a
-    // timed step, any other timed step but a tick may come at the same
-    // instant, before the tasks woken move, so that they race with each
-    // other (two timers that expire in one pass of Go's timers, then update
-    // shared state). Ticks do not tie with each other (see docs/semantics.md).
+    // timed step, another may come at the same instant, before the tasks
+    // woken move, so that they race with each other (two timers that expire
+    // in one pass of Go's timers, then update shared state); a tick only when
+    // the task it wakes may race on shared data (see [`ties`]).
     let tie = urgent && s.instant;
     if !urgent || tie {
-        timed_steps(p, s, scenario, &waiting, !tie, &mut out);
+        let ticks = if tie { Ticks::Tying } else { Ticks::All };
+        timed_steps(p, s, scenario, &waiting, ticks, &mut out);
     } else {
         out.extend(aged_cancels(s, scenario).map(|actor| env_step(actor, false)));
     }
@@ -166,7 +168,7 @@ pub fn held_back(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> 
     let (waiting, urgent) = instant_steps(p, s, &mut out);
     out.clear();
     if urgent && !s.instant {
-        timed_steps(p, s, scenario, &waiting, true, &mut out);
+        timed_steps(p, s, scenario, &waiting, Ticks::All, &mut out);
         let enabled: Vec<Actor> = aged_cancels(s, scenario).collect();
         out.retain(|t| !enabled.contains(&t.actor));
     }
@@ -216,21 +218,30 @@ fn instant_steps(p: &Program, s: &State, out: &mut Vec<Transition>) -> (Vec<usiz
     (waiting, urgent)
 }
 
+/// Which tickers' ticks are among the steps of time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ticks {
+    /// Every running ticker's: time passes.
+    All,
+    /// Those that may tie with the timed step just taken ([`ties::tick_ties`]).
+    Tying,
+}
+
 /// Appends the steps of time passing: the timed steps of the `waiting`
-/// tasks, the timers, tickers (when `ticks`) and deadlines, and in
+/// tasks, the timers, the tickers `ticks` picks and the deadlines, and in
 /// completion the signal.
 fn timed_steps(
     p: &Program,
     s: &State,
     scenario: Scenario,
     waiting: &[usize],
-    ticks: bool,
+    ticks: Ticks,
     out: &mut Vec<Transition>,
 ) {
     for &slot in waiting {
         timed_moves(p, s, slot, scenario, out);
     }
-    out.extend(timed_objects(s, ticks).map(|actor| env_step(actor, true)));
+    out.extend(timed_objects(p, s, ticks).map(|actor| env_step(actor, true)));
     if scenario == Scenario::Completion && signal_pending(s) {
         out.push(env_step(Actor::Signal, true));
     }
@@ -246,12 +257,16 @@ fn signal_pending(s: &State) -> bool {
     !s.signalled && s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }))
 }
 
-/// The timers that fire, the tickers that tick (when `ticks`) and the
-/// deadlines that expire when time passes, by heap index.
-fn timed_objects(s: &State, ticks: bool) -> impl Iterator<Item = Actor> + '_ {
+/// The timers that fire, the tickers that tick (those `ticks` picks) and
+/// the deadlines that expire when time passes, by heap index.
+fn timed_objects<'a>(p: &'a Program, s: &'a State, ticks: Ticks) -> impl Iterator<Item = Actor> + 'a {
     s.heap.iter().enumerate().filter_map(move |(i, o)| match o {
         Object::Timer { state, .. } if state.active() => Some(Actor::Fire(i as u16)),
-        Object::Ticker { running: true, pending: false, .. } if ticks => Some(Actor::Fire(i as u16)),
+        Object::Ticker { running: true, pending: false, .. }
+            if ticks == Ticks::All || ties::tick_ties(p, s, i as u16) =>
+        {
+            Some(Actor::Fire(i as u16))
+        }
         Object::Ctx { kind: CtxKind::Timeout, .. } if !s.ctx_done(i as u16) => {
             Some(Actor::Deadline(i as u16))
         }
@@ -260,9 +275,9 @@ fn timed_objects(s: &State, ticks: bool) -> impl Iterator<Item = Actor> + '_ {
 }
 
 /// Whether a timed step that may tie is pending in `s`: a task's (its
-/// `work` or `sleep` ending, an `after` case of its select), a timer's or a
-/// deadline's, or the signal not yet arrived (timed in completion). Ticks
-/// do not tie. An over-approximation (a select's task may have a case
+/// `work` or `sleep` ending, an `after` case of its select), a timer's, a
+/// tick that may tie, a deadline's, or the signal not yet arrived (timed in
+/// completion). An over-approximation (a select's task may have a case
 /// ready), cheap enough for every timed step.
 fn timed_pending(p: &Program, s: &State) -> bool {
     let mut moves = Vec::new();
@@ -271,7 +286,7 @@ fn timed_pending(p: &Program, s: &State) -> bool {
         timed_moves(p, s, slot, Scenario::Completion, &mut moves);
         !moves.is_empty()
     });
-    tasks || timed_objects(s, false).next().is_some() || signal_pending(s)
+    tasks || timed_objects(p, s, Ticks::Tying).next().is_some() || signal_pending(s)
 }
 
 /// Whether task `slot`, whose instant steps are `moves`, is polling: it has
