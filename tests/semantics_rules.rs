@@ -121,6 +121,16 @@ fn rwmutex_prefers_a_waiting_writer() {
     assert_eq!(summary(src), "all: deadlock main w");
 }
 
+/// Lockers that find a mutex held are served in the order they parked (Go's
+/// semaphore queue), but one arriving while it is free may take it first.
+#[test]
+fn parked_lockers_are_served_in_order_and_a_newcomer_may_barge() {
+    let in_order = include_str!("../models/semantics/mutex_serves_parked_lockers_in_order.leash");
+    assert_eq!(summary(in_order), "all: verified");
+    let barge = "var mu = mutex()\nvar x = 0\ntask main() {\n mu.lock()\n let t = spawn w()\n work a\n mu.unlock()\n mu.lock()\n assert x == 1\n mu.unlock()\n join t\n}\ntask w() {\n mu.lock()\n x = 1\n mu.unlock()\n}\n";
+    assert_eq!(summary(barge), "all: panic main");
+}
+
 #[test]
 fn rwmutex_readers_share() {
     let src = "var mu = rwmutex()\ntask main() {\n let t = spawn r()\n mu.rlock()\n let u = spawn r()\n join u\n mu.runlock()\n join t\n}\ntask r() {\n mu.rlock()\n mu.runlock()\n}\n";

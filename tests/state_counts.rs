@@ -45,7 +45,7 @@ fn rwr_deadlock() {
 
 #[test]
 fn errgroup_limit() {
-    pinned("models/seeds/errgroup_limit.leash", [(31, 53), (43, 90), (32, 56)]);
+    pinned("models/seeds/errgroup_limit.leash", [(32, 54), (47, 98), (36, 64)]);
 }
 
 #[test]

@@ -69,9 +69,13 @@ fn rank_waits(p: &Program, s: &mut State) {
     }
 }
 
-/// The wait queues the parked task `slot` is in: the channels, timers and
-/// tickers of its channel operation, or the cond it waits on.
+/// The wait queues the parked task `slot` is in: the line of a lock or a
+/// group it waits for, the channels, timers and tickers of its channel
+/// operation, or the cond it waits on.
 fn wait_queues(p: &Program, s: &State, slot: usize) -> Vec<u16> {
+    if let Some(o) = crate::step::line_of(p, s, slot) {
+        return vec![o];
+    }
     let f = s.tasks[slot].frames.last().expect("live tasks have a frame");
     let instr = &p.func(f.func).code[f.pc as usize];
     match instr {

@@ -9,7 +9,7 @@
 use crate::channels::logged;
 use crate::plan::{Move, MAP_END};
 use crate::value::{Value, NIL_DEREFERENCE};
-use crate::world::{Deferred, Frame, Task, World};
+use crate::world::{Deferred, Frame, Phase, Task, World};
 use crate::{End, Entry, Instance, Orphan};
 use leash_ir::{spin_of_loop, Callee, Expr, FuncId, Instr, Pc, Place};
 use std::sync::Arc;
@@ -97,7 +97,7 @@ impl World {
         for task in self.tasks.iter_mut().filter(|task| !task.exited) {
             let Some(f) = task.frames.last() else { continue };
             let timed = matches!(program.func(f.func).code[f.pc as usize], Instr::Work { .. } | Instr::Sleep);
-            if task.parked || task.phase.waits() || timed {
+            if task.parked || task.line != 0 || task.phase.waits() || timed {
                 task.spin = 0;
             }
         }
@@ -171,9 +171,15 @@ impl World {
                 }
                 self.advance(t);
             }
+            (Instr::Spawn { .. } | Instr::Op { .. }, Move::Park) => self.join_line(t),
             (Instr::Spawn { func: f, args, dst, group, detached }, _) => {
                 let owner = (!detached).then_some(t);
                 self.spawn(t, *f, args, dst.as_ref(), group.as_ref(), owner)?;
+            }
+            (Instr::Op { .. }, _) => {
+                // Leaving a line: the lock is taken.
+                self.task_mut(t).line = 0;
+                self.exec_plain(t, instr)?;
             }
             _ => self.exec_plain(t, instr)?,
         }
@@ -307,6 +313,8 @@ impl World {
             return Err(Fault::Threads(needed));
         }
         self.threads_asked = needed;
+        // Admitted from the line or not, its task counts from now.
+        self.task_mut(t).phase = Phase::Start;
         if let Some(g) = group {
             if let crate::objects::Object::Group { running, .. } = &mut self.heap[g as usize] {
                 *running += 1;

@@ -27,6 +27,7 @@ mod channels;
 mod contexts;
 mod eval;
 mod exec;
+mod lines;
 mod objects;
 mod plan;
 mod primitives;

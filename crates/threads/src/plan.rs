@@ -4,7 +4,7 @@
 
 use crate::objects::{CaseIx, Object, OnceState, Waiter};
 use crate::value::{Value, NIL_DEREFERENCE};
-use crate::world::World;
+use crate::world::{Phase, World};
 use crate::Instance;
 use leash_ir::Instr;
 use std::sync::Arc;
@@ -85,11 +85,25 @@ impl World {
             Instr::Work { .. } | Instr::Sleep => Plan::Blocked,
             Instr::Choose { targets } => Plan::any((0..targets.len() as u16).map(Move::Alt).collect()),
             Instr::MapNext { iter, map, .. } => Plan::any(self.map_next(t, iter, map)?),
-            Instr::Spawn { group: Some(g), .. } => match &self.heap[self.eval(t, g)?.obj()? as usize] {
-                Object::Group { running, limit, .. } if limit.is_some_and(|l| *running >= l) => Plan::Blocked,
-                Object::Group { .. } => Plan::Ready(vec![Move::Plain]),
-                _ => return Err(NIL_DEREFERENCE.to_string()),
-            },
+            // A `g.go` that finds its group at its limit joins the group's
+            // line; a member's exit admits the first in line (`lines.rs`).
+            Instr::Spawn { group: Some(g), .. } => {
+                let group = self.eval(t, g)?.obj()?;
+                let admitted = self.admitted(group);
+                match &self.heap[group as usize] {
+                    Object::Group { running, limit, .. }
+                        if self.task(t).phase != Phase::Admitted
+                            && limit.is_some_and(|l| *running + admitted >= l) =>
+                    {
+                        match self.task(t).line {
+                            0 => Plan::Ready(vec![Move::Park]),
+                            _ => Plan::Blocked,
+                        }
+                    }
+                    Object::Group { .. } => Plan::Ready(vec![Move::Plain]),
+                    _ => return Err(NIL_DEREFERENCE.to_string()),
+                }
+            }
             Instr::OnceEnter { once, .. } => match &self.heap[self.eval(t, once)?.obj()? as usize] {
                 Object::Once(OnceState::Running) => Plan::Blocked,
                 Object::Once(_) => Plan::Ready(vec![Move::Plain]),

@@ -51,22 +51,21 @@ impl World {
             return Ok(Plan::Panic(WG_NEGATIVE.to_string()));
         }
         let blocked = match (op, object) {
-            (Op::Lock, Object::Mutex { locked }) => *locked,
+            (Op::Lock, Object::Mutex { locked }) => return Ok(self.plan_lock(t, *locked)),
             (Op::RLock, Object::RwMutex { .. }) => phase == Phase::ReaderWaiting,
             (Op::WLock, Object::RwMutex { readers, writer, writer_waiting }) => match phase {
                 Phase::WriterWaiting => *readers > 0,
-                _ => *writer || *writer_waiting,
+                _ => return Ok(self.plan_lock(t, *writer || *writer_waiting)),
             },
             (Op::WgWait, Object::WaitGroup { .. }) => phase == Phase::WgWaiting,
             (Op::GroupWait, Object::Group { .. }) => phase == Phase::WgWaiting,
-            (Op::CondWait, Object::Cond { mutex, .. }) => match phase {
-                Phase::CondWaiting => true,
-                Phase::CondWoken => matches!(
-                    self.heap[*mutex as usize],
-                    Object::Mutex { locked: true }
-                        | Object::RwMutex { writer: true, .. }
-                        | Object::RwMutex { writer_waiting: true, .. }
-                ),
+            (Op::CondWait, Object::Cond { mutex, .. }) => match (phase, &self.heap[*mutex as usize]) {
+                (Phase::CondWaiting, _) => true,
+                (Phase::CondWoken, Object::Mutex { locked }) => return Ok(self.plan_lock(t, *locked)),
+                // `cond(rw.rlocker())`: the read lock back.
+                (Phase::CondWoken, Object::RwMutex { writer, writer_waiting, .. }) => {
+                    *writer || *writer_waiting
+                }
                 _ => false,
             },
             _ => false,
@@ -422,6 +421,7 @@ impl World {
         for w in released {
             self.task_mut(w).phase = Phase::WgReleased;
         }
+        self.admit(g);
         if let Some(c) = cancel {
             self.cancel(c);
         }

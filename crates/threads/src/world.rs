@@ -40,6 +40,8 @@ pub struct World {
     /// Whether the step being taken looked at a context or changed one: set
     /// by every read of a context's state and every change to it.
     pub(crate) touched_ctx: Cell<bool>,
+    /// The last ticket given to a task joining a line (see `lines.rs`).
+    pub(crate) tickets: u32,
     /// Whether the last step was a timed one while another that may tie was
     /// pending: that one may come at the same instant, before the tasks
     /// woken move (see `time.rs`).
@@ -85,6 +87,9 @@ pub(crate) struct Task {
     pub parked: bool,
     /// The objects whose wait queues hold it while it is parked.
     pub queues: Vec<ObjId>,
+    /// Its place in the line of a lock or of a group at its limit (see
+    /// `lines.rs`), by ticket, first come first; 0 when in none.
+    pub line: u32,
     /// `leash_ir::POLLING` when it has gone round a loop that polls (a
     /// `select` with `default`, or a `yield`) since it last waited or time
     /// last passed; 0 otherwise.
@@ -107,6 +112,9 @@ pub(crate) enum Phase {
     CondWaiting,
     /// `c.wait()`: signalled; takes the mutex again once it is free.
     CondWoken,
+    /// `g.go`: given a place in the group at its limit by a member's exit,
+    /// which counted it among the group's tasks.
+    Admitted,
     /// `wg.wait()`: waits for the counter to reach zero.
     WgWaiting,
     /// `wg.wait()`: released by the counter reaching zero; checks that the
@@ -173,6 +181,7 @@ impl Task {
             asleep: false,
             parked: false,
             queues: Vec::new(),
+            line: 0,
             spin: 0,
         }
     }
@@ -199,6 +208,7 @@ impl World {
             signalled: false,
             signal_asleep: false,
             touched_ctx: Cell::new(false),
+            tickets: 0,
             instant: false,
             threads_asked: 1,
             threads_running: 0,

@@ -1,7 +1,7 @@
 //! Executing a step: the instruction's effect on a copy of the state, then the
 //! silent instructions after it, then the settling of exits.
 
-use super::ready::{classify, cond_waiters, instr_of, top, waiting_in, Operand};
+use super::ready::{classify, cond_waiters, instr_of, line_of, top, waiting_in, Operand};
 use super::{new_task, Applied, Transition};
 use crate::canon::canonicalize;
 use crate::eval::{eval, observes_done, store, Fault};
@@ -308,8 +308,13 @@ impl<'p> Exec<'p> {
                 self.advance(slot);
             }
             Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. } => self.chan_step(slot, t)?,
+            Instr::Spawn { .. } | Instr::Op { .. } if t.parks() => self.park(slot),
             Instr::Spawn { func, args, dst, group, detached } => {
                 let args = args.iter().map(|a| self.eval(slot, a)).collect::<Result<Vec<_>, _>>()?;
+                // Admitted from the line or not, its task counts from now.
+                if self.s.tasks[slot].phase != 0 {
+                    self.s.task_mut(slot).phase = 0;
+                }
                 let group = match group {
                     Some(g) => {
                         let (o, obj) = self.heap_obj(slot, g)?;
@@ -459,7 +464,13 @@ impl<'p> Exec<'p> {
                 }
                 self.advance(slot);
             }
-            Instr::Op { op, target, arg, dst } => self.op(slot, *op, target, arg.as_ref(), dst)?,
+            Instr::Op { op, target, arg, dst } => {
+                // Leaving a line: the lock is taken.
+                if self.s.tasks[slot].wait != 0 && matches!(op, Op::Lock | Op::WLock | Op::CondWait) {
+                    self.s.task_mut(slot).wait = 0;
+                }
+                self.op(slot, *op, target, arg.as_ref(), dst)?
+            }
         }
         Ok(())
     }
@@ -781,6 +792,17 @@ impl<'p> Exec<'p> {
                 for w in waiting_in(self.p, &self.s, Op::GroupWait, g) {
                     self.s.task_mut(w).phase = 2;
                 }
+            }
+            // Its place goes to the first `g.go` in the group's line, if any
+            // (errgroup's semaphore channel hands the token over in `done`;
+            // its WaitGroup counts the task only once that `g.go` runs on).
+            let first = (0..self.s.tasks.len())
+                .filter(|&t| line_of(self.p, &self.s, t) == Some(g))
+                .min_by_key(|&t| self.s.tasks[t].wait);
+            if let Some(t) = first {
+                let task = self.s.task_mut(t);
+                task.phase = 2;
+                task.wait = 0;
             }
         }
         let owner = self.s.tasks[slot].func;

@@ -21,7 +21,7 @@ use ready::{task_moves, timed_moves};
 use std::sync::Arc;
 
 pub(crate) use chan::queues;
-pub(crate) use ready::cond_waiters;
+pub(crate) use ready::{cond_waiters, line_of};
 
 /// Who moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

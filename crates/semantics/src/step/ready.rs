@@ -69,6 +69,53 @@ pub(super) fn waiting_in(p: &Program, s: &State, op: Op, o: u16) -> Vec<usize> {
         .collect()
 }
 
+/// The object whose line task `slot` stands in: it parked at a `lock()` (or
+/// a `c.wait()` taking its mutex back) on a mutex, at an `rw.lock()` on an
+/// rwmutex (its writers' mutex), or at a `g.go` on a group at its limit.
+/// Go serves such waiters first come, first served: a mutex's semaphore
+/// queue, errgroup's semaphore channel.
+pub(crate) fn line_of(p: &Program, s: &State, slot: usize) -> Option<u16> {
+    let task = &s.tasks[slot];
+    if task.wait == 0 {
+        return None;
+    }
+    let id = |e: &Expr| match eval(s, slot, e) {
+        Ok(Value::Obj(o)) => Some(o),
+        _ => None,
+    };
+    match instr_of(p, s, slot) {
+        Instr::Op { op: Op::Lock | Op::WLock, target, .. } => id(target),
+        Instr::Op { op: Op::CondWait, target, .. } if task.phase == 2 => {
+            match s.heap.get(id(target)? as usize) {
+                Some(Object::Cond { mutex }) => Some(*mutex),
+                _ => None,
+            }
+        }
+        Instr::Spawn { group: Some(g), .. } => id(g),
+        _ => None,
+    }
+}
+
+/// Whether task `slot`, in the line of the object at `o`, is first in it.
+fn first_in_line(p: &Program, s: &State, slot: usize, o: u16) -> bool {
+    let mine = s.tasks[slot].wait;
+    !(0..s.tasks.len())
+        .any(|t| t != slot && s.tasks[t].wait != 0 && s.tasks[t].wait < mine && line_of(p, s, t) == Some(o))
+}
+
+/// How many `g.go` of the group that task `slot`'s expression `g` names were
+/// admitted from its line and have not started their task yet: errgroup's
+/// semaphore holds their tokens, its WaitGroup does not count them.
+pub(super) fn admitted(p: &Program, s: &State, slot: usize, g: &Expr) -> u8 {
+    let group = eval(s, slot, g);
+    (0..s.tasks.len())
+        .filter(|&t| {
+            s.tasks[t].phase == 2
+                && matches!(instr_of(p, s, t), Instr::Spawn { group: Some(h), .. } if eval(s, t, h) == group)
+        })
+        .count() as u8
+}
+
 fn obj<'s>(s: &'s State, slot: usize, e: &Expr) -> Option<&'s Object> {
     match eval(s, slot, e) {
         Ok(Value::Obj(o)) => s.heap.get(o as usize),
@@ -96,8 +143,17 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tran
                 out.push(base);
             }
         }
+        // A `g.go` that finds the group at its limit parks in its line; the
+        // exit of a member admits the first in line (phase 2), whose place
+        // counts against the limit from then on.
         Instr::Spawn { group: Some(g), .. } => match obj(s, slot, g) {
-            Some(Object::Group { active, limit, .. }) if *limit > 0 && active >= limit => {}
+            Some(Object::Group { active, limit, .. })
+                if *limit > 0 && task.phase != 2 && active + admitted(p, s, slot, g) >= *limit =>
+            {
+                if task.wait == 0 {
+                    out.push(Transition { case: Transition::PARK, ..base });
+                }
+            }
             _ => out.push(base),
         },
         Instr::Work { ctx, .. } => {
@@ -123,28 +179,35 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tran
             }
         }
         Instr::Op { op, target, .. } => {
+            // A lock taken by a task arriving while it is free, or by the
+            // first in its line; one arriving while it is held parks in it.
+            let lock = |held: bool, out: &mut Vec<Transition>| match task.wait {
+                0 => out.push(Transition { case: if held { Transition::PARK } else { 0 }, ..base }),
+                _ if !held && line_of(p, s, slot).is_some_and(|o| first_in_line(p, s, slot, o)) => {
+                    out.push(base)
+                }
+                _ => {}
+            };
             let ready = match (op, obj(s, slot, target)) {
-                (Op::Lock, Some(Object::Mutex { locked })) => !locked,
+                (Op::Lock, Some(Object::Mutex { locked })) => return lock(*locked, out),
+                (Op::WLock, Some(Object::RwMutex { writer, pending, .. })) if task.phase == 0 => {
+                    return lock(*writer || *pending, out)
+                }
+                (Op::CondWait, Some(Object::Cond { mutex })) if task.phase == 2 => {
+                    if let Some(Object::Mutex { locked }) = s.heap.get(*mutex as usize) {
+                        return lock(*locked, out);
+                    }
+                    // `cond(rw.rlocker())`: the read lock back.
+                    matches!(
+                        s.heap.get(*mutex as usize),
+                        Some(Object::RwMutex { writer: false, pending: false, .. })
+                    )
+                }
                 (Op::RLock, Some(Object::RwMutex { .. })) => task.phase != 1,
-                (Op::WLock, Some(Object::RwMutex { readers, writer, pending })) => match task.phase {
-                    0 => !writer && !pending,
-                    _ => *readers == 0,
-                },
+                (Op::WLock, Some(Object::RwMutex { readers, .. })) => *readers == 0,
                 (Op::WgWait, Some(Object::WaitGroup { .. })) => task.phase != 1,
                 (Op::GroupWait, Some(Object::Group { .. })) => task.phase != 1,
-                (Op::CondWait, Some(Object::Cond { mutex })) => match task.phase {
-                    0 => true,
-                    1 => false,
-                    // The lock back: a mutex, or an rwmutex's read lock
-                    // (`cond(rw.rlocker())`).
-                    _ => matches!(
-                        s.heap.get(*mutex as usize),
-                        Some(
-                            Object::Mutex { locked: false }
-                                | Object::RwMutex { writer: false, pending: false, .. }
-                        )
-                    ),
-                },
+                (Op::CondWait, Some(Object::Cond { .. })) => task.phase == 0,
                 _ => true,
             };
             if ready {
