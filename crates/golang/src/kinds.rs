@@ -263,6 +263,10 @@ struct Gen<'p> {
     /// Per root: may hold a done channel; where a send or close needs it not to.
     recv_only: Vec<bool>,
     sent: Vec<Option<Span>>,
+    /// Per root: known only as a channel because a `nil` made it, so that
+    /// any other kind a use needs (a context, a task, a timer, a map left
+    /// out of a struct literal) takes its place.
+    nil: Vec<bool>,
     locals: Vec<Vec<u32>>,
     globals: Vec<u32>,
     rets: Vec<u32>,
@@ -282,6 +286,7 @@ impl<'p> Gen<'p> {
             nodes: Vec::new(),
             recv_only: Vec::new(),
             sent: Vec::new(),
+            nil: Vec::new(),
             locals: Vec::new(),
             globals: Vec::new(),
             rets: Vec::new(),
@@ -312,6 +317,7 @@ impl<'p> Gen<'p> {
         self.nodes.push(n);
         self.recv_only.push(false);
         self.sent.push(None);
+        self.nil.push(false);
         self.nodes.len() as u32 - 1
     }
 
@@ -352,8 +358,11 @@ impl<'p> Gen<'p> {
                 return self.link(rb, ra);
             }
             (Node::Known(ca, aa), Node::Known(cb, ab)) if ca == cb && aa.len() == ab.len() => {
+                self.nil[rb as usize] &= self.nil[ra as usize];
                 Some(aa.iter().copied().zip(ab.iter().copied()).collect::<Vec<_>>())
             }
+            _ if self.nil[ra as usize] => return self.link(ra, rb),
+            _ if self.nil[rb as usize] => return self.link(rb, ra),
             _ => return,
         };
         self.link(ra, rb);
@@ -429,7 +438,9 @@ impl<'p> Gen<'p> {
                 Const::Ok | Const::Err => self.simple(Con::Result),
                 Const::Nil => {
                     let e = self.fresh();
-                    self.chan(e)
+                    let c = self.chan(e);
+                    self.nil[c as usize] = true;
+                    c
                 }
                 Const::Func(g) => self.signature(*g),
             },
