@@ -50,12 +50,12 @@ fn errgroup_limit() {
 
 #[test]
 fn pool_2_4_1() {
-    pinned("models/perf/pool_2_4_1.leash", [(80, 198), (320, 1066), (320, 1066)]);
+    pinned("models/perf/pool_2_4_1.leash", [(82, 200), (329, 1077), (329, 1077)]);
 }
 
 #[test]
 fn pipeline_3() {
-    pinned("models/perf/pipeline_3.leash", [(418, 952), (3191, 11477), (3191, 11477)]);
+    pinned("models/perf/pipeline_3.leash", [(422, 956), (3203, 11493), (3203, 11493)]);
 }
 
 /// Tasks of different functions spawned in either order are one state

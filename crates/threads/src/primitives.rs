@@ -19,6 +19,10 @@ const WG_REUSED: &str = "sync: WaitGroup is reused before previous Wait has retu
 /// Go's panic when a wait group's counter goes below zero.
 const WG_NEGATIVE: &str = "sync: negative WaitGroup counter";
 
+/// Go's panic when a wait group's counter goes up from zero while the waits
+/// parked on it are being released.
+const WG_MISUSE: &str = "sync: WaitGroup misuse: Add called concurrently with Wait";
+
 impl World {
     /// The tasks blocked in `rw.rlock()` on the rwmutex `rw`.
     fn rlock_waiters(&self, rw: Value) -> Vec<Instance> {
@@ -49,6 +53,9 @@ impl World {
         if phase == Phase::WgNegative {
             // The step after the one that stored a negative counter panics.
             return Ok(Plan::Panic(WG_NEGATIVE.to_string()));
+        }
+        if phase == Phase::WgMisused {
+            return Ok(Plan::Panic(WG_MISUSE.to_string()));
         }
         let blocked = match (op, object) {
             (Op::Lock, Object::Mutex { locked }) => return Ok(self.plan_lock(t, *locked)),
@@ -216,26 +223,46 @@ impl World {
                     self.task_mut(w).phase = Phase::ReaderAdmitted;
                 }
             }
-            Op::WgAdd | Op::WgDone => {
-                let n = match arg {
-                    Some(a) if op == Op::WgAdd => self.eval(t, a)?.int()?,
-                    _ => -1,
-                };
-                let (c, released) = match self.object_mut(x)? {
-                    Object::WaitGroup { count, waiters } => {
-                        *count = count.checked_add(n).ok_or_else(|| "integer overflow".to_string())?;
-                        // The counter reached zero: every parked `wait` is released.
-                        let released = if *count == 0 { std::mem::take(waiters) } else { Vec::new() };
-                        (*count, released)
-                    }
+            Op::WgAdd | Op::WgDone if self.task(t).phase == Phase::WgReleasing => {
+                // Go checks that no Add came since the counter reached zero,
+                // then releases every parked `wait`.
+                let released = match self.object_mut(x)? {
+                    Object::WaitGroup { count, .. } if *count != 0 => return Err(WG_MISUSE.to_string()),
+                    Object::WaitGroup { waiters, .. } => std::mem::take(waiters),
                     _ => return Err(NIL_DEREFERENCE.to_string()),
                 };
                 for w in released {
                     self.task_mut(w).phase = Phase::WgReleased;
                 }
+                self.task_mut(t).phase = Phase::Start;
+            }
+            Op::WgAdd | Op::WgDone => {
+                let n = match arg {
+                    Some(a) if op == Op::WgAdd => self.eval(t, a)?.int()?,
+                    _ => -1,
+                };
+                let (c, parked) = match self.object_mut(x)? {
+                    Object::WaitGroup { count, waiters } => {
+                        *count = count.checked_add(n).ok_or_else(|| "integer overflow".to_string())?;
+                        (*count, !waiters.is_empty())
+                    }
+                    _ => return Err(NIL_DEREFERENCE.to_string()),
+                };
                 if c < 0 {
                     // Stored; the panic is the task's next step.
                     self.task_mut(t).phase = Phase::WgNegative;
+                    return Ok(());
+                }
+                if parked && n > 0 && c == n {
+                    // An Add between the counter reaching zero and the
+                    // release of the waits parked on it: stored, and the
+                    // panic is the task's next step.
+                    self.task_mut(t).phase = Phase::WgMisused;
+                    return Ok(());
+                }
+                if c == 0 && parked {
+                    // The counter reached zero: the release is the next step.
+                    self.task_mut(t).phase = Phase::WgReleasing;
                     return Ok(());
                 }
             }

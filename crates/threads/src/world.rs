@@ -124,6 +124,13 @@ pub(crate) enum Phase {
     /// its next step (Go stores the counter before it checks it, so another
     /// task may see the counter, and move, in between).
     WgNegative,
+    /// `wg.add(n)`: stored a counter risen from zero while the waits parked
+    /// on it were being released, and panics at its next step.
+    WgMisused,
+    /// `wg.add(n)` or `wg.done()`: brought the counter to zero with waits
+    /// parked; releases them at its next step, unless an Add came between
+    /// (Go's "WaitGroup misuse" panic).
+    WgReleasing,
 }
 
 impl Phase {

@@ -10,6 +10,10 @@ use crate::{Event, FindingKind};
 use leash_ir::{spin_of_loop, Ctor, Elem, Expr, Instr, Op, Place, Program};
 use std::sync::Arc;
 
+/// Go's panic when a wait group's counter goes up from zero while the Waits
+/// parked on it are being released.
+const WG_MISUSE: &str = "sync: WaitGroup misuse: Add called concurrently with Wait";
+
 /// A mutable state under construction by one step.
 pub(super) struct Exec<'p> {
     pub(super) p: &'p Program,
@@ -596,23 +600,33 @@ impl<'p> Exec<'p> {
                 *writer = false;
                 wake = true;
             }
-            (Op::WgAdd | Op::WgDone, Object::WaitGroup { count, waiters }) => {
-                // Go stores the new counter, then panics if it is negative:
-                // another goroutine can see the counter in between.
-                if phase == 3 {
-                    return Err("sync: negative WaitGroup counter".into());
-                }
-                let delta = if op == Op::WgDone { -1 } else { n };
-                *count = count.checked_add(delta).ok_or("integer overflow")?;
-                if *count < 0 {
-                    next_phase = 3;
-                }
-                // The counter reached zero: every parked Wait is released.
-                if *count == 0 && *waiters > 0 {
+            (Op::WgAdd | Op::WgDone, Object::WaitGroup { count, waiters }) => match phase {
+                // Go stores the new counter, then panics if it is negative
+                // or rose from zero while Waits are being released: another
+                // goroutine can see the counter in between.
+                3 => return Err("sync: negative WaitGroup counter".into()),
+                5 => return Err(WG_MISUSE.into()),
+                // The counter reached zero with Waits parked: Go checks that
+                // no Add came since, then releases them all.
+                4 if *count != 0 => return Err(WG_MISUSE.into()),
+                4 => {
                     *waiters = 0;
                     wake = true;
                 }
-            }
+                _ => {
+                    let delta = if op == Op::WgDone { -1 } else { n };
+                    *count = count.checked_add(delta).ok_or("integer overflow")?;
+                    if *count < 0 {
+                        next_phase = 3;
+                    } else if *waiters > 0 && delta > 0 && *count == delta {
+                        // An Add between the counter reaching zero and the
+                        // release of the Waits parked on it.
+                        next_phase = 5;
+                    } else if *count == 0 && *waiters > 0 {
+                        next_phase = 4;
+                    }
+                }
+            },
             (Op::WgWait, Object::WaitGroup { count, waiters }) => match phase {
                 0 if *count > 0 => {
                     *waiters = waiters.checked_add(1).ok_or("too many waiters")?;
