@@ -25,6 +25,9 @@ pub(super) struct Exec<'p> {
     pub(super) exits: Vec<(usize, Value)>,
     /// Whether a timed object was made or reset (see [`Applied::rearms`]).
     pub(super) rearms: bool,
+    /// Whether a channel was closed or a context cancelled since parked
+    /// tasks were last settled: only then may one complete a case alone.
+    pub(super) closes: bool,
 }
 
 impl<'p> Exec<'p> {
@@ -56,7 +59,8 @@ impl<'p> Exec<'p> {
             for (slot, result) in std::mem::take(&mut self.exits) {
                 self.exit(slot, result);
             }
-            let woke = self.settle().map_err(|(slot, f)| self.fault(slot, f))?;
+            let woke =
+                std::mem::take(&mut self.closes) && self.settle().map_err(|(slot, f)| self.fault(slot, f))?;
             if !woke && self.exits.is_empty() {
                 break;
             }
@@ -549,6 +553,7 @@ impl<'p> Exec<'p> {
                         return Err("close of closed channel".into());
                     }
                     *closed = true;
+                    self.closes = true;
                 }
                 _ => return Err("close of a value that is not a channel".into()),
             }
@@ -682,6 +687,7 @@ impl<'p> Exec<'p> {
             _ => return Err(format!("{op:?} on an object of the wrong kind")),
         }
         self.rearms |= op == Op::Reset;
+        self.closes |= op == Op::Cancel || cancel_group.is_some();
         if let Some(m) = relock {
             match self.s.heap.get_mut(m as usize) {
                 Some(Object::Mutex { locked }) => {
@@ -800,6 +806,7 @@ impl<'p> Exec<'p> {
                     if let Some(Object::Ctx { cancelled, .. }) = self.s.heap.get_mut(c as usize) {
                         *cancelled = true;
                     }
+                    self.closes = true;
                 }
             }
             if release {

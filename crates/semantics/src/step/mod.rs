@@ -108,6 +108,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
         spawned: Vec::new(),
         exits: Vec::new(),
         rearms: false,
+        closes: false,
     };
     x.s.tasks.push(new_task(p.init, None, None, x.frame(p.init, &[])));
     let mut budget = 100_000;
@@ -310,8 +311,15 @@ pub(crate) fn polls(p: &Program, s: &State, slot: usize, moves: &[Transition]) -
 
 /// Applies `t` to `s` under `scenario`. A run-time panic is returned as the error.
 pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Result<Applied, Event> {
-    let mut x =
-        Exec { p, s: s.clone(), events: Vec::new(), spawned: Vec::new(), exits: Vec::new(), rearms: false };
+    let mut x = Exec {
+        p,
+        s: s.clone(),
+        events: Vec::new(),
+        spawned: Vec::new(),
+        exits: Vec::new(),
+        rearms: false,
+        closes: matches!(t.actor, Actor::Signal | Actor::Deadline(_)),
+    };
     if t.time {
         x.s.tasks.iter_mut().filter(|task| task.spin != 0).for_each(|task| Arc::make_mut(task).spin = 0);
         // The signal's context ages only where the signal waits for time.
