@@ -20,13 +20,17 @@ pub(crate) struct Canonical {
     pub heap_map: Vec<u16>,
 }
 
-/// Canonicalises `s` in place.
-pub(crate) fn canonicalize(p: &Program, s: &mut State) -> Canonical {
+/// Canonicalises `s` in place: `s` was canonical before a step that parked
+/// or woke a task when `waits_moved`, else before one that did neither (its
+/// places in line are then canonical still).
+pub(crate) fn canonicalize(p: &Program, s: &mut State, waits_moved: bool) -> Canonical {
     let exited = compact_tasks(s);
     clear_dead(p, s);
     clear_spin(p, s);
     let (events, heap_map) = collect_heap(p, s);
-    rank_waits(p, s);
+    if waits_moved {
+        rank_waits(p, s);
+    }
     Canonical { events, exited, heap_map }
 }
 

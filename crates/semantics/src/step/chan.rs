@@ -188,6 +188,15 @@ impl<'p> Exec<'p> {
         let task = self.s.task_mut(slot);
         task.wait = ticket;
         task.spin = 0;
+        self.waits_moved = true;
+    }
+
+    /// Takes task `slot` out of the wait queues it is parked in, if any.
+    pub(super) fn unpark(&mut self, slot: usize) {
+        if self.s.tasks[slot].wait != 0 {
+            self.s.task_mut(slot).wait = 0;
+            self.waits_moved = true;
+        }
     }
 
     /// Takes step `t` of task `slot`, which arrives at a `send`, `recv` or `select`.
@@ -219,7 +228,7 @@ impl<'p> Exec<'p> {
             ChanOp::After => {}
         }
         self.leave(slot, instr, case);
-        self.s.task_mut(slot).wait = 0;
+        self.unpark(slot);
         Ok(())
     }
 
@@ -240,9 +249,8 @@ impl<'p> Exec<'p> {
             self.store_opt(slot, ok, Value::Bool(got.1))?;
         }
         self.leave(slot, instr, case);
-        let task = self.s.task_mut(slot);
-        task.wait = 0;
-        task.spin = 0;
+        self.unpark(slot);
+        self.s.task_mut(slot).spin = 0;
         self.run_ahead(slot)
     }
 

@@ -28,6 +28,9 @@ pub(super) struct Exec<'p> {
     /// Whether a channel was closed or a context cancelled since parked
     /// tasks were last settled: only then may one complete a case alone.
     pub(super) closes: bool,
+    /// Whether a task parked or left its wait queues: only then may places
+    /// in line need renumbering (see `canon.rs`).
+    pub(super) waits_moved: bool,
 }
 
 impl<'p> Exec<'p> {
@@ -65,7 +68,7 @@ impl<'p> Exec<'p> {
                 break;
             }
         }
-        let c = canonicalize(self.p, &mut self.s);
+        let c = canonicalize(self.p, &mut self.s, self.waits_moved);
         self.events.extend(c.events);
         Ok(Applied {
             state: self.s,
@@ -474,8 +477,8 @@ impl<'p> Exec<'p> {
             }
             Instr::Op { op, target, arg, dst } => {
                 // Leaving a line: the lock is taken.
-                if self.s.tasks[slot].wait != 0 && matches!(op, Op::Lock | Op::WLock | Op::CondWait) {
-                    self.s.task_mut(slot).wait = 0;
+                if matches!(op, Op::Lock | Op::WLock | Op::CondWait) {
+                    self.unpark(slot);
                 }
                 self.op(slot, *op, target, arg.as_ref(), dst)?
             }
@@ -736,9 +739,8 @@ impl<'p> Exec<'p> {
                 *readers = readers.saturating_add(woken.len() as u8);
             }
             for w in woken {
-                let task = self.s.task_mut(w);
-                task.phase = 2;
-                task.wait = 0;
+                self.s.task_mut(w).phase = 2;
+                self.unpark(w);
             }
         }
         self.s.task_mut(slot).phase = next_phase;
@@ -821,9 +823,8 @@ impl<'p> Exec<'p> {
                 .filter(|&t| line_of(self.p, &self.s, t) == Some(g))
                 .min_by_key(|&t| self.s.tasks[t].wait);
             if let Some(t) = first {
-                let task = self.s.task_mut(t);
-                task.phase = 2;
-                task.wait = 0;
+                self.s.task_mut(t).phase = 2;
+                self.unpark(t);
             }
         }
         let owner = self.s.tasks[slot].func;

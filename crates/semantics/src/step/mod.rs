@@ -109,6 +109,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
         exits: Vec::new(),
         rearms: false,
         closes: false,
+        waits_moved: false,
     };
     x.s.tasks.push(new_task(p.init, None, None, x.frame(p.init, &[])));
     let mut budget = 100_000;
@@ -319,6 +320,7 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
         exits: Vec::new(),
         rearms: false,
         closes: matches!(t.actor, Actor::Signal | Actor::Deadline(_)),
+        waits_moved: false,
     };
     if t.time {
         x.s.tasks.iter_mut().filter(|task| task.spin != 0).for_each(|task| Arc::make_mut(task).spin = 0);
