@@ -35,7 +35,7 @@ fn heartbeat() {
 
 #[test]
 fn worker_pool_errgroup() {
-    pinned("models/seeds/worker_pool_errgroup.leash", [(65, 135), (176, 505), (168, 480)]);
+    pinned("models/seeds/worker_pool_errgroup.leash", [(65, 135), (234, 690), (226, 665)]);
 }
 
 #[test]

@@ -43,6 +43,7 @@ impl World {
         if time {
             self.time_passes();
         }
+        self.mover = Some(t);
         let program = Arc::clone(&self.program);
         let (func, pc) = self.at(t);
         let instr = &program.func(func).code[pc as usize];
@@ -128,7 +129,7 @@ impl World {
         let program = Arc::clone(&self.program);
         while let Some(frame) = self.task(t).frames.last() {
             let (f, pc) = (frame.func, frame.pc);
-            if !program.func(f).silent[pc as usize] {
+            if !program.func(f).silent[pc as usize] || self.task(t).phase == Phase::Exiting {
                 break;
             }
             self.exec_plain(t, &program.func(f).code[pc as usize])?;
@@ -224,6 +225,10 @@ impl World {
                 let args = values;
                 let frame = Frame::enter(&self.program, f, args);
                 self.task_mut(t).frames.push(frame);
+            }
+            Instr::Return { .. } | Instr::EndDefer if self.task(t).phase == Phase::Exiting => {
+                self.task_mut(t).phase = Phase::Start;
+                self.unwind(t)?;
             }
             Instr::Return { value } => {
                 let v = match value {
@@ -344,6 +349,13 @@ impl World {
             return Ok(());
         }
         let v = frame.returning.unwrap_or(Value::Ok);
+        // An error group's task run to its end by another's step exits in
+        // a step of its own (see `Phase::Exiting`).
+        let task = self.task(t);
+        if task.frames.len() == 1 && task.group.is_some() && self.mover != Some(t) && !self.initialising {
+            self.task_mut(t).phase = Phase::Exiting;
+            return Ok(());
+        }
         let task = self.task_mut(t);
         let popped = task.frames.pop().expect("a live task has a frame");
         if task.frames.is_empty() {

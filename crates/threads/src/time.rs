@@ -204,6 +204,7 @@ impl World {
             return self.take(t, mv, true);
         }
         let before = self.heap.len();
+        self.mover = None;
         if timed {
             self.time_passes();
         }

@@ -42,6 +42,9 @@ pub struct World {
     pub(crate) touched_ctx: Cell<bool>,
     /// The last ticket given to a task joining a line (see `lines.rs`).
     pub(crate) tickets: u32,
+    /// The task whose step is being taken; `None` for a step of time or of
+    /// the environment.
+    pub(crate) mover: Option<Instance>,
     /// Whether the last step was a timed one while another that may tie was
     /// pending: that one may come at the same instant, before the tasks
     /// woken move (see `time.rs`).
@@ -124,6 +127,11 @@ pub(crate) enum Phase {
     /// its next step (Go stores the counter before it checks it, so another
     /// task may see the counter, and move, in between).
     WgNegative,
+    /// An error group's task run to its end by another task's step (a
+    /// spawn, a partner, a close): its exit, which marks the group failed,
+    /// cancels its context, frees its place and counts down its WaitGroup,
+    /// is a step of its own, as Go runs the goroutine later.
+    Exiting,
     /// `wg.add(n)`: stored a counter risen from zero while the waits parked
     /// on it were being released, and panics at its next step.
     WgMisused,
@@ -216,6 +224,7 @@ impl World {
             signal_asleep: false,
             touched_ctx: Cell::new(false),
             tickets: 0,
+            mover: None,
             instant: false,
             threads_asked: 1,
             threads_running: 0,

@@ -31,7 +31,16 @@ pub(super) struct Exec<'p> {
     /// Whether a task parked or left its wait queues: only then may places
     /// in line need renumbering (see `canon.rs`).
     pub(super) waits_moved: bool,
+    /// The task whose step this is; `None` for a step of time or of the
+    /// environment.
+    pub(super) mover: Option<usize>,
 }
+
+/// The phase of an error group's task that reached its end while another
+/// task's step ran it on (a spawn, a partner, a close): its exit, which
+/// marks the group failed, cancels its context, frees its place and counts
+/// down its WaitGroup, is a step of its own, as Go runs the goroutine later.
+pub(crate) const EXITING: u8 = 7;
 
 impl<'p> Exec<'p> {
     pub(super) fn frame(&self, func: u16, args: &[Value]) -> Frame {
@@ -133,7 +142,7 @@ impl<'p> Exec<'p> {
     pub(super) fn run_ahead(&mut self, slot: usize) -> Result<(), Fault> {
         let mut budget = 100_000u32;
         while let Some(f) = self.s.tasks[slot].frames.last() {
-            if !self.p.func(f.func).silent[f.pc as usize] {
+            if !self.p.func(f.func).silent[f.pc as usize] || self.s.tasks[slot].phase == EXITING {
                 self.arrive(slot);
                 return Ok(());
             }
@@ -384,6 +393,10 @@ impl<'p> Exec<'p> {
                 let args = values;
                 let frame = self.frame(func, &args);
                 self.s.task_mut(slot).frames.push(frame);
+            }
+            Instr::Return { .. } | Instr::EndDefer if self.s.tasks[slot].phase == EXITING => {
+                self.s.task_mut(slot).phase = 0;
+                self.unwind(slot)?;
             }
             Instr::Return { value } => {
                 let v = match value {
@@ -773,6 +786,11 @@ impl<'p> Exec<'p> {
             return Ok(());
         }
         let ret = frame.ret.unwrap_or(Value::Ok);
+        let task = &self.s.tasks[slot];
+        if task.frames.len() == 1 && task.group.is_some() && self.mover != Some(slot) {
+            self.s.task_mut(slot).phase = EXITING;
+            return Ok(());
+        }
         let popped = self.s.task_mut(slot).frames.pop().expect("a frame to leave");
         if self.s.tasks[slot].frames.is_empty() {
             self.exits.push((slot, ret));

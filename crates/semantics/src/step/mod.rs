@@ -110,6 +110,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
         rearms: false,
         closes: false,
         waits_moved: false,
+        mover: None,
     };
     x.s.tasks.push(new_task(p.init, None, None, x.frame(p.init, &[])));
     let mut budget = 100_000;
@@ -321,6 +322,10 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
         rearms: false,
         closes: matches!(t.actor, Actor::Signal | Actor::Deadline(_)),
         waits_moved: false,
+        mover: match t.actor {
+            Actor::Task(slot) => Some(slot as usize),
+            _ => None,
+        },
     };
     if t.time {
         x.s.tasks.iter_mut().filter(|task| task.spin != 0).for_each(|task| Arc::make_mut(task).spin = 0);
