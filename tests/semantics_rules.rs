@@ -372,9 +372,10 @@ fn an_unguarded_update_after_simultaneous_work_is_lost() {
 }
 
 /// Ticks tie (come at the same instant, before the tasks woken move) when
-/// the task a tick wakes shares an object but a context with another task:
-/// two tickers' handlers that add to a shared count race, also through a
-/// helper, and a lock makes them safe (docs/semantics.md, Time).
+/// the task a tick wakes shares an object with another task: two tickers'
+/// handlers that add to a shared count race, also through a helper, and a
+/// lock makes them safe; a context counts when one may cancel it and the
+/// other polls it (docs/semantics.md, Time).
 #[test]
 fn ticks_tie_when_their_handlers_share_an_object() {
     let racy = "var count = 0\ntask main() {\n let a = spawn beat()\n let b = spawn beat()\n join a\n join b\n assert count == 2\n}\ntask beat() {\n let t = ticker()\n recv t\n stop(t)\n count = count + 1\n}\n";
@@ -385,6 +386,14 @@ fn ticks_tie_when_their_handlers_share_an_object() {
         .replace("var count = 0\n", "var count = 0\nvar mu = mutex()\n")
         .replace(" count = count + 1\n", " mu.lock()\n count = count + 1\n mu.unlock()\n");
     assert_eq!(summary(&guarded), "all: verified");
+    let polled = include_str!("../models/semantics/ticks_tie_cancel_between_reads.leash");
+    assert_eq!(summary(polled), "all: panic reader");
+    let waited = polled.replace(
+        "    let x = ctx.err()\n    let y = ctx.err()\n    assert x == y\n",
+        "    select {\n        recv ctx.done => {}\n        recv t => {}\n    }\n",
+    );
+    assert_ne!(waited, polled);
+    assert_eq!(summary(&waited), "all: verified");
 }
 
 #[test]

@@ -132,22 +132,28 @@ pub struct Func {
     /// caller into the `rest` of its call when the frame is popped); empty
     /// otherwise.
     pub results: Vec<u16>,
-    /// The model-level variables it uses, itself or through the helpers it
-    /// calls (not the tasks it spawns).
-    pub globals: GlobalUse,
+    /// What shared state it uses, itself or through the helpers it calls
+    /// (not the tasks it spawns).
+    pub uses: Uses,
     /// The declaration's span.
     pub span: Span,
 }
 
-/// The model-level variables a function may read and write, by index,
-/// sorted: `reads` those it reads or writes, `writes` those it writes (a
-/// reference it passes on counts as a write).
+/// What shared state a function may use: the model-level variables it may
+/// read and write, by index, sorted (`reads` those it reads or writes,
+/// `writes` those it writes; a reference it passes on counts as a write),
+/// and whether it may cancel a context or poll one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct GlobalUse {
-    /// Read or written.
+pub struct Uses {
+    /// Variables read or written.
     pub reads: Vec<u16>,
-    /// Written.
+    /// Variables written.
     pub writes: Vec<u16>,
+    /// Whether it calls `cancel`.
+    pub cancels: bool,
+    /// Whether it looks at a context without blocking: `ctx.err()`, or a
+    /// `select` with `default` that receives from a done channel.
+    pub polls_contexts: bool,
 }
 
 /// A constant value in the IR.

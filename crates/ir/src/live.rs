@@ -455,7 +455,7 @@ mod tests {
             silent: vec![false; n],
             dead: Vec::new(),
             dead_in_call: Vec::new(),
-            globals: Default::default(),
+            uses: Default::default(),
             results: Vec::new(),
             span: Default::default(),
             code,

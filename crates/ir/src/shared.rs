@@ -1,13 +1,13 @@
-//! Which model-level variables each function uses, itself or through the
-//! helpers it calls: what the semantics needs to tell whether two tasks may
-//! share a variable (a tick ties only then, or when they share another
-//! object; docs/semantics.md, Time).
+//! What shared state each function uses, itself or through the helpers it
+//! calls: the model-level variables it reads and writes, whether it cancels
+//! or polls a context. The semantics needs it to tell whether two tasks may
+//! race (a tick ties only then; docs/semantics.md, Time).
 
-use crate::{Callee, Expr, Func, GlobalUse, Instr, Place, Program};
+use crate::{Callee, Expr, Func, Instr, Op, Place, Program, Uses};
 
-/// Fills in [`crate::Func::globals`] for every function.
+/// Fills in [`crate::Func::uses`] for every function.
 pub(crate) fn mark(program: &mut Program) {
-    let direct: Vec<GlobalUse> = program.funcs.iter().map(direct_use).collect();
+    let direct: Vec<Uses> = program.funcs.iter().map(direct_use).collect();
     let helpers: Vec<usize> = (0..program.funcs.len()).filter(|&f| !program.funcs[f].is_task).collect();
     let calls: Vec<Vec<usize>> = program
         .funcs
@@ -27,28 +27,37 @@ pub(crate) fn mark(program: &mut Program) {
     for f in 0..program.funcs.len() {
         let mut seen = vec![false; program.funcs.len()];
         let mut stack = vec![f];
-        let mut used = GlobalUse::default();
+        let mut used = Uses::default();
         while let Some(g) = stack.pop() {
             if std::mem::replace(&mut seen[g], true) {
                 continue;
             }
             used.reads.extend(&direct[g].reads);
             used.writes.extend(&direct[g].writes);
+            used.cancels |= direct[g].cancels;
+            used.polls_contexts |= direct[g].polls_contexts;
             stack.extend(&calls[g]);
         }
         for set in [&mut used.reads, &mut used.writes] {
             set.sort_unstable();
             set.dedup();
         }
-        program.funcs[f].globals = used;
+        program.funcs[f].uses = used;
     }
 }
 
-/// The variables `func`'s own code reads and writes (`reads` holds both).
-fn direct_use(func: &Func) -> GlobalUse {
-    let mut reads = Vec::new();
-    let mut writes = Vec::new();
+/// What `func`'s own code uses (`reads` holds the variables written too).
+fn direct_use(func: &Func) -> Uses {
+    let mut used = Uses::default();
+    // A `select` with `default` polls a context when the function names a
+    // done channel (its operand may have been loaded into a local first).
+    let (mut polls, mut names_done) = (false, false);
     for instr in &func.code {
+        match instr {
+            Instr::Op { op: Op::Cancel, .. } => used.cancels = true,
+            Instr::Select { default: Some(_), .. } => polls = true,
+            _ => {}
+        }
         let mut instr = instr.clone();
         let mut stored = Vec::new();
         crate::visit::places_and_exprs_mut(
@@ -59,14 +68,18 @@ fn direct_use(func: &Func) -> GlobalUse {
                 }
             },
             &mut |e| match e {
-                Expr::Global(g) => reads.push(*g),
+                Expr::Global(g) => used.reads.push(*g),
                 // A reference lets the callee write the variable.
-                Expr::GlobalRef(g) => writes.push(*g),
+                Expr::GlobalRef(g) => used.writes.push(*g),
+                Expr::CtxErr(_) => used.polls_contexts = true,
+                Expr::Done(_) => names_done = true,
                 _ => {}
             },
         );
-        writes.extend(stored);
+        used.writes.extend(stored);
     }
-    reads.extend(&writes);
-    GlobalUse { reads, writes }
+    used.polls_contexts |= polls && names_done;
+    let writes = used.writes.clone();
+    used.reads.extend(writes);
+    used
 }

@@ -1,6 +1,7 @@
 //! Which ticks may tie, as in the reference semantics (its `step/ties.rs`):
 //! a tick comes at the same instant as another timed step only when the task
-//! it wakes shares an object but a context with another live task.
+//! it wakes shares an object but a context with another live task, or a
+//! context that one of them may cancel and the other polls.
 
 use crate::objects::Object;
 use crate::value::{ObjId, Value};
@@ -16,36 +17,45 @@ impl World {
             return false;
         };
         let mine = self.shared_by(woken);
-        !mine.reads.is_empty() && self.live().filter(|&t| t != woken).any(|t| mine.races(&self.shared_by(t)))
+        self.live().filter(|&t| t != woken).any(|t| mine.races(&self.shared_by(t)))
     }
 
-    /// The objects but contexts that task `t` may touch from now on: the
-    /// model-level variables its functions use, and every object it can
-    /// reach from its locals or through those variables, through variables,
-    /// arrays and channels' buffers (written, for all it is known).
+    /// What task `t` may touch from now on: the model-level variables its
+    /// functions use, and every object it can reach from its locals, its
+    /// group or through those variables, through variables, arrays,
+    /// channels' buffers and contexts' parents (written, for all it is
+    /// known). A member of a group may cancel the group's context.
     fn shared_by(&self, t: Instance) -> Shared {
-        let mut d = Shared::default();
-        let mut stack = Vec::new();
-        for frame in &self.task(t).frames {
-            let used = &self.program.func(frame.func).globals;
-            for &g in &used.reads {
+        let task = self.task(t);
+        let mut d = Shared { cancels: task.group.is_some(), ..Shared::default() };
+        let mut stack: Vec<Value> = task.group.map(Value::Obj).into_iter().collect();
+        for frame in &task.frames {
+            let uses = &self.program.func(frame.func).uses;
+            d.cancels |= uses.cancels;
+            d.polls |= uses.polls_contexts;
+            for &g in &uses.reads {
                 d.reads.push(g as ObjId);
                 if let Object::Cell { value, .. } = &self.heap[g as usize] {
                     stack.push(*value);
                 }
             }
-            d.writes.extend(used.writes.iter().map(|&g| g as ObjId));
+            d.writes.extend(uses.writes.iter().map(|&g| g as ObjId));
             stack.extend(&frame.locals);
         }
         let mut seen = Vec::new();
         while let Some(v) = stack.pop() {
-            let (Value::Obj(o) | Value::Ref(o)) = v else { continue };
+            let (Value::Obj(o) | Value::Ref(o) | Value::Done(o)) = v else { continue };
             if seen.contains(&o) {
                 continue;
             }
             seen.push(o);
             match &self.heap[o as usize] {
-                Object::Ctx(_) => continue,
+                Object::Ctx(c) => {
+                    d.contexts.push(o);
+                    stack.extend(c.parent.map(Value::Obj));
+                    continue;
+                }
+                Object::Group { ctx, .. } => stack.push(Value::Obj(*ctx)),
                 Object::Cell { value, .. } => stack.push(*value),
                 Object::Array(xs) => stack.extend(xs),
                 Object::Chan(c) => stack.extend(&c.buf),
@@ -58,18 +68,25 @@ impl World {
     }
 }
 
-/// The objects a task may touch: `reads` what it may read or write,
-/// `writes` what it may write.
+/// What a task may touch: `reads` the objects but contexts it may read or
+/// write, `writes` those it may write; `contexts` those it can reach, and
+/// whether it may cancel one or poll one.
 #[derive(Default)]
 struct Shared {
     reads: Vec<ObjId>,
     writes: Vec<ObjId>,
+    contexts: Vec<ObjId>,
+    cancels: bool,
+    polls: bool,
 }
 
 impl Shared {
-    /// Whether one of `self` and `other` may write what the other touches.
+    /// Whether one of `self` and `other` may write what the other touches,
+    /// or cancel a context the other polls.
     fn races(&self, other: &Shared) -> bool {
         self.writes.iter().any(|o| other.reads.contains(o))
             || other.writes.iter().any(|o| self.reads.contains(o))
+            || ((self.cancels && other.polls) || (self.polls && other.cancels))
+                && self.contexts.iter().any(|c| other.contexts.contains(c))
     }
 }

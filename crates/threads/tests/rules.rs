@@ -457,8 +457,8 @@ fn time_passes_only_when_no_task_is_urgent() {
 /// instant, before the tasks woken move, so that what they do next races
 /// (the lost update of two workers, of two timers' or two tickers'
 /// handlers); a tie needs the other step to be pending then, and a tick
-/// ties only when the task it wakes shares an object but a context with
-/// another task.
+/// ties only when the task it wakes shares an object with another task (a
+/// context only when one may cancel it and the other polls it).
 #[test]
 fn timed_steps_may_come_at_the_same_instant() {
     let lost = include_str!("../../../models/semantics/work_ties_lost_update.leash");
@@ -492,8 +492,13 @@ fn timed_steps_may_come_at_the_same_instant() {
             "two tickers' handlers race over channels",
             include_str!("../../../models/semantics/ticks_tie_close_races_send.leash"),
         ),
+        (
+            "a tick handler's cancel lands between another's two reads",
+            include_str!("../../../models/semantics/ticks_tie_cancel_between_reads.leash"),
+        ),
     ]);
-    // Ticks whose tasks share nothing but a context never tie.
+    // Ticks whose tasks share only a context that one cancels and the
+    // other only waits on never tie.
     let apart = "// expect: verified\ntask main() {\n let ctx = with_cancel(background())\n let t = spawn w(ctx)\n let tk = ticker()\n recv tk\n stop(tk)\n cancel(ctx)\n join t\n}\ntask w(ctx) {\n let tk = ticker()\n select {\n recv tk => {}\n recv ctx.done => {}\n }\n stop(tk)\n}\n";
     let tied = every_run("ticks apart", apart)
         .iter()

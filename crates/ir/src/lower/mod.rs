@@ -771,7 +771,7 @@ impl Lowerer {
             silent: vec![false; f.code.len()],
             dead: Vec::new(),
             dead_in_call: Vec::new(),
-            globals: Default::default(),
+            uses: Default::default(),
             results,
             code: f.code,
             spans: f.spans,

@@ -1,12 +1,15 @@
 //! Which ticks may tie: a tick comes at the same instant as another timed
 //! step, before the tasks that step woke move, only when the task it wakes
 //! shares an object with another task: a variable, an array (lists, maps,
-//! structs), a channel, a lock, a wait group, a timer or a ticker. Then
-//! their handlers race step by step, as Go runs them when two tickers fire
-//! in one pass of its timers (`ticks_tie_lost_update`). Contexts do not
-//! count: every task of a tree reaches its root, and a context changes once.
-//! Handlers that share nothing else commute, and the ticks' own two orders
-//! explore them.
+//! structs), a channel, a lock, a wait group, a timer or a ticker; or a
+//! context that one of them may cancel and the other polls (`ctx.err()`, a
+//! `select` with `default`). Then their handlers race step by step, as Go
+//! runs them when two tickers fire in one pass of its timers
+//! (`ticks_tie_lost_update`, `ticks_tie_cancel_between_reads`). Other
+//! contexts do not count: every task of a tree reaches its root, and a
+//! handler that only blocks on a done channel sees a cancel the same
+//! whether it lands before its step or after. Handlers that share nothing
+//! else commute, and the ticks' own two orders explore them.
 
 use super::chan::first_parked;
 use crate::state::{Object, State, Value};
@@ -21,45 +24,65 @@ pub(super) fn tick_ties(p: &Program, s: &State, o: u16) -> bool {
         return false;
     };
     let mine = Shared::of(p, s, woken as usize);
-    !mine.reads.is_clear()
-        && (0..s.tasks.len()).filter(|&t| t != woken as usize).any(|t| mine.races(&Shared::of(p, s, t)))
+    (0..s.tasks.len()).filter(|&t| t != woken as usize).any(|t| mine.races(&Shared::of(p, s, t)))
 }
 
-/// The objects but contexts that a task may touch from now on, by heap
-/// index: `reads` what it may read or write, `writes` what it may write.
+/// What a task may touch from now on, by heap index: `reads` the objects but
+/// contexts it may read or write, `writes` those it may write; `contexts`
+/// those it can reach (with their ancestors), and whether it may cancel one
+/// or poll one.
 struct Shared {
     reads: FixedBitSet,
     writes: FixedBitSet,
+    contexts: FixedBitSet,
+    cancels: bool,
+    polls: bool,
 }
 
 impl Shared {
     /// What task `slot` may touch: the model-level variables its functions
-    /// use, and every object it can reach from its locals or through those
-    /// variables, through variables, arrays and channels' buffers (written,
-    /// for all it is known).
+    /// use, and every object it can reach from its locals, its group or
+    /// through those variables, through variables, arrays, channels'
+    /// buffers and contexts' parents (written, for all it is known). A
+    /// member of a group may cancel the group's context (by failing).
     fn of(p: &Program, s: &State, slot: usize) -> Shared {
         let n = s.heap.len();
-        let mut d = Shared { reads: FixedBitSet::with_capacity(n), writes: FixedBitSet::with_capacity(n) };
-        let mut stack = Vec::new();
-        for frame in &s.tasks[slot].frames {
-            let used = &p.func(frame.func).globals;
-            for &g in &used.reads {
+        let task = &s.tasks[slot];
+        let mut d = Shared {
+            reads: FixedBitSet::with_capacity(n),
+            writes: FixedBitSet::with_capacity(n),
+            contexts: FixedBitSet::with_capacity(n),
+            cancels: task.group.is_some(),
+            polls: false,
+        };
+        let mut stack: Vec<Value> = task.group.map(Value::Obj).into_iter().collect();
+        for frame in &task.frames {
+            let uses = &p.func(frame.func).uses;
+            d.cancels |= uses.cancels;
+            d.polls |= uses.polls_contexts;
+            for &g in &uses.reads {
                 d.reads.insert(g as usize);
                 if let Some(Object::Cell { value, .. }) = s.heap.get(g as usize) {
                     stack.push(*value);
                 }
             }
-            used.writes.iter().for_each(|&g| d.writes.insert(g as usize));
+            uses.writes.iter().for_each(|&g| d.writes.insert(g as usize));
             stack.extend(frame.locals.iter().chain(&frame.ret));
         }
         let mut seen = FixedBitSet::with_capacity(n);
         while let Some(v) = stack.pop() {
-            let (Value::Obj(o) | Value::Ref(o)) = v else { continue };
+            let (Value::Obj(o) | Value::Ref(o) | Value::Done(o)) = v else { continue };
             if seen.put(o as usize) {
                 continue;
             }
             match s.heap.get(o as usize) {
-                None | Some(Object::Ctx { .. }) => continue,
+                None => continue,
+                Some(Object::Ctx { parent, .. }) => {
+                    d.contexts.insert(o as usize);
+                    stack.extend(parent.map(Value::Obj));
+                    continue;
+                }
+                Some(Object::Group { ctx, .. }) => stack.push(Value::Obj(*ctx)),
                 Some(Object::Cell { value, .. }) => stack.push(*value),
                 Some(Object::Array(xs) | Object::Chan { buf: xs, .. }) => stack.extend(xs),
                 Some(_) => {}
@@ -70,8 +93,12 @@ impl Shared {
         d
     }
 
-    /// Whether one of `self` and `other` may write what the other touches.
+    /// Whether one of `self` and `other` may write what the other touches,
+    /// or cancel a context the other polls.
     fn races(&self, other: &Shared) -> bool {
-        !self.writes.is_disjoint(&other.reads) || !other.writes.is_disjoint(&self.reads)
+        !self.writes.is_disjoint(&other.reads)
+            || !other.writes.is_disjoint(&self.reads)
+            || ((self.cancels && other.polls) || (self.polls && other.cancels))
+                && !self.contexts.is_disjoint(&other.contexts)
     }
 }
