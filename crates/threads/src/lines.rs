@@ -45,7 +45,7 @@ impl World {
     pub(crate) fn plan_lock(&self, t: Instance, held: bool) -> Plan {
         match self.task(t).line {
             0 => Plan::Ready(vec![if held { Move::Park } else { Move::Plain }]),
-            _ if !held && self.line_of(t).is_some_and(|o| self.first_in_line(t, o)) => {
+            _ if !held && self.line_of(t).is_some_and(|o| self.first_of(o) == Some(t)) => {
                 Plan::Ready(vec![Move::Plain])
             }
             _ => Plan::Blocked,
@@ -55,11 +55,6 @@ impl World {
     /// The first task in the line of `o`.
     fn first_of(&self, o: ObjId) -> Option<Instance> {
         self.live().filter(|&u| self.line_of(u) == Some(o)).min_by_key(|&u| self.task(u).line)
-    }
-
-    /// Whether task `t`, in the line of `o`, is first in it.
-    fn first_in_line(&self, t: Instance, o: ObjId) -> bool {
-        self.first_of(o) == Some(t)
     }
 
     /// Task `t` joins the line of the lock or group its instruction names.

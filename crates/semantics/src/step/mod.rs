@@ -144,7 +144,7 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     // timed step, another may come at the same instant, before the tasks
     // woken move, so that they race with each other (two timers that expire
     // in one pass of Go's timers, then update shared state); a tick only when
-    // the task it wakes may race on shared data (see [`ties`]).
+    // the task it wakes shares an object with another task (see [`ties`]).
     let tie = urgent && s.instant;
     if !urgent || tie {
         let ticks = if tie { Ticks::Tying } else { Ticks::All };
