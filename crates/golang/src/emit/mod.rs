@@ -127,7 +127,10 @@ impl<'a> FnCx<'a> {
         let mut skip = vec![false; code.len()];
         let mut subst = vec![None; n];
         for w in 0..code.len().saturating_sub(1) {
-            if targeted[w + 1] || !falls_through(&code[w]) || skip[w] {
+            // A use that is a step of its own keeps its own statement, after
+            // a perturbation point: another goroutine may run in between, as
+            // between leash's two steps (a load, then its store).
+            if targeted[w + 1] || !falls_through(&code[w]) || skip[w] || !func.silent[w + 1] {
                 continue;
             }
             let Some(Place::Bind(t)) = dst_of(&code[w]) else { continue };
