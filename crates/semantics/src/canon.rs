@@ -20,9 +20,10 @@ pub(crate) struct Canonical {
     pub heap_map: Vec<u16>,
 }
 
-/// Canonicalises `s` in place: `s` was canonical before a step that parked
-/// or woke a task when `waits_moved`, else before one that did neither (its
-/// places in line are then canonical still).
+/// Canonicalises `s` in place. `s` is the state after a step from a
+/// canonical one; `waits_moved` says whether that step parked or woke a
+/// task. If it did not, the places in line are canonical still and are not
+/// ranked again.
 pub(crate) fn canonicalize(p: &Program, s: &mut State, waits_moved: bool) -> Canonical {
     let exited = compact_tasks(s);
     clear_dead(p, s);

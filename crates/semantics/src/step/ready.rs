@@ -106,7 +106,7 @@ fn first_in_line(p: &Program, s: &State, slot: usize, o: u16) -> bool {
 /// How many `g.go` of the group that task `slot`'s expression `g` names were
 /// admitted from its line and have not started their task yet: errgroup's
 /// semaphore holds their tokens, its WaitGroup does not count them.
-pub(super) fn admitted(p: &Program, s: &State, slot: usize, g: &Expr) -> u8 {
+fn admitted(p: &Program, s: &State, slot: usize, g: &Expr) -> u8 {
     let group = eval(s, slot, g);
     (0..s.tasks.len())
         .filter(|&t| {
