@@ -640,3 +640,10 @@ fn e0147_map_keyed_by_task_handles() {
         "task main() {\n    let seen = map()\n    let t = spawn w()\n    seen[t] = true\n    join t\n}\ntask w() {}\n"
     ));
 }
+
+#[test]
+fn e0148_a_duration_other_than_short() {
+    insta::assert_snapshot!(render(
+        "task main() {\n    let t = ticker(10)\n    defer stop(t)\n    recv t\n}\n"
+    ));
+}

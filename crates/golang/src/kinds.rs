@@ -575,8 +575,8 @@ impl<'p> Gen<'p> {
                 self.require(p, Con::Ctx);
                 self.simple(Con::Ctx)
             }
-            Ctor::Ticker => self.simple(Con::Ticker),
-            Ctor::Timer => self.simple(Con::Timer),
+            Ctor::Ticker { .. } => self.simple(Con::Ticker),
+            Ctor::Timer { .. } => self.simple(Con::Timer),
             Ctor::Cell { init, .. } => self.expr(f, init),
             Ctor::Array { elem, .. } => {
                 let e = match &**elem {

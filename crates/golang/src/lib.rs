@@ -40,7 +40,7 @@ mod tidy;
 
 use emit::{FnCx, Model};
 use go::Text;
-use leash_ir::{FuncId, Instr, Program};
+use leash_ir::{Ctor, Elem, FuncId, Instr, Program};
 use leash_syntax::Diagnostic;
 
 /// The harness's Go code, always included.
@@ -50,6 +50,8 @@ const HARNESS_GROUP: &str = include_str!("harness/group.go");
 /// Comparison of arrays and callbacks, when the model compares them.
 const HARNESS_SAME: &str = include_str!("harness/same.go");
 const HARNESS_COLLECTIONS: &str = include_str!("harness/collections.go");
+/// Short timers and tickers, when the model makes one.
+const HARNESS_SHORT: &str = include_str!("harness/short.go");
 
 /// The Go program of a model: `source` is the model's text (for lines and
 /// comments), `model` the name its header mentions. A model that Go cannot
@@ -62,10 +64,7 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
     for id in 0..program.funcs.len() as FuncId {
         funcs.push(function(&m, id).map_err(|d| vec![*d])?);
     }
-    let groups = program
-        .funcs
-        .iter()
-        .any(|f| f.code.iter().any(|i| matches!(i, Instr::New { ctor, .. } if has_group(ctor))));
+    let groups = makes(program, &|c| matches!(c, Ctor::Group { .. }));
     header(&mut text, model, groups, m.uses_same.get());
     for (s, def) in program.structs.iter().enumerate() {
         text.push(0, &format!("// {} is the model's struct `{}`.", m.names.structs[s], def.name), None);
@@ -117,12 +116,11 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
     if m.uses_same.get() {
         harness.push_str(HARNESS_SAME);
     }
-    let collections = program
-        .funcs
-        .iter()
-        .any(|f| f.code.iter().any(|i| matches!(i, Instr::New { ctor, .. } if has_collection(ctor))));
-    if collections {
+    if makes(program, &|c| matches!(c, Ctor::Map | Ctor::List)) {
         harness.push_str(HARNESS_COLLECTIONS);
+    }
+    if m.shorts {
+        harness.push_str(HARNESS_SHORT);
     }
     for l in harness.lines() {
         text.push(0, l, None);
@@ -156,26 +154,19 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
     Ok(out)
 }
 
-fn has_collection(c: &leash_ir::Ctor) -> bool {
-    match c {
-        leash_ir::Ctor::Map | leash_ir::Ctor::List => true,
-        leash_ir::Ctor::Array { elem, .. } => matches!(&**elem, leash_ir::Elem::Ctor(c) if has_collection(c)),
-        leash_ir::Ctor::Struct { fields, .. } => {
-            fields.iter().any(|e| matches!(e, leash_ir::Elem::Ctor(c) if has_collection(c)))
-        }
-        _ => false,
+/// Whether the program makes an object that `kind` picks, alone or as an
+/// element of an array or a field of a struct.
+pub(crate) fn makes(p: &Program, kind: &dyn Fn(&Ctor) -> bool) -> bool {
+    fn within(c: &Ctor, kind: &dyn Fn(&Ctor) -> bool) -> bool {
+        let elem = |e: &Elem| matches!(e, Elem::Ctor(c) if within(c, kind));
+        kind(c)
+            || match c {
+                Ctor::Array { elem: e, .. } => elem(e),
+                Ctor::Struct { fields, .. } => fields.iter().any(elem),
+                _ => false,
+            }
     }
-}
-
-fn has_group(c: &leash_ir::Ctor) -> bool {
-    match c {
-        leash_ir::Ctor::Group { .. } => true,
-        leash_ir::Ctor::Array { elem, .. } => matches!(&**elem, leash_ir::Elem::Ctor(c) if has_group(c)),
-        leash_ir::Ctor::Struct { fields, .. } => {
-            fields.iter().any(|e| matches!(e, leash_ir::Elem::Ctor(c) if has_group(c)))
-        }
-        _ => false,
-    }
+    p.funcs.iter().any(|f| f.code.iter().any(|i| matches!(i, Instr::New { ctor, .. } if within(ctor, kind))))
 }
 
 fn header(text: &mut Text, model: &str, groups: bool, same: bool) {

@@ -256,10 +256,12 @@ pub enum Ctor {
     WithCancel(Expr),
     /// `with_timeout(parent)`: also cancelled when its deadline fires.
     WithTimeout(Expr),
-    /// `ticker()`.
-    Ticker,
-    /// `timer()`.
-    Timer,
+    /// `ticker()`, or `ticker(short)`: a period so short that a tick may
+    /// come between any two steps (Go's `time.NewTicker(time.Nanosecond)`).
+    Ticker { short: bool },
+    /// `timer()`, or `timer(short)`: a delay so short that the timer may
+    /// fire between any two steps (Go's `time.NewTimer(time.Nanosecond)`).
+    Timer { short: bool },
     /// A shared cell (`var`), with an optional integer range.
     Cell { init: Expr, range: Option<(i16, i16)> },
     /// `[elem; len]`: each element made by its own constructor or value.

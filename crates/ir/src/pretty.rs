@@ -149,6 +149,10 @@ fn ctor(p: &Program, locals: &[String], c: &Ctor) -> String {
                 .collect();
             format!("{} {{ {} }}", d.name, fields.join(", "))
         }
+        Ctor::Ticker { short: true } => "ticker(short)".into(),
+        Ctor::Timer { short: true } => "timer(short)".into(),
+        Ctor::Ticker { short: false } => "ticker".into(),
+        Ctor::Timer { short: false } => "timer".into(),
         other => format!("{other:?}").to_lowercase(),
     }
 }

@@ -172,8 +172,8 @@ impl Ctor {
             | Ctor::WaitGroup
             | Ctor::Background
             | Ctor::Signal
-            | Ctor::Ticker
-            | Ctor::Timer
+            | Ctor::Ticker { .. }
+            | Ctor::Timer { .. }
             | Ctor::Map
             | Ctor::List => {}
         }
@@ -210,8 +210,8 @@ impl Ctor {
             | Ctor::WaitGroup
             | Ctor::Background
             | Ctor::Signal
-            | Ctor::Ticker
-            | Ctor::Timer
+            | Ctor::Ticker { .. }
+            | Ctor::Timer { .. }
             | Ctor::Map
             | Ctor::List => {}
         }

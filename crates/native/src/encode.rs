@@ -362,14 +362,14 @@ impl Writer<'_> {
                 self.opt(*holder);
                 self.flag(*aged);
             }
-            Object::Ticker { running, pending, creator } => {
-                self.num(10);
+            Object::Ticker { running, pending, creator, short } => {
+                self.num(10 + 2 * *short as u64);
                 self.flag(*running);
                 self.flag(*pending);
                 self.num(*creator as u64);
             }
-            Object::Timer { state, creator } => {
-                self.num(11);
+            Object::Timer { state, creator, short } => {
+                self.num(11 + 2 * *short as u64);
                 self.num(match state {
                     TimerState::Armed => 0,
                     TimerState::Pending => 1,
@@ -511,8 +511,14 @@ impl Reader<'_> {
                 holder: self.opt(),
                 aged: self.flag(),
             },
-            10 => Object::Ticker { running: self.flag(), pending: self.flag(), creator: self.u16() },
-            11 => Object::Timer {
+            tag @ (10 | 12) => Object::Ticker {
+                running: self.flag(),
+                pending: self.flag(),
+                creator: self.u16(),
+                short: tag == 12,
+            },
+            tag @ (11 | 13) => Object::Timer {
+                short: tag == 13,
                 state: match self.num() {
                     0 => TimerState::Armed,
                     1 => TimerState::Pending,
@@ -587,11 +593,12 @@ mod tests {
                 holder: None,
                 aged: false,
             },
-            Object::Ticker { running: false, pending: true, creator: 9 },
-            Object::Timer { state: TimerState::Pending, creator: 1 },
-            Object::Timer { state: TimerState::Done, creator: 1 },
-            Object::Timer { state: TimerState::Stopped, creator: 1 },
-            Object::Timer { state: TimerState::Rearmed, creator: 1 },
+            Object::Ticker { running: false, pending: true, creator: 9, short: false },
+            Object::Ticker { running: true, pending: false, creator: 2, short: true },
+            Object::Timer { state: TimerState::Pending, creator: 1, short: false },
+            Object::Timer { state: TimerState::Done, creator: 1, short: true },
+            Object::Timer { state: TimerState::Stopped, creator: 1, short: false },
+            Object::Timer { state: TimerState::Rearmed, creator: 1, short: false },
         ];
         let defers = vec![
             Deferred { block: 9, args: vec![] },

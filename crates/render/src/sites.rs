@@ -88,8 +88,8 @@ fn ctor_kind(c: &Ctor) -> SiteKind {
         Ctor::Signal => SiteKind::Ctx("signal"),
         Ctor::WithCancel(_) => SiteKind::Ctx("with_cancel"),
         Ctor::WithTimeout(_) => SiteKind::Ctx("with_timeout"),
-        Ctor::Ticker => SiteKind::Ticker,
-        Ctor::Timer => SiteKind::Timer,
+        Ctor::Ticker { .. } => SiteKind::Ticker,
+        Ctor::Timer { .. } => SiteKind::Timer,
         Ctor::Cell { .. }
         | Ctor::Array { .. }
         | Ctor::Map

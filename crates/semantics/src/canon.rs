@@ -286,7 +286,7 @@ pub(crate) fn collect_heap(p: &Program, s: &mut State) -> (Vec<Event>, Vec<u16>)
             Object::Ticker { running: true, creator, .. } => {
                 (FindingKind::Unstopped, *creator, "ticker dropped without stop")
             }
-            Object::Timer { state: TimerState::Armed | TimerState::Rearmed, creator } => {
+            Object::Timer { state: TimerState::Armed | TimerState::Rearmed, creator, .. } => {
                 (FindingKind::Unstopped, *creator, "timer dropped while armed, without stop")
             }
             Object::Ctx {

@@ -181,10 +181,11 @@ pub enum Object {
         aged: bool,
     },
     /// `time.Ticker`: running until stopped; `pending` while a tick waits in
-    /// its channel (a tick that finds the channel full is dropped).
-    Ticker { running: bool, pending: bool, creator: u16 },
-    /// `time.Timer`.
-    Timer { state: TimerState, creator: u16 },
+    /// its channel (a tick that finds the channel full is dropped). A
+    /// `short` one may tick between any two steps.
+    Ticker { running: bool, pending: bool, creator: u16, short: bool },
+    /// `time.Timer`. A `short` one may fire between any two steps.
+    Timer { state: TimerState, creator: u16, short: bool },
 }
 
 /// A whole state. Canonical after every step: exited tasks removed, the heap

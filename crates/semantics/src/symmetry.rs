@@ -768,10 +768,12 @@ fn encode_object(o: &Object, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> 
             opt(holder.map(task)),
             *aged as u64,
         ]),
-        Object::Ticker { running, pending, creator } => {
-            out.extend([10, *running as u64, *pending as u64, *creator as u64])
+        Object::Ticker { running, pending, creator, short } => {
+            out.extend([10 + 2 * *short as u64, *running as u64, *pending as u64, *creator as u64])
         }
-        Object::Timer { state, creator } => out.extend([11, *state as u64, *creator as u64]),
+        Object::Timer { state, creator, short } => {
+            out.extend([11 + 2 * *short as u64, *state as u64, *creator as u64])
+        }
     }
 }
 

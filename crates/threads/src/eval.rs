@@ -204,8 +204,12 @@ impl World {
                     if matches!(ctor, Ctor::WithCancel(_)) { CtxKind::Cancel } else { CtxKind::Timeout };
                 return Ok(Value::Obj(self.new_ctx(kind, Some(parent))));
             }
-            Ctor::Ticker => Object::Ticker { running: true, pending: false, recvq: VecDeque::new() },
-            Ctor::Timer => Object::Timer { state: TimerState::Armed, recvq: VecDeque::new() },
+            Ctor::Ticker { short } => {
+                Object::Ticker { running: true, pending: false, short: *short, recvq: VecDeque::new() }
+            }
+            Ctor::Timer { short } => {
+                Object::Timer { state: TimerState::Armed, short: *short, recvq: VecDeque::new() }
+            }
             Ctor::Cell { init, range } => {
                 let value = self.eval(t, init)?;
                 check_range(value, *range, name)?;

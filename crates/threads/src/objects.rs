@@ -175,6 +175,8 @@ pub(crate) enum Object {
         running: bool,
         /// Whether a tick waits in its channel.
         pending: bool,
+        /// Whether it may tick between any two steps (`ticker(short)`).
+        short: bool,
         /// Receivers parked on it, first parked first.
         recvq: Queue,
     },
@@ -182,6 +184,8 @@ pub(crate) enum Object {
     Timer {
         /// Where it is in its life.
         state: TimerState,
+        /// Whether it may fire between any two steps (`timer(short)`).
+        short: bool,
         /// Receivers parked on it, first parked first.
         recvq: Queue,
     },

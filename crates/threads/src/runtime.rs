@@ -197,6 +197,8 @@ fn after_step<P: Platform>(p: &P, w: &mut World) {
             if offered {
                 events.extend(any_moment);
             }
+            // Short timers and tickers never sleep: they are offered after every step.
+            events.extend(w.short_fires());
             let k = if events.is_empty() { 0 } else { p.choose(events.len() + 1) };
             let event = k.checked_sub(1).map(|k| (events[k], k < ties));
             if offered && event.is_none_or(|(_, timed)| timed) {
@@ -206,6 +208,7 @@ fn after_step<P: Platform>(p: &P, w: &mut World) {
         } else {
             let mut events = w.timed(&plans);
             let timed = events.len();
+            events.extend(w.short_fires());
             if w.signal_any_moment() {
                 events.push(Event::Signal);
             }

@@ -64,6 +64,9 @@ impl World {
     /// deadlines (by number), then the signal in the completion scenario.
     pub(crate) fn timed(&self, plans: &[Plan]) -> Vec<Event> {
         let mut out = Vec::new();
+        if self.short_timer_armed() {
+            return out;
+        }
         for t in self.live().filter(|&t| !plans[t as usize].moves()) {
             out.extend(self.timed_moves(t).into_iter().map(|mv| Event::Task(t, mv)));
         }
@@ -86,13 +89,40 @@ impl World {
         self.timed(plans).into_iter().filter(|e| !lone_tick(e)).collect()
     }
 
-    /// The timers that fire, the tickers that tick (all when `ticks`, else
-    /// those that may tie) and the deadlines that expire when time passes,
-    /// among `acting`.
+    /// The short timers that may fire and the short tickers that may tick:
+    /// at any moment, not held back by maximal progress.
+    pub(crate) fn short_fires(&self) -> Vec<Event> {
+        if !self
+            .heap
+            .iter()
+            .any(|o| matches!(o, Object::Timer { short: true, .. } | Object::Ticker { short: true, .. }))
+        {
+            return Vec::new();
+        }
+        let acting = self.acting();
+        let fires = |o: &ObjId| match &self.heap[*o as usize] {
+            Object::Timer { state, short: true, .. } => state.active(),
+            Object::Ticker { running: true, pending: false, short: true, .. } => true,
+            _ => false,
+        };
+        acting.iter().copied().filter(fires).map(Event::Fire).collect()
+    }
+
+    /// Whether a short timer is armed: it fires before time passes for the
+    /// long timed steps (a short ticker, periodic, holds nothing back).
+    fn short_timer_armed(&self) -> bool {
+        self.heap.iter().any(|o| matches!(o, Object::Timer { state, short: true, .. } if state.active()))
+    }
+
+    /// The long timers that fire, the long tickers that tick (all when
+    /// `ticks`, else those that may tie) and the deadlines that expire when
+    /// time passes, among `acting`.
     fn timed_objects<'a>(&'a self, acting: &'a [ObjId], ticks: bool) -> impl Iterator<Item = Event> + 'a {
         acting.iter().filter_map(move |&o| match &self.heap[o as usize] {
-            Object::Timer { state, .. } if state.active() => Some(Event::Fire(o)),
-            Object::Ticker { running: true, pending: false, .. } if ticks || self.tick_ties(o) => {
+            Object::Timer { state, short: false, .. } if state.active() => Some(Event::Fire(o)),
+            Object::Ticker { running: true, pending: false, short: false, .. }
+                if ticks || self.tick_ties(o) =>
+            {
                 Some(Event::Fire(o))
             }
             Object::Ctx(c) if c.kind == CtxKind::Timeout && !self.ctx_done(o) => Some(Event::Deadline(o)),

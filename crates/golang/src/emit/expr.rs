@@ -325,8 +325,10 @@ impl FnCx<'_> {
             Ctor::Signal => "signalContext()".into(),
             Ctor::WithCancel(p) => format!("withCancel({})", self.expr_at(p, d, uses)),
             Ctor::WithTimeout(p) => format!("withTimeout({})", self.expr_at(p, d, uses)),
-            Ctor::Ticker => "time.NewTicker(tickPeriod())".into(),
-            Ctor::Timer => "time.NewTimer(timerDelay())".into(),
+            Ctor::Ticker { short: false } => "time.NewTicker(tickPeriod())".into(),
+            Ctor::Timer { short: false } => "time.NewTimer(timerDelay())".into(),
+            Ctor::Ticker { short: true } => "shortTicker()".into(),
+            Ctor::Timer { short: true } => "shortTimer()".into(),
             Ctor::Cell { init, range } => {
                 let v = match range {
                     Some((lo, hi)) => {

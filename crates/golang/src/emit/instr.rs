@@ -366,6 +366,10 @@ impl FnCx<'_> {
             Op::CondBroadcast => "Broadcast()".to_string(),
             Op::Cancel => "Cancel()".to_string(),
             Op::Stop => "Stop()".to_string(),
+            Op::Reset if self.m.shorts => {
+                let of = if self.kind(target) == Kind::Ticker { "tickPeriodOf" } else { "timerDelayOf" };
+                format!("Reset({of}({t}))")
+            }
             Op::Reset if self.kind(target) == Kind::Ticker => "Reset(tickPeriod())".to_string(),
             Op::Reset => "Reset(timerDelay())".to_string(),
             Op::Push => {

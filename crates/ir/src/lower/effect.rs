@@ -473,6 +473,7 @@ impl Lowerer {
             "chan" => (0, 1),
             "cond" | "with_cancel" | "with_timeout" => (1, 1),
             "group" => (0, 2),
+            "ticker" | "timer" => (0, 1),
             _ => (0, 0),
         };
         if args.len() < min || args.len() > max {
@@ -535,17 +536,37 @@ impl Lowerer {
             "signal" => (Ctor::Signal, Con::Ctx),
             "with_cancel" => (Ctor::WithCancel(operand(self, 0, Con::Ctx)?), Con::Ctx),
             "with_timeout" => (Ctor::WithTimeout(operand(self, 0, Con::Ctx)?), Con::Ctx),
-            "ticker" => (Ctor::Ticker, Con::Ticker),
+            "ticker" => (Ctor::Ticker { short: self.short(args, name) }, Con::Ticker),
             "map" => {
                 self.map_kinds_made.push((ty, e.span));
                 (Ctor::Map, Con::Map)
             }
             "list" => (Ctor::List, Con::List),
-            _ => (Ctor::Timer, Con::Timer),
+            _ => (Ctor::Timer { short: self.short(args, name) }, Con::Timer),
         };
         let t = self.kinds.simple(con);
         self.unify_at(t, ty, e.span, &format!("`{name}(...)`"));
         Some(ctor)
+    }
+
+    /// Whether a ticker's or a timer's arguments (none, or `short`) ask for
+    /// a short one; anything else is E0148 (and a long one, so that the
+    /// kinds still flow).
+    fn short(&mut self, args: &[ast::Expr], name: &str) -> bool {
+        match args.first() {
+            None => false,
+            Some(ast::Expr { kind: E::Name(n), .. }) if n.text == "short" => true,
+            Some(a) => {
+                self.errors.push(
+                    Diagnostic::error("E0148", a.span, format!("`{name}` takes no duration but `short`"))
+                        .with_label("a duration")
+                        .with_hint(format!(
+                            "durations are unknown: `{name}()` is long beside a few statements, `{name}(short)` may come between any two steps"
+                        )),
+                );
+                false
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -254,13 +254,13 @@ impl<'p> Exec<'p> {
                 self.rearms = true;
                 ctx(CtxKind::Timeout, Some(parent(self, e)?))
             }
-            Ctor::Ticker => {
+            Ctor::Ticker { short } => {
                 self.rearms = true;
-                Object::Ticker { running: true, pending: false, creator }
+                Object::Ticker { running: true, pending: false, creator, short: *short }
             }
-            Ctor::Timer => {
+            Ctor::Timer { short } => {
                 self.rearms = true;
-                Object::Timer { state: TimerState::Armed, creator }
+                Object::Timer { state: TimerState::Armed, creator, short: *short }
             }
             Ctor::Cell { init, range } => {
                 let v = self.eval(slot, init)?;

@@ -145,13 +145,15 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     // woken move, so that they race with each other (two timers that expire
     // in one pass of Go's timers, then update shared state); a tick only when
     // the task it wakes shares an object with another task (see [`ties`]).
+    // A short timer armed fires before any long timed step.
     let tie = urgent && s.instant;
-    if !urgent || tie {
+    if (!urgent || tie) && !short_timer_armed(s) {
         let ticks = if tie { Ticks::Tying } else { Ticks::All };
         timed_steps(p, s, scenario, &waiting, ticks, &mut out);
-    } else {
+    } else if urgent && !s.instant {
         out.extend(aged_cancels(s, scenario).map(|actor| env_step(actor, false)));
     }
+    out.extend(short_fires(s).map(|actor| env_step(actor, false)));
     if scenario != Scenario::Completion && signal_pending(s) {
         out.push(env_step(Actor::Signal, false));
     }
@@ -260,12 +262,29 @@ fn signal_pending(s: &State) -> bool {
     !s.signalled && s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }))
 }
 
-/// The timers that fire, the tickers that tick (those `ticks` picks) and
-/// the deadlines that expire when time passes, by heap index.
+/// The short timers that may fire and the short tickers that may tick: at
+/// any moment, not held back by maximal progress (a period or delay of a
+/// few nanoseconds is no longer than a few statements), by heap index.
+fn short_fires(s: &State) -> impl Iterator<Item = Actor> + '_ {
+    s.heap.iter().enumerate().filter_map(|(i, o)| match o {
+        Object::Timer { state, short: true, .. } if state.active() => Some(Actor::Fire(i as u16)),
+        Object::Ticker { running: true, pending: false, short: true, .. } => Some(Actor::Fire(i as u16)),
+        _ => None,
+    })
+}
+
+/// Whether a short timer is armed: it fires before time passes for the
+/// long timed steps (a short ticker, periodic, holds nothing back).
+pub(crate) fn short_timer_armed(s: &State) -> bool {
+    s.heap.iter().any(|o| matches!(o, Object::Timer { state, short: true, .. } if state.active()))
+}
+
+/// The long timers that fire, the long tickers that tick (those `ticks`
+/// picks) and the deadlines that expire when time passes, by heap index.
 fn timed_objects<'a>(p: &'a Program, s: &'a State, ticks: Ticks) -> impl Iterator<Item = Actor> + 'a {
     s.heap.iter().enumerate().filter_map(move |(i, o)| match o {
-        Object::Timer { state, .. } if state.active() => Some(Actor::Fire(i as u16)),
-        Object::Ticker { running: true, pending: false, .. }
+        Object::Timer { state, short: false, .. } if state.active() => Some(Actor::Fire(i as u16)),
+        Object::Ticker { running: true, pending: false, short: false, .. }
             if ticks == Ticks::All || ties::tick_ties(p, s, i as u16) =>
         {
             Some(Actor::Fire(i as u16))
