@@ -403,13 +403,15 @@ fn finish(
             Ok(dead(p, at, path))
         }
         End::Panic { task, at: place, message } => {
-            let slot = at.slot(*task).ok_or_else(|| format!("the panicking task {task} is not live"))?;
-            let func = at.state.tasks[slot as usize].func;
+            // A task spawned by the step that panicked is not live before it.
+            let func = at.slot(*task).map(|slot| at.state.tasks[slot as usize].func);
             // The step that panicked is not in the log: any step of the
             // reference that panics the same way in the same task ends it.
             for (k, t) in ts.iter().enumerate() {
                 if let Err(e) = apply(p, &at.state, t, scenario) {
-                    let same = e.kind == FindingKind::Panic && e.func == func && e.detail == *message;
+                    let same = e.kind == FindingKind::Panic
+                        && func.is_none_or(|f| e.func == f)
+                        && e.detail == *message;
                     if same && e.at == Some(*place) {
                         let mut full = path.to_vec();
                         full.push(k as u16);

@@ -60,7 +60,10 @@ impl World {
         let partner = self.exec(t, instr, mv).and_then(|p| Ok(self.run_ahead(t).map(|()| p)?));
         let partner = partner.map_err(|fault| match fault {
             Fault::Threads(needed) => End::TooManyThreads { needed },
-            Fault::Panic(message) => End::Panic { task: t, at: self.top_or(t, (func, pc)), message },
+            Fault::Panic(message) => match self.culprit.take().filter(|&c| c != t) {
+                Some(c) => End::Panic { task: c, at: self.top_or(c, self.at(c)), message },
+                None => End::Panic { task: t, at: self.top_or(t, (func, pc)), message },
+            },
         })?;
         // A timed step opens an instant at which another may come too.
         self.instant = time && self.tie_pending();
@@ -132,7 +135,10 @@ impl World {
             if !program.func(f).silent[pc as usize] || self.task(t).phase == Phase::Exiting {
                 break;
             }
-            self.exec_plain(t, &program.func(f).code[pc as usize])?;
+            if let Err(message) = self.exec_plain(t, &program.func(f).code[pc as usize]) {
+                self.culprit.get_or_insert(t);
+                return Err(message);
+            }
         }
         Ok(())
     }

@@ -45,6 +45,9 @@ pub struct World {
     /// The task whose step is being taken; `None` for a step of time or of
     /// the environment.
     pub(crate) mover: Option<Instance>,
+    /// The task that panicked while it ran ahead in another task's step (a
+    /// child run on by its spawn): the panic is its own.
+    pub(crate) culprit: Option<Instance>,
     /// Whether the last step was a timed one while another that may tie was
     /// pending: that one may come at the same instant, before the tasks
     /// woken move (see `time.rs`).
@@ -225,6 +228,7 @@ impl World {
             touched_ctx: Cell::new(false),
             tickets: 0,
             mover: None,
+            culprit: None,
             instant: false,
             threads_asked: 1,
             threads_running: 0,

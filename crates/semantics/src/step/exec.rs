@@ -34,6 +34,10 @@ pub(super) struct Exec<'p> {
     /// The task whose step this is; `None` for a step of time or of the
     /// environment.
     pub(super) mover: Option<usize>,
+    /// The task that panicked while it ran ahead, when it was not the one
+    /// whose fault is reported: a child run on by its spawn, a partner by a
+    /// rendezvous. The panic is its own, as Go reports it.
+    pub(super) culprit: Option<usize>,
 }
 
 /// The phase of an error group's task that reached its end while another
@@ -57,7 +61,7 @@ impl<'p> Exec<'p> {
     }
 
     pub(super) fn fault(&self, slot: usize, detail: Fault) -> Event {
-        let task = self.s.tasks.get(slot);
+        let task = self.s.tasks.get(self.culprit.unwrap_or(slot));
         let func = task.map_or(self.p.main, |t| t.func);
         let at = task.and_then(|t| t.frames.last()).map(|f| (f.func, f.pc));
         Event { kind: FindingKind::Panic, func, detail, at }
@@ -150,7 +154,10 @@ impl<'p> Exec<'p> {
             if budget == 0 {
                 return Err("internal: silent instructions did not terminate".into());
             }
-            self.exec(slot, &Transition::task(slot))?;
+            if let Err(f) = self.exec(slot, &Transition::task(slot)) {
+                self.culprit.get_or_insert(slot);
+                return Err(f);
+            }
         }
         Ok(())
     }

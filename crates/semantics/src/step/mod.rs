@@ -111,6 +111,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
         closes: false,
         waits_moved: false,
         mover: None,
+        culprit: None,
     };
     x.s.tasks.push(new_task(p.init, None, None, x.frame(p.init, &[])));
     let mut budget = 100_000;
@@ -345,6 +346,7 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
             Actor::Task(slot) => Some(slot as usize),
             _ => None,
         },
+        culprit: None,
     };
     if t.time {
         x.s.tasks.iter_mut().filter(|task| task.spin != 0).for_each(|task| Arc::make_mut(task).spin = 0);
