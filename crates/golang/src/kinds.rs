@@ -152,6 +152,7 @@ impl Kinds {
             }
         }
         g.settle_receives();
+        g.settle_cond_locks();
         if let Some(span) = g.conflict() {
             return Err(Box::new(
                 Diagnostic::error("E0300", span, "Go cannot send on or close a context's done channel")
@@ -272,6 +273,9 @@ struct Gen<'p> {
     rets: Vec<u32>,
     /// Receives whose operand may be a channel, a ticker or a timer: (operand, element).
     receives: Vec<(u32, u32)>,
+    /// The locks conds are made over: a mutex, or an rwmutex whose read
+    /// lock the cond uses (`cond(rw.rlocker())`); a mutex if nothing else says.
+    cond_locks: Vec<u32>,
     /// Per struct type: its kind, whose arguments are its fields' kinds.
     structs: Vec<u32>,
     /// Per struct type: its Go name.
@@ -291,6 +295,7 @@ impl<'p> Gen<'p> {
             globals: Vec::new(),
             rets: Vec::new(),
             receives: Vec::new(),
+            cond_locks: Vec::new(),
             structs: Vec::new(),
             struct_names: crate::names::struct_types(p),
             at: Span::default(),
@@ -553,7 +558,7 @@ impl<'p> Gen<'p> {
             Ctor::RwMutex => self.simple(Con::RwMutex),
             Ctor::Cond(m) => {
                 let m = self.expr(f, m);
-                self.require(m, Con::Mutex);
+                self.cond_locks.push(m);
                 self.simple(Con::Cond)
             }
             Ctor::Once => self.simple(Con::Once),
@@ -803,6 +808,15 @@ impl<'p> Gen<'p> {
             | Instr::Sleep
             | Instr::Yield
             | Instr::Exit => {}
+        }
+    }
+
+    /// A cond's lock that nothing else made known is a mutex.
+    fn settle_cond_locks(&mut self) {
+        for m in std::mem::take(&mut self.cond_locks) {
+            if self.head(m).is_none() {
+                self.require(m, Con::Mutex);
+            }
         }
     }
 
