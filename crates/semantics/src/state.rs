@@ -211,6 +211,18 @@ impl State {
         Arc::make_mut(&mut self.tasks[slot])
     }
 
+    /// Whether the context at heap index `above` is a proper ancestor of
+    /// the one at `ctx`.
+    pub fn ctx_above(&self, above: u16, mut ctx: u16) -> bool {
+        while let Some(Object::Ctx { parent: Some(p), .. }) = self.heap.get(ctx as usize) {
+            if *p == above {
+                return true;
+            }
+            ctx = *p;
+        }
+        false
+    }
+
     /// Whether the context at `ctx` is done (itself or an ancestor cancelled).
     pub fn ctx_done(&self, mut ctx: u16) -> bool {
         loop {

@@ -91,6 +91,7 @@ impl World {
         }
         let mut moves = Vec::new();
         let mut queues = false;
+        let mut dones = 0;
         for (case, op) in chan_ops(instr) {
             let ready = |partner| Move::Case { case, partner };
             match op {
@@ -98,6 +99,7 @@ impl World {
                 ChanOp::Recv { chan, .. } => match self.eval(t, chan)? {
                     Value::Nil => {}
                     Value::Done(c) => {
+                        dones += 1;
                         if self.ctx_done(c) {
                             moves.push(ready(None));
                         }
@@ -155,11 +157,12 @@ impl World {
             Plan::Ready(moves)
         } else if matches!(instr, Instr::Select { default: Some(_), .. }) {
             Plan::Ready(vec![Move::Default])
-        } else if queues {
+        } else if queues || dones >= 2 {
+            // Two done channels park too: the first closed commits the select.
             Plan::Ready(vec![Move::Park])
         } else {
-            // Only nil channels, done channels and `after`: it waits without
-            // a queue, for a cancellation or for time.
+            // Only nil channels, one done channel and `after`: it waits
+            // without a queue, for a cancellation or for time.
             Plan::Blocked
         })
     }
@@ -370,18 +373,7 @@ impl World {
             }
             let (f, pc) = self.at(t);
             let instr = &program.func(f).code[pc as usize];
-            let woken = chan_ops(instr).into_iter().find(|(_, op)| {
-                let chan = match op {
-                    ChanOp::Recv { chan, .. } | ChanOp::Send { chan, .. } => chan,
-                    ChanOp::After => return false,
-                };
-                match self.eval(t, chan) {
-                    Ok(Value::Done(c)) => self.ctx_done(c),
-                    Ok(Value::Obj(o)) => matches!(&self.heap[o as usize], Object::Chan(ch) if ch.closed),
-                    _ => false,
-                }
-            });
-            if let Some((case, _)) = woken {
+            if let Some(case) = self.committed(t, instr) {
                 woke = true;
                 self.unpark(t);
                 self.task_mut(t).spin = 0;
@@ -392,6 +384,39 @@ impl World {
         }
         self.touched_ctx.set(touched_ctx);
         Ok(woke)
+    }
+
+    /// The case of the parked task `t` that the step just taken commits,
+    /// among those a closed channel or a done context completes: Go's
+    /// `closechan` wakes receivers before senders, and a cancellation
+    /// closes a context's done channel before its descendants'; the first
+    /// in case order among those left.
+    fn committed(&self, t: Instance, instr: &Instr) -> Option<CaseIx> {
+        let ready: Vec<(CaseIx, bool, Option<ObjId>)> = chan_ops(instr)
+            .into_iter()
+            .filter_map(|(case, op)| {
+                let (chan, recv) = match op {
+                    ChanOp::Recv { chan, .. } => (chan, true),
+                    ChanOp::Send { chan, .. } => (chan, false),
+                    ChanOp::After => return None,
+                };
+                match self.eval(t, chan) {
+                    Ok(Value::Done(c)) if self.ctx_done(c) => Some((case, recv, Some(c))),
+                    Ok(Value::Obj(o)) if matches!(&self.heap[o as usize], Object::Chan(ch) if ch.closed) => {
+                        Some((case, recv, None))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        let receives = ready.iter().any(|&(_, recv, _)| recv);
+        let first =
+            |c: ObjId| !ready.iter().any(|&(_, _, a)| a.is_some_and(|a| a != c && self.ctx_above(a, c)));
+        ready
+            .iter()
+            .filter(|&&(_, recv, _)| recv || !receives)
+            .find(|&&(_, _, done)| done.is_none_or(first))
+            .map(|&(case, _, _)| case)
     }
 
     /// The task first in line to receive from the timer or ticker at `o`.

@@ -19,6 +19,17 @@ impl World {
         }
     }
 
+    /// Whether context `above` is a proper ancestor of `c`.
+    pub(crate) fn ctx_above(&self, above: ObjId, mut c: ObjId) -> bool {
+        while let Some(p) = self.ctx(c).parent {
+            if p == above {
+                return true;
+            }
+            c = p;
+        }
+        false
+    }
+
     /// Whether a context is done: cancelled, its deadline fired, the signal
     /// came (for `signal()`), or an ancestor is done.
     pub(crate) fn ctx_done(&self, c: ObjId) -> bool {

@@ -169,11 +169,45 @@ pub(super) fn arrive_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tr
             out.push(Transition { case: cases.len() as u16, ..base })
         }
         _ => {
-            if !queues(s, slot, instr).is_empty() {
+            if !queues(s, slot, instr).is_empty() || done_cases(s, slot, instr) >= 2 {
                 out.push(Transition { case: Transition::PARK, ..base });
             }
         }
     }
+}
+
+/// How many cases of `instr` receive from a context's done channel. A
+/// select with two or more parks even when it names no other channel: Go
+/// queues it on every done channel, and the first closed commits it.
+fn done_cases(s: &State, slot: usize, instr: &Instr) -> usize {
+    ops(instr)
+        .iter()
+        .filter(|(_, op)| matches!(op, ChanOp::Recv { chan, .. } if matches!(chan_of(s, slot, chan), Operand::Done(_))))
+        .count()
+}
+
+/// The case of the parked task `slot` that the step just taken commits,
+/// among those it can now complete alone: Go's `closechan` wakes receivers
+/// before senders, and a cancellation closes a context's done channel
+/// before its descendants'; the first in case order among those left.
+fn committed(s: &State, slot: usize, instr: &Instr) -> Option<u16> {
+    let ready: Vec<(u16, ChanOp)> =
+        ops(instr).into_iter().filter(|(_, op)| completes_alone(s, slot, op)).collect();
+    let recv = |op: &ChanOp| matches!(op, ChanOp::Recv { .. });
+    let receives = ready.iter().any(|(_, op)| recv(op));
+    let done = |op: &ChanOp| match op {
+        ChanOp::Recv { chan, .. } => match chan_of(s, slot, chan) {
+            Operand::Done(c) => Some(c),
+            _ => None,
+        },
+        _ => None,
+    };
+    let first = |c: u16| !ready.iter().any(|(_, op)| done(op).is_some_and(|a| a != c && s.ctx_above(a, c)));
+    ready
+        .iter()
+        .filter(|(_, op)| recv(op) || !receives)
+        .find(|(_, op)| done(op).is_none_or(first))
+        .map(|(case, _)| *case)
 }
 
 impl<'p> Exec<'p> {
@@ -366,11 +400,7 @@ impl<'p> Exec<'p> {
             if self.s.tasks[slot].wait == 0 || self.s.tasks[slot].frames.is_empty() {
                 continue;
             }
-            let Some(case) = ops(self.instr(slot))
-                .iter()
-                .find(|(_, op)| completes_alone(&self.s, slot, op))
-                .map(|(c, _)| *c)
-            else {
+            let Some(case) = committed(&self.s, slot, self.instr(slot)) else {
                 continue;
             };
             woke = true;
