@@ -12,7 +12,7 @@
 use crate::objects::{CaseIx, Object, TimerState, Waiter, PLAIN};
 use crate::plan::{Move, Plan};
 use crate::value::{ObjId, Value, NIL_DEREFERENCE};
-use crate::world::World;
+use crate::world::{Phase, World};
 use crate::{End, Instance};
 use leash_ir::{CaseKind, Expr, Instr, Place};
 use std::sync::Arc;
@@ -88,6 +88,12 @@ impl World {
     pub(crate) fn plan_chan(&self, t: Instance, instr: &Instr) -> Result<Plan, String> {
         if self.task(t).parked {
             return Ok(Plan::Blocked);
+        }
+        if self.task(t).phase == Phase::Woken {
+            let cases = self.committable(t, instr);
+            return Ok(Plan::Ready(
+                cases.into_iter().map(|case| Move::Case { case, partner: None }).collect(),
+            ));
         }
         let mut moves = Vec::new();
         let mut queues = false;
@@ -307,6 +313,9 @@ impl World {
 
     /// After an operation: to the next instruction, or to the case's body.
     fn go_on(&mut self, t: Instance, instr: &Instr, case: CaseIx) {
+        if self.task(t).phase == Phase::Woken {
+            self.task_mut(t).phase = Phase::Start;
+        }
         match instr {
             Instr::Select { cases, .. } => self.jump(t, cases[case as usize].target),
             _ => self.advance(t),
@@ -373,7 +382,18 @@ impl World {
             }
             let (f, pc) = self.at(t);
             let instr = &program.func(f).code[pc as usize];
-            if let Some(case) = self.committed(t, instr) {
+            let case = match self.committable(t, instr)[..] {
+                [] => None,
+                [case] => Some(case),
+                // Go's closes come in an order the world does not know: the
+                // task leaves its queues, and its next step takes one.
+                _ => {
+                    self.unpark(t);
+                    self.task_mut(t).phase = Phase::Woken;
+                    None
+                }
+            };
+            if let Some(case) = case {
                 woke = true;
                 self.unpark(t);
                 self.task_mut(t).spin = 0;
@@ -386,12 +406,13 @@ impl World {
         Ok(woke)
     }
 
-    /// The case of the parked task `t` that the step just taken commits,
-    /// among those a closed channel or a done context completes: Go's
-    /// `closechan` wakes receivers before senders, and a cancellation
-    /// closes a context's done channel before its descendants'; the first
-    /// in case order among those left.
-    fn committed(&self, t: Instance, instr: &Instr) -> Option<CaseIx> {
+    /// The cases of task `t` that a close or a cancellation may commit it
+    /// to, among those a closed channel or a done context completes, as
+    /// Go's closes reach them first: `closechan` wakes receivers before
+    /// senders, and a cancellation closes a context's done channel before
+    /// its descendants'. Cases on one channel, or on contexts in sibling
+    /// subtrees, come in either order.
+    fn committable(&self, t: Instance, instr: &Instr) -> Vec<CaseIx> {
         let ready: Vec<(CaseIx, bool, Option<ObjId>)> = chan_ops(instr)
             .into_iter()
             .filter_map(|(case, op)| {
@@ -414,9 +435,9 @@ impl World {
             |c: ObjId| !ready.iter().any(|&(_, _, a)| a.is_some_and(|a| a != c && self.ctx_above(a, c)));
         ready
             .iter()
-            .filter(|&&(_, recv, _)| recv || !receives)
-            .find(|&&(_, _, done)| done.is_none_or(first))
+            .filter(|&&(_, recv, done)| (recv || !receives) && done.is_none_or(first))
             .map(|&(case, _, _)| case)
+            .collect()
     }
 
     /// The task first in line to receive from the timer or ticker at `o`.

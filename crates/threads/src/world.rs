@@ -142,6 +142,10 @@ pub(crate) enum Phase {
     /// parked; releases them at its next step, unless an Add came between
     /// (Go's "WaitGroup misuse" panic).
     WgReleasing,
+    /// A `send`, `recv` or `select` whose parked cases a close or a
+    /// cancellation made ready two or more at once, in an order Go decides:
+    /// it left its queues, and its next step takes one of them.
+    Woken,
 }
 
 impl Phase {

@@ -12,7 +12,7 @@
 //! one made ready since). A non-blocking select (with `default`) sees only
 //! partners that have parked.
 
-use super::exec::Exec;
+use super::exec::{Exec, WOKEN};
 use super::ready::{chan_of, classify, instr_of, Operand};
 use super::Transition;
 use crate::eval::Fault;
@@ -186,11 +186,13 @@ fn done_cases(s: &State, slot: usize, instr: &Instr) -> usize {
         .count()
 }
 
-/// The case of the parked task `slot` that the step just taken commits,
-/// among those it can now complete alone: Go's `closechan` wakes receivers
-/// before senders, and a cancellation closes a context's done channel
-/// before its descendants'; the first in case order among those left.
-fn committed(s: &State, slot: usize, instr: &Instr) -> Option<u16> {
+/// The cases of task `slot` that a close or a cancellation may commit it
+/// to, among those it can now complete alone, as Go's closes reach them
+/// first: `closechan` wakes receivers before senders, and a cancellation
+/// closes a context's done channel before it walks down to its
+/// descendants'. Cases on one channel, or on contexts in sibling subtrees,
+/// come in either order.
+pub(super) fn committable(s: &State, slot: usize, instr: &Instr) -> Vec<u16> {
     let ready: Vec<(u16, ChanOp)> =
         ops(instr).into_iter().filter(|(_, op)| completes_alone(s, slot, op)).collect();
     let recv = |op: &ChanOp| matches!(op, ChanOp::Recv { .. });
@@ -205,9 +207,9 @@ fn committed(s: &State, slot: usize, instr: &Instr) -> Option<u16> {
     let first = |c: u16| !ready.iter().any(|(_, op)| done(op).is_some_and(|a| a != c && s.ctx_above(a, c)));
     ready
         .iter()
-        .filter(|(_, op)| recv(op) || !receives)
-        .find(|(_, op)| done(op).is_none_or(first))
+        .filter(|(_, op)| (recv(op) || !receives) && done(op).is_none_or(first))
         .map(|(case, _)| *case)
+        .collect()
 }
 
 impl<'p> Exec<'p> {
@@ -268,6 +270,9 @@ impl<'p> Exec<'p> {
 
     /// Moves task `slot` past `case` of its channel instruction.
     fn leave(&mut self, slot: usize, instr: &Instr, case: u16) {
+        if self.s.tasks[slot].phase == WOKEN {
+            self.s.task_mut(slot).phase = 0;
+        }
         match instr {
             Instr::Select { cases, .. } => self.goto(slot, cases[case as usize].target),
             _ => self.advance(slot),
@@ -400,8 +405,16 @@ impl<'p> Exec<'p> {
             if self.s.tasks[slot].wait == 0 || self.s.tasks[slot].frames.is_empty() {
                 continue;
             }
-            let Some(case) = committed(&self.s, slot, self.instr(slot)) else {
-                continue;
+            let case = match committable(&self.s, slot, self.instr(slot))[..] {
+                [] => continue,
+                [case] => case,
+                // Go's closes come in an order the state does not know:
+                // the task leaves its queues, and its next step takes one.
+                _ => {
+                    self.unpark(slot);
+                    self.s.task_mut(slot).phase = WOKEN;
+                    continue;
+                }
             };
             woke = true;
             let t = Transition { case: if case == PLAIN { 0 } else { case }, ..Transition::task(slot) };

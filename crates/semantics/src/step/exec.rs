@@ -46,6 +46,12 @@ pub(super) struct Exec<'p> {
 /// down its WaitGroup, is a step of its own, as Go runs the goroutine later.
 pub(crate) const EXITING: u8 = 7;
 
+/// The phase of a task at a `send`, `recv` or `select` whose parked cases
+/// a close or a cancellation made ready two or more at once, in an order
+/// Go decides (cases on one channel, contexts in sibling subtrees): it left
+/// its queues, and its next step takes one of them.
+pub(crate) const WOKEN: u8 = 8;
+
 impl<'p> Exec<'p> {
     pub(super) fn frame(&self, func: u16, args: &[Value]) -> Frame {
         let n = self.p.func(func).locals.len();

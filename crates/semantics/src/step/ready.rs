@@ -2,7 +2,8 @@
 //! operations), and those that wait for time to pass (work ending, `sleep`,
 //! `after`).
 
-use super::chan::arrive_moves;
+use super::chan::{arrive_moves, committable};
+use super::exec::WOKEN;
 use super::Transition;
 use crate::eval::eval;
 use crate::state::{Frame, Object, State, Value};
@@ -133,6 +134,10 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tran
     let base = Transition::task(slot);
     let task = &s.tasks[slot];
     match instr_of(p, s, slot) {
+        Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. } if task.phase == WOKEN => {
+            let instr = instr_of(p, s, slot);
+            out.extend(committable(s, slot, instr).into_iter().map(|case| Transition { case, ..base }));
+        }
         Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. } => {
             if task.wait == 0 {
                 arrive_moves(p, s, slot, out);
