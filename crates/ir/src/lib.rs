@@ -58,6 +58,9 @@ pub struct Program {
     pub works: Vec<String>,
     /// Struct types; a struct value is a heap object holding its fields.
     pub structs: Vec<StructDef>,
+    /// Whether a `ticker(short)` or `timer(short)` is made anywhere: only
+    /// then must a step look for one.
+    pub short_timers: bool,
 }
 
 /// A struct type: its name and the names of its fields, in order.

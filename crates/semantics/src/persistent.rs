@@ -71,7 +71,7 @@ impl Persistent {
     pub fn ample(&self, p: &Program, s: &State, scenario: Scenario, ts: &[Transition]) -> Option<Vec<usize>> {
         // A short timer or ticker may fire between any two steps: nothing
         // the tasks do is closed against it (not analysed yet).
-        if self.ends_program || ts.iter().any(|t| t.time) || has_short(s) {
+        if self.ends_program || ts.iter().any(|t| t.time) || (p.short_timers && has_short(s)) {
             return None;
         }
         // A polling task lets time pass as soon as the others stop being

@@ -92,11 +92,7 @@ impl World {
     /// The short timers that may fire and the short tickers that may tick:
     /// at any moment, not held back by maximal progress.
     pub(crate) fn short_fires(&self) -> Vec<Event> {
-        if !self
-            .heap
-            .iter()
-            .any(|o| matches!(o, Object::Timer { short: true, .. } | Object::Ticker { short: true, .. }))
-        {
+        if !self.program.short_timers {
             return Vec::new();
         }
         let acting = self.acting();
@@ -111,7 +107,11 @@ impl World {
     /// Whether a short timer is armed: it fires before time passes for the
     /// long timed steps (a short ticker, periodic, holds nothing back).
     fn short_timer_armed(&self) -> bool {
-        self.heap.iter().any(|o| matches!(o, Object::Timer { state, short: true, .. } if state.active()))
+        self.program.short_timers
+            && self
+                .heap
+                .iter()
+                .any(|o| matches!(o, Object::Timer { state, short: true, .. } if state.active()))
     }
 
     /// The long timers that fire, the long tickers that tick (all when

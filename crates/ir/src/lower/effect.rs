@@ -555,7 +555,10 @@ impl Lowerer {
     fn short(&mut self, args: &[ast::Expr], name: &str) -> bool {
         match args.first() {
             None => false,
-            Some(ast::Expr { kind: E::Name(n), .. }) if n.text == "short" => true,
+            Some(ast::Expr { kind: E::Name(n), .. }) if n.text == "short" => {
+                self.short_timers = true;
+                true
+            }
             Some(a) => {
                 self.errors.push(
                     Diagnostic::error("E0148", a.span, format!("`{name}` takes no duration but `short`"))

@@ -84,6 +84,7 @@ pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {
         globals: l.globals.iter().map(|g| Global { name: g.name.clone(), range: g.range }).collect(),
         atoms: l.atoms,
         works: l.works,
+        short_timers: l.short_timers,
         structs: l
             .structs
             .iter()
@@ -185,6 +186,8 @@ struct Lowerer {
     pending_zeros: Vec<Ty>,
     /// The kind of every `map()` made, and where: their keys are checked at the end.
     map_kinds_made: Vec<(Ty, Span)>,
+    /// Whether a `ticker(short)` or `timer(short)` is made.
+    short_timers: bool,
 }
 
 #[derive(Clone, Copy)]

@@ -148,13 +148,15 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     // the task it wakes shares an object with another task (see [`ties`]).
     // A short timer armed fires before any long timed step.
     let tie = urgent && s.instant;
-    if (!urgent || tie) && !short_timer_armed(s) {
+    if (!urgent || tie) && !(p.short_timers && short_timer_armed(s)) {
         let ticks = if tie { Ticks::Tying } else { Ticks::All };
         timed_steps(p, s, scenario, &waiting, ticks, &mut out);
     } else if urgent && !s.instant {
         out.extend(aged_cancels(s, scenario).map(|actor| env_step(actor, false)));
     }
-    out.extend(short_fires(s).map(|actor| env_step(actor, false)));
+    if p.short_timers {
+        out.extend(short_fires(s).map(|actor| env_step(actor, false)));
+    }
     if scenario != Scenario::Completion && signal_pending(s) {
         out.push(env_step(Actor::Signal, false));
     }
@@ -276,7 +278,7 @@ fn short_fires(s: &State) -> impl Iterator<Item = Actor> + '_ {
 
 /// Whether a short timer is armed: it fires before time passes for the
 /// long timed steps (a short ticker, periodic, holds nothing back).
-pub(crate) fn short_timer_armed(s: &State) -> bool {
+fn short_timer_armed(s: &State) -> bool {
     s.heap.iter().any(|o| matches!(o, Object::Timer { state, short: true, .. } if state.active()))
 }
 
