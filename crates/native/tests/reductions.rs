@@ -322,7 +322,7 @@ fn a_path_through_reordered_tasks_replays_without_the_reduction() {
 struct Gen(u64);
 
 /// Main's objects: (name, constructor, kind).
-const OBJECTS: [(&str, &str, &str); 13] = [
+const OBJECTS: [(&str, &str, &str); 15] = [
     ("a", "chan(0)", "chan"),
     ("b", "chan(1)", "chan"),
     ("q", "chan(2)", "chan"),
@@ -336,6 +336,8 @@ const OBJECTS: [(&str, &str, &str); 13] = [
     ("g", "group(signal())", "group"),
     ("dl", "with_timeout(background())", "ctx"),
     ("tm", "timer()", "timer"),
+    ("stk", "ticker(short)", "ticker"),
+    ("stm", "timer(short)", "timer"),
 ];
 
 impl Gen {
