@@ -364,8 +364,10 @@ impl World {
 
     /// Every parked task that a case can now complete without a partner (a
     /// channel it names was closed, a context whose done channel it waits on
-    /// is done) leaves the queues and takes the first such case, as Go's
-    /// select woken by `closechan` does, and runs on. Run after every step;
+    /// is done) leaves the queues and takes the case Go's closes reach first
+    /// ([`World::committable`]), as Go's select woken by `closechan` does,
+    /// and runs on; when Go's order is random, it is left woken to choose at
+    /// its next step. Run after every step;
     /// returns whether a task was woken, or how the execution ends when a
     /// woken task panics (a send on a closed channel).
     ///

@@ -2,15 +2,17 @@
 //! or `select` first *arrives*: it completes a case that is ready (a value in
 //! the buffer, room in it, a closed channel, a done context, a pending tick,
 //! or a partner parked on an unbuffered channel), or takes `default`, or
-//! *parks* in the wait queue of every channel, timer and ticker it names. A
-//! parked task moves only when a partner arriving later completes its case
-//! (first parked, first served), when time fires the timer or ticker it waits
-//! on, or when a channel it waits on is closed or a context it waits on is
-//! done: then, in the step that closed or cancelled, it takes the first case
-//! that the closed channel or done context completes, and runs on (Go's
-//! select, woken by `closechan`, completes the case it was woken for, never
-//! one made ready since). A non-blocking select (with `default`) sees only
-//! partners that have parked.
+//! *parks* in the wait queue of every channel, timer and ticker it names (a
+//! select with two or more done channels parks on those). A parked task
+//! moves only when a partner arriving later completes its case (first
+//! parked, first served), when time fires the timer or ticker it waits on,
+//! or when a channel it waits on is closed or a context it waits on is done:
+//! then, in the step that closed or cancelled, it takes the case Go's closes
+//! reach first (see [`committable`]) and runs on (Go's select, woken by
+//! `closechan`, completes the case it was woken for, never one made ready
+//! since); when Go's order is random, it is left woken and its next step
+//! takes one. A non-blocking select (with `default`) sees only partners that
+//! have parked.
 
 use super::exec::{Exec, WOKEN};
 use super::ready::{chan_of, classify, instr_of, Operand};

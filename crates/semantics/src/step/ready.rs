@@ -134,8 +134,7 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tran
     let base = Transition::task(slot);
     let task = &s.tasks[slot];
     match instr_of(p, s, slot) {
-        Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. } if task.phase == WOKEN => {
-            let instr = instr_of(p, s, slot);
+        instr @ (Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. }) if task.phase == WOKEN => {
             out.extend(committable(s, slot, instr).into_iter().map(|case| Transition { case, ..base }));
         }
         Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. } => {
