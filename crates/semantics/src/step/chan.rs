@@ -398,9 +398,10 @@ impl<'p> Exec<'p> {
     }
 
     /// Every parked task that a case can now complete without a partner (a
-    /// closed channel, a done context) takes the first such case and runs
-    /// on; returns whether one did, or the task whose step panicked (a send
-    /// on a closed channel) and why.
+    /// closed channel, a done context) takes the case Go's closes reach
+    /// first ([`committable`]) and runs on, or is left woken when Go's order
+    /// is random; returns whether one ran on, or the task whose step
+    /// panicked (a send on a closed channel) and why.
     pub(super) fn settle(&mut self) -> Result<bool, (usize, Fault)> {
         let mut woke = false;
         for slot in 0..self.s.tasks.len() {
