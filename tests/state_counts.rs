@@ -35,7 +35,7 @@ fn heartbeat() {
 
 #[test]
 fn worker_pool_errgroup() {
-    pinned("models/seeds/worker_pool_errgroup.leash", [(65, 135), (234, 690), (226, 665)]);
+    pinned("models/seeds/worker_pool_errgroup.leash", [(85, 173), (417, 1240), (383, 1156)]);
 }
 
 #[test]
@@ -45,7 +45,7 @@ fn rwr_deadlock() {
 
 #[test]
 fn errgroup_limit() {
-    pinned("models/seeds/errgroup_limit.leash", [(32, 54), (47, 98), (36, 64)]);
+    pinned("models/seeds/errgroup_limit.leash", [(48, 88), (103, 240), (56, 108)]);
 }
 
 #[test]

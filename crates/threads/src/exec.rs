@@ -232,9 +232,9 @@ impl World {
                 let frame = Frame::enter(&self.program, f, args);
                 self.task_mut(t).frames.push(frame);
             }
+            // The phase stays while the exit runs: `unwind` leaves the frame.
             Instr::Return { .. } | Instr::EndDefer if self.task(t).phase == Phase::Exiting => {
-                self.task_mut(t).phase = Phase::Start;
-                self.unwind(t)?;
+                self.unwind(t)?
             }
             Instr::Return { value } => {
                 let v = match value {
@@ -358,7 +358,12 @@ impl World {
         // An error group's task run to its end by another's step exits in
         // a step of its own (see `Phase::Exiting`).
         let task = self.task(t);
-        if task.frames.len() == 1 && task.group.is_some() && self.mover != Some(t) && !self.initialising {
+        if task.frames.len() == 1
+            && task.group.is_some()
+            && task.phase != Phase::Exiting
+            && (self.mover != Some(t) || v == Value::Err)
+            && !self.initialising
+        {
             self.task_mut(t).phase = Phase::Exiting;
             return Ok(());
         }

@@ -407,9 +407,9 @@ impl<'p> Exec<'p> {
                 let frame = self.frame(func, &args);
                 self.s.task_mut(slot).frames.push(frame);
             }
+            // The phase stays while the exit runs: `unwind` leaves the frame.
             Instr::Return { .. } | Instr::EndDefer if self.s.tasks[slot].phase == EXITING => {
-                self.s.task_mut(slot).phase = 0;
-                self.unwind(slot)?;
+                self.unwind(slot)?
             }
             Instr::Return { value } => {
                 let v = match value {
@@ -800,7 +800,11 @@ impl<'p> Exec<'p> {
         }
         let ret = frame.ret.unwrap_or(Value::Ok);
         let task = &self.s.tasks[slot];
-        if task.frames.len() == 1 && task.group.is_some() && self.mover != Some(slot) {
+        if task.frames.len() == 1
+            && task.group.is_some()
+            && task.phase != EXITING
+            && (self.mover != Some(slot) || ret == Value::Err)
+        {
             self.s.task_mut(slot).phase = EXITING;
             return Ok(());
         }
