@@ -131,9 +131,10 @@ pub(crate) enum Phase {
     /// task may see the counter, and move, in between).
     WgNegative,
     /// An error group's task run to its end by another task's step (a
-    /// spawn, a partner, a close): its exit, which marks the group failed,
-    /// cancels its context, frees its place and counts down its WaitGroup,
-    /// is a step of its own, as Go runs the goroutine later.
+    /// spawn, a partner, a close), or that failed: its exit, which marks the
+    /// group failed, cancels its context, frees its place and counts down its
+    /// WaitGroup, is a step of its own, as Go runs the goroutine later, and
+    /// cancels only once the member's function returned.
     Exiting,
     /// `wg.add(n)`: stored a counter risen from zero while the waits parked
     /// on it were being released, and panics at its next step.

@@ -41,9 +41,10 @@ pub(super) struct Exec<'p> {
 }
 
 /// The phase of an error group's task that reached its end while another
-/// task's step ran it on (a spawn, a partner, a close): its exit, which
-/// marks the group failed, cancels its context, frees its place and counts
-/// down its WaitGroup, is a step of its own, as Go runs the goroutine later.
+/// task's step ran it on (a spawn, a partner, a close), or that failed: its
+/// exit, which marks the group failed, cancels its context, frees its place
+/// and counts down its WaitGroup, is a step of its own, as Go runs the
+/// goroutine later, and cancels only once the member's function returned.
 pub(crate) const EXITING: u8 = 7;
 
 /// The phase of a task at a `send`, `recv` or `select` whose parked cases
