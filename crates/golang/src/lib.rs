@@ -119,7 +119,7 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
     if makes(program, &|c| matches!(c, Ctor::Map | Ctor::List)) {
         harness.push_str(HARNESS_COLLECTIONS);
     }
-    if m.shorts {
+    if program.short_timers {
         harness.push_str(HARNESS_SHORT);
     }
     for l in harness.lines() {
@@ -156,7 +156,7 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
 
 /// Whether the program makes an object that `kind` picks, alone or as an
 /// element of an array or a field of a struct.
-pub(crate) fn makes(p: &Program, kind: &dyn Fn(&Ctor) -> bool) -> bool {
+fn makes(p: &Program, kind: &dyn Fn(&Ctor) -> bool) -> bool {
     fn within(c: &Ctor, kind: &dyn Fn(&Ctor) -> bool) -> bool {
         let elem = |e: &Elem| matches!(e, Elem::Ctor(c) if within(c, kind));
         kind(c)

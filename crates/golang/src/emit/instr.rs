@@ -366,7 +366,8 @@ impl FnCx<'_> {
             Op::CondBroadcast => "Broadcast()".to_string(),
             Op::Cancel => "Cancel()".to_string(),
             Op::Stop => "Stop()".to_string(),
-            Op::Reset if self.m.shorts => {
+            // A program with short timers resets each as short as it was made.
+            Op::Reset if self.m.p.short_timers => {
                 let of = if self.kind(target) == Kind::Ticker { "tickPeriodOf" } else { "timerDelayOf" };
                 format!("Reset({of}({t}))")
             }

@@ -35,9 +35,6 @@ pub(crate) struct Model<'a> {
     pub(crate) refs: Refs,
     /// Whether the program compares arrays or callbacks (the harness's `same`).
     pub(crate) uses_same: Cell<bool>,
-    /// Whether the program makes a short timer or ticker (the harness's
-    /// `short.go`: a reset keeps such a one short).
-    pub(crate) shorts: bool,
 }
 
 impl<'a> Model<'a> {
@@ -52,9 +49,6 @@ impl<'a> Model<'a> {
             kinds,
             refs,
             uses_same: Cell::new(false),
-            shorts: crate::makes(p, &|c| {
-                matches!(c, Ctor::Timer { short: true } | Ctor::Ticker { short: true })
-            }),
         })
     }
 
