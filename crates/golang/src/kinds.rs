@@ -730,15 +730,17 @@ impl<'p> Gen<'p> {
                 let c = self.expr(f, cond);
                 self.require(c, Con::Bool);
             }
-            Instr::Op { op: op @ (Op::Push | Op::Pop), target, arg, dst } => {
+            // A push's or pop's load copies the list (with the value pushed)
+            // into a local its store reads.
+            Instr::Op { op: op @ (Op::ListLoad | Op::Push | Op::Pop), target, arg, dst } => {
                 let (q, e) = (self.expr(f, target), self.fresh());
                 let l = self.con(Con::List, vec![e]);
                 self.unify(q, l);
-                if let (Op::Push, Some(a)) = (op, arg) {
+                if let Some(a) = arg {
                     let a = self.expr(f, a);
-                    self.unify(a, e);
+                    self.unify(a, if *op == Op::ListLoad { e } else { l });
                 }
-                self.store(f, dst, e);
+                self.store(f, dst, if *op == Op::ListLoad { l } else { e });
             }
             Instr::Op { op: Op::MapDelete, target, arg, .. } => {
                 let m = self.expr(f, target);
@@ -757,7 +759,7 @@ impl<'p> Gen<'p> {
                     Op::CondWait | Op::CondSignal | Op::CondBroadcast => Some(Con::Cond),
                     Op::GroupWait => Some(Con::Group),
                     Op::Cancel => Some(Con::Ctx),
-                    Op::Stop | Op::Reset | Op::MapDelete | Op::Push | Op::Pop => None,
+                    Op::Stop | Op::Reset | Op::MapDelete | Op::ListLoad | Op::Push | Op::Pop => None,
                     Op::Close => {
                         let e = self.fresh();
                         let k = self.chan(e);

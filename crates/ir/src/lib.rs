@@ -333,10 +333,17 @@ pub enum Op {
     Close,
     /// `delete(map, key)`: removes the entry, if there is one.
     MapDelete,
-    /// `push(list, v)`: appends `v` (Go's `q = append(q, v)`).
+    /// The load of a `push` or a `pop`: copies the list into a new object
+    /// bound to `dst`, with `arg` appended for a push. Go reads the slice
+    /// before it stores the result of `append(q, v)` or `q[1:]`, and another
+    /// goroutine may store in between (a lost or repeated element).
+    ListLoad,
+    /// The store of `push(list, v)` (Go's `q = append(q, v)`): the list
+    /// becomes the copy its load made, named by `arg`.
     Push,
-    /// `pop(list)`: removes and gives the first element (Go's `v, q = q[0],
-    /// q[1:]`); a panic when the list is empty.
+    /// The store of `pop(list)` (Go's `v, q = q[0], q[1:]`): gives the first
+    /// element of the copy its load made (named by `arg`) and leaves the list
+    /// the rest; a panic when the copy is empty.
     Pop,
 }
 

@@ -318,7 +318,7 @@ impl Design {
                     }
                 }
                 Instr::OnceEnter { once, .. } => to(self, once, "do", true),
-                Instr::Op { op, target, .. } => {
+                Instr::Op { op, target, arg, .. } => {
                     let label = match op {
                         Op::Close => "close",
                         Op::Cancel => "cancel",
@@ -330,8 +330,9 @@ impl Design {
                         Op::WgWait | Op::GroupWait | Op::CondWait => "wait",
                         Op::CondSignal | Op::CondBroadcast => "signal",
                         Op::MapDelete => "delete",
+                        Op::ListLoad if arg.is_some() => "push",
                         Op::Push => "push",
-                        Op::Pop => "pop",
+                        Op::ListLoad | Op::Pop => "pop",
                     };
                     to(self, target, label, true);
                 }

@@ -278,7 +278,7 @@ impl Sites {
                         self.store_opt(f, value, &add)
                     }
                     // A list's elements flow like an array's.
-                    Instr::Op { op: leash_ir::Op::Push, target, arg: Some(v), .. } => {
+                    Instr::Op { op: leash_ir::Op::ListLoad, target, arg: Some(v), .. } => {
                         let add = self.of_expr(f, v);
                         let mut c = false;
                         for q in self.of_expr(f, target) {

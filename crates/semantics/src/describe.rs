@@ -90,6 +90,7 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
         Instr::Assign { dst: leash_ir::Place::Bind(l), .. } if func.locals[*l as usize].starts_with('$') => {
             "reads".into()
         }
+        Instr::Op { op: Op::ListLoad, .. } => "reads".into(),
         Instr::Op { op: Op::WgWait, .. } => match task.phase {
             0 if t.parks() || wg_busy(s, slot, instr) => "waits".into(),
             2 => "released".into(),

@@ -92,25 +92,28 @@ impl World {
         let x = self.eval(t, target)?;
         let mut result = Value::Unit;
         match op {
-            Op::Push => {
-                let v = match arg {
-                    Some(a) => self.eval(t, a)?,
-                    None => Value::Unit,
+            // A push or pop loads a copy of the list, then stores it.
+            Op::ListLoad | Op::Push | Op::Pop => {
+                if x == Value::Nil {
+                    return Err(NIL_DEREFERENCE.to_string());
+                }
+                let arg = match arg {
+                    Some(a) => Some(self.eval(t, a)?),
+                    None => None,
                 };
-                if x == Value::Nil {
-                    return Err(NIL_DEREFERENCE.to_string());
+                let from = if op == Op::ListLoad { x } else { arg.ok_or("a list's store without its load")? };
+                let mut xs = self.map_entries(from)?.to_vec();
+                match (op, arg) {
+                    (Op::ListLoad, Some(v)) => xs.push(v),
+                    (Op::ListLoad | Op::Pop, _) if xs.is_empty() => return Err(LIST_EMPTY.to_string()),
+                    (Op::Pop, _) => result = xs.remove(0),
+                    _ => {}
                 }
-                self.map_entries_mut(x)?.push(v);
-            }
-            Op::Pop => {
-                if x == Value::Nil {
-                    return Err(NIL_DEREFERENCE.to_string());
+                if op == Op::ListLoad {
+                    result = Value::Obj(self.alloc(Object::Array(xs)));
+                } else {
+                    *self.map_entries_mut(x)? = xs;
                 }
-                let xs = self.map_entries_mut(x)?;
-                if xs.is_empty() {
-                    return Err("runtime error: index out of range [0] with length 0".to_string());
-                }
-                result = xs.remove(0);
             }
             Op::MapDelete => {
                 let key = match arg {
@@ -454,3 +457,6 @@ impl World {
         }
     }
 }
+
+/// Go's panic for `q[0]` on an empty slice: a `pop` of an empty list.
+const LIST_EMPTY: &str = "runtime error: index out of range [0] with length 0";

@@ -270,6 +270,42 @@ var probes = map[string]func() string{
 		}
 		return "ok"
 	},
+	"unguarded_pushes": func() string {
+		for round := 0; round < 100; round++ {
+			var q []int
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for v := 1; v <= 2; v++ {
+				wg.Add(1)
+				go func(v int) { defer wg.Done(); <-start; q = append(q, v) }(v)
+			}
+			close(start)
+			wg.Wait()
+			if len(q) != 2 {
+				return "element lost"
+			}
+		}
+		return "ok"
+	},
+	"unguarded_pop_races_push": func() string {
+		for round := 0; round < 100; round++ {
+			q := []int{1}
+			var wg sync.WaitGroup
+			wg.Add(2)
+			start := make(chan struct{})
+			go func() { defer wg.Done(); <-start; q = q[1:] }()
+			go func() { defer wg.Done(); <-start; q = append(q, 2) }()
+			close(start)
+			wg.Wait()
+			switch len(q) {
+			case 0:
+				return "pushed element lost"
+			case 2:
+				return "popped element back"
+			}
+		}
+		return "ok"
+	},
 }
 
 func main() {

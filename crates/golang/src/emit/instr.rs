@@ -260,8 +260,15 @@ impl FnCx<'_> {
                 let text = self.call_into(pc, dst, call, &mut uses);
                 one(text, uses)
             }
+            // Go's `q = append(q, v)` and `q[0]`, `q[1:]` are the load and
+            // the store in one statement: the push at its load, the pop at
+            // its store.
+            Instr::Op { op: Op::Push, .. } | Instr::Op { op: Op::ListLoad, arg: None, .. } => Ok(Vec::new()),
             Instr::Op { op, target, arg, dst } => {
                 let call = self.op(*op, target, arg.as_ref(), &mut uses);
+                if *op == Op::ListLoad {
+                    return one(call, uses);
+                }
                 if matches!(op, Op::GroupWait | Op::Pop)
                     || (matches!(op, Op::Stop | Op::Reset) && self.kind(target) == Kind::Timer)
                 {
@@ -373,7 +380,7 @@ impl FnCx<'_> {
             }
             Op::Reset if self.kind(target) == Kind::Ticker => "Reset(tickPeriod())".to_string(),
             Op::Reset => "Reset(timerDelay())".to_string(),
-            Op::Push => {
+            Op::ListLoad => {
                 let v = arg.map_or("struct{}{}".to_string(), |a| self.expr(a, uses));
                 return format!("{}.push({v})", self.operand(target, PRIMARY, 1, uses));
             }
@@ -383,6 +390,7 @@ impl FnCx<'_> {
                 return format!("delete({}, {key})", self.expr(target, uses));
             }
             Op::Close => unreachable!("handled above"),
+            Op::Push => unreachable!("a push is written at its load"),
         };
         format!("{t}.{method}")
     }

@@ -149,7 +149,8 @@ impl Lowerer {
             None => self.kinds.fresh(),
         };
         if !push {
-            return Some((elem, Instr::Op { op: Op::Pop, target: q, arg: None, dst: place }));
+            let copy = self.list_load(f, &q, qt, None, span);
+            return Some((elem, Instr::Op { op: Op::Pop, target: q, arg: Some(copy), dst: place }));
         }
         let (v, vt) = self.pure(f, &args[1], "a value to push")?;
         self.unify_at(vt, elem, args[1].span, "the value pushed");
@@ -162,7 +163,18 @@ impl Lowerer {
             return None;
         }
         let unit = self.kinds.simple(Con::Unit);
-        Some((unit, Instr::Op { op: Op::Push, target: q, arg: Some(v), dst: None }))
+        let copy = self.list_load(f, &q, qt, Some(v), span);
+        Some((unit, Instr::Op { op: Op::Push, target: q, arg: Some(copy), dst: None }))
+    }
+
+    /// Emits the load of a `push` (`arg` is the value) or a `pop`, as Go's
+    /// `q = append(q, v)` and `q = q[1:]` read the slice before they store;
+    /// the local it binds the copy to, for the store.
+    fn list_load(&mut self, f: &mut Fn, q: &Expr, qt: Ty, arg: Option<Expr>, span: Span) -> Expr {
+        let copy = self.temp(f, qt);
+        let dst = Some(Place::Bind(copy));
+        f.emit(Instr::Op { op: Op::ListLoad, target: q.clone(), arg, dst }, span);
+        Expr::Local(copy)
     }
 
     /// `for key, value in m { body }`: the map is read once, the loop's state

@@ -513,6 +513,41 @@ impl<'p> Exec<'p> {
         Ok(())
     }
 
+    /// A list's load (a copy of `q`, with `arg` appended for a push) or its
+    /// store (`q` becomes the copy `arg`, less its first element for a pop).
+    fn list_op(
+        &mut self,
+        slot: usize,
+        op: Op,
+        q: Value,
+        arg: Option<Value>,
+        dst: &Option<Place>,
+    ) -> Result<(), Fault> {
+        if op == Op::ListLoad {
+            let mut xs = crate::eval::map_entries(&self.s, q)?.to_vec();
+            match arg {
+                Some(v) => xs.push(v),
+                // A pop's `q[0]`: Go panics before it stores.
+                None if xs.is_empty() => return Err(LIST_EMPTY.into()),
+                None => {}
+            }
+            let copy = self.new_obj(Object::Array(xs));
+            return self.store_opt(slot, dst, Value::Obj(copy));
+        }
+        let copy = arg.ok_or("a list's store without its load")?;
+        let mut xs = crate::eval::map_entries(&self.s, copy)?.to_vec();
+        let first = match op {
+            Op::Pop if xs.is_empty() => return Err(LIST_EMPTY.into()),
+            Op::Pop => Some(xs.remove(0)),
+            _ => None,
+        };
+        *crate::eval::map_entries_mut(&mut self.s, q)? = xs;
+        match first {
+            Some(v) => self.store_opt(slot, dst, v),
+            None => Ok(()),
+        }
+    }
+
     pub(super) fn op(
         &mut self,
         slot: usize,
@@ -521,30 +556,16 @@ impl<'p> Exec<'p> {
         arg: Option<&Expr>,
         dst: &Option<Place>,
     ) -> Result<(), Fault> {
-        if op == Op::Push {
-            let v = match arg {
-                Some(a) => self.eval(slot, a)?,
-                None => return Err("push without a value".into()),
+        if matches!(op, Op::ListLoad | Op::Push | Op::Pop) {
+            let q = self.eval(slot, target)?;
+            if q == Value::Nil {
+                return Err(crate::eval::NIL_DEREFERENCE.into());
+            }
+            let arg = match arg {
+                Some(a) => Some(self.eval(slot, a)?),
+                None => None,
             };
-            let q = self.eval(slot, target)?;
-            if q == Value::Nil {
-                return Err(crate::eval::NIL_DEREFERENCE.into());
-            }
-            crate::eval::map_entries_mut(&mut self.s, q)?.push(v);
-            self.advance(slot);
-            return Ok(());
-        }
-        if op == Op::Pop {
-            let q = self.eval(slot, target)?;
-            if q == Value::Nil {
-                return Err(crate::eval::NIL_DEREFERENCE.into());
-            }
-            let xs = crate::eval::map_entries_mut(&mut self.s, q)?;
-            if xs.is_empty() {
-                return Err("runtime error: index out of range [0] with length 0".into());
-            }
-            let v = xs.remove(0);
-            self.store_opt(slot, dst, v)?;
+            self.list_op(slot, op, q, arg, dst)?;
             self.advance(slot);
             return Ok(());
         }
@@ -903,3 +924,6 @@ impl<'p> Exec<'p> {
         }
     }
 }
+
+/// Go's panic for `q[0]` on an empty slice: a `pop` of an empty list.
+const LIST_EMPTY: &str = "runtime error: index out of range [0] with length 0";
