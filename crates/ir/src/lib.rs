@@ -6,6 +6,7 @@ mod hoist;
 mod kinds;
 mod live;
 mod lower;
+mod map_use;
 mod pretty;
 mod shared;
 mod silent;
@@ -15,6 +16,7 @@ use leash_syntax::{Diagnostic, Span};
 
 pub use leash_syntax::ast::{BinOp, UnOp};
 pub use lower::lower;
+pub use map_use::{MapRead, MAP_WRITES};
 pub use pretty::pretty;
 
 /// Index of a function in [`Program::funcs`].

@@ -91,6 +91,9 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
             "reads".into()
         }
         Instr::Op { op: Op::ListLoad, .. } => "reads".into(),
+        _ if task.phase == crate::step::MAP_WRITING && instr.map_written().is_some() => {
+            "the write ends".into()
+        }
         Instr::Op { op: Op::WgWait, .. } => match task.phase {
             0 if t.parks() || wg_busy(s, slot, instr) => "waits".into(),
             2 => "released".into(),

@@ -146,7 +146,20 @@ impl World {
     /// Executes the move of the visible instruction `instr` of task `t`;
     /// returns the parked partner the step completed, if any.
     fn exec(&mut self, t: Instance, instr: &Instr, mv: Move) -> Result<Option<(Instance, u16)>, Fault> {
+        if self.task(t).phase == Phase::MapWriting && instr.map_written().is_some() {
+            self.task_mut(t).phase = Phase::Start;
+            self.advance(t);
+            return Ok(None);
+        }
+        if self.live().any(|x| self.task(x).phase == Phase::MapWriting) {
+            self.map_race(t, instr)?;
+        }
         match (instr, mv) {
+            (Instr::Assign { dst: dst @ Place::MapEntry(..), value }, _) => {
+                let v = self.eval(t, value)?;
+                self.store(t, dst, v)?;
+                self.task_mut(t).phase = Phase::MapWriting;
+            }
             (Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. }, _) => {
                 return Ok(self.exec_chan(t, instr, mv)?);
             }

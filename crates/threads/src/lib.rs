@@ -28,6 +28,7 @@ mod contexts;
 mod eval;
 mod exec;
 mod lines;
+mod map_race;
 mod objects;
 mod plan;
 mod primitives;

@@ -120,11 +120,16 @@ impl World {
                     Some(a) => self.eval(t, a)?,
                     None => Value::Unit,
                 };
-                // Deleting from a nil map does nothing, as in Go.
+                // Deleting from a nil or empty map does nothing, as in Go;
+                // from another, it is a write of two steps (`map_race`).
                 if x != Value::Nil {
                     let xs = self.map_entries_mut(x)?;
-                    if let Some(i) = crate::eval::entry(xs, key) {
-                        xs.drain(i..i + 2);
+                    if !xs.is_empty() {
+                        if let Some(i) = crate::eval::entry(xs, key) {
+                            xs.drain(i..i + 2);
+                        }
+                        self.task_mut(t).phase = Phase::MapWriting;
+                        return Ok(());
                     }
                 }
             }

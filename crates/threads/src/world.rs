@@ -147,6 +147,9 @@ pub(crate) enum Phase {
     /// cancellation made ready two or more at once, in an order Go decides:
     /// it left its queues, and its next step takes one of them.
     Woken,
+    /// `m[k] = v` or `delete(m, k)`: wrote the map, and ends the write at
+    /// its next step (Go's `hashWriting` is set between the two).
+    MapWriting,
 }
 
 impl Phase {

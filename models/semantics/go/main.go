@@ -306,6 +306,25 @@ var probes = map[string]func() string{
 		}
 		return "ok"
 	},
+	"unguarded_map_writes": func() string {
+		m := map[int]bool{}
+		var wg sync.WaitGroup
+		for k := 1; k <= 2; k++ {
+			wg.Add(1)
+			go func(k int) { defer wg.Done(); m[k] = true }(k)
+		}
+		wg.Wait()
+		return "ok"
+	},
+	"map_read_beside_write": func() string {
+		m := map[int]bool{1: true}
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); m[2] = true }()
+		go func() { defer wg.Done(); _ = m[1] }()
+		wg.Wait()
+		return "ok"
+	},
 }
 
 func main() {

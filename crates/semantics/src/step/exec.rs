@@ -1,6 +1,7 @@
 //! Executing a step: the instruction's effect on a copy of the state, then the
 //! silent instructions after it, then the settling of exits.
 
+use super::map_race::MAP_WRITING;
 use super::ready::{classify, cond_waiters, instr_of, line_of, top, waiting_in, Operand};
 use super::{new_task, Applied, Transition};
 use crate::canon::canonicalize;
@@ -330,11 +331,20 @@ impl<'p> Exec<'p> {
         if observes_done(&self.s, slot, instr) {
             self.s.task_mut(slot).seen = true;
         }
+        if instr.map_written().is_some() && self.map_write_ends(slot) {
+            return Ok(());
+        }
+        if self.s.tasks.iter().any(|t| t.phase == MAP_WRITING) {
+            self.map_race(slot, instr)?;
+        }
         match &instr {
             Instr::Assign { dst, value } => {
                 let v = self.eval(slot, value)?;
                 self.store(slot, dst, v)?;
-                self.advance(slot);
+                match dst {
+                    Place::MapEntry(..) => self.map_write_begun(slot),
+                    _ => self.advance(slot),
+                }
             }
             Instr::New { dst, ctor } => {
                 let v = self.make(slot, ctor)?;
@@ -574,12 +584,17 @@ impl<'p> Exec<'p> {
                 Some(a) => self.eval(slot, a)?,
                 None => return Err("delete without a key".into()),
             };
-            // Deleting from a nil map does nothing, as in Go.
+            // Deleting from a nil or empty map does nothing, as in Go; from
+            // another, it is a write of two steps (see `map_race`).
             let m = self.eval(slot, target)?;
             if m != Value::Nil {
                 let xs = crate::eval::map_entries_mut(&mut self.s, m)?;
-                if let Some(i) = crate::eval::entry(xs, key) {
-                    xs.drain(i..i + 2);
+                if !xs.is_empty() {
+                    if let Some(i) = crate::eval::entry(xs, key) {
+                        xs.drain(i..i + 2);
+                    }
+                    self.map_write_begun(slot);
+                    return Ok(());
                 }
             }
             self.advance(slot);

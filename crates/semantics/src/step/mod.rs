@@ -10,6 +10,7 @@
 
 mod chan;
 mod exec;
+mod map_race;
 mod ready;
 mod ties;
 
@@ -17,6 +18,7 @@ use crate::state::{CtxKind, Object, State, Task, Value};
 use crate::{Event, Scenario};
 use exec::Exec;
 use leash_ir::{Instr, Program};
+pub(crate) use map_race::MAP_WRITING;
 use ready::{task_moves, timed_moves};
 use std::sync::Arc;
 

@@ -1,0 +1,62 @@
+//! How an instruction uses maps, for Go's detector of unguarded map use: a
+//! map write sets the map's `hashWriting` flag for as long as it runs, and a
+//! write, lookup or iteration that finds it set is a fatal error
+//! (`runtime/map.go`). Both engines ask the instruction; docs/semantics.md
+//! says when each check is made.
+
+use crate::{Ctor, Expr, Instr, Op, Place};
+
+/// A read of a map, as Go's runtime checks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapRead {
+    /// `m[k]` or `(v, ok) = m[k]`: checked unless the map is empty.
+    Lookup,
+    /// A `for` loop starting over the map: checked unless it is empty.
+    RangeStart,
+    /// A `for` loop's next round: always checked.
+    RangeNext,
+}
+
+impl MapRead {
+    /// Go's fatal error for this read beside a write.
+    pub fn fatal(self) -> &'static str {
+        match self {
+            MapRead::Lookup => "fatal error: concurrent map read and map write",
+            MapRead::RangeStart | MapRead::RangeNext => "fatal error: concurrent map iteration and map write",
+        }
+    }
+}
+
+/// Go's fatal error for a map write beside another.
+pub const MAP_WRITES: &str = "fatal error: concurrent map writes";
+
+impl Instr {
+    /// The map this instruction writes (`m[k] = v`, `delete(m, k)`), and
+    /// whether the write is made (and checked) even when the map is empty
+    /// (Go's delete returns at once from an empty map).
+    pub fn map_written(&self) -> Option<(&Expr, bool)> {
+        match self {
+            Instr::Assign { dst: Place::MapEntry(m, _), .. } => Some((m, true)),
+            Instr::Op { op: Op::MapDelete, target, .. } => Some((target, false)),
+            _ => None,
+        }
+    }
+
+    /// The maps this instruction reads, with how: every `m[k]` in it, and
+    /// the map a `for` loop starts or goes on over.
+    pub fn maps_read(&self) -> Vec<(Expr, MapRead)> {
+        let mut out = Vec::new();
+        let mut copy = self.clone();
+        crate::visit::exprs_mut(&mut copy, &mut |e| {
+            if let Expr::MapGet(m, ..) | Expr::MapHas(m, _) = e {
+                out.push(((**m).clone(), MapRead::Lookup));
+            }
+        });
+        match self {
+            Instr::New { ctor: Ctor::MapIter(m), .. } => out.push((m.clone(), MapRead::RangeStart)),
+            Instr::MapNext { map, .. } => out.push((map.clone(), MapRead::RangeNext)),
+            _ => {}
+        }
+        out
+    }
+}

@@ -1,0 +1,59 @@
+//! Go's detector of unguarded map use. A map write runs with the map's
+//! `hashWriting` flag set; a write, lookup or iteration that finds it set is
+//! a fatal error (`runtime/map.go`). So a map write is two steps: the write,
+//! which leaves the task in phase `MAP_WRITING` at the instruction, and the
+//! end of the write; a step of another task that uses the map in between is
+//! the fatal error Go raises (docs/semantics.md, Steps).
+
+use super::exec::Exec;
+use crate::eval::{map_entries, Fault};
+use crate::state::Value;
+use leash_ir::{Instr, MapRead, MAP_WRITES};
+
+/// The phase of a task inside a map write: the map is written, the step
+/// that ends the write is still to come.
+pub(crate) const MAP_WRITING: u8 = 9;
+
+impl Exec<'_> {
+    /// Go's fatal error for task `slot`'s step of `instr`, if it uses a map
+    /// that another task is inside a write of.
+    pub(super) fn map_race(&self, slot: usize, instr: &Instr) -> Result<(), Fault> {
+        let busy: Vec<Value> = (0..self.s.tasks.len())
+            .filter(|&t| t != slot && self.s.tasks[t].phase == MAP_WRITING)
+            .filter_map(|t| self.instr(t).map_written().and_then(|(m, _)| self.eval(t, m).ok()))
+            .collect();
+        if busy.is_empty() {
+            return Ok(());
+        }
+        let hit = |m: &leash_ir::Expr, even_empty: bool| {
+            self.eval(slot, m).is_ok_and(|m| {
+                busy.contains(&m) && (even_empty || map_entries(&self.s, m).is_ok_and(|xs| !xs.is_empty()))
+            })
+        };
+        if let Some((m, even_empty)) = instr.map_written() {
+            if hit(m, even_empty) {
+                return Err(MAP_WRITES.into());
+            }
+        }
+        match instr.maps_read().into_iter().find(|(m, read)| hit(m, *read == MapRead::RangeNext)) {
+            Some((_, read)) => Err(read.fatal().into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends a map write begun by task `slot`'s last step, or begins one:
+    /// whether the step was the write's end.
+    pub(super) fn map_write_ends(&mut self, slot: usize) -> bool {
+        let ends = self.s.tasks[slot].phase == MAP_WRITING;
+        if ends {
+            self.s.task_mut(slot).phase = 0;
+            self.advance(slot);
+        }
+        ends
+    }
+
+    /// Leaves task `slot` inside the map write its step just made.
+    pub(super) fn map_write_begun(&mut self, slot: usize) {
+        self.s.task_mut(slot).phase = MAP_WRITING;
+    }
+}
