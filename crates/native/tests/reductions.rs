@@ -322,7 +322,7 @@ fn a_path_through_reordered_tasks_replays_without_the_reduction() {
 struct Gen(u64);
 
 /// Main's objects: (name, constructor, kind).
-const OBJECTS: [(&str, &str, &str); 15] = [
+const OBJECTS: [(&str, &str, &str); 17] = [
     ("a", "chan(0)", "chan"),
     ("b", "chan(1)", "chan"),
     ("q", "chan(2)", "chan"),
@@ -338,6 +338,8 @@ const OBJECTS: [(&str, &str, &str); 15] = [
     ("tm", "timer()", "timer"),
     ("stk", "ticker(short)", "ticker"),
     ("stm", "timer(short)", "timer"),
+    ("mp", "map()", "map"),
+    ("ls", "list()", "list"),
 ];
 
 impl Gen {
@@ -396,6 +398,13 @@ impl Gen {
                 format!("stop({x})"),
                 format!("select {{\nrecv {x} => {{}}\nafter => {{}}\n}}"),
             ],
+            "map" => vec![
+                format!("{x}[1] = 2"),
+                format!("let v = {x}[1]"),
+                format!("delete({x}, 1)"),
+                format!("for k, v in {x} {{}}"),
+            ],
+            "list" => vec![format!("push({x}, 1)"), format!("if len({x}) > 0 {{\nlet v = pop({x})\n}}")],
             _ => vec![format!("{x}.do(noop)")],
         };
         let simple = forms[self.below(forms.len())].clone();
