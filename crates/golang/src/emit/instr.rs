@@ -474,14 +474,22 @@ impl FnCx<'_> {
         let span = self.func.spans[pc as usize];
         let is_block = self.m.text(span).trim_start_matches("defer").trim_start().starts_with('{');
         let code = &self.func.code;
-        let single = !is_block && matches!(code.get(block as usize + 1), Some(Instr::EndDefer));
+        // A push or pop is a load and a store, one call in Go, written at
+        // the load for a push and at the store for a pop (see `effect`).
+        let (call_at, end) = match code.get(block as usize) {
+            Some(Instr::Op { op: Op::ListLoad, arg, .. }) => {
+                (block as usize + usize::from(arg.is_none()), block + 2)
+            }
+            _ => (block as usize, block + 1),
+        };
+        let single = !is_block && matches!(code.get(end as usize), Some(Instr::EndDefer));
         if single {
             let mut uses = Vec::new();
             // The IR reads the operands leash captured at the `defer` from
             // hidden locals; Go's `defer f(x)` evaluates `x` there itself.
-            let instr = with_captures(&code[block as usize], capture);
+            let instr = with_captures(&code[call_at], capture);
             let call = match &instr {
-                Instr::Op { op, target, arg, dst: None } => {
+                Instr::Op { op, target, arg, dst } if dst.is_none() || *op == Op::ListLoad => {
                     Some(self.op(*op, target, arg.as_ref(), &mut uses))
                 }
                 Instr::Call { callee, args, dst: None, .. } => Some(self.call(callee, args, &mut uses).0),
