@@ -420,7 +420,7 @@ impl World {
         for (c, child) in self.tasks.iter_mut().enumerate() {
             if child.owner == Some(t) {
                 child.owner = None;
-                if !child.frames.is_empty() {
+                if !child.frames.is_empty() && child.phase != Phase::Exiting {
                     self.orphans.push(Orphan { step, task: c as Instance, func: child.func, owner });
                 }
             }

@@ -73,7 +73,10 @@ impl World {
         let plan = match instr {
             Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. } => self.plan_chan(t, instr)?,
             Instr::Join { task } => match self.eval(t, task)? {
-                Value::Task(i) if self.task(i).exited => Plan::Ready(vec![Move::Plain]),
+                // Joined once its function returned (docs/semantics.md).
+                Value::Task(i) if self.task(i).exited || self.task(i).phase == Phase::Exiting => {
+                    Plan::Ready(vec![Move::Plain])
+                }
                 Value::Task(_) => Plan::Blocked,
                 _ => return Err(NIL_DEREFERENCE.to_string()),
             },

@@ -926,7 +926,8 @@ impl<'p> Exec<'p> {
             if t.owner == Some(slot as u16) {
                 let t = Arc::make_mut(t);
                 t.owner = None;
-                if !t.frames.is_empty() {
+                // A member whose function returned is not running (`EXITING`).
+                if !t.frames.is_empty() && t.phase != EXITING {
                     let child = t.func;
                     self.events.push(Event {
                         kind: FindingKind::Orphan,

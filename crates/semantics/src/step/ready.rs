@@ -3,7 +3,7 @@
 //! `after`).
 
 use super::chan::{arrive_moves, committable};
-use super::exec::WOKEN;
+use super::exec::{EXITING, WOKEN};
 use super::Transition;
 use crate::eval::eval;
 use crate::state::{Frame, Object, State, Value};
@@ -142,11 +142,14 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tran
                 arrive_moves(p, s, slot, out);
             }
         }
-        Instr::Join { task: t } => {
-            if !matches!(eval(s, slot, t), Ok(Value::Task(_))) {
-                out.push(base);
-            }
-        }
+        // A task is joined once its function has returned: an error group's
+        // member still to take its exit step (which fails the group and
+        // cancels its context) is joined already, as Go's errgroup runs
+        // the member's function to its end before it cancels.
+        Instr::Join { task: t } => match eval(s, slot, t) {
+            Ok(Value::Task(x)) if s.tasks.get(x as usize).is_none_or(|t| t.phase != EXITING) => {}
+            _ => out.push(base),
+        },
         // A `g.go` that finds the group at its limit parks in its line; the
         // exit of a member admits the first in line (phase 2), whose place
         // counts against the limit from then on.
