@@ -51,9 +51,11 @@ pub(crate) enum LineKind {
     Return {
         bare: bool,
     },
-    /// `value, ok = <-chan`, where `ok` is a local slot.
+    /// `value, ok = <-chan`, where `ok` is a local slot (`temp`: the slot
+    /// of `value` when it is a local of the lowering).
     Recv {
         value: String,
+        temp: Option<u16>,
         ok: u16,
         chan: String,
         uses: Vec<u16>,
@@ -66,6 +68,13 @@ pub(crate) enum LineKind {
     /// `slot = i16(slot + 1)`.
     Step {
         slot: u16,
+    },
+    /// `place = temp`: a local of the lowering copied into the local `slot`
+    /// (the variable of a `for v in ch`, given the value received).
+    Copy {
+        place: String,
+        slot: u16,
+        temp: u16,
     },
 }
 
@@ -133,6 +142,24 @@ impl Stmt {
             Stmt::Goto(_) | Stmt::Continue(_) | Stmt::Break(_) => true,
             Stmt::Line(l) => matches!(l.kind, LineKind::Return { .. }),
             _ => false,
+        }
+    }
+
+    /// Whether a function literal in the statement names local `slot`.
+    pub(crate) fn captures(&self, slot: u16) -> bool {
+        let any = |stmts: &[Stmt]| stmts.iter().any(|s| s.captures(slot));
+        match self {
+            Stmt::Closure(_, body, _, _) => {
+                let mut uses = Vec::new();
+                body.iter().for_each(|s| s.uses(&mut uses));
+                uses.contains(&slot)
+            }
+            Stmt::If(i) => any(&i.then) || any(&i.els),
+            Stmt::For(f) => any(&f.body),
+            Stmt::Select(cases, _) => cases.iter().any(|c| any(&c.body)),
+            Stmt::Switch(_, arms, _) => arms.iter().any(|a| any(a)),
+            Stmt::Block(b) => any(b),
+            Stmt::Line(_) | Stmt::Label(_) | Stmt::Goto(_) | Stmt::Continue(_) | Stmt::Break(_) => false,
         }
     }
 

@@ -175,14 +175,40 @@ fn head(f: &mut For, next: Next, cx: &FnCx) {
         }
         _ => false,
     };
-    if let [Stmt::Line(Line { kind: LineKind::Recv { value, ok, chan, uses }, .. }), second, ..] =
+    if let [Stmt::Line(Line { kind: LineKind::Recv { value, temp: from_temp, ok, chan, uses }, .. }), second, rest @ ..] =
         &f.body[at..]
     {
         let not_ok =
             matches!(second, Stmt::If(i) if i.cond.ir == Expr::Unary(UnOp::Not, Box::new(Expr::Local(*ok))));
         if leaves(second) && not_ok && cx.is_temp(*ok) {
-            f.head = ForHead::Range { value: value.clone(), chan: chan.clone(), uses: uses.clone() };
-            f.body.drain(at..at + 2);
+            // The loop's variable is given the value received only when
+            // there is one, as `range` does: the head names the variable
+            // (`_` when nobody reads it), not the temporary received into.
+            // A variable a function literal in the body reads (a deferred
+            // block) stays out of the head: it outlives the loop, which
+            // `go vet` would question in a `range`.
+            let copied = match (rest.first(), from_temp) {
+                (
+                    Some(Stmt::Line(Line { kind: LineKind::Copy { place, slot, temp }, uses: more, .. })),
+                    Some(t),
+                ) if temp == t => {
+                    if f.body.iter().any(|s| s.captures(*slot)) {
+                        return;
+                    }
+                    Some((place.clone(), more.as_slice()))
+                }
+                _ => None,
+            };
+            let without = |t: &Option<u16>, more: &[u16]| -> Vec<u16> {
+                uses.iter().chain(more).copied().filter(|u| Some(*u) != *t).collect()
+            };
+            let (value, uses, taken) = match (copied, from_temp) {
+                (Some((place, more)), _) => (place, without(from_temp, more), 3),
+                (None, Some(_)) => ("_".to_string(), without(from_temp, &[]), 2),
+                (None, None) => (value.clone(), uses.clone(), 2),
+            };
+            f.head = ForHead::Range { value, chan: chan.clone(), uses };
+            f.body.drain(at..at + taken);
             return;
         }
     }

@@ -244,10 +244,12 @@ fn flow(instr: &Instr, pc: usize, blocks: &[usize], is_ref: &dyn Fn(u16) -> bool
         Instr::MapNext { iter, map, key, value, found } => {
             expr_uses(iter, &mut uses);
             expr_uses(map, &mut uses);
-            let mut defs = place(key.as_ref(), is_ref, &mut uses);
-            defs.extend(place(value.as_ref(), is_ref, &mut uses));
-            defs.extend(place(Some(found), is_ref, &mut uses));
-            step(defs)
+            // The key and value are written only when an entry is produced:
+            // at the loop's end they keep the last ones (Go's), so the step
+            // does not kill them.
+            place(key.as_ref(), is_ref, &mut uses);
+            place(value.as_ref(), is_ref, &mut uses);
+            step(place(Some(found), is_ref, &mut uses))
         }
     };
     Flow { uses, next }

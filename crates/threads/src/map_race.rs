@@ -18,16 +18,21 @@ impl World {
             .filter(|&x| x != t && self.task(x).phase == Phase::MapWriting)
             .filter_map(|x| {
                 let (func, pc) = self.at(x);
-                let (m, _) = program.func(func).code[pc as usize].map_written()?;
-                self.eval(x, m).ok()
+                let (m, assigns) = program.func(func).code[pc as usize].map_written()?;
+                Some((self.eval(x, m).ok()?, !assigns))
             })
             .collect();
         if busy.is_empty() {
             return Ok(());
         }
+        // A delete empties the map before it ends its write (Go's
+        // `mapdelete` decrements the count last): a use beside one is
+        // checked as if the map were not empty yet.
         let hit = |m: &leash_ir::Expr, even_empty: bool| {
             self.eval(t, m).is_ok_and(|m| {
-                busy.contains(&m) && (even_empty || self.map_entries(m).is_ok_and(|xs| !xs.is_empty()))
+                busy.iter().any(|&(b, deletes)| {
+                    b == m && (even_empty || deletes || self.map_entries(m).is_ok_and(|xs| !xs.is_empty()))
+                })
             })
         };
         if let Some((m, even_empty)) = instr.map_written() {

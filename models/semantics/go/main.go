@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -324,6 +326,42 @@ var probes = map[string]func() string{
 		go func() { defer wg.Done(); _ = m[1] }()
 		wg.Wait()
 		return "ok"
+	},
+	"map_delete_last_beside_read": func() string {
+		for round := 0; round < 1000; round++ {
+			m := map[int]bool{1: true}
+			var wg sync.WaitGroup
+			wg.Add(2)
+			var ready int32
+			together := func() { // a spin barrier: both start at once
+				atomic.AddInt32(&ready, 1)
+				for atomic.LoadInt32(&ready) < 2 {
+				}
+			}
+			go func() { defer wg.Done(); together(); _ = m[1] }()
+			go func() { defer wg.Done(); together(); delete(m, 1) }()
+			wg.Wait()
+		}
+		return "ok"
+	},
+	"range_var_after_loop": func() string {
+		ch := make(chan int, 2)
+		ch <- 5
+		ch <- 7
+		close(ch)
+		var seen []int
+		func() {
+			for v := range ch {
+				defer func() { seen = append(seen, v) }()
+			}
+		}()
+		m := map[int]int{1: 10}
+		func() {
+			for k, v := range m {
+				defer func() { seen = append(seen, k, v) }()
+			}
+		}()
+		return fmt.Sprint(seen)
 	},
 }
 

@@ -40,6 +40,10 @@ impl FnCx<'_> {
             let kind = match ok {
                 Some(Place::Bind(s)) => LineKind::Recv {
                     value: v.clone().unwrap_or_else(|| "_".into()),
+                    temp: match value {
+                        Some(Place::Bind(t)) if self.is_temp(t) => Some(t),
+                        _ => None,
+                    },
                     ok: *s,
                     chan: c.clone(),
                     uses: uses.iter().copied().filter(|u| u != s).collect(),
@@ -192,6 +196,11 @@ impl FnCx<'_> {
                     {
                         LineKind::Step { slot: *s }
                     }
+                    (Place::Bind(s) | Place::Local(s), Expr::Local(t))
+                        if !self.is_ref(*s) && self.is_temp(*t) =>
+                    {
+                        LineKind::Copy { place: self.slot_name(*s).to_string(), slot: *s, temp: *t }
+                    }
                     _ => LineKind::Plain,
                 };
                 Ok(vec![Stmt::Line(crate::go::Line { text, uses, line, kind })])
@@ -214,11 +223,13 @@ impl FnCx<'_> {
             Instr::Exit => one("run.finish(report{Main: \"exited\"})".to_string(), uses),
             Instr::MapNext { iter, key, value, found, .. } => {
                 let it = self.operand(iter, PRIMARY, 1, &mut uses);
-                let targets: Vec<String> = [key.as_ref(), value.as_ref(), Some(found)]
-                    .into_iter()
-                    .map(|p| self.target(p, &mut uses))
-                    .collect();
-                one(format!("{} = {it}.next()", targets.join(", ")), uses)
+                let mut through = |p: Option<&Place>| match self.target(p, &mut uses) {
+                    t if t == "_" => "nil".to_string(),
+                    t => format!("&{t}"),
+                };
+                let (k, v) = (through(key.as_ref()), through(value.as_ref()));
+                let found = self.target(Some(found), &mut uses);
+                one(format!("{found} = {it}.next({k}, {v})"), uses)
             }
             Instr::Spawn { func, args, dst, group, .. } => {
                 Ok(self.spawn(pc, *func, args, dst, group.as_ref()))

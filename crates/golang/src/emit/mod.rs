@@ -113,6 +113,17 @@ impl<'a> FnCx<'a> {
         for &r in &func.results {
             reads[r as usize] += 2;
         }
+        // A temporary copied only into a local nobody reads (the value of a
+        // `for v in ch` whose `v` is unused) is not read either: the copy
+        // is not written.
+        for i in &func.code {
+            if let Instr::Assign { dst: Place::Bind(s) | Place::Local(s), value: Expr::Local(t) } = i {
+                let unread = reads[*s as usize] == 0 && !m.refs.is_ref(f, *s);
+                if unread && func.locals[*t as usize].starts_with('$') {
+                    reads[*t as usize] -= 1;
+                }
+            }
+        }
         let code = &func.code;
         let mut targeted = vec![false; code.len() + 1];
         for i in code {

@@ -20,17 +20,24 @@ func newMapIter[K comparable, V any](m map[K]V) *mapIter[K, V] {
 	return it
 }
 
-func (it *mapIter[K, V]) next() (K, V, bool) {
+// next stores the next entry through k and v (when not nil) and reports
+// whether there was one; at the end it stores nothing, as `range` leaves
+// its variables with the last entry.
+func (it *mapIter[K, V]) next(k *K, v *V) bool {
 	for len(it.keys) > 0 {
-		k := it.keys[0]
+		key := it.keys[0]
 		it.keys = it.keys[1:]
-		if v, ok := it.m[k]; ok {
-			return k, v, true
+		if value, ok := it.m[key]; ok {
+			if k != nil {
+				*k = key
+			}
+			if v != nil {
+				*v = value
+			}
+			return true
 		}
 	}
-	var k K
-	var v V
-	return k, v, false
+	return false
 }
 
 // list is a queue shared by reference: the model's list.

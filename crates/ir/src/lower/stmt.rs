@@ -176,8 +176,16 @@ impl Lowerer {
                 let bool_ty = self.kinds.simple(Con::Bool);
                 let ok = self.temp(f, bool_ty);
                 let v = self.bind_pat(f, var, elem);
-                f.emit(Instr::Recv { chan: c, value: v, ok: Some(Place::Bind(ok)) }, chan.span);
+                // Go's range assigns the variable only a value received: once
+                // the channel is closed, it keeps the last one (a deferred
+                // block in the loop reads it).
+                let got = v.as_ref().map(|_| self.temp(f, elem));
+                let value = got.map(Place::Bind);
+                f.emit(Instr::Recv { chan: c, value, ok: Some(Place::Bind(ok)) }, chan.span);
                 let br = f.emit(Instr::Branch { cond: Expr::Local(ok), target: 0 }, chan.span);
+                if let (Some(dst), Some(got)) = (v, got) {
+                    f.emit(Instr::Assign { dst, value: Expr::Local(got) }, chan.span);
+                }
                 self.loop_body(f, body, Some(top), top, span);
                 let end = f.pc();
                 patch(&mut f.code, br, end);

@@ -18,16 +18,25 @@ impl Exec<'_> {
     /// Go's fatal error for task `slot`'s step of `instr`, if it uses a map
     /// that another task is inside a write of.
     pub(super) fn map_race(&self, slot: usize, instr: &Instr) -> Result<(), Fault> {
-        let busy: Vec<Value> = (0..self.s.tasks.len())
+        let busy: Vec<(Value, bool)> = (0..self.s.tasks.len())
             .filter(|&t| t != slot && self.s.tasks[t].phase == MAP_WRITING)
-            .filter_map(|t| self.instr(t).map_written().and_then(|(m, _)| self.eval(t, m).ok()))
+            .filter_map(|t| {
+                let (m, assigns) = self.instr(t).map_written()?;
+                Some((self.eval(t, m).ok()?, !assigns))
+            })
             .collect();
         if busy.is_empty() {
             return Ok(());
         }
+        // A delete empties the map before it ends its write (Go's
+        // `mapdelete` decrements the count last): a use beside one is
+        // checked as if the map were not empty yet.
         let hit = |m: &leash_ir::Expr, even_empty: bool| {
             self.eval(slot, m).is_ok_and(|m| {
-                busy.contains(&m) && (even_empty || map_entries(&self.s, m).is_ok_and(|xs| !xs.is_empty()))
+                busy.iter().any(|&(b, deletes)| {
+                    b == m
+                        && (even_empty || deletes || map_entries(&self.s, m).is_ok_and(|xs| !xs.is_empty()))
+                })
             })
         };
         if let Some((m, even_empty)) = instr.map_written() {
@@ -41,8 +50,8 @@ impl Exec<'_> {
         }
     }
 
-    /// Ends a map write begun by task `slot`'s last step, or begins one:
-    /// whether the step was the write's end.
+    /// Ends the map write task `slot` began at its last step, if it is
+    /// inside one: whether it was.
     pub(super) fn map_write_ends(&mut self, slot: usize) -> bool {
         let ends = self.s.tasks[slot].phase == MAP_WRITING;
         if ends {
