@@ -6,16 +6,19 @@ func has[K comparable, V any](m map[K]V, k K) bool {
 }
 
 // mapIter walks a map as `range` does: the keys it had at the start, in
-// Go's random order, skipping those deleted since.
+// Go's random order, skipping those deleted since; then, as Go's range may
+// or may not, each key added since (a seeded choice for each).
 type mapIter[K comparable, V any] struct {
-	m    map[K]V
-	keys []K
+	m     map[K]V
+	keys  []K
+	known map[K]bool
 }
 
 func newMapIter[K comparable, V any](m map[K]V) *mapIter[K, V] {
-	it := &mapIter[K, V]{m: m}
+	it := &mapIter[K, V]{m: m, known: map[K]bool{}}
 	for k := range m {
 		it.keys = append(it.keys, k)
+		it.known[k] = true
 	}
 	return it
 }
@@ -24,6 +27,16 @@ func newMapIter[K comparable, V any](m map[K]V) *mapIter[K, V] {
 // whether there was one; at the end it stores nothing, as `range` leaves
 // its variables with the last entry.
 func (it *mapIter[K, V]) next(k *K, v *V) bool {
+	if len(it.keys) == 0 {
+		for key := range it.m {
+			if !it.known[key] {
+				it.known[key] = true
+				if choose(2) == 0 {
+					it.keys = append(it.keys, key)
+				}
+			}
+		}
+	}
 	for len(it.keys) > 0 {
 		key := it.keys[0]
 		it.keys = it.keys[1:]
