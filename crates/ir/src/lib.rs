@@ -63,6 +63,9 @@ pub struct Program {
     /// Whether a `ticker(short)` or `timer(short)` is made anywhere: only
     /// then must a step look for one.
     pub short_timers: bool,
+    /// Whether any instruction writes a map (`m[k] = v`, `delete`): only
+    /// then can a task be inside a map write that another's step trips.
+    pub maps_written: bool,
 }
 
 /// A struct type: its name and the names of its fields, in order.

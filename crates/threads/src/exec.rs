@@ -151,7 +151,7 @@ impl World {
             self.advance(t);
             return Ok(None);
         }
-        if self.live().any(|x| self.task(x).phase == Phase::MapWriting) {
+        if self.program.maps_written && self.live().any(|x| self.task(x).phase == Phase::MapWriting) {
             self.map_race(t, instr)?;
         }
         match (instr, mv) {

@@ -85,6 +85,7 @@ pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {
         atoms: l.atoms,
         works: l.works,
         short_timers: l.short_timers,
+        maps_written: false,
         structs: l
             .structs
             .iter()
@@ -103,6 +104,7 @@ pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {
         .map(|tys| tys.into_iter().map(|t| matches!(l.kinds.con_of(t), None | Some(Con::Ctx))).collect())
         .collect();
     crate::live::mark(&mut program, &l.ref_slots, &ctx_slots);
+    program.maps_written = program.funcs.iter().any(|f| f.code.iter().any(|i| i.map_written().is_some()));
     Ok(program)
 }
 

@@ -331,11 +331,13 @@ impl<'p> Exec<'p> {
         if observes_done(&self.s, slot, instr) {
             self.s.task_mut(slot).seen = true;
         }
-        if instr.map_written().is_some() && self.map_write_ends(slot) {
-            return Ok(());
-        }
-        if self.s.tasks.iter().any(|t| t.phase == MAP_WRITING) {
-            self.map_race(slot, instr)?;
+        if self.p.maps_written {
+            if instr.map_written().is_some() && self.map_write_ends(slot) {
+                return Ok(());
+            }
+            if self.s.tasks.iter().any(|t| t.phase == MAP_WRITING) {
+                self.map_race(slot, instr)?;
+            }
         }
         match &instr {
             Instr::Assign { dst, value } => {
