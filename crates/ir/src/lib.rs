@@ -16,7 +16,7 @@ use leash_syntax::{Diagnostic, Span};
 
 pub use leash_syntax::ast::{BinOp, UnOp};
 pub use lower::lower;
-pub use map_use::{MapRead, MAP_WRITES};
+pub use map_use::{map_fault, MapRead, MAP_WRITES};
 pub use pretty::pretty;
 
 /// Index of a function in [`Program::funcs`].

@@ -60,3 +60,30 @@ impl Instr {
         out
     }
 }
+
+/// Go's fatal error for a step of `instr` while other tasks are inside the
+/// map writes `busy` (each map as the engine names it, and whether that
+/// write is a delete), if the step trips it: `map_of` gives the map an
+/// expression of the step names, `empty` whether a map is empty now. A
+/// write is checked always (a delete only on a map not empty), a lookup or
+/// a loop's start on a map not empty, a loop's next round always; a map a
+/// delete is emptying counts as not empty, as Go's delete lowers the count
+/// last.
+pub fn map_fault<V: PartialEq + Copy>(
+    instr: &Instr,
+    busy: &[(V, bool)],
+    map_of: &dyn Fn(&Expr) -> Option<V>,
+    empty: &dyn Fn(V) -> bool,
+) -> Option<&'static str> {
+    let hit = |m: &Expr, even_empty: bool| {
+        map_of(m)
+            .is_some_and(|m| busy.iter().any(|&(b, deletes)| b == m && (even_empty || deletes || !empty(m))))
+    };
+    if let Some((m, even_empty)) = instr.map_written() {
+        if hit(m, even_empty) {
+            return Some(MAP_WRITES);
+        }
+    }
+    let read = instr.maps_read().into_iter().find(|(m, read)| hit(m, *read == MapRead::RangeNext));
+    read.map(|(_, read)| read.fatal())
+}

@@ -5,7 +5,7 @@
 
 use crate::world::{Phase, World};
 use crate::Instance;
-use leash_ir::{Instr, MapRead, MAP_WRITES};
+use leash_ir::{map_fault, Instr};
 use std::sync::Arc;
 
 impl World {
@@ -25,23 +25,10 @@ impl World {
         if busy.is_empty() {
             return Ok(());
         }
-        // A delete empties the map before it ends its write (Go's
-        // `mapdelete` decrements the count last): a use beside one is
-        // checked as if the map were not empty yet.
-        let hit = |m: &leash_ir::Expr, even_empty: bool| {
-            self.eval(t, m).is_ok_and(|m| {
-                busy.iter().any(|&(b, deletes)| {
-                    b == m && (even_empty || deletes || self.map_entries(m).is_ok_and(|xs| !xs.is_empty()))
-                })
-            })
-        };
-        if let Some((m, even_empty)) = instr.map_written() {
-            if hit(m, even_empty) {
-                return Err(MAP_WRITES.to_string());
-            }
-        }
-        match instr.maps_read().into_iter().find(|(m, read)| hit(m, *read == MapRead::RangeNext)) {
-            Some((_, read)) => Err(read.fatal().to_string()),
+        let map_of = |m: &leash_ir::Expr| self.eval(t, m).ok();
+        let empty = |m| self.map_entries(m).map_or(true, |xs| xs.is_empty());
+        match map_fault(instr, &busy, &map_of, &empty) {
+            Some(fatal) => Err(fatal.to_string()),
             None => Ok(()),
         }
     }

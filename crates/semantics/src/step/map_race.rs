@@ -8,7 +8,7 @@
 use super::exec::Exec;
 use crate::eval::{map_entries, Fault};
 use crate::state::Value;
-use leash_ir::{Instr, MapRead, MAP_WRITES};
+use leash_ir::{map_fault, Instr};
 
 /// The phase of a task inside a map write: the map is written, the step
 /// that ends the write is still to come.
@@ -28,24 +28,10 @@ impl Exec<'_> {
         if busy.is_empty() {
             return Ok(());
         }
-        // A delete empties the map before it ends its write (Go's
-        // `mapdelete` decrements the count last): a use beside one is
-        // checked as if the map were not empty yet.
-        let hit = |m: &leash_ir::Expr, even_empty: bool| {
-            self.eval(slot, m).is_ok_and(|m| {
-                busy.iter().any(|&(b, deletes)| {
-                    b == m
-                        && (even_empty || deletes || map_entries(&self.s, m).is_ok_and(|xs| !xs.is_empty()))
-                })
-            })
-        };
-        if let Some((m, even_empty)) = instr.map_written() {
-            if hit(m, even_empty) {
-                return Err(MAP_WRITES.into());
-            }
-        }
-        match instr.maps_read().into_iter().find(|(m, read)| hit(m, *read == MapRead::RangeNext)) {
-            Some((_, read)) => Err(read.fatal().into()),
+        let map_of = |m: &leash_ir::Expr| self.eval(slot, m).ok();
+        let empty = |m: Value| map_entries(&self.s, m).map_or(true, |xs| xs.is_empty());
+        match map_fault(instr, &busy, &map_of, &empty) {
+            Some(fatal) => Err(fatal.into()),
             None => Ok(()),
         }
     }
