@@ -666,11 +666,11 @@ impl<'p> Gen<'p> {
                 self.store(f, &Some(dst.clone()), v);
             }
             Instr::Send { chan, value } => self.send(f, chan, value),
-            Instr::Recv { chan, value, ok } => self.receive(f, chan, value, ok),
+            Instr::Recv { chan, value, ok, .. } => self.receive(f, chan, value, ok),
             Instr::Select { cases, .. } => {
                 for c in cases {
                     match &c.kind {
-                        CaseKind::Recv { chan, value, ok } => self.receive(f, chan, value, ok),
+                        CaseKind::Recv { chan, value, ok, .. } => self.receive(f, chan, value, ok),
                         CaseKind::Send { chan, value } => self.send(f, chan, value),
                         CaseKind::After => {}
                     }

@@ -184,7 +184,7 @@ pub(crate) fn visit_exprs(i: &Instr, f: &mut dyn FnMut(&Expr)) {
             top(chan, f);
             top(value, f);
         }
-        Instr::Recv { chan, value, ok } => {
+        Instr::Recv { chan, value, ok, .. } => {
             top(chan, f);
             opt_place(value, f);
             opt_place(ok, f);
@@ -199,7 +199,7 @@ pub(crate) fn visit_exprs(i: &Instr, f: &mut dyn FnMut(&Expr)) {
         Instr::Select { cases, .. } => {
             for c in cases {
                 match &c.kind {
-                    leash_ir::CaseKind::Recv { chan, value, ok } => {
+                    leash_ir::CaseKind::Recv { chan, value, ok, .. } => {
                         top(chan, f);
                         opt_place(value, f);
                         opt_place(ok, f);

@@ -366,8 +366,9 @@ pub struct Case {
 /// The operation of a select case.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CaseKind {
-    /// Receive from a channel, ticker, timer or done channel.
-    Recv { chan: Expr, value: Option<Place>, ok: Option<Place> },
+    /// Receive from a channel, ticker, timer or done channel; `zero` is Go's
+    /// zero value of the elements, what a closed channel gives.
+    Recv { chan: Expr, value: Option<Place>, ok: Option<Place>, zero: Const },
     /// Send a value.
     Send { chan: Expr, value: Expr },
     /// A fresh timer that may fire at any moment.
@@ -392,8 +393,9 @@ pub enum Instr {
     New { dst: Place, ctor: Ctor },
     /// Sends on a channel.
     Send { chan: Expr, value: Expr },
-    /// Receives from a channel (or ticker, timer, done channel).
-    Recv { chan: Expr, value: Option<Place>, ok: Option<Place> },
+    /// Receives from a channel (or ticker, timer, done channel); `zero` is
+    /// Go's zero value of the elements, what a closed channel gives.
+    Recv { chan: Expr, value: Option<Place>, ok: Option<Place>, zero: Const },
     /// Waits until one case is ready and runs it; `default` if none is.
     Select { cases: Vec<Case>, default: Option<Pc> },
     /// Starts a task owned by the current one (in an error group if given),

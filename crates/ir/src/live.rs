@@ -158,7 +158,7 @@ fn flow(instr: &Instr, pc: usize, blocks: &[usize], is_ref: &dyn Fn(u16) -> bool
             expr_uses(value, &mut uses);
             step(Vec::new())
         }
-        Instr::Recv { chan, value, ok } => {
+        Instr::Recv { chan, value, ok, .. } => {
             expr_uses(chan, &mut uses);
             let mut defs = place(value.as_ref(), is_ref, &mut uses);
             defs.extend(place(ok.as_ref(), is_ref, &mut uses));
@@ -169,7 +169,7 @@ fn flow(instr: &Instr, pc: usize, blocks: &[usize], is_ref: &dyn Fn(u16) -> bool
                 .iter()
                 .map(|case| {
                     let defs = match &case.kind {
-                        CaseKind::Recv { chan, value, ok } => {
+                        CaseKind::Recv { chan, value, ok, .. } => {
                             expr_uses(chan, &mut uses);
                             let mut defs = place(value.as_ref(), is_ref, &mut uses);
                             defs.extend(place(ok.as_ref(), is_ref, &mut uses));

@@ -36,7 +36,7 @@ fn instr_text(p: &Program, locals: &[String], i: &Instr) -> String {
         }
         Instr::New { dst, ctor: c } => format!("{} = new {}", pl(dst), ctor(p, locals, c)),
         Instr::Send { chan, value } => format!("send {}, {}", e(chan), e(value)),
-        Instr::Recv { chan, value, ok } => {
+        Instr::Recv { chan, value, ok, .. } => {
             let v = value.as_ref().map_or("_".into(), pl);
             let o = ok.as_ref().map_or("_".into(), pl);
             format!("({v}, {o}) = recv {}", e(chan))
@@ -46,7 +46,7 @@ fn instr_text(p: &Program, locals: &[String], i: &Instr) -> String {
                 .iter()
                 .map(|c| {
                     let head = match &c.kind {
-                        CaseKind::Recv { chan, value, ok } => {
+                        CaseKind::Recv { chan, value, ok, .. } => {
                             let v = value.as_ref().map_or("_".into(), pl);
                             let o = ok.as_ref().map_or("_".into(), pl);
                             format!("recv {} as ({v}, {o})", e(chan))

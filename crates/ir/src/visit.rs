@@ -32,14 +32,14 @@ pub(crate) fn places_and_exprs_mut(
             top.extend(ctor.operands_mut());
         }
         Instr::Send { chan, value } => top.extend([chan, value]),
-        Instr::Recv { chan, value, ok } => {
+        Instr::Recv { chan, value, ok, .. } => {
             top.push(chan);
             places.extend(value.iter_mut().chain(ok.iter_mut()));
         }
         Instr::Select { cases, .. } => {
             for c in cases {
                 match &mut c.kind {
-                    CaseKind::Recv { chan, value, ok } => {
+                    CaseKind::Recv { chan, value, ok, .. } => {
                         top.push(chan);
                         places.extend(value.iter_mut().chain(ok.iter_mut()));
                     }

@@ -77,7 +77,8 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
             None => "default".into(),
         },
         Instr::Recv { .. } => {
-            let kind = CaseKind::Recv { chan: recv_chan(instr), value: None, ok: None };
+            let kind =
+                CaseKind::Recv { chan: recv_chan(instr), value: None, ok: None, zero: leash_ir::Const::Unit };
             recv_note(p, s, slot, t, &kind)
         }
         Instr::Work { .. } => match (t.alt, t.time) {

@@ -535,14 +535,14 @@ impl<'a> Scan<'a> {
                 self.expr(chan);
                 self.expr(value);
             }
-            Instr::Recv { chan, value, ok } => {
+            Instr::Recv { chan, value, ok, .. } => {
                 self.expr(chan);
                 value.iter().chain(ok).for_each(|p| self.place(p));
             }
             Instr::Select { cases, .. } => {
                 for case in cases {
                     match &case.kind {
-                        CaseKind::Recv { chan, value, ok } => {
+                        CaseKind::Recv { chan, value, ok, .. } => {
                             self.expr(chan);
                             value.iter().chain(ok).for_each(|p| self.place(p));
                         }

@@ -14,7 +14,7 @@ use crate::plan::{Move, Plan};
 use crate::value::{ObjId, Value, NIL_DEREFERENCE};
 use crate::world::{Phase, World};
 use crate::{End, Instance};
-use leash_ir::{CaseKind, Expr, Instr, Place};
+use leash_ir::{CaseKind, Const, Expr, Instr, Place};
 use std::sync::Arc;
 
 /// One channel operation of an instruction: a plain `send`/`recv`, or a select case.
@@ -28,6 +28,8 @@ pub(crate) enum ChanOp<'a> {
         value: Option<&'a Place>,
         /// Where the "still open" flag goes.
         ok: Option<&'a Place>,
+        /// What a closed channel gives: Go's zero value of its elements.
+        zero: Const,
     },
     /// A send.
     Send {
@@ -44,12 +46,12 @@ pub(crate) enum ChanOp<'a> {
 pub(crate) fn chan_op(instr: &Instr, case: CaseIx) -> Option<ChanOp<'_>> {
     match (instr, case) {
         (Instr::Send { chan, value }, PLAIN) => Some(ChanOp::Send { chan, value }),
-        (Instr::Recv { chan, value, ok }, PLAIN) => {
-            Some(ChanOp::Recv { chan, value: value.as_ref(), ok: ok.as_ref() })
+        (Instr::Recv { chan, value, ok, zero }, PLAIN) => {
+            Some(ChanOp::Recv { chan, value: value.as_ref(), ok: ok.as_ref(), zero: *zero })
         }
         (Instr::Select { cases, .. }, c) => cases.get(c as usize).map(|case| match &case.kind {
-            CaseKind::Recv { chan, value, ok } => {
-                ChanOp::Recv { chan, value: value.as_ref(), ok: ok.as_ref() }
+            CaseKind::Recv { chan, value, ok, zero } => {
+                ChanOp::Recv { chan, value: value.as_ref(), ok: ok.as_ref(), zero: *zero }
             }
             CaseKind::Send { chan, value } => ChanOp::Send { chan, value },
             CaseKind::After => ChanOp::After,
@@ -198,10 +200,10 @@ impl World {
         };
         match chan_op(instr, case).expect("a case of the instruction") {
             ChanOp::After => {}
-            ChanOp::Recv { chan, value, ok } => {
+            ChanOp::Recv { chan, value, ok, zero } => {
                 let (v, open) = self.receive(self.eval(t, chan)?, partner)?;
                 if let Some(p) = value {
-                    self.store(t, p, v)?;
+                    self.store(t, p, if open { v } else { Value::of(zero) })?;
                 }
                 if let Some(p) = ok {
                     self.store(t, p, Value::Bool(open))?;
@@ -297,9 +299,9 @@ impl World {
         let program = Arc::clone(&self.program);
         let (f, pc) = self.at(w.task);
         let instr = &program.func(f).code[pc as usize];
-        if let Some(ChanOp::Recv { value, ok, .. }) = chan_op(instr, w.case) {
+        if let Some(ChanOp::Recv { value, ok, zero, .. }) = chan_op(instr, w.case) {
             if let Some(p) = value {
-                self.store(w.task, p, got.0)?;
+                self.store(w.task, p, if got.1 { got.0 } else { Value::of(zero) })?;
             }
             if let Some(p) = ok {
                 self.store(w.task, p, Value::Bool(got.1))?;

@@ -108,7 +108,7 @@ impl FnCx<'_> {
                 let v = self.expr(value, &mut uses);
                 (format!("case {c} <- {v}:"), uses, Vec::new())
             }
-            CaseKind::Recv { chan, value, ok } => {
+            CaseKind::Recv { chan, value, ok, .. } => {
                 let c = self.recv_chan(chan, &self.elem_of(value), &mut uses);
                 let mut prelude = Vec::new();
                 if matches!(self.kind(chan), Kind::Ticker | Kind::Timer) {
@@ -218,7 +218,7 @@ impl FnCx<'_> {
                 let v = self.expr(value, &mut uses);
                 one(format!("{c} <- {v}"), uses)
             }
-            Instr::Recv { chan, value, ok } => Ok(self.receive(pc, chan, value, ok, line)),
+            Instr::Recv { chan, value, ok, .. } => Ok(self.receive(pc, chan, value, ok, line)),
             // os.Exit, through the harness: it reports the run, then exits.
             Instr::Exit => one("run.finish(report{Main: \"exited\"})".to_string(), uses),
             Instr::MapNext { iter, key, value, found, .. } => {

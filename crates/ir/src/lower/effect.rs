@@ -20,7 +20,8 @@ impl Lowerer {
             E::Recv(chan) => {
                 let (c, elem) = self.recv_operand(f, chan);
                 set(self, elem);
-                f.emit(Instr::Recv { chan: c, value: place, ok: None }, span);
+                let zero = self.zero_of(elem);
+                f.emit(Instr::Recv { chan: c, value: place, ok: None, zero }, span);
             }
             E::Spawn { task, args, detached, method } => {
                 let Some(task) = self.task_name(f, task, args, *method) else {

@@ -48,9 +48,16 @@ impl Lowerer {
         key: &ast::Expr,
     ) -> Option<(Expr, Ty)> {
         let (k, vt) = self.map_entry(f, mt, base, key)?;
-        let zero = Const::Atom(ZERO_PLACEHOLDER - self.pending_zeros.len() as u16);
-        self.pending_zeros.push(vt);
+        let zero = self.zero_of(vt);
         Some((Expr::MapGet(Box::new(m), Box::new(k), zero), vt))
+    }
+
+    /// Go's zero value of kind `t`, once kinds are known: a placeholder
+    /// until `resolve_zeros` (a map's missing key, a closed channel).
+    pub(super) fn zero_of(&mut self, t: Ty) -> Const {
+        let zero = Const::Atom(ZERO_PLACEHOLDER - self.pending_zeros.len() as u16);
+        self.pending_zeros.push(t);
+        zero
     }
 
     /// `m[key] = v`: the place and the kind of the values.
@@ -258,19 +265,31 @@ impl Lowerer {
             })
             .collect();
         let n = zeros.len() as u16;
-        let mut rewrite = |e: &mut Expr| {
-            if let Expr::MapGet(_, _, Const::Atom(a)) = e {
-                if *a > ZERO_PLACEHOLDER - n {
-                    let zero = zeros[(ZERO_PLACEHOLDER - *a) as usize];
-                    if let Expr::MapGet(_, _, z) = e {
-                        *z = zero;
-                    }
+        let resolve = |z: &mut Const| {
+            if let Const::Atom(a) = *z {
+                if a > ZERO_PLACEHOLDER - n {
+                    *z = zeros[(ZERO_PLACEHOLDER - a) as usize];
                 }
             }
         };
         for func in self.funcs.iter_mut().flatten().chain(std::iter::once(init)) {
             for instr in &mut func.code {
-                crate::visit::exprs_mut(instr, &mut rewrite);
+                crate::visit::exprs_mut(instr, &mut |e| {
+                    if let Expr::MapGet(_, _, z) = e {
+                        resolve(z);
+                    }
+                });
+                match instr {
+                    Instr::Recv { zero, .. } => resolve(zero),
+                    Instr::Select { cases, .. } => {
+                        for c in cases {
+                            if let CaseKind::Recv { zero, .. } = &mut c.kind {
+                                resolve(zero);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
             }
         }
     }

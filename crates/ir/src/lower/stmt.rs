@@ -78,7 +78,8 @@ impl Lowerer {
                     let bool_ty = self.kinds.simple(Con::Bool);
                     let vs = self.bind_pat(f, v, elem);
                     let oks = self.bind_pat(f, ok, bool_ty);
-                    f.emit(Instr::Recv { chan, value: vs, ok: oks }, span);
+                    let zero = self.zero_of(elem);
+                    f.emit(Instr::Recv { chan, value: vs, ok: oks, zero }, span);
                 }
             },
             S::Var(v) => {
@@ -181,7 +182,8 @@ impl Lowerer {
                 // block in the loop reads it).
                 let got = v.as_ref().map(|_| self.temp(f, elem));
                 let value = got.map(Place::Bind);
-                f.emit(Instr::Recv { chan: c, value, ok: Some(Place::Bind(ok)) }, chan.span);
+                let zero = self.zero_of(elem);
+                f.emit(Instr::Recv { chan: c, value, ok: Some(Place::Bind(ok)), zero }, chan.span);
                 let br = f.emit(Instr::Branch { cond: Expr::Local(ok), target: 0 }, chan.span);
                 if let (Some(dst), Some(got)) = (v, got) {
                     f.emit(Instr::Assign { dst, value: Expr::Local(got) }, chan.span);
@@ -362,7 +364,7 @@ impl Lowerer {
                             (None, None)
                         }
                     };
-                    Some(CaseKind::Recv { chan: c, value, ok })
+                    Some(CaseKind::Recv { chan: c, value, ok, zero: self.zero_of(elem) })
                 }
                 ast::CaseKind::Send { chan, value } => self
                     .send_operand(f, chan, value.as_ref())

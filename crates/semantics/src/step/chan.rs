@@ -19,7 +19,7 @@ use super::ready::{chan_of, classify, instr_of, Operand};
 use super::Transition;
 use crate::eval::Fault;
 use crate::state::{Object, State, TimerState, Value};
-use leash_ir::{CaseKind, Expr, Instr, Place, Program};
+use leash_ir::{CaseKind, Const, Expr, Instr, Place, Program};
 
 /// The case number of a plain `send` or `recv`, as a partner's case.
 pub(super) const PLAIN: u16 = u16::MAX;
@@ -27,7 +27,7 @@ pub(super) const PLAIN: u16 = u16::MAX;
 /// One channel operation of an instruction: a plain `send`/`recv`, or a select case.
 #[derive(Clone, Copy)]
 pub(super) enum ChanOp<'a> {
-    Recv { chan: &'a Expr, value: &'a Option<Place>, ok: &'a Option<Place> },
+    Recv { chan: &'a Expr, value: &'a Option<Place>, ok: &'a Option<Place>, zero: Const },
     Send { chan: &'a Expr, value: &'a Expr },
     After,
 }
@@ -37,13 +37,13 @@ pub(super) enum ChanOp<'a> {
 pub(super) fn ops(instr: &Instr) -> Vec<(u16, ChanOp<'_>)> {
     match instr {
         Instr::Send { chan, value } => vec![(PLAIN, ChanOp::Send { chan, value })],
-        Instr::Recv { chan, value, ok } => vec![(PLAIN, ChanOp::Recv { chan, value, ok })],
+        Instr::Recv { chan, value, ok, zero } => vec![(PLAIN, ChanOp::Recv { chan, value, ok, zero: *zero })],
         Instr::Select { cases, .. } => cases
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 let op = match &c.kind {
-                    CaseKind::Recv { chan, value, ok } => ChanOp::Recv { chan, value, ok },
+                    CaseKind::Recv { chan, value, ok, zero } => ChanOp::Recv { chan, value, ok, zero: *zero },
                     CaseKind::Send { chan, value } => ChanOp::Send { chan, value },
                     CaseKind::After => ChanOp::After,
                 };
@@ -253,9 +253,10 @@ impl<'p> Exec<'p> {
         let case = if matches!(instr, Instr::Select { .. }) { t.case } else { PLAIN };
         let op = op_of(instr, case).ok_or("internal: no such case")?;
         match op {
-            ChanOp::Recv { chan, value, ok } => {
+            ChanOp::Recv { chan, value, ok, zero } => {
                 let c = self.eval(slot, chan)?;
                 let (v, o) = self.take(slot, c)?;
+                let v = if o { v } else { crate::eval::constant(zero) };
                 self.store_opt(slot, value, v)?;
                 self.store_opt(slot, ok, Value::Bool(o))?;
             }
@@ -285,8 +286,10 @@ impl<'p> Exec<'p> {
     /// receive case) or whose value was taken (a send case), and runs it on.
     fn complete(&mut self, slot: usize, case: u16, got: (Value, bool)) -> Result<(), Fault> {
         let instr = self.instr(slot);
-        if let Some(ChanOp::Recv { value, ok, .. }) = op_of(instr, case) {
-            self.store_opt(slot, value, got.0)?;
+        if let Some(ChanOp::Recv { value, ok, zero, .. }) = op_of(instr, case) {
+            // A closed channel gives Go's zero value of its elements.
+            let v = if got.1 { got.0 } else { crate::eval::constant(zero) };
+            self.store_opt(slot, value, v)?;
             self.store_opt(slot, ok, Value::Bool(got.1))?;
         }
         self.leave(slot, instr, case);
