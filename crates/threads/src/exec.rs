@@ -420,7 +420,10 @@ impl World {
         for (c, child) in self.tasks.iter_mut().enumerate() {
             if child.owner == Some(t) {
                 child.owner = None;
-                if !child.frames.is_empty() && child.phase != Phase::Exiting {
+                // On its way out (its function returned): not running.
+                let returned = child.frames.first().is_some_and(|f| f.returning.is_some())
+                    || child.phase == Phase::Exiting;
+                if !child.frames.is_empty() && !returned {
                     self.orphans.push(Orphan { step, task: c as Instance, func: child.func, owner });
                 }
             }

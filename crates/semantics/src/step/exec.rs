@@ -928,8 +928,12 @@ impl<'p> Exec<'p> {
             if t.owner == Some(slot as u16) {
                 let t = Arc::make_mut(t);
                 t.owner = None;
-                // A member whose function returned is not running (`EXITING`).
-                if !t.frames.is_empty() && t.phase != EXITING {
+                // A task whose function returned, running its deferred
+                // calls or its exit as an error group's member (`EXITING`),
+                // is on its way out: Go waits for nothing more of it, and a
+                // deferred call that blocks for ever is a leak.
+                let returned = t.frames.first().is_some_and(|f| f.ret.is_some()) || t.phase == EXITING;
+                if !t.frames.is_empty() && !returned {
                     let child = t.func;
                     self.events.push(Event {
                         kind: FindingKind::Orphan,
