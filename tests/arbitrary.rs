@@ -9,8 +9,12 @@ use leash::{check_source, render_text, CheckOptions, FindingKind, ModelReport, V
 use leash_report::replay_code::ReplayCode;
 use proptest::prelude::*;
 
-/// Generated designs stay this small in every scenario.
-const MAX_STATES: usize = 5_000;
+/// Generated designs stay this small in every scenario. The largest the
+/// generator makes is 5,714 states (three jobs under `with_timeout` selected
+/// on with their error channels, in error; the most over 6,000 designs drawn
+/// with two fixed seeds, the same at the start of issue 14's eighth round):
+/// 5,000 failed whenever a run happened to draw it.
+const MAX_STATES: usize = 6_000;
 
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
