@@ -86,7 +86,9 @@ pub fn expectations(text: &str) -> (Vec<Expectation>, Vec<Diagnostic>) {
             continue;
         };
         let body_at = rest_at + (rest.len() - body.len());
-        let mut words = body.split_whitespace().map(str::to_string);
+        // Task names as a finding's header prints them (`deadlock main, worker`) or bare.
+        let mut words =
+            body.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).map(str::to_string);
         let Some(kind) = words.next() else {
             errors.push(
                 Diagnostic::error("E0010", span, "empty expect line")
@@ -128,6 +130,8 @@ mod tests {
         assert_eq!(e[0].tasks, vec!["compute"]);
         assert_eq!(e[1].scenario.as_deref(), Some("cancel"));
         assert_eq!(e[1].tasks, vec!["a", "b"]);
+        let (e, _) = expectations("// expect: deadlock main, worker\n");
+        assert_eq!(e[0].tasks, vec!["main", "worker"], "the names as a finding's header prints them");
         assert!(expectations("// expectations are below\n").0.is_empty());
         assert_eq!(expectations("// expect verified\n").1.len(), 1, "a missing colon is an error");
     }
