@@ -697,6 +697,10 @@ impl<'p> Gen<'p> {
                 let r = self.simple(Con::Result);
                 self.store(f, dst, r);
             }
+            Instr::Recover { dst } => {
+                let r = self.simple(Con::Result);
+                self.store(f, dst, r);
+            }
             Instr::Call { callee, args, dst, rest } => match callee {
                 Callee::Static(g) => {
                     self.args(f, *g, args);

@@ -111,6 +111,7 @@ const RESERVED: &[&str] = &[
     "mapIter",
     "newList",
     "newMapIter",
+    "recovered",
     "goroutine",
     "harness",
     "i16",

@@ -18,6 +18,7 @@ pub use leash_syntax::ast::{BinOp, UnOp};
 pub use lower::lower;
 pub use map_use::{map_fault, MapRead, MAP_WRITES};
 pub use pretty::pretty;
+pub use visit::err_reads;
 
 /// Index of a function in [`Program::funcs`].
 pub type FuncId = u16;
@@ -140,6 +141,9 @@ pub struct Func {
     /// caller into the `rest` of its call when the frame is popped); empty
     /// otherwise.
     pub results: Vec<u16>,
+    /// The zero value of its (first) result: what it returns when a
+    /// deferred block's `recover()` stops a panic before a `return` ran.
+    pub zero: Const,
     /// What shared state it uses, itself or through the helpers it calls
     /// (not the tasks it spawns).
     pub uses: Uses,
@@ -433,6 +437,9 @@ pub enum Instr {
     Assert { cond: Expr },
     /// Ends the program (Go's `os.Exit`, `log.Fatal`): every task stops here.
     Exit,
+    /// Go's `recover()`: stops the panic the task is unwinding, if any (its
+    /// deferred calls run it), and stores `err` for it, else `ok`.
+    Recover { dst: Option<Place> },
     /// Waits for time to pass.
     Sleep,
     /// A plain scheduling point.

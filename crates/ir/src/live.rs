@@ -9,8 +9,9 @@
 //! context are its *scope* (the work-after-cancel warning looks at them), so
 //! they are never dead. Control flow is over-approximated where it is dynamic: a `return`
 //! or the end of a deferred block may go on to any deferred block of the
-//! function, whether registered on the path or not. Over-approximating keeps
-//! more locals live, never fewer.
+//! function, whether registered on the path or not, and so may any
+//! instruction of a function with deferred blocks, as a panic runs them.
+//! Over-approximating keeps more locals live, never fewer.
 
 use crate::{Callee, CaseKind, Ctor, Expr, Func, Instr, Place, Program};
 
@@ -91,7 +92,15 @@ fn analyse(func: &Func, is_ref: &dyn Fn(u16) -> bool) -> (Vec<Vec<u16>>, Vec<Vec
             _ => None,
         })
         .collect();
-    let flows: Vec<Flow> = func.code.iter().enumerate().map(|(pc, i)| flow(i, pc, &blocks, is_ref)).collect();
+    // A panic may come at any instruction (or in a callee) and runs the
+    // deferred blocks: in a function with some, every instruction may go on
+    // to any of them.
+    let panics = |mut f: Flow| {
+        f.next.extend(blocks.iter().map(|&b| (b, Vec::new())));
+        f
+    };
+    let flows: Vec<Flow> =
+        func.code.iter().enumerate().map(|(pc, i)| panics(flow(i, pc, &blocks, is_ref))).collect();
     let mut live = vec![Set::new(n); func.code.len()];
     let mut changed = true;
     while changed {
@@ -118,7 +127,7 @@ fn analyse(func: &Func, is_ref: &dyn Fn(u16) -> bool) -> (Vec<Vec<u16>>, Vec<Vec
                     uses.extend(u);
                     defs.extend(d);
                 }
-                let resume = Flow { uses, next: vec![(pc + 1, defs)] };
+                let resume = panics(Flow { uses, next: vec![(pc + 1, defs)] });
                 live_before(&resume, &live, n).complement(n)
             }
             _ => Vec::new(),
@@ -200,6 +209,7 @@ fn flow(instr: &Instr, pc: usize, blocks: &[usize], is_ref: &dyn Fn(u16) -> bool
             ctx.iter().for_each(|c| expr_uses(c, &mut uses));
             step(place(dst.as_ref(), is_ref, &mut uses))
         }
+        Instr::Recover { dst } => step(place(dst.as_ref(), is_ref, &mut uses)),
         Instr::Call { callee, args, dst, rest } => {
             if let Callee::Dynamic(c) = callee {
                 expr_uses(c, &mut uses);
@@ -459,12 +469,14 @@ mod tests {
             dead_in_call: Vec::new(),
             uses: Default::default(),
             results: Vec::new(),
+            zero: crate::Const::Unit,
             span: Default::default(),
             code,
         }
     }
 
-    /// Whether some path from `pc` reads `l` before writing it, by searching paths.
+    /// Whether some path from `pc` reads `l` before writing it, by searching
+    /// paths (a panic at any instruction goes on to any deferred block).
     fn read_ahead(ops: &[Op], pc: usize, l: u16) -> bool {
         let n = ops.len();
         let blocks: Vec<usize> =
@@ -487,6 +499,8 @@ mod tests {
             if reads {
                 return true;
             }
+            // A panic here, before any write, runs the deferred blocks.
+            stack.extend(&blocks);
             if !writes {
                 stack.extend(next);
             }

@@ -13,6 +13,20 @@ pub(crate) fn exprs_mut(instr: &mut Instr, f: &mut dyn FnMut(&mut Expr)) {
     places_and_exprs_mut(instr, &mut |_| {}, f);
 }
 
+/// The operands whose `err()` `instr` reads (`ctx` in `ctx.err()`), nested
+/// ones included: Go's `Err` takes the context's lock, which a cancellation
+/// holds while it walks down to the children. Copies the instruction: for
+/// the rare state in which a cancellation is walking.
+pub fn err_reads(instr: &Instr) -> Vec<Expr> {
+    let mut out = Vec::new();
+    exprs_mut(&mut instr.clone(), &mut |e| {
+        if let Expr::CtxErr(c) = e {
+            out.push((**c).clone());
+        }
+    });
+    out
+}
+
 /// Calls `on_place` on every place `instr` stores to, then `on_expr` on every
 /// expression of `instr` (those inside its places included), innermost first.
 pub(crate) fn places_and_exprs_mut(
@@ -53,6 +67,7 @@ pub(crate) fn places_and_exprs_mut(
             places.extend(dst.iter_mut());
         }
         Instr::Join { task } => top.push(task),
+        Instr::Recover { dst } => places.extend(dst.iter_mut()),
         Instr::Work { ctx, dst, .. } => {
             top.extend(ctx.iter_mut());
             places.extend(dst.iter_mut());

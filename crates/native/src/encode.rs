@@ -9,7 +9,7 @@
 //! can store every task and the heap once and a state as their numbers
 //! ([`split`], [`join`]: SPIN's COLLAPSE compression).
 
-use leash_semantics::{CtxKind, Deferred, Frame, Object, State, Task, TimerState, Value};
+use leash_semantics::{CtxKind, Deferred, Frame, Object, Panic, State, Task, TimerState, Value};
 use std::sync::Arc;
 
 /// Appends the encoding of `s` to `out`.
@@ -138,7 +138,19 @@ fn task(w: &mut Writer, t: &Task) {
     w.opt(t.group);
     w.num(t.phase as u64);
     w.num(t.wait as u64);
-    w.num(t.spin as u64 | (t.seen as u64) << 2);
+    w.num(t.spin as u64 | (t.seen as u64) << 2 | (t.panic.is_some() as u64) << 3);
+    if let Some(p) = &t.panic {
+        match p.at {
+            None => w.num(0),
+            Some((func, pc)) => {
+                w.num(1);
+                w.num(func as u64);
+                w.num(pc as u64);
+            }
+        }
+        w.num(p.detail.len() as u64);
+        p.detail.bytes().for_each(|b| w.num(b as u64));
+    }
     w.num(t.frames.len() as u64);
     for f in &t.frames {
         w.num(f.func as u64);
@@ -346,7 +358,7 @@ impl Writer<'_> {
                 self.flag(*failed);
                 self.num(*waiters as u64);
             }
-            Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder, aged } => {
+            Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder, aged, walking } => {
                 self.num(9);
                 self.num(match kind {
                     CtxKind::Background => 0,
@@ -360,7 +372,7 @@ impl Writer<'_> {
                 self.flag(*cancel_called);
                 self.num(*creator as u64);
                 self.opt(*holder);
-                self.flag(*aged);
+                self.num(*aged as u64 | (*walking as u64) << 1);
             }
             Object::Ticker { running, pending, creator, short } => {
                 self.num(10 + 2 * *short as u64);
@@ -393,6 +405,11 @@ impl Reader<'_> {
         let (func, owner, group, phase, wait, flags) =
             (self.u16(), self.opt(), self.opt(), self.num() as u8, self.u16(), self.num());
         let (spin, seen) = ((flags & 3) as u8, flags & 4 != 0);
+        let panic = (flags & 8 != 0).then(|| {
+            let at = (self.num() == 1).then(|| (self.u16(), self.u16()));
+            let bytes: Vec<u8> = (0..self.num()).map(|_| self.num() as u8).collect();
+            Arc::new(Panic { at, detail: String::from_utf8(bytes).expect("a panic's message is text") })
+        });
         let frames = (0..self.num())
             .map(|_| {
                 let (func, pc, locals) = (self.u16(), self.u16(), self.values());
@@ -407,7 +424,7 @@ impl Reader<'_> {
                 Frame { func, pc, locals, defers, ret }
             })
             .collect();
-        Task { func, owner, group, phase, wait, spin, seen, frames }
+        Task { func, owner, group, phase, wait, spin, seen, frames, panic }
     }
 
     fn heap(&mut self) -> Vec<Object> {
@@ -496,21 +513,19 @@ impl Reader<'_> {
                 failed: self.flag(),
                 waiters: self.u8(),
             },
-            9 => Object::Ctx {
-                kind: match self.num() {
+            9 => {
+                let kind = match self.num() {
                     0 => CtxKind::Background,
                     1 => CtxKind::Signal,
                     2 => CtxKind::Cancel,
                     3 => CtxKind::Timeout,
                     _ => CtxKind::Group,
-                },
-                parent: self.opt(),
-                cancelled: self.flag(),
-                cancel_called: self.flag(),
-                creator: self.u16(),
-                holder: self.opt(),
-                aged: self.flag(),
-            },
+                };
+                let (parent, cancelled, cancel_called) = (self.opt(), self.flag(), self.flag());
+                let (creator, holder) = (self.u16(), self.opt());
+                let (aged, walking) = flags(self.num());
+                Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder, aged, walking }
+            }
             tag @ (10 | 12) => Object::Ticker {
                 running: self.flag(),
                 pending: self.flag(),
@@ -583,6 +598,7 @@ mod tests {
                 creator: 3,
                 holder: Some(u16::MAX - 1),
                 aged: true,
+                walking: true,
             },
             Object::Ctx {
                 kind: CtxKind::Group,
@@ -592,6 +608,7 @@ mod tests {
                 creator: 0,
                 holder: None,
                 aged: false,
+                walking: false,
             },
             Object::Ticker { running: false, pending: true, creator: 9, short: false },
             Object::Ticker { running: true, pending: false, creator: 2, short: true },
@@ -614,9 +631,14 @@ mod tests {
             spin: 2,
             seen: true,
             frames: vec![frame, Frame { func: 0, pc: 0, locals: vec![], defers: vec![], ret: None }],
+            panic: Some(Arc::new(Panic { at: Some((3, 400)), detail: "send on closed channel".into() })),
         };
         round_trip(&State {
-            tasks: vec![Arc::new(task.clone()), Arc::new(Task { owner: None, group: Some(3), ..task })],
+            tasks: vec![
+                Arc::new(task.clone()),
+                Arc::new(Task { owner: None, group: Some(3), panic: None, ..task.clone() }),
+                Arc::new(Task { panic: Some(Arc::new(Panic { at: None, detail: String::new() })), ..task }),
+            ],
             heap,
             signalled: true,
             instant: true,
@@ -641,6 +663,7 @@ mod tests {
                 defers: vec![],
                 ret: None,
             }],
+            panic: None,
         };
         let tasks: Vec<Task> = [0, 40, 41, 42, 100, 6000].into_iter().map(long).collect();
         let s = State {

@@ -370,6 +370,8 @@ impl Plan {
             Actor::Task(slot) => self.funcs[s.tasks[slot as usize].func as usize],
             Actor::Signal => self.signal,
             Actor::Deadline(_) | Actor::Fire(_) => self.timers,
+            // The walk of a cancellation is the canceller's own next step.
+            Actor::Walk(_) => 1,
         };
         if t.alt != 0 {
             base * self.fails

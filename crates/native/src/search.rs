@@ -41,6 +41,7 @@ fn keys(s: &State, t: &Transition, slots: bool) -> [Key; 2] {
         Actor::Signal => [Key::env(0), Key::NONE],
         Actor::Deadline(c) => [Key::env(1 + c as u32), Key::NONE],
         Actor::Fire(o) => [Key::env(0x1_0000 + o as u32), Key::NONE],
+        Actor::Walk(c) => [Key::env(0x2_0000 + c as u32), Key::NONE],
     }
 }
 

@@ -122,6 +122,7 @@ enum Who {
     Signal,
     Deadline(u16),
     Fire(u16),
+    Walk(u16),
 }
 
 /// A step told by who takes it, not by its index.
@@ -151,6 +152,7 @@ impl Names {
             Actor::Signal => Who::Signal,
             Actor::Deadline(c) => Who::Deadline(c),
             Actor::Fire(o) => Who::Fire(o),
+            Actor::Walk(c) => Who::Walk(c),
         };
         let partner = t.partner.map(|(slot, case)| (self.ids[slot as usize], case));
         Move { who, case: t.case, alt: t.alt, partner, time: t.time }

@@ -164,6 +164,7 @@ fn rename_transition(t: &Transition, back: &Renaming) -> Transition {
         Actor::Task(x) => Actor::Task(slot(x)),
         Actor::Deadline(c) => Actor::Deadline(back.heap[c as usize]),
         Actor::Fire(o) => Actor::Fire(back.heap[o as usize]),
+        Actor::Walk(c) => Actor::Walk(back.heap[c as usize]),
         Actor::Signal => Actor::Signal,
     };
     Transition { actor, partner: t.partner.map(|(x, case)| (slot(x), case)), ..*t }

@@ -43,6 +43,15 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
                 partner: None,
             }
         }
+        Actor::Walk(_) => {
+            return StepText {
+                slot: None,
+                func: None,
+                span: Span::default(),
+                note: "the cancellation reaches the context's children".into(),
+                partner: None,
+            }
+        }
         Actor::Fire(o) => {
             let note = match s.heap.get(o as usize) {
                 Some(crate::Object::Ticker { .. }) => "a ticker ticks",
@@ -194,7 +203,7 @@ pub fn touches(p: &Program, s: &State, t: &Transition) -> Touch {
         Actor::Task(slot) => slot as usize,
         Actor::Signal => return Touch::Signal,
         Actor::Deadline(c) => return Touch::Deadline(c),
-        Actor::Fire(_) => return Touch::Nothing,
+        Actor::Fire(_) | Actor::Walk(_) => return Touch::Nothing,
     };
     if t.parks() {
         return Touch::Nothing;

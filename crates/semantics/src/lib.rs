@@ -13,7 +13,7 @@ mod symmetry;
 
 pub use describe::{describe_step, touches, wait_reason, StepText, Touch};
 pub use persistent::Persistent;
-pub use state::{CtxKind, Deferred, Frame, Object, State, Task, TimerState, Value};
+pub use state::{CtxKind, Deferred, Frame, Object, Panic, State, Task, TimerState, Value};
 pub use step::{apply, enabled, held_back, initial, path_steps, Actor, Applied, Transition};
 pub use symmetry::{reduce_symmetry, rename, Renaming};
 

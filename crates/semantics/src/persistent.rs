@@ -88,7 +88,7 @@ impl Persistent {
         let env = n;
         let actor = |t: &Transition| match t.actor {
             Actor::Task(slot) => slot as usize,
-            Actor::Signal | Actor::Deadline(_) | Actor::Fire(_) => env,
+            Actor::Signal | Actor::Deadline(_) | Actor::Fire(_) | Actor::Walk(_) => env,
         };
         let mut moves = vec![0usize; n + 1];
         for t in ts {
@@ -125,10 +125,14 @@ impl Persistent {
             .map(|slot| moves[slot] == 0 && waits_on_time(p, s, slot))
             .chain([timed_env(s, scenario)])
             .collect();
+        // A cancellation walking down to the children holds time back too.
+        let walking = s.heap.iter().any(|o| matches!(o, Object::Ctx { walking: true, .. }));
         let edges: Vec<Vec<usize>> = (0..=n)
             .map(|x| {
                 (0..=n)
-                    .filter(|&y| y != x && (drags(x, y) || (on_time[x] && y < n && moves[y] > 0)))
+                    .filter(|&y| {
+                        y != x && (drags(x, y) || (on_time[x] && (y < n || walking) && moves[y] > 0))
+                    })
                     .collect()
             })
             .collect();
@@ -420,6 +424,8 @@ fn environment(s: &State, space: &Space, scenario: Scenario) -> FixedBitSet {
     let mut out = FixedBitSet::with_capacity(space.len());
     for (i, o) in s.heap.iter().enumerate() {
         let writes = match o {
+            // A cancellation walking down to the children: its step makes them done.
+            Object::Ctx { walking: true, .. } => true,
             Object::Ctx { kind: CtxKind::Signal, aged, .. } => scenario != Scenario::Completion || *aged,
             Object::Ctx { kind: CtxKind::Timeout, aged, .. } => *aged,
             _ => false,
@@ -580,6 +586,7 @@ impl<'a> Scan<'a> {
                 dst.iter().for_each(|d| self.place(d));
             }
             Instr::OnceEnter { once, .. } | Instr::OnceExit { once } => self.expr(once),
+            Instr::Recover { dst } => dst.iter().for_each(|d| self.place(d)),
             Instr::Jump { .. }
             | Instr::Choose { .. }
             | Instr::EndDefer

@@ -85,6 +85,18 @@ pub struct Task {
     pub seen: bool,
     /// The call stack; empty once the task has exited.
     pub frames: Vec<Frame>,
+    /// The panic the task is unwinding, running its deferred calls first
+    /// as Go does; the program stops once they are done.
+    pub panic: Option<Arc<Panic>>,
+}
+
+/// A panic on its way out of a task: where it happened and Go's message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Panic {
+    /// The instruction that panicked, as (function, instruction).
+    pub at: Option<(u16, u16)>,
+    /// Go's message.
+    pub detail: String,
 }
 
 impl Task {
@@ -179,6 +191,11 @@ pub enum Object {
         creator: u16,
         holder: Option<u16>,
         aged: bool,
+        /// Cancelled, and Go's cancellation has closed its done channel but
+        /// not yet walked down to its children (it holds the context's lock
+        /// meanwhile): they are not done yet, and its `err()` waits. A step
+        /// of the environment ends the walk ([`crate::Actor::Walk`]).
+        walking: bool,
     },
     /// `time.Ticker`: running until stopped; `pending` while a tick waits in
     /// its channel (a tick that finds the channel full is dropped). A
@@ -223,7 +240,8 @@ impl State {
         false
     }
 
-    /// Whether the context at `ctx` is done (itself or an ancestor cancelled).
+    /// Whether the context at `ctx` is done: cancelled itself, or its parent
+    /// done and no longer walking down to its children.
     pub fn ctx_done(&self, mut ctx: u16) -> bool {
         loop {
             match self.heap.get(ctx as usize) {
@@ -232,12 +250,23 @@ impl State {
                         return true;
                     }
                     match parent {
-                        Some(p) => ctx = *p,
-                        None => return false,
+                        Some(p) if !self.ctx_walking(*p) => ctx = *p,
+                        _ => return false,
                     }
                 }
                 _ => return false,
             }
         }
+    }
+
+    /// Whether the context at `ctx` is done but its cancellation has not
+    /// walked down to its children yet.
+    pub fn ctx_walking(&self, ctx: u16) -> bool {
+        matches!(self.heap.get(ctx as usize), Some(Object::Ctx { walking: true, .. }))
+    }
+
+    /// Whether some context has the one at `ctx` as its parent.
+    pub fn ctx_has_children(&self, ctx: u16) -> bool {
+        self.heap.iter().any(|o| matches!(o, Object::Ctx { parent: Some(p), .. } if *p == ctx))
     }
 }

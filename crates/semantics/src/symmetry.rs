@@ -706,6 +706,10 @@ fn encode_task(t: &Task, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> u32,
     let opt = |x: Option<u32>| x.map_or(0, |x| x as u64 + 1);
     out.extend([t.func as u64, opt(t.owner.map(task)), opt(t.group.map(object)), t.phase as u64]);
     out.extend([t.wait as u64, t.spin as u64, t.seen as u64]);
+    if let Some(p) = &t.panic {
+        out.push(p.at.map_or(1, |(func, pc)| 2 | (func as u64) << 2 | (pc as u64) << 18));
+        out.extend(p.detail.bytes().map(u64::from));
+    }
     out.push(t.frames.len() as u64);
     for f in &t.frames {
         out.extend([f.func as u64, f.pc as u64, f.defers.len() as u64]);
@@ -758,16 +762,18 @@ fn encode_object(o: &Object, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> 
             *failed as u64,
             *waiters as u64,
         ]),
-        Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder, aged } => out.extend([
-            9,
-            *kind as u64,
-            opt(parent.map(object)),
-            *cancelled as u64,
-            *cancel_called as u64,
-            *creator as u64,
-            opt(holder.map(task)),
-            *aged as u64,
-        ]),
+        Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder, aged, walking } => {
+            out.extend([
+                9,
+                *kind as u64,
+                opt(parent.map(object)),
+                *cancelled as u64,
+                *cancel_called as u64,
+                *creator as u64,
+                opt(holder.map(task)),
+                *aged as u64 | (*walking as u64) << 1,
+            ])
+        }
         Object::Ticker { running, pending, creator, short } => {
             out.extend([10 + 2 * *short as u64, *running as u64, *pending as u64, *creator as u64])
         }
@@ -810,8 +816,8 @@ fn compare(a: &Task, b: &Task, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -
     };
     let group = |t: &Task| t.group.map(object);
     let owner = |t: &Task| t.owner.map(task);
-    (a.phase, a.wait, a.spin, a.seen, owner(a), group(a), a.frames.len())
-        .cmp(&(b.phase, b.wait, b.spin, b.seen, owner(b), group(b), b.frames.len()))
+    (a.phase, a.wait, a.spin, a.seen, owner(a), group(a), a.frames.len(), &a.panic)
+        .cmp(&(b.phase, b.wait, b.spin, b.seen, owner(b), group(b), b.frames.len(), &b.panic))
         .then_with(|| {
             let mut frames = a.frames.iter().zip(&b.frames).map(|(x, y)| frame(x, y));
             frames.find(|o| o.is_ne()).unwrap_or(Ordering::Equal)

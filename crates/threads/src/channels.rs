@@ -402,8 +402,10 @@ impl World {
                 self.unpark(t);
                 self.task_mut(t).spin = 0;
                 self.exec_chan(t, instr, Move::Case { case, partner: None })
-                    .and_then(|_| self.run_ahead(t))
-                    .map_err(|message| End::Panic { task: t, at: self.top_or(t, (f, pc)), message })?;
+                    .map(|_| ())
+                    .or_else(|message| self.start_panic(t, message))
+                    .and_then(|()| self.run_ahead(t))
+                    .map_err(|message| self.panic_end(t, (f, pc), message))?;
             }
         }
         self.touched_ctx.set(touched_ctx);

@@ -97,6 +97,7 @@ impl Point {
         match (e, t.actor) {
             (Entry::Signal, Actor::Signal) => true,
             (&Entry::Deadline { ctx }, Actor::Deadline(o)) => self.number(o) == Some(ctx),
+            (&Entry::Walk { ctx }, Actor::Walk(o)) => self.number(o) == Some(ctx),
             (&Entry::Fire { obj }, Actor::Fire(o)) => self.number(o) == Some(obj),
             (&Entry::Step { task, func, pc, case, alt, partner, time }, Actor::Task(slot)) => {
                 let partner_ok = match (partner, t.partner) {

@@ -57,18 +57,93 @@ impl World {
             Move::Alt(a) => a,
             _ => 0,
         };
-        let partner = self.exec(t, instr, mv).and_then(|p| Ok(self.run_ahead(t).map(|()| p)?));
+        // The mover's own panic unwinds it; one of a task it ran on that
+        // has no deferred calls (`culprit`) ends the execution.
+        let partner = match self.exec(t, instr, mv) {
+            Err(Fault::Panic(message)) if self.culprit.is_none() => {
+                self.start_panic(t, message).map(|()| None).map_err(Fault::Panic)
+            }
+            other => other,
+        };
+        let partner = partner.and_then(|p| Ok(self.run_ahead(t).map(|()| p)?));
         let partner = partner.map_err(|fault| match fault {
             Fault::Threads(needed) => End::TooManyThreads { needed },
-            Fault::Panic(message) => match self.culprit.take().filter(|&c| c != t) {
-                Some(c) => End::Panic { task: c, at: self.top_or(c, self.at(c)), message },
-                None => End::Panic { task: t, at: self.top_or(t, (func, pc)), message },
-            },
+            Fault::Panic(message) => self.panic_end(t, (func, pc), message),
         })?;
         // A timed step opens an instant at which another may come too.
         self.instant = time && self.tie_pending();
         self.settle_step(before)?;
         Ok(Entry::Step { task: t, func, pc, case, alt, partner, time })
+    }
+
+    /// Takes task `t`'s step at an instruction that panics with `message`
+    /// (its plan says so): a task with deferred calls unwinds in a step like
+    /// any other; without, the execution ends.
+    pub(crate) fn take_panic(&mut self, t: Instance, message: String) -> Result<Entry, End> {
+        let before = self.heap.len();
+        self.mover = Some(t);
+        let (func, pc) = self.at(t);
+        self.start_panic(t, message)
+            .and_then(|()| self.run_ahead(t))
+            .map_err(|message| self.panic_end(t, (func, pc), message))?;
+        self.instant = false;
+        self.settle_step(before)?;
+        Ok(Entry::Step { task: t, func, pc, case: 0, alt: 0, partner: None, time: false })
+    }
+
+    /// How the execution ends on a panic in task `t`'s step (at `at` when
+    /// nothing else says where): a panic whose deferred calls have run, or
+    /// that of the task it ran on (`culprit`), or `t`'s own.
+    pub(crate) fn panic_end(&mut self, t: Instance, at: (FuncId, Pc), message: String) -> End {
+        if let Some(end) = self.landed.take() {
+            return end;
+        }
+        match self.culprit.take().filter(|&c| c != t) {
+            Some(c) => End::Panic { task: c, at: self.top_or(c, self.at(c)), message },
+            None => End::Panic { task: t, at: self.top_or(t, at), message },
+        }
+    }
+
+    /// Task `t` panicked with `message`. Go runs its deferred calls first,
+    /// innermost first, frame by frame, and ends the program only when
+    /// they are done: a task with deferred calls keeps the panic and goes
+    /// to the next one (its queues, its line and any operation under way
+    /// left); one without, or a panic that has just landed, stays the error.
+    pub(crate) fn start_panic(&mut self, t: Instance, message: String) -> Result<(), String> {
+        let task = self.task(t);
+        if self.landed.is_some() || task.frames.iter().all(|f| f.defers.is_empty()) {
+            return Err(message);
+        }
+        let at = self.at(t);
+        self.unpark(t);
+        let task = self.task_mut(t);
+        task.phase = Phase::Start;
+        task.line = 0;
+        task.panic = Some((at, message));
+        self.unwind_panic(t)
+    }
+
+    /// Goes on unwinding task `t`'s panic: the next deferred call, in this
+    /// frame or the ones below, or, when none is left, the panic lands
+    /// (`landed`, the error of the step).
+    fn unwind_panic(&mut self, t: Instance) -> Result<(), String> {
+        let program = Arc::clone(&self.program);
+        while let Some(frame) = self.task_mut(t).frames.last_mut() {
+            if let Some(d) = frame.defers.pop() {
+                // What the function returns if a `recover()` stops the panic.
+                let zero = program.func(frame.func).zero;
+                frame.returning.get_or_insert_with(|| Value::of(zero));
+                frame.pc = d.block;
+                for (slot, v) in d.args {
+                    frame.locals[slot as usize] = v;
+                }
+                return Ok(());
+            }
+            self.task_mut(t).frames.pop();
+        }
+        let (at, message) = self.task(t).panic.clone().expect("a task unwinding a panic");
+        self.landed = Some(End::Panic { task: t, at, message: message.clone() });
+        Err(message)
     }
 
     /// Where task `t`'s top frame stands, or `at` once it has none.
@@ -135,7 +210,8 @@ impl World {
             if !program.func(f).silent[pc as usize] || self.task(t).phase == Phase::Exiting {
                 break;
             }
-            if let Err(message) = self.exec_plain(t, &program.func(f).code[pc as usize]) {
+            let step = self.exec_plain(t, &program.func(f).code[pc as usize]);
+            if let Err(message) = step.or_else(|message| self.start_panic(t, message)) {
                 self.culprit.get_or_insert(t);
                 return Err(message);
             }
@@ -209,6 +285,13 @@ impl World {
     /// Executes an instruction that has a single way to go (every silent one).
     fn exec_plain(&mut self, t: Instance, instr: &Instr) -> Result<(), String> {
         match instr {
+            Instr::Recover { dst } => {
+                let stopped = self.task_mut(t).panic.take().is_some();
+                if let Some(d) = dst {
+                    self.store(t, d, if stopped { Value::Err } else { Value::Ok })?;
+                }
+                self.advance(t);
+            }
             Instr::Assign { dst, value } => {
                 let v = self.eval(t, value)?;
                 self.store(t, dst, v)?;
@@ -359,6 +442,9 @@ impl World {
     /// captured operands stored into their slots), or back to the caller
     /// (storing the values where the call wanted them), or the task's end.
     fn unwind(&mut self, t: Instance) -> Result<(), String> {
+        if self.task(t).panic.is_some() {
+            return self.unwind_panic(t);
+        }
         let frame = self.frame_mut(t);
         if let Some(d) = frame.defers.pop() {
             frame.pc = d.block;

@@ -174,6 +174,11 @@ pub enum Entry {
         /// The context, by number.
         ctx: u32,
     },
+    /// The cancellation of a context, by number, walked down to its children.
+    Walk {
+        /// The context, by number.
+        ctx: u32,
+    },
     /// The environment sent the signal.
     Signal,
 }

@@ -67,6 +67,9 @@ pub(crate) struct Ctx {
     /// for a `signal()` context, the signal) may land between any two
     /// instant steps, as Go cancels from a goroutine of its own.
     pub aged: bool,
+    /// Cancelled, its done channel closed, while the cancellation has not
+    /// walked down to its children yet (holding the context's lock).
+    pub walking: bool,
 }
 
 /// The state of a `once`.

@@ -6,7 +6,7 @@ use crate::objects::{CaseIx, Object, OnceState, Waiter};
 use crate::value::{Value, NIL_DEREFERENCE};
 use crate::world::{Phase, World};
 use crate::Instance;
-use leash_ir::Instr;
+use leash_ir::{Expr, Instr, Op};
 use std::sync::Arc;
 
 /// The alternative of a map loop's step that ends the loop.
@@ -66,10 +66,32 @@ impl World {
         self.try_plan(t).unwrap_or_else(Plan::Panic)
     }
 
+    /// Whether task `t` is at a `cancel` or an `err()` of a context whose
+    /// cancellation is walking down to its children: Go's `cancel` and
+    /// `Err` take the context's lock, which the walk holds.
+    fn waits_for_a_walk(&self, t: Instance, instr: &Instr) -> Result<bool, String> {
+        if self.walks().is_empty() {
+            return Ok(false);
+        }
+        let walking = |e: &Expr| -> Result<bool, String> {
+            Ok(match self.eval(t, e)? {
+                Value::Obj(o) => self.ctx_walking(o),
+                _ => false,
+            })
+        };
+        match instr {
+            Instr::Op { op: Op::Cancel, target, .. } => walking(target),
+            _ => leash_ir::err_reads(instr).iter().try_fold(false, |any, e| Ok(any || walking(e)?)),
+        }
+    }
+
     fn try_plan(&self, t: Instance) -> Result<Plan, String> {
         let program = Arc::clone(&self.program);
         let (f, pc) = self.at(t);
         let instr = &program.func(f).code[pc as usize];
+        if self.waits_for_a_walk(t, instr)? {
+            return Ok(Plan::Blocked);
+        }
         let plan = match instr {
             Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. } => self.plan_chan(t, instr)?,
             Instr::Join { task } => match self.eval(t, task)? {

@@ -134,9 +134,13 @@ impl World {
                 }
             }
             Op::Close => self.close(x)?,
+            // A cancel that walks down to the children waits for the walk
+            // (`World::walk`), at the `cancel`.
             Op::Cancel => {
                 let c = self.ctx_of(x)?;
-                self.cancel(c);
+                if self.cancel(c) {
+                    return Ok(());
+                }
             }
             // A tick or a timer value already waiting in the channel stays.
             Op::Stop => match self.object_mut(x)? {

@@ -107,9 +107,9 @@ fn task_loop<'a, P: Platform>(p: &'a P, mut w: P::Guard<'a>, me: Instance) -> P:
                 w = p.lock();
             }
             Plan::Panic(message) => {
-                let at = w.at(me);
-                w.halt(End::Panic { task: me, at, message });
-                after_step(p, &mut w);
+                let result = w.take_panic(me, message);
+                record(p, &mut w, result);
+                stepped = true;
             }
             Plan::Ready(_) if at_bound(p, &mut w) => {}
             Plan::Ready(ref moves) => {
@@ -180,6 +180,7 @@ fn log<P: Platform>(p: &P, w: &mut World, entry: Entry) {
 fn after_step<P: Platform>(p: &P, w: &mut World) {
     while !w.halted() {
         let plans = w.plans();
+        let walks = w.walks();
         let event = if w.movers(&plans) {
             // Tasks can move; a timed step may still come at the instant
             // one just came (while a task is urgent: otherwise the pollers
@@ -197,14 +198,21 @@ fn after_step<P: Platform>(p: &P, w: &mut World) {
             if offered {
                 events.extend(any_moment);
             }
-            // Short timers and tickers never sleep: they are offered after every step.
+            // Short timers and tickers never sleep: they are offered after
+            // every step, and so is the walk of a cancellation (the
+            // canceller's goroutine running).
             events.extend(w.short_fires());
+            events.extend(walks.iter().map(|&c| Event::Walk(c)));
             let k = if events.is_empty() { 0 } else { p.choose(events.len() + 1) };
             let event = k.checked_sub(1).map(|k| (events[k], k < ties));
             if offered && event.is_none_or(|(_, timed)| timed) {
                 w.signal_asleep = true;
             }
             event
+        } else if !walks.is_empty() {
+            // Nothing else moves: a cancellation walking comes before time.
+            let k = if walks.len() >= 2 { p.choose(walks.len()) } else { 0 };
+            Some((Event::Walk(walks[k]), false))
         } else {
             let mut events = w.timed(&plans);
             let timed = events.len();

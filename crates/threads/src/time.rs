@@ -36,14 +36,17 @@ pub(crate) enum Event {
     Fire(ObjId),
     /// The deadline of a `with_timeout` context expires.
     Deadline(ObjId),
+    /// The cancellation of a context walks down to its children.
+    Walk(ObjId),
     /// The environment sends the signal.
     Signal,
 }
 
 impl World {
     /// Whether no live task is urgent, given every task's plan (by instance).
+    /// A cancellation walking down to its children is a goroutine running.
     pub(crate) fn quiet(&self, plans: &[Plan]) -> bool {
-        self.live().all(|t| !self.urgent(t, &plans[t as usize]))
+        self.live().all(|t| !self.urgent(t, &plans[t as usize])) && self.walks().is_empty()
     }
 
     /// Whether some live task can take a step (or panic) at once.
@@ -156,7 +159,7 @@ impl World {
         self.touched_ctx.get()
             || match entry {
                 Entry::Step { time, partner, .. } => *time || partner.is_some_and(|(_, case)| case != PLAIN),
-                Entry::Fire { .. } | Entry::Deadline { .. } | Entry::Signal => true,
+                Entry::Fire { .. } | Entry::Deadline { .. } | Entry::Walk { .. } | Entry::Signal => true,
             }
     }
 
@@ -248,8 +251,12 @@ impl World {
                 self.cancel(c);
                 Entry::Deadline { ctx: self.number_of(c) }
             }
+            Event::Walk(c) => {
+                self.walk(c)?;
+                Entry::Walk { ctx: self.number_of(c) }
+            }
             Event::Signal => {
-                self.signalled = true;
+                self.signal();
                 Entry::Signal
             }
         };
@@ -272,8 +279,8 @@ impl World {
         }
         match receiver {
             Some(w) => self.complete(w, (Value::Unit, true)).map_err(|message| {
-                let at = self.top_or(w.task, (self.task(w.task).func, 0));
-                End::Panic { task: w.task, at, message }
+                let at = (self.task(w.task).func, 0);
+                self.panic_end(w.task, at, message)
             }),
             None => Ok(()),
         }
@@ -300,7 +307,7 @@ impl World {
     /// variables and the live tasks (their error groups, and their frames'
     /// locals, return values and deferred calls' captured operands), through
     /// cells, arrays, channel buffers, conds, groups and context parents.
-    fn reachable(&self) -> Vec<bool> {
+    pub(crate) fn reachable(&self) -> Vec<bool> {
         let program = Arc::clone(&self.program);
         let mut seen = vec![false; self.heap.len()];
         let mut todo: Vec<ObjId> = (0..program.globals.len() as ObjId).collect();

@@ -48,6 +48,9 @@ pub struct World {
     /// The task that panicked while it ran ahead in another task's step (a
     /// child run on by its spawn): the panic is its own.
     pub(crate) culprit: Option<Instance>,
+    /// A panic whose task's deferred calls have run: the execution ends
+    /// with it in this step.
+    pub(crate) landed: Option<End>,
     /// Whether the last step was a timed one while another that may tie was
     /// pending: that one may come at the same instant, before the tasks
     /// woken move (see `time.rs`).
@@ -100,6 +103,9 @@ pub(crate) struct Task {
     /// `select` with `default`, or a `yield`) since it last waited or time
     /// last passed; 0 otherwise.
     pub spin: u8,
+    /// The panic it is unwinding (where, and Go's message): it runs its
+    /// deferred calls first, and the execution ends when they are done.
+    pub panic: Option<((FuncId, Pc), String)>,
 }
 
 /// The phase of a task inside an operation that takes two steps.
@@ -209,6 +215,7 @@ impl Task {
             queues: Vec::new(),
             line: 0,
             spin: 0,
+            panic: None,
         }
     }
 }
@@ -237,6 +244,7 @@ impl World {
             tickets: 0,
             mover: None,
             culprit: None,
+            landed: None,
             instant: false,
             threads_asked: 1,
             threads_running: 0,

@@ -237,6 +237,11 @@ impl FnCx<'_> {
             Instr::Join { task } => {
                 one(format!("{}.join()", self.operand(task, PRIMARY, 1, &mut uses)), uses)
             }
+            // Go's `recover()` must be called by the deferred function itself.
+            Instr::Recover { dst } => {
+                let text = self.call_into(pc, dst, "recovered(recover())".into(), &mut uses);
+                one(text, uses)
+            }
             Instr::Work { name, ctx, dst } => {
                 let ctx = match ctx {
                     Some(c) => self.expr(c, &mut uses),

@@ -13,6 +13,14 @@
 // errFailed is the model's `err`: what a failed work step returns.
 var errFailed = errors.New("work failed")
 
+// recovered is the model's `recover()`: `err` when it stopped a panic.
+func recovered(r interface{}) error {
+	if r != nil {
+		return errFailed
+	}
+	return nil
+}
+
 // Task is a running task (one goroutine); done is closed when it exits.
 type Task struct{ done chan struct{} }
 

@@ -161,6 +161,15 @@ impl Lowerer {
                 }
                 f.emit(Instr::Exit, span);
             }
+            E::Call { callee, args } if callee.text == "recover" && f.lookup("recover").is_none() => {
+                if !args.is_empty() {
+                    self.arity(callee, 0, args.len(), e.span);
+                    return;
+                }
+                let r = self.kinds.simple(Con::Result);
+                set(self, r);
+                f.emit(Instr::Recover { dst: place }, span);
+            }
             E::Call { callee, args }
                 if matches!(callee.text.as_str(), "push" | "pop") && f.lookup(&callee.text).is_none() =>
             {

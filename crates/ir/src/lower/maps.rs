@@ -246,7 +246,8 @@ impl Lowerer {
         }
     }
 
-    /// Writes the zero value of each map read's value kind, now that kinds
+    /// Writes the zero value of each map read's value kind (and of each
+    /// closed channel's elements, each function's result), now that kinds
     /// are settled: Go's zero value (`false`, `0`, `ok`, the empty atom, a
     /// nil channel or pointer).
     pub(super) fn resolve_zeros(&mut self, init: &mut Func) {
@@ -273,6 +274,7 @@ impl Lowerer {
             }
         };
         for func in self.funcs.iter_mut().flatten().chain(std::iter::once(init)) {
+            resolve(&mut func.zero);
             for instr in &mut func.code {
                 crate::visit::exprs_mut(instr, &mut |e| {
                     if let Expr::MapGet(_, _, z) = e {

@@ -293,6 +293,7 @@ fn builtin_meaning(name: &str) -> Option<&'static str> {
         "stop" => "stops a ticker or a timer",
         "reset" => "restarts a ticker or a timer",
         "exit" => "ends the program",
+        "recover" => "stops a panic, in a deferred block",
         "chan" => "makes a channel",
         "mutex" => "makes a mutex",
         "rwmutex" => "makes an RWMutex",
@@ -765,6 +766,7 @@ impl Lowerer {
             );
         }
         let results = f.results.iter().map(|&(slot, _)| slot).collect();
+        let zero = self.zero_of(f.ret);
         let slots = f.locals.iter().map(|l| l.is_var).collect();
         self.ref_slots[f.id as usize] = slots;
         self.local_kinds[f.id as usize] = f.locals.iter().map(|l| l.ty).collect();
@@ -778,6 +780,7 @@ impl Lowerer {
             dead_in_call: Vec::new(),
             uses: Default::default(),
             results,
+            zero,
             code: f.code,
             spans: f.spans,
             span,

@@ -424,7 +424,10 @@ impl<'p> Exec<'p> {
             };
             woke = true;
             let t = Transition { case: if case == PLAIN { 0 } else { case }, ..Transition::task(slot) };
-            self.chan_step(slot, &t).and_then(|()| self.run_ahead(slot)).map_err(|f| (slot, f))?;
+            self.chan_step(slot, &t)
+                .or_else(|f| self.start_panic(slot, f))
+                .and_then(|()| self.run_ahead(slot))
+                .map_err(|f| (slot, f))?;
         }
         Ok(woke)
     }

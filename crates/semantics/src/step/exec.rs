@@ -6,7 +6,7 @@ use super::ready::{classify, cond_waiters, instr_of, line_of, top, waiting_in, O
 use super::{new_task, Applied, Transition};
 use crate::canon::canonicalize;
 use crate::eval::{eval, observes_done, store, Fault};
-use crate::state::{CtxKind, Deferred, Frame, Object, State, TimerState, Value};
+use crate::state::{CtxKind, Deferred, Frame, Object, Panic, State, TimerState, Value};
 use crate::{Event, FindingKind};
 use leash_ir::{spin_of_loop, Ctor, Elem, Expr, Instr, Op, Place, Program};
 use std::sync::Arc;
@@ -39,6 +39,9 @@ pub(super) struct Exec<'p> {
     /// whose fault is reported: a child run on by its spawn, a partner by a
     /// rendezvous. The panic is its own, as Go reports it.
     pub(super) culprit: Option<usize>,
+    /// A panic that a task's deferred calls have run for: the program
+    /// stops with it in this step.
+    pub(super) landed: Option<Event>,
 }
 
 /// The phase of an error group's task that reached its end while another
@@ -69,6 +72,9 @@ impl<'p> Exec<'p> {
     }
 
     pub(super) fn fault(&self, slot: usize, detail: Fault) -> Event {
+        if let Some(landed) = &self.landed {
+            return landed.clone();
+        }
         let task = self.s.tasks.get(self.culprit.unwrap_or(slot));
         let func = task.map_or(self.p.main, |t| t.func);
         let at = task.and_then(|t| t.frames.last()).map(|f| (f.func, f.pc));
@@ -162,12 +168,59 @@ impl<'p> Exec<'p> {
             if budget == 0 {
                 return Err("internal: silent instructions did not terminate".into());
             }
-            if let Err(f) = self.exec(slot, &Transition::task(slot)) {
+            if let Err(f) = self.exec(slot, &Transition::task(slot)).or_else(|f| self.start_panic(slot, f)) {
                 self.culprit.get_or_insert(slot);
                 return Err(f);
             }
         }
         Ok(())
+    }
+
+    /// Task `slot` panicked with `detail`. Go runs its deferred calls
+    /// first, innermost first, frame by frame, and stops the program only
+    /// when they are done: a task with deferred calls keeps the panic and
+    /// goes to the next one (its queues and any operation under way left);
+    /// one without, or a panic that has just landed, stays the error.
+    pub(super) fn start_panic(&mut self, slot: usize, detail: Fault) -> Result<(), Fault> {
+        let task = &self.s.tasks[slot];
+        if self.landed.is_some() || task.frames.iter().all(|f| f.defers.is_empty()) {
+            return Err(detail);
+        }
+        let at = task.frames.last().map(|f| (f.func, f.pc));
+        self.unpark(slot);
+        let task = self.s.task_mut(slot);
+        task.phase = 0;
+        task.panic = Some(Arc::new(Panic { at, detail }));
+        self.unwind_panic(slot)
+    }
+
+    /// Goes on unwinding task `slot`'s panic: the next deferred call, in
+    /// this frame or the ones below, or, when none is left, the panic lands
+    /// (the error of the step, see `landed`).
+    fn unwind_panic(&mut self, slot: usize) -> Result<(), Fault> {
+        let p = self.p;
+        loop {
+            let task = self.s.task_mut(slot);
+            let Some(frame) = task.frames.last_mut() else { break };
+            if let Some(d) = frame.defers.pop() {
+                // What the function returns if a `recover()` stops the panic.
+                frame.ret.get_or_insert_with(|| crate::eval::constant(p.func(frame.func).zero));
+                frame.pc = d.block;
+                for (local, v) in d.args {
+                    if let Some(l) = frame.locals.get_mut(local as usize) {
+                        *l = v;
+                    }
+                }
+                return Ok(());
+            }
+            task.frames.pop();
+        }
+        let task = &self.s.tasks[slot];
+        let panic = task.panic.as_deref().expect("a task unwinding a panic");
+        let detail = panic.detail.clone();
+        self.landed =
+            Some(Event { kind: FindingKind::Panic, func: task.func, detail: detail.clone(), at: panic.at });
+        Err(detail)
     }
 
     /// Task `slot` has reached its next visible instruction. Work that takes
@@ -227,6 +280,7 @@ impl<'p> Exec<'p> {
             creator,
             holder,
             aged: false,
+            walking: false,
         };
         let parent = |x: &Self, e: &Expr| match x.eval(slot, e)? {
             Value::Obj(o) => Ok(o),
@@ -340,6 +394,14 @@ impl<'p> Exec<'p> {
             }
         }
         match &instr {
+            Instr::Recover { dst } => {
+                let stopped = self.s.tasks[slot].panic.is_some();
+                if stopped {
+                    self.s.task_mut(slot).panic = None;
+                }
+                self.store_opt(slot, dst, if stopped { Value::Err } else { Value::Ok })?;
+                self.advance(slot);
+            }
             Instr::Assign { dst, value } => {
                 let v = self.eval(slot, value)?;
                 self.store(slot, dst, v)?;
@@ -634,6 +696,7 @@ impl<'p> Exec<'p> {
         let mut result = None;
         let mut relock = None;
         let mut cancel_group = None;
+        let mut cancel = None;
         let mut wake = false;
         match (op, o) {
             (Op::Lock, Object::Mutex { locked }) => *locked = true,
@@ -731,9 +794,9 @@ impl<'p> Exec<'p> {
                 next_phase = if phase == 0 { 1 } else { 0 };
             }
             (Op::CondSignal | Op::CondBroadcast, Object::Cond { .. }) => wake = true,
-            (Op::Cancel, Object::Ctx { cancelled, cancel_called, .. }) => {
-                *cancelled = true;
+            (Op::Cancel, Object::Ctx { cancel_called, .. }) => {
                 *cancel_called = true;
+                cancel = Some(id);
             }
             (Op::Stop, Object::Ticker { running, .. }) => *running = false,
             (Op::Stop, Object::Timer { state, .. }) => {
@@ -755,7 +818,11 @@ impl<'p> Exec<'p> {
             _ => return Err(format!("{op:?} on an object of the wrong kind")),
         }
         self.rearms |= op == Op::Reset;
-        self.closes |= op == Op::Cancel || cancel_group.is_some();
+        // A cancel that walks down to the children waits for the walk:
+        // the walk's step ends it (`Actor::Walk`).
+        if cancel.is_some_and(|c| self.cancel_ctx(c)) {
+            return Ok(());
+        }
         if let Some(m) = relock {
             match self.s.heap.get_mut(m as usize) {
                 Some(Object::Mutex { locked }) => {
@@ -783,9 +850,7 @@ impl<'p> Exec<'p> {
             }
         }
         if let Some(c) = cancel_group {
-            if let Some(Object::Ctx { cancelled, .. }) = self.s.heap.get_mut(c as usize) {
-                *cancelled = true;
-            }
+            self.cancel_ctx(c);
         }
         if wake {
             // A signal wakes the waiter first in line (Go's notify list is a
@@ -825,8 +890,46 @@ impl<'p> Exec<'p> {
         Ok(())
     }
 
+    /// Cancels the context at `c`: its done channel closes now. When it was
+    /// not done and has children, Go's cancellation then walks down to them
+    /// (holding the context's lock), in a step of its own: returns whether
+    /// that walk is still to come.
+    pub(super) fn cancel_ctx(&mut self, c: u16) -> bool {
+        let walks = !self.s.ctx_done(c) && self.s.ctx_has_children(c);
+        if let Some(Object::Ctx { cancelled, walking, .. }) = self.s.heap.get_mut(c as usize) {
+            *cancelled = true;
+            *walking |= walks;
+        }
+        self.closes = true;
+        walks
+    }
+
+    /// The cancellation of the context at `c` reaches its children: they are
+    /// done now, and the tasks waiting in a `cancel` of it (the one that
+    /// walked among them) go on.
+    pub(super) fn walk(&mut self, c: u16) -> Result<(), (usize, Fault)> {
+        if let Some(Object::Ctx { walking, .. }) = self.s.heap.get_mut(c as usize) {
+            *walking = false;
+        }
+        self.closes = true;
+        for slot in 0..self.s.tasks.len() {
+            let at_cancel = matches!(
+                self.s.tasks[slot].frames.last().map(|_| self.instr(slot)),
+                Some(Instr::Op { op: Op::Cancel, target, .. }) if self.eval(slot, target) == Ok(Value::Obj(c))
+            );
+            if at_cancel {
+                self.advance(slot);
+                self.run_ahead(slot).map_err(|f| (slot, f))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Leaves the current function: runs the next deferred block, or pops the frame.
     pub(super) fn unwind(&mut self, slot: usize) -> Result<(), Fault> {
+        if self.s.tasks[slot].panic.is_some() {
+            return self.unwind_panic(slot);
+        }
         let frame = self.top_mut(slot);
         if let Some(d) = frame.defers.pop() {
             frame.pc = d.block;
@@ -868,6 +971,7 @@ impl<'p> Exec<'p> {
     pub(super) fn exit(&mut self, slot: usize, result: Value) {
         if let Some(g) = self.s.tasks[slot].group {
             let mut release = false;
+            let mut cancel = None;
             if let Some(Object::Group { ctx, active, failed, waiters, .. }) = self.s.heap.get_mut(g as usize)
             {
                 *active = active.saturating_sub(1);
@@ -878,12 +982,11 @@ impl<'p> Exec<'p> {
                 }
                 if result == Value::Err && !*failed {
                     *failed = true;
-                    let c = *ctx;
-                    if let Some(Object::Ctx { cancelled, .. }) = self.s.heap.get_mut(c as usize) {
-                        *cancelled = true;
-                    }
-                    self.closes = true;
+                    cancel = Some(*ctx);
                 }
+            }
+            if let Some(c) = cancel {
+                self.cancel_ctx(c);
             }
             if release {
                 for w in waiting_in(self.p, &self.s, Op::GroupWait, g) {

@@ -36,6 +36,10 @@ pub enum Actor {
     Deadline(u16),
     /// The timer at this heap index fires, or the ticker there ticks.
     Fire(u16),
+    /// The cancellation of the context at this heap index, whose done
+    /// channel it closed, walks down to its children: an instant step of
+    /// the goroutine that cancels (see [`crate::Object::Ctx`]'s `walking`).
+    Walk(u16),
 }
 
 /// One enabled step.
@@ -97,7 +101,17 @@ pub struct Applied {
 
 /// A new task running `func`, owned by `owner`.
 pub(crate) fn new_task(func: u16, owner: Option<u16>, group: Option<u16>, frame: crate::Frame) -> Arc<Task> {
-    Arc::new(Task { func, owner, group, phase: 0, wait: 0, spin: 0, seen: false, frames: vec![frame] })
+    Arc::new(Task {
+        func,
+        owner,
+        group,
+        phase: 0,
+        wait: 0,
+        spin: 0,
+        seen: false,
+        frames: vec![frame],
+        panic: None,
+    })
 }
 
 /// The initial state: model-level variables initialised, `main` started.
@@ -114,6 +128,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
         waits_moved: false,
         mover: None,
         culprit: None,
+        landed: None,
     };
     x.s.tasks.push(new_task(p.init, None, None, x.frame(p.init, &[])));
     let mut budget = 100_000;
@@ -149,6 +164,11 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     // in one pass of Go's timers, then update shared state); a tick only when
     // the task it wakes shares an object with another task (see [`ties`]).
     // A short timer armed fires before any long timed step.
+    // A cancellation walking down to its children is a goroutine running:
+    // time waits for it.
+    let walks = walks(s);
+    let urgent = urgent || walks.clone().next().is_some();
+    out.extend(walks.map(|c| env_step(Actor::Walk(c), false)));
     let tie = urgent && s.instant;
     if (!urgent || tie) && !(p.short_timers && short_timer_armed(s)) {
         let ticks = if tie { Ticks::Tying } else { Ticks::All };
@@ -257,6 +277,11 @@ fn timed_steps(
     }
 }
 
+/// The contexts whose cancellation is walking down to their children, by heap index.
+fn walks(s: &State) -> impl Iterator<Item = u16> + Clone + '_ {
+    (0..s.heap.len() as u16).filter(|&c| s.ctx_walking(c))
+}
+
 /// A step of time or of the environment.
 fn env_step(actor: Actor, time: bool) -> Transition {
     Transition { actor, case: 0, alt: 0, partner: None, time }
@@ -344,13 +369,14 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
         spawned: Vec::new(),
         exits: Vec::new(),
         rearms: false,
-        closes: matches!(t.actor, Actor::Signal | Actor::Deadline(_)),
+        closes: matches!(t.actor, Actor::Signal),
         waits_moved: false,
         mover: match t.actor {
             Actor::Task(slot) => Some(slot as usize),
             _ => None,
         },
         culprit: None,
+        landed: None,
     };
     if t.time {
         x.s.tasks.iter_mut().filter(|task| task.spin != 0).for_each(|task| Arc::make_mut(task).spin = 0);
@@ -363,16 +389,31 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
         }
     }
     match t.actor {
-        Actor::Signal => x.s.signalled = true,
-        Actor::Deadline(c) => {
-            if let Some(Object::Ctx { cancelled, .. }) = x.s.heap.get_mut(c as usize) {
-                *cancelled = true;
+        Actor::Signal => {
+            // Each `signal()` context's cancellation walks down to its children.
+            let roots: Vec<u16> = (0..x.s.heap.len() as u16)
+                .filter(|&c| matches!(x.s.heap[c as usize], Object::Ctx { kind: CtxKind::Signal, .. }))
+                .filter(|&c| !x.s.ctx_done(c) && x.s.ctx_has_children(c))
+                .collect();
+            x.s.signalled = true;
+            for c in roots {
+                if let Object::Ctx { walking, .. } = &mut x.s.heap[c as usize] {
+                    *walking = true;
+                }
             }
         }
+        Actor::Deadline(c) => {
+            x.cancel_ctx(c);
+        }
+        Actor::Walk(c) => x.walk(c).map_err(|(slot, f)| x.fault(slot, f))?,
         Actor::Fire(o) => x.fire(o).map_err(|(slot, f)| x.fault(slot, f))?,
         Actor::Task(slot) => {
             let slot = slot as usize;
-            x.exec(slot, t).map_err(|f| x.fault(slot, f))?;
+            // The mover's own panic unwinds it; one of a task it ran on
+            // that has no deferred calls (`culprit`) stays the step's.
+            x.exec(slot, t)
+                .or_else(|f| if x.culprit.is_some() { Err(f) } else { x.start_panic(slot, f) })
+                .map_err(|f| x.fault(slot, f))?;
             x.run_ahead(slot).map_err(|f| x.fault(slot, f))?;
         }
     }

@@ -133,6 +133,9 @@ fn ctx_done(s: &State, slot: usize, ctx: &Option<Expr>) -> bool {
 pub(super) fn task_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Transition>) {
     let base = Transition::task(slot);
     let task = &s.tasks[slot];
+    if waits_for_a_walk(p, s, slot) {
+        return;
+    }
     match instr_of(p, s, slot) {
         instr @ (Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. }) if task.phase == WOKEN => {
             out.extend(committable(s, slot, instr).into_iter().map(|case| Transition { case, ..base }));
@@ -222,6 +225,20 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tran
             }
         }
         _ => out.push(base),
+    }
+}
+
+/// Whether task `slot` is at a `cancel` or an `err()` of a context whose
+/// cancellation is walking down to its children: Go's `cancel` and `Err`
+/// take the context's lock, which the walk holds.
+fn waits_for_a_walk(p: &Program, s: &State, slot: usize) -> bool {
+    if !s.heap.iter().any(|o| matches!(o, Object::Ctx { walking: true, .. })) {
+        return false;
+    }
+    let walking = |e: &Expr| matches!(eval(s, slot, e), Ok(Value::Obj(c)) if s.ctx_walking(c));
+    match instr_of(p, s, slot) {
+        Instr::Op { op: Op::Cancel, target, .. } => walking(target),
+        instr => leash_ir::err_reads(instr).iter().any(walking),
     }
 }
 
