@@ -28,13 +28,15 @@ fn is_beyond_bounds(source: &str) -> bool {
     source.lines().any(|l| l.trim() == "// leash: beyond-bounds")
 }
 
-/// The seeds and examples, as a user's crate tests its models: one call.
+/// The seeds, the examples and the semantics models (one per rule, with its
+/// Go figures), as a user's crate tests its models: one call. Every finding
+/// of each must be the one its expect lines name.
 #[test]
-fn every_seed_and_example_matches_its_expectations() -> Result<(), leash::TestFailure> {
+fn every_corpus_model_matches_its_expectations() -> Result<(), leash::TestFailure> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let folders = [root.join("models/seeds"), root.join("models/examples")];
+    let folders = [root.join("models/seeds"), root.join("models/examples"), root.join("models/semantics")];
     let summary = leash::test_models_with(&folders, &leash::CheckOptions::default())?;
-    assert!(summary.models.len() >= 50, "the corpus shrank to {} models", summary.models.len());
+    assert!(summary.models.len() >= 130, "the corpus shrank to {} models", summary.models.len());
     Ok(())
 }
 
