@@ -664,6 +664,15 @@ impl Lowerer {
                 let call = ast::Expr {
                     kind: match &arg.kind {
                         E::Name(n) => E::Call { callee: n.clone(), args: Vec::new() },
+                        // Go's `once.Do(func() { ... })`: the closure's helper,
+                        // given what it captured.
+                        E::Closure { func, captures } => {
+                            E::Call { callee: func.clone(), args: captures.clone() }
+                        }
+                        // Go's `once.Do(c.close)`: the method on its receiver.
+                        E::Field(recv, name) => {
+                            E::Method { recv: recv.clone(), name: name.clone(), args: Vec::new() }
+                        }
                         other => other.clone(),
                     },
                     span: arg.span,
