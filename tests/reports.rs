@@ -41,6 +41,13 @@ fn trace_of_a_panic() {
     insta::assert_snapshot!(text("models/seeds/double_close.leash"));
 }
 
+/// The step in which a task panics and starts running its deferred calls
+/// says so; the deferred call that blocks is where the trace ends.
+#[test]
+fn trace_of_a_panic_whose_deferred_call_blocks() {
+    insta::assert_snapshot!(text("models/semantics/panic_runs_its_deferred_calls_first.leash"));
+}
+
 #[test]
 fn trace_of_a_lost_wakeup() {
     insta::assert_snapshot!(text("models/examples/cond_lost_wakeup.leash"));

@@ -10,6 +10,7 @@ use leash_native::{replay, task_names, Exploration, Finding, ReplayError, Replay
 use leash_semantics::{describe_step, enabled, wait_reason, Actor, FindingKind, Scenario, State};
 use leash_syntax::{LineIndex, Span};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What a model report is built from.
 pub struct ModelInput<'a> {
@@ -236,6 +237,19 @@ fn render_steps(cx: &Ctx, replayed: &Replayed, cut: usize) -> (Vec<TraceStep>, V
         }
         if let Some(p) = &step.panic {
             note = format!("panic: {}", p.detail);
+        } else {
+            // A task that panicked in this step and runs its deferred calls first.
+            let after = replayed.steps.get(i + 1).map_or(&replayed.last, |s| &s.before);
+            for (slot, t) in after.tasks.iter().enumerate() {
+                let Some(p) = &t.panic else { continue };
+                let old =
+                    step.before.tasks.iter().any(|b| b.panic.as_ref().is_some_and(|q| Arc::ptr_eq(p, q)));
+                if !old {
+                    let unwinding =
+                        format!("{} panics: {}, runs its deferred calls", names[i + 1][slot], p.detail);
+                    note = if note.is_empty() { unwinding } else { format!("{note}; {unwinding}") };
+                }
+            }
         }
         let (line_text, location) = match text.func {
             Some(_) => (cx.line_text(text.span), Some(cx.location(text.span))),
