@@ -23,47 +23,24 @@ pub struct StepText {
 
 /// Describes `t` taken in `s`.
 pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
+    // A step of the environment: no task, no place in the source.
+    let env = |note: &str| StepText {
+        slot: None,
+        func: None,
+        span: Span::default(),
+        note: note.into(),
+        partner: None,
+    };
     let slot = match t.actor {
         Actor::Task(slot) => slot,
-        Actor::Signal => {
-            return StepText {
-                slot: None,
-                func: None,
-                span: Span::default(),
-                note: "the signal arrives".into(),
-                partner: None,
-            }
-        }
-        Actor::Deadline(_) => {
-            return StepText {
-                slot: None,
-                func: None,
-                span: Span::default(),
-                note: "a deadline fires".into(),
-                partner: None,
-            }
-        }
-        Actor::Walk(_) => {
-            return StepText {
-                slot: None,
-                func: None,
-                span: Span::default(),
-                note: "the cancellation reaches the context's children".into(),
-                partner: None,
-            }
-        }
+        Actor::Signal => return env("the signal arrives"),
+        Actor::Deadline(_) => return env("a deadline fires"),
+        Actor::Walk(_) => return env("the cancellation reaches the context's children"),
         Actor::Fire(o) => {
-            let note = match s.heap.get(o as usize) {
+            return env(match s.heap.get(o as usize) {
                 Some(crate::Object::Ticker { .. }) => "a ticker ticks",
                 _ => "a timer fires",
-            };
-            return StepText {
-                slot: None,
-                func: None,
-                span: Span::default(),
-                note: note.into(),
-                partner: None,
-            };
+            })
         }
     };
     let task = &s.tasks[slot as usize];
