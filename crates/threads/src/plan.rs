@@ -70,7 +70,7 @@ impl World {
     /// cancellation is walking down to its children: Go's `cancel` and
     /// `Err` take the context's lock, which the walk holds.
     fn waits_for_a_walk(&self, t: Instance, instr: &Instr) -> Result<bool, String> {
-        if self.walks().is_empty() {
+        if !self.heap.iter().any(|o| matches!(o, Object::Ctx(c) if c.walking)) {
             return Ok(false);
         }
         let walking = |e: &Expr| -> Result<bool, String> {

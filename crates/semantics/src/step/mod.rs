@@ -236,9 +236,10 @@ pub fn path_steps(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition>
 fn instant_steps(p: &Program, s: &State, out: &mut Vec<Transition>) -> (Vec<usize>, bool) {
     let mut urgent = false;
     let mut waiting = Vec::new();
+    let walking = walks(s).next().is_some();
     for slot in 0..s.tasks.len() {
         let before = out.len();
-        task_moves(p, s, slot, out);
+        task_moves(p, s, slot, walking, out);
         if out.len() == before {
             waiting.push(slot);
         } else {

@@ -130,10 +130,10 @@ fn ctx_done(s: &State, slot: usize, ctx: &Option<Expr>) -> bool {
 }
 
 /// The instant steps of task `slot`.
-pub(super) fn task_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Transition>) {
+pub(super) fn task_moves(p: &Program, s: &State, slot: usize, walking: bool, out: &mut Vec<Transition>) {
     let base = Transition::task(slot);
     let task = &s.tasks[slot];
-    if waits_for_a_walk(p, s, slot) {
+    if walking && waits_for_a_walk(p, s, slot) {
         return;
     }
     match instr_of(p, s, slot) {
@@ -230,11 +230,9 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tran
 
 /// Whether task `slot` is at a `cancel` or an `err()` of a context whose
 /// cancellation is walking down to its children: Go's `cancel` and `Err`
-/// take the context's lock, which the walk holds.
+/// take the context's lock, which the walk holds. Asked only in a state
+/// where a cancellation walks.
 fn waits_for_a_walk(p: &Program, s: &State, slot: usize) -> bool {
-    if !s.heap.iter().any(|o| matches!(o, Object::Ctx { walking: true, .. })) {
-        return false;
-    }
     let walking = |e: &Expr| matches!(eval(s, slot, e), Ok(Value::Obj(c)) if s.ctx_walking(c));
     match instr_of(p, s, slot) {
         Instr::Op { op: Op::Cancel, target, .. } => walking(target),
