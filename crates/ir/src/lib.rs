@@ -163,6 +163,9 @@ pub struct Uses {
     pub writes: Vec<u16>,
     /// Whether it calls `cancel`.
     pub cancels: bool,
+    /// Whether it calls a wait group's `done()`: a task that does is counted
+    /// by that wait group, whose waiter waits for it.
+    pub counts_down: bool,
     /// Whether it looks at a context without blocking: `ctx.err()`, or a
     /// `select` with `default` that receives from a done channel.
     pub polls_contexts: bool,

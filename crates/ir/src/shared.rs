@@ -1,7 +1,8 @@
 //! What shared state each function uses, itself or through the helpers it
 //! calls: the model-level variables it reads and writes, whether it cancels
-//! or polls a context. The semantics needs it to tell whether two tasks may
-//! race (a tick ties only then; docs/semantics.md, Time).
+//! or polls a context, whether it counts a wait group down. The semantics
+//! needs it to tell whether two tasks may race (a tick ties only then;
+//! docs/semantics.md, Time) and who waits for a task (the owner rule).
 
 use crate::{Callee, Expr, Func, Instr, Op, Place, Program, Uses};
 
@@ -35,6 +36,7 @@ pub(crate) fn mark(program: &mut Program) {
             used.reads.extend(&direct[g].reads);
             used.writes.extend(&direct[g].writes);
             used.cancels |= direct[g].cancels;
+            used.counts_down |= direct[g].counts_down;
             used.polls_contexts |= direct[g].polls_contexts;
             stack.extend(&calls[g]);
         }
@@ -55,6 +57,7 @@ fn direct_use(func: &Func) -> Uses {
     for instr in &func.code {
         match instr {
             Instr::Op { op: Op::Cancel, .. } => used.cancels = true,
+            Instr::Op { op: Op::WgDone, .. } => used.counts_down = true,
             Instr::Select { default: Some(_), .. } => polls = true,
             _ => {}
         }

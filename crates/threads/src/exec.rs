@@ -7,6 +7,7 @@
 //! model-level variables, then `main`).
 
 use crate::channels::logged;
+use crate::objects::Object;
 use crate::plan::{Move, MAP_END};
 use crate::value::{Value, NIL_DEREFERENCE};
 use crate::world::{Deferred, Frame, Phase, Task, World};
@@ -503,13 +504,33 @@ impl World {
         }
         let owner = self.task(t).func;
         let step = self.log.len();
+        let program = Arc::clone(&self.program);
+        let heap = &self.heap;
         for (c, child) in self.tasks.iter_mut().enumerate() {
             if child.owner == Some(t) {
                 child.owner = None;
                 // On its way out (its function returned): not running.
                 let returned = child.frames.first().is_some_and(|f| f.returning.is_some())
                     || child.phase == Phase::Exiting;
-                if !child.frames.is_empty() && !returned {
+                // Waited for by whoever waits in its error group or its
+                // wait group now (docs/semantics.md, Findings), unless
+                // `main` left.
+                let waited = |o: crate::value::ObjId| match &heap[o as usize] {
+                    Object::Group { waiters, .. } => !waiters.is_empty(),
+                    Object::WaitGroup { count: 1.., waiters } => !waiters.is_empty(),
+                    _ => false,
+                };
+                let mut values = child.frames.iter().flat_map(|f| {
+                    f.locals
+                        .iter()
+                        .chain(&f.returning)
+                        .chain(f.defers.iter().flat_map(|d| d.args.iter().map(|(_, v)| v)))
+                });
+                let counted = owner != program.main
+                    && (child.group.is_some_and(waited)
+                        || (program.func(child.func).uses.counts_down
+                            && values.any(|v| v.handle().is_some_and(waited))));
+                if !child.frames.is_empty() && !returned && !counted {
                     self.orphans.push(Orphan { step, task: c as Instance, func: child.func, owner });
                 }
             }

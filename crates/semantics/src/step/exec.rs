@@ -1036,7 +1036,22 @@ impl<'p> Exec<'p> {
                 // is on its way out: Go waits for nothing more of it, and a
                 // deferred call that blocks for ever is a leak.
                 let returned = t.frames.first().is_some_and(|f| f.ret.is_some()) || t.phase == EXITING;
-                if !t.frames.is_empty() && !returned {
+                // A member of an error group, or a task a wait group counts
+                // (it holds one whose counter is up and its code calls
+                // `done`), is waited for by whoever waits in that group or
+                // wait group now: Go's recursive crawler returns while the
+                // tasks it started run. Not when `main` returns, nor when
+                // nobody waits (a `g.go` after the wait was released).
+                let waited = |o: u16| match self.s.heap.get(o as usize) {
+                    Some(Object::Group { waiters, .. }) => *waiters > 0,
+                    Some(Object::WaitGroup { count: 1.., waiters }) => *waiters > 0,
+                    _ => false,
+                };
+                let counted = owner != self.p.main
+                    && (t.group.is_some_and(waited)
+                        || (self.p.func(t.func).uses.counts_down
+                            && t.values().any(|v| matches!(v, Value::Obj(o) if waited(*o)))));
+                if !t.frames.is_empty() && !returned && !counted {
                     let child = t.func;
                     self.events.push(Event {
                         kind: FindingKind::Orphan,
