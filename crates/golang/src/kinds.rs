@@ -697,7 +697,7 @@ impl<'p> Gen<'p> {
                 let r = self.simple(Con::Result);
                 self.store(f, dst, r);
             }
-            Instr::Recover { dst } => {
+            Instr::Recover { dst, .. } => {
                 let r = self.simple(Con::Result);
                 self.store(f, dst, r);
             }

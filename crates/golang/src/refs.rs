@@ -220,7 +220,7 @@ pub(crate) fn visit_exprs(i: &Instr, f: &mut dyn FnMut(&Expr)) {
             }
         }
         Instr::Join { task } => top(task, f),
-        Instr::Recover { dst } => opt_place(dst, f),
+        Instr::Recover { dst, .. } => opt_place(dst, f),
         Instr::Work { ctx, dst, .. } => {
             if let Some(c) = ctx {
                 top(c, f);

@@ -144,11 +144,30 @@ pub struct Func {
     /// The zero value of its (first) result: what it returns when a
     /// deferred block's `recover()` stops a panic before a `return` ran.
     pub zero: Const,
+    /// The zero values of the results after the first (one per local of
+    /// `results`), for the same case.
+    pub result_zeros: Vec<Const>,
+    /// The calls that deferred blocks of one helper call by name (`defer
+    /// f(x)`) make: that helper is Go's deferred function, so its own
+    /// `recover()` stops a panic.
+    pub deferred_calls: Vec<Pc>,
     /// What shared state it uses, itself or through the helpers it calls
     /// (not the tasks it spawns).
     pub uses: Uses,
     /// The declaration's span.
     pub span: Span,
+}
+
+impl Func {
+    /// The once operands of the `once.do` bodies around instruction `pc`. A
+    /// panic that leaves them marks the once done, as Go's `Once.Do` does
+    /// in a deferred call.
+    pub fn onces_around(&self, pc: Pc) -> impl Iterator<Item = &Expr> {
+        self.code.iter().enumerate().filter_map(move |(at, i)| match i {
+            Instr::OnceEnter { once, skip } if (at as Pc) < pc && pc < *skip => Some(once),
+            _ => None,
+        })
+    }
 }
 
 /// What shared state a function may use: the model-level variables it may
@@ -440,9 +459,12 @@ pub enum Instr {
     Assert { cond: Expr },
     /// Ends the program (Go's `os.Exit`, `log.Fatal`): every task stops here.
     Exit,
-    /// Go's `recover()`: stops the panic the task is unwinding, if any (its
-    /// deferred calls run it), and stores `err` for it, else `ok`.
-    Recover { dst: Option<Place> },
+    /// Go's `recover()`: stops the panic the task is unwinding, if any, and
+    /// stores `err` for it, else `ok`. Go stops it only when the deferred
+    /// function calls `recover` itself: `deferred` when it is written in
+    /// a deferred block (`defer { ... }`), else only in a helper deferred
+    /// by name (its caller at one of [`Func::deferred_calls`]).
+    Recover { dst: Option<Place>, deferred: bool },
     /// Waits for time to pass.
     Sleep,
     /// A plain scheduling point.

@@ -209,7 +209,7 @@ fn flow(instr: &Instr, pc: usize, blocks: &[usize], is_ref: &dyn Fn(u16) -> bool
             ctx.iter().for_each(|c| expr_uses(c, &mut uses));
             step(place(dst.as_ref(), is_ref, &mut uses))
         }
-        Instr::Recover { dst } => step(place(dst.as_ref(), is_ref, &mut uses)),
+        Instr::Recover { dst, .. } => step(place(dst.as_ref(), is_ref, &mut uses)),
         Instr::Call { callee, args, dst, rest } => {
             if let Callee::Dynamic(c) = callee {
                 expr_uses(c, &mut uses);
@@ -470,6 +470,8 @@ mod tests {
             uses: Default::default(),
             results: Vec::new(),
             zero: crate::Const::Unit,
+            result_zeros: Vec::new(),
+            deferred_calls: Vec::new(),
             span: Default::default(),
             code,
         }

@@ -68,7 +68,7 @@ fn instr_text(p: &Program, locals: &[String], i: &Instr) -> String {
             format!("{}{how} {}({}){g}", dst(d), p.func(*func).name, list(p, locals, args))
         }
         Instr::Join { task } => format!("join {}", e(task)),
-        Instr::Recover { dst: d } => format!("{}recover()", dst(d)),
+        Instr::Recover { dst: d, .. } => format!("{}recover()", dst(d)),
         Instr::Work { name, ctx, dst: d } => {
             let c = ctx.as_ref().map(|c| format!("({})", e(c))).unwrap_or_default();
             format!("{}work {}{c}", dst(d), p.works[*name as usize])

@@ -56,7 +56,7 @@ fn local_only(instr: &Instr, is_ref: &dyn Fn(u16) -> bool) -> bool {
         Instr::New { dst, ctor } => place_local(dst, is_ref) && ctor_local(ctor, is_ref),
         Instr::Jump { .. } | Instr::EndDefer => true,
         // Stops the task's own panic: nothing another task sees.
-        Instr::Recover { dst } => dst.as_ref().is_none_or(|d| place_local(d, is_ref)),
+        Instr::Recover { dst, .. } => dst.as_ref().is_none_or(|d| place_local(d, is_ref)),
         Instr::Defer { capture, .. } => capture.iter().all(|(_, x)| e(x)),
         Instr::Branch { cond, .. } | Instr::Assert { cond } => e(cond),
         Instr::Return { value } => value.as_ref().is_none_or(e),

@@ -67,7 +67,7 @@ pub(crate) fn places_and_exprs_mut(
             places.extend(dst.iter_mut());
         }
         Instr::Join { task } => top.push(task),
-        Instr::Recover { dst } => places.extend(dst.iter_mut()),
+        Instr::Recover { dst, .. } => places.extend(dst.iter_mut()),
         Instr::Work { ctx, dst, .. } => {
             top.extend(ctx.iter_mut());
             places.extend(dst.iter_mut());

@@ -586,7 +586,7 @@ impl<'a> Scan<'a> {
                 dst.iter().for_each(|d| self.place(d));
             }
             Instr::OnceEnter { once, .. } | Instr::OnceExit { once } => self.expr(once),
-            Instr::Recover { dst } => dst.iter().for_each(|d| self.place(d)),
+            Instr::Recover { dst, .. } => dst.iter().for_each(|d| self.place(d)),
             Instr::Jump { .. }
             | Instr::Choose { .. }
             | Instr::EndDefer

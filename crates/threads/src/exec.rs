@@ -7,7 +7,7 @@
 //! model-level variables, then `main`).
 
 use crate::channels::logged;
-use crate::objects::Object;
+use crate::objects::{Object, OnceState};
 use crate::plan::{Move, MAP_END};
 use crate::value::{Value, NIL_DEREFERENCE};
 use crate::world::{Deferred, Frame, Phase, Task, World};
@@ -129,11 +129,27 @@ impl World {
     /// (`landed`, the error of the step).
     fn unwind_panic(&mut self, t: Instance) -> Result<(), String> {
         let program = Arc::clone(&self.program);
-        while let Some(frame) = self.task_mut(t).frames.last_mut() {
+        while let Some((func, pc)) = self.task(t).frames.last().map(|f| (f.func, f.pc)) {
+            // Leaving a `once.do` body: the once is done (Go's `Do` marks it
+            // in a deferred call), and its waiters go on.
+            for once in program.func(func).onces_around(pc) {
+                if let Some(o) = self.eval(t, once).ok().and_then(|x| x.handle()) {
+                    if let Object::Once(state) = &mut self.heap[o as usize] {
+                        *state = OnceState::Done;
+                    }
+                }
+            }
+            let Some(frame) = self.task_mut(t).frames.last_mut() else { break };
             if let Some(d) = frame.defers.pop() {
-                // What the function returns if a `recover()` stops the panic.
-                let zero = program.func(frame.func).zero;
-                frame.returning.get_or_insert_with(|| Value::of(zero));
+                // What the function returns if a `recover()` stops the panic:
+                // its results as a `return` set them, else zero values.
+                let func = program.func(frame.func);
+                frame.returning.get_or_insert_with(|| Value::of(func.zero));
+                for (&local, &zero) in func.results.iter().zip(&func.result_zeros) {
+                    if let Some(v @ Value::Unit) = frame.locals.get_mut(local as usize) {
+                        *v = Value::of(zero);
+                    }
+                }
                 frame.pc = d.block;
                 for (slot, v) in d.args {
                     frame.locals[slot as usize] = v;
@@ -286,8 +302,17 @@ impl World {
     /// Executes an instruction that has a single way to go (every silent one).
     fn exec_plain(&mut self, t: Instance, instr: &Instr) -> Result<(), String> {
         match instr {
-            Instr::Recover { dst } => {
-                let stopped = self.task_mut(t).panic.take().is_some();
+            Instr::Recover { dst, deferred } => {
+                // Only Go's deferred function itself stops a panic: the
+                // recover written in a deferred block, or in a helper its
+                // caller defers by name.
+                let frames = &self.task(t).frames;
+                let direct = *deferred
+                    || frames.len() >= 2 && {
+                        let caller = &frames[frames.len() - 2];
+                        self.program.func(caller.func).deferred_calls.contains(&caller.pc)
+                    };
+                let stopped = direct && self.task_mut(t).panic.take().is_some();
                 if let Some(d) = dst {
                     self.store(t, d, if stopped { Value::Err } else { Value::Ok })?;
                 }

@@ -238,7 +238,7 @@ impl FnCx<'_> {
                 one(format!("{}.join()", self.operand(task, PRIMARY, 1, &mut uses)), uses)
             }
             // Go's `recover()` must be called by the deferred function itself.
-            Instr::Recover { dst } => {
+            Instr::Recover { dst, .. } => {
                 let text = self.call_into(pc, dst, "recovered(recover())".into(), &mut uses);
                 one(text, uses)
             }

@@ -168,7 +168,7 @@ impl Lowerer {
                 }
                 let r = self.kinds.simple(Con::Result);
                 set(self, r);
-                f.emit(Instr::Recover { dst: place }, span);
+                f.emit(Instr::Recover { dst: place, deferred: f.in_defer }, span);
             }
             E::Call { callee, args }
                 if matches!(callee.text.as_str(), "push" | "pop") && f.lookup(&callee.text).is_none() =>

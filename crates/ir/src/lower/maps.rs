@@ -275,6 +275,7 @@ impl Lowerer {
         };
         for func in self.funcs.iter_mut().flatten().chain(std::iter::once(init)) {
             resolve(&mut func.zero);
+            func.result_zeros.iter_mut().for_each(resolve);
             for instr in &mut func.code {
                 crate::visit::exprs_mut(instr, &mut |e| {
                     if let Expr::MapGet(_, _, z) = e {

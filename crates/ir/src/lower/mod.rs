@@ -746,13 +746,26 @@ impl Lowerer {
         let end_span = Span::new(span.end.saturating_sub(1) as usize, span.end as usize);
         f.emit(Instr::Return { value: None }, end_span);
         let deferred = std::mem::take(&mut f.deferred);
+        let mut deferred_calls = Vec::new();
         for (at, stmt, scopes) in deferred {
             let pc = f.pc();
             patch(&mut f.code, at, pc);
+            let call = matches!(
+                &stmt.kind,
+                ast::StmtKind::Expr(ast::Expr {
+                    kind: ast::ExprKind::Call { .. } | ast::ExprKind::Method { .. },
+                    ..
+                })
+            );
             let saved = std::mem::replace(&mut f.scopes, scopes);
             f.in_defer = true;
             self.stmt(&mut f, &stmt);
             f.in_defer = false;
+            // The helper a `defer f(x)` calls, after its operands' loads.
+            let at_call = f.code[pc as usize..].iter().rposition(|i| matches!(i, Instr::Call { .. }));
+            if let (true, Some(k)) = (call, at_call) {
+                deferred_calls.push(pc + k as Pc);
+            }
             f.scopes = saved;
             f.emit(Instr::EndDefer, stmt.span);
         }
@@ -767,6 +780,7 @@ impl Lowerer {
         }
         let results = f.results.iter().map(|&(slot, _)| slot).collect();
         let zero = self.zero_of(f.ret);
+        let result_zeros = f.results.iter().map(|&(_, ty)| self.zero_of(ty)).collect();
         let slots = f.locals.iter().map(|l| l.is_var).collect();
         self.ref_slots[f.id as usize] = slots;
         self.local_kinds[f.id as usize] = f.locals.iter().map(|l| l.ty).collect();
@@ -781,6 +795,8 @@ impl Lowerer {
             uses: Default::default(),
             results,
             zero,
+            result_zeros,
+            deferred_calls,
             code: f.code,
             spans: f.spans,
             span,

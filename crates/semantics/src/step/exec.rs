@@ -200,11 +200,19 @@ impl<'p> Exec<'p> {
     fn unwind_panic(&mut self, slot: usize) -> Result<(), Fault> {
         let p = self.p;
         loop {
+            self.leave_onces(slot);
             let task = self.s.task_mut(slot);
             let Some(frame) = task.frames.last_mut() else { break };
             if let Some(d) = frame.defers.pop() {
-                // What the function returns if a `recover()` stops the panic.
-                frame.ret.get_or_insert_with(|| crate::eval::constant(p.func(frame.func).zero));
+                // What the function returns if a `recover()` stops the panic:
+                // its results as a `return` set them, else zero values.
+                let func = p.func(frame.func);
+                frame.ret.get_or_insert_with(|| crate::eval::constant(func.zero));
+                for (&local, &zero) in func.results.iter().zip(&func.result_zeros) {
+                    if let Some(v @ Value::Unit) = frame.locals.get_mut(local as usize) {
+                        *v = crate::eval::constant(zero);
+                    }
+                }
                 frame.pc = d.block;
                 for (local, v) in d.args {
                     if let Some(l) = frame.locals.get_mut(local as usize) {
@@ -221,6 +229,26 @@ impl<'p> Exec<'p> {
         self.landed =
             Some(Event { kind: FindingKind::Panic, func: task.func, detail: detail.clone(), at: panic.at });
         Err(detail)
+    }
+
+    /// A panic leaves the `once.do` bodies task `slot`'s top frame is in:
+    /// each once is done, and the callers waiting in it go on.
+    fn leave_onces(&mut self, slot: usize) {
+        let Some(f) = self.s.tasks[slot].frames.last() else { return };
+        let onces: Vec<u16> = self
+            .p
+            .func(f.func)
+            .onces_around(f.pc)
+            .filter_map(|e| match self.eval(slot, e) {
+                Ok(Value::Obj(o)) => Some(o),
+                _ => None,
+            })
+            .collect();
+        for o in onces {
+            if let Some(Object::Once { state }) = self.s.heap.get_mut(o as usize) {
+                *state = 2;
+            }
+        }
     }
 
     /// Task `slot` has reached its next visible instruction. Work that takes
@@ -394,8 +422,9 @@ impl<'p> Exec<'p> {
             }
         }
         match &instr {
-            Instr::Recover { dst } => {
-                let stopped = self.s.tasks[slot].panic.is_some();
+            Instr::Recover { dst, deferred } => {
+                let stopped = self.s.tasks[slot].panic.is_some()
+                    && direct_recover(self.p, &self.s.tasks[slot].frames, *deferred);
                 if stopped {
                     self.s.task_mut(slot).panic = None;
                 }
@@ -1063,6 +1092,17 @@ impl<'p> Exec<'p> {
             }
         }
     }
+}
+
+/// Whether a `recover()` in the top one of `frames` is called by Go's deferred
+/// function itself: written in a deferred block (`deferred`), or in a
+/// helper its caller defers by name (`defer f(x)`, the caller at that block).
+pub(crate) fn direct_recover(p: &Program, frames: &[Frame], deferred: bool) -> bool {
+    deferred
+        || frames.len() >= 2 && {
+            let caller = &frames[frames.len() - 2];
+            p.func(caller.func).deferred_calls.contains(&caller.pc)
+        }
 }
 
 /// Go's panic for `q[0]` on an empty slice: a `pop` of an empty list.
