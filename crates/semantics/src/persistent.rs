@@ -197,11 +197,7 @@ impl Persistent {
             for c in held_contexts(s, slot) {
                 f.writes.insert(space.owing(c));
             }
-            for (t, other) in s.tasks.iter().enumerate() {
-                if other.owner == Some(slot as u16) {
-                    f.reads.insert(space.task(t));
-                }
-            }
+            owned(s, space, slot, &mut f);
         }
         Some(f.closed())
     }
@@ -274,11 +270,7 @@ impl Persistent {
         }
         f.reads.insert(space.task(slot));
         f.writes.insert(space.task(slot));
-        for (t, other) in s.tasks.iter().enumerate() {
-            if other.owner == Some(slot as u16) {
-                f.reads.insert(space.task(t));
-            }
-        }
+        owned(s, space, slot, &mut f);
         f.closed()
     }
 }
@@ -435,6 +427,25 @@ fn environment(s: &State, space: &Space, scenario: Scenario) -> FixedBitSet {
         }
     }
     out
+}
+
+/// What task `slot`'s exit reads of the tasks it owns: whether each still
+/// runs, and whether someone waits in its error group or in a wait group
+/// it holds (which decides whether it is an orphan).
+fn owned(s: &State, space: &Space, slot: usize, f: &mut Footprint) {
+    for (t, other) in s.tasks.iter().enumerate().filter(|(_, o)| o.owner == Some(slot as u16)) {
+        f.reads.insert(space.task(t));
+        if let Some(g) = other.group {
+            f.reads.insert(space.obj(g));
+        }
+        for v in other.values() {
+            if let Value::Obj(o) = *v {
+                if matches!(s.heap.get(o as usize), Some(Object::WaitGroup { .. })) {
+                    f.reads.insert(space.obj(o));
+                }
+            }
+        }
+    }
 }
 
 /// Numbers the resources of one state: two per heap object (its state, and
