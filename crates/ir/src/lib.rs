@@ -110,6 +110,15 @@ impl Program {
     pub fn func(&self, id: FuncId) -> &Func {
         &self.funcs[id as usize]
     }
+
+    /// Whether a `recover()` (`Instr::Recover`'s `deferred`) whose frame's
+    /// caller stands at `caller` is called by Go's deferred function itself:
+    /// written in a deferred block, or in a helper its caller defers by name
+    /// (the caller at one of [`Func::deferred_calls`]). Only then does it
+    /// stop a panic; one rule for both engines.
+    pub fn recover_is_direct(&self, deferred: bool, caller: Option<(FuncId, Pc)>) -> bool {
+        deferred || caller.is_some_and(|(f, pc)| self.func(f).deferred_calls.contains(&pc))
+    }
 }
 
 /// A task or helper function.

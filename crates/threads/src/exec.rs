@@ -307,12 +307,9 @@ impl World {
                 // recover written in a deferred block, or in a helper its
                 // caller defers by name.
                 let frames = &self.task(t).frames;
-                let direct = *deferred
-                    || frames.len() >= 2 && {
-                        let caller = &frames[frames.len() - 2];
-                        self.program.func(caller.func).deferred_calls.contains(&caller.pc)
-                    };
-                let stopped = direct && self.task_mut(t).panic.take().is_some();
+                let caller = frames.len().checked_sub(2).map(|i| (frames[i].func, frames[i].pc));
+                let stopped = self.program.recover_is_direct(*deferred, caller)
+                    && self.task_mut(t).panic.take().is_some();
                 if let Some(d) = dst {
                     self.store(t, d, if stopped { Value::Err } else { Value::Ok })?;
                 }

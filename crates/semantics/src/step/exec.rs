@@ -424,7 +424,7 @@ impl<'p> Exec<'p> {
         match &instr {
             Instr::Recover { dst, deferred } => {
                 let stopped = self.s.tasks[slot].panic.is_some()
-                    && direct_recover(self.p, &self.s.tasks[slot].frames, *deferred);
+                    && self.p.recover_is_direct(*deferred, caller_of(&self.s.tasks[slot].frames));
                 if stopped {
                     self.s.task_mut(slot).panic = None;
                 }
@@ -942,10 +942,8 @@ impl<'p> Exec<'p> {
         }
         self.closes = true;
         for slot in 0..self.s.tasks.len() {
-            let at_cancel = matches!(
-                self.s.tasks[slot].frames.last().map(|_| self.instr(slot)),
-                Some(Instr::Op { op: Op::Cancel, target, .. }) if self.eval(slot, target) == Ok(Value::Obj(c))
-            );
+            let at_cancel = !self.s.tasks[slot].frames.is_empty()
+                && matches!(self.instr(slot), Instr::Op { op: Op::Cancel, target, .. } if self.eval(slot, target) == Ok(Value::Obj(c)));
             if at_cancel {
                 self.advance(slot);
                 self.run_ahead(slot).map_err(|f| (slot, f))?;
@@ -1094,15 +1092,9 @@ impl<'p> Exec<'p> {
     }
 }
 
-/// Whether a `recover()` in the top one of `frames` is called by Go's deferred
-/// function itself: written in a deferred block (`deferred`), or in a
-/// helper its caller defers by name (`defer f(x)`, the caller at that block).
-pub(crate) fn direct_recover(p: &Program, frames: &[Frame], deferred: bool) -> bool {
-    deferred
-        || frames.len() >= 2 && {
-            let caller = &frames[frames.len() - 2];
-            p.func(caller.func).deferred_calls.contains(&caller.pc)
-        }
+/// Where the caller of the top one of `frames` stands, if it has one.
+fn caller_of(frames: &[Frame]) -> Option<(u16, u16)> {
+    frames.len().checked_sub(2).map(|i| (frames[i].func, frames[i].pc))
 }
 
 /// Go's panic for `q[0]` on an empty slice: a `pop` of an empty list.

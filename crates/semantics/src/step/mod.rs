@@ -157,7 +157,8 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
 /// step, unless it is polling in a loop (see [`polls`]).
 pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     let mut out = Vec::new();
-    let (waiting, urgent) = instant_steps(p, s, &mut out);
+    let walks: Vec<u16> = walks(s).collect();
+    let (waiting, urgent) = instant_steps(p, s, !walks.is_empty(), &mut out);
     // Maximal progress: time passes when no task is urgent. Right after a
     // timed step, another may come at the same instant, before the tasks
     // woken move, so that they race with each other (two timers that expire
@@ -166,9 +167,8 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     // A short timer armed fires before any long timed step.
     // A cancellation walking down to its children is a goroutine running:
     // time waits for it.
-    let walks = walks(s);
-    let urgent = urgent || walks.clone().next().is_some();
-    out.extend(walks.map(|c| env_step(Actor::Walk(c), false)));
+    let urgent = urgent || !walks.is_empty();
+    out.extend(walks.into_iter().map(|c| env_step(Actor::Walk(c), false)));
     let tie = urgent && s.instant;
     if (!urgent || tie) && !(p.short_timers && short_timer_armed(s)) {
         let ticks = if tie { Ticks::Tying } else { Ticks::All };
@@ -195,7 +195,7 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
 /// the enabled steps (see [`path_steps`]).
 pub fn held_back(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     let mut out = Vec::new();
-    let (waiting, urgent) = instant_steps(p, s, &mut out);
+    let (waiting, urgent) = instant_steps(p, s, walks(s).next().is_some(), &mut out);
     out.clear();
     if urgent && !s.instant {
         timed_steps(p, s, scenario, &waiting, Ticks::All, &mut out);
@@ -231,12 +231,12 @@ pub fn path_steps(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition>
     out
 }
 
-/// Appends every task's instant steps to `out`; returns the slots of the
+/// Appends every task's instant steps to `out` (`walking`: a cancellation
+/// walks down to a context's children in `s`); returns the slots of the
 /// tasks that have none, and whether some task is urgent.
-fn instant_steps(p: &Program, s: &State, out: &mut Vec<Transition>) -> (Vec<usize>, bool) {
+fn instant_steps(p: &Program, s: &State, walking: bool, out: &mut Vec<Transition>) -> (Vec<usize>, bool) {
     let mut urgent = false;
     let mut waiting = Vec::new();
-    let walking = walks(s).next().is_some();
     for slot in 0..s.tasks.len() {
         let before = out.len();
         task_moves(p, s, slot, walking, out);
@@ -279,7 +279,7 @@ fn timed_steps(
 }
 
 /// The contexts whose cancellation is walking down to their children, by heap index.
-fn walks(s: &State) -> impl Iterator<Item = u16> + Clone + '_ {
+fn walks(s: &State) -> impl Iterator<Item = u16> + '_ {
     (0..s.heap.len() as u16).filter(|&c| s.ctx_walking(c))
 }
 
