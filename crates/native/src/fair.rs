@@ -265,14 +265,6 @@ fn held_throughout(
         .any(|k| scc.iter().all(|&v| edges.row(v).any(|e| edges.keys(e).contains(k))))
 }
 
-/// Whether the graph of the first `n` expanded states has a cycle among
-/// them, a step from a state to itself included. Rows are only added, so a
-/// cycle found before the search ends is one of the whole graph.
-pub(crate) fn has_cycle(edges: &Edges, n: usize) -> bool {
-    let nodes: Vec<u32> = (0..n as u32).collect();
-    !Tarjan::new(n).run(&nodes, edges, |w| (w as usize) < n, |_| true).is_empty()
-}
-
 fn report(
     store: &Store,
     edges: &Edges,

@@ -2,7 +2,7 @@
 //! panics and owner-rule warnings, each with a shortest path; then fair cycles.
 
 use crate::encode::{encode_successor, Successor, TaskCache};
-use crate::fair::{fair_cycles, has_cycle, held_along_cycles, on_instant_cycles, Edges, Key, Label, Timing};
+use crate::fair::{fair_cycles, held_along_cycles, on_instant_cycles, Edges, Key, Label, Timing};
 use crate::hunt::Alongside;
 use crate::store::Store;
 use crate::trace::unreduce;
@@ -60,12 +60,17 @@ pub fn explore(
 /// Explores `scenario` of `program` under `control`.
 ///
 /// With partial-order reduction, a first search takes only a persistent set
-/// of the steps in each state. It keeps every dead state and every panic or
-/// warning while its graph has no cycle, and its graph has a cycle exactly
-/// when the full one has. So when it ends complete, acyclic and without
-/// findings, the model is verified; when it finds something or a cycle, the
-/// search below runs instead (fair cycles and shortest counterexamples need
-/// every interleaving), and decides.
+/// of the steps in each state. A cycle of its graph either is made of
+/// instant steps, which it leaves to the full search (time passes along
+/// them all the same), or passes a state where time may pass, which it
+/// expands in full (so no step is put off for ever: the cycle proviso).
+/// Then it keeps every dead state and every panic or warning, and it has a
+/// fair cycle when the full graph has one; each state keeps the fairness
+/// keys of the steps it left out, so a cycle that leaves one out for ever is
+/// not fair. So when it ends complete without findings, fair cycles or
+/// cycles of instant steps, the model is verified; otherwise the search
+/// below runs instead (shortest counterexamples need every interleaving),
+/// and decides.
 ///
 /// With symmetry, the fair-cycle search cannot tell tasks of one function
 /// apart, so it may see a fair cycle where there is none; when it finds one,
@@ -148,7 +153,8 @@ fn phases(
 /// One search: its exploration and whether a reduced search leaves the
 /// answer to a search without its reduction. Under symmetry that is a fair
 /// cycle (whose findings it then leaves out); under partial-order reduction,
-/// any finding or cycle, or too few states pruned.
+/// any finding, a fair cycle or a cycle of instant steps, or too few states
+/// pruned.
 struct Searched {
     exploration: Exploration,
     undecided: bool,
@@ -156,14 +162,18 @@ struct Searched {
     /// up went on as the search without the reduction: its stored graph so
     /// far was that search's. Its result is that search's.
     unreduced: bool,
+    /// A search over persistent sets met a cycle of instant steps.
+    instant_cycles: bool,
 }
 
 /// The partial-order reduced search alone, run to the end (symmetry as
 /// `control` says, which also pays for the reports): its findings, with paths
-/// in the unreduced numbering, and whether its graph has a cycle. When it
-/// has none, neither has the full graph, and the findings are every dead
-/// state, panic and warning of the model (by kind, tasks and detail; the
-/// paths need not be shortest). For tests and benchmarks of the reduction.
+/// in the unreduced numbering, and whether its graph has a cycle of instant
+/// steps. When it has none, neither has the full graph, its findings are
+/// every dead state, panic and warning of the model (by kind, tasks and
+/// detail; the paths need not be shortest), and it reports a fair cycle
+/// exactly when the full graph has one (not always naming the same tasks).
+/// For tests and benchmarks of the reduction.
 pub fn explore_persistent(
     program: &Program,
     scenario: Scenario,
@@ -180,8 +190,7 @@ pub fn explore_persistent(
             f.path = unreduce(program, scenario, &f.path);
         }
     }
-    let cyclic = searched.undecided && exploration.incomplete.is_none();
-    (exploration, cyclic)
+    (exploration, searched.instant_cycles)
 }
 
 /// How a search reduces by persistent sets.
@@ -189,8 +198,8 @@ pub fn explore_persistent(
 struct Por<'a> {
     persistent: &'a Persistent,
     /// Leave the answer to the search without the reduction as soon as it is
-    /// clear that it will be needed (at the first finding or a cycle seen on
-    /// the way) or that the reduction does not pay (when, of the first 256,
+    /// clear that it will be needed (at the first finding) or that the
+    /// reduction does not pay (when, of the first 256,
     /// 512, ... [`PROBE`] states, fewer than one in [`WORTH`] had a smaller
     /// persistent set). If none had, the search goes on as the search
     /// without the reduction instead of starting again.
@@ -269,7 +278,12 @@ fn search(
             record(&mut findings, event_finding(e, Vec::new()));
             let exploration =
                 Exploration { scenario, findings: findings.into_values().collect(), stats, incomplete: None };
-            return Searched { exploration, undecided: por.is_some(), unreduced: false };
+            return Searched {
+                exploration,
+                undecided: por.is_some(),
+                unreduced: false,
+                instant_cycles: false,
+            };
         }
     };
     for e in init.events {
@@ -288,7 +302,7 @@ fn search(
     let mut edges = Edges::default();
     let mut incomplete = None;
     let mut i = 0u32;
-    let (mut pruned, mut given_up, mut cycle_seen, mut unreduced) = (0u32, false, false, false);
+    let (mut pruned, mut given_up, mut unreduced, mut instant_cycles) = (0u32, false, false, false);
     let mut batch = Vec::new();
     let mut credited = 0;
     let (mut held, mut holds_time, mut instant_back) = (Vec::new(), false, false);
@@ -337,31 +351,32 @@ fn search(
                     }
                     None => {}
                 }
-                pruned += u32::from(expansion.pruned);
+                pruned += u32::from(!expansion.left_out.is_empty());
                 for step in expansion.steps {
                     stats.transitions += 1;
                     let (k, label) = (step.k, step.label);
-                    let (j, new) = store_step(&mut store, &mut findings, i, step);
+                    let (j, _) = store_step(&mut store, &mut findings, i, step);
                     edges.push(j, k, label);
                     // Every cycle has a step to a state no deeper than where
                     // it starts: without such an instant step, no cycle of
                     // instant steps needs looking for.
                     instant_back |=
                         label.timing == Timing::Instant && j != u32::MAX && store.depths[j as usize] <= depth;
-                    cycle_seen |=
-                        por.is_some_and(|r| r.give_up) && !new && j != u32::MAX && closes_cycle(&store, i, j);
+                }
+                // The steps a persistent set left out, as edges that lead
+                // nowhere: their keys count as enabled in the state, so a
+                // cycle that never takes them is not fair.
+                for (k, label) in expansion.left_out {
+                    edges.push(u32::MAX, k, label);
                 }
                 // Checked whenever the states expanded have doubled, from
-                // `PROBE_FIRST` to `PROBE`: whether the reduction pays so far, and
-                // whether the graph so far has a cycle far from the breadth-first
-                // tree, which `closes_cycle` misses.
+                // `PROBE_FIRST` to `PROBE`: whether the reduction pays so far.
                 let expanded = i + 1;
                 let probe = por.is_some_and(|r| r.give_up)
                     && (PROBE_FIRST..=PROBE).contains(&expanded)
                     && expanded.is_power_of_two();
                 let unpaid = probe && pruned * WORTH < expanded;
-                cycle_seen |= probe && has_cycle(&edges, expanded as usize);
-                if por.is_some_and(|r| r.give_up) && (cycle_seen || unpaid || !findings.is_empty()) {
+                if por.is_some_and(|r| r.give_up) && (unpaid || !findings.is_empty()) {
                     if pruned > 0 {
                         given_up = true;
                         break 'search;
@@ -437,7 +452,19 @@ fn search(
         if monitor.poll(true, &snapshot) {
             incomplete = Some(Bound::Time);
         } else if por.is_some() {
-            undecided = has_cycle(&edges, store.len());
+            // Time passes on cycles of instant steps, which the full search
+            // works out; other cycles are judged here, fair or not.
+            instant_cycles = instant_back && !on_instant_cycles(&edges, store.len()).is_empty();
+            undecided = instant_cycles;
+            if !instant_cycles {
+                match fair_cycles(&store, &edges, &stop) {
+                    Some(cycles) => {
+                        undecided = !cycles.is_empty();
+                        cycles.into_iter().for_each(|f| record(&mut findings, f));
+                    }
+                    None => incomplete = Some(Bound::Time),
+                }
+            }
         } else {
             match fair_cycles(&store, &edges, &stop) {
                 Some(cycles) if symmetric => undecided = !cycles.is_empty() || holds_time,
@@ -448,7 +475,7 @@ fn search(
         monitor.phase.set(phase);
     }
     let exploration = Exploration { scenario, findings: findings.into_values().collect(), stats, incomplete };
-    Searched { exploration, undecided, unreduced }
+    Searched { exploration, undecided, unreduced, instant_cycles }
 }
 
 /// At most this many stored states are expanded at once (on several
@@ -467,8 +494,8 @@ struct Expansion {
     dead: Vec<Finding>,
     /// Whether a bound stopped a state that could move, and which.
     cut: Option<Cut>,
-    /// Whether a persistent set smaller than every step was taken.
-    pruned: bool,
+    /// The steps a persistent set left out: their indices and labels.
+    left_out: Vec<(u16, Label)>,
     /// The steps taken, in the order they are stored.
     steps: Vec<Step>,
 }
@@ -551,7 +578,7 @@ impl Expander<'_> {
         };
         if store.depths[i as usize] as usize >= self.max_depth {
             let cut = (!ts.is_empty()).then_some(Cut::Depth);
-            return Expansion { dead, cut, pruned: false, steps: Vec::new() };
+            return Expansion { dead, cut, left_out: Vec::new(), steps: Vec::new() };
         }
         if s.tasks.len() > self.max_tasks {
             let mut funcs: Vec<u16> = s.tasks.iter().map(|t| t.func).collect();
@@ -564,7 +591,7 @@ impl Expander<'_> {
             return Expansion {
                 dead,
                 cut: Some(Cut::Tasks { func, alive }),
-                pruned: false,
+                left_out: Vec::new(),
                 steps: Vec::new(),
             };
         }
@@ -577,8 +604,7 @@ impl Expander<'_> {
         while let Some(&k) = order.get(next) {
             next += 1;
             let t = &ts[k];
-            let timing = if t.time { Timing::Timed } else { Timing::Instant };
-            let step = self.step(&s, &parts, k, t, timing);
+            let step = self.step(&s, &parts, k, t, timing(t));
             if let (Err(_), Some(a)) = (&step.result, &ample) {
                 if order.len() == a.len() {
                     order.extend((0..ts.len()).filter(|k| a.binary_search(k).is_err()));
@@ -586,7 +612,16 @@ impl Expander<'_> {
             }
             steps.push(step);
         }
-        Expansion { dead, cut: None, pruned: ample.is_some(), steps }
+        let mut taken = vec![false; ts.len()];
+        order.iter().for_each(|&k| taken[k] = true);
+        let left_out = (0..ts.len())
+            .filter(|&k| !taken[k])
+            .map(|k| {
+                let (keys, timing) = (keys(&s, &ts[k], !self.symmetric), timing(&ts[k]));
+                (k as u16, Label { keys, timing, rearms: false })
+            })
+            .collect();
+        Expansion { dead, cut: None, left_out, steps }
     }
 
     /// Takes step `t`, number `k`, from `s` (whose parts are `parts`).
@@ -691,21 +726,13 @@ fn store_step(store: &mut Store, findings: &mut FindingMap, i: u32, step: Step) 
     }
 }
 
-/// Whether the step from `from` to the stored state `to` closes a cycle
-/// along the breadth-first tree: `to` is `from` or one of its nearest
-/// ancestors. Cheap and exact, but blind to other cycles.
-fn closes_cycle(store: &Store, from: u32, to: u32) -> bool {
-    let mut at = from;
-    for _ in 0..16 {
-        if at == to {
-            return true;
-        }
-        if at == 0 || store.depths[to as usize] > store.depths[at as usize] {
-            return false;
-        }
-        at = store.parents[at as usize].0;
+/// How a step enabled in a state stands to time.
+fn timing(t: &Transition) -> Timing {
+    if t.time {
+        Timing::Timed
+    } else {
+        Timing::Instant
     }
-    false
 }
 
 /// A state where nothing can move but some task is alive: a deadlock while the

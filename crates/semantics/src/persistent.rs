@@ -21,10 +21,12 @@
 //! tasks whose code can cancel, by group members (failing cancels the group's
 //! context) and by the environment (the signal, deadlines).
 //!
-//! Spawns are never reduced (the order of new tasks is part of the state),
-//! nor are states where time may pass: whether it may is decided by every
-//! task's step. A program that can `exit` is not reduced at all: ending every
-//! task depends on every step.
+//! Two spawns do not commute: the order of new tasks is part of the state
+//! (the *census*, a resource every spawn writes). A spawn and an exit do: the
+//! new task comes last and the exited one's slot is removed, in either order.
+//! States where time may pass are never reduced: whether it may is decided
+//! by every task's step. A program that can `exit` is not reduced at all:
+//! ending every task depends on every step.
 
 use crate::state::{CtxKind, Object, State, Value};
 use crate::step::{Actor, Transition};
@@ -99,13 +101,7 @@ impl Persistent {
         }
         let space = Space { heap: s.heap.len(), tasks: n };
         let env_writes = environment(s, &space, scenario);
-        let mut touch = Vec::with_capacity(n);
-        for slot in 0..n {
-            match self.footprint(p, s, &space, slot) {
-                Some(f) => touch.push(f),
-                None => return None,
-            }
-        }
+        let touch: Vec<Footprint> = (0..n).map(|slot| self.footprint(p, s, &space, slot)).collect();
         let reach: Vec<Footprint> = (0..n).map(|slot| self.reach(p, s, &space, slot)).collect();
         // Who must come along with whom: `x` in the set drags `y` in when
         // what `x`'s step touches meets what `y` may ever do. A rendezvous
@@ -164,14 +160,11 @@ impl Persistent {
         (size < ts.len()).then(|| (0..ts.len()).filter(|&k| members.contains(actor(&ts[k]))).collect())
     }
 
-    /// What task `slot`'s next step may touch; `None` for a spawn.
-    fn footprint(&self, p: &Program, s: &State, space: &Space, slot: usize) -> Option<Footprint> {
+    /// What task `slot`'s next step may touch.
+    fn footprint(&self, p: &Program, s: &State, space: &Space, slot: usize) -> Footprint {
         let task = &s.tasks[slot];
         let frame = task.frames.last().expect("live tasks have a frame");
         let instr = &p.func(frame.func).code[frame.pc as usize];
-        if matches!(instr, Instr::Spawn { .. }) {
-            return None;
-        }
         let mut scan = Scan::new(s, space, &frame.locals);
         scan.instr(instr);
         // A task that reaches `work` without a context reads its scope
@@ -199,7 +192,7 @@ impl Persistent {
             }
             owned(s, space, slot, &mut f);
         }
-        Some(f.closed())
+        f.closed()
     }
 
     /// Everything task `slot` could touch from now on, whatever it runs:
@@ -211,8 +204,13 @@ impl Persistent {
         let spawns = funcs().any(|f| self.may_spawn[f]);
         let mut f = Footprint::new(space);
         let mut stack: Vec<u16> = (0..p.globals.len() as u16).collect();
-        let on_value = |v: Value, stack: &mut Vec<u16>, f: &mut Footprint| match v {
-            Value::Obj(o) | Value::Ref(o) | Value::Done(o) => stack.push(o),
+        // The contexts reached only as an ancestor, through a done channel or
+        // as an error group's: their done-ness is read, but the task cannot
+        // cancel them (it cancels only a context it names).
+        let mut chains: Vec<u16> = Vec::new();
+        let on_value = |v: Value, stack: &mut Vec<u16>, chains: &mut Vec<u16>, f: &mut Footprint| match v {
+            Value::Obj(o) | Value::Ref(o) => stack.push(o),
+            Value::Done(o) => chains.push(o),
             Value::Task(t) => {
                 f.reads.insert(space.task(t as usize));
             }
@@ -220,7 +218,7 @@ impl Persistent {
         };
         for frame in &task.frames {
             for &v in frame.locals.iter().chain(&frame.ret) {
-                on_value(v, &mut stack, &mut f);
+                on_value(v, &mut stack, &mut chains, &mut f);
             }
         }
         stack.extend(task.group);
@@ -238,14 +236,14 @@ impl Persistent {
                         f.writes.insert(space.obj(o));
                         f.writes.insert(space.owing(o));
                     }
-                    stack.extend(*parent);
+                    chains.extend(*parent);
                 }
                 Object::Group { ctx, .. } => {
                     f.writes.insert(space.obj(o));
                     if spawns || task.group == Some(o) {
                         f.writes.insert(space.obj(*ctx));
                     }
-                    stack.push(*ctx);
+                    chains.push(*ctx);
                 }
                 Object::Cond { mutex } => {
                     f.writes.insert(space.obj(o));
@@ -253,15 +251,25 @@ impl Persistent {
                 }
                 Object::Cell { value, .. } => {
                     f.writes.insert(space.obj(o));
-                    on_value(*value, &mut stack, &mut f);
+                    on_value(*value, &mut stack, &mut chains, &mut f);
                 }
                 Object::Array(xs) | Object::Chan { buf: xs, .. } => {
                     f.writes.insert(space.obj(o));
-                    xs.iter().for_each(|&v| on_value(v, &mut stack, &mut f));
+                    xs.iter().for_each(|&v| on_value(v, &mut stack, &mut chains, &mut f));
                 }
                 _ => {
                     f.writes.insert(space.obj(o));
                 }
+            }
+        }
+        let mut chained = FixedBitSet::with_capacity(space.heap);
+        while let Some(c) = chains.pop() {
+            if chained.put(c as usize) {
+                continue;
+            }
+            f.reads.insert(space.obj(c));
+            if let Some(Object::Ctx { parent: Some(up), .. }) = s.heap.get(c as usize) {
+                chains.push(*up);
             }
         }
         for c in held_contexts(s, slot) {
@@ -270,6 +278,9 @@ impl Persistent {
         }
         f.reads.insert(space.task(slot));
         f.writes.insert(space.task(slot));
+        if spawns {
+            f.writes.insert(space.census());
+        }
         owned(s, space, slot, &mut f);
         f.closed()
     }
@@ -407,8 +418,8 @@ fn held_contexts(s: &State, slot: usize) -> impl Iterator<Item = u16> + '_ {
     })
 }
 
-/// What the environment's instant events write: the signal, outside the
-/// completion scenario, and the contexts whose deadline (or in completion
+/// What the environment's instant events write: the signal until it
+/// arrives, outside the completion scenario, and the contexts whose deadline (or in completion
 /// whose signal) may land between two instant steps, those time has passed
 /// since they were made (`aged`). Every other event waits for time to pass,
 /// and a state where it may is never reduced.
@@ -418,8 +429,10 @@ fn environment(s: &State, space: &Space, scenario: Scenario) -> FixedBitSet {
         let writes = match o {
             // A cancellation walking down to the children: its step makes them done.
             Object::Ctx { walking: true, .. } => true,
-            Object::Ctx { kind: CtxKind::Signal, aged, .. } => scenario != Scenario::Completion || *aged,
-            Object::Ctx { kind: CtxKind::Timeout, aged, .. } => *aged,
+            Object::Ctx { kind: CtxKind::Signal, aged, .. } => {
+                (scenario != Scenario::Completion || *aged) && !s.signalled
+            }
+            Object::Ctx { kind: CtxKind::Timeout, aged, .. } => *aged && !s.ctx_done(i as u16),
             _ => false,
         };
         if writes {
@@ -448,8 +461,17 @@ fn owned(s: &State, space: &Space, slot: usize, f: &mut Footprint) {
     }
 }
 
+/// Whether context `c` is done and not walking down to its children: then
+/// nothing any step does changes what a step can read of it (a context once
+/// done stays done, `err()` says only that it is, and a `cancel` of it
+/// neither waits nor walks), so reading it conflicts with nothing.
+fn settled(s: &State, c: u16) -> bool {
+    s.ctx_done(c) && !s.ctx_walking(c)
+}
+
 /// Numbers the resources of one state: two per heap object (its state, and
-/// for a context its ownership), then one per task (its liveness).
+/// for a context its ownership), one per task (its liveness), then the
+/// census (the order of the tasks).
 struct Space {
     heap: usize,
     tasks: usize,
@@ -465,8 +487,11 @@ impl Space {
     fn task(&self, t: usize) -> usize {
         2 * self.heap + t
     }
-    fn len(&self) -> usize {
+    fn census(&self) -> usize {
         2 * self.heap + self.tasks
+    }
+    fn len(&self) -> usize {
+        2 * self.heap + self.tasks + 1
     }
 }
 
@@ -571,7 +596,13 @@ impl<'a> Scan<'a> {
                     }
                 }
             }
-            Instr::Spawn { .. } => unreachable!("a spawn's footprint is everything"),
+            // The new task's first steps touch only its own locals (silent
+            // code) and read the contexts it starts with (work after cancel).
+            Instr::Spawn { args, dst, group, .. } => {
+                self.f.writes.insert(self.space.census());
+                args.iter().chain(group).for_each(|a| self.expr(a));
+                dst.iter().for_each(|d| self.place(d));
+            }
             Instr::Join { task } => self.expr(task),
             Instr::Work { ctx, dst, .. } => {
                 ctx.iter().for_each(|c| self.expr(c));
@@ -589,7 +620,9 @@ impl<'a> Scan<'a> {
             Instr::Branch { cond, .. } | Instr::Assert { cond } => self.expr(cond),
             Instr::Op { op, target, arg, dst } => {
                 if let (Op::Cancel, Some(Value::Obj(c))) = (op, self.operand(target)) {
-                    self.f.writes.insert(self.space.obj(c));
+                    if !settled(self.s, c) {
+                        self.f.writes.insert(self.space.obj(c));
+                    }
                     self.f.writes.insert(self.space.owing(c));
                 }
                 self.expr(target);
@@ -687,8 +720,12 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// Reads the done-ness of context `c` and of every ancestor.
+    /// Reads the done-ness of context `c` and of every ancestor, unless it is
+    /// settled.
     fn ctx_chain(&mut self, mut c: u16) {
+        if settled(self.s, c) {
+            return;
+        }
         for _ in 0..=self.s.heap.len() {
             self.f.reads.insert(self.space.obj(c));
             match self.s.heap.get(c as usize) {
