@@ -199,23 +199,18 @@ struct Por<'a> {
     persistent: &'a Persistent,
     /// Leave the answer to the search without the reduction as soon as it is
     /// clear that it will be needed (at the first finding) or that the
-    /// reduction does not pay (when, of the first 256,
-    /// 512, ... [`PROBE`] states, fewer than one in [`WORTH`] had a smaller
-    /// persistent set). If none had, the search goes on as the search
-    /// without the reduction instead of starting again.
+    /// reduction does not pay (none of the first [`PROBE`] states had a
+    /// smaller persistent set). If none had, the search goes on as the
+    /// search without the reduction instead of starting again. A reduction
+    /// that prunes little at first is kept: the heartbeat trees prune one
+    /// state in twelve of their first 256 in error, before the signal, and
+    /// end with a fortieth of the full search's states.
     give_up: bool,
 }
 
 /// How many states a search over persistent sets expands before it judges
 /// whether the reduction pays.
-const PROBE: u32 = 2048;
-
-/// The first number of states expanded at which the search over persistent
-/// sets judges whether the reduction pays.
-const PROBE_FIRST: u32 = 256;
-
-/// The reduction pays if at least one state in this many had a smaller set.
-const WORTH: u32 = 8;
+const PROBE: u32 = 256;
 
 /// Paces the caller's stop signal and progress reports.
 struct Monitor<'a> {
@@ -369,13 +364,7 @@ fn search(
                 for (k, label) in expansion.left_out {
                     edges.push(u32::MAX, k, label);
                 }
-                // Checked whenever the states expanded have doubled, from
-                // `PROBE_FIRST` to `PROBE`: whether the reduction pays so far.
-                let expanded = i + 1;
-                let probe = por.is_some_and(|r| r.give_up)
-                    && (PROBE_FIRST..=PROBE).contains(&expanded)
-                    && expanded.is_power_of_two();
-                let unpaid = probe && pruned * WORTH < expanded;
+                let unpaid = i + 1 == PROBE && pruned == 0;
                 if por.is_some_and(|r| r.give_up) && (unpaid || !findings.is_empty()) {
                     if pruned > 0 {
                         given_up = true;
