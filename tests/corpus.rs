@@ -21,13 +21,6 @@ fn is_slow(source: &str) -> bool {
     source.lines().any(|l| l.trim() == "// leash: slow")
 }
 
-/// Models beyond the default bounds (`// leash: beyond-bounds`): their
-/// expectation is what the design should get, but leash cannot show it yet
-/// (docs/performance.md), so neither corpus test checks them.
-fn is_beyond_bounds(source: &str) -> bool {
-    source.lines().any(|l| l.trim() == "// leash: beyond-bounds")
-}
-
 /// The seeds, the examples and the semantics models (one per rule, with its
 /// Go figures), as a user's crate tests its models: one call. Every finding
 /// of each must be the one its expect lines name.
@@ -53,14 +46,14 @@ fn slow_models_match_their_expectations() {
     check_perf(true);
 }
 
-/// The models of `models/perf` marked slow (or not), but for those beyond bounds.
+/// The models of `models/perf` marked slow (or not).
 fn check_perf(slow: bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     models(&root.join("models/perf"), &mut files);
     files.retain(|f| {
         let source = std::fs::read_to_string(f).expect("readable");
-        is_slow(&source) == slow && !is_beyond_bounds(&source)
+        is_slow(&source) == slow
     });
     assert!(!files.is_empty(), "no models in models/perf");
     let options = leash::CheckOptions::default();

@@ -17,9 +17,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// The corpus (`models/`), the slow files (`// leash: slow`) or the others.
-/// Files beyond the default bounds (`// leash: beyond-bounds`) are left out:
-/// every search of them ends at its budget, and six per scenario cost half an
-/// hour while comparing nothing complete.
 fn corpus(slow: bool) -> Vec<(String, Program)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
     let mut files = Vec::new();
@@ -31,7 +28,7 @@ fn corpus(slow: bool) -> Vec<(String, Program)> {
             let marked = |mark: &str| source.lines().any(|l| l.trim() == mark);
             let is_slow = marked("// leash: slow");
             let name = f.strip_prefix(&root).expect("under models").display().to_string();
-            (is_slow == slow && !marked("// leash: beyond-bounds")).then(|| {
+            (is_slow == slow).then(|| {
                 (name.clone(), leash_ir::compile(&source).unwrap_or_else(|e| panic!("{name}: {e:?}")))
             })
         })
