@@ -216,10 +216,10 @@ impl Persistent {
             }
             _ => {}
         };
-        for frame in &task.frames {
-            for &v in frame.locals.iter().chain(&frame.ret) {
-                on_value(v, &mut stack, &mut chains, &mut f);
-            }
+        // Its locals, results and the operands its deferred calls captured
+        // (`defer cancel(c)` keeps `c` there once the local is dead).
+        for &v in task.values() {
+            on_value(v, &mut stack, &mut chains, &mut f);
         }
         stack.extend(task.group);
         let mut seen = FixedBitSet::with_capacity(space.heap);
