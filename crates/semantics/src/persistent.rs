@@ -18,8 +18,10 @@
 //! A task outside contributes everything it could ever name: the closure of
 //! its locals, the model-level variables, its group, the contexts it holds.
 //! Contexts are read by many and written by few, so they are written only by
-//! tasks whose code can cancel, by group members (failing cancels the group's
-//! context) and by the environment (the signal, deadlines).
+//! tasks whose code can cancel (only the contexts they name), by group
+//! members (failing cancels the group's context), by tasks that wait on a
+//! group (`g.wait()` cancels its context once the group is done) and by the
+//! environment (the signal, deadlines, a cancellation walking down).
 //!
 //! Two spawns do not commute: the order of new tasks is part of the state
 //! (the *census*, a resource every spawn writes). A spawn and an exit do: the
@@ -40,6 +42,7 @@ use leash_ir::{Callee, CaseKind, Ctor, Expr, Instr, Op, Place, Program};
 #[derive(Clone, Debug)]
 pub struct Persistent {
     may_cancel: Vec<bool>,
+    may_wait_group: Vec<bool>,
     may_spawn: Vec<bool>,
     may_exit: Vec<Vec<bool>>,
     may_work: Vec<Vec<bool>>,
@@ -54,6 +57,8 @@ impl Persistent {
             p.funcs.iter().map(|f| f.code.iter().any(test)).collect()
         };
         let may_cancel = transitive(direct(&|i| matches!(i, Instr::Op { op: Op::Cancel, .. })), &callees);
+        let may_wait_group =
+            transitive(direct(&|i| matches!(i, Instr::Op { op: Op::GroupWait, .. })), &callees);
         let may_spawn = transitive(direct(&|i| matches!(i, Instr::Spawn { .. })), &callees);
         let ends = |i: &Instr| matches!(i, Instr::Return { .. } | Instr::EndDefer | Instr::Call { .. });
         let works = |i: &Instr| ends(i) || matches!(i, Instr::Work { ctx: None, .. });
@@ -64,7 +69,14 @@ impl Persistent {
                 .collect()
         };
         let ends_program = p.funcs.iter().any(|f| f.code.iter().any(|i| matches!(i, Instr::Exit)));
-        Persistent { may_cancel, may_spawn, may_exit: after(&ends), may_work: after(&works), ends_program }
+        Persistent {
+            may_cancel,
+            may_wait_group,
+            may_spawn,
+            may_exit: after(&ends),
+            may_work: after(&works),
+            ends_program,
+        }
     }
 
     /// The indices into `ts` (every transition enabled in `s`, as
@@ -167,6 +179,7 @@ impl Persistent {
         let instr = &p.func(frame.func).code[frame.pc as usize];
         let mut scan = Scan::new(s, space, &frame.locals);
         scan.instr(instr);
+        scan.cancels(instr, slot);
         // A task that reaches `work` without a context reads its scope
         // (work-after-cancel), and a channel step may run a parked partner
         // on to its own `work`.
@@ -201,6 +214,7 @@ impl Persistent {
         let task = &s.tasks[slot];
         let funcs = || task.frames.iter().map(|f| f.func as usize);
         let cancels = funcs().any(|f| self.may_cancel[f]);
+        let waits_groups = funcs().any(|f| self.may_wait_group[f]);
         let spawns = funcs().any(|f| self.may_spawn[f]);
         let mut f = Footprint::new(space);
         let mut stack: Vec<u16> = (0..p.globals.len() as u16).collect();
@@ -238,9 +252,11 @@ impl Persistent {
                     }
                     chains.extend(*parent);
                 }
+                // A failing member, and `g.wait()` once the group is done,
+                // cancel the group's context.
                 Object::Group { ctx, .. } => {
                     f.writes.insert(space.obj(o));
-                    if spawns || task.group == Some(o) {
+                    if spawns || waits_groups || task.group == Some(o) {
                         f.writes.insert(space.obj(*ctx));
                     }
                     chains.push(*ctx);
@@ -539,24 +555,6 @@ impl<'a> Scan<'a> {
         Scan { s, space, locals, f: Footprint::new(space), seen: FixedBitSet::with_capacity(space.heap) }
     }
 
-    /// The value of a plain operand (a local or a model-level variable), if it is one.
-    fn operand(&self, e: &Expr) -> Option<Value> {
-        match e {
-            Expr::Local(i) | Expr::Raw(i) => match self.locals.get(*i as usize)? {
-                Value::Ref(c) => match self.s.heap.get(*c as usize)? {
-                    Object::Cell { value, .. } => Some(*value),
-                    _ => None,
-                },
-                v => Some(*v),
-            },
-            Expr::Global(g) => match self.s.heap.get(*g as usize)? {
-                Object::Cell { value, .. } => Some(*value),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
     fn instr(&mut self, i: &Instr) {
         match i {
             Instr::MapNext { iter, map, key, value, found } => {
@@ -618,13 +616,7 @@ impl<'a> Scan<'a> {
             }
             Instr::Return { value } => value.iter().for_each(|v| self.expr(v)),
             Instr::Branch { cond, .. } | Instr::Assert { cond } => self.expr(cond),
-            Instr::Op { op, target, arg, dst } => {
-                if let (Op::Cancel, Some(Value::Obj(c))) = (op, self.operand(target)) {
-                    if !settled(self.s, c) {
-                        self.f.writes.insert(self.space.obj(c));
-                    }
-                    self.f.writes.insert(self.space.owing(c));
-                }
+            Instr::Op { op: _, target, arg, dst } => {
                 self.expr(target);
                 arg.iter().for_each(|a| self.expr(a));
                 dst.iter().for_each(|d| self.place(d));
@@ -637,6 +629,25 @@ impl<'a> Scan<'a> {
             | Instr::Sleep
             | Instr::Yield
             | Instr::Exit => {}
+        }
+    }
+
+    /// What a `cancel` or a `g.wait()` cancels, through whatever
+    /// expression names it: the context (and whether its cancel was
+    /// called), or the group's context.
+    fn cancels(&mut self, i: &Instr, slot: usize) {
+        let Instr::Op { op: op @ (Op::Cancel | Op::GroupWait), target, .. } = i else { return };
+        let Ok(Value::Obj(o)) = crate::eval::eval(self.s, slot, target) else { return };
+        let ctx = match (op, self.s.heap.get(o as usize)) {
+            (Op::Cancel, Some(Object::Ctx { .. })) => {
+                self.f.writes.insert(self.space.owing(o));
+                o
+            }
+            (Op::GroupWait, Some(Object::Group { ctx, .. })) => *ctx,
+            _ => return,
+        };
+        if !settled(self.s, ctx) {
+            self.f.writes.insert(self.space.obj(ctx));
         }
     }
 
