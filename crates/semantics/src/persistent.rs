@@ -218,9 +218,9 @@ impl Persistent {
         let spawns = funcs().any(|f| self.may_spawn[f]);
         let mut f = Footprint::new(space);
         let mut stack: Vec<u16> = (0..p.globals.len() as u16).collect();
-        // The contexts reached only as an ancestor, through a done channel or
-        // as an error group's: their done-ness is read, but the task cannot
-        // cancel them (it cancels only a context it names).
+        // The contexts reached only as an ancestor or through a done
+        // channel: their done-ness is read, but the task cannot cancel them
+        // (it cancels only a context it names).
         let mut chains: Vec<u16> = Vec::new();
         let on_value = |v: Value, stack: &mut Vec<u16>, chains: &mut Vec<u16>, f: &mut Footprint| match v {
             Value::Obj(o) | Value::Ref(o) => stack.push(o),
@@ -252,14 +252,15 @@ impl Persistent {
                     }
                     chains.extend(*parent);
                 }
-                // A failing member, and `g.wait()` once the group is done,
-                // cancel the group's context.
+                // The group's context is named through it (`g.ctx`); a
+                // failing member, and `g.wait()` once the group is done,
+                // cancel it too.
                 Object::Group { ctx, .. } => {
                     f.writes.insert(space.obj(o));
                     if spawns || waits_groups || task.group == Some(o) {
                         f.writes.insert(space.obj(*ctx));
                     }
-                    chains.push(*ctx);
+                    stack.push(*ctx);
                 }
                 Object::Cond { mutex } => {
                     f.writes.insert(space.obj(o));
@@ -441,13 +442,16 @@ fn held_contexts(s: &State, slot: usize) -> impl Iterator<Item = u16> + '_ {
 /// and a state where it may is never reduced.
 fn environment(s: &State, space: &Space, scenario: Scenario) -> FixedBitSet {
     let mut out = FixedBitSet::with_capacity(space.len());
+    // The signal cancels every `signal()` context at once, those made since
+    // time passed included.
+    let signal_lands = !s.signalled
+        && (scenario != Scenario::Completion
+            || s.heap.iter().any(|o| matches!(o, Object::Ctx { kind: CtxKind::Signal, aged: true, .. })));
     for (i, o) in s.heap.iter().enumerate() {
         let writes = match o {
             // A cancellation walking down to the children: its step makes them done.
             Object::Ctx { walking: true, .. } => true,
-            Object::Ctx { kind: CtxKind::Signal, aged, .. } => {
-                (scenario != Scenario::Completion || *aged) && !s.signalled
-            }
+            Object::Ctx { kind: CtxKind::Signal, .. } => signal_lands,
             Object::Ctx { kind: CtxKind::Timeout, aged, .. } => *aged && !s.ctx_done(i as u16),
             _ => false,
         };
