@@ -194,6 +194,7 @@ fn header(text: &mut Text, model: &str, groups: bool, same: bool) {
         "math",
         "os",
         "runtime",
+        "runtime/metrics",
         "strconv",
         "strings",
         "sync",

@@ -86,6 +86,7 @@ const RESERVED: &[&str] = &[
     "fmt",
     "json",
     "math",
+    "metrics",
     "os",
     "reflect",
     "runtime",

@@ -359,6 +359,15 @@ const OBJECTS: [(&str, &str, &str); 17] = [
     ("ls", "list()", "list"),
 ];
 
+/// The receive on the done channel of `x`, a context or a group.
+fn done_of(x: &str, kind: &str) -> Option<String> {
+    match kind {
+        "ctx" => Some(format!("recv {x}.done")),
+        "group" => Some(format!("recv {x}.ctx.done")),
+        _ => None,
+    }
+}
+
 impl Gen {
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -431,16 +440,14 @@ impl Gen {
         match self.below(8) {
             0 => {
                 let (y, _, ykind) = OBJECTS[have[self.below(have.len())]];
-                let other = match ykind {
-                    "chan" => format!("send {y}, 2 => {{}}"),
-                    "ctx" => format!("recv {y}.done => return"),
-                    "group" => format!("recv {y}.ctx.done => return"),
+                let other = match (ykind, done_of(y, ykind)) {
+                    ("chan", _) => format!("send {y}, 2 => {{}}"),
+                    (_, Some(done)) => format!("{done} => return"),
                     _ => "after => {}".to_string(),
                 };
-                let mine = match kind {
-                    "chan" | "ticker" | "timer" => format!("recv {x} => {{}}"),
-                    "ctx" => format!("recv {x}.done => {{}}"),
-                    "group" => format!("recv {x}.ctx.done => {{}}"),
+                let mine = match (kind, done_of(x, kind)) {
+                    ("chan" | "ticker" | "timer", _) => format!("recv {x} => {{}}"),
+                    (_, Some(done)) => format!("{done} => {{}}"),
                     _ => "after => {}".to_string(),
                 };
                 format!("select {{\n{other}\n{mine}\n}}")
@@ -451,10 +458,9 @@ impl Gen {
             // cycles through time, fair or not.
             3 | 4 if kind == "ticker" => {
                 let (y, _, ykind) = OBJECTS[have[self.below(have.len())]];
-                let end = match ykind {
-                    "chan" => format!("recv {y} => break"),
-                    "ctx" => format!("recv {y}.done => break"),
-                    "group" => format!("recv {y}.ctx.done => break"),
+                let end = match (ykind, done_of(y, ykind)) {
+                    ("chan", _) => format!("recv {y} => break"),
+                    (_, Some(done)) => format!("{done} => break"),
                     _ => "after => break".to_string(),
                 };
                 format!("loop {{\nselect {{\nrecv {x} => {{}}\n{end}\n}}\n}}")

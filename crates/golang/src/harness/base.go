@@ -7,7 +7,8 @@
 //	go run . -scenario completion|error|cancel -seed N [-perturb P] [-patience K]
 //
 // prints one JSON line: {"scenario":..,"seed":..,"gomaxprocs":..,"perturb":..,
-// "main":"returned"|"stuck","deadlock":bool,"panic":null|{..},"alive":[..]}.
+// "main":"returned"|"stuck","deadlock":bool,"panic":null|{..},"alive":[..],
+// "sched_latency_us":..}.
 // ---------------------------------------------------------------------------
 
 // errFailed is the model's `err`: what a failed work step returns.
@@ -262,6 +263,7 @@ func main() {
 
 // start runs the model: its variables, then main.
 func start(root *Task) {
+	schedBefore = schedLatencies()
 	defer func() {
 		if r := recover(); r != nil {
 			run.panicked(r)
@@ -280,6 +282,11 @@ type report struct {
 	Deadlock   bool         `json:"deadlock"`
 	Panic      *panicReport `json:"panic"`
 	Alive      []goroutine  `json:"alive"`
+	// SchedLatencyUs is the longest a runnable goroutine waited to run
+	// (the lower bound of the runtime's histogram bucket), in microseconds.
+	// A wait longer than the shortest delay breaks leash's premise that
+	// time passes only once no goroutine can take an instant step.
+	SchedLatencyUs int64 `json:"sched_latency_us"`
 }
 
 type panicReport struct {
@@ -376,6 +383,7 @@ func (h *harness) finish(r report) {
 	h.once.Do(func() {
 		r.Scenario, r.Seed, r.Perturb = h.scenario, h.seed, h.perturb
 		r.Gomaxprocs = runtime.GOMAXPROCS(0)
+		r.SchedLatencyUs = schedLatencyUs()
 		if r.Alive == nil {
 			r.Alive = []goroutine{}
 		}
@@ -386,6 +394,40 @@ func (h *harness) finish(r report) {
 		fmt.Println(string(out))
 		os.Exit(0)
 	})
+}
+
+// schedBefore is the runtime's histogram of scheduling latencies when the
+// model started: waits before it (the runtime's own start) do not count.
+var schedBefore *metrics.Float64Histogram
+
+// schedLatencies reads the runtime's histogram of how long goroutines
+// stayed runnable before they ran (nil if the runtime has none).
+func schedLatencies() *metrics.Float64Histogram {
+	sample := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindFloat64Histogram {
+		return nil
+	}
+	return sample[0].Value.Float64Histogram()
+}
+
+// schedLatencyUs is the longest time a goroutine spent runnable before it
+// ran since the model started, in microseconds: the lower bound of the
+// highest bucket that grew.
+func schedLatencyUs() int64 {
+	h := schedLatencies()
+	if h == nil {
+		return 0
+	}
+	longest := 0.0
+	for i, n := range h.Counts {
+		if schedBefore == nil || i >= len(schedBefore.Counts) || n > schedBefore.Counts[i] {
+			if n > 0 {
+				longest = h.Buckets[i]
+			}
+		}
+	}
+	return int64(longest * 1e6)
 }
 
 // snapshot lists the goroutines that run model tasks (only the calling
