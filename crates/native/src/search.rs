@@ -153,8 +153,8 @@ fn phases(
 /// One search: its exploration and whether a reduced search leaves the
 /// answer to a search without its reduction. Under symmetry that is a fair
 /// cycle (whose findings it then leaves out); under partial-order reduction,
-/// any finding, a fair cycle or a cycle of instant steps, or too few states
-/// pruned.
+/// any finding, a fair cycle or a cycle of instant steps, or nothing pruned
+/// in its first states.
 struct Searched {
     exploration: Exploration,
     undecided: bool,
@@ -350,7 +350,7 @@ fn search(
                 for step in expansion.steps {
                     stats.transitions += 1;
                     let (k, label) = (step.k, step.label);
-                    let (j, _) = store_step(&mut store, &mut findings, i, step);
+                    let j = store_step(&mut store, &mut findings, i, step);
                     edges.push(j, k, label);
                     // Every cycle has a step to a state no deeper than where
                     // it starts: without such an instant step, no cycle of
@@ -415,7 +415,7 @@ fn search(
                 let row = steps.into_iter().map(|step| {
                     stats.transitions += 1;
                     let (k, label) = (step.k, step.label);
-                    (store_step(&mut store, &mut findings, v, step).0, k, label)
+                    (store_step(&mut store, &mut findings, v, step), k, label)
                 });
                 (v, row.collect())
             })
@@ -692,8 +692,8 @@ impl Expander<'_> {
 
 /// Stores the state that `step` from state `i` leads to and records the
 /// warnings it raised, or records its panic; returns the state's number
-/// (`u32::MAX` for a panic) and whether it is new.
-fn store_step(store: &mut Store, findings: &mut FindingMap, i: u32, step: Step) -> (u32, bool) {
+/// (`u32::MAX` for a panic).
+fn store_step(store: &mut Store, findings: &mut FindingMap, i: u32, step: Step) -> u32 {
     let at = |store: &Store| {
         let mut path = store.path(i);
         path.push(step.k);
@@ -702,7 +702,7 @@ fn store_step(store: &mut Store, findings: &mut FindingMap, i: u32, step: Step) 
     match step.result {
         Err(e) => {
             record(findings, event_finding(e, at(store)));
-            (u32::MAX, false)
+            u32::MAX
         }
         Ok((state, events)) => {
             if !events.is_empty() {
@@ -710,7 +710,7 @@ fn store_step(store: &mut Store, findings: &mut FindingMap, i: u32, step: Step) 
                 events.into_iter().for_each(|e| record(findings, event_finding(e, path.clone())));
             }
             let depth = store.depths[i as usize];
-            store.insert_successor(&state, (i, step.k), depth + 1)
+            store.insert_successor(&state, (i, step.k), depth + 1).0
         }
     }
 }
