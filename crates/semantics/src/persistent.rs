@@ -435,11 +435,12 @@ fn held_contexts(s: &State, slot: usize) -> impl Iterator<Item = u16> + '_ {
     })
 }
 
-/// What the environment's instant events write: the signal until it
-/// arrives, outside the completion scenario, and the contexts whose deadline (or in completion
-/// whose signal) may land between two instant steps, those time has passed
-/// since they were made (`aged`). Every other event waits for time to pass,
-/// and a state where it may is never reduced.
+/// What the environment's instant events write: a cancellation walking
+/// down; the signal until it arrives, at any step outside the completion
+/// scenario, and in completion once time has passed since a `signal()`
+/// context was made (`aged`); a deadline that has expired (`aged`) until it
+/// lands. Every other event waits for time to pass, and a state where it may
+/// is never reduced.
 fn environment(s: &State, space: &Space, scenario: Scenario) -> FixedBitSet {
     let mut out = FixedBitSet::with_capacity(space.len());
     // The signal cancels every `signal()` context at once, those made since
@@ -620,7 +621,7 @@ impl<'a> Scan<'a> {
             }
             Instr::Return { value } => value.iter().for_each(|v| self.expr(v)),
             Instr::Branch { cond, .. } | Instr::Assert { cond } => self.expr(cond),
-            Instr::Op { op: _, target, arg, dst } => {
+            Instr::Op { target, arg, dst, .. } => {
                 self.expr(target);
                 arg.iter().for_each(|a| self.expr(a));
                 dst.iter().for_each(|d| self.place(d));
