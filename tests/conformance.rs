@@ -455,19 +455,16 @@ fn conform(go: &Path, models: &[Model], sweep: &Sweep) -> (Vec<Divergence>, Stri
                 .iter()
                 .any(|t| w.contains(t))
         };
-        if what.iter().any(timing) {
-            let patient = Run { patience: 10, ..*run };
-            let again = diverging(&execute(&r.binary, &patient), &findings);
-            what.retain(|w| again.contains(w));
-        }
-        // A goroutine left runnable for longer than the shortest delay (the
-        // machine overloaded) broke leash's premise that time passes only
-        // once no goroutine can take an instant step: what diverges in such
-        // a run must show again in another.
+        // So may anything in a run where a goroutine stayed runnable for
+        // longer than the shortest delay (the machine overloaded): that
+        // breaks leash's premise that time passes only once no goroutine
+        // can take an instant step. Either must show again in another run.
+        let slow = what.iter().any(timing);
         let late = !what.is_empty() && shown.sched_latency_us >= SHORTEST_DELAY_US;
-        if late {
-            let again = diverging(&execute(&r.binary, run), &findings);
-            what.retain(|w| again.contains(w));
+        if slow || late {
+            let again = Run { patience: if slow { 10 } else { run.patience }, ..*run };
+            let shown_again = diverging(&execute(&r.binary, &again), &findings);
+            what.retain(|w| shown_again.contains(w));
         }
         (what, shown.raw, late)
     });

@@ -430,9 +430,9 @@ impl Rng {
 /// them), and the share is a [`SHARE`]th of the transitions the search took
 /// in the batch before, up to [`BUDGET`] steps in all: a search that will
 /// end soon loses little to it (heartbeat_tree_3 in cancel, two threads:
-/// 12.3 s without the hunt, 19.9 s with a share as large as the search's). So the hunt does the same runs, in the same
-/// order, whatever the threads and the clock; only the caller's time bound
-/// can cut it short.
+/// 12.3 s without the hunt, 19.9 s with a share as large as the search's).
+/// So the hunt does the same runs, in the same order, whatever the threads
+/// and the clock; only the caller's time bound can cut it short.
 pub(crate) struct Alongside<'p> {
     hunter: Hunter<'p>,
     /// Transitions the searches have taken, in all and in the last batch.

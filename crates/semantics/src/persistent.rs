@@ -280,13 +280,10 @@ impl Persistent {
             }
         }
         let mut chained = FixedBitSet::with_capacity(space.heap);
-        while let Some(c) = chains.pop() {
-            if chained.put(c as usize) {
-                continue;
-            }
-            f.reads.insert(space.obj(c));
-            if let Some(Object::Ctx { parent: Some(up), .. }) = s.heap.get(c as usize) {
-                chains.push(*up);
+        for c in chains {
+            // Up to the first context already read: its ancestors are too.
+            for a in s.ctx_lineage(c).take_while(|&a| !chained.put(a as usize)) {
+                f.reads.insert(space.obj(a));
             }
         }
         for c in held_contexts(s, slot) {
@@ -738,16 +735,12 @@ impl<'a> Scan<'a> {
 
     /// Reads the done-ness of context `c` and of every ancestor, unless it is
     /// settled.
-    fn ctx_chain(&mut self, mut c: u16) {
+    fn ctx_chain(&mut self, c: u16) {
         if settled(self.s, c) {
             return;
         }
-        for _ in 0..=self.s.heap.len() {
-            self.f.reads.insert(self.space.obj(c));
-            match self.s.heap.get(c as usize) {
-                Some(Object::Ctx { parent: Some(p), .. }) => c = *p,
-                _ => return,
-            }
+        for a in self.s.ctx_lineage(c) {
+            self.f.reads.insert(self.space.obj(a));
         }
     }
 }

@@ -230,14 +230,17 @@ impl State {
 
     /// Whether the context at heap index `above` is a proper ancestor of
     /// the one at `ctx`.
-    pub fn ctx_above(&self, above: u16, mut ctx: u16) -> bool {
-        while let Some(Object::Ctx { parent: Some(p), .. }) = self.heap.get(ctx as usize) {
-            if *p == above {
-                return true;
-            }
-            ctx = *p;
-        }
-        false
+    pub fn ctx_above(&self, above: u16, ctx: u16) -> bool {
+        self.ctx_lineage(ctx).skip(1).any(|c| c == above)
+    }
+
+    /// The context at heap index `ctx`, then its parent, its parent's
+    /// parent, and so on up to a root.
+    pub fn ctx_lineage(&self, ctx: u16) -> impl Iterator<Item = u16> + '_ {
+        std::iter::successors(Some(ctx), |&c| match self.heap.get(c as usize) {
+            Some(Object::Ctx { parent: Some(p), .. }) => Some(*p),
+            _ => None,
+        })
     }
 
     /// Whether the context at `ctx` is done: cancelled itself, or its parent

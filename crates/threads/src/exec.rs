@@ -542,16 +542,10 @@ impl World {
                     Object::WaitGroup { count: 1.., waiters } => !waiters.is_empty(),
                     _ => false,
                 };
-                let mut values = child.frames.iter().flat_map(|f| {
-                    f.locals
-                        .iter()
-                        .chain(&f.returning)
-                        .chain(f.defers.iter().flat_map(|d| d.args.iter().map(|(_, v)| v)))
-                });
                 let counted = owner != program.main
                     && (child.group.is_some_and(waited)
                         || (program.func(child.func).uses.counts_down
-                            && values.any(|v| v.handle().is_some_and(waited))));
+                            && child.values().any(|v| v.handle().is_some_and(waited))));
                 if !child.frames.is_empty() && !returned && !counted {
                     self.orphans.push(Orphan { step, task: c as Instance, func: child.func, owner });
                 }

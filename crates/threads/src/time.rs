@@ -313,14 +313,7 @@ impl World {
         let mut todo: Vec<ObjId> = (0..program.globals.len() as ObjId).collect();
         for task in self.tasks.iter().filter(|task| !task.exited) {
             todo.extend(task.group);
-            for f in &task.frames {
-                let values = f
-                    .locals
-                    .iter()
-                    .chain(&f.returning)
-                    .chain(f.defers.iter().flat_map(|d| d.args.iter().map(|(_, v)| v)));
-                todo.extend(values.filter_map(|v| v.handle()));
-            }
+            todo.extend(task.values().filter_map(|v| v.handle()));
         }
         while let Some(o) = todo.pop() {
             if std::mem::replace(&mut seen[o as usize], true) {

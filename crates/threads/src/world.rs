@@ -218,6 +218,17 @@ impl Task {
             panic: None,
         }
     }
+
+    /// Every value its frames hold: locals, values being returned, and the
+    /// operands its deferred calls captured.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Value> {
+        self.frames.iter().flat_map(|f| {
+            f.locals
+                .iter()
+                .chain(&f.returning)
+                .chain(f.defers.iter().flat_map(|d| d.args.iter().map(|(_, v)| v)))
+        })
+    }
 }
 
 impl World {
