@@ -315,6 +315,20 @@ fn a_model_that_keeps_spawning_is_cut_at_max_tasks_naming_the_spawn_site() {
 }
 
 #[test]
+fn a_task_bound_below_a_design_of_distinct_tasks_says_no_function_piles_up() {
+    let src = "task main() {\n let ch = chan(0)\n spawn a(ch)\n spawn b(ch)\n spawn c(ch)\n recv ch\n}\n\
+               task a(ch) {\n recv ch\n}\ntask b(ch) {\n recv ch\n}\ntask c(ch) {\n recv ch\n}\n";
+    let options = CheckOptions {
+        scenarios: vec![Scenario::Completion],
+        search: leash::SearchOptions { max_tasks: 3, ..Default::default() },
+        ..Default::default()
+    };
+    let report = leash::check_source("distinct.leash", src, &options).expect("compiles");
+    let bound = report.scenarios[0].bound.as_deref().expect("cut short");
+    assert!(bound.starts_with("max-tasks 3: more tasks alive at once, no two of one function;"), "{bound}");
+}
+
+#[test]
 fn a_failed_assert_is_a_panic_at_its_line() {
     assert_eq!(summary("var n = 0\ntask main() {\n n = 1\n assert n == 0\n}\n"), "all: panic main");
     let report =

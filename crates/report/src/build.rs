@@ -81,6 +81,12 @@ impl Ctx<'_> {
         let leash_native::Bound::Tasks { limit, func, alive } = b else {
             return b.to_string();
         };
+        if alive == 1 {
+            return format!(
+                "max-tasks {limit}: more tasks alive at once, no two of one function; the bound is below \
+                 what the design needs (raise --max-tasks)"
+            );
+        }
         let sites: Vec<String> = self
             .program
             .funcs
