@@ -313,7 +313,7 @@ const NONE: u16 = u16::MAX;
 
 /// Numbers the objects reached from the model-level variables and from the
 /// tasks for which `alone` holds (in slot order), breadth-first; `NONE` for the others.
-fn anchors(p: &Program, s: &State, alone: &dyn Fn(u16) -> bool) -> Vec<u16> {
+fn anchors(p: &Program, s: &State, alone: &impl Fn(u16) -> bool) -> Vec<u16> {
     let mut anchor = vec![NONE; s.heap.len()];
     let mut order: Vec<u16> = Vec::new();
     let visit = |x: u16, anchor: &mut Vec<u16>, order: &mut Vec<u16>| {
@@ -351,7 +351,7 @@ const GROUP_CTX: usize = HOLDER - 2;
 const PARENT: usize = HOLDER - 3;
 
 /// Calls `f` with each task slot an object names and where in the object.
-fn names(o: &Object, f: &mut dyn FnMut(u16, usize)) {
+fn names(o: &Object, f: &mut impl FnMut(u16, usize)) {
     let values: &[Value] = match o {
         Object::Cell { value, .. } => std::slice::from_ref(value),
         Object::Array(xs) => xs,
@@ -368,7 +368,7 @@ fn names(o: &Object, f: &mut dyn FnMut(u16, usize)) {
 
 /// Calls `f` with each heap index an object refers to and where in the object
 /// (a value's place carries its kind of handle).
-fn refs_at(o: &Object, f: &mut dyn FnMut(u16, usize)) {
+fn refs_at(o: &Object, f: &mut impl FnMut(u16, usize)) {
     let values: &[Value] = match o {
         Object::Cell { value, .. } => std::slice::from_ref(value),
         Object::Array(xs) => xs,
@@ -411,10 +411,10 @@ impl Graph {
     /// count plus heap index).
     fn new(
         s: &State,
-        open: &dyn Fn(u16) -> bool,
-        anchored: &dyn Fn(u16) -> u16,
-        fixed: &dyn Fn(u16) -> u32,
-        first: &dyn Fn(u16) -> u64,
+        open: &impl Fn(u16) -> bool,
+        anchored: &impl Fn(u16) -> u16,
+        fixed: &impl Fn(u16) -> u32,
+        first: &impl Fn(u16) -> u64,
     ) -> (Graph, Vec<u64>) {
         const BLANK: u32 = u32::MAX;
         let n = s.tasks.len();
@@ -680,7 +680,7 @@ fn next_permutation(xs: &mut [u16]) -> bool {
 }
 
 /// A value as a number: handles by `object`, tasks by `task`.
-fn value_code(v: &Value, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> u32) -> u64 {
+fn value_code(v: &Value, object: &impl Fn(u16) -> u32, task: &impl Fn(u16) -> u32) -> u64 {
     let (tag, x): (u64, u64) = match *v {
         Value::Unit => (0, 0),
         Value::Bool(b) => (1, b as u64),
@@ -701,7 +701,7 @@ fn value_code(v: &Value, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> u32)
 
 /// Writes a task as numbers (one task to one sequence): handles by `object`,
 /// tasks by `task`.
-fn encode_task(t: &Task, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> u32, out: &mut Vec<u64>) {
+fn encode_task(t: &Task, object: &impl Fn(u16) -> u32, task: &impl Fn(u16) -> u32, out: &mut Vec<u64>) {
     let value = |v: &Value| value_code(v, object, task);
     let opt = |x: Option<u32>| x.map_or(0, |x| x as u64 + 1);
     out.extend([t.func as u64, opt(t.owner.map(task)), opt(t.group.map(object)), t.phase as u64]);
@@ -725,7 +725,7 @@ fn encode_task(t: &Task, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> u32,
 
 /// Writes an object as numbers (one object to one sequence): handles by
 /// `object`, tasks by `task`.
-fn encode_object(o: &Object, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> u32, out: &mut Vec<u64>) {
+fn encode_object(o: &Object, object: &impl Fn(u16) -> u32, task: &impl Fn(u16) -> u32, out: &mut Vec<u64>) {
     let opt = |x: Option<u32>| x.map_or(0, |x| x as u64 + 1);
     let values = |out: &mut Vec<u64>, vs: &[Value]| {
         out.push(vs.len() as u64);
@@ -800,7 +800,7 @@ fn encode(s: &State, out: &mut Vec<u64>) {
 
 /// Compares two tasks by their content: handles by `object`, task handles and
 /// owners by `task`.
-fn compare(a: &Task, b: &Task, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -> u32) -> Ordering {
+fn compare(a: &Task, b: &Task, object: &impl Fn(u16) -> u32, task: &impl Fn(u16) -> u32) -> Ordering {
     if std::ptr::eq(a, b) {
         // One task shared by two slots (see `State::tasks`): the same content.
         return Ordering::Equal;
@@ -826,7 +826,7 @@ fn compare(a: &Task, b: &Task, object: &dyn Fn(u16) -> u32, task: &dyn Fn(u16) -
 
 /// A frame's deferred calls, as `compare` orders them: each block with its
 /// number of operands, then each operand's local and value.
-fn deferred<'a>(f: &'a Frame, value: &'a dyn Fn(&Value) -> u64) -> impl Iterator<Item = u64> + 'a {
+fn deferred<'a>(f: &'a Frame, value: &'a impl Fn(&Value) -> u64) -> impl Iterator<Item = u64> + 'a {
     f.defers.iter().flat_map(move |d| {
         std::iter::once(d.block as u64 | (d.args.len() as u64) << 16)
             .chain(d.args.iter().flat_map(move |(l, v)| [*l as u64, value(v)]))
