@@ -67,8 +67,11 @@ fn pipeline_3() {
 /// states before. A few more since a tick while the signal is pending opens
 /// an instant at which it may tie (1,535 and 2,002 before). The signal's
 /// cancellation walks down to the root's children in a step of its own
-/// (667 and 2,009 before).
+/// (667 and 2,009 before). Tasks alike in function are sorted by their
+/// shape first (symmetry.rs), which changes the representative of a state
+/// and with it which persistent set its slot order picks (105 and 996
+/// before).
 #[test]
 fn heartbeat_tree_2() {
-    pinned("models/perf/heartbeat_tree_2.leash", [(105, 139), (996, 2752), (996, 2752)]);
+    pinned("models/perf/heartbeat_tree_2.leash", [(87, 121), (961, 2717), (961, 2717)]);
 }

@@ -9,8 +9,8 @@ use crate::trace::unreduce;
 use crate::{Bound, Control, Exploration, Finding, Options, Phase, Progress, Stats};
 use leash_ir::Program;
 use leash_semantics::{
-    apply, enabled, held_back, initial, reduce_symmetry, Actor, Event, FindingKind, Persistent, Scenario,
-    State, Transition,
+    apply, enabled, held_back, initial, reduce_successor, reduce_symmetry, settled_print, Actor, Event,
+    FindingKind, Persistent, Scenario, State, Transition,
 };
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -588,12 +588,13 @@ impl Expander<'_> {
         // of the persistent set panics, every other step is taken as well.
         let ample = self.por.and_then(|r| r.persistent.ample(program, &s, scenario, &ts));
         let mut order: Vec<usize> = ample.clone().unwrap_or_else(|| (0..ts.len()).collect());
+        let print = if self.symmetric { settled_print(program, &s) } else { None };
         let mut steps = Vec::with_capacity(order.len());
         let mut next = 0;
         while let Some(&k) = order.get(next) {
             next += 1;
             let t = &ts[k];
-            let step = self.step(&s, &parts, k, t, timing(t));
+            let step = self.step(&s, &parts, k, t, timing(t), print);
             if let (Err(_), Some(a)) = (&step.result, &ample) {
                 if order.len() == a.len() {
                     order.extend((0..ts.len()).filter(|k| a.binary_search(k).is_err()));
@@ -614,13 +615,22 @@ impl Expander<'_> {
     }
 
     /// Takes step `t`, number `k`, from `s` (whose parts are `parts`).
-    fn step(&self, s: &State, parts: &[u32], k: usize, t: &Transition, timing: Timing) -> Step {
+    /// `print` is the `settled_print` of `s`, for `reduce_successor`.
+    fn step(
+        &self,
+        s: &State,
+        parts: &[u32],
+        k: usize,
+        t: &Transition,
+        timing: Timing,
+        print: Option<u64>,
+    ) -> Step {
         let keys = keys(s, t, !self.symmetric);
         let mut rearms = false;
         let result = apply(self.program, s, t, self.scenario).map(|mut a| {
             rearms = a.rearms;
             if self.symmetric {
-                reduce_symmetry(self.program, &mut a.state);
+                reduce_successor(self.program, &mut a.state, print);
             }
             let mut successor = Successor { bytes: Vec::with_capacity(128), ..Successor::default() };
             encode_successor(&a.state, s, parts, &mut successor);
@@ -673,7 +683,7 @@ impl Expander<'_> {
                 .iter()
                 .enumerate()
                 .filter(|(_, (_, key))| passes.contains(&(v, *key)))
-                .map(|(h, (t, _))| self.step(&s, &parts, first + h, t, Timing::Held))
+                .map(|(h, (t, _))| self.step(&s, &parts, first + h, t, Timing::Held, None))
                 .collect();
             out.push((v, steps));
         }

@@ -125,6 +125,19 @@ fn group_by_function(p: &Program, s: &mut State) -> Option<Renaming> {
 /// Sorts the tasks of each function that has several within the slots they
 /// occupy (see above); the renaming applied, if any.
 fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
+    let new_of = order_within_functions(p, s).0?;
+    permute_tasks(s, &new_of);
+    let (events, heap) = collect_heap(p, s);
+    assert!(events.is_empty(), "renumbering tasks collected an object");
+    Some(Renaming { slots: new_of, heap })
+}
+
+/// The new slot of each task when the tasks of each function that has
+/// several are sorted within the slots they occupy (see above), or `None`
+/// when they are in order; and whether the order is one their shapes decide
+/// alone (see `encode_shape`): each such function's tasks are undecided and
+/// the shapes, refined by colour, tell them apart.
+fn order_within_functions(p: &Program, s: &State) -> (Option<Vec<u16>>, bool) {
     const ALONE: u32 = u32::MAX;
     let n = s.tasks.len();
     // The class of each slot: the index of its function among those with several tasks.
@@ -132,7 +145,7 @@ fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
     funcs.sort_unstable();
     let shared: Vec<u16> = funcs.chunk_by(|a, b| a == b).filter(|c| c.len() > 1).map(|c| c[0]).collect();
     if shared.is_empty() {
-        return None;
+        return (None, true);
     }
     let class: Vec<u32> =
         s.tasks.iter().map(|t| shared.binary_search(&t.func).map_or(ALONE, |c| c as u32)).collect();
@@ -213,19 +226,57 @@ fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
         compare(&s.tasks[*a as usize], &s.tasks[*b as usize], &|x| anchored(x) as u32, &fixed)
             .then_with(|| places(*a).cmp(places(*b)))
     };
-    // The key of each task of an undecided class: a hash of the same content
-    // as `order` compares (by slot). Sorting by a hash is as free of the
-    // order the tasks come in as sorting by the content; two keys alike by
-    // chance only cost orders to try.
+    // The key of each task of an undecided class: first a hash of its shape
+    // (see `encode_shape`) and where it is named, refined by colour over the
+    // shapes of what it holds and who names it (see `Graph`). Sorting by a
+    // hash is as free of the order the tasks come in as sorting by the
+    // content; two keys alike by chance only cost orders to try. A shape
+    // changes with few steps, so the order it gives mostly survives a step:
+    // no renumbering, and the successor shares its tasks' parts with its
+    // parent. Only tasks alike in shape get the rest of their content in the
+    // key, a hash of the same content as `order` compares (by slot).
     let open = |slot: u16| class.get(slot as usize).is_some_and(|&c| c != ALONE && undecided[c as usize]);
     let mut keys = vec![0u64; n];
     let mut buf = Vec::new();
     for (slot, t) in s.tasks.iter().enumerate() {
         if open(slot as u16) {
             buf.clear();
-            encode_task(t, &|x| anchored(x) as u32, &fixed, &mut buf);
+            encode_shape(t, &|x| anchored(x) as u32, &fixed, &mut buf);
             buf.extend(places(slot as u16));
             keys[slot] = hash(&buf);
+        }
+    }
+    let alike_within = |keys: &[u64]| -> Vec<Vec<u16>> {
+        let mut runs = Vec::new();
+        for c in (0..shared.len()).filter(|&c| undecided[c]) {
+            let mut slots: Vec<u16> = (0..n as u16).filter(|&x| class[x as usize] == c as u32).collect();
+            slots.sort_by_key(|&slot| keys[slot as usize]);
+            runs.extend(
+                slots
+                    .chunk_by(|a, b| keys[*a as usize] == keys[*b as usize])
+                    .filter(|r| r.len() > 1)
+                    .map(<[u16]>::to_vec),
+            );
+        }
+        runs
+    };
+    let alike = alike_within(&keys);
+    let mut by_shape = undecided.iter().all(|&u| u);
+    if !alike.is_empty() {
+        let (graph, mut colour) = Graph::new(s, &open, &anchored, &fixed, &|slot| keys[slot as usize], true);
+        let runs: Vec<&[u16]> = alike.iter().map(Vec::as_slice).collect();
+        graph.refine(&mut colour, &runs);
+        for slot in alike.iter().flatten() {
+            keys[*slot as usize] = colour[*slot as usize];
+        }
+        let still = alike_within(&keys);
+        by_shape &= still.is_empty();
+        for slot in still.iter().flatten() {
+            buf.clear();
+            buf.push(keys[*slot as usize]);
+            encode_task(&s.tasks[*slot as usize], &|x| anchored(x) as u32, &fixed, &mut buf);
+            buf.extend(places(*slot));
+            keys[*slot as usize] = hash(&buf);
         }
     }
     let key = |slot: u16| keys[slot as usize];
@@ -281,7 +332,7 @@ fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
     };
     let mut colour = Vec::new();
     let graph = (!runs.is_empty()).then(|| {
-        let (graph, first) = Graph::new(s, &open, &anchored, &fixed, &key);
+        let (graph, first) = Graph::new(s, &open, &anchored, &fixed, &key, false);
         colour = first;
         graph.refine(&mut colour, &runs);
         graph
@@ -300,13 +351,62 @@ fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
         colour[single] = finish(colour[single] ^ finish(round + 1));
         graph.refine(&mut colour, &runs);
     }
-    if new_of.iter().enumerate().all(|(i, &x)| i == x as usize) {
+    let moved = new_of.iter().enumerate().any(|(i, &x)| i != x as usize);
+    (moved.then_some(new_of), by_shape)
+}
+
+/// The `shape_print` of `s` (canonical) when `reduce_symmetry` leaves it
+/// as it is, in an order that the shapes of its tasks decide alone (see
+/// `encode_shape`): it then also leaves as it is every canonical state with
+/// the same print, as that order depends on nothing else. A search computes
+/// it once per state, for `reduce_successor`.
+pub fn settled_print(p: &Program, s: &State) -> Option<u64> {
+    let block = |t: &Task| (t.func != p.main, t.func);
+    let settled = s.tasks.windows(2).all(|w| block(&w[0]) <= block(&w[1]))
+        && matches!(order_within_functions(p, s), (None, true));
+    settled.then(|| shape_print(s))
+}
+
+/// `reduce_symmetry` of a successor of a state whose `settled_print` is
+/// `parent`: nothing to do when the successor has the same print (the step
+/// changed no shape), the usual case.
+pub fn reduce_successor(p: &Program, s: &mut State, parent: Option<u64>) -> Option<Renaming> {
+    if parent.is_some_and(|print| shape_print(s) == print) {
         return None;
     }
-    permute_tasks(s, &new_of);
-    let (events, heap) = collect_heap(p, s);
-    assert!(events.is_empty(), "renumbering tasks collected an object");
-    Some(Renaming { slots: new_of, heap })
+    reduce_symmetry(p, s)
+}
+
+/// A hash of everything the order of a state settled by shape depends on: each task's shape and each object's, and the tasks and objects each
+/// object names, by slot and heap index. Two states alike in it but not in
+/// that (a collision) cost a state kept in an order that is not the least,
+/// never a wrong verdict: any order of a state is that state.
+fn shape_print(s: &State) -> u64 {
+    let raw = |x: u16| x as u32;
+    let mut print = Fold(s.tasks.len() as u64);
+    for t in &s.tasks {
+        encode_shape(t, &raw, &raw, &mut print);
+        print.extend([u64::MAX]);
+    }
+    print.extend([s.heap.len() as u64]);
+    for o in &s.heap {
+        encode_object_shape(o, &raw, &raw, &mut print);
+        names(o, &mut |slot, at| print.extend([1 << 62 | at as u64, slot as u64]));
+        refs_at(o, &mut |x, at| print.extend([1 << 61 | at as u64, x as u64]));
+        print.extend([u64::MAX]);
+    }
+    finish(print.0)
+}
+
+/// A hash of numbers fed to it one by one.
+struct Fold(u64);
+
+impl Extend<u64> for Fold {
+    fn extend<I: IntoIterator<Item = u64>>(&mut self, xs: I) {
+        for x in xs {
+            self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(K);
+        }
+    }
 }
 
 const NONE: u16 = u16::MAX;
@@ -408,13 +508,15 @@ struct Graph {
 
 impl Graph {
     /// The graph of `s`, with the first colours (indexed by slot, and by task
-    /// count plus heap index).
+    /// count plus heap index); with `shape`, objects by their shape only
+    /// (see `encode_object_shape`).
     fn new(
         s: &State,
         open: &impl Fn(u16) -> bool,
         anchored: &impl Fn(u16) -> u16,
         fixed: &impl Fn(u16) -> u32,
         first: &impl Fn(u16) -> u64,
+        shape: bool,
     ) -> (Graph, Vec<u64>) {
         const BLANK: u32 = u32::MAX;
         let n = s.tasks.len();
@@ -466,7 +568,11 @@ impl Graph {
                 let o = &s.heap[node - n];
                 buf.clear();
                 buf.push(u64::MAX);
-                encode_object(o, &object, &task, &mut buf);
+                if shape {
+                    encode_object_shape(o, &object, &task, &mut buf);
+                } else {
+                    encode_object(o, &object, &task, &mut buf);
+                }
                 colour[node] = hash(&buf);
                 names(o, &mut |x, at| {
                     if open(x) {
@@ -720,6 +826,59 @@ fn encode_task(t: &Task, object: &impl Fn(u16) -> u32, task: &impl Fn(u16) -> u3
         out.push(f.ret.as_ref().map_or(0, |v| 1 + value(v)));
         out.push(f.locals.len() as u64);
         out.extend(f.locals.iter().map(value));
+    }
+}
+
+/// Writes what of a task changes with few steps, as numbers: its function,
+/// owner and group, and per frame its function and the handles its locals,
+/// result and deferred calls hold, where (handles by `object`, tasks by
+/// `task`). Its place in the code and its other values are left out.
+fn encode_shape(
+    t: &Task,
+    object: &impl Fn(u16) -> u32,
+    task: &impl Fn(u16) -> u32,
+    out: &mut impl Extend<u64>,
+) {
+    let opt = |x: Option<u32>| x.map_or(0, |x| x as u64 + 1);
+    out.extend([t.func as u64, opt(t.owner.map(task)), opt(t.group.map(object)), t.frames.len() as u64]);
+    let handle = |v: &Value| matches!(v, Value::Obj(_) | Value::Ref(_) | Value::Done(_) | Value::Task(_));
+    for f in &t.frames {
+        out.extend([f.func as u64]);
+        let locals = f.locals.iter().chain(&f.ret).enumerate().map(|(i, v)| (i as u64, v));
+        let deferred = f.defers.iter().enumerate().flat_map(|(j, d)| {
+            d.args.iter().enumerate().map(move |(i, (_, v))| (1 << 31 | (j as u64) << 16 | i as u64, v))
+        });
+        for (at, v) in locals.chain(deferred).filter(|(_, v)| handle(v)) {
+            out.extend([at, value_code(v, object, task)]);
+        }
+    }
+}
+
+/// Writes what of an object changes with few steps, as numbers: its kind,
+/// and the contexts, groups and mutexes it names (by `object`) and the task
+/// holding a context (by `task`). What it buffers or counts is left out.
+fn encode_object_shape(
+    o: &Object,
+    object: &impl Fn(u16) -> u32,
+    task: &impl Fn(u16) -> u32,
+    out: &mut impl Extend<u64>,
+) {
+    let opt = |x: Option<u32>| x.map_or(0, |x| x as u64 + 1);
+    match o {
+        Object::Cell { .. } => out.extend([0]),
+        Object::Array(xs) => out.extend([1, xs.len() as u64]),
+        Object::Chan { cap, .. } => out.extend([2, *cap as u64]),
+        Object::Mutex { .. } => out.extend([3]),
+        Object::RwMutex { .. } => out.extend([4]),
+        Object::Cond { mutex } => out.extend([5, object(*mutex) as u64]),
+        Object::Once { .. } => out.extend([6]),
+        Object::WaitGroup { .. } => out.extend([7]),
+        Object::Group { ctx, .. } => out.extend([8, object(*ctx) as u64]),
+        Object::Ctx { kind, parent, holder, .. } => {
+            out.extend([9, *kind as u64, opt(parent.map(object)), opt(holder.map(task))])
+        }
+        Object::Ticker { short, .. } => out.extend([10 + 2 * *short as u64]),
+        Object::Timer { short, .. } => out.extend([11 + 2 * *short as u64]),
     }
 }
 
