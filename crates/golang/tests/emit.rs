@@ -72,9 +72,12 @@ fn the_construct_models_keep_their_loops_and_ranges() {
     )
     .expect("a construct model");
     let go = emit("loops_and_names.leash", &source);
+    // A range takes its channel once, before the first round, as Go's
+    // `range` does (the model's loop does too: its body may assign another
+    // channel to the name).
     for line in [
-        "\tfor j = range jobs {",
-        "\tfor range jobs {",
+        "\ttmp1 = jobs\n\tfor j = range tmp1 {",
+        "\ttmp7 = jobs\n\tfor range tmp7 {",
         "\tfor i = 0; i < 4; i++ {",
         "\tfor range_ < 3 && !stop_now {",
         "\tvar range_ int",

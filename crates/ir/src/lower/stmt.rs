@@ -172,8 +172,20 @@ impl Lowerer {
             }
             S::ForChan { var, chan, body, .. } => {
                 f.scopes.push(Vec::new());
-                let top = f.pc();
+                // Go evaluates the channel once, before the first round: a
+                // body that assigns another channel to the variable or field
+                // named does not change the channel the loop receives from.
                 let (c, elem) = self.recv_operand(f, chan);
+                let c = match c {
+                    Expr::Const(_) => c,
+                    c => {
+                        let ty = self.kinds.fresh();
+                        let held = self.temp(f, ty);
+                        f.emit(Instr::Assign { dst: Place::Bind(held), value: c }, chan.span);
+                        Expr::Local(held)
+                    }
+                };
+                let top = f.pc();
                 let bool_ty = self.kinds.simple(Con::Bool);
                 let ok = self.temp(f, bool_ty);
                 let v = self.bind_pat(f, var, elem);
