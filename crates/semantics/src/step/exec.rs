@@ -11,6 +11,8 @@ use crate::{Event, FindingKind};
 use leash_ir::{spin_of_loop, Ctor, Elem, Expr, Instr, Op, Place, Program};
 use std::sync::Arc;
 
+/// How Go's fatal errors begin: no deferred call runs and `recover()` cannot stop them.
+const FATAL: &str = "fatal error:";
 /// Go's panic when a wait group's counter goes up from zero while the Waits
 /// parked on it are being released.
 const WG_MISUSE: &str = "sync: WaitGroup misuse: Add called concurrently with Wait";
@@ -180,10 +182,16 @@ impl<'p> Exec<'p> {
     /// first, innermost first, frame by frame, and stops the program only
     /// when they are done: a task with deferred calls keeps the panic and
     /// goes to the next one (its queues and any operation under way left);
-    /// one without, or a panic that has just landed, stays the error.
+    /// one without, or a panic that has just landed, stays the error. A
+    /// fatal error (an unlock of an unlocked mutex, concurrent map writes)
+    /// is no panic: Go stops the program at once, runs no deferred call,
+    /// and `recover()` cannot stop it.
     pub(super) fn start_panic(&mut self, slot: usize, detail: Fault) -> Result<(), Fault> {
         let task = &self.s.tasks[slot];
-        if self.landed.is_some() || task.frames.iter().all(|f| f.defers.is_empty()) {
+        if self.landed.is_some()
+            || detail.starts_with(FATAL)
+            || task.frames.iter().all(|f| f.defers.is_empty())
+        {
             return Err(detail);
         }
         let at = task.frames.last().map(|f| (f.func, f.pc));
