@@ -271,6 +271,7 @@ fn render_one(s: &Stmt, depth: usize, labels: &Labels, out: &mut Text) {
             render(&f.body, depth + 1, labels, out);
             out.push(depth, "}", None);
         }
+        Stmt::Select(cases, line) if cases.is_empty() => out.push(depth, "select {}", *line),
         Stmt::Select(cases, line) => {
             out.push(depth, "select {", *line);
             for c in cases {
