@@ -88,6 +88,17 @@ fn flatten(list: Vec<Stmt>) -> Vec<Stmt> {
             Stmt::If(i) => {
                 let (then, els) = (flatten(i.then), flatten(i.els));
                 if then.is_empty() && els.is_empty() && !may_panic(&i.cond.ir) {
+                    // The locals the condition read stay read: Go refuses a
+                    // variable that is set and never read.
+                    if !i.cond.uses.is_empty() {
+                        let text = format!("_ = {}", i.cond.text);
+                        out.push(Stmt::Line(Line {
+                            text,
+                            uses: i.cond.uses,
+                            line: i.line,
+                            kind: LineKind::Plain,
+                        }));
+                    }
                     continue;
                 }
                 if ends(&then) && !els.is_empty() {
