@@ -16,7 +16,7 @@ use leash_syntax::{Diagnostic, Span};
 
 pub use leash_syntax::ast::{BinOp, UnOp};
 pub use lower::lower;
-pub use map_use::{map_fault, MapRead, MAP_WRITES};
+pub use map_use::{is_fatal, map_fault, MapRead, MAP_WRITES};
 pub use pretty::pretty;
 pub use visit::err_reads;
 

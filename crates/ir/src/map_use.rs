@@ -30,6 +30,13 @@ impl MapRead {
 /// Go's fatal error for a map write beside another.
 pub const MAP_WRITES: &str = "fatal error: concurrent map writes";
 
+/// Whether a fault's message is one of Go's fatal errors (concurrent map
+/// use, an unlock of an unlocked mutex): no panic, so no deferred call runs
+/// and `recover()` cannot stop it; the program ends at once.
+pub fn is_fatal(message: &str) -> bool {
+    message.starts_with("fatal error:")
+}
+
 impl Instr {
     /// The map this instruction writes (`m[k] = v`, `delete(m, k)`), and
     /// whether the write is made (and checked) even when the map is empty

@@ -49,9 +49,16 @@ impl World {
         false
     }
 
-    /// Whether some context has `c` as its parent.
+    /// Whether some context the model can still reach has `c` as its
+    /// parent (the reference forgets the others: a child context dropped
+    /// by the task that made it has nothing to walk down to).
     fn ctx_has_children(&self, c: ObjId) -> bool {
-        self.heap.iter().any(|o| matches!(o, Object::Ctx(x) if x.parent == Some(c)))
+        let child = |o: &Object| matches!(o, Object::Ctx(x) if x.parent == Some(c));
+        if !self.heap.iter().any(child) {
+            return false;
+        }
+        let reached = self.reachable();
+        self.heap.iter().zip(&reached).any(|(o, &r)| r && child(o))
     }
 
     /// Cancels a context: its done channel closes now; when it was not done

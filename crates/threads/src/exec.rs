@@ -109,10 +109,14 @@ impl World {
     /// innermost first, frame by frame, and ends the program only when
     /// they are done: a task with deferred calls keeps the panic and goes
     /// to the next one (its queues, its line and any operation under way
-    /// left); one without, or a panic that has just landed, stays the error.
+    /// left); one without, or a panic that has just landed, stays the error,
+    /// as does a fatal error (`leash_ir::is_fatal`).
     pub(crate) fn start_panic(&mut self, t: Instance, message: String) -> Result<(), String> {
         let task = self.task(t);
-        if self.landed.is_some() || task.frames.iter().all(|f| f.defers.is_empty()) {
+        if self.landed.is_some()
+            || leash_ir::is_fatal(&message)
+            || task.frames.iter().all(|f| f.defers.is_empty())
+        {
             return Err(message);
         }
         let at = self.at(t);

@@ -11,8 +11,6 @@ use crate::{Event, FindingKind};
 use leash_ir::{spin_of_loop, Ctor, Elem, Expr, Instr, Op, Place, Program};
 use std::sync::Arc;
 
-/// How Go's fatal errors begin: no deferred call runs and `recover()` cannot stop them.
-const FATAL: &str = "fatal error:";
 /// Go's panic when a wait group's counter goes up from zero while the Waits
 /// parked on it are being released.
 const WG_MISUSE: &str = "sync: WaitGroup misuse: Add called concurrently with Wait";
@@ -189,7 +187,7 @@ impl<'p> Exec<'p> {
     pub(super) fn start_panic(&mut self, slot: usize, detail: Fault) -> Result<(), Fault> {
         let task = &self.s.tasks[slot];
         if self.landed.is_some()
-            || detail.starts_with(FATAL)
+            || leash_ir::is_fatal(&detail)
             || task.frames.iter().all(|f| f.defers.is_empty())
         {
             return Err(detail);
@@ -943,16 +941,22 @@ impl<'p> Exec<'p> {
 
     /// The cancellation of the context at `c` reaches its children: they are
     /// done now, and the tasks waiting in a `cancel` of it (the one that
-    /// walked among them) go on.
+    /// walked among them, and any that came to one meanwhile: Go's cancel
+    /// waits for the context's lock, held while the children are
+    /// cancelled) go on, having called it.
     pub(super) fn walk(&mut self, c: u16) -> Result<(), (usize, Fault)> {
-        if let Some(Object::Ctx { walking, .. }) = self.s.heap.get_mut(c as usize) {
+        let waiting = |x: &Self, slot: usize| {
+            !x.s.tasks[slot].frames.is_empty()
+                && matches!(x.instr(slot), Instr::Op { op: Op::Cancel, target, .. } if x.eval(slot, target) == Ok(Value::Obj(c)))
+        };
+        let called = (0..self.s.tasks.len()).any(|slot| waiting(self, slot));
+        if let Some(Object::Ctx { walking, cancel_called, .. }) = self.s.heap.get_mut(c as usize) {
             *walking = false;
+            *cancel_called |= called;
         }
         self.closes = true;
         for slot in 0..self.s.tasks.len() {
-            let at_cancel = !self.s.tasks[slot].frames.is_empty()
-                && matches!(self.instr(slot), Instr::Op { op: Op::Cancel, target, .. } if self.eval(slot, target) == Ok(Value::Obj(c)));
-            if at_cancel {
+            if waiting(self, slot) {
                 self.advance(slot);
                 self.run_ahead(slot).map_err(|f| (slot, f))?;
             }
