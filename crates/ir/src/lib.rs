@@ -197,6 +197,9 @@ pub struct Uses {
     /// Whether it looks at a context without blocking: `ctx.err()`, or a
     /// `select` with `default` that receives from a done channel.
     pub polls_contexts: bool,
+    /// Whether it looks at a channel, ticker or timer without blocking: a
+    /// `select` with `default`.
+    pub polls_channels: bool,
 }
 
 /// A constant value in the IR.

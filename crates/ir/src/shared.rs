@@ -38,6 +38,7 @@ pub(crate) fn mark(program: &mut Program) {
             used.cancels |= direct[g].cancels;
             used.counts_down |= direct[g].counts_down;
             used.polls_contexts |= direct[g].polls_contexts;
+            used.polls_channels |= direct[g].polls_channels;
             stack.extend(&calls[g]);
         }
         for set in [&mut used.reads, &mut used.writes] {
@@ -82,6 +83,7 @@ fn direct_use(func: &Func) -> Uses {
         used.writes.extend(stored);
     }
     used.polls_contexts |= polls && names_done;
+    used.polls_channels = polls;
     let writes = used.writes.clone();
     used.reads.extend(writes);
     used

@@ -1,7 +1,9 @@
 //! Which ticks may tie, as in the reference semantics (its `step/ties.rs`):
 //! a tick comes at the same instant as another timed step only when the task
 //! it wakes shares an object but a context with another live task, or a
-//! context that one of them may cancel and the other polls.
+//! context that one of them may cancel and the other polls; or, when it
+//! wakes no task, a task that reaches the ticker polls (`select` with
+//! `default`).
 
 use crate::objects::Object;
 use crate::value::{ObjId, Value};
@@ -11,10 +13,14 @@ use crate::Instance;
 impl World {
     /// Whether the tick of the ticker `o` may tie with a timed step just
     /// taken: a task parked on it would wake, and it shares an object with
-    /// another live task.
+    /// another live task; or none would, and a live task that reaches the
+    /// ticker polls.
     pub(crate) fn tick_ties(&self, o: ObjId) -> bool {
         let Some(woken) = self.first_receiver(o).map(|w| w.task) else {
-            return false;
+            return self.live().any(|t| {
+                let d = self.shared_by(t);
+                d.polls_channels && d.reads.contains(&o)
+            });
         };
         let mine = self.shared_by(woken);
         self.live().filter(|&t| t != woken).any(|t| mine.races(&self.shared_by(t)))
@@ -33,6 +39,7 @@ impl World {
             let uses = &self.program.func(frame.func).uses;
             d.cancels |= uses.cancels;
             d.polls |= uses.polls_contexts;
+            d.polls_channels |= uses.polls_channels;
             for &g in &uses.reads {
                 d.reads.push(g as ObjId);
                 if let Object::Cell { value, .. } = &self.heap[g as usize] {
@@ -70,7 +77,8 @@ impl World {
 
 /// What a task may touch: `reads` the objects but contexts it may read or
 /// write, `writes` those it may write; `contexts` those it can reach, and
-/// whether it may cancel one or poll one.
+/// whether it may cancel one or poll one, and whether it may poll a
+/// channel, ticker or timer.
 #[derive(Default)]
 struct Shared {
     reads: Vec<ObjId>,
@@ -78,6 +86,7 @@ struct Shared {
     contexts: Vec<ObjId>,
     cancels: bool,
     polls: bool,
+    polls_channels: bool,
 }
 
 impl Shared {

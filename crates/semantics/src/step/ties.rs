@@ -9,7 +9,12 @@
 //! contexts do not count: every task of a tree reaches its root, and a
 //! handler that only blocks on a done channel sees a cancel the same
 //! whether it lands before its step or after. Handlers that share nothing
-//! else commute, and the ticks' own two orders explore them.
+//! else commute, and the ticks' own two orders explore them. A tick no task
+//! waits for stays in the ticker's buffer; it ties when a task that can
+//! reach the ticker may look at it without blocking (a `select` with
+//! `default`): Go runs every timer due in one pass, so a handler woken by
+//! the other step may find the tick there already
+//! (`a_tick_may_wait_when_a_timer_fires`).
 
 use super::chan::first_parked;
 use crate::state::{Object, State, Value};
@@ -18,10 +23,13 @@ use leash_ir::Program;
 
 /// Whether the tick of the ticker at heap index `o` may tie with a timed
 /// step just taken: a task parked on it would wake, and it shares an object
-/// with another task.
+/// with another task; or none would, and a task that reaches it polls.
 pub(super) fn tick_ties(p: &Program, s: &State, o: u16) -> bool {
     let Some((woken, _)) = first_parked(p, s, o, false) else {
-        return false;
+        return (0..s.tasks.len()).any(|t| {
+            let d = Shared::of(p, s, t);
+            d.polls_channels && d.reads.contains(o as usize)
+        });
     };
     let mine = Shared::of(p, s, woken as usize);
     (0..s.tasks.len()).filter(|&t| t != woken as usize).any(|t| mine.races(&Shared::of(p, s, t)))
@@ -30,13 +38,14 @@ pub(super) fn tick_ties(p: &Program, s: &State, o: u16) -> bool {
 /// What a task may touch from now on, by heap index: `reads` the objects but
 /// contexts it may read or write, `writes` those it may write; `contexts`
 /// those it can reach (with their ancestors), and whether it may cancel one
-/// or poll one.
+/// or poll one, and whether it may poll a channel, ticker or timer.
 struct Shared {
     reads: FixedBitSet,
     writes: FixedBitSet,
     contexts: FixedBitSet,
     cancels: bool,
     polls: bool,
+    polls_channels: bool,
 }
 
 impl Shared {
@@ -54,12 +63,14 @@ impl Shared {
             contexts: FixedBitSet::with_capacity(n),
             cancels: task.group.is_some(),
             polls: false,
+            polls_channels: false,
         };
         let mut stack: Vec<Value> = task.group.map(Value::Obj).into_iter().collect();
         for frame in &task.frames {
             let uses = &p.func(frame.func).uses;
             d.cancels |= uses.cancels;
             d.polls |= uses.polls_contexts;
+            d.polls_channels |= uses.polls_channels;
             for &g in &uses.reads {
                 d.reads.insert(g as usize);
                 if let Some(Object::Cell { value, .. }) = s.heap.get(g as usize) {
