@@ -27,6 +27,11 @@ impl Key {
         Key(0xFFFF << 48 | id as u64)
     }
 
+    /// The key without its select case: the task and its instruction.
+    fn site(self) -> u64 {
+        self.0 >> 16
+    }
+
     fn slot(self) -> Option<u16> {
         let s = (self.0 >> 48) as u16;
         (self != Key::NONE && s != 0xFFFF).then_some(s)
@@ -177,9 +182,10 @@ fn on_cycles(
 /// those that move are `no-exit`, those that never move are `leak`. `None`
 /// when `stop` ends the search first.
 ///
-/// Edges of [`Timing::Held`] are fair weakly: a set of states in which one
-/// of their keys is enabled everywhere, yet never taken inside, holds no fair
-/// cycle (time passes on a cycle of instant steps; the deadline it waits for
+/// Edges that are fair only weakly (see `weak`: steps of time held back on
+/// a cycle of instant steps, an `after` made anew on every round) keep a set of states from holding a fair cycle only when
+/// one of their keys is enabled everywhere in it, yet never taken inside
+/// (time passes on a cycle of instant steps; the deadline it waits for
 /// comes).
 pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool) -> Option<Vec<Finding>> {
     let n = store.len();
@@ -207,17 +213,21 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
             let mut enabled = BTreeSet::new();
             let mut held = BTreeSet::new();
             let mut taken = BTreeSet::new();
-            let mut rearms = false;
+            let internal = |v: u32| edges.row(v).filter(|&e| inside(edges.targets[e]));
+            let rearms = scc.iter().any(|&v| internal(v).any(|e| edges.label(e).rearms));
+            let moved: BTreeSet<Key> =
+                scc.iter().flat_map(|&v| internal(v).flat_map(|e| edges.keys(e))).collect();
+            let weak = |label: &Label| weak(label, &moved);
             for &v in &scc {
                 for e in edges.row(v) {
                     let label = edges.label(e);
                     let keys = label.keys.into_iter().filter(|k| *k != Key::NONE);
-                    match label.timing {
-                        Timing::Held => held.extend(keys.clone()),
-                        Timing::Instant | Timing::Timed => enabled.extend(keys.clone()),
+                    if weak(&label) {
+                        held.extend(keys.clone());
+                    } else {
+                        enabled.extend(keys.clone());
                     }
                     if inside(edges.targets[e]) {
-                        rearms |= label.rearms;
                         taken.extend(keys);
                     }
                 }
@@ -235,8 +245,7 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
                 .filter(|&v| {
                     edges.row(v).all(|e| {
                         let label = edges.label(e);
-                        label.timing == Timing::Held
-                            || label.keys.iter().all(|k| *k == Key::NONE || taken.contains(k))
+                        weak(&label) || label.keys.iter().all(|k| *k == Key::NONE || taken.contains(k))
                     })
                 })
                 .collect();
@@ -246,6 +255,22 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
         }
     }
     Some(out)
+}
+
+/// Whether an edge's keys are fair only weakly in a strongly connected set
+/// (`taken`: the keys of its steps inside it): a step held back by maximal
+/// progress, and an `after` of a select that the set also leaves by another
+/// case: each time the task comes back to the select the `after` is made
+/// anew, so one beside a faster event never fires, as in Go with fixed
+/// durations. A `work` or `sleep` ending, timers, tickers, deadlines and
+/// the signal stay fair strongly.
+fn weak(label: &Label, taken: &BTreeSet<Key>) -> bool {
+    let k = label.keys[0];
+    match label.timing {
+        Timing::Held => true,
+        Timing::Timed => k.slot().is_some() && taken.iter().any(|t| t.site() == k.site() && *t != k),
+        Timing::Instant => false,
+    }
 }
 
 /// Whether a key of the `held` steps of the strongly connected set `scc`,
