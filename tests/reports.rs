@@ -176,3 +176,15 @@ fn wait_reasons_in_gos_words() {
     let all: String = models.iter().map(|(name, src)| waits_of(name, src)).collect();
     insta::assert_snapshot!(all);
 }
+
+#[test]
+fn a_warning_raised_before_the_first_step_replays_to_that_warning() {
+    let src = "task main() {\n    let base = with_timeout(background())\n}\n";
+    let report = leash::check_source("start.leash", src, &CheckOptions::default()).expect("compiles");
+    let program = leash::compile("start.leash", src).expect("compiles");
+    let f = report.findings.iter().find(|f| f.kind == "uncancelled").expect("main never cancels");
+    let code: leash_report::replay_code::ReplayCode = f.replay.parse().expect("a printed trace parses");
+    assert!(code.path.is_empty(), "main exits before any step that waits");
+    let out = leash_report::replay("start.leash", src, &program, &code).expect("replays");
+    assert_eq!(out.findings, vec!["uncancelled main".to_string()]);
+}

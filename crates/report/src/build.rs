@@ -337,7 +337,7 @@ pub fn replay_code(
 /// prover classifies them: a panic; on a cycle, the tasks that move in it
 /// (no-exit) and those that do not (leak); else a state where nothing can
 /// move (a deadlock while `main` is alive, else a leak of each task), then
-/// the owner-rule warnings the last step raised.
+/// the owner-rule warnings the last step (or the start) raised.
 fn ending(p: &Program, scenario: Scenario, r: &Replayed, cut: usize, panicked: bool) -> Vec<String> {
     let name = |f: u16| p.func(f).name.clone();
     let group = |kind: FindingKind, mut funcs: Vec<u16>| {
@@ -377,10 +377,14 @@ fn ending(p: &Program, scenario: Scenario, r: &Replayed, cut: usize, panicked: b
             out.extend(funcs.into_iter().map(|f| group(FindingKind::Leak, vec![f])));
         }
     }
-    if let Some(last) = r.steps.last() {
-        if let Ok(applied) = leash_semantics::apply(p, &last.before, &last.transition, scenario) {
-            out.extend(applied.events.iter().map(|e| group(e.kind, vec![e.func])));
-        }
+    // The warnings of the last step, or of the start when the path is empty
+    // (a main that exits before its first step that waits).
+    let raised = match r.steps.last() {
+        Some(last) => leash_semantics::apply(p, &last.before, &last.transition, scenario).map(|a| a.events),
+        None => leash_semantics::initial(p).map(|a| a.events),
+    };
+    if let Ok(events) = raised {
+        out.extend(events.iter().map(|e| group(e.kind, vec![e.func])));
     }
     out
 }
