@@ -31,6 +31,15 @@
 //! gives another state (tasks that can swap slots without changing the state
 //! count as one), and the order giving the least state is kept.
 //!
+//! Tasks of undecided classes are sorted first by their *shape*: what of
+//! them changes with few steps (function, owner, group, the handles they
+//! hold and where; see `encode_shape`), refined by colour over the shapes of
+//! what they hold and who names them. Only tasks alike in shape are told
+//! apart by the rest of their content as above. An order decided by shape
+//! mostly survives a step, so a successor keeps its parent's order and
+//! shares its tasks' encodings with it; when the shapes did not change at
+//! all (`shape_print`), the pass is skipped (`reduce_successor`).
+//!
 //! Beyond `ORDERS_TRIED` such orders (sibling subtrees of a tree of tasks
 //! alike at several levels), one task of the first run is singled out with a
 //! colour of its own and the colours are refined again, until the orders
@@ -377,7 +386,8 @@ pub fn reduce_successor(p: &Program, s: &mut State, parent: Option<u64>) -> Opti
     reduce_symmetry(p, s)
 }
 
-/// A hash of everything the order of a state settled by shape depends on: each task's shape and each object's, and the tasks and objects each
+/// A hash of everything the order of a state settled by shape depends on:
+/// each task's shape and each object's, and the tasks and objects each
 /// object names, by slot and heap index. Two states alike in it but not in
 /// that (a collision) cost a state kept in an order that is not the least,
 /// never a wrong verdict: any order of a state is that state.
