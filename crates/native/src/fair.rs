@@ -183,10 +183,10 @@ fn on_cycles(
 /// when `stop` ends the search first.
 ///
 /// Edges that are fair only weakly (see `weak`: steps of time held back on
-/// a cycle of instant steps, an `after` made anew on every round) keep a set of states from holding a fair cycle only when
-/// one of their keys is enabled everywhere in it, yet never taken inside
-/// (time passes on a cycle of instant steps; the deadline it waits for
-/// comes).
+/// a cycle of instant steps, an `after` made anew on every round) keep a
+/// set of states from holding a fair cycle only when one of their keys is
+/// enabled everywhere in it, yet never taken inside (time passes on a cycle
+/// of instant steps; the deadline it waits for comes).
 pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool) -> Option<Vec<Finding>> {
     let n = store.len();
     let mut out = Vec::new();
