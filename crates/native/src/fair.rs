@@ -32,6 +32,19 @@ impl Key {
         self.0 >> 16
     }
 
+    /// The heap index of the timer, ticker or deadline's context whose step
+    /// this is (see `keys` in search.rs: a deadline's is 1 plus its
+    /// context, a timer's or ticker's 0x1_0000 plus its object).
+    fn timed_object(self) -> Option<u16> {
+        let id = (self.0 & 0xFFFF_FFFF) as u32;
+        match id {
+            _ if self.slot().is_some() || self == Key::NONE => None,
+            1..=0xFFFF => Some((id - 1) as u16),
+            0x1_0000..=0x1_FFFF => Some((id - 0x1_0000) as u16),
+            _ => None,
+        }
+    }
+
     fn slot(self) -> Option<u16> {
         let s = (self.0 >> 48) as u16;
         (self != Key::NONE && s != 0xFFFF).then_some(s)
@@ -60,6 +73,9 @@ pub(crate) struct Label {
     pub timing: Timing,
     /// Whether it makes or resets a timed object (`Applied::rearms`).
     pub rearms: bool,
+    /// That object's heap index after the step, when it is one
+    /// (`Applied::rearmed`).
+    pub rearmed: Option<u16>,
 }
 
 /// The explored graph's edges in compressed rows, in state order. The
@@ -183,7 +199,8 @@ fn on_cycles(
 /// when `stop` ends the search first.
 ///
 /// Edges that are fair only weakly (see `weak`: steps of time held back on
-/// a cycle of instant steps, an `after` made anew on every round) keep a
+/// a cycle of instant steps, an `after` made anew on every round, a timer
+/// reset on the cycle) keep a
 /// set of states from holding a fair cycle only when one of their keys is
 /// enabled everywhere in it, yet never taken inside (time passes on a cycle
 /// of instant steps; the deadline it waits for comes).
@@ -217,7 +234,8 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
             let rearms = scc.iter().any(|&v| internal(v).any(|e| edges.label(e).rearms));
             let moved: BTreeSet<Key> =
                 scc.iter().flat_map(|&v| internal(v).flat_map(|e| edges.keys(e))).collect();
-            let weak = |label: &Label| weak(label, &moved);
+            let reset = Reset::of(scc.iter().flat_map(|&v| internal(v).map(|e| edges.label(e))));
+            let weak = |label: &Label| weak(label, &moved, &reset);
             for &v in &scc {
                 for e in edges.row(v) {
                     let label = edges.label(e);
@@ -258,18 +276,46 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
 }
 
 /// Whether an edge's keys are fair only weakly in a strongly connected set
-/// (`taken`: the keys of its steps inside it): a step held back by maximal
-/// progress, and an `after` of a select that the set also leaves by another
-/// case: each time the task comes back to the select the `after` is made
-/// anew, so one beside a faster event never fires, as in Go with fixed
-/// durations. A `work` or `sleep` ending, timers, tickers, deadlines and
-/// the signal stay fair strongly.
-fn weak(label: &Label, taken: &BTreeSet<Key>) -> bool {
+/// (`taken`: the keys of its steps inside it; `reset`: the timed objects
+/// its steps make or reset): a step held back by maximal progress; an
+/// `after` of a select that the set also leaves by another case, as each
+/// time the task comes back to the select the `after` is made anew, so one
+/// beside a faster event never fires (as in Go with fixed durations); and a
+/// timer's, ticker's or deadline's step whose object a step of the set
+/// makes or resets, as its time then starts afresh (a debouncer's quiet
+/// timer reset by every event never fires when events come faster). A
+/// `work` or `sleep` ending, timers left armed and the signal stay fair
+/// strongly.
+fn weak(label: &Label, taken: &BTreeSet<Key>, reset: &Reset) -> bool {
     let k = label.keys[0];
     match label.timing {
         Timing::Held => true,
-        Timing::Timed => k.slot().is_some() && taken.iter().any(|t| t.site() == k.site() && *t != k),
+        Timing::Timed if k.slot().is_some() => taken.iter().any(|t| t.site() == k.site() && *t != k),
+        Timing::Timed => k.timed_object().is_some_and(|o| reset.any || reset.objects.contains(&o)),
         Timing::Instant => false,
+    }
+}
+
+/// The timed objects the steps of a set make or reset, by heap index;
+/// `any` when a step makes or resets several (which, the label does not
+/// keep).
+struct Reset {
+    objects: BTreeSet<u16>,
+    any: bool,
+}
+
+impl Reset {
+    fn of(labels: impl Iterator<Item = Label>) -> Reset {
+        let mut out = Reset { objects: BTreeSet::new(), any: false };
+        for label in labels.filter(|l| l.rearms) {
+            match label.rearmed {
+                Some(o) => {
+                    out.objects.insert(o);
+                }
+                None => out.any = true,
+            }
+        }
+        out
     }
 }
 

@@ -608,7 +608,7 @@ impl Expander<'_> {
             .filter(|&k| !taken[k])
             .map(|k| {
                 let (keys, timing) = (keys(&s, &ts[k], !self.symmetric), timing(&ts[k]));
-                (k as u16, Label { keys, timing, rearms: false })
+                (k as u16, Label { keys, timing, rearms: false, rearmed: None })
             })
             .collect();
         Expansion { dead, cut: None, left_out, steps }
@@ -626,9 +626,13 @@ impl Expander<'_> {
         print: Option<u64>,
     ) -> Step {
         let keys = keys(s, t, !self.symmetric);
-        let mut rearms = false;
+        let (mut rearms, mut rearmed) = (false, None);
         let result = apply(self.program, s, t, self.scenario).map(|mut a| {
             rearms = a.rearms;
+            rearmed = match a.rearmed[..] {
+                [o] => Some(o),
+                _ => None,
+            };
             if self.symmetric {
                 reduce_successor(self.program, &mut a.state, print);
             }
@@ -636,7 +640,7 @@ impl Expander<'_> {
             encode_successor(&a.state, s, parts, &mut successor);
             (successor, a.events)
         });
-        Step { k: k as u16, label: Label { keys, timing, rearms }, result }
+        Step { k: k as u16, label: Label { keys, timing, rearms, rearmed }, result }
     }
 
     /// The steps held back by maximal progress (see `held_back`) that the

@@ -24,8 +24,9 @@ pub(super) struct Exec<'p> {
     /// Tasks that returned during this step, with their results; their exit is
     /// settled once every task moved by the step has run ahead.
     pub(super) exits: Vec<(usize, Value)>,
-    /// Whether a timed object was made or reset (see [`Applied::rearms`]).
-    pub(super) rearms: bool,
+    /// The timed objects made or reset, by heap index during the step (see
+    /// [`Applied::rearmed`]).
+    pub(super) rearmed: Vec<u16>,
     /// Whether a channel was closed or a context cancelled since parked
     /// tasks were last settled: only then may one complete a case alone.
     pub(super) closes: bool,
@@ -102,8 +103,14 @@ impl<'p> Exec<'p> {
             events: self.events,
             spawned,
             exited: c.exited,
+            rearms: !self.rearmed.is_empty(),
+            rearmed: self
+                .rearmed
+                .iter()
+                .map(|&o| c.heap_map[o as usize])
+                .filter(|&o| o != u16::MAX)
+                .collect(),
             heap_map: c.heap_map,
-            rearms: self.rearms,
         })
     }
 
@@ -353,18 +360,11 @@ impl<'p> Exec<'p> {
             Ctor::Background => ctx(CtxKind::Background, None),
             Ctor::Signal => ctx(CtxKind::Signal, None),
             Ctor::WithCancel(e) => ctx(CtxKind::Cancel, Some(parent(self, e)?)),
-            Ctor::WithTimeout(e) => {
-                self.rearms = true;
-                ctx(CtxKind::Timeout, Some(parent(self, e)?))
-            }
+            Ctor::WithTimeout(e) => ctx(CtxKind::Timeout, Some(parent(self, e)?)),
             Ctor::Ticker { short } => {
-                self.rearms = true;
                 Object::Ticker { running: true, pending: false, creator, short: *short }
             }
-            Ctor::Timer { short } => {
-                self.rearms = true;
-                Object::Timer { state: TimerState::Armed, creator, short: *short }
-            }
+            Ctor::Timer { short } => Object::Timer { state: TimerState::Armed, creator, short: *short },
             Ctor::Cell { init, range } => {
                 let v = self.eval(slot, init)?;
                 let c = self.new_obj(Object::Cell { value: Value::Unit, range: *range });
@@ -411,7 +411,15 @@ impl<'p> Exec<'p> {
                 Object::Array(xs)
             }
         };
-        Ok(Value::Obj(self.new_obj(o)))
+        let timed = matches!(
+            o,
+            Object::Ticker { .. } | Object::Timer { .. } | Object::Ctx { kind: CtxKind::Timeout, .. }
+        );
+        let x = self.new_obj(o);
+        if timed {
+            self.rearmed.push(x);
+        }
+        Ok(Value::Obj(x))
     }
 
     pub(super) fn exec(&mut self, slot: usize, t: &Transition) -> Result<(), Fault> {
@@ -852,7 +860,9 @@ impl<'p> Exec<'p> {
             }
             _ => return Err(format!("{op:?} on an object of the wrong kind")),
         }
-        self.rearms |= op == Op::Reset;
+        if op == Op::Reset {
+            self.rearmed.push(id);
+        }
         // A cancel that walks down to the children waits for the walk:
         // the walk's step ends it (`Actor::Walk`).
         if cancel.is_some_and(|c| self.cancel_ctx(c)) {

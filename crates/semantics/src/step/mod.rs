@@ -97,6 +97,8 @@ pub struct Applied {
     /// or reset a timer or a ticker: an object whose time starts afresh, so
     /// that one heap index armed before and after is not armed all along.
     pub rearms: bool,
+    /// Those objects, by heap index after the step (but those collected).
+    pub rearmed: Vec<u16>,
 }
 
 /// A new task running `func`, owned by `owner`.
@@ -123,7 +125,7 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
         events: Vec::new(),
         spawned: Vec::new(),
         exits: Vec::new(),
-        rearms: false,
+        rearmed: Vec::new(),
         closes: false,
         waits_moved: false,
         mover: None,
@@ -369,7 +371,7 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
         events: Vec::new(),
         spawned: Vec::new(),
         exits: Vec::new(),
-        rearms: false,
+        rearmed: Vec::new(),
         closes: matches!(t.actor, Actor::Signal),
         waits_moved: false,
         mover: match t.actor {
