@@ -231,10 +231,10 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
             let mut held = BTreeSet::new();
             let mut taken = BTreeSet::new();
             let internal = |v: u32| edges.row(v).filter(|&e| inside(edges.targets[e]));
-            let rearms = scc.iter().any(|&v| internal(v).any(|e| edges.label(e).rearms));
             let moved: BTreeSet<Key> =
                 scc.iter().flat_map(|&v| internal(v).flat_map(|e| edges.keys(e))).collect();
             let reset = Reset::of(scc.iter().flat_map(|&v| internal(v).map(|e| edges.label(e))));
+            let rearms = reset.any || !reset.objects.is_empty();
             let weak = |label: &Label| weak(label, &moved, &reset);
             for &v in &scc {
                 for e in edges.row(v) {
