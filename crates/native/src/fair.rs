@@ -5,10 +5,10 @@
 //! the states enabling an untaken key cannot recur, so they are removed and the
 //! rest is searched again (the classic Streett-automaton emptiness check).
 
+use crate::graph::{Cursor, Edge, Edges, Label, Timing};
 use crate::store::Store;
 use crate::Finding;
 use leash_semantics::FindingKind;
-use rustc_hash::FxHashMap;
 use std::collections::{BTreeSet, VecDeque};
 
 /// A fairness key: which task step (slot, function, pc, select case) or which
@@ -51,110 +51,6 @@ impl Key {
     }
 }
 
-/// How an edge's step stands to time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Timing {
-    /// An instant step.
-    Instant,
-    /// A step of time in a state where time may pass.
-    Timed,
-    /// A step of time that maximal progress holds back, taken in a state on
-    /// a cycle of instant steps, where Go's clock runs all the same. Fair
-    /// only weakly: it must come when it stays enabled.
-    Held,
-}
-
-/// What the graph keeps of an edge besides its target and index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Label {
-    /// Its fairness keys.
-    pub keys: [Key; 2],
-    /// Its timing.
-    pub timing: Timing,
-    /// Whether it makes or resets a timed object (`Applied::rearms`).
-    pub rearms: bool,
-    /// That object's heap index after the step, when it is one
-    /// (`Applied::rearmed`).
-    pub rearmed: Option<u16>,
-}
-
-/// The explored graph's edges in compressed rows, in state order. The
-/// labels of edges are interned: a model has few distinct ones.
-#[derive(Default)]
-pub(crate) struct Edges {
-    starts: Vec<u32>,
-    targets: Vec<u32>,
-    index: Vec<u16>,
-    label: Vec<u32>,
-    labels: Vec<Label>,
-    interned: FxHashMap<Label, u32>,
-}
-
-/// Edges to add to the rows of states already stored: by state, in order,
-/// each with its target, index and label.
-pub(crate) type Extra = Vec<(u32, Vec<(u32, u16, Label)>)>;
-
-impl Edges {
-    /// Starts the row of the next state.
-    pub fn begin(&mut self, _state: u32) {
-        self.starts.push(self.targets.len() as u32);
-    }
-
-    /// Adds an edge of the current row; `u32::MAX` is a panic (no target).
-    pub fn push(&mut self, target: u32, index: u16, label: Label) {
-        self.targets.push(target);
-        self.index.push(index);
-        let next = self.labels.len() as u32;
-        let id = *self.interned.entry(label).or_insert(next);
-        if id == next {
-            self.labels.push(label);
-        }
-        self.label.push(id);
-    }
-
-    /// Adds `extra` at the ends of the rows of the states it names (in
-    /// increasing order), moving the later rows along.
-    pub fn extend_rows(&mut self, extra: Extra) {
-        let mut old = std::mem::take(self);
-        let mut extra = extra.into_iter().peekable();
-        self.labels = std::mem::take(&mut old.labels);
-        self.interned = std::mem::take(&mut old.interned);
-        for v in 0..old.starts.len() as u32 {
-            self.begin(v);
-            for e in old.row(v) {
-                self.targets.push(old.targets[e]);
-                self.index.push(old.index[e]);
-                self.label.push(old.label[e]);
-            }
-            if let Some((_, edges)) = extra.next_if(|(w, _)| *w == v) {
-                edges.into_iter().for_each(|(target, index, label)| self.push(target, index, label));
-            }
-        }
-    }
-
-    /// The label of edge `e`.
-    fn label(&self, e: usize) -> Label {
-        self.labels[self.label[e] as usize]
-    }
-
-    /// The fairness keys of edge `e`.
-    fn keys(&self, e: usize) -> [Key; 2] {
-        self.label(e).keys
-    }
-
-    fn row(&self, v: u32) -> std::ops::Range<usize> {
-        let start = self.starts[v as usize] as usize;
-        let end = self.starts.get(v as usize + 1).map_or(self.targets.len(), |&e| e as usize);
-        start..end
-    }
-
-    /// Bytes held.
-    pub fn bytes(&self) -> usize {
-        let label = std::mem::size_of::<Label>();
-        self.starts.len() * 4 + self.targets.len() * (4 + 2 + 4) + self.labels.len() * (2 * label + 4)
-    }
-}
-
 /// The states among the first `n` that lie on a cycle of instant steps (a
 /// step from a state to itself included), in increasing order: the states
 /// where time passes all the same (see [`Timing::Held`]).
@@ -173,7 +69,7 @@ pub(crate) fn on_instant_cycles(edges: &Edges, n: usize) -> Vec<u32> {
 /// instruction), so out of `nodes`; an `after` made anew on every round of
 /// a loop never fires.
 pub(crate) fn held_along_cycles(edges: &Edges, nodes: &[u32], key: Key) -> Vec<u32> {
-    let keeps = |e: usize| {
+    let keeps = |e: Edge| {
         let label = edges.label(e);
         label.timing == Timing::Instant && (key.slot().is_some() || !label.rearms)
     };
@@ -186,7 +82,7 @@ fn on_cycles(
     edges: &Edges,
     nodes: &[u32],
     member: impl Fn(u32) -> bool,
-    follow: impl Fn(usize) -> bool,
+    follow: impl Fn(Edge) -> bool,
 ) -> Vec<u32> {
     let n = nodes.last().map_or(0, |&v| v as usize + 1);
     let mut out: Vec<u32> = Tarjan::new(n).run(nodes, edges, member, follow).into_iter().flatten().collect();
@@ -226,28 +122,27 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
             for &v in &scc {
                 member[v as usize] = g;
             }
-            let inside = |v: u32| v != u32::MAX && member[v as usize] == g;
+            let inside = |v: u32| member[v as usize] == g;
             let mut enabled = BTreeSet::new();
             let mut held = BTreeSet::new();
             let mut taken = BTreeSet::new();
-            let internal = |v: u32| edges.row(v).filter(|&e| inside(edges.targets[e]));
+            let internal = |v: u32| edges.row(v).filter(|e| inside(e.target));
             let moved: BTreeSet<Key> =
-                scc.iter().flat_map(|&v| internal(v).flat_map(|e| edges.keys(e))).collect();
-            let reset = Reset::of(scc.iter().flat_map(|&v| internal(v).map(|e| edges.label(e))));
+                scc.iter().flat_map(|&v| internal(v).flat_map(|e| edges.label(e).keys)).collect();
+            let reset = Reset::of(scc.iter().flat_map(|&v| internal(v).map(|e| *edges.label(e))));
             let rearms = reset.any || !reset.objects.is_empty();
             let weak = |label: &Label| weak(label, &moved, &reset);
             for &v in &scc {
-                for e in edges.row(v) {
-                    let label = edges.label(e);
+                for label in edges.labels(v) {
                     let keys = label.keys.into_iter().filter(|k| *k != Key::NONE);
-                    if weak(&label) {
-                        held.extend(keys.clone());
+                    if weak(label) {
+                        held.extend(keys);
                     } else {
-                        enabled.extend(keys.clone());
+                        enabled.extend(keys);
                     }
-                    if inside(edges.targets[e]) {
-                        taken.extend(keys);
-                    }
+                }
+                for e in internal(v) {
+                    taken.extend(edges.label(e).keys.into_iter().filter(|k| *k != Key::NONE));
                 }
             }
             if held_throughout(edges, &scc, &held, &taken, rearms) {
@@ -261,9 +156,8 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
                 .iter()
                 .copied()
                 .filter(|&v| {
-                    edges.row(v).all(|e| {
-                        let label = edges.label(e);
-                        weak(&label) || label.keys.iter().all(|k| *k == Key::NONE || taken.contains(k))
+                    edges.labels(v).all(|label| {
+                        weak(label) || label.keys.iter().all(|k| *k == Key::NONE || taken.contains(k))
                     })
                 })
                 .collect();
@@ -333,7 +227,7 @@ fn held_throughout(
 ) -> bool {
     held.iter()
         .filter(|k| !taken.contains(k) && (!rearms || k.slot().is_some()))
-        .any(|k| scc.iter().all(|&v| edges.row(v).any(|e| edges.keys(e).contains(k))))
+        .any(|k| scc.iter().all(|&v| edges.labels(v).any(|label| label.keys.contains(k))))
 }
 
 fn report(
@@ -376,12 +270,12 @@ fn fair_cycle(edges: &Edges, entry: u32, inside: &dyn Fn(u32) -> bool, keys: &BT
     let mut out = Vec::new();
     let mut at = entry;
     loop {
-        let wanted = |e: usize| edges.keys(e).iter().any(|k| missing.contains(k));
+        let wanted = |e: Edge| edges.label(e).keys.iter().any(|k| missing.contains(k));
         let (steps, end) = if missing.is_empty() {
             if at == entry && !out.is_empty() {
                 return out;
             }
-            shortest(edges, at, inside, &|e| edges.targets[e] == entry)
+            shortest(edges, at, inside, &|e| e.target == entry)
         } else {
             shortest(edges, at, inside, &wanted)
         };
@@ -389,10 +283,10 @@ fn fair_cycle(edges: &Edges, entry: u32, inside: &dyn Fn(u32) -> bool, keys: &BT
             return out;
         }
         for &e in &steps {
-            edges.keys(e).iter().for_each(|k| {
+            edges.label(e).keys.iter().for_each(|k| {
                 missing.remove(k);
             });
-            out.push(edges.index[e]);
+            out.push(edges.index(e));
         }
         at = end;
     }
@@ -404,14 +298,14 @@ fn shortest(
     edges: &Edges,
     from: u32,
     inside: &dyn Fn(u32) -> bool,
-    goal: &dyn Fn(usize) -> bool,
-) -> (Vec<usize>, u32) {
-    let mut prev: std::collections::HashMap<u32, (u32, usize)> = std::collections::HashMap::new();
+    goal: &dyn Fn(Edge) -> bool,
+) -> (Vec<Edge>, u32) {
+    let mut prev: std::collections::HashMap<u32, (u32, Edge)> = std::collections::HashMap::new();
     let mut queue = VecDeque::from([from]);
     let mut seen = std::collections::HashSet::from([from]);
     while let Some(v) = queue.pop_front() {
         for e in edges.row(v) {
-            let w = edges.targets[e];
+            let w = e.target;
             if !inside(w) {
                 continue;
             }
@@ -457,7 +351,7 @@ impl Tarjan {
         nodes: &[u32],
         edges: &Edges,
         member: impl Fn(u32) -> bool,
-        follow: impl Fn(usize) -> bool,
+        follow: impl Fn(Edge) -> bool,
     ) -> Vec<Vec<u32>> {
         for &v in nodes {
             self.index[v as usize] = UNSEEN;
@@ -465,23 +359,21 @@ impl Tarjan {
         let mut out = Vec::new();
         let mut counter = 0u32;
         let mut stack: Vec<u32> = Vec::new();
-        let mut calls: Vec<(u32, usize)> = Vec::new();
+        let mut calls: Vec<(u32, Cursor)> = Vec::new();
         for &root in nodes {
             if self.index[root as usize] != UNSEEN {
                 continue;
             }
-            calls.push((root, edges.row(root).start));
+            calls.push((root, edges.cursor(root)));
             self.index[root as usize] = counter;
             self.low[root as usize] = counter;
             counter += 1;
             stack.push(root);
             self.on_stack[root as usize] = true;
-            while let Some(&mut (v, ref mut e)) = calls.last_mut() {
-                let row = edges.row(v);
-                if *e < row.end {
-                    let (w, followed) = (edges.targets[*e], follow(*e));
-                    *e += 1;
-                    if w == u32::MAX || !followed || !member(w) {
+            while let Some(&mut (v, ref mut cursor)) = calls.last_mut() {
+                if let Some(e) = edges.next(cursor) {
+                    let w = e.target;
+                    if !follow(e) || !member(w) {
                         continue;
                     }
                     if self.index[w as usize] == UNSEEN {
@@ -490,7 +382,7 @@ impl Tarjan {
                         counter += 1;
                         stack.push(w);
                         self.on_stack[w as usize] = true;
-                        calls.push((w, edges.row(w).start));
+                        calls.push((w, edges.cursor(w)));
                     } else if self.on_stack[w as usize] {
                         self.low[v as usize] = self.low[v as usize].min(self.index[w as usize]);
                     }
@@ -504,7 +396,7 @@ impl Tarjan {
                     if stack.last() == Some(&v) {
                         stack.pop();
                         self.on_stack[v as usize] = false;
-                        if edges.row(v).any(|e| edges.targets[e] == v && follow(e)) {
+                        if edges.row(v).any(|e| e.target == v && follow(e)) {
                             out.push(vec![v]);
                         }
                         continue;

@@ -9,7 +9,9 @@
 
 mod encode;
 mod fair;
+mod graph;
 mod hunt;
+mod offsets;
 mod search;
 mod shorten;
 mod store;

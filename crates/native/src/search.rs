@@ -2,7 +2,8 @@
 //! panics and owner-rule warnings, each with a shortest path; then fair cycles.
 
 use crate::encode::{encode_successor, Successor, TaskCache};
-use crate::fair::{fair_cycles, held_along_cycles, on_instant_cycles, Edges, Key, Label, Timing};
+use crate::fair::{fair_cycles, held_along_cycles, on_instant_cycles, Key};
+use crate::graph::{Edges, Label, Timing};
 use crate::hunt::Alongside;
 use crate::store::Store;
 use crate::trace::unreduce;
@@ -295,6 +296,7 @@ fn search(
         por,
     };
     let mut edges = Edges::default();
+    let mut row = Vec::new();
     let mut incomplete = None;
     let mut i = 0u32;
     let (mut pruned, mut given_up, mut unreduced, mut instant_cycles) = (0u32, false, false, false);
@@ -335,7 +337,6 @@ fn search(
                     break 'search;
                 }
                 stats.max_depth = stats.max_depth.max(depth as usize);
-                edges.begin(i);
                 expansion.dead.into_iter().for_each(|f| record(&mut findings, f));
                 match expansion.cut {
                     Some(Cut::Depth) => {
@@ -351,7 +352,7 @@ fn search(
                     stats.transitions += 1;
                     let (k, label) = (step.k, step.label);
                     let j = store_step(&mut store, &mut findings, i, step);
-                    edges.push(j, k, label);
+                    row.push((j, k, label));
                     // Every cycle has a step to a state no deeper than where
                     // it starts: without such an instant step, no cycle of
                     // instant steps needs looking for.
@@ -361,9 +362,9 @@ fn search(
                 // The steps a persistent set left out, as edges that lead
                 // nowhere: their keys count as enabled in the state, so a
                 // cycle that never takes them is not fair.
-                for (k, label) in expansion.left_out {
-                    edges.push(u32::MAX, k, label);
-                }
+                row.extend(expansion.left_out.into_iter().map(|(k, label)| (u32::MAX, k, label)));
+                edges.add_row(i, &row);
+                row.clear();
                 let unpaid = i + 1 == PROBE && pruned == 0;
                 if por.is_some_and(|r| r.give_up) && (unpaid || !findings.is_empty()) {
                     if pruned > 0 {

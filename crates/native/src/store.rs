@@ -10,6 +10,7 @@
 use crate::encode::{
     decode, decode_parts, encode, get_num, join, put_num, split, Part, Successor, TaskCache,
 };
+use crate::offsets::Offsets;
 use hashbrown::HashTable;
 use leash_semantics::State;
 use std::hash::{BuildHasher, Hasher};
@@ -18,13 +19,15 @@ use std::ops::Range;
 /// Byte strings in one arena, each stored once, numbered in order.
 struct Arena {
     bytes: Vec<u8>,
-    starts: Vec<u64>,
+    starts: Offsets,
     table: HashTable<u32>,
 }
 
 impl Arena {
     fn new() -> Arena {
-        Arena { bytes: Vec::new(), starts: vec![0], table: HashTable::new() }
+        let mut starts = Offsets::default();
+        starts.push(0);
+        Arena { bytes: Vec::new(), starts, table: HashTable::new() }
     }
 
     fn len(&self) -> usize {
@@ -32,30 +35,32 @@ impl Arena {
     }
 
     fn get(&self, i: u32) -> &[u8] {
-        &self.bytes[self.starts[i as usize] as usize..self.starts[i as usize + 1] as usize]
+        span(&self.bytes, &self.starts, i)
     }
 
     /// The number of `item`, stored now if it is new, and whether it is.
     fn intern(&mut self, item: &[u8]) -> (u32, bool) {
         let h = hash(item);
         let Arena { bytes, starts, table } = self;
-        let slice = |i: u32| &bytes[starts[i as usize] as usize..starts[i as usize + 1] as usize];
-        if let Some(&i) = table.find(h, |&i| slice(i) == item) {
+        if let Some(&i) = table.find(h, |&i| span(bytes, starts, i) == item) {
             return (i, false);
         }
         let i = (starts.len() - 1) as u32;
         bytes.extend_from_slice(item);
         starts.push(bytes.len() as u64);
         let (bytes, starts) = (&self.bytes, &self.starts);
-        self.table.insert_unique(h, i, |&j| {
-            hash(&bytes[starts[j as usize] as usize..starts[j as usize + 1] as usize])
-        });
+        self.table.insert_unique(h, i, |&j| hash(span(bytes, starts, j)));
         (i, true)
     }
 
     fn bytes(&self) -> usize {
-        self.bytes.len() + self.starts.len() * 8 + self.table.capacity() * 5
+        self.bytes.len() + self.starts.bytes() + self.table.capacity() * 5
     }
+}
+
+/// The `i`th string of an arena's bytes.
+fn span<'a>(bytes: &'a [u8], starts: &Offsets, i: u32) -> &'a [u8] {
+    &bytes[starts.get(i as usize) as usize..starts.get(i as usize + 1) as usize]
 }
 
 /// Distinct states in discovery order.
@@ -67,8 +72,10 @@ pub(crate) struct Store {
     /// The encoding of the state being inserted, its parts' ranges and its
     /// record (kept to reuse their allocations).
     scratch: (Vec<u8>, Vec<Range<usize>>, Vec<u8>),
-    /// For each state: the parent's number and the transition index taken.
-    pub parents: Vec<(u32, u16)>,
+    /// For each state: the parent's number.
+    parents: Vec<u32>,
+    /// For each state: the transition index taken from its parent.
+    taken: Vec<u16>,
     /// For each state: its breadth-first depth.
     pub depths: Vec<u32>,
 }
@@ -86,6 +93,7 @@ impl Store {
             parts: Arena::new(),
             scratch: Default::default(),
             parents: Vec::new(),
+            taken: Vec::new(),
             depths: Vec::new(),
         }
     }
@@ -107,7 +115,7 @@ impl Store {
 
     /// Estimated bytes held.
     pub fn bytes(&self) -> usize {
-        self.states.bytes() + self.parts.bytes() + self.parents.len() * 8 + self.depths.len() * 4
+        self.states.bytes() + self.parts.bytes() + self.parents.len() * 6 + self.depths.len() * 4
     }
 
     /// Inserts `s`; returns its number and whether it is new.
@@ -133,8 +141,7 @@ impl Store {
         }
         let (i, new) = self.states.intern(&record);
         if new {
-            self.parents.push(parent);
-            self.depths.push(depth);
+            self.link(parent, depth);
         }
         self.scratch.1 = ranges;
         self.scratch.2 = record;
@@ -158,11 +165,17 @@ impl Store {
         }
         let (i, new) = self.states.intern(&record);
         if new {
-            self.parents.push(parent);
-            self.depths.push(depth);
+            self.link(parent, depth);
         }
         self.scratch.2 = record;
         (i, new)
+    }
+
+    /// Records a new state's parent link and depth.
+    fn link(&mut self, (parent, taken): (u32, u16), depth: u32) {
+        self.parents.push(parent);
+        self.taken.push(taken);
+        self.depths.push(depth);
     }
 
     /// The state numbered `i`.
@@ -194,7 +207,7 @@ impl Store {
     pub fn path(&self, mut i: u32) -> Vec<u16> {
         let mut out = Vec::new();
         while i != 0 {
-            let (p, t) = self.parents[i as usize];
+            let (p, t) = (self.parents[i as usize], self.taken[i as usize]);
             out.push(t);
             i = p;
         }
