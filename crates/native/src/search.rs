@@ -11,7 +11,7 @@ use crate::{Bound, Control, Exploration, Finding, Options, Phase, Progress, Stat
 use leash_ir::Program;
 use leash_semantics::{
     apply, enabled, held_back, initial, reduce_successor, reduce_symmetry, settled_print, Actor, Event,
-    FindingKind, Persistent, Scenario, State, Transition,
+    FindingKind, Persistent, Scenario, Settled, State, Transition,
 };
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -595,7 +595,7 @@ impl Expander<'_> {
         while let Some(&k) = order.get(next) {
             next += 1;
             let t = &ts[k];
-            let step = self.step(&s, &parts, k, t, timing(t), print);
+            let step = self.step(&s, &parts, k, t, timing(t), print.as_ref());
             if let (Err(_), Some(a)) = (&step.result, &ample) {
                 if order.len() == a.len() {
                     order.extend((0..ts.len()).filter(|k| a.binary_search(k).is_err()));
@@ -616,7 +616,7 @@ impl Expander<'_> {
     }
 
     /// Takes step `t`, number `k`, from `s` (whose parts are `parts`).
-    /// `print` is the `settled_print` of `s`, for `reduce_successor`.
+    /// `settled` is the `settled_print` of `s`, for `reduce_successor`.
     fn step(
         &self,
         s: &State,
@@ -624,7 +624,7 @@ impl Expander<'_> {
         k: usize,
         t: &Transition,
         timing: Timing,
-        print: Option<u64>,
+        settled: Option<&Settled>,
     ) -> Step {
         let keys = keys(s, t, !self.symmetric);
         let (mut rearms, mut rearmed) = (false, None);
@@ -635,7 +635,7 @@ impl Expander<'_> {
                 _ => None,
             };
             if self.symmetric {
-                reduce_successor(self.program, &mut a.state, print);
+                reduce_successor(self.program, &mut a.state, settled);
             }
             let mut successor = Successor { bytes: Vec::with_capacity(128), ..Successor::default() };
             encode_successor(&a.state, s, parts, &mut successor);

@@ -364,40 +364,56 @@ fn order_within_functions(p: &Program, s: &State) -> (Option<Vec<u16>>, bool) {
     (moved.then_some(new_of), by_shape)
 }
 
-/// The `shape_print` of `s` (canonical) when `reduce_symmetry` leaves it
+/// A state whose order its tasks' shapes decide alone (see
+/// [`settled_print`]): its shape print, and its tasks with their prints, so
+/// that a successor's print is computed only for the tasks its step changed
+/// (the others are still the parent's: shared, not copied).
+pub struct Settled {
+    print: u64,
+    tasks: Vec<(Arc<Task>, u64)>,
+}
+
+/// The shape print of `s` (canonical) when `reduce_symmetry` leaves it
 /// as it is, in an order that the shapes of its tasks decide alone (see
 /// `encode_shape`): it then also leaves as it is every canonical state with
 /// the same print, as that order depends on nothing else. A search computes
 /// it once per state, for `reduce_successor`.
-pub fn settled_print(p: &Program, s: &State) -> Option<u64> {
+pub fn settled_print(p: &Program, s: &State) -> Option<Settled> {
     let block = |t: &Task| (t.func != p.main, t.func);
     let settled = s.tasks.windows(2).all(|w| block(&w[0]) <= block(&w[1]))
         && matches!(order_within_functions(p, s), (None, true));
-    settled.then(|| shape_print(s))
+    settled.then(|| {
+        let tasks: Vec<(Arc<Task>, u64)> = s.tasks.iter().map(|t| (t.clone(), task_print(t))).collect();
+        Settled { print: shape_print(s, |slot| tasks[slot].1), tasks }
+    })
 }
 
-/// `reduce_symmetry` of a successor of a state whose `settled_print` is
-/// `parent`: nothing to do when the successor has the same print (the step
-/// changed no shape), the usual case.
-pub fn reduce_successor(p: &Program, s: &mut State, parent: Option<u64>) -> Option<Renaming> {
-    if parent.is_some_and(|print| shape_print(s) == print) {
-        return None;
+/// `reduce_symmetry` of a successor of a state `parent` settled by shape
+/// (see [`settled_print`]): nothing to do when the successor has the same
+/// print (the step changed no shape), the usual case.
+pub fn reduce_successor(p: &Program, s: &mut State, parent: Option<&Settled>) -> Option<Renaming> {
+    if let Some(parent) = parent {
+        let known = |slot: usize| match parent.tasks.get(slot) {
+            Some((t, print)) if Arc::ptr_eq(t, &s.tasks[slot]) => *print,
+            _ => task_print(&s.tasks[slot]),
+        };
+        if shape_print(s, known) == parent.print {
+            return None;
+        }
     }
     reduce_symmetry(p, s)
 }
 
 /// A hash of everything the order of a state settled by shape depends on:
-/// each task's shape and each object's, and the tasks and objects each
-/// object names, by slot and heap index. Two states alike in it but not in
-/// that (a collision) cost a state kept in an order that is not the least,
-/// never a wrong verdict: any order of a state is that state.
-fn shape_print(s: &State) -> u64 {
+/// each task's shape (`task`: its `task_print` by slot) and each object's,
+/// and the tasks and objects each object names, by slot and heap index. Two
+/// states alike in it but not in that (a collision) cost a state kept in an
+/// order that is not the least, never a wrong verdict: any order of a state
+/// is that state.
+fn shape_print(s: &State, task: impl Fn(usize) -> u64) -> u64 {
     let raw = |x: u16| x as u32;
     let mut print = Fold(s.tasks.len() as u64);
-    for t in &s.tasks {
-        encode_shape(t, &raw, &raw, &mut print);
-        print.extend([u64::MAX]);
-    }
+    print.extend((0..s.tasks.len()).map(task));
     print.extend([s.heap.len() as u64]);
     for o in &s.heap {
         encode_object_shape(o, &raw, &raw, &mut print);
@@ -405,6 +421,14 @@ fn shape_print(s: &State) -> u64 {
         refs_at(o, &mut |x, at| print.extend([1 << 61 | at as u64, x as u64]));
         print.extend([u64::MAX]);
     }
+    finish(print.0)
+}
+
+/// A hash of a task's shape, with slots and heap indices as they are.
+fn task_print(t: &Task) -> u64 {
+    let raw = |x: u16| x as u32;
+    let mut print = Fold(0);
+    encode_shape(t, &raw, &raw, &mut print);
     finish(print.0)
 }
 

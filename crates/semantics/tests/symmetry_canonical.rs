@@ -352,7 +352,7 @@ fn a_successor_skipped_by_its_shape_print_is_in_order() {
                 for t in enabled(&p, &s, scenario) {
                     let Ok(next) = apply(&p, &s, &t, scenario) else { continue };
                     let (mut quick, mut full) = (next.state.clone(), next.state);
-                    if reduce_successor(&p, &mut quick, print).is_none() && print.is_some() {
+                    if reduce_successor(&p, &mut quick, print.as_ref()).is_none() && print.is_some() {
                         skipped += 1;
                         assert!(
                             reduce_symmetry(&p, &mut full).is_none(),
