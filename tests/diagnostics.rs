@@ -169,6 +169,11 @@ fn e0107_lock_on_channel() {
 }
 
 #[test]
+fn e0107_len_of_a_mutex_names_what_len_counts() {
+    insta::assert_snapshot!(render("task main() {\n    let mu = mutex()\n    let n = len(mu)\n}\n"));
+}
+
+#[test]
 fn e0107_recv_on_mutex() {
     insta::assert_snapshot!(render("task main() {\n    let mu = mutex()\n    let v = recv mu\n}\n"));
 }

@@ -498,6 +498,10 @@ impl<'p> Gen<'p> {
                         let l = self.con(Con::List, vec![k]);
                         self.unify(m, l);
                     }
+                    leash_ir::LenOf::Chan => {
+                        let c = self.con(Con::Chan, vec![k]);
+                        self.unify(m, c);
+                    }
                 }
                 self.simple(Con::Int)
             }

@@ -78,13 +78,16 @@ pub struct StructDef {
     pub fields: Vec<String>,
 }
 
-/// What `len` counts: a map's entries or a list's elements.
+/// What `len` counts: a map's entries, a list's elements or the values
+/// waiting in a channel's buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LenOf {
     /// A map (stored as key, value pairs).
     Map,
     /// A list.
     List,
+    /// A channel (`len(ch)`: 0 for a nil or unbuffered one).
+    Chan,
 }
 
 /// A field of a struct type: which struct, and which field of it.

@@ -80,6 +80,14 @@ pub(crate) fn eval(s: &State, slot: usize, e: &Expr) -> Result<Value, Fault> {
             let (xs, k) = (map_entries(s, eval(s, slot, m)?)?, eval(s, slot, k)?);
             Value::Bool(entry(xs, k).is_some())
         }
+        Expr::Len(ch, LenOf::Chan) => match eval(s, slot, ch)? {
+            Value::Nil => Value::Int(0),
+            Value::Obj(o) => match s.heap.get(o as usize) {
+                Some(Object::Chan { buf, .. }) => Value::Int(buf.len() as i16),
+                _ => return Err("not a channel".into()),
+            },
+            _ => return Err("not a channel".into()),
+        },
         Expr::Len(m, of) => {
             let n = map_entries(s, eval(s, slot, m)?)?.len();
             Value::Int(if *of == LenOf::Map { n / 2 } else { n } as i16)

@@ -44,6 +44,13 @@ impl World {
                 let (xs, k) = (self.map_entries(self.eval(t, m)?)?, self.eval(t, k)?);
                 Ok(Value::Bool(entry(xs, k).is_some()))
             }
+            Expr::Len(ch, LenOf::Chan) => match self.eval(t, ch)? {
+                Value::Nil => Ok(Value::Int(0)),
+                v => match &self.heap[v.obj()? as usize] {
+                    Object::Chan(ch) => Ok(Value::Int(ch.buf.len() as i16)),
+                    _ => Err("not a channel".to_string()),
+                },
+            },
             Expr::Len(m, of) => {
                 let n = self.map_entries(self.eval(t, m)?)?.len();
                 Ok(Value::Int(if *of == LenOf::Map { n / 2 } else { n } as i16))

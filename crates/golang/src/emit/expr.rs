@@ -80,7 +80,9 @@ impl FnCx<'_> {
             Expr::MapHas(m, k) => {
                 format!("has({}, {})", self.expr_at(m, d + 1, uses), self.expr_at(k, d + 1, uses))
             }
-            Expr::Len(m, leash_ir::LenOf::Map) => format!("len({})", self.expr_at(m, d + 1, uses)),
+            Expr::Len(m, leash_ir::LenOf::Map | leash_ir::LenOf::Chan) => {
+                format!("len({})", self.expr_at(m, d + 1, uses))
+            }
             Expr::Len(q, leash_ir::LenOf::List) => format!("len({}.xs)", self.operand(q, PRIMARY, d, uses)),
             Expr::Unary(UnOp::Not, x) => format!("!{}", self.operand(x, UNARY, d, uses)),
             Expr::Unary(UnOp::Neg, x) => match &**x {

@@ -123,12 +123,24 @@ impl Lowerer {
             self.arity(callee, 1, args.len(), span);
             return None;
         };
-        let (m, mt) = self.pure(f, base, "a map or a list")?;
-        let of = if self.kinds.con_of(mt) == Some(Con::List) {
-            LenOf::List
-        } else {
-            self.map_kinds(mt, "len", &Self::operand_name(base), base.span);
-            LenOf::Map
+        let (m, mt) = self.pure(f, base, "a map, a list or a channel")?;
+        let of = match self.kinds.con_of(mt) {
+            Some(Con::List) => LenOf::List,
+            Some(Con::Chan) => LenOf::Chan,
+            Some(other) if other != Con::Map => {
+                let message = format!(
+                    "`len` needs a map, a list or a channel, but `{}` is {}",
+                    Self::operand_name(base),
+                    other.noun()
+                );
+                let label = format!("{} here", other.noun());
+                self.errors.push(Diagnostic::error("E0107", base.span, message).with_label(label));
+                return None;
+            }
+            _ => {
+                self.map_kinds(mt, "len", &Self::operand_name(base), base.span);
+                LenOf::Map
+            }
         };
         Some((Expr::Len(Box::new(m), of), self.kinds.simple(Con::Int)))
     }

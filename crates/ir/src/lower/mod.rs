@@ -312,7 +312,7 @@ fn builtin_meaning(name: &str) -> Option<&'static str> {
         "push" => "appends to a list",
         "pop" => "takes a list's first element",
         "delete" => "deletes a map's entry",
-        "len" => "counts a map's entries or a list's elements",
+        "len" => "counts a map's entries, a list's elements or a channel's buffered values",
         _ => return None,
     })
 }
