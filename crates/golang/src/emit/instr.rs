@@ -516,6 +516,8 @@ impl FnCx<'_> {
                 Instr::Join { task } => Some(format!("{}.join()", self.operand(task, PRIMARY, 1, &mut uses))),
                 Instr::Yield => Some("runtime.Gosched()".into()),
                 Instr::Sleep => Some("time.Sleep(sleepDelay())".into()),
+                // `defer recover()`: recover is the deferred call, and stops nothing.
+                Instr::Recover { dst: None, deferred: false } => Some("recover()".into()),
                 _ => None,
             };
             if let Some(call) = call {

@@ -757,8 +757,16 @@ impl Lowerer {
                     ..
                 })
             );
+            // `defer recover()` defers recover itself: Go's recover stops a
+            // panic only when the deferred function calls it, so this one
+            // recovers nothing.
+            let bare_recover = matches!(
+                &stmt.kind,
+                ast::StmtKind::Expr(ast::Expr { kind: ast::ExprKind::Call { callee, args }, .. })
+                    if callee.text == "recover" && args.is_empty() && f.lookup("recover").is_none()
+            );
             let saved = std::mem::replace(&mut f.scopes, scopes);
-            f.in_defer = true;
+            f.in_defer = !bare_recover;
             self.stmt(&mut f, &stmt);
             f.in_defer = false;
             // The helper a `defer f(x)` calls, after its operands' loads.
