@@ -313,10 +313,13 @@ impl<'p> Exec<'p> {
     pub(super) fn make(&mut self, slot: usize, ctor: &Ctor) -> Result<Value, Fault> {
         let creator = self.s.tasks[slot].func;
         let holder = Some(slot as u16);
-        let ctx = |kind, parent| Object::Ctx {
+        // Go's `propagateCancel` cancels a child at once when its parent's
+        // done channel is closed: one whose cancellation is walking down to
+        // its children is done already, though they are not yet.
+        let ctx = |kind, parent: Option<u16>, s: &State| Object::Ctx {
             kind,
             parent,
-            cancelled: false,
+            cancelled: parent.is_some_and(|p| s.ctx_walking(p)),
             cancel_called: false,
             creator,
             holder,
@@ -354,13 +357,13 @@ impl<'p> Exec<'p> {
                     },
                     None => 0,
                 };
-                let c = self.new_obj(ctx(CtxKind::Group, parent));
+                let c = self.new_obj(ctx(CtxKind::Group, parent, &self.s));
                 Object::Group { ctx: c, active: 0, limit, failed: false, waiters: 0 }
             }
-            Ctor::Background => ctx(CtxKind::Background, None),
-            Ctor::Signal => ctx(CtxKind::Signal, None),
-            Ctor::WithCancel(e) => ctx(CtxKind::Cancel, Some(parent(self, e)?)),
-            Ctor::WithTimeout(e) => ctx(CtxKind::Timeout, Some(parent(self, e)?)),
+            Ctor::Background => ctx(CtxKind::Background, None, &self.s),
+            Ctor::Signal => ctx(CtxKind::Signal, None, &self.s),
+            Ctor::WithCancel(e) => ctx(CtxKind::Cancel, Some(parent(self, e)?), &self.s),
+            Ctor::WithTimeout(e) => ctx(CtxKind::Timeout, Some(parent(self, e)?), &self.s),
             Ctor::Ticker { short } => {
                 Object::Ticker { running: true, pending: false, creator, short: *short }
             }
