@@ -67,8 +67,9 @@ impl World {
     }
 
     /// Whether task `t` is at a `cancel` or an `err()` of a context whose
-    /// cancellation is walking down to its children: Go's `cancel` and
-    /// `Err` take the context's lock, which the walk holds.
+    /// cancellation is walking down to its children, or at a `g.wait()` of
+    /// a group whose context's is: Go's `cancel` and `Err` take the
+    /// context's lock, which the walk holds, and errgroup's Wait cancels.
     fn waits_for_a_walk(&self, t: Instance, instr: &Instr) -> Result<bool, String> {
         if !self.heap.iter().any(|o| matches!(o, Object::Ctx(c) if c.walking)) {
             return Ok(false);
@@ -81,6 +82,12 @@ impl World {
         };
         match instr {
             Instr::Op { op: Op::Cancel, target, .. } => walking(target),
+            Instr::Op { op: Op::GroupWait, target, .. } => Ok(match self.eval(t, target)? {
+                Value::Obj(g) => {
+                    matches!(&self.heap[g as usize], Object::Group { ctx, .. } if self.ctx_walking(*ctx))
+                }
+                _ => false,
+            }),
             _ => leash_ir::err_reads(instr).iter().try_fold(false, |any, e| Ok(any || walking(e)?)),
         }
     }

@@ -338,7 +338,11 @@ impl World {
                     _ => return Err(NIL_DEREFERENCE.to_string()),
                 };
                 self.task_mut(t).phase = Phase::Start;
-                self.cancel(ctx);
+                // errgroup's Wait returns from its cancel only once the
+                // cancellation has walked down: the walk ends the wait.
+                if self.cancel(ctx) {
+                    return Ok(());
+                }
                 result = Value::result(failed);
             }
         }

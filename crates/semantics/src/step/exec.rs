@@ -897,8 +897,10 @@ impl<'p> Exec<'p> {
                 _ => return Err("cond over a non-mutex".into()),
             }
         }
-        if let Some(c) = cancel_group {
-            self.cancel_ctx(c);
+        // errgroup's Wait returns from its cancel only once the cancellation
+        // has walked down: the task waits at its `g.wait()` for the walk.
+        if cancel_group.is_some_and(|c| self.cancel_ctx(c)) {
+            return Ok(());
         }
         if wake {
             // A signal wakes the waiter first in line (Go's notify list is a
