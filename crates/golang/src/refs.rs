@@ -95,6 +95,21 @@ impl Refs {
                 }
             }
             let mut changed = false;
+            // A deferred block gets the cells it names as they are.
+            for (id, f) in p.funcs.iter().enumerate() {
+                for i in &f.code {
+                    let Instr::Defer { capture, .. } = i else { continue };
+                    for (held, e) in capture {
+                        if let Expr::Raw(s) = e {
+                            if refs.is_ref(id as FuncId, *s) && !refs.is_ref(id as FuncId, *held) {
+                                refs.slot[id][*held as usize] = true;
+                                refs.range[id][*held as usize] = refs.range[id][*s as usize];
+                                changed = true;
+                            }
+                        }
+                    }
+                }
+            }
             for ((g, n), srcs) in sources {
                 let is_ref = srcs.iter().any(|s| matches!(s, Source::Cell(_)));
                 let first = match srcs[0] {

@@ -360,10 +360,18 @@ mod tests {
     }
 
     #[test]
-    fn a_deferred_block_keeps_what_it_reads_live() {
+    fn a_deferred_block_keeps_what_it_captured_live() {
         let src =
             "task main() {\n let wg = waitgroup()\n let n = 1\n wg.add(n)\n defer { wg.done() }\n sleep\n}\n";
-        assert_eq!(live_before(src, "main", |i| matches!(i, Instr::Sleep)), ["wg"]);
+        let p = compile(src).expect("compiles");
+        let f = func(&p, "main");
+        let Instr::Defer { capture, .. } = &f.code[pc_of(f, |i| matches!(i, Instr::Defer { .. }))] else {
+            unreachable!("picked a defer")
+        };
+        let hidden = capture[0].0;
+        assert!(live_before(src, "main", |i| matches!(i, Instr::Sleep)).is_empty(), "wg was captured");
+        let sleep = pc_of(f, |i| matches!(i, Instr::Sleep));
+        assert!(!f.dead[sleep].contains(&hidden), "the captured copy stays live for the deferred block");
     }
 
     #[test]

@@ -525,7 +525,25 @@ impl FnCx<'_> {
             }
         }
         let body = crate::structure::region(self, block)?;
-        Ok(vec![Stmt::Closure("defer func() {".into(), body, "}()".into(), line)])
+        if capture.is_empty() {
+            return Ok(vec![Stmt::Closure("defer func() {".into(), body, "}()".into(), line)]);
+        }
+        // What leash captured at the `defer` (a cell as its pointer), passed
+        // to the deferred function: each round of a loop defers its own.
+        let mut out = Vec::new();
+        let (mut params, mut args) = (Vec::new(), Vec::new());
+        for (held, e) in capture {
+            let mut uses = vec![*held];
+            let value = self.arg(e, self.is_ref(*held), 1, &mut uses);
+            let name = self.local_name(*held);
+            out.push(Stmt::line(format!("{name} = {value}"), uses, line));
+            params.push(format!("{name} {}", self.slot_type(*held)));
+            args.push(name);
+        }
+        let (open, close) =
+            (format!("defer func({}) {{", params.join(", ")), format!("}}({})", args.join(", ")));
+        out.push(Stmt::Closure(open, body, close, line));
+        Ok(out)
     }
 
     /// The target of one result of a multiple assignment: the local, or `_`.

@@ -220,6 +220,7 @@ impl Lowerer {
         let found = self.temp(f, b);
         let k = self.bind_pat(f, key, kt);
         let v = value.and_then(|v| self.bind_pat(f, v, vt));
+        f.loop_vars.extend(k.iter().chain(&v).filter_map(bound_slot));
         let next = Instr::MapNext {
             iter: Expr::Local(iter),
             map: Expr::Local(held),

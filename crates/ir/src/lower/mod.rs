@@ -224,6 +224,9 @@ struct Fn {
     loops: Vec<Loop>,
     deferred: Vec<(usize, ast::Stmt, Scopes)>,
     in_defer: bool,
+    /// The locals a loop changes (`for i in`, `for v in`): Go 1.19 shares
+    /// them across rounds, so a deferred block reads them as they end up.
+    loop_vars: Vec<u16>,
     ret: Ty,
     is_task: bool,
     /// The hidden locals of the results after the first, with their kinds.
@@ -248,6 +251,14 @@ impl Fn {
     fn names(&self) -> impl Iterator<Item = &str> {
         // Hidden locals (`$n`) are never suggested.
         self.scopes.iter().flat_map(|s| s.iter().map(|(n, _)| n.as_str())).filter(|n| !n.starts_with('$'))
+    }
+}
+
+/// The local a pattern bound, if it bound one.
+fn bound_slot(place: &Place) -> Option<u16> {
+    match place {
+        Place::Bind(s) => Some(*s),
+        _ => None,
     }
 }
 
@@ -693,6 +704,7 @@ impl Lowerer {
             loops: Vec::new(),
             deferred: Vec::new(),
             in_defer: false,
+            loop_vars: Vec::new(),
             ret,
             is_task,
             results: Vec::new(),

@@ -145,6 +145,7 @@ impl Lowerer {
                 f.scopes.push(Vec::new());
                 let int = self.kinds.simple(Con::Int);
                 let i = self.bind(f, &var.text, int, false);
+                f.loop_vars.push(i);
                 f.emit(Instr::Assign { dst: Place::Bind(i), value: Expr::Const(Const::Int(lo)) }, var.span);
                 let top = f.pc();
                 let cond =
@@ -189,6 +190,7 @@ impl Lowerer {
                 let bool_ty = self.kinds.simple(Con::Bool);
                 let ok = self.temp(f, bool_ty);
                 let v = self.bind_pat(f, var, elem);
+                f.loop_vars.extend(v.iter().filter_map(bound_slot));
                 // Go's range assigns the variable only a value received: once
                 // the channel is closed, it keeps the last one (a deferred
                 // block in the loop reads it).
@@ -230,7 +232,11 @@ impl Lowerer {
                     );
                     return;
                 }
-                let (stmt, capture, names) = self.capture_defer(f, inner);
+                let (stmt, capture, names) = if closures::defers_a_call(inner) {
+                    self.capture_defer(f, inner)
+                } else {
+                    self.capture_closure(f, inner)
+                };
                 let at = f.emit(Instr::Defer { block: 0, capture }, span);
                 let mut scopes = f.scopes.clone();
                 scopes.push(names);
@@ -443,6 +449,34 @@ impl Lowerer {
             operand.kind = E::Name(ast::Ident { text: name, span: operand.span });
         }
         (stmt, capture, names)
+    }
+}
+
+impl Lowerer {
+    /// A deferred statement that is not a call (a block, a send, ...) is
+    /// Go's `defer func() { ... }()`: a closure, which captures the
+    /// variables it names, not their values. It gets, at the `defer`, each
+    /// local it names: a cell as the cell (a captured variable that is
+    /// assigned was made one, see `closures`), any other as its value,
+    /// which does not change. So a deferred block in a loop reads the
+    /// variables of its own round. Loop variables are not captured: Go 1.19
+    /// shares them across rounds, and the block reads them as they end up.
+    fn capture_closure(&mut self, f: &mut Fn, inner: &ast::Stmt) -> Captured {
+        let mut capture = Vec::new();
+        let mut names = Vec::new();
+        for name in closures::names_in(inner) {
+            let Some(slot) = f.lookup(&name) else { continue };
+            if f.loop_vars.contains(&slot) {
+                continue;
+            }
+            let local = &f.locals[slot as usize];
+            let (ty, is_var) = (local.ty, local.is_var);
+            let held = self.temp(f, ty);
+            f.locals[held as usize].is_var = is_var;
+            capture.push((held, Expr::Raw(slot)));
+            names.push((name, held));
+        }
+        (inner.clone(), capture, names)
     }
 }
 
