@@ -18,7 +18,7 @@ pub use leash_syntax::ast::{BinOp, UnOp};
 pub use lower::lower;
 pub use map_use::{is_fatal, map_fault, MapRead, MAP_WRITES};
 pub use pretty::pretty;
-pub use visit::err_reads;
+pub use visit::{derives_from, err_reads};
 
 /// Index of a function in [`Program::funcs`].
 pub type FuncId = u16;

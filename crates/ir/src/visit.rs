@@ -27,6 +27,20 @@ pub fn err_reads(instr: &Instr) -> Vec<Expr> {
     out
 }
 
+/// The parent of the context `instr` makes (`with_cancel(p)`,
+/// `with_timeout(p)`, `group(p)`): Go's `propagateCancel` finds a parent
+/// being cancelled done, so a child made while the parent's cancellation
+/// walks down is made once the walk is over (see docs/semantics.md).
+pub fn derives_from(instr: &Instr) -> Option<&Expr> {
+    match instr {
+        Instr::New {
+            ctor: Ctor::WithCancel(p) | Ctor::WithTimeout(p) | Ctor::Group { ctx: Some(p), .. },
+            ..
+        } => Some(p),
+        _ => None,
+    }
+}
+
 /// Calls `on_place` on every place `instr` stores to, then `on_expr` on every
 /// expression of `instr` (those inside its places included), innermost first.
 pub(crate) fn places_and_exprs_mut(

@@ -8,13 +8,10 @@ use leash_ir::{Instr, Op};
 use std::sync::Arc;
 
 impl World {
-    /// Makes a context: cancelled at once when its parent's done channel is
-    /// closed while the parent's cancellation walks down to its children
-    /// (Go's `propagateCancel` sees the closed channel).
+    /// Makes a context.
     pub(crate) fn new_ctx(&mut self, kind: CtxKind, parent: Option<ObjId>) -> ObjId {
         self.touched_ctx.set(true);
-        let cancelled = parent.is_some_and(|p| self.ctx_walking(p));
-        self.alloc(Object::Ctx(Ctx { kind, parent, cancelled, aged: false, walking: false }))
+        self.alloc(Object::Ctx(Ctx { kind, parent, cancelled: false, aged: false, walking: false }))
     }
 
     /// The context at `c`.

@@ -228,10 +228,14 @@ impl World {
         let program = Arc::clone(&self.program);
         while let Some(frame) = self.task(t).frames.last() {
             let (f, pc) = (frame.func, frame.pc);
-            if !program.func(f).silent[pc as usize] || self.task(t).phase == Phase::Exiting {
+            let instr = &program.func(f).code[pc as usize];
+            // A child of a context whose cancellation walks down waits for the walk.
+            let waits = leash_ir::derives_from(instr)
+                .is_some_and(|p| matches!(self.eval(t, p), Ok(Value::Obj(c)) if self.ctx_walking(c)));
+            if !program.func(f).silent[pc as usize] || self.task(t).phase == Phase::Exiting || waits {
                 break;
             }
-            let step = self.exec_plain(t, &program.func(f).code[pc as usize]);
+            let step = self.exec_plain(t, instr);
             if let Err(message) = step.or_else(|message| self.start_panic(t, message)) {
                 self.culprit.get_or_insert(t);
                 return Err(message);

@@ -67,9 +67,10 @@ impl World {
     }
 
     /// Whether task `t` is at a `cancel` or an `err()` of a context whose
-    /// cancellation is walking down to its children, or at a `g.wait()` of
-    /// a group whose context's is: Go's `cancel` and `Err` take the
-    /// context's lock, which the walk holds, and errgroup's Wait cancels.
+    /// cancellation is walking down to its children, at a `g.wait()` of a
+    /// group whose context's is, or making a child of one: Go's `cancel`
+    /// and `Err` take the context's lock, which the walk holds, errgroup's
+    /// Wait cancels, and a child is made done (see `leash_ir::derives_from`).
     fn waits_for_a_walk(&self, t: Instance, instr: &Instr) -> Result<bool, String> {
         if !self.heap.iter().any(|o| matches!(o, Object::Ctx(c) if c.walking)) {
             return Ok(false);
@@ -80,6 +81,9 @@ impl World {
                 _ => false,
             })
         };
+        if let Some(parent) = leash_ir::derives_from(instr) {
+            return walking(parent);
+        }
         match instr {
             Instr::Op { op: Op::Cancel, target, .. } => walking(target),
             Instr::Op { op: Op::GroupWait, target, .. } => Ok(match self.eval(t, target)? {

@@ -167,7 +167,11 @@ impl<'p> Exec<'p> {
     pub(super) fn run_ahead(&mut self, slot: usize) -> Result<(), Fault> {
         let mut budget = 100_000u32;
         while let Some(f) = self.s.tasks[slot].frames.last() {
-            if !self.p.func(f.func).silent[f.pc as usize] || self.s.tasks[slot].phase == EXITING {
+            let instr = &self.p.func(f.func).code[f.pc as usize];
+            if !self.p.func(f.func).silent[f.pc as usize]
+                || self.s.tasks[slot].phase == EXITING
+                || self.derives_from_walking(slot, instr)
+            {
                 self.arrive(slot);
                 return Ok(());
             }
@@ -181,6 +185,13 @@ impl<'p> Exec<'p> {
             }
         }
         Ok(())
+    }
+
+    /// Whether `instr` makes a child of a context whose cancellation walks
+    /// down: the task waits there for the walk (see `leash_ir::derives_from`).
+    fn derives_from_walking(&self, slot: usize, instr: &Instr) -> bool {
+        leash_ir::derives_from(instr)
+            .is_some_and(|p| matches!(self.eval(slot, p), Ok(Value::Obj(c)) if self.s.ctx_walking(c)))
     }
 
     /// Task `slot` panicked with `detail`. Go runs its deferred calls
@@ -313,13 +324,10 @@ impl<'p> Exec<'p> {
     pub(super) fn make(&mut self, slot: usize, ctor: &Ctor) -> Result<Value, Fault> {
         let creator = self.s.tasks[slot].func;
         let holder = Some(slot as u16);
-        // Go's `propagateCancel` cancels a child at once when its parent's
-        // done channel is closed: one whose cancellation is walking down to
-        // its children is done already, though they are not yet.
-        let ctx = |kind, parent: Option<u16>, s: &State| Object::Ctx {
+        let ctx = |kind, parent| Object::Ctx {
             kind,
             parent,
-            cancelled: parent.is_some_and(|p| s.ctx_walking(p)),
+            cancelled: false,
             cancel_called: false,
             creator,
             holder,
@@ -357,13 +365,13 @@ impl<'p> Exec<'p> {
                     },
                     None => 0,
                 };
-                let c = self.new_obj(ctx(CtxKind::Group, parent, &self.s));
+                let c = self.new_obj(ctx(CtxKind::Group, parent));
                 Object::Group { ctx: c, active: 0, limit, failed: false, waiters: 0 }
             }
-            Ctor::Background => ctx(CtxKind::Background, None, &self.s),
-            Ctor::Signal => ctx(CtxKind::Signal, None, &self.s),
-            Ctor::WithCancel(e) => ctx(CtxKind::Cancel, Some(parent(self, e)?), &self.s),
-            Ctor::WithTimeout(e) => ctx(CtxKind::Timeout, Some(parent(self, e)?), &self.s),
+            Ctor::Background => ctx(CtxKind::Background, None),
+            Ctor::Signal => ctx(CtxKind::Signal, None),
+            Ctor::WithCancel(e) => ctx(CtxKind::Cancel, Some(parent(self, e)?)),
+            Ctor::WithTimeout(e) => ctx(CtxKind::Timeout, Some(parent(self, e)?)),
             Ctor::Ticker { short } => {
                 Object::Ticker { running: true, pending: false, creator, short: *short }
             }

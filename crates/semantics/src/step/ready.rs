@@ -229,13 +229,18 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, walking: bool, out
 }
 
 /// Whether task `slot` is at a `cancel` or an `err()` of a context whose
-/// cancellation is walking down to its children, or at a `g.wait()` of a
-/// group whose context's is: Go's `cancel` and `Err` take the context's
-/// lock, which the walk holds, and errgroup's Wait cancels. Asked only in
+/// cancellation is walking down to its children, at a `g.wait()` of a
+/// group whose context's is, or making a child of one: Go's `cancel` and
+/// `Err` take the context's lock, which the walk holds, errgroup's Wait
+/// cancels, and a child is made done (see `leash_ir::derives_from`). Asked only in
 /// a state where a cancellation walks.
 fn waits_for_a_walk(p: &Program, s: &State, slot: usize) -> bool {
     let walking = |e: &Expr| matches!(eval(s, slot, e), Ok(Value::Obj(c)) if s.ctx_walking(c));
-    match instr_of(p, s, slot) {
+    let instr = instr_of(p, s, slot);
+    if let Some(parent) = leash_ir::derives_from(instr) {
+        return walking(parent);
+    }
+    match instr {
         Instr::Op { op: Op::Cancel, target, .. } => walking(target),
         Instr::Op { op: Op::GroupWait, target, .. } => matches!(
             eval(s, slot, target),
