@@ -209,6 +209,7 @@ impl Kinds {
             Expr::Done(_) => Kind::Chan { elem: Box::new(Kind::Unit), recv_only: true },
             Expr::CtxErr(_) => Kind::Result,
             Expr::GroupCtx(_) => Kind::Ctx,
+            Expr::TimerChan(t, _) => self.expr(p, f, t),
             Expr::Index(a, _) => match self.expr(p, f, a) {
                 Kind::Array(e) => *e,
                 _ => Kind::Unit,
@@ -451,6 +452,11 @@ impl<'p> Gen<'p> {
             },
             Expr::Local(s) | Expr::Raw(s) => self.local(f, *s),
             Expr::Global(g) | Expr::GlobalRef(g) => self.globals[*g as usize],
+            Expr::TimerChan(t, ticker) => {
+                let t = self.expr(f, t);
+                self.require(t, if *ticker { Con::Ticker } else { Con::Timer });
+                t
+            }
             Expr::Done(c) => {
                 let c = self.expr(f, c);
                 self.require(c, Con::Ctx);

@@ -242,6 +242,7 @@ fn name(m: &Model, f: FuncId, e: &Expr) -> String {
         Expr::Global(g) | Expr::GlobalRef(g) => format!("`{}`", m.p.globals[*g as usize].name),
         Expr::Done(c) => format!("{}.done", name(m, f, c)),
         Expr::GroupCtx(g) => format!("{}.ctx", name(m, f, g)),
+        Expr::TimerChan(t, _) => name(m, f, t),
         Expr::Index(a, _) => format!("an element of {}", name(m, f, a)),
         Expr::Field(a, r) => {
             format!("{}.{}", name(m, f, a), m.p.structs[r.def as usize].fields[r.index as usize])

@@ -246,6 +246,10 @@ pub enum Expr {
     CtxErr(Box<Expr>),
     /// `g.ctx`: an error group's context.
     GroupCtx(Box<Expr>),
+    /// The channel of a timer (`false`) or ticker (`true`) received from
+    /// (Go's `t.C`): the object itself; a nil one is Go's nil pointer
+    /// dereference.
+    TimerChan(Box<Expr>, bool),
     /// `array[index]`.
     Index(Box<Expr>, Box<Expr>),
     /// `value.field` of a struct value.

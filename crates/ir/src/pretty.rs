@@ -197,6 +197,7 @@ fn expr(p: &Program, locals: &[String], x: &Expr) -> String {
         Expr::Done(c) => format!("{}.done", e(c)),
         Expr::CtxErr(c) => format!("{}.err()", e(c)),
         Expr::GroupCtx(g) => format!("{}.ctx", e(g)),
+        Expr::TimerChan(t, _) => e(t),
         Expr::Index(a, i) => format!("{}[{}]", e(a), e(i)),
         Expr::Field(a, r) => format!("{}.{}", e(a), field_name(p, *r)),
         Expr::MapGet(m, k, _) => format!("{}[{}]", e(m), e(k)),

@@ -96,7 +96,9 @@ pub(crate) fn pure_local(x: &Expr, is_ref: &dyn Fn(u16) -> bool) -> bool {
         | Expr::MapGet(..)
         | Expr::MapHas(..)
         | Expr::Len(..) => false,
-        Expr::Done(b) | Expr::GroupCtx(b) | Expr::Unary(_, b) => pure_local(b, is_ref),
+        Expr::Done(b) | Expr::GroupCtx(b) | Expr::TimerChan(b, _) | Expr::Unary(_, b) => {
+            pure_local(b, is_ref)
+        }
         Expr::Binary(_, a, b) => pure_local(a, is_ref) && pure_local(b, is_ref),
     }
 }

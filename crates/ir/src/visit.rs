@@ -144,6 +144,7 @@ macro_rules! children {
             Expr::Done(x)
             | Expr::CtxErr(x)
             | Expr::GroupCtx(x)
+            | Expr::TimerChan(x, _)
             | Expr::Field(x, _)
             | Expr::Len(x, _)
             | Expr::Unary(_, x) => (Some(x), None),

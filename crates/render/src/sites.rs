@@ -167,7 +167,7 @@ impl Sites {
         match e {
             Expr::Local(s) | Expr::Raw(s) => self.slots.get(&(func, *s)).cloned().unwrap_or_default(),
             Expr::Global(g) | Expr::GlobalRef(g) => self.globals.get(g).cloned().unwrap_or_default(),
-            Expr::Done(x) => self.of_expr(func, x),
+            Expr::Done(x) | Expr::TimerChan(x, _) => self.of_expr(func, x),
             Expr::GroupCtx(x) => {
                 self.of_expr(func, x).iter().filter_map(|g| self.group_ctx.get(g).copied()).collect()
             }

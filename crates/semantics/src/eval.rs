@@ -39,6 +39,10 @@ pub(crate) fn eval(s: &State, slot: usize, e: &Expr) -> Result<Value, Fault> {
         Expr::Raw(i) => local(*i)?,
         Expr::Global(g) => cell(s, *g)?,
         Expr::GlobalRef(g) => Value::Ref(*g),
+        Expr::TimerChan(t, _) => match eval(s, slot, t)? {
+            Value::Nil => return Err(NIL_DEREFERENCE.into()),
+            v => v,
+        },
         Expr::Done(c) => match eval(s, slot, c)? {
             Value::Obj(o) => Value::Done(o),
             _ => return Err("done of a non-context".into()),

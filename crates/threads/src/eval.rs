@@ -23,6 +23,10 @@ impl World {
             Expr::Raw(s) => Ok(self.frame(t).locals[*s as usize]),
             Expr::Global(g) => self.cell(*g as ObjId),
             Expr::GlobalRef(g) => Ok(Value::Ref(*g as ObjId)),
+            Expr::TimerChan(x, _) => match self.eval(t, x)? {
+                Value::Nil => Err(NIL_DEREFERENCE.to_string()),
+                v => Ok(v),
+            },
             Expr::Done(c) => Ok(Value::Done(self.ctx_of(self.eval(t, c)?)?)),
             Expr::CtxErr(c) => Ok(Value::result(self.ctx_done(self.ctx_of(self.eval(t, c)?)?))),
             Expr::GroupCtx(g) => match &self.heap[self.eval(t, g)?.obj()? as usize] {
@@ -84,6 +88,15 @@ impl World {
         match &self.heap[c as usize] {
             Object::Cell { value, .. } => Ok(*value),
             _ => Err(NIL_DEREFERENCE.to_string()),
+        }
+    }
+
+    /// The parent a new context is made from: Go's WithCancel, WithTimeout
+    /// and errgroup.WithContext panic on nil.
+    fn parent_ctx(&self, t: Instance, e: &Expr) -> Result<ObjId, String> {
+        match self.eval(t, e)? {
+            Value::Nil => Err("cannot create context from nil parent".to_string()),
+            v => self.ctx_of(v),
         }
     }
 
@@ -193,7 +206,7 @@ impl World {
             Ctor::WaitGroup => Object::WaitGroup { count: 0, waiters: Vec::new() },
             Ctor::Group { ctx, limit } => {
                 let parent = match ctx {
-                    Some(c) => Some(self.ctx_of(self.eval(t, c)?)?),
+                    Some(c) => Some(self.parent_ctx(t, c)?),
                     None => None,
                 };
                 let limit = match limit {
@@ -206,7 +219,7 @@ impl World {
             Ctor::Background => return Ok(Value::Obj(self.new_ctx(CtxKind::Background, None))),
             Ctor::Signal => return Ok(Value::Obj(self.new_ctx(CtxKind::Signal, None))),
             Ctor::WithCancel(p) | Ctor::WithTimeout(p) => {
-                let parent = self.ctx_of(self.eval(t, p)?)?;
+                let parent = self.parent_ctx(t, p)?;
                 let kind =
                     if matches!(ctor, Ctor::WithCancel(_)) { CtxKind::Cancel } else { CtxKind::Timeout };
                 return Ok(Value::Obj(self.new_ctx(kind, Some(parent))));

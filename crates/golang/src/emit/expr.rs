@@ -68,6 +68,8 @@ impl FnCx<'_> {
             Expr::Done(c) => format!("{}.Done()", self.operand(c, PRIMARY, d, uses)),
             Expr::CtxErr(c) => format!("{}.Err()", self.operand(c, PRIMARY, d, uses)),
             Expr::GroupCtx(g) => format!("{}.ctx", self.operand(g, PRIMARY, d, uses)),
+            // Go's `t.C` is written where the receive is (the kind says timer).
+            Expr::TimerChan(t, _) => self.expr_at(t, d, uses),
             Expr::Index(a, i) => {
                 let a = self.operand(a, PRIMARY, d, uses);
                 format!("{a}[{}]", self.expr_at(i, d + 1, uses))

@@ -11,9 +11,12 @@ impl Lowerer {
     pub(super) fn resolve_pending(&mut self) {
         for p in std::mem::take(&mut self.pending_recv) {
             match self.kinds.head(p.chan_ty) {
-                Some((Con::Ticker | Con::Timer, _)) => {
+                Some((c @ (Con::Ticker | Con::Timer), _)) => {
                     let u = self.kinds.simple(Con::Unit);
                     self.unify_at(p.elem_ty, u, p.span, "a tick");
+                    if let Some(site) = p.site {
+                        self.read_as_timer_channel(site, c == Con::Ticker);
+                    }
                 }
                 Some((Con::Chan, args)) => {
                     self.unify_at(args[0], p.elem_ty, p.span, "the received value");
@@ -86,6 +89,35 @@ impl Lowerer {
             if let Some(Instr::Op { op: slot, .. }) = func.and_then(|func| func.code.get_mut(p.pc as usize)) {
                 *slot = op;
             }
+        }
+    }
+
+    /// The operand at `site` is a timer or ticker: the receive reads its
+    /// channel (Go's `t.C`), a nil pointer dereference when it is nil (a
+    /// struct field never set), not a nil channel's wait for ever.
+    fn read_as_timer_channel(&mut self, site: RecvSite, ticker: bool) {
+        let (func, pc) = match site {
+            RecvSite::Instr(func, pc) | RecvSite::Case(func, pc, _) => (func, pc),
+        };
+        let Some(instr) =
+            self.funcs.get_mut(func as usize).and_then(|f| f.as_mut()?.code.get_mut(pc as usize))
+        else {
+            return;
+        };
+        let operand = match (site, instr) {
+            (RecvSite::Instr(..), Instr::Recv { chan, .. }) => chan,
+            (RecvSite::Instr(..), Instr::Assign { value, .. }) => value,
+            (RecvSite::Case(_, _, i), Instr::Select { cases, .. }) => {
+                match cases.get_mut(i).map(|c| &mut c.kind) {
+                    Some(CaseKind::Recv { chan, .. }) => chan,
+                    _ => return,
+                }
+            }
+            _ => return,
+        };
+        if !matches!(operand, Expr::Const(_) | Expr::TimerChan(..)) {
+            let inner = std::mem::replace(operand, Expr::Const(Const::Nil));
+            *operand = Expr::TimerChan(Box::new(inner), ticker);
         }
     }
 

@@ -18,10 +18,12 @@ impl Lowerer {
         };
         match &e.kind {
             E::Recv(chan) => {
+                let pending = self.pending_recv.len();
                 let (c, elem) = self.recv_operand(f, chan);
                 set(self, elem);
                 let zero = self.zero_of(elem);
-                f.emit(Instr::Recv { chan: c, value: place, ok: None, zero }, span);
+                let at = f.emit(Instr::Recv { chan: c, value: place, ok: None, zero }, span);
+                self.recv_site(pending, RecvSite::Instr(f.id, at as Pc));
             }
             E::Spawn { task, args, detached, method } => {
                 let Some(task) = self.task_name(f, task, args, *method) else {

@@ -83,8 +83,17 @@ impl Lowerer {
             elem_ty: elem,
             span: chan.span,
             name: Self::operand_name(chan),
+            site: None,
         });
         (c, elem)
+    }
+
+    /// Records where the operand of the receives lowered since the
+    /// `pending`th ended up (see `resolve_pending`).
+    pub(super) fn recv_site(&mut self, pending: usize, site: RecvSite) {
+        for p in &mut self.pending_recv[pending..] {
+            p.site.get_or_insert(site);
+        }
     }
 
     pub(super) fn send_operand(

@@ -148,6 +148,17 @@ struct PendingRecv {
     elem_ty: Ty,
     span: Span,
     name: String,
+    /// Where the operand ended up, once its instruction is emitted.
+    site: Option<RecvSite>,
+}
+
+/// Where a receive's operand sits: in an instruction (a `recv`, or the
+/// assignment that holds a `for v in` loop's channel), or in a case of a
+/// `select`.
+#[derive(Clone, Copy)]
+enum RecvSite {
+    Instr(FuncId, Pc),
+    Case(FuncId, Pc, usize),
 }
 
 #[derive(Default)]

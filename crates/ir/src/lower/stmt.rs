@@ -74,12 +74,14 @@ impl Lowerer {
                         );
                         return;
                     };
+                    let pending = self.pending_recv.len();
                     let (chan, elem) = self.recv_operand(f, chan);
                     let bool_ty = self.kinds.simple(Con::Bool);
                     let vs = self.bind_pat(f, v, elem);
                     let oks = self.bind_pat(f, ok, bool_ty);
                     let zero = self.zero_of(elem);
-                    f.emit(Instr::Recv { chan, value: vs, ok: oks, zero }, span);
+                    let at = f.emit(Instr::Recv { chan, value: vs, ok: oks, zero }, span);
+                    self.recv_site(pending, RecvSite::Instr(f.id, at as Pc));
                 }
             },
             S::Var(v) => {
@@ -176,13 +178,15 @@ impl Lowerer {
                 // Go evaluates the channel once, before the first round: a
                 // body that assigns another channel to the variable or field
                 // named does not change the channel the loop receives from.
+                let pending = self.pending_recv.len();
                 let (c, elem) = self.recv_operand(f, chan);
                 let c = match c {
                     Expr::Const(_) => c,
                     c => {
                         let ty = self.kinds.fresh();
                         let held = self.temp(f, ty);
-                        f.emit(Instr::Assign { dst: Place::Bind(held), value: c }, chan.span);
+                        let at = f.emit(Instr::Assign { dst: Place::Bind(held), value: c }, chan.span);
+                        self.recv_site(pending, RecvSite::Instr(f.id, at as Pc));
                         Expr::Local(held)
                     }
                 };
@@ -359,6 +363,7 @@ impl Lowerer {
         let mut ends = Vec::new();
         for case in cases {
             f.scopes.push(Vec::new());
+            let pending = self.pending_recv.len();
             let kind = match &case.kind {
                 ast::CaseKind::Recv { chan, pat } => {
                     let (c, elem) = self.recv_operand(f, chan);
@@ -400,7 +405,10 @@ impl Lowerer {
             };
             let target = f.pc();
             match kind {
-                Some(kind) => out.push(Case { kind, target, span: case.span }),
+                Some(kind) => {
+                    self.recv_site(pending, RecvSite::Case(f.id, at as Pc, out.len()));
+                    out.push(Case { kind, target, span: case.span })
+                }
                 None => default = Some(target),
             }
             self.block(f, &case.body);

@@ -336,7 +336,8 @@ impl<'p> Exec<'p> {
         };
         let parent = |x: &Self, e: &Expr| match x.eval(slot, e)? {
             Value::Obj(o) => Ok(o),
-            _ => Err(Fault::from("a context's parent must be a context")),
+            // Go's WithCancel, WithTimeout and errgroup.WithContext on nil.
+            _ => Err(Fault::from("cannot create context from nil parent")),
         };
         let o = match ctor {
             Ctor::Chan(cap) => {
@@ -499,6 +500,11 @@ impl<'p> Exec<'p> {
             }
             Instr::Join { .. } | Instr::Yield | Instr::Sleep => self.advance(slot),
             Instr::Work { ctx, dst, .. } => {
+                if let Some(c) = ctx {
+                    if self.eval(slot, c)? == Value::Nil {
+                        return Err(crate::eval::NIL_DEREFERENCE.into());
+                    }
+                }
                 if t.alt == 1
                     && ctx.as_ref().is_some_and(
                         |c| matches!(self.eval(slot, c), Ok(Value::Obj(o)) if self.s.ctx_done(o)),

@@ -167,8 +167,12 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, walking: bool, out
             _ => out.push(base),
         },
         Instr::Work { ctx, .. } => {
-            // Work on a done context ends at once with `err`; other work takes time.
-            if ctx_done(s, slot, ctx) {
+            // Work on a nil context panics at once (Go's `ctx.Done()` on
+            // nil); on a done one it ends at once with `err`; other work
+            // takes time.
+            if ctx.as_ref().is_some_and(|c| matches!(eval(s, slot, c), Ok(Value::Nil))) {
+                out.push(base);
+            } else if ctx_done(s, slot, ctx) {
                 out.push(Transition { alt: 1, ..base });
             }
         }
