@@ -174,6 +174,13 @@ fn e0107_len_of_a_mutex_names_what_len_counts() {
 }
 
 #[test]
+fn e0110_a_method_of_the_language_gives_one_result() {
+    insta::assert_snapshot!(render(
+        "task main() {\n    let ctx = background()\n    let (a, b) = ctx.err()\n}\n"
+    ));
+}
+
+#[test]
 fn e0107_recv_on_mutex() {
     insta::assert_snapshot!(render("task main() {\n    let mu = mutex()\n    let v = recv mu\n}\n"));
 }

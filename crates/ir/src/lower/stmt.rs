@@ -37,10 +37,10 @@ impl Lowerer {
                     let slot = self.bind(f, &n.text, ty, false);
                     f.emit(Instr::Assign { dst: Place::Bind(slot), value: Expr::Local(tmp) }, span);
                 }
-                ast::Pattern::Pair(v, second) if matches!(&value.kind, E::Call { .. }) => {
+                ast::Pattern::Pair(v, second) if matches!(&value.kind, E::Call { .. } | E::Method { .. }) => {
                     self.bind_results(f, &[v.clone(), second.clone()], value, span);
                 }
-                ast::Pattern::Tuple(names) if matches!(&value.kind, E::Call { .. }) => {
+                ast::Pattern::Tuple(names) if matches!(&value.kind, E::Call { .. } | E::Method { .. }) => {
                     self.bind_results(f, names, value, span);
                 }
                 ast::Pattern::Tuple(names) => {
@@ -343,7 +343,18 @@ impl Lowerer {
         let slots: Vec<u16> = tys.iter().map(|&t| self.temp(f, t)).collect();
         self.rest_dst = slots[1..].iter().zip(&tys[1..]).map(|(&s, &t)| (Place::Bind(s), t)).collect();
         self.effect(f, value, Some((Place::Bind(slots[0]), tys[0])), span);
-        self.rest_dst.clear();
+        // A method of the language (`ctx.err()`, `m.lock()`) gives one result.
+        if !std::mem::take(&mut self.rest_dst).is_empty() {
+            self.errors.push(
+                Diagnostic::error(
+                    "E0110",
+                    value.span,
+                    format!("`let` with {} names needs a helper call", names.len()),
+                )
+                .with_label("gives one result")
+                .with_hint("a helper or a method of a struct returns several results with `return (a, b)`"),
+            );
+        }
         for (name, slot) in names.iter().zip(slots) {
             if name.text != "_" {
                 f.locals[slot as usize].name = name.text.clone();
