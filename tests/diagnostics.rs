@@ -181,6 +181,13 @@ fn e0110_a_method_of_the_language_gives_one_result() {
 }
 
 #[test]
+fn e0106_nil_is_no_ticker() {
+    insta::assert_snapshot!(render(
+        "task main() {\n    let tc = nil\n    let t = ticker()\n    tc = t\n    stop(t)\n}\n"
+    ));
+}
+
+#[test]
 fn e0107_recv_on_mutex() {
     insta::assert_snapshot!(render("task main() {\n    let mu = mutex()\n    let v = recv mu\n}\n"));
 }

@@ -9,6 +9,7 @@ type DfsFrame = (usize, usize, Option<(bool, Span)>);
 impl Lowerer {
     /// Resolves operations whose meaning depends on the operand's kind.
     pub(super) fn resolve_pending(&mut self) {
+        self.resolve_nils();
         for p in std::mem::take(&mut self.pending_recv) {
             match self.kinds.head(p.chan_ty) {
                 Some((c @ (Con::Ticker | Con::Timer), _)) => {
@@ -88,6 +89,39 @@ impl Lowerer {
             };
             if let Some(Instr::Op { op: slot, .. }) = func.and_then(|func| func.code.get_mut(p.pc as usize)) {
                 *slot = op;
+            }
+        }
+    }
+
+    /// A `nil` is Go's nil of a channel, context, task, function, struct
+    /// or map; a channel when nothing says which. Not of a timer or ticker:
+    /// Go's `var c <-chan time.Time`, a nil channel never ready, would read
+    /// as a nil `*time.Timer`, whose receive panics.
+    fn resolve_nils(&mut self) {
+        for (t, span) in std::mem::take(&mut self.pending_nil) {
+            match self.kinds.con_of(t) {
+                None => {
+                    let elem = self.kinds.fresh();
+                    let c = self.kinds.con(Con::Chan, vec![elem]);
+                    self.kinds.unify(t, c).expect("unknown unifies");
+                }
+                Some(Con::Chan | Con::Ctx | Con::Task | Con::Func | Con::Struct(_) | Con::Map) => {}
+                Some(c) => {
+                    let hint = match c {
+                        Con::Result => "Go's nil error is `ok`",
+                        Con::Timer | Con::Ticker => {
+                            "a timer or ticker cannot be set to nil: for Go's `var c <-chan time.Time` (a \
+                             case never ready until armed), keep a flag and write the select with and \
+                             without the case"
+                        }
+                        _ => "nil is a channel, context, task, function, struct or map",
+                    };
+                    self.errors.push(
+                        Diagnostic::error("E0106", span, format!("`nil` is not {}", c.noun()))
+                            .with_label(format!("{} is expected here", c.noun()))
+                            .with_hint(hint),
+                    );
+                }
             }
         }
     }

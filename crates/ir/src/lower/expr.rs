@@ -182,7 +182,11 @@ impl Lowerer {
                 (Expr::Const(Const::Int(v)), self.kinds.simple(Con::Int))
             }
             E::Bool(b) => (Expr::Const(Const::Bool(*b)), k.simple(Con::Bool)),
-            E::Nil => (Expr::Const(Const::Nil), k.simple(Con::Chan)),
+            E::Nil => {
+                let t = self.kinds.fresh();
+                self.pending_nil.push((t, e.span));
+                (Expr::Const(Const::Nil), t)
+            }
             E::Atom(a) => {
                 let i = Self::intern(&mut self.atoms, a);
                 (Expr::Const(Const::Atom(i)), self.kinds.simple(Con::Atom))

@@ -176,6 +176,9 @@ struct Lowerer {
     works: Vec<String>,
     pending: Vec<Pending>,
     pending_recv: Vec<PendingRecv>,
+    /// The kind of each `nil` and where it is: any kind Go has a nil of,
+    /// a channel when nothing says which.
+    pending_nil: Vec<(Ty, Span)>,
     /// Per function, the local slots that may hold a reference to a shared cell.
     ref_slots: Vec<Vec<bool>>,
     /// Per function, the kind of each local slot.
