@@ -360,16 +360,25 @@ mod tests {
     }
 
     #[test]
-    fn a_deferred_block_keeps_what_it_captured_live() {
+    fn a_deferred_block_keeps_what_it_reads_live() {
         let src =
             "task main() {\n let wg = waitgroup()\n let n = 1\n wg.add(n)\n defer { wg.done() }\n sleep\n}\n";
+        assert_eq!(live_before(src, "main", |i| matches!(i, Instr::Sleep)), ["wg"]);
+    }
+
+    #[test]
+    fn a_deferred_block_in_a_loop_keeps_what_it_captured_live() {
+        let src = "task main() {\n let wgs = [waitgroup(); 2]\n for i in 0..2 {\n  let wg = wgs[i]\n  wg.add(1)\n  defer { wg.done() }\n }\n sleep\n}\n";
         let p = compile(src).expect("compiles");
         let f = func(&p, "main");
         let Instr::Defer { capture, .. } = &f.code[pc_of(f, |i| matches!(i, Instr::Defer { .. }))] else {
             unreachable!("picked a defer")
         };
         let hidden = capture[0].0;
-        assert!(live_before(src, "main", |i| matches!(i, Instr::Sleep)).is_empty(), "wg was captured");
+        assert!(
+            !live_before(src, "main", |i| matches!(i, Instr::Sleep)).contains(&"wg".to_string()),
+            "wg was captured"
+        );
         let sleep = pc_of(f, |i| matches!(i, Instr::Sleep));
         assert!(!f.dead[sleep].contains(&hidden), "the captured copy stays live for the deferred block");
     }

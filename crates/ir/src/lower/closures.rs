@@ -151,25 +151,7 @@ fn has_closure(b: &Block) -> bool {
     walk_block(b, &mut |e| {
         found |= matches!(e.kind, E::SpawnBlock { .. } | E::GroupGoBlock { .. } | E::FnLit { .. })
     });
-    found || has_deferred_closure(b)
-}
-
-/// Whether a block defers a statement that is not a call (see [`defers_a_call`]).
-fn has_deferred_closure(b: &Block) -> bool {
-    b.stmts.iter().any(|s| match &s.kind {
-        S::Defer(inner) => !defers_a_call(inner),
-        S::If { then, otherwise, .. } => {
-            has_deferred_closure(then) || otherwise.as_ref().is_some_and(has_deferred_closure)
-        }
-        S::While { body, .. }
-        | S::Loop(body)
-        | S::ForRange { body, .. }
-        | S::ForChan { body, .. }
-        | S::Block(body) => has_deferred_closure(body),
-        S::Select(cases) => cases.iter().any(|c| has_deferred_closure(&c.body)),
-        S::Choose(arms) => arms.iter().any(has_deferred_closure),
-        _ => false,
-    })
+    found
 }
 
 /// Whether a deferred statement is a call (`defer f(x)`, `defer m.unlock()`,
@@ -545,34 +527,9 @@ impl Lift<'_> {
                 self.block(body);
             }
             S::Choose(arms) => arms.iter_mut().for_each(|a| self.block(a)),
-            S::Defer(inner) => {
-                if !defers_a_call(inner) {
-                    self.share_deferred(inner);
-                }
-                self.stmt(inner)
-            }
+            S::Defer(inner) => self.stmt(inner),
             S::Break | S::Continue | S::Sleep | S::Yield | S::Error => {}
         }
-    }
-
-    /// A deferred statement that is not a call is a closure: the `let`s
-    /// and parameters it names that are assigned become cells, as for any
-    /// closure (loop variables stay as they are: see `capture_closure`).
-    fn share_deferred(&mut self, inner: &Stmt) {
-        walk_stmt(inner, &mut |x| {
-            let s = match &x.kind {
-                E::Name(n) => n.span,
-                E::Call { callee, .. } => callee.span,
-                _ => return,
-            };
-            if let Some(&b) = self.r.uses.get(&key(s)) {
-                let binding = &self.r.bindings[b];
-                let inside = inner.span.start <= binding.decl.start && binding.decl.end <= inner.span.end;
-                if !inside && binding.assigned && matches!(binding.kind, Kind::Let | Kind::Param) {
-                    self.shared.insert(b);
-                }
-            }
-        });
     }
 
     fn expr(&mut self, e: &mut Expr) {

@@ -216,6 +216,9 @@ struct Local {
     name: String,
     ty: Ty,
     is_var: bool,
+    /// How many loops enclose its declaration: one declared in a loop's
+    /// body is a new variable each round, in Go.
+    depth: usize,
 }
 
 /// Nested name scopes: name to local slot, innermost last.
@@ -839,14 +842,14 @@ impl Lowerer {
 
     fn bind(&mut self, f: &mut Fn, name: &str, ty: Ty, is_var: bool) -> u16 {
         let slot = f.locals.len() as u16;
-        f.locals.push(Local { name: name.to_string(), ty, is_var });
+        f.locals.push(Local { name: name.to_string(), ty, is_var, depth: f.loops.len() });
         f.scopes.last_mut().expect("a scope").push((name.to_string(), slot));
         slot
     }
 
     fn temp(&mut self, f: &mut Fn, ty: Ty) -> u16 {
         let slot = f.locals.len() as u16;
-        f.locals.push(Local { name: format!("${slot}"), ty, is_var: false });
+        f.locals.push(Local { name: format!("${slot}"), ty, is_var: false, depth: f.loops.len() });
         slot
     }
 }

@@ -474,18 +474,19 @@ impl Lowerer {
 impl Lowerer {
     /// A deferred statement that is not a call (a block, a send, ...) is
     /// Go's `defer func() { ... }()`: a closure, which captures the
-    /// variables it names, not their values. It gets, at the `defer`, each
-    /// local it names: a cell as the cell (a captured variable that is
-    /// assigned was made one, see `closures`), any other as its value,
-    /// which does not change. So a deferred block in a loop reads the
-    /// variables of its own round. Loop variables are not captured: Go 1.19
-    /// shares them across rounds, and the block reads them as they end up.
+    /// variables it names. One declared in a loop's body is a new variable
+    /// each round, while the frame has one slot for all rounds: the block
+    /// gets, at the `defer`, each such local it names (a `var` as its cell,
+    /// a `let` as its value: a write to it after the `defer` in the same
+    /// round is not seen, documented). Any other local it reads from the
+    /// frame when it runs, as Go's closure does; loop variables too, which
+    /// Go 1.19 shares across rounds.
     fn capture_closure(&mut self, f: &mut Fn, inner: &ast::Stmt) -> Captured {
         let mut capture = Vec::new();
         let mut names = Vec::new();
         for name in closures::names_in(inner) {
             let Some(slot) = f.lookup(&name) else { continue };
-            if f.loop_vars.contains(&slot) {
+            if f.loop_vars.contains(&slot) || f.locals[slot as usize].depth == 0 {
                 continue;
             }
             let local = &f.locals[slot as usize];
