@@ -68,9 +68,11 @@ impl World {
 
     /// Whether task `t` is at a `cancel` or an `err()` of a context whose
     /// cancellation is walking down to its children, at a `g.wait()` of a
-    /// group whose context's is, or making a child of one: Go's `cancel`
-    /// and `Err` take the context's lock, which the walk holds, errgroup's
-    /// Wait cancels, and a child is made done (see `leash_ir::derives_from`).
+    /// group whose context's is, or at a `g.go` that needs a place of such
+    /// a group with a limit, or making a child of one: Go's `cancel` and
+    /// `Err` take the context's lock, which the walk holds, errgroup's Wait
+    /// cancels, a failing member cancels before it frees its place, and a
+    /// child is made done (see `leash_ir::derives_from`).
     fn waits_for_a_walk(&self, t: Instance, instr: &Instr) -> Result<bool, String> {
         if !self.heap.iter().any(|o| matches!(o, Object::Ctx(c) if c.walking)) {
             return Ok(false);
@@ -92,6 +94,18 @@ impl World {
                 }
                 _ => false,
             }),
+            // A failing member's errgroup `done` frees its place only once
+            // its cancel has walked down: a `g.go` it let in, or one that
+            // needs its place, waits for the walk.
+            Instr::Spawn { group: Some(g), .. } => {
+                let group = self.eval(t, g)?.obj()?;
+                Ok(match &self.heap[group as usize] {
+                    Object::Group { ctx, running, limit: Some(l), .. } if self.ctx_walking(*ctx) => {
+                        self.task(t).phase == Phase::Admitted || running + self.admitted(group) + 1 >= *l
+                    }
+                    _ => false,
+                })
+            }
             _ => leash_ir::err_reads(instr).iter().try_fold(false, |any, e| Ok(any || walking(e)?)),
         }
     }

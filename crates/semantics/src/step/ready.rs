@@ -234,9 +234,11 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, walking: bool, out
 
 /// Whether task `slot` is at a `cancel` or an `err()` of a context whose
 /// cancellation is walking down to its children, at a `g.wait()` of a
-/// group whose context's is, or making a child of one: Go's `cancel` and
-/// `Err` take the context's lock, which the walk holds, errgroup's Wait
-/// cancels, and a child is made done (see `leash_ir::derives_from`). Asked only in
+/// group whose context's is, or at a `g.go` that needs a place of such a
+/// group with a limit, or making a child of one: Go's `cancel` and `Err`
+/// take the context's lock, which the walk holds, errgroup's Wait cancels,
+/// a failing member cancels before it frees its place, and a child is made
+/// done (see `leash_ir::derives_from`). Asked only in
 /// a state where a cancellation walks.
 fn waits_for_a_walk(p: &Program, s: &State, slot: usize) -> bool {
     let walking = |e: &Expr| matches!(eval(s, slot, e), Ok(Value::Obj(c)) if s.ctx_walking(c));
@@ -246,10 +248,19 @@ fn waits_for_a_walk(p: &Program, s: &State, slot: usize) -> bool {
     }
     match instr {
         Instr::Op { op: Op::Cancel, target, .. } => walking(target),
-        Instr::Op { op: Op::GroupWait, target, .. } => matches!(
-            eval(s, slot, target),
-            Ok(Value::Obj(g)) if matches!(s.heap.get(g as usize), Some(Object::Group { ctx, .. }) if s.ctx_walking(*ctx))
-        ),
+        Instr::Op { op: Op::GroupWait, target, .. } => {
+            matches!(obj(s, slot, target), Some(Object::Group { ctx, .. }) if s.ctx_walking(*ctx))
+        }
+        // A failing member's errgroup `done` frees its place only once its
+        // cancel has walked down: a `g.go` it let in, or one that needs its
+        // place, waits for the walk.
+        Instr::Spawn { group: Some(g), .. } => match obj(s, slot, g) {
+            Some(Object::Group { ctx, active, limit, .. }) if *limit > 0 && s.ctx_walking(*ctx) => {
+                s.tasks[slot].phase == 2
+                    || u16::from(*active) + u16::from(admitted(p, s, slot, g)) + 1 >= u16::from(*limit)
+            }
+            _ => false,
+        },
         instr => leash_ir::err_reads(instr).iter().any(walking),
     }
 }
