@@ -161,7 +161,7 @@ pub(super) fn defers_a_call(inner: &Stmt) -> bool {
     matches!(&inner.kind, S::Expr(e) if matches!(e.kind, E::Call { .. } | E::Method { .. } | E::Work { .. }))
 }
 
-/// The names a statement uses (as variables or called), in order.
+/// The names a statement uses (as variables or called), sorted.
 pub(super) fn names_in(s: &Stmt) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     walk_stmt(s, &mut |x| match &x.kind {

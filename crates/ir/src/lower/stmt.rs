@@ -439,8 +439,7 @@ impl Lowerer {
     /// a method, a `work` with a context), each operand that is not a literal
     /// is evaluated by the `defer` instruction into a hidden local, and the
     /// deferred statement reads that local instead. Anything else (a block,
-    /// a `send`) is a closure, as `defer func() { ... }()` is in Go: it reads
-    /// its variables when it runs.
+    /// a `send`) is a closure (see `capture_closure`).
     fn capture_defer(&mut self, f: &mut Fn, inner: &ast::Stmt) -> Captured {
         let mut stmt = inner.clone();
         let mut capture = Vec::new();
@@ -469,9 +468,7 @@ impl Lowerer {
         }
         (stmt, capture, names)
     }
-}
 
-impl Lowerer {
     /// A deferred statement that is not a call (a block, a send, ...) is
     /// Go's `defer func() { ... }()`: a closure, which captures the
     /// variables it names. One declared in a loop's body is a new variable

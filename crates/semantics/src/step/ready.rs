@@ -238,8 +238,8 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, walking: bool, out
 /// group with a limit, or making a child of one: Go's `cancel` and `Err`
 /// take the context's lock, which the walk holds, errgroup's Wait cancels,
 /// a failing member cancels before it frees its place, and a child is made
-/// done (see `leash_ir::derives_from`). Asked only in
-/// a state where a cancellation walks.
+/// done (see `leash_ir::derives_from`). Asked only in a state where a
+/// cancellation walks.
 fn waits_for_a_walk(p: &Program, s: &State, slot: usize) -> bool {
     let walking = |e: &Expr| matches!(eval(s, slot, e), Ok(Value::Obj(c)) if s.ctx_walking(c));
     let instr = instr_of(p, s, slot);
