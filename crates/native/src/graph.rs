@@ -82,11 +82,12 @@ impl<T> Default for Interned<T> {
 
 impl<T: Clone + Eq + std::hash::Hash> Interned<T> {
     fn number(&mut self, item: T) -> u32 {
-        let next = self.items.len() as u32;
-        let n = *self.numbers.entry(item.clone()).or_insert(next);
-        if n == next {
-            self.items.push(item);
+        if let Some(&n) = self.numbers.get(&item) {
+            return n;
         }
+        let n = self.items.len() as u32;
+        self.numbers.insert(item.clone(), n);
+        self.items.push(item);
         n
     }
 
