@@ -208,6 +208,18 @@ fn head(f: &mut For, next: Next, cx: &FnCx) {
                     }
                     Some((place.clone(), more.as_slice()))
                 }
+                // A received value the body reads in another way (a
+                // variable made a cell, stored through its pointer) keeps
+                // its temporary: the loop stays a plain `for`.
+                (_, Some(t))
+                    if rest.iter().any(|s| {
+                        let mut read = Vec::new();
+                        s.uses(&mut read);
+                        read.contains(t)
+                    }) =>
+                {
+                    return;
+                }
                 _ => None,
             };
             let without = |t: &Option<u16>, more: &[u16]| -> Vec<u16> {

@@ -148,9 +148,10 @@ fn insert_after(block: &mut Block, decl: Span, name: &str) -> bool {
 
 fn has_closure(b: &Block) -> bool {
     let mut found = false;
-    walk_block(b, &mut |e| {
-        found |= matches!(e.kind, E::SpawnBlock { .. } | E::GroupGoBlock { .. } | E::FnLit { .. })
-    });
+    walk_block(
+        b,
+        &mut |n| found |= matches!(n, Node::Expr(e) if matches!(e.kind, E::SpawnBlock { .. } | E::GroupGoBlock { .. } | E::FnLit { .. })),
+    );
     found
 }
 
@@ -164,11 +165,11 @@ pub(super) fn defers_a_call(inner: &Stmt) -> bool {
 /// The names a statement uses (as variables or called), sorted.
 pub(super) fn names_in(s: &Stmt) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    walk_stmt(s, &mut |x| match &x.kind {
-        E::Name(n) => {
+    walk_stmt(s, &mut |n| match n {
+        Node::Expr(Expr { kind: E::Name(n), .. }) => {
             out.insert(n.text.clone());
         }
-        E::Call { callee, .. } => {
+        Node::Expr(Expr { kind: E::Call { callee, .. }, .. }) => {
             out.insert(callee.text.clone());
         }
         _ => {}
@@ -176,14 +177,34 @@ pub(super) fn names_in(s: &Stmt) -> BTreeSet<String> {
     out
 }
 
-/// Calls `f` on every expression of a block, nested blocks included.
-fn walk_block(b: &Block, f: &mut dyn FnMut(&Expr)) {
+/// Whether `body` holds a deferred closure (a `defer` that is not a call)
+/// that names `name`: a loop variable it names must then be a new variable
+/// each time its loop starts, as Go 1.19's is.
+pub(super) fn defers_a_closure_naming(body: &Block, name: &str) -> bool {
+    let mut found = false;
+    walk_block(body, &mut |n| {
+        if let Node::Stmt(Stmt { kind: S::Defer(inner), .. }) = n {
+            found |= !defers_a_call(inner) && names_in(inner).contains(name);
+        }
+    });
+    found
+}
+
+/// What the walk visits: each statement, then each of its expressions.
+enum Node<'a> {
+    Stmt(&'a Stmt),
+    Expr(&'a Expr),
+}
+
+/// Calls `f` on every statement and expression of a block, nested blocks included.
+fn walk_block(b: &Block, f: &mut dyn FnMut(Node)) {
     for s in &b.stmts {
         walk_stmt(s, f);
     }
 }
 
-fn walk_stmt(s: &Stmt, f: &mut dyn FnMut(&Expr)) {
+fn walk_stmt(s: &Stmt, f: &mut dyn FnMut(Node)) {
+    f(Node::Stmt(s));
     match &s.kind {
         S::Let { value, .. } => walk_expr(value, f),
         S::Var(v) => walk_expr(&v.init, f),
@@ -235,8 +256,8 @@ fn walk_stmt(s: &Stmt, f: &mut dyn FnMut(&Expr)) {
     }
 }
 
-fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    f(e);
+fn walk_expr(e: &Expr, f: &mut dyn FnMut(Node)) {
+    f(Node::Expr(e));
     match &e.kind {
         E::Field(x, _) | E::Unary(_, x) | E::Recv(x) | E::Join(x) | E::Try(x) => walk_expr(x, f),
         E::Index(a, b) | E::Binary(_, a, b) => {
@@ -575,9 +596,9 @@ impl Lift<'_> {
         let mut captured: Vec<usize> = Vec::new();
         let mut first_use: BTreeMap<usize, Span> = BTreeMap::new();
         walk_block(&body, &mut |x| {
-            let s = match &x.kind {
-                E::Name(n) => n.span,
-                E::Call { callee, .. } => callee.span,
+            let s = match x {
+                Node::Expr(Expr { kind: E::Name(n), .. }) => n.span,
+                Node::Expr(Expr { kind: E::Call { callee, .. }, .. }) => callee.span,
                 _ => return,
             };
             if let Some(&b) = self.r.uses.get(&key(s)) {

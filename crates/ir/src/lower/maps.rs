@@ -215,12 +215,11 @@ impl Lowerer {
         let iter = self.temp(f, it_ty);
         f.emit(Instr::New { dst: Place::Bind(iter), ctor: Ctor::MapIter(Expr::Local(held)) }, map.span);
         f.scopes.push(Vec::new());
+        let k = self.loop_pat(f, key, kt, body);
+        let v = value.and_then(|v| self.loop_pat(f, v, vt, body));
         let top = f.pc();
         let b = self.kinds.simple(Con::Bool);
         let found = self.temp(f, b);
-        let k = self.bind_pat(f, key, kt);
-        let v = value.and_then(|v| self.bind_pat(f, v, vt));
-        f.loop_vars.extend(k.iter().chain(&v).filter_map(bound_slot));
         let next = Instr::MapNext {
             iter: Expr::Local(iter),
             map: Expr::Local(held),
@@ -291,7 +290,7 @@ impl Lowerer {
             func.result_zeros.iter_mut().for_each(resolve);
             for instr in &mut func.code {
                 crate::visit::exprs_mut(instr, &mut |e| {
-                    if let Expr::MapGet(_, _, z) = e {
+                    if let Expr::MapGet(_, _, z) | Expr::Const(z) = e {
                         resolve(z);
                     }
                 });

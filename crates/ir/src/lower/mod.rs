@@ -271,14 +271,6 @@ impl Fn {
     }
 }
 
-/// The local a pattern bound, if it bound one.
-fn bound_slot(place: &Place) -> Option<u16> {
-    match place {
-        Place::Bind(s) => Some(*s),
-        _ => None,
-    }
-}
-
 /// Sets the jump target of the instruction at `at`.
 fn patch(code: &mut [Instr], at: usize, to: Pc) {
     match &mut code[at] {

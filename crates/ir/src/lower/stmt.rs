@@ -146,9 +146,7 @@ impl Lowerer {
                 let (lo, hi) = (self.small(lo.unwrap_or(0), span), self.small(hi.unwrap_or(0), span));
                 f.scopes.push(Vec::new());
                 let int = self.kinds.simple(Con::Int);
-                let i = self.bind(f, &var.text, int, false);
-                f.loop_vars.push(i);
-                f.emit(Instr::Assign { dst: Place::Bind(i), value: Expr::Const(Const::Int(lo)) }, var.span);
+                let (i, dst) = self.loop_var(f, var, int, body, Some(Expr::Const(Const::Int(lo))));
                 let top = f.pc();
                 let cond =
                     Expr::Binary(BinOp::Lt, Box::new(Expr::Local(i)), Box::new(Expr::Const(Const::Int(hi))));
@@ -157,7 +155,7 @@ impl Lowerer {
                 let step = f.pc();
                 let next =
                     Expr::Binary(BinOp::Add, Box::new(Expr::Local(i)), Box::new(Expr::Const(Const::Int(1))));
-                f.emit(Instr::Assign { dst: Place::Bind(i), value: next }, var.span);
+                f.emit(Instr::Assign { dst, value: next }, var.span);
                 f.emit(Instr::Jump { target: top }, span);
                 let end = f.pc();
                 patch(&mut f.code, br, end);
@@ -190,11 +188,10 @@ impl Lowerer {
                         Expr::Local(held)
                     }
                 };
+                let v = self.loop_pat(f, var, elem, body);
                 let top = f.pc();
                 let bool_ty = self.kinds.simple(Con::Bool);
                 let ok = self.temp(f, bool_ty);
-                let v = self.bind_pat(f, var, elem);
-                f.loop_vars.extend(v.iter().filter_map(bound_slot));
                 // Go's range assigns the variable only a value received: once
                 // the channel is closed, it keeps the last one (a deferred
                 // block in the loop reads it).
@@ -365,6 +362,48 @@ impl Lowerer {
 
     pub(super) fn bind_pat(&mut self, f: &mut Fn, name: &ast::Ident, ty: Ty) -> Option<Place> {
         (name.text != "_").then(|| Place::Bind(self.bind(f, &name.text, ty, false)))
+    }
+
+    /// Binds a loop's variable and gives the place each round assigns.
+    /// Go 1.19 makes the variable once for each run of the loop statement.
+    /// The frame's one slot is that, unless the loop sits in another loop's
+    /// body and a deferred closure in it names the variable: then the
+    /// variable is a cell made here, as the loop starts, and the closure
+    /// captures the cell (see `capture_closure`). `init` is its first value,
+    /// if the loop gives it one before the first round.
+    pub(super) fn loop_var(
+        &mut self,
+        f: &mut Fn,
+        name: &ast::Ident,
+        ty: Ty,
+        body: &ast::Block,
+        init: Option<Expr>,
+    ) -> (u16, Place) {
+        if !f.loops.is_empty() && closures::defers_a_closure_naming(body, &name.text) {
+            let slot = self.bind(f, &name.text, ty, true);
+            let init = init.unwrap_or_else(|| Expr::Const(self.zero_of(ty)));
+            f.emit(Instr::New { dst: Place::Bind(slot), ctor: Ctor::Cell { init, range: None } }, name.span);
+            return (slot, Place::Local(slot));
+        }
+        let slot = self.bind(f, &name.text, ty, false);
+        f.loop_vars.push(slot);
+        if let Some(value) = init {
+            f.emit(Instr::Assign { dst: Place::Bind(slot), value }, name.span);
+        }
+        (slot, Place::Bind(slot))
+    }
+
+    /// `loop_var` for a variable each round receives (`for v in ch`, a
+    /// map's key or value), made before the loop's first round; `_` binds
+    /// nothing.
+    pub(super) fn loop_pat(
+        &mut self,
+        f: &mut Fn,
+        name: &ast::Ident,
+        ty: Ty,
+        body: &ast::Block,
+    ) -> Option<Place> {
+        (name.text != "_").then(|| self.loop_var(f, name, ty, body, None).1)
     }
 
     pub(super) fn select(&mut self, f: &mut Fn, cases: &[ast::SelectCase], span: Span) {
