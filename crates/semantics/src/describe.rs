@@ -267,6 +267,8 @@ pub fn wait_reason(p: &Program, s: &State, slot: usize) -> (String, Span) {
             Op::WLock => "sync.RWMutex.Lock",
             Op::WgWait => "sync.WaitGroup.Wait",
             Op::CondWait if task.phase == 2 => "sync.Mutex.Lock",
+            // A read lock back behind a writer (`cond(rw.rlocker())`).
+            Op::CondWait if task.phase == 3 => "sync.RWMutex.RLock",
             Op::CondWait => "sync.Cond.Wait",
             Op::GroupWait => "errgroup.Group.Wait",
             _ => "running",

@@ -24,15 +24,22 @@ const WG_NEGATIVE: &str = "sync: negative WaitGroup counter";
 const WG_MISUSE: &str = "sync: WaitGroup misuse: Add called concurrently with Wait";
 
 impl World {
-    /// The tasks blocked in `rw.rlock()` on the rwmutex `rw`.
+    /// The tasks blocked in `rw.rlock()` on the rwmutex `rw`, or taking its
+    /// read lock back in a `c.wait()` on a `cond(rw.rlocker())`.
     fn rlock_waiters(&self, rw: Value) -> Vec<Instance> {
         let program = Arc::clone(&self.program);
         self.live()
             .filter(|&t| self.task(t).phase == Phase::ReaderWaiting)
             .filter(|&t| {
                 let (f, pc) = self.at(t);
-                matches!(&program.func(f).code[pc as usize], Instr::Op { op: Op::RLock, target, .. }
-                    if self.eval(t, target).ok() == Some(rw))
+                match &program.func(f).code[pc as usize] {
+                    Instr::Op { op: Op::RLock, target, .. } => self.eval(t, target).ok() == Some(rw),
+                    Instr::Op { op: Op::CondWait, target, .. } => {
+                        matches!(self.eval(t, target), Ok(Value::Obj(c))
+                            if matches!(self.heap[c as usize], Object::Cond { mutex, .. } if Value::Obj(mutex) == rw))
+                    }
+                    _ => false,
+                }
             })
             .collect()
     }
@@ -67,12 +74,10 @@ impl World {
             (Op::WgWait, Object::WaitGroup { .. }) => phase == Phase::WgWaiting,
             (Op::GroupWait, Object::Group { .. }) => phase == Phase::WgWaiting,
             (Op::CondWait, Object::Cond { mutex, .. }) => match (phase, &self.heap[*mutex as usize]) {
-                (Phase::CondWaiting, _) => true,
+                // `cond(rw.rlocker())` taking its read lock back behind a
+                // writer waits as a reader in `rw.rlock()` does.
+                (Phase::CondWaiting | Phase::ReaderWaiting, _) => true,
                 (Phase::CondWoken, Object::Mutex { locked }) => return Ok(self.plan_lock(t, *locked)),
-                // `cond(rw.rlocker())`: the read lock back.
-                (Phase::CondWoken, Object::RwMutex { writer, writer_waiting, .. }) => {
-                    *writer || *writer_waiting
-                }
                 _ => false,
             },
             _ => false,
@@ -285,7 +290,7 @@ impl World {
                         Phase::WgReleased if *count != 0 || !waiters.is_empty() => {
                             return Err(WG_REUSED.to_string());
                         }
-                        Phase::Start if *count > 0 => {
+                        Phase::Start if *count != 0 => {
                             waiters.push(t);
                             let task = self.task_mut(t);
                             task.phase = Phase::WgWaiting;
@@ -376,7 +381,8 @@ impl World {
         let Object::Cond { mutex, .. } = self.heap[cond as usize] else {
             return Err(NIL_DEREFERENCE.to_string());
         };
-        let woken = self.task(t).phase == Phase::CondWoken;
+        let phase = self.task(t).phase;
+        let woken = matches!(phase, Phase::CondWoken | Phase::ReaderAdmitted);
         match (&mut self.heap[mutex as usize], woken) {
             (Object::Mutex { locked }, true) => {
                 *locked = true;
@@ -391,7 +397,19 @@ impl World {
                 self.cond_park(t, cond);
                 Ok(false)
             }
-            // `cond(rw.rlocker())`: the wait releases and takes back a read lock.
+            // `cond(rw.rlocker())`: the wait releases and takes back a read
+            // lock, as Go's RLock does: counted at once, and with a writer
+            // inside or waiting it blocks until the writer's unlock lets it in.
+            (Object::RwMutex { .. }, true) if phase == Phase::ReaderAdmitted => {
+                self.task_mut(t).phase = Phase::Start;
+                Ok(true)
+            }
+            (Object::RwMutex { writer, writer_waiting, .. }, true) if *writer || *writer_waiting => {
+                let task = self.task_mut(t);
+                task.phase = Phase::ReaderWaiting;
+                task.spin = 0;
+                Ok(false)
+            }
             (Object::RwMutex { readers, .. }, true) => {
                 *readers += 1;
                 self.task_mut(t).phase = Phase::Start;

@@ -2,7 +2,7 @@
 //! silent instructions after it, then the settling of exits.
 
 use super::map_race::MAP_WRITING;
-use super::ready::{classify, cond_waiters, instr_of, line_of, top, waiting_in, Operand};
+use super::ready::{classify, cond_waiters, instr_of, line_of, read_relockers, top, waiting_in, Operand};
 use super::{new_task, Applied, Transition};
 use crate::canon::canonicalize;
 use crate::eval::{eval, observes_done, store, Fault};
@@ -823,8 +823,10 @@ impl<'p> Exec<'p> {
                     }
                 }
             },
+            // Go's Wait returns only at a counter of zero: one left negative
+            // by a recovered "negative WaitGroup counter" parks it for good.
             (Op::WgWait, Object::WaitGroup { count, waiters }) => match phase {
-                0 if *count > 0 => {
+                0 if *count != 0 => {
                     *waiters = waiters.checked_add(1).ok_or("too many waiters")?;
                     next_phase = 1;
                 }
@@ -849,9 +851,25 @@ impl<'p> Exec<'p> {
                     cancel_group = Some(*ctx);
                 }
             },
+            // Phase 0 releases the lock and parks, phase 2 (signalled)
+            // takes it back. A read lock back (`cond(rw.rlocker())`) is
+            // Go's RLock: counted at once, and with a writer inside or
+            // waiting it blocks (phase 3) until the writer's unlock lets it
+            // in (phase 4), as `rw.rlock()` does.
             (Op::CondWait, Object::Cond { mutex }) => {
-                relock = Some(*mutex);
-                next_phase = if phase == 0 { 1 } else { 0 };
+                let m = *mutex;
+                let behind_writer = matches!(
+                    self.s.heap.get(m as usize),
+                    Some(Object::RwMutex { writer, pending, .. }) if *writer || *pending
+                );
+                next_phase = match phase {
+                    0 => 1,
+                    2 if behind_writer => 3,
+                    _ => 0,
+                };
+                if phase != 4 && next_phase != 3 {
+                    relock = Some(m);
+                }
             }
             (Op::CondSignal | Op::CondBroadcast, Object::Cond { .. }) => wake = true,
             (Op::Cancel, Object::Ctx { cancel_called, .. }) => {
@@ -927,23 +945,26 @@ impl<'p> Exec<'p> {
                 Op::WUnlock => waiting_in(self.p, &self.s, Op::RLock, id),
                 _ => waiting_in(self.p, &self.s, Op::WgWait, id),
             };
+            let relockers = if op == Op::WUnlock { read_relockers(self.p, &self.s, id) } else { Vec::new() };
             if let (Op::WUnlock, Some(Object::RwMutex { readers, .. })) =
                 (op, self.s.heap.get_mut(id as usize))
             {
-                *readers = readers.saturating_add(woken.len() as u8);
+                *readers = readers.saturating_add((woken.len() + relockers.len()) as u8);
             }
             for w in woken {
                 self.s.task_mut(w).phase = 2;
                 self.unpark(w);
             }
+            for w in relockers {
+                self.s.task_mut(w).phase = 4;
+            }
         }
         self.s.task_mut(slot).phase = next_phase;
-        if next_phase == 1 {
+        match (next_phase, op) {
             // Waiting: a cond waiter takes its place in the notify list.
-            match op {
-                Op::CondWait => self.park(slot),
-                _ => self.s.task_mut(slot).spin = 0,
-            }
+            (1, Op::CondWait) => self.park(slot),
+            (1, _) | (3, Op::CondWait) => self.s.task_mut(slot).spin = 0,
+            _ => {}
         }
         if next_phase == 0 {
             if let Some(r) = result {
