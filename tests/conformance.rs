@@ -1,5 +1,5 @@
 //! leash against the real Go runtime. Every model of the corpus
-//! (models/seeds, models/examples, models/semantics) and generated models
+//! (models/seeds, models/examples, models/gobench, models/semantics) and generated models
 //! (`leash::arbitrary`) are emitted as Go programs (`leash emit go`), built
 //! once, and run many times per scenario with varied seeds, GOMAXPROCS 1 and 2
 //! and seeded `runtime.Gosched` perturbation. Every goroutine Go leaves
@@ -68,8 +68,13 @@ struct Model {
 /// for leash).
 fn corpus(perf: bool) -> Vec<Model> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut dirs =
-        vec!["models/seeds", "models/examples", "models/semantics", "crates/golang/tests/constructs"];
+    let mut dirs = vec![
+        "models/seeds",
+        "models/examples",
+        "models/gobench",
+        "models/semantics",
+        "crates/golang/tests/constructs",
+    ];
     if perf {
         dirs.push("models/perf");
     }

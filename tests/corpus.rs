@@ -21,13 +21,18 @@ fn is_slow(source: &str) -> bool {
     source.lines().any(|l| l.trim() == "// leash: slow")
 }
 
-/// The seeds, the examples and the semantics models (one per rule, with its
-/// Go figures), as a user's crate tests its models: one call. Every finding
+/// The seeds, the examples, the real bugs of models/gobench and the
+/// semantics models (one per rule, with its Go figures), as a user's crate tests its models: one call. Every finding
 /// of each must be the one its expect lines name.
 #[test]
 fn every_corpus_model_matches_its_expectations() -> Result<(), leash::TestFailure> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let folders = [root.join("models/seeds"), root.join("models/examples"), root.join("models/semantics")];
+    let folders = [
+        root.join("models/seeds"),
+        root.join("models/examples"),
+        root.join("models/gobench"),
+        root.join("models/semantics"),
+    ];
     let summary = leash::test_models_with(&folders, &leash::CheckOptions::default())?;
     assert!(summary.models.len() >= 130, "the corpus shrank to {} models", summary.models.len());
     Ok(())

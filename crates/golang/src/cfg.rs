@@ -279,16 +279,32 @@ impl Region {
             let idom = self.idom[y as usize];
             let mut p = owner[y as usize].unwrap_or(idom);
             // A `return` written inside a loop stays there (the lowering lays a
-            // loop's code out before what follows it).
+            // loop's code out before what follows it), and so does a run of
+            // plain effects that ends in one (`unlock; return err`).
+            let returns = {
+                let mut z = y;
+                loop {
+                    match code[z as usize] {
+                        Instr::Return { .. } => break z != end,
+                        Instr::Jump { .. }
+                        | Instr::Branch { .. }
+                        | Instr::Select { .. }
+                        | Instr::Choose { .. }
+                        | Instr::EndDefer => break false,
+                        _ => match self.succ[z as usize].as_slice() {
+                            [next] if self.in_edges[*next as usize] == 1 && *next > z => z = *next,
+                            _ => break false,
+                        },
+                    }
+                }
+            };
             let written_in = |h: Pc, body: &[bool]| {
                 let last_node = body.iter().rposition(|&b| b).unwrap_or(0);
                 let closing = (0..code.len())
                     .rev()
                     .find(|&j| matches!(code[j], Instr::Jump { .. }) && thread(code, j as Pc) == h)
                     .unwrap_or(0);
-                matches!(code[y as usize], Instr::Return { .. })
-                    && y != end
-                    && (y as usize) < last_node.max(closing)
+                returns && (y as usize) < last_node.max(closing)
             };
             if let Some((h, body)) = self.loops.iter().find(|(_, body)| body[p as usize] && !body[y as usize])
             {

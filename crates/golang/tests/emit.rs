@@ -39,8 +39,10 @@ fn worker_pool_errgroup() {
 
 /// Every model of the corpus and of tests/constructs, with its text.
 fn models() -> Vec<(String, String)> {
-    let mut dirs: Vec<PathBuf> =
-        ["seeds", "examples", "semantics", "perf"].iter().map(|d| root().join("models").join(d)).collect();
+    let mut dirs: Vec<PathBuf> = ["seeds", "examples", "gobench", "semantics", "perf"]
+        .iter()
+        .map(|d| root().join("models").join(d))
+        .collect();
     dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/constructs"));
     let mut out = Vec::new();
     for dir in dirs {
