@@ -592,7 +592,7 @@ impl<'p> Gen<'p> {
             }
             Ctor::Ticker { .. } => self.simple(Con::Ticker),
             Ctor::Timer { .. } => self.simple(Con::Timer),
-            Ctor::Cell { init, .. } => self.expr(f, init),
+            Ctor::Cell { init, .. } | Ctor::Share(init) => self.expr(f, init),
             Ctor::Array { elem, .. } => {
                 let e = match &**elem {
                     Elem::Ctor(c) => self.ctor(f, c),

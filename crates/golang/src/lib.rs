@@ -40,7 +40,7 @@ mod tidy;
 
 use emit::{FnCx, Model};
 use go::Text;
-use leash_ir::{Ctor, Elem, FuncId, Instr, Program};
+use leash_ir::{Ctor, Elem, Expr, FuncId, Instr, Program};
 use leash_syntax::Diagnostic;
 
 /// The harness's Go code, always included.
@@ -116,7 +116,7 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
     if m.uses_same.get() {
         harness.push_str(HARNESS_SAME);
     }
-    if makes(program, &|c| matches!(c, Ctor::Map | Ctor::List)) {
+    if uses_collections(program) {
         harness.push_str(HARNESS_COLLECTIONS);
     }
     if program.short_timers {
@@ -156,6 +156,20 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
 
 /// Whether the program makes an object that `kind` picks, alone or as an
 /// element of an array or a field of a struct.
+/// Whether the program needs `collections.go`: it makes a map or a list, or
+/// ranges over or looks up a map (a nil one, a struct's field never made,
+/// needs the iterator and `has` too).
+fn uses_collections(p: &Program) -> bool {
+    let looks_up = p.funcs.iter().any(|f| {
+        f.code.iter().any(|i| {
+            let mut found = false;
+            refs::visit_exprs(i, &mut |e| found |= matches!(e, Expr::MapHas(..)));
+            found
+        })
+    });
+    looks_up || makes(p, &|c| matches!(c, Ctor::Map | Ctor::List | Ctor::MapIter(_)))
+}
+
 fn makes(p: &Program, kind: &dyn Fn(&Ctor) -> bool) -> bool {
     fn within(c: &Ctor, kind: &dyn Fn(&Ctor) -> bool) -> bool {
         let elem = |e: &Elem| matches!(e, Elem::Ctor(c) if within(c, kind));

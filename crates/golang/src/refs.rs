@@ -1,12 +1,13 @@
 //! Which locals are shared cells: a body-level `var` is a cell, and a
 //! parameter that some call or spawn passes a cell (or a model-level
-//! variable) holds a pointer to it. In Go these are `*T`; a call that passes a
+//! variable) holds a pointer to it; a shared parameter (`Ctor::Share`) is
+//! that pointer, or a new cell when the parameter is a plain value. In Go these are `*T`; a call that passes a
 //! plain value to such a parameter passes a fresh cell (`ref(v)`), which is
 //! the same as passing a copy. Integer ranges follow the cells to the
 //! parameters that always receive cells of one range.
 
 use crate::kinds::{Kind, Kinds};
-use leash_ir::{Callee, Const, Ctor, Expr, FuncId, Instr, Place, Program};
+use leash_ir::{Callee, Const, Ctor, Elem, Expr, FuncId, Instr, Place, Program};
 use std::collections::BTreeMap;
 
 /// An integer range of a cell.
@@ -37,9 +38,13 @@ impl Refs {
         let mut range: Vec<Vec<Option<Range>>> = p.funcs.iter().map(|f| vec![None; f.locals.len()]).collect();
         for (id, f) in p.funcs.iter().enumerate() {
             for i in &f.code {
-                if let Instr::New { dst: Place::Bind(s), ctor: Ctor::Cell { range: r, .. } } = i {
-                    slot[id][*s as usize] = true;
-                    range[id][*s as usize] = *r;
+                match i {
+                    Instr::New { dst: Place::Bind(s), ctor: Ctor::Cell { range: r, .. } } => {
+                        slot[id][*s as usize] = true;
+                        range[id][*s as usize] = *r;
+                    }
+                    Instr::New { dst: Place::Bind(s), ctor: Ctor::Share(_) } => slot[id][*s as usize] = true,
+                    _ => {}
                 }
             }
         }
@@ -68,20 +73,14 @@ impl Refs {
                 }
             }
             for (id, f) in p.funcs.iter().enumerate() {
-                for i in &f.code {
-                    let (callee, args) = match i {
-                        Instr::Spawn { func, args, .. } => (*func, args),
-                        Instr::Call { callee: Callee::Static(g), args, .. } => (*g, args),
-                        // A function value passes what it captured first; its
-                        // own parameters get the plain values of dynamic calls.
-                        Instr::New { ctor: Ctor::Closure { func, captures }, .. } => {
-                            for n in captures.len()..p.func(*func).params as usize {
-                                sources.entry((*func, n)).or_default().push(Source::Value);
-                            }
-                            (*func, captures)
+                for (callee, args, is_closure) in f.code.iter().flat_map(calls_of) {
+                    // A function value passes what it captured first; its
+                    // own parameters get the plain values of dynamic calls.
+                    if is_closure {
+                        for n in args.len()..p.func(callee).params as usize {
+                            sources.entry((callee, n)).or_default().push(Source::Value);
                         }
-                        _ => continue,
-                    };
+                    }
                     for (n, a) in args.iter().enumerate() {
                         let src = match a {
                             Expr::Raw(s) if refs.is_ref(id as FuncId, *s) => {
@@ -95,6 +94,19 @@ impl Refs {
                 }
             }
             let mut changed = false;
+            // A shared parameter that is a pointer is shared as it is, with its range.
+            for (id, f) in p.funcs.iter().enumerate() {
+                for i in &f.code {
+                    let Instr::New { dst: Place::Bind(d), ctor: Ctor::Share(Expr::Raw(s)) } = i else {
+                        continue;
+                    };
+                    let r = if refs.is_ref(id as FuncId, *s) { refs.range[id][*s as usize] } else { None };
+                    if refs.range[id][*d as usize] != r {
+                        refs.range[id][*d as usize] = r;
+                        changed = true;
+                    }
+                }
+            }
             // A deferred block gets the cells it names as they are.
             for (id, f) in p.funcs.iter().enumerate() {
                 for i in &f.code {
@@ -164,6 +176,38 @@ impl Refs {
         let key = k.go(&|_, _| false);
         self.callbacks.get(&key).is_some_and(|flags| flags.get(n).copied().unwrap_or(false))
     }
+}
+
+/// The calls, spawns and function values an instruction makes (a function
+/// value may sit in a struct's field or an array's elements): each callee,
+/// its arguments (a function value's captures) and whether it is a
+/// function value.
+fn calls_of(i: &Instr) -> Vec<(FuncId, &[Expr], bool)> {
+    fn made<'a>(c: &'a Ctor, out: &mut Vec<(FuncId, &'a [Expr], bool)>) {
+        match c {
+            Ctor::Closure { func, captures } => out.push((*func, captures, true)),
+            Ctor::Array { elem, .. } => {
+                if let Elem::Ctor(c) = &**elem {
+                    made(c, out);
+                }
+            }
+            Ctor::Struct { fields, .. } => fields.iter().for_each(|e| {
+                if let Elem::Ctor(c) = e {
+                    made(c, out);
+                }
+            }),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    match i {
+        Instr::Spawn { func, args, .. } | Instr::Call { callee: Callee::Static(func), args, .. } => {
+            out.push((*func, args.as_slice(), false))
+        }
+        Instr::New { ctor, .. } => made(ctor, &mut out),
+        _ => {}
+    }
+    out
 }
 
 /// Calls `f` on every expression of an instruction, subexpressions included.

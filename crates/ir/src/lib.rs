@@ -317,6 +317,11 @@ pub enum Ctor {
     Timer { short: bool },
     /// A shared cell (`var`), with an optional integer range.
     Cell { init: Expr, range: Option<(i16, i16)> },
+    /// A parameter that a closure captures and something assigns, shared
+    /// from here on: the cell its operand (the parameter as it is, `Raw`)
+    /// holds, if it holds one (Go's pointer, or a variable an enclosing
+    /// closure shares: one variable either way), else a new cell with its value.
+    Share(Expr),
     /// `[elem; len]`: each element made by its own constructor or value.
     Array { elem: Box<Elem>, len: u16 },
     /// `Name { field: value, ... }`: every field, in order, made by its own

@@ -133,6 +133,7 @@ fn ctor(p: &Program, locals: &[String], c: &Ctor) -> String {
             let r = range.map(|(lo, hi)| format!(": int[{lo}..{hi}]")).unwrap_or_default();
             format!("var{r} {}", e(init))
         }
+        Ctor::Share(x) => format!("share {}", e(x)),
         Ctor::Array { elem, len } => match &**elem {
             Elem::Ctor(c) => format!("[{}; {len}]", ctor(p, locals, c)),
             Elem::Value(v) => format!("[{}; {len}]", e(v)),

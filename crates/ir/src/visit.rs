@@ -191,7 +191,7 @@ impl Ctor {
         };
         match self {
             Ctor::Chan(e) | Ctor::Cond(e) | Ctor::WithCancel(e) | Ctor::WithTimeout(e) => f(e),
-            Ctor::Cell { init, .. } | Ctor::MapIter(init) => f(init),
+            Ctor::Cell { init, .. } | Ctor::Share(init) | Ctor::MapIter(init) => f(init),
             Ctor::Group { ctx, limit } => ctx.iter().chain(limit.iter()).for_each(f),
             Ctor::Closure { captures, .. } => captures.iter().for_each(f),
             Ctor::Array { elem: e, .. } => elem(e, f),
@@ -219,7 +219,7 @@ impl Ctor {
     fn collect_mut<'a>(&'a mut self, out: &mut Vec<&'a mut Expr>) {
         match self {
             Ctor::Chan(e) | Ctor::Cond(e) | Ctor::WithCancel(e) | Ctor::WithTimeout(e) => out.push(e),
-            Ctor::Cell { init, .. } | Ctor::MapIter(init) => out.push(init),
+            Ctor::Cell { init, .. } | Ctor::Share(init) | Ctor::MapIter(init) => out.push(init),
             Ctor::Group { ctx, limit } => out.extend(ctx.iter_mut().chain(limit.iter_mut())),
             Ctor::Closure { captures, .. } => out.extend(captures.iter_mut()),
             Ctor::Array { elem, .. } => match &mut **elem {

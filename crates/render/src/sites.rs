@@ -91,6 +91,7 @@ fn ctor_kind(c: &Ctor) -> SiteKind {
         Ctor::Ticker { .. } => SiteKind::Ticker,
         Ctor::Timer { .. } => SiteKind::Timer,
         Ctor::Cell { .. }
+        | Ctor::Share(_)
         | Ctor::Array { .. }
         | Ctor::Map
         | Ctor::List
@@ -127,7 +128,7 @@ impl Sites {
             s.sites.push(Site { func, pc, kind, count });
         };
         match ctor {
-            Ctor::Cell { .. } => {}
+            Ctor::Cell { .. } | Ctor::Share(_) => {}
             Ctor::Array { elem, len } => {
                 add(self, SiteKind::Array, 1, 0);
                 if let Elem::Ctor(c) = &**elem {
@@ -350,7 +351,7 @@ impl Sites {
     fn new_object(&mut self, f: FuncId, pc: u16, dst: &Place, ctor: &Ctor) -> bool {
         let one = |s: usize| Set::from([s]);
         match ctor {
-            Ctor::Cell { init, .. } => {
+            Ctor::Cell { init, .. } | Ctor::Share(init) => {
                 let add = self.of_expr(f, init);
                 self.store(f, dst, &add)
             }

@@ -55,6 +55,10 @@ pub struct FuncDecl {
     pub receiver: Option<Param>,
     /// Parameters.
     pub params: Vec<Param>,
+    /// How many of the parameters, first, are captured variables: those of
+    /// an anonymous task or function value lifted out of its enclosing
+    /// function (`main@12`); 0 for a declared task or helper.
+    pub captures: usize,
     /// The body.
     pub body: Block,
     /// The whole declaration.
@@ -79,6 +83,11 @@ pub struct VarDecl {
     pub ty: Option<TypeExpr>,
     /// The initial value.
     pub init: Expr,
+    /// Made by the lowering, not written: a captured `let` or parameter
+    /// that something assigns, shared with its closures from here on. Go
+    /// has one variable there, not a pointer: passed by name to a task or a
+    /// helper, it is passed by value.
+    pub lifted: bool,
     /// The whole declaration.
     pub span: Span,
 }

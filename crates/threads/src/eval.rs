@@ -235,6 +235,12 @@ impl World {
                 check_range(value, *range, name)?;
                 return Ok(Value::Ref(self.alloc(Object::Cell { value, range: *range })));
             }
+            Ctor::Share(e) => {
+                return match self.eval(t, e)? {
+                    Value::Ref(c) => Ok(Value::Ref(c)),
+                    value => Ok(Value::Ref(self.alloc(Object::Cell { value, range: None }))),
+                };
+            }
             Ctor::Array { elem, len } => {
                 let mut xs = Vec::with_capacity(*len as usize);
                 for _ in 0..*len {

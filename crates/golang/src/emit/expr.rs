@@ -342,6 +342,11 @@ impl FnCx<'_> {
                 };
                 format!("{}({v})", self.generic("ref", init, target))
             }
+            // A pointer parameter is shared as it is; a plain one in a new cell.
+            Ctor::Share(e) => match e {
+                Expr::Raw(s) if self.is_ref(*s) => self.arg(e, true, d, uses),
+                _ => format!("{}({})", self.generic("ref", e, target), self.expr_at(e, d, uses)),
+            },
             Ctor::Array { elem, len } => {
                 let k = match target {
                     Kind::Array(k) => (**k).clone(),

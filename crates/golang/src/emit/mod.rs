@@ -113,15 +113,24 @@ impl<'a> FnCx<'a> {
         for &r in &func.results {
             reads[r as usize] += 2;
         }
-        // A temporary copied only into a local nobody reads (the value of a
-        // `for v in ch` whose `v` is unused) is not read either: the copy
-        // is not written.
-        for i in &func.code {
-            if let Instr::Assign { dst: Place::Bind(s) | Place::Local(s), value: Expr::Local(t) } = i {
-                let unread = reads[*s as usize] == 0 && !m.refs.is_ref(f, *s);
-                if unread && func.locals[*t as usize].starts_with('$') {
-                    reads[*t as usize] -= 1;
+        // A local copied only into a local nobody reads (the value of a
+        // `for v in ch` whose `v` is unused, a shadowing `let` never read)
+        // is not read either: the copy is not written. Until no more copies
+        // are dropped, as a dropped copy may leave its source unread.
+        let mut dropped = vec![false; func.code.len()];
+        loop {
+            let mut changed = false;
+            for (pc, i) in func.code.iter().enumerate() {
+                if let Instr::Assign { dst: Place::Bind(s) | Place::Local(s), value: Expr::Local(t) } = i {
+                    if !dropped[pc] && reads[*s as usize] == 0 && !m.refs.is_ref(f, *s) {
+                        dropped[pc] = true;
+                        reads[*t as usize] -= 1;
+                        changed = true;
+                    }
                 }
+            }
+            if !changed {
+                break;
             }
         }
         let code = &func.code;

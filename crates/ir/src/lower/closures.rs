@@ -6,10 +6,14 @@
 //!
 //! Go's closures capture variables, not values: a captured variable that is
 //! assigned anywhere (in the closure or around it) is shared. Such a `let` or
-//! parameter becomes a `var` cell right after its declaration (a `var` is
-//! passed by reference), so both sides read and write the same cell. A loop
-//! variable changed by its loop cannot be shared that way: capturing it is an
-//! error with the fix Go's own vet suggests.
+//! parameter becomes a cell right after its declaration, a `var` marked
+//! lifted, so both sides read and write the same cell; a parameter that
+//! already holds a cell (a `var` passed to it, or a variable an enclosing
+//! closure shares) keeps that cell. The closures are given the cell; a task
+//! or helper the local is passed to by name gets its value, as in Go (see
+//! `Lowerer::pass_arguments`). A loop variable changed by its loop cannot be
+//! shared that way: capturing it is an error with the fix Go's own vet
+//! suggests.
 
 use leash_syntax::ast::{self, Block, Expr, ExprKind as E, Ident, Item, Pattern, Stmt, StmtKind as S};
 use leash_syntax::{Diagnostic, LineIndex, Span};
@@ -106,11 +110,12 @@ fn lift_in(
     }
 }
 
-/// `var NAME = NAME`: the value so far, in a cell from now on.
+/// `var NAME = NAME`, marked lifted: the value so far in a cell from now on
+/// (for a parameter that already holds a cell, that cell: see `Ctor::Share`).
 fn share(name: &str, span: Span) -> Stmt {
     let ident = Ident { text: name.to_string(), span };
     let init = Expr { kind: E::Name(ident.clone()), span };
-    Stmt { kind: S::Var(ast::VarDecl { name: ident, ty: None, init, span }), span }
+    Stmt { kind: S::Var(ast::VarDecl { name: ident, ty: None, init, lifted: true, span }), span }
 }
 
 /// Inserts `var NAME = NAME` right after the statement declared at `decl`.
@@ -658,7 +663,16 @@ impl Lift<'_> {
             .map(|&b| Expr { kind: E::Name(Ident { text: self.r.bindings[b].name.clone(), span }), span })
             .collect();
         let ident = Ident { text: name, span };
-        self.queue.push(ast::FuncDecl { is_task, name: ident.clone(), receiver: None, params, body, span });
+        let captures = captured.len();
+        self.queue.push(ast::FuncDecl {
+            is_task,
+            name: ident.clone(),
+            receiver: None,
+            params,
+            captures,
+            body,
+            span,
+        });
         (ident, args)
     }
 }

@@ -377,7 +377,7 @@ impl Lowerer {
             );
             return None;
         }
-        let values = self.arg_list(f, func, captures, &sig.params[..captures.len()])?;
+        let values = self.arg_list(f, captures, &sig.params[..captures.len()])?;
         let mut kind = sig.params[captures.len()..].to_vec();
         kind.push(sig.ret);
         Some((func, values, self.kinds.con(Con::Func, kind)))
@@ -435,32 +435,27 @@ impl Lowerer {
             return None;
         }
         self.edges.push((f.id, func, spawn, name.span));
-        let out = self.arg_list(f, func, args, &sig.params)?;
+        let out = self.arg_list(f, args, &sig.params)?;
         Some((func, out))
     }
 
-    /// The arguments `args` of a call or spawn of `func`, whose parameters
-    /// have kinds `params`: a local `var` or parameter that may hold a cell
-    /// is passed by reference.
-    fn arg_list(&mut self, f: &mut Fn, func: FuncId, args: &[ast::Expr], params: &[Ty]) -> Option<Vec<Expr>> {
+    /// The arguments `args` of a call or spawn, whose parameters have kinds
+    /// `params`: a local named is given as it is (`Expr::Raw`), a
+    /// model-level variable by reference.
+    fn arg_list(&mut self, f: &mut Fn, args: &[ast::Expr], params: &[Ty]) -> Option<Vec<Expr>> {
         let mut out = Vec::new();
-        for (i, (a, pt)) in args.iter().zip(params).enumerate() {
+        for (a, pt) in args.iter().zip(params) {
             let x = match &a.kind {
                 E::Name(n) if f.lookup(&n.text).is_some() => {
                     let slot = f.lookup(&n.text).expect("checked");
-                    let l = &f.locals[slot as usize];
-                    let lt = l.ty;
-                    if l.is_var {
-                        self.ref_args.push((func, i, RefSource::Always));
-                    } else if (slot as usize) < self.decls.get(f.id as usize).map_or(0, |d| d.params.len()) {
-                        self.ref_args.push((func, i, RefSource::Param(f.id, slot as usize)));
-                    }
+                    let lt = f.locals[slot as usize].ty;
                     self.unify_at(lt, *pt, a.span, "the argument");
+                    // The slot as it is: `pass_arguments` decides at the end
+                    // whether its cell or its value is passed.
                     Expr::Raw(slot)
                 }
                 E::Name(n) if self.global_index.contains_key(&n.text) => {
                     let g = self.global_index[&n.text];
-                    self.ref_args.push((func, i, RefSource::Always));
                     let gt = self.globals[g as usize].ty;
                     self.unify_at(gt, *pt, a.span, "the argument");
                     Expr::GlobalRef(g)

@@ -10,6 +10,7 @@ mod closures;
 mod effect;
 mod expr;
 mod maps;
+mod passing;
 mod stmt;
 mod structs;
 
@@ -20,6 +21,7 @@ use crate::{
 };
 use leash_syntax::ast::{self, ExprKind as E, StmtKind as S};
 use leash_syntax::{suggest, Diagnostic, Span};
+use passing::Passed;
 use std::collections::BTreeMap;
 use structs::{PendingField, StructInfo, Target};
 
@@ -95,7 +97,9 @@ pub fn lower(file: &ast::File, text: &str) -> Result<Program, Vec<Diagnostic>> {
             })
             .collect(),
     };
-    propagate_refs(&mut l.ref_slots, &l.ref_args);
+    let captures: Vec<usize> = l.decls.iter().map(|d| d.captures).chain([0]).collect();
+    let ref_args = passing::pass_arguments(&mut program.funcs, &l.passed, &captures, &l.ref_slots);
+    propagate_refs(&mut l.ref_slots, &ref_args);
     crate::hoist::hoist(&mut program, &mut l.ref_slots);
     crate::silent::mark(&mut program, &l.ref_slots);
     crate::shared::mark(&mut program);
@@ -183,8 +187,8 @@ struct Lowerer {
     ref_slots: Vec<Vec<bool>>,
     /// Per function, the kind of each local slot.
     local_kinds: Vec<Vec<Ty>>,
-    /// (callee, parameter) pairs that receive a reference, with where it comes from.
-    ref_args: Vec<(FuncId, usize, RefSource)>,
+    /// Per function, how each local slot named as an argument is passed.
+    passed: Vec<Vec<Passed>>,
     /// `return` without a value in a helper: (its return kind, where), checked at the end.
     bare_returns: Vec<(Ty, Span)>,
     /// (caller, callee, is_spawn, span) edges for the recursion check.
@@ -216,6 +220,8 @@ struct Local {
     name: String,
     ty: Ty,
     is_var: bool,
+    /// How it is passed when an argument names it.
+    passed: Passed,
     /// How many loops enclose its declaration: one declared in a loop's
     /// body is a new variable each round, in Go.
     depth: usize,
@@ -518,6 +524,7 @@ impl Lowerer {
             }
         }
         self.ref_slots = vec![Vec::new(); self.decls.len() + 1];
+        self.passed = vec![Vec::new(); self.decls.len() + 1];
         self.local_kinds = vec![Vec::new(); self.decls.len() + 1];
     }
 
@@ -752,7 +759,8 @@ impl Lowerer {
                     .with_hint("give each parameter its own name"),
                 );
             }
-            self.bind(&mut f, &p.name.text, *ty, false);
+            let slot = self.bind(&mut f, &p.name.text, *ty, false);
+            f.locals[slot as usize].passed = Passed::AsParam(slot);
         }
         for &ty in &sig.rest {
             let slot = self.temp(&mut f, ty);
@@ -812,6 +820,7 @@ impl Lowerer {
         let result_zeros = f.results.iter().map(|&(_, ty)| self.zero_of(ty)).collect();
         let slots = f.locals.iter().map(|l| l.is_var).collect();
         self.ref_slots[f.id as usize] = slots;
+        self.passed[f.id as usize] = f.locals.iter().map(|l| l.passed).collect();
         self.local_kinds[f.id as usize] = f.locals.iter().map(|l| l.ty).collect();
         Func {
             name,
@@ -834,14 +843,21 @@ impl Lowerer {
 
     fn bind(&mut self, f: &mut Fn, name: &str, ty: Ty, is_var: bool) -> u16 {
         let slot = f.locals.len() as u16;
-        f.locals.push(Local { name: name.to_string(), ty, is_var, depth: f.loops.len() });
+        let passed = if is_var { Passed::Reference } else { Passed::Value };
+        f.locals.push(Local { name: name.to_string(), ty, is_var, passed, depth: f.loops.len() });
         f.scopes.last_mut().expect("a scope").push((name.to_string(), slot));
         slot
     }
 
     fn temp(&mut self, f: &mut Fn, ty: Ty) -> u16 {
         let slot = f.locals.len() as u16;
-        f.locals.push(Local { name: format!("${slot}"), ty, is_var: false, depth: f.loops.len() });
+        f.locals.push(Local {
+            name: format!("${slot}"),
+            ty,
+            is_var: false,
+            passed: Passed::Value,
+            depth: f.loops.len(),
+        });
         slot
     }
 }

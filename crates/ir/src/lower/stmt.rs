@@ -84,6 +84,7 @@ impl Lowerer {
                     self.recv_site(pending, RecvSite::Instr(f.id, at as Pc));
                 }
             },
+            S::Var(v) if v.lifted => self.share(f, v),
             S::Var(v) => {
                 let ty = self.kinds.fresh();
                 let range = self.annotate(ty, v.ty.as_ref());
@@ -360,6 +361,26 @@ impl Lowerer {
         }
     }
 
+    /// A captured `let` or parameter that something assigns, in a cell
+    /// from here on (see `closures`). A `let` gets a new cell with its
+    /// value, passed by value to tasks and helpers (Go's variable); a
+    /// parameter keeps the cell it holds if it holds one, and is passed on
+    /// as the parameter is.
+    fn share(&mut self, f: &mut Fn, v: &ast::VarDecl) {
+        let Some(source) = f.lookup(&v.name.text) else { return };
+        let ty = f.locals[source as usize].ty;
+        let is_param = (source as usize) < self.decls.get(f.id as usize).map_or(0, |d| d.params.len());
+        let slot = self.bind(f, &v.name.text, ty, true);
+        let ctor = if is_param {
+            f.locals[slot as usize].passed = Passed::AsParam(source);
+            Ctor::Share(Expr::Raw(source))
+        } else {
+            f.locals[slot as usize].passed = Passed::Value;
+            Ctor::Cell { init: Expr::Local(source), range: None }
+        };
+        f.emit(Instr::New { dst: Place::Bind(slot), ctor }, v.span);
+    }
+
     pub(super) fn bind_pat(&mut self, f: &mut Fn, name: &ast::Ident, ty: Ty) -> Option<Place> {
         (name.text != "_").then(|| Place::Bind(self.bind(f, &name.text, ty, false)))
     }
@@ -381,6 +402,7 @@ impl Lowerer {
     ) -> (u16, Place) {
         if !f.loops.is_empty() && closures::defers_a_closure_naming(body, &name.text) {
             let slot = self.bind(f, &name.text, ty, true);
+            f.locals[slot as usize].passed = Passed::Value;
             let init = init.unwrap_or_else(|| Expr::Const(self.zero_of(ty)));
             f.emit(Instr::New { dst: Place::Bind(slot), ctor: Ctor::Cell { init, range: None } }, name.span);
             return (slot, Place::Local(slot));
@@ -526,9 +548,10 @@ impl Lowerer {
                 continue;
             }
             let local = &f.locals[slot as usize];
-            let (ty, is_var) = (local.ty, local.is_var);
+            let (ty, is_var, passed) = (local.ty, local.is_var, local.passed);
             let held = self.temp(f, ty);
             f.locals[held as usize].is_var = is_var;
+            f.locals[held as usize].passed = passed;
             capture.push((held, Expr::Raw(slot)));
             names.push((name, held));
         }

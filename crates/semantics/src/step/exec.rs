@@ -388,6 +388,12 @@ impl<'p> Exec<'p> {
                 self.s.heap[c as usize] = Object::Cell { value: v, range: *range };
                 return Ok(Value::Ref(c));
             }
+            Ctor::Share(e) => {
+                return match self.eval(slot, e)? {
+                    Value::Ref(c) => Ok(Value::Ref(c)),
+                    v => Ok(Value::Ref(self.new_obj(Object::Cell { value: v, range: None }))),
+                };
+            }
             Ctor::Array { elem, len } => {
                 let mut xs = Vec::with_capacity(*len as usize);
                 for _ in 0..*len {

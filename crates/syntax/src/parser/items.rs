@@ -99,7 +99,7 @@ impl Parser<'_> {
         let params = self.params("`(` to start the parameters")?;
         let body = self.block()?;
         let is_task = kw.kind == T::Task;
-        Ok(FuncDecl { is_task, name, receiver, params, span: kw.span.to(body.span), body })
+        Ok(FuncDecl { is_task, name, receiver, params, captures: 0, span: kw.span.to(body.span), body })
     }
 
     /// `(name[: type], ...)`; `open` says what the `(` starts.
@@ -183,7 +183,7 @@ impl Parser<'_> {
         let ty = if self.eat(T::Colon) { Some(self.type_expr()?) } else { None };
         self.expect(T::Eq, "`=` and an initial value")?;
         let init = self.expr()?;
-        Ok(VarDecl { name, ty, span: kw.span.to(init.span), init })
+        Ok(VarDecl { name, ty, lifted: false, span: kw.span.to(init.span), init })
     }
 
     pub(super) fn const_decl(&mut self) -> Res<ConstDecl> {
