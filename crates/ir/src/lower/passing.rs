@@ -58,11 +58,12 @@ fn calls_of(i: &mut Instr) -> Vec<(FuncId, &mut Vec<Expr>)> {
 
 /// Decides, for every argument that names a local (lowered as
 /// `Expr::Raw`), whether it passes the local's cell or its value, and
-/// rewrites those that hold a cell but are passed by value to `Expr::Local`. `passed[f][slot]` is how
-/// each local is passed, `captures[f]` how many of `f`'s first parameters
-/// are captured variables (their arguments always pass the cell),
-/// `is_var[f][slot]` whether a local holds a cell. Returns the (callee,
-/// parameter) pairs that then receive a reference, with where it comes from.
+/// rewrites those that hold a cell but are passed by value to
+/// `Expr::Local`. `passed[f][slot]` is how each local is passed,
+/// `captures[f]` how many of `f`'s first parameters are captured variables
+/// (their arguments always pass the cell), `is_var[f][slot]` whether a local
+/// holds a cell. Returns the (callee, parameter) pairs that then receive a
+/// reference, with where it comes from.
 pub(super) fn pass_arguments(
     funcs: &mut [Func],
     passed: &[Vec<Passed>],
