@@ -61,6 +61,8 @@ struct Binding {
     decl: Span,
     /// Whether some `=` assigns it after its declaration.
     assigned: bool,
+    /// Whether it is declared in a loop's body: a new variable each round.
+    in_loop: bool,
 }
 
 /// The bindings of one function and, for each use of a name (by its span),
@@ -69,6 +71,8 @@ struct Binding {
 struct Resolved {
     bindings: Vec<Binding>,
     uses: BTreeMap<(u32, u32), usize>,
+    /// How many loops' bodies the walk is in.
+    loops: usize,
 }
 
 fn key(span: Span) -> (u32, u32) {
@@ -151,12 +155,19 @@ fn insert_after(block: &mut Block, decl: Span, name: &str) -> bool {
     false
 }
 
+/// Whether `b` holds a closure: an anonymous task, a function value, or a
+/// deferred statement that is not a call (Go's `defer func() { ... }()`).
 fn has_closure(b: &Block) -> bool {
     let mut found = false;
-    walk_block(
-        b,
-        &mut |n| found |= matches!(n, Node::Expr(e) if matches!(e.kind, E::SpawnBlock { .. } | E::GroupGoBlock { .. } | E::FnLit { .. })),
-    );
+    walk_block(b, &mut |n| {
+        found |= match n {
+            Node::Expr(e) => {
+                matches!(e.kind, E::SpawnBlock { .. } | E::GroupGoBlock { .. } | E::FnLit { .. })
+            }
+            Node::Stmt(Stmt { kind: S::Defer(inner), .. }) => !defers_a_call(inner),
+            Node::Stmt(_) => false,
+        }
+    });
     found
 }
 
@@ -297,7 +308,8 @@ fn walk_expr(e: &Expr, f: &mut dyn FnMut(Node)) {
 
 impl Resolved {
     fn bind(&mut self, name: &str, kind: Kind, decl: Span) -> usize {
-        self.bindings.push(Binding { name: name.to_string(), kind, decl, assigned: false });
+        let in_loop = self.loops > 0;
+        self.bindings.push(Binding { name: name.to_string(), kind, decl, assigned: false, in_loop });
         self.bindings.len() - 1
     }
 
@@ -311,6 +323,12 @@ impl Resolved {
             self.stmt(s, scope);
         }
         scope.pop();
+    }
+
+    fn loop_body(&mut self, b: &Block, scope: &mut Vec<Vec<(String, usize)>>) {
+        self.loops += 1;
+        self.block(b, scope);
+        self.loops -= 1;
     }
 
     fn declare(&mut self, ident: &Ident, kind: Kind, decl: Span, scope: &mut [Vec<(String, usize)>]) {
@@ -354,7 +372,7 @@ impl Resolved {
                 self.expr(hi, scope);
                 scope.push(Vec::new());
                 self.declare(var, Kind::Loop, s.span, scope);
-                self.block(body, scope);
+                self.loop_body(body, scope);
                 scope.pop();
             }
             S::ForChan { var, value, chan, body } => {
@@ -364,7 +382,7 @@ impl Resolved {
                 if let Some(v) = value {
                     self.declare(v, Kind::Loop, s.span, scope);
                 }
-                self.block(body, scope);
+                self.loop_body(body, scope);
                 scope.pop();
             }
             S::Select(cases) => {
@@ -402,9 +420,10 @@ impl Resolved {
             }
             S::While { cond, body } => {
                 self.expr(cond, scope);
-                self.block(body, scope);
+                self.loop_body(body, scope);
             }
-            S::Loop(b) | S::Block(b) => self.block(b, scope),
+            S::Loop(b) => self.loop_body(b, scope),
+            S::Block(b) => self.block(b, scope),
             S::Choose(arms) => arms.iter().for_each(|a| self.block(a, scope)),
             S::Defer(inner) => self.stmt(inner, scope),
             S::Send { chan, value } => {
@@ -553,7 +572,12 @@ impl Lift<'_> {
                 self.block(body);
             }
             S::Choose(arms) => arms.iter_mut().for_each(|a| self.block(a)),
-            S::Defer(inner) => self.stmt(inner),
+            S::Defer(inner) => {
+                if !defers_a_call(inner) {
+                    self.deferred_closure(inner);
+                }
+                self.stmt(inner)
+            }
             S::Break | S::Continue | S::Sleep | S::Yield | S::Error => {}
         }
     }
@@ -591,6 +615,24 @@ impl Lift<'_> {
     /// Makes a task (or, for a function value, a helper that also takes
     /// `own` parameters) of a closure body at `span`: its name and the
     /// captured locals, in order of first use, that come first.
+    /// A deferred closure (`defer { ... }`) reads the variables it names
+    /// when it runs. One declared in a loop's body is a new variable each
+    /// round, which the lowering hands to the closure at the `defer`
+    /// (`capture_closure`); if something assigns it, the closure must see
+    /// the writes that come after the `defer`, so it becomes a cell, as for
+    /// an anonymous task.
+    fn deferred_closure(&mut self, inner: &Stmt) {
+        walk_stmt(inner, &mut |n| {
+            let Node::Expr(Expr { kind: E::Name(name), .. }) = n else { return };
+            let Some(&b) = self.r.uses.get(&key(name.span)) else { return };
+            let binding = &self.r.bindings[b];
+            let outside = binding.decl.end <= inner.span.start || inner.span.end <= binding.decl.start;
+            if binding.kind == Kind::Let && binding.in_loop && binding.assigned && outside {
+                self.shared.insert(b);
+            }
+        });
+    }
+
     fn closure(
         &mut self,
         body: Block,

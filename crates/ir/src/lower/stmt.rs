@@ -535,8 +535,8 @@ impl Lowerer {
     /// variables it names. One declared in a loop's body is a new variable
     /// each round, while the frame has one slot for all rounds: the block
     /// gets, at the `defer`, each such local it names (a `var` as its cell,
-    /// a `let` as its value: a write to it after the `defer` in the same
-    /// round is not seen, documented). Any other local it reads from the
+    /// a `let` as its value; a `let` something assigns is a cell already,
+    /// made each round by the closure lifting). Any other local it reads from the
     /// frame when it runs, as Go's closure does; loop variables too, which
     /// Go 1.19 shares across rounds.
     fn capture_closure(&mut self, f: &mut Fn, inner: &ast::Stmt) -> Captured {
