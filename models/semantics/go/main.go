@@ -363,6 +363,106 @@ var probes = map[string]func() string{
 		}()
 		return fmt.Sprint(seen)
 	},
+	// an_inner_loops_variable_is_new_each_time_the_loop_starts: Go 1.19
+	// makes `i` once per run of the inner for statement.
+	"inner_loop_var_per_run": func() string {
+		var seen []int
+		func() {
+			for j := 0; j < 2; j++ {
+				for i := 0; i < 2; i++ {
+					defer func() { seen = append(seen, i) }()
+					if i == j {
+						break
+					}
+				}
+			}
+		}()
+		return fmt.Sprint(seen)
+	},
+	// a_deferred_block_sees_a_later_write_to_its_rounds_variable.
+	"deferred_block_sees_later_write": func() string {
+		var seen []int
+		func() {
+			for i := 0; i < 2; i++ {
+				c := i
+				defer func() { seen = append(seen, c) }()
+				c += 10
+			}
+		}()
+		return fmt.Sprint(seen)
+	},
+	// a_cond_wait_stays_on_the_cond_it_began_on: a reset replaces the cond
+	// while a consumer waits on the old one; the new one is signalled.
+	"cond_wait_stays_on_its_cond": func() string {
+		var mu sync.Mutex
+		ready := sync.NewCond(&mu)
+		n := 0
+		var woken int32
+		go func() {
+			mu.Lock()
+			for n == 0 {
+				ready.Wait()
+			}
+			mu.Unlock()
+			atomic.StoreInt32(&woken, 1)
+		}()
+		time.Sleep(time.Millisecond)
+		mu.Lock()
+		ready = sync.NewCond(&mu)
+		n = 1
+		ready.Signal()
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+		if atomic.LoadInt32(&woken) == 1 {
+			return "woken"
+		}
+		return "still waiting on the old cond"
+	},
+	// wait_on_a_wait_group_left_negative_blocks.
+	"wait_on_negative_waitgroup": func() string {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		func() {
+			defer func() { _ = recover() }()
+			wg.Done()
+			wg.Done()
+		}()
+		returned := make(chan struct{})
+		go func() { wg.Wait(); close(returned) }()
+		select {
+		case <-returned:
+			return "wait returned"
+		case <-time.After(5 * time.Millisecond):
+			return "wait blocked"
+		}
+	},
+	// a_shared_let_passed_to_a_task_is_copied: `go worker(gen)` copies the
+	// variable a closure assigns.
+	"shared_variable_passed_by_value": func() string {
+		gen := 0
+		reload := func() { gen++ }
+		saw := make(chan int)
+		goOn := make(chan struct{})
+		go func(gen int) { <-goOn; saw <- gen }(gen)
+		reload()
+		close(goOn)
+		return fmt.Sprint("worker saw ", <-saw, ", main has ", gen)
+	},
+	// a_goroutine_started_by_a_goroutine_writes_mains_variable.
+	"nested_closure_shares_variable": func() string {
+		var first error
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var inner sync.WaitGroup
+			inner.Add(1)
+			go func() { defer inner.Done(); first = context.Canceled }()
+			inner.Wait()
+		}()
+		wg.Wait()
+		return fmt.Sprint(first)
+	},
 }
 
 func main() {
