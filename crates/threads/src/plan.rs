@@ -192,19 +192,18 @@ impl World {
         Ok(moves)
     }
 
-    /// Whether task `t`, whose plan is `plan`, is *polling*: it went round a
-    /// loop that polls and is back at a `yield` or at a `select` whose only
+    /// Whether task `t`, whose plan is `plan`, is *polling*: it is at a
+    /// `yield` (Go's `runtime.Gosched`, behind the timers that are due), or
+    /// it went round a loop that polls and is back at a `select` whose only
     /// move is `default`. Go's clock runs while a loop spins, so a polling
     /// task does not hold time back.
     pub(crate) fn polls(&self, t: Instance, plan: &Plan) -> bool {
-        let spin = self.task(t).spin;
-        if spin == 0 {
-            return false;
-        }
         let (f, pc) = self.at(t);
         match &self.program.func(f).code[pc as usize] {
             Instr::Yield => true,
-            Instr::Select { default: Some(_), .. } => matches!(plan, Plan::Ready(m) if m == &[Move::Default]),
+            Instr::Select { default: Some(_), .. } => {
+                self.task(t).spin != 0 && matches!(plan, Plan::Ready(m) if m == &[Move::Default])
+            }
             _ => false,
         }
     }

@@ -344,20 +344,19 @@ fn timed_pending(p: &Program, s: &State) -> bool {
     tasks || timed_objects(p, s, Ticks::Tying).next().is_some() || signal_pending(s)
 }
 
-/// Whether task `slot`, whose instant steps are `moves`, is polling: it has
-/// gone round a loop that polls since it last waited and is back at a
-/// `select` whose only step is `default`, or at a `yield`. Go's clock runs
-/// while a loop spins, so a polling task does not hold time back (its first
-/// round, on arrival, still happens at once).
+/// Whether task `slot`, whose instant steps are `moves`, is polling: it is
+/// at a `yield`, or it has gone round a loop that polls since it last
+/// waited and is back at a `select` whose only step is `default`. Go's
+/// clock runs while a loop spins, so a polling task does not hold time back
+/// (a one-shot `select` with `default` still happens at once). A `yield` is
+/// Go's `runtime.Gosched`: the goroutine goes to the back of the global run
+/// queue, and the scheduler runs the timers that are due before it, so time
+/// may pass before it goes on, even the first time.
 pub(crate) fn polls(p: &Program, s: &State, slot: usize, moves: &[Transition]) -> bool {
-    let spin = s.tasks[slot].spin;
-    if spin == 0 {
-        return false;
-    }
     match ready::instr_of(p, s, slot) {
         Instr::Yield => true,
         Instr::Select { cases, default: Some(_) } => {
-            moves.len() == 1 && moves[0].case as usize == cases.len()
+            s.tasks[slot].spin != 0 && moves.len() == 1 && moves[0].case as usize == cases.len()
         }
         _ => false,
     }
