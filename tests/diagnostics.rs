@@ -568,6 +568,14 @@ fn e0010_unknown_scenario_did_you_mean() {
 }
 
 #[test]
+fn e0011_a_function_field_has_no_type_name() {
+    insta::assert_snapshot!(render_n(
+        "struct Lessor {\n    cp: fn\n}\n\ntask main() {\n    let le = Lessor { cp: nil }\n}\n",
+        1
+    ));
+}
+
+#[test]
 fn e0107_an_expression_operand_is_named_by_its_text() {
     let out = render("task main() {\n    let ch = chan(1)\n    let v = recv ch + 1\n}\n");
     assert!(!out.contains("`this`"), "{out}");

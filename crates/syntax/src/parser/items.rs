@@ -120,7 +120,7 @@ impl Parser<'_> {
     pub(super) fn param(&mut self, what: &str) -> Res<Param> {
         let name = self.ident(what)?;
         // On the same line: a struct's untyped field ends at its new line.
-        let ty = if self.eat_raw(T::Colon) { Some(self.type_expr()?) } else { None };
+        let ty = if self.eat_raw(T::Colon) { self.annotation()? } else { None };
         Ok(Param { name, ty })
     }
 
@@ -155,6 +155,24 @@ impl Parser<'_> {
         Ok(StructDecl { name, fields, span: kw.span.to(close.span) })
     }
 
+    /// The type after a `:`. A function's kind is its signature, which no
+    /// annotation names: `fn` there is reported, and read as no annotation.
+    fn annotation(&mut self) -> Res<Option<TypeExpr>> {
+        if self.peek() != T::Fn {
+            return Ok(Some(self.type_expr()?));
+        }
+        let span = self.bump().span;
+        self.errors.push(
+            Diagnostic::error("E0011", span, "expected a type, found keyword `fn`")
+                .with_label("a function has no type name")
+                .with_hint(
+                    "leave the type out (`cp` instead of `cp: fn`): a callback's kind comes from \
+                     the function values stored in it and from its calls",
+                ),
+        );
+        Ok(None)
+    }
+
     pub(super) fn type_expr(&mut self) -> Res<TypeExpr> {
         // `task` is a keyword and a type (a task handle).
         let name = if self.peek() == T::Task {
@@ -180,7 +198,7 @@ impl Parser<'_> {
     pub(super) fn var_decl(&mut self) -> Res<VarDecl> {
         let kw = self.bump();
         let name = self.ident("a variable name")?;
-        let ty = if self.eat(T::Colon) { Some(self.type_expr()?) } else { None };
+        let ty = if self.eat(T::Colon) { self.annotation()? } else { None };
         self.expect(T::Eq, "`=` and an initial value")?;
         let init = self.expr()?;
         Ok(VarDecl { name, ty, lifted: false, span: kw.span.to(init.span), init })
