@@ -674,3 +674,11 @@ fn e0148_a_duration_other_than_short() {
         "task main() {\n    let t = ticker(10)\n    defer stop(t)\n    recv t\n}\n"
     ));
 }
+
+#[test]
+fn e0106_an_untyped_parameter_guessed_a_map() {
+    insta::assert_snapshot!(render_n(
+        "fn backlog(c) {\n    return len(c)\n}\n\ntask main() {\n    let q = chan(2)\n    let n = backlog(q)\n}\n",
+        1
+    ));
+}

@@ -60,28 +60,38 @@ impl Con {
 
     /// The kind's name in type annotations.
     pub fn from_name(name: &str) -> Option<Con> {
-        Some(match name {
-            "bool" => Con::Bool,
-            "int" => Con::Int,
-            "atom" => Con::Atom,
-            "result" => Con::Result,
-            "chan" => Con::Chan,
-            "mutex" => Con::Mutex,
-            "rwmutex" => Con::RwMutex,
-            "cond" => Con::Cond,
-            "once" => Con::Once,
-            "waitgroup" => Con::WaitGroup,
-            "group" => Con::Group,
-            "ctx" | "context" => Con::Ctx,
-            "ticker" => Con::Ticker,
-            "timer" => Con::Timer,
-            "task" => Con::Task,
-            "map" => Con::Map,
-            "list" => Con::List,
-            _ => return None,
-        })
+        match name {
+            "context" => Some(Con::Ctx),
+            _ => ANNOTATED.iter().find(|(n, _)| *n == name).map(|&(_, c)| c),
+        }
+    }
+
+    /// The name that annotates the kind (`chan`), if one does.
+    pub fn name(self) -> Option<&'static str> {
+        ANNOTATED.iter().find(|(_, c)| *c == self).map(|&(n, _)| n)
     }
 }
+
+/// The kinds a type annotation names, by name.
+const ANNOTATED: [(&str, Con); 17] = [
+    ("bool", Con::Bool),
+    ("int", Con::Int),
+    ("atom", Con::Atom),
+    ("result", Con::Result),
+    ("chan", Con::Chan),
+    ("mutex", Con::Mutex),
+    ("rwmutex", Con::RwMutex),
+    ("cond", Con::Cond),
+    ("once", Con::Once),
+    ("waitgroup", Con::WaitGroup),
+    ("group", Con::Group),
+    ("ctx", Con::Ctx),
+    ("ticker", Con::Ticker),
+    ("timer", Con::Timer),
+    ("task", Con::Task),
+    ("map", Con::Map),
+    ("list", Con::List),
+];
 
 /// A kind variable.
 pub type Ty = u32;

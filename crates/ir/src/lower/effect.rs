@@ -377,7 +377,7 @@ impl Lowerer {
             );
             return None;
         }
-        let values = self.arg_list(f, captures, &sig.params[..captures.len()])?;
+        let values = self.arg_list(f, func, captures, &sig.params[..captures.len()])?;
         let mut kind = sig.params[captures.len()..].to_vec();
         kind.push(sig.ret);
         Some((func, values, self.kinds.con(Con::Func, kind)))
@@ -435,40 +435,58 @@ impl Lowerer {
             return None;
         }
         self.edges.push((f.id, func, spawn, name.span));
-        let out = self.arg_list(f, args, &sig.params)?;
+        let out = self.arg_list(f, func, args, &sig.params)?;
         Some((func, out))
     }
 
     /// The arguments `args` of a call or spawn, whose parameters have kinds
     /// `params`: a local named is given as it is (`Expr::Raw`), a
     /// model-level variable by reference.
-    fn arg_list(&mut self, f: &mut Fn, args: &[ast::Expr], params: &[Ty]) -> Option<Vec<Expr>> {
+    fn arg_list(&mut self, f: &mut Fn, func: FuncId, args: &[ast::Expr], params: &[Ty]) -> Option<Vec<Expr>> {
         let mut out = Vec::new();
-        for (a, pt) in args.iter().zip(params) {
-            let x = match &a.kind {
+        for (i, (a, pt)) in args.iter().zip(params).enumerate() {
+            let (x, t) = match &a.kind {
+                // The slot as it is: `pass_arguments` decides at the end
+                // whether its cell or its value is passed.
                 E::Name(n) if f.lookup(&n.text).is_some() => {
                     let slot = f.lookup(&n.text).expect("checked");
-                    let lt = f.locals[slot as usize].ty;
-                    self.unify_at(lt, *pt, a.span, "the argument");
-                    // The slot as it is: `pass_arguments` decides at the end
-                    // whether its cell or its value is passed.
-                    Expr::Raw(slot)
+                    (Expr::Raw(slot), f.locals[slot as usize].ty)
                 }
                 E::Name(n) if self.global_index.contains_key(&n.text) => {
                     let g = self.global_index[&n.text];
-                    let gt = self.globals[g as usize].ty;
-                    self.unify_at(gt, *pt, a.span, "the argument");
-                    Expr::GlobalRef(g)
+                    (Expr::GlobalRef(g), self.globals[g as usize].ty)
                 }
-                _ => {
-                    let (x, t) = self.argument(f, a)?;
-                    self.unify_at(t, *pt, a.span, "the argument");
-                    x
-                }
+                _ => self.argument(f, a)?,
             };
+            if !self.unify_at(t, *pt, a.span, "the argument") {
+                self.hint_untyped_param(func, i, t);
+            }
             out.push(x);
         }
         Some(out)
+    }
+
+    /// A hint for an argument whose kind is not the one the `i`th parameter
+    /// of `func` was given from its uses, where that parameter has no type:
+    /// `len(c)` or `c[k]` in an untyped helper guesses a map or an array.
+    fn hint_untyped_param(&mut self, func: FuncId, i: usize, arg: Ty) {
+        let Some(decl) = self.decls.get(func as usize) else { return };
+        let Some(param) = decl.receiver.iter().chain(&decl.params).nth(i) else { return };
+        let Some(con) = self.kinds.con_of(arg) else { return };
+        let Some(kind) = con.name() else { return };
+        if param.ty.is_some() {
+            return;
+        }
+        let hint = format!(
+            "`{p}` has no type, so its kind is inferred from how `{}` uses it and what it is given: \
+             annotate it (`{p}: {kind}`) if it takes {}",
+            decl.name.text,
+            con.noun(),
+            p = param.name.text,
+        );
+        if let Some(last) = self.errors.pop() {
+            self.errors.push(last.with_hint(hint));
+        }
     }
 
     pub(super) fn ctor(&mut self, f: &mut Fn, e: &ast::Expr, ty: Ty) -> Option<Ctor> {
