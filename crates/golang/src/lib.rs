@@ -100,6 +100,19 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
         text.lines.append(&mut funcs[id].lines);
         text.blank();
     }
+    for (name, [head, literal, body]) in m.makers.borrow().iter() {
+        text.push(
+            0,
+            &format!("// {name} makes a function value of the model, given what it captured."),
+            None,
+        );
+        text.push(0, &format!("func {name}{head}"), None);
+        text.push(1, literal, None);
+        text.push(2, body, None);
+        text.push(1, "}", None);
+        text.push(0, "}", None);
+        text.blank();
+    }
     for w in &m.names.works {
         text.push(
             0,

@@ -391,10 +391,11 @@ impl FnCx<'_> {
         }
     }
 
-    /// A function value: a Go func literal that calls the lifted helper
-    /// with the captured values first. The captures are bound when the
-    /// value is made (an outer literal called at once), as the model takes
-    /// them.
+    /// A function value: a call of a maker (a top-level Go function, see
+    /// `makers`) given the captured values, which returns a func literal
+    /// that calls the lifted helper with them first. The captures are bound
+    /// when the value is made, as the model takes them; a maker keeps the
+    /// literal out of the expression, where gofmt would break a long one.
     fn closure(&self, func: FuncId, captures: &[Expr], target: &Kind, d: u8, uses: &mut Vec<u16>) -> String {
         let k = captures.len();
         let values = self.args(func, captures, d + 1, uses);
@@ -421,13 +422,25 @@ impl FnCx<'_> {
                 _ => format!("a{n}"),
             });
         }
-        let call = format!("{}({})", self.m.names.funcs[func as usize], pass.join(", "));
+        let helper = &self.m.names.funcs[func as usize];
+        let call = format!("{helper}({})", pass.join(", "));
         let go = self.m.go_type(target);
-        let literal = match ret {
-            Some(r) => format!("func({}) {} {{ return {call} }}", inner.join(", "), self.m.go_type(&r)),
-            None => format!("func({}) {{ {call} }}", inner.join(", ")),
+        let (head, body) = match ret {
+            Some(r) => {
+                (format!("func({}) {}", inner.join(", "), self.m.go_type(&r)), format!("return {call}"))
+            }
+            None => (format!("func({})", inner.join(", ")), call),
         };
-        format!("func({}) {go} {{ return {literal} }}({})", outer.join(", "), values.join(", "))
+        let lines = [format!("({}) {go} {{", outer.join(", ")), format!("return {head} {{"), body];
+        let mut makers = self.m.makers.borrow_mut();
+        let mut name = format!("make_{helper}");
+        let mut n = 2;
+        while makers.get(&name).is_some_and(|l| *l != lines) {
+            name = format!("make_{helper}_{n}");
+            n += 1;
+        }
+        makers.insert(name.clone(), lines);
+        format!("{name}({})", values.join(", "))
     }
 
     /// The Go name of a struct's field.

@@ -35,6 +35,10 @@ pub(crate) struct Model<'a> {
     pub(crate) refs: Refs,
     /// Whether the program compares arrays or callbacks (the harness's `same`).
     pub(crate) uses_same: Cell<bool>,
+    /// The makers of function values (see `closure`), by name: the rest of
+    /// the maker's header, the head of the literal it returns, and the
+    /// literal's body.
+    pub(crate) makers: RefCell<std::collections::BTreeMap<String, [String; 3]>>,
 }
 
 impl<'a> Model<'a> {
@@ -49,6 +53,7 @@ impl<'a> Model<'a> {
             kinds,
             refs,
             uses_same: Cell::new(false),
+            makers: RefCell::default(),
         })
     }
 
