@@ -269,7 +269,7 @@ fn groups_contexts_and_the_environment() {
         ),
         (
             "the signal comes between instant steps outside completion",
-            "// expect[error]: panic\n// expect[cancel]: panic\ntask main() {\n let ctx = signal()\n let t = spawn w(ctx)\n join t\n}\ntask w(ctx) {\n if ctx.err() == ok {\n  yield\n  assert ctx.err() == ok\n }\n}\n",
+            "// expect[error]: panic\n// expect[cancel]: panic\ntask main() {\n let ctx = signal()\n let t = spawn w(ctx)\n join t\n}\ntask w(ctx) {\n let c = chan(1)\n if ctx.err() == ok {\n  send c, 1\n  assert ctx.err() == ok\n }\n}\n",
         ),
     ]);
 }
@@ -605,11 +605,15 @@ fn aged_cancellations_land_between_woken_steps() {
         ),
         (
             "a deadline made after the work waits for time",
-            "// expect: verified\ntask main() {\n work a\n let ctx = with_timeout(background())\n defer cancel(ctx)\n let e1 = ctx.err()\n yield\n let e2 = ctx.err()\n assert e1 == e2\n}\n",
+            "// expect: verified\ntask main() {\n work a\n let ctx = with_timeout(background())\n defer cancel(ctx)\n let c = chan(1)\n let e1 = ctx.err()\n send c, 1\n let e2 = ctx.err()\n assert e1 == e2\n}\n",
+        ),
+        (
+            "a yield between the reads lets time pass (Go's Gosched)",
+            "// expect: panic main\ntask main() {\n work a\n let ctx = with_timeout(background())\n defer cancel(ctx)\n let e1 = ctx.err()\n yield\n let e2 = ctx.err()\n assert e1 == e2\n}\n",
         ),
         (
             "the signal waits for time in completion",
-            "// expect[completion]: verified\n// expect[error]: panic main\n// expect[cancel]: panic main\ntask main() {\n let ctx = signal()\n let e1 = ctx.err()\n yield\n let e2 = ctx.err()\n assert e1 == e2\n work a\n}\n",
+            "// expect[completion]: verified\n// expect[error]: panic main\n// expect[cancel]: panic main\ntask main() {\n let ctx = signal()\n let c = chan(1)\n let e1 = ctx.err()\n send c, 1\n let e2 = ctx.err()\n assert e1 == e2\n work a\n}\n",
         ),
     ]);
 }
