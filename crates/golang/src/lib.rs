@@ -167,8 +167,6 @@ pub fn emit(program: &Program, source: &str, model: &str) -> Result<String, Vec<
     Ok(out)
 }
 
-/// Whether the program makes an object that `kind` picks, alone or as an
-/// element of an array or a field of a struct.
 /// Whether the program needs `collections.go`: it makes a map or a list, or
 /// ranges over or looks up a map (a nil one, a struct's field never made,
 /// needs the iterator and `has` too).
@@ -183,6 +181,8 @@ fn uses_collections(p: &Program) -> bool {
     looks_up || makes(p, &|c| matches!(c, Ctor::Map | Ctor::List | Ctor::MapIter(_)))
 }
 
+/// Whether the program makes an object that `kind` picks, alone or as an
+/// element of an array or a field of a struct.
 fn makes(p: &Program, kind: &dyn Fn(&Ctor) -> bool) -> bool {
     fn within(c: &Ctor, kind: &dyn Fn(&Ctor) -> bool) -> bool {
         let elem = |e: &Elem| matches!(e, Elem::Ctor(c) if within(c, kind));

@@ -439,9 +439,9 @@ impl Lowerer {
         Some((func, out))
     }
 
-    /// The arguments `args` of a call or spawn, whose parameters have kinds
-    /// `params`: a local named is given as it is (`Expr::Raw`), a
-    /// model-level variable by reference.
+    /// The arguments `args` of a call or spawn of `func`, whose parameters
+    /// have kinds `params`: a local named is given as it is (`Expr::Raw`),
+    /// a model-level variable by reference.
     fn arg_list(&mut self, f: &mut Fn, func: FuncId, args: &[ast::Expr], params: &[Ty]) -> Option<Vec<Expr>> {
         let mut out = Vec::new();
         for (i, (a, pt)) in args.iter().zip(params).enumerate() {
