@@ -682,3 +682,12 @@ fn e0106_an_untyped_parameter_guessed_a_map() {
         1
     ));
 }
+
+#[test]
+fn e0106_an_untyped_method_parameter_is_named_past_the_receiver() {
+    let out = render_n(
+        "struct Q {\n    n: int\n}\n\nfn (q: Q) backlog(c) {\n    return len(c)\n}\n\ntask main() {\n    let q = Q { n: 0 }\n    let ch = chan(1)\n    let n = q.backlog(ch)\n}\n",
+        1,
+    );
+    assert!(out.contains("`c` has no type"), "{out}");
+}

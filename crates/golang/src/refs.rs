@@ -1,9 +1,9 @@
 //! Which locals are shared cells: a body-level `var` is a cell, and a
 //! parameter that some call or spawn passes a cell (or a model-level
 //! variable) holds a pointer to it; a shared parameter (`Ctor::Share`) is
-//! that pointer, or a new cell when the parameter is a plain value. In Go these are `*T`; a call that passes a
-//! plain value to such a parameter passes a fresh cell (`ref(v)`), which is
-//! the same as passing a copy. Integer ranges follow the cells to the
+//! that pointer, or a new cell when the parameter is a plain value. In Go
+//! these are `*T`; a call that passes a plain value to such a parameter
+//! passes a fresh cell (`ref(v)`), which is the same as passing a copy. Integer ranges follow the cells to the
 //! parameters that always receive cells of one range.
 
 use crate::kinds::{Kind, Kinds};

@@ -471,7 +471,8 @@ impl Lowerer {
     /// `len(c)` or `c[k]` in an untyped helper guesses a map or an array.
     fn hint_untyped_param(&mut self, func: FuncId, i: usize, arg: Ty) {
         let Some(decl) = self.decls.get(func as usize) else { return };
-        let Some(param) = decl.receiver.iter().chain(&decl.params).nth(i) else { return };
+        // A method's receiver is its first parameter by now (`desugar_methods`).
+        let Some(param) = decl.params.get(i) else { return };
         let Some(con) = self.kinds.con_of(arg) else { return };
         let Some(kind) = con.name() else { return };
         if param.ty.is_some() {

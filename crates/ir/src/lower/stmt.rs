@@ -369,7 +369,7 @@ impl Lowerer {
     fn share(&mut self, f: &mut Fn, v: &ast::VarDecl) {
         let Some(source) = f.lookup(&v.name.text) else { return };
         let ty = f.locals[source as usize].ty;
-        let is_param = (source as usize) < self.decls.get(f.id as usize).map_or(0, |d| d.params.len());
+        let is_param = matches!(f.locals[source as usize].passed, Passed::AsParam(_));
         let slot = self.bind(f, &v.name.text, ty, true);
         let ctor = if is_param {
             f.locals[slot as usize].passed = Passed::AsParam(source);
