@@ -2,6 +2,8 @@
 
 use std::process::{Command, Output};
 
+use tempfile::TempDir;
+
 fn leash(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_leash"))
         .args(args)
@@ -18,10 +20,9 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn scratch(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("leash-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
+/// Writes `text` to `name` in `dir`, a folder removed when the test ends.
+fn scratch(dir: &TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
     std::fs::write(&path, text).expect("write model");
     path.display().to_string()
 }
@@ -46,7 +47,8 @@ fn violated_model_exits_one_and_names_the_stuck_task() {
 
 #[test]
 fn a_typo_is_one_located_error_with_exit_two() {
-    let path = scratch("typo.leash", "task main() {\n    let out = chan(0)\n    sned out\n}\n");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = scratch(&tmp, "typo.leash", "task main() {\n    let out = chan(0)\n    sned out\n}\n");
     let o = leash(&["check", &path]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
@@ -84,8 +86,12 @@ fn test_command_passes_on_the_corpus() {
 
 #[test]
 fn test_command_fails_on_a_wrong_expectation() {
-    let path =
-        scratch("wrong.leash", "// expect: verified\ntask main() {\n    let ch = chan(0)\n    recv ch\n}\n");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = scratch(
+        &tmp,
+        "wrong.leash",
+        "// expect: verified\ntask main() {\n    let ch = chan(0)\n    recv ch\n}\n",
+    );
     let o = leash(&["test", &path]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
@@ -173,12 +179,12 @@ fn traces_can_be_laid_out_in_columns() {
 
 #[test]
 fn replay_reproduces_a_printed_trace_and_refuses_a_changed_model() {
+    let tmp = tempfile::tempdir().expect("temp dir");
     let o = leash(&["check", "--scenario", "completion", "models/seeds/timeout_unbuffered.leash"]);
     let out = stdout(&o);
     let line = out.lines().find(|l| l.trim_start().starts_with("replay: ")).expect("a replay line");
     let args: Vec<&str> = line.trim_start().trim_start_matches("replay: leash ").split(' ').collect();
-    let dir = std::env::temp_dir().join(format!("leash-replay-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = tmp.path();
     let dot = dir.join("leak.dot").display().to_string();
     let r = leash(&[args[0], args[1], args[2], "--dot", &dot]);
     assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
@@ -186,6 +192,7 @@ fn replay_reproduces_a_printed_trace_and_refuses_a_changed_model() {
     assert!(std::fs::read_to_string(&dot).expect("dot written").starts_with("digraph leash {"));
     assert!(dir.join("leak.timeline.dot").exists());
     let changed = scratch(
+        &tmp,
         "changed.leash",
         &std::fs::read_to_string(args[1]).expect("model").replace("chan(0)", "chan(1)"),
     );
@@ -196,7 +203,8 @@ fn replay_reproduces_a_printed_trace_and_refuses_a_changed_model() {
 
 #[test]
 fn check_writes_pictures_per_finding() {
-    let dir = std::env::temp_dir().join(format!("leash-dot-{}", std::process::id()));
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
     let o = leash(&["check", "--dot", &dir.display().to_string(), "models/seeds/timeout_unbuffered.leash"]);
     assert_eq!(o.status.code(), Some(1));
     for f in ["timeout_unbuffered.completion.leak.dot", "timeout_unbuffered.completion.leak.timeline.dot"] {
@@ -224,7 +232,9 @@ fn the_engines_are_chosen_on_the_command_line() {
 
 #[test]
 fn loom_refuses_a_model_wider_than_five_threads_with_exit_two() {
+    let tmp = tempfile::tempdir().expect("temp dir");
     let wide = scratch(
+        &tmp,
         "wide.leash",
         "task main() {\n    for i in 0..5 {\n        spawn w()\n    }\n}\n\ntask w() {\n    yield\n}\n",
     );
@@ -327,6 +337,7 @@ fn machine_formats_say_each_model_and_the_summary_on_stderr() {
 
 #[test]
 fn fail_fast_stops_after_the_first_model_that_is_not_verified() {
+    let tmp = tempfile::tempdir().expect("temp dir");
     let o = leash(&[
         "check",
         "--fail-fast",
@@ -345,15 +356,19 @@ fn fail_fast_stops_after_the_first_model_that_is_not_verified() {
         "test",
         "--fail-fast",
         "models/seeds/heartbeat.leash",
-        &wrong_model(),
+        &wrong_model(&tmp),
         "models/seeds/heartbeat.leash",
     ]);
     assert_eq!(t.status.code(), Some(1));
     assert!(stdout(&t).ends_with("1 passed, 1 failed, 1 not checked (--fail-fast)\n"), "{}", stdout(&t));
 }
 
-fn wrong_model() -> String {
-    scratch("wrong_ff.leash", "// expect: verified\ntask main() {\n    let ch = chan(0)\n    recv ch\n}\n")
+fn wrong_model(tmp: &TempDir) -> String {
+    scratch(
+        tmp,
+        "wrong_ff.leash",
+        "// expect: verified\ntask main() {\n    let ch = chan(0)\n    recv ch\n}\n",
+    )
 }
 
 /// A model whose task set grows without bound: every scenario runs until a
@@ -362,7 +377,8 @@ const GROWING: &str = "task main() {\n    loop {\n        spawn w()\n    }\n}\n\
 
 #[test]
 fn an_incomplete_search_says_how_far_it_got_and_what_to_try() {
-    let path = scratch("growing.leash", GROWING);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = scratch(&tmp, "growing.leash", GROWING);
     let o =
         leash(&["check", "--max-states", "200", "--max-tasks", "1000", "--scenario", "completion", &path]);
     assert_eq!(o.status.code(), Some(1));
@@ -374,7 +390,8 @@ fn an_incomplete_search_says_how_far_it_got_and_what_to_try() {
 
 #[test]
 fn the_timeout_is_a_budget_per_model() {
-    let path = scratch("growing_timeout.leash", GROWING);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = scratch(&tmp, "growing_timeout.leash", GROWING);
     let o = leash(&["check", "--format", "json", "--timeout", "0.5", "--max-tasks", "100000", &path]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
@@ -391,7 +408,8 @@ fn the_timeout_is_a_budget_per_model() {
 
 #[test]
 fn dot_lists_the_files_it_wrote() {
-    let dir = std::env::temp_dir().join(format!("leash-dot-list-{}", std::process::id()));
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
     let o = leash(&["check", "--dot", &dir.display().to_string(), "models/seeds/timeout_unbuffered.leash"]);
     let err = stderr(&o);
     for f in ["timeout_unbuffered.completion.leak.dot", "timeout_unbuffered.completion.leak.timeline.dot"] {
@@ -423,9 +441,10 @@ fn replay_names_what_the_trace_shows() {
 
 #[test]
 fn columns_keep_whole_line_numbers() {
+    let tmp = tempfile::tempdir().expect("temp dir");
     let long = "work a_rather_long_name_for_an_opaque_step_of_work";
     let text = format!("task main() {{\n\n\n\n\n\n\n\n\n    {long}\n    let ch = chan(0)\n    send ch\n}}\n");
-    let path = scratch("long_line.leash", &text);
+    let path = scratch(&tmp, "long_line.leash", &text);
     let o = leash(&["check", "--trace", "columns", "--scenario", "completion", &path]);
     let out = stdout(&o);
     assert!(out.contains("… [ok] :10") || out.contains("[ok] :10"), "{out}");
@@ -434,7 +453,8 @@ fn columns_keep_whole_line_numbers() {
 
 #[test]
 fn json_keeps_models_that_do_not_compile() {
-    let bad = scratch("bad_json.leash", "task main() {\n    sned ch\n}\n");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let bad = scratch(&tmp, "bad_json.leash", "task main() {\n    sned ch\n}\n");
     let o = leash(&["check", "--format", "json", "models/seeds/heartbeat.leash", &bad]);
     assert_eq!(o.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
@@ -467,7 +487,8 @@ fn a_dash_reads_the_model_from_standard_input() {
 
 #[test]
 fn test_reports_as_junit_and_sarif() {
-    let wrong = wrong_model();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let wrong = wrong_model(&tmp);
     let j = leash(&["test", "--format", "junit", "models/seeds/heartbeat.leash", &wrong]);
     assert_eq!(j.status.code(), Some(1));
     let xml = stdout(&j);
@@ -489,7 +510,8 @@ fn test_reports_as_junit_and_sarif() {
 
 #[test]
 fn a_bad_expect_line_is_an_error_in_check_too() {
-    let path = scratch("leek.leash", "// expect: leek w\ntask main() {\n}\n");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = scratch(&tmp, "leek.leash", "// expect: leek w\ntask main() {\n}\n");
     let o = leash(&["check", &path]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
@@ -499,7 +521,8 @@ fn a_bad_expect_line_is_an_error_in_check_too() {
 
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
-    let path = scratch("colour.leash", "task main() {\n    sned ch\n}\n");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = scratch(&tmp, "colour.leash", "task main() {\n    sned ch\n}\n");
     assert!(!stderr(&leash(&["check", &path])).contains('\u{1b}'), "not a terminal: no colour");
     assert!(stderr(&leash(&["check", "--color", "always", &path])).contains("\u{1b}["));
     assert!(!stderr(&leash(&["--color", "never", "check", &path])).contains('\u{1b}'));

@@ -246,7 +246,8 @@ fn a_model_that_does_not_compile_is_a_std_error() {
 /// A folder of models, each with its expect lines, in one call.
 #[test]
 fn test_models_checks_a_folder_against_its_expect_lines() {
-    let dir = std::env::temp_dir().join(format!("leash-test-models-{}", std::process::id()));
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
     std::fs::create_dir_all(dir.join("sub")).expect("temp dir");
     let good = "// expect: verified\ntask main() {\n    let ch = chan(1)\n    send ch\n}\n";
     let wrong = "// expect: verified\ntask main() {\n    let ch = chan(0)\n    send ch\n}\n";
