@@ -724,7 +724,7 @@ mod tests {
                         for t in enabled(&p, &s, scenario) {
                             if let Ok(a) = apply(&p, &s, &t, scenario) {
                                 encode_successor(&a.state, &s, &parts, &mut successor);
-                                let (j, _) = twin.insert_successor(&successor, (parent, 0), 1);
+                                let (j, _) = twin.insert_successor(&successor, (parent, 0), 1, false);
                                 assert_eq!(twin.get(j), a.state);
                                 assert_eq!(twin.get_shared(j, &mut cache).0, a.state);
                                 assert_eq!(twin.insert(&a.state, (0, 0), 0), (j, false));

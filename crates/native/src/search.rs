@@ -509,6 +509,9 @@ struct Step {
     /// The canonical state after it, encoded against its parent, and the
     /// warnings it raised; or its panic.
     result: Result<(Successor, Vec<Event>), Event>,
+    /// Whether the state after it is known to be settled by shape (see
+    /// `Reduction::settled`).
+    settled: bool,
 }
 
 /// Expands stored states: the part of a search that needs no writes.
@@ -589,7 +592,14 @@ impl Expander<'_> {
         // of the persistent set panics, every other step is taken as well.
         let ample = self.por.and_then(|r| r.persistent.ample(program, &s, scenario, &ts));
         let mut order: Vec<usize> = ample.clone().unwrap_or_else(|| (0..ts.len()).collect());
-        let print = if self.symmetric { settled_print(program, &s) } else { None };
+        let print = match self.symmetric {
+            true if store.is_settled(i) => {
+                debug_assert!(settled_print(program, &s).is_some(), "a state stored as settled is not");
+                Some(Settled::known(&s))
+            }
+            true => settled_print(program, &s),
+            false => None,
+        };
         let mut steps = Vec::with_capacity(order.len());
         let mut next = 0;
         while let Some(&k) = order.get(next) {
@@ -627,7 +637,7 @@ impl Expander<'_> {
         settled: Option<&Settled>,
     ) -> Step {
         let keys = keys(s, t, !self.symmetric);
-        let (mut rearms, mut rearmed) = (false, None);
+        let (mut rearms, mut rearmed, mut now_settled) = (false, None, false);
         let result = apply(self.program, s, t, self.scenario).map(|mut a| {
             rearms = a.rearms;
             rearmed = match a.rearmed[..] {
@@ -635,13 +645,13 @@ impl Expander<'_> {
                 _ => None,
             };
             if self.symmetric {
-                reduce_successor(self.program, &mut a.state, settled);
+                now_settled = reduce_successor(self.program, &mut a.state, settled).settled;
             }
             let mut successor = Successor { bytes: Vec::with_capacity(128), ..Successor::default() };
             encode_successor(&a.state, s, parts, &mut successor);
             (successor, a.events)
         });
-        Step { k: k as u16, label: Label { keys, timing, rearms, rearmed }, result }
+        Step { k: k as u16, label: Label { keys, timing, rearms, rearmed }, result, settled: now_settled }
     }
 
     /// The steps held back by maximal progress (see `held_back`) that the
@@ -725,7 +735,7 @@ fn store_step(store: &mut Store, findings: &mut FindingMap, i: u32, step: Step) 
                 events.into_iter().for_each(|e| record(findings, event_finding(e, path.clone())));
             }
             let depth = store.depths[i as usize];
-            store.insert_successor(&state, (i, step.k), depth + 1).0
+            store.insert_successor(&state, (i, step.k), depth + 1, step.settled).0
         }
     }
 }

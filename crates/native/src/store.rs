@@ -78,6 +78,9 @@ pub(crate) struct Store {
     taken: Vec<u16>,
     /// For each state: its breadth-first depth.
     pub depths: Vec<u32>,
+    /// One bit per state: whether it is known to be settled by shape (see
+    /// `leash_semantics::Reduction::settled`), so its own check can be skipped.
+    settled: Vec<u64>,
 }
 
 fn hash(bytes: &[u8]) -> u64 {
@@ -95,6 +98,7 @@ impl Store {
             parents: Vec::new(),
             taken: Vec::new(),
             depths: Vec::new(),
+            settled: Vec::new(),
         }
     }
 
@@ -115,7 +119,16 @@ impl Store {
 
     /// Estimated bytes held.
     pub fn bytes(&self) -> usize {
-        self.states.bytes() + self.parts.bytes() + self.parents.len() * 6 + self.depths.len() * 4
+        self.states.bytes()
+            + self.parts.bytes()
+            + self.parents.len() * 6
+            + self.depths.len() * 4
+            + self.settled.len() * 8
+    }
+
+    /// Whether state `i` was stored as settled by shape (see [`Store::insert_successor`]).
+    pub fn is_settled(&self, i: u32) -> bool {
+        self.settled.get(i as usize / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
     }
 
     /// Inserts `s`; returns its number and whether it is new.
@@ -141,7 +154,7 @@ impl Store {
         }
         let (i, new) = self.states.intern(&record);
         if new {
-            self.link(parent, depth);
+            self.link(parent, depth, false);
         }
         self.scratch.1 = ranges;
         self.scratch.2 = record;
@@ -151,8 +164,16 @@ impl Store {
     /// Inserts a state encoded against its parent's parts; returns its
     /// number and whether it is new. The record is the one [`Store::insert`]
     /// makes of the same state: a part given by number is the part those
-    /// bytes were stored as.
-    pub fn insert_successor(&mut self, s: &Successor, parent: (u32, u16), depth: u32) -> (u32, bool) {
+    /// bytes were stored as. `settled` says the state is known to be settled
+    /// by shape; a state is so or not whichever parent it is reached from,
+    /// so the first is enough.
+    pub fn insert_successor(
+        &mut self,
+        s: &Successor,
+        parent: (u32, u16),
+        depth: u32,
+        settled: bool,
+    ) -> (u32, bool) {
         let mut record = std::mem::take(&mut self.scratch.2);
         record.clear();
         record.extend_from_slice(&s.bytes[..s.header]);
@@ -165,17 +186,22 @@ impl Store {
         }
         let (i, new) = self.states.intern(&record);
         if new {
-            self.link(parent, depth);
+            self.link(parent, depth, settled);
         }
         self.scratch.2 = record;
         (i, new)
     }
 
-    /// Records a new state's parent link and depth.
-    fn link(&mut self, (parent, taken): (u32, u16), depth: u32) {
+    /// Records a new state's parent link, depth and whether it is settled.
+    fn link(&mut self, (parent, taken): (u32, u16), depth: u32, settled: bool) {
+        let i = self.parents.len();
         self.parents.push(parent);
         self.taken.push(taken);
         self.depths.push(depth);
+        if i % 64 == 0 {
+            self.settled.push(0);
+        }
+        self.settled[i / 64] |= (settled as u64) << (i % 64);
     }
 
     /// The state numbered `i`.

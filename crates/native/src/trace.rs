@@ -148,8 +148,9 @@ pub(crate) fn unreduce(p: &Program, scenario: Scenario, path: &[u16]) -> Vec<u16
         };
         let mut next = a.state.clone();
         let print = settled_print(p, &reduced);
-        let then =
-            reduce_successor(p, &mut next, print.as_ref()).unwrap_or_else(|| Renaming::identity(&a.state));
+        let then = reduce_successor(p, &mut next, print.as_ref())
+            .renaming
+            .unwrap_or_else(|| Renaming::identity(&a.state));
         to_reduced = carry(&plain, &to_reduced, &b, &a, &then);
         if rename(&b.state, &to_reduced) != next {
             to_reduced = matched(p, &b.state, &next).expect("a reduced state is a renaming of the plain one");

@@ -15,7 +15,7 @@ pub use describe::{describe_step, touches, wait_reason, StepText, Touch};
 pub use persistent::Persistent;
 pub use state::{CtxKind, Deferred, Frame, Object, Panic, State, Task, TimerState, Value};
 pub use step::{apply, enabled, held_back, initial, path_steps, Actor, Applied, Transition};
-pub use symmetry::{reduce_successor, reduce_symmetry, rename, settled_print, Renaming, Settled};
+pub use symmetry::{reduce_successor, reduce_symmetry, rename, settled_print, Reduction, Renaming, Settled};
 
 use serde::Serialize;
 

@@ -98,15 +98,23 @@ impl Renaming {
 /// Returns the renaming applied, or `None` when the state was already in that
 /// order. `s` must be canonical (the result of `initial` or `apply`).
 pub fn reduce_symmetry(p: &Program, s: &mut State) -> Option<Renaming> {
+    reduce(p, s).0
+}
+
+/// `reduce_symmetry`, and whether the result is settled by shape (see
+/// [`settled_print`]): the order of each function's tasks is one their
+/// shapes decide alone.
+fn reduce(p: &Program, s: &mut State) -> (Option<Renaming>, bool) {
     let first = group_by_function(p, s);
-    let second = sort_within_functions(p, s);
-    match (first, second) {
+    let (second, by_shape) = sort_within_functions(p, s);
+    let renaming = match (first, second) {
         (None, x) | (x, None) => x,
         (Some(a), Some(b)) => Some(Renaming {
             slots: a.slots.iter().map(|&x| b.slots[x as usize]).collect(),
             heap: a.heap.iter().map(|&x| b.heap[x as usize]).collect(),
         }),
-    }
+    };
+    (renaming, by_shape)
 }
 
 /// Puts `main` first and the other tasks in blocks by function, each block in
@@ -132,13 +140,15 @@ fn group_by_function(p: &Program, s: &mut State) -> Option<Renaming> {
 }
 
 /// Sorts the tasks of each function that has several within the slots they
-/// occupy (see above); the renaming applied, if any.
-fn sort_within_functions(p: &Program, s: &mut State) -> Option<Renaming> {
-    let new_of = order_within_functions(p, s).0?;
+/// occupy (see above); the renaming applied, if any, and whether the order
+/// is one their shapes decide alone.
+fn sort_within_functions(p: &Program, s: &mut State) -> (Option<Renaming>, bool) {
+    let (new_of, by_shape) = order_within_functions(p, s);
+    let Some(new_of) = new_of else { return (None, by_shape) };
     permute_tasks(s, &new_of);
     let (events, heap) = collect_heap(p, s);
     assert!(events.is_empty(), "renumbering tasks collected an object");
-    Some(Renaming { slots: new_of, heap })
+    (Some(Renaming { slots: new_of, heap }), by_shape)
 }
 
 /// The new slot of each task when the tasks of each function that has
@@ -377,31 +387,51 @@ pub struct Settled {
 /// as it is, in an order that the shapes of its tasks decide alone (see
 /// `encode_shape`): it then also leaves as it is every canonical state with
 /// the same print, as that order depends on nothing else. A search computes
-/// it once per state, for `reduce_successor`.
+/// it once per state, for `reduce_successor`; for a state that
+/// `reduce_successor` found settled ([`Reduction::settled`]),
+/// [`Settled::known`] gives the same without checking the order again.
 pub fn settled_print(p: &Program, s: &State) -> Option<Settled> {
     let block = |t: &Task| (t.func != p.main, t.func);
     let settled = s.tasks.windows(2).all(|w| block(&w[0]) <= block(&w[1]))
         && matches!(order_within_functions(p, s), (None, true));
-    settled.then(|| {
+    settled.then(|| Settled::known(s))
+}
+
+impl Settled {
+    /// The [`settled_print`] of a state known to be settled by shape: its
+    /// prints, without the order pass that would only confirm it.
+    pub fn known(s: &State) -> Settled {
         let tasks: Vec<(Arc<Task>, u64)> = s.tasks.iter().map(|t| (t.clone(), task_print(t))).collect();
         Settled { print: shape_print(s, |slot| tasks[slot].1), tasks }
-    })
+    }
+}
+
+/// What [`reduce_successor`] did to a successor.
+#[derive(Debug)]
+pub struct Reduction {
+    /// The renaming applied, if any.
+    pub renaming: Option<Renaming>,
+    /// Whether the successor, as reduced, is settled by shape: its
+    /// [`settled_print`] is `Some`, and [`Settled::known`] gives it.
+    pub settled: bool,
 }
 
 /// `reduce_symmetry` of a successor of a state `parent` settled by shape
 /// (see [`settled_print`]): nothing to do when the successor has the same
-/// print (the step changed no shape), the usual case.
-pub fn reduce_successor(p: &Program, s: &mut State, parent: Option<&Settled>) -> Option<Renaming> {
+/// print (the step changed no shape), the usual case. A state's print
+/// settles it whatever its parent, so such a successor is settled too.
+pub fn reduce_successor(p: &Program, s: &mut State, parent: Option<&Settled>) -> Reduction {
     if let Some(parent) = parent {
         let known = |slot: usize| match parent.tasks.get(slot) {
             Some((t, print)) if Arc::ptr_eq(t, &s.tasks[slot]) => *print,
             _ => task_print(&s.tasks[slot]),
         };
         if shape_print(s, known) == parent.print {
-            return None;
+            return Reduction { renaming: None, settled: true };
         }
     }
-    reduce_symmetry(p, s)
+    let (renaming, settled) = reduce(p, s);
+    Reduction { renaming, settled }
 }
 
 /// A hash of everything the order of a state settled by shape depends on:
