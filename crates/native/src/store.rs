@@ -198,7 +198,7 @@ impl Store {
         self.parents.push(parent);
         self.taken.push(taken);
         self.depths.push(depth);
-        if i % 64 == 0 {
+        if i.is_multiple_of(64) {
             self.settled.push(0);
         }
         self.settled[i / 64] |= (settled as u64) << (i % 64);
