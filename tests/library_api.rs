@@ -258,7 +258,7 @@ fn test_models_checks_a_folder_against_its_expect_lines() {
     let summary = leash::test_models(dir.join("good.leash")).expect("a model as expected passes");
     assert_eq!(summary.models.len(), 1);
 
-    let failure = leash::test_models(&dir).expect_err("a model not as expected fails");
+    let failure = leash::test_models(dir).expect_err("a model not as expected fails");
     assert_eq!(failure.models.len(), 2, "every *.leash under the folder, and nothing else");
     let text = failure.to_string();
     let wrong_path = dir.join("sub/wrong.leash").display().to_string();
