@@ -388,6 +388,19 @@ fn an_incomplete_search_says_how_far_it_got_and_what_to_try() {
     assert!(out.ends_with("1 model: 0 verified, 0 violated, 1 incomplete\n"), "{out}");
 }
 
+/// The task bound names the spawn site and what to do; the native search
+/// is not told to use the native engine.
+#[test]
+fn a_search_cut_by_the_task_bound_names_the_spawn_site() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = scratch(&tmp, "growing_tasks.leash", GROWING);
+    let o = leash(&["check", "--scenario", "completion", &path]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("incomplete in completion (max-tasks 32: ") && out.contains("spawned at"), "{out}");
+    assert!(!out.contains("--engine native"), "{out}");
+}
+
 #[test]
 fn the_timeout_is_a_budget_per_model() {
     let tmp = tempfile::tempdir().expect("temp dir");

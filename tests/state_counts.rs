@@ -1,9 +1,12 @@
 //! Pinned state and transition counts of a few corpus models, per scenario. A
 //! change in exploration (semantics, canonicalisation, reductions) shows here
 //! first; update the numbers only with a reason in the commit message. The
-//! last change: a task making a child of a context whose cancellation walks
+//! last change: a tick may come at the instant a task's `work` ends when
+//! that task reaches the ticker, and a ticker that ticked at an instant is
+//! marked so until time passes (heartbeat: 55, 54, 54 -> 58, 55, 55). The
+//! one before: a task making a child of a context whose cancellation walks
 //! down waits for the walk (heartbeat_tree_2: 961 -> 983 in error and
-//! cancel). The one before: symmetry sorts tasks alike in function by
+//! cancel). Before: symmetry sorts tasks alike in function by
 //! their shape first, which changes representatives and so the persistent
 //! sets picked (heartbeat_tree_2). The one before that: partial-order reduction judges fair
 //! cycles on its own graph, spawns commute with steps of other tasks, done
@@ -39,7 +42,7 @@ fn timeout_unbuffered() {
 
 #[test]
 fn heartbeat() {
-    pinned("models/seeds/heartbeat.leash", [(55, 90), (54, 91), (54, 88)]);
+    pinned("models/seeds/heartbeat.leash", [(58, 98), (55, 94), (55, 91)]);
 }
 
 #[test]

@@ -61,9 +61,11 @@ pub(crate) fn on_instant_cycles(edges: &Edges, n: usize) -> Vec<u32> {
 
 /// Those of the `nodes` (in increasing order), the states in which `key`'s
 /// timed step is held back, that lie on a cycle of instant steps among them
-/// that make or reset no timed object (for a timer's, ticker's or
-/// deadline's key, whose heap index may then name a new object). Only there
-/// has the time passed that the step needs. A task's own step stays pending
+/// that leave a timer's, ticker's or deadline's key naming one object all
+/// along (see [`renames`]): only there has the time passed that the step
+/// needs. Other timed objects made or reset on the cycle do not hold it
+/// back: in Go each timer runs on its own, and so do the signal and a
+/// cancellation's walk. A task's own step stays pending
 /// along such a cycle: a task with a timed step waits, and a step that
 /// moves it leaves it able to move (a select's task woken at its next
 /// instruction), so out of `nodes`; an `after` made anew on every round of
@@ -71,9 +73,18 @@ pub(crate) fn on_instant_cycles(edges: &Edges, n: usize) -> Vec<u32> {
 pub(crate) fn held_along_cycles(edges: &Edges, nodes: &[u32], key: Key) -> Vec<u32> {
     let keeps = |e: Edge| {
         let label = edges.label(e);
-        label.timing == Timing::Instant && (key.slot().is_some() || !label.rearms)
+        label.timing == Timing::Instant && !renames(label, key)
     };
     on_cycles(edges, nodes, |w| nodes.binary_search(&w).is_ok(), keeps)
+}
+
+/// Whether a step may leave `key`, a timer's, ticker's or deadline's key,
+/// naming another object than before it: one it makes or resets, or another
+/// that took its heap index (a step that makes or resets several does not
+/// say which). A task's key, the signal's and a walk's name no heap index.
+fn renames(label: &Label, key: Key) -> bool {
+    key.timed_object()
+        .is_some_and(|o| label.renumbers || (label.rearms && label.rearmed.is_none_or(|r| r == o)))
 }
 
 /// Those of the `nodes` (in increasing order; `member` tells them) on a
@@ -130,7 +141,6 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
             let moved: BTreeSet<Key> =
                 scc.iter().flat_map(|&v| internal(v).flat_map(|e| edges.label(e).keys)).collect();
             let reset = Reset::of(scc.iter().flat_map(|&v| internal(v).map(|e| *edges.label(e))));
-            let rearms = reset.any || !reset.objects.is_empty();
             let weak = |label: &Label| weak(label, &moved, &reset);
             for &v in &scc {
                 for label in edges.labels(v) {
@@ -145,7 +155,7 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
                     taken.extend(edges.label(e).keys.into_iter().filter(|k| *k != Key::NONE));
                 }
             }
-            if held_throughout(edges, &scc, &held, &taken, rearms) {
+            if held_throughout(edges, &scc, &held, &taken, &reset) {
                 continue;
             }
             if enabled.is_subset(&taken) {
@@ -192,41 +202,51 @@ fn weak(label: &Label, taken: &BTreeSet<Key>, reset: &Reset) -> bool {
 
 /// The timed objects the steps of a set make or reset, by heap index;
 /// `any` when a step makes or resets several (which, the label does not
-/// keep).
+/// keep); `renumbers` when a step gives a timed object another index.
 struct Reset {
     objects: BTreeSet<u16>,
     any: bool,
+    renumbers: bool,
 }
 
 impl Reset {
     fn of(labels: impl Iterator<Item = Label>) -> Reset {
-        let mut out = Reset { objects: BTreeSet::new(), any: false };
-        for label in labels.filter(|l| l.rearms) {
-            match label.rearmed {
-                Some(o) => {
+        let mut out = Reset { objects: BTreeSet::new(), any: false, renumbers: false };
+        for label in labels {
+            out.renumbers |= label.renumbers;
+            match (label.rearms, label.rearmed) {
+                (false, _) => {}
+                (true, Some(o)) => {
                     out.objects.insert(o);
                 }
-                None => out.any = true,
+                (true, None) => out.any = true,
             }
         }
         out
+    }
+
+    /// Whether `key`, a timer's, ticker's or deadline's, may name another
+    /// object in some state of the set than in another (see [`renames`]).
+    fn renames(&self, key: Key) -> bool {
+        key.timed_object().is_some_and(|o| self.renumbers || self.any || self.objects.contains(&o))
     }
 }
 
 /// Whether a key of the `held` steps of the strongly connected set `scc`,
 /// none `taken` inside it, is enabled in every one of its states: then no
 /// run stays in it for ever, nor in any part of it. A timer's, ticker's or
-/// deadline's key counts only when no step inside `rearms`: one heap index
-/// may then name a new object, whose time starts afresh.
+/// deadline's key counts only when no step inside `reset` makes or resets
+/// its object or renumbers one: its heap index may then name a new object,
+/// whose time starts afresh.
 fn held_throughout(
     edges: &Edges,
     scc: &[u32],
     held: &BTreeSet<Key>,
     taken: &BTreeSet<Key>,
-    rearms: bool,
+    reset: &Reset,
 ) -> bool {
     held.iter()
-        .filter(|k| !taken.contains(k) && (!rearms || k.slot().is_some()))
+        .filter(|k| !taken.contains(k) && !reset.renames(**k))
         .any(|k| scc.iter().all(|&v| edges.labels(v).any(|label| label.keys.contains(k))))
 }
 

@@ -36,6 +36,9 @@ pub(crate) struct Label {
     /// That object's heap index after the step, when it is one
     /// (`Applied::rearmed`).
     pub rearmed: Option<u16>,
+    /// Whether a timed object there before has another heap index after
+    /// (`Applied::renumbered`).
+    pub renumbers: bool,
 }
 
 /// A step of a state's row: `target` is `u32::MAX` when it leads to no
@@ -214,7 +217,13 @@ mod tests {
     use super::*;
 
     fn label(n: u32) -> Label {
-        Label { keys: [Key::env(n), Key::NONE], timing: Timing::Instant, rearms: false, rearmed: None }
+        Label {
+            keys: [Key::env(n), Key::NONE],
+            timing: Timing::Instant,
+            rearms: false,
+            rearmed: None,
+            renumbers: false,
+        }
     }
 
     #[test]

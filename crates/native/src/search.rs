@@ -619,7 +619,7 @@ impl Expander<'_> {
             .filter(|&k| !taken[k])
             .map(|k| {
                 let (keys, timing) = (keys(&s, &ts[k], !self.symmetric), timing(&ts[k]));
-                (k as u16, Label { keys, timing, rearms: false, rearmed: None })
+                (k as u16, Label { keys, timing, rearms: false, rearmed: None, renumbers: false })
             })
             .collect();
         Expansion { dead, cut: None, left_out, steps }
@@ -637,9 +637,10 @@ impl Expander<'_> {
         settled: Option<&Settled>,
     ) -> Step {
         let keys = keys(s, t, !self.symmetric);
-        let (mut rearms, mut rearmed, mut now_settled) = (false, None, false);
+        let (mut rearms, mut rearmed, mut renumbers, mut now_settled) = (false, None, false, false);
         let result = apply(self.program, s, t, self.scenario).map(|mut a| {
             rearms = a.rearms;
+            renumbers = a.renumbered;
             rearmed = match a.rearmed[..] {
                 [o] => Some(o),
                 _ => None,
@@ -651,7 +652,12 @@ impl Expander<'_> {
             encode_successor(&a.state, s, parts, &mut successor);
             (successor, a.events)
         });
-        Step { k: k as u16, label: Label { keys, timing, rearms, rearmed }, result, settled: now_settled }
+        Step {
+            k: k as u16,
+            label: Label { keys, timing, rearms, rearmed, renumbers },
+            result,
+            settled: now_settled,
+        }
     }
 
     /// The steps held back by maximal progress (see `held_back`) that the

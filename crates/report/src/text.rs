@@ -326,10 +326,14 @@ fn incomplete_note(out: &mut String, s: &crate::ScenarioReport) {
     let option =
         ["timeout", "max-states", "max-depth", "max-memory"].into_iter().find(|b| bound.starts_with(b));
     let Some(option) = option else {
-        let _ = writeln!(
-            out,
-            "  hint: a sample of schedules is not a proof: `--engine native` explores them all"
-        );
+        // The task bound says what to do itself; a hunt that found a
+        // violation needs nothing more.
+        if st.engine.is_some() {
+            let _ = writeln!(
+                out,
+                "  hint: a sample of schedules is not a proof: `--engine native` explores them all"
+            );
+        }
         return;
     };
     let raise = format!("raise --{option}");

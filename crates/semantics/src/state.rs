@@ -199,10 +199,23 @@ pub enum Object {
     },
     /// `time.Ticker`: running until stopped; `pending` while a tick waits in
     /// its channel (a tick that finds the channel full is dropped). A
-    /// `short` one may tick between any two steps.
-    Ticker { running: bool, pending: bool, creator: u16, short: bool },
+    /// `short` one may tick between any two steps. `ticked`: it ticked at
+    /// the instant of the last timed steps (see [`State::instant`]), so it
+    /// does not tick again before time passes (Go's ticker is next due a
+    /// whole period later).
+    Ticker { running: bool, pending: bool, creator: u16, short: bool, ticked: bool },
     /// `time.Timer`. A `short` one may fire between any two steps.
     Timer { state: TimerState, creator: u16, short: bool },
+}
+
+impl Object {
+    /// Whether time steps it: a timer, a ticker or a context with a deadline.
+    pub fn is_timed(&self) -> bool {
+        matches!(
+            self,
+            Object::Ticker { .. } | Object::Timer { .. } | Object::Ctx { kind: CtxKind::Timeout, .. }
+        )
+    }
 }
 
 /// A whole state. Canonical after every step: exited tasks removed, the heap

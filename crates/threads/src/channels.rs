@@ -9,7 +9,7 @@
 //! leaves the queues to arrive again when a channel it waits on is closed or
 //! a context whose done channel it waits on is done.
 
-use crate::objects::{CaseIx, Object, TimerState, Waiter, PLAIN};
+use crate::objects::{CaseIx, Object, Queue, TimerState, Waiter, PLAIN};
 use crate::plan::{Move, Plan};
 use crate::value::{ObjId, Value, NIL_DEREFERENCE};
 use crate::world::{Phase, World};
@@ -126,14 +126,16 @@ impl World {
                                 }
                             }
                             Object::Chan(ch) => {
-                                let sender = ch.sendq.front().copied();
-                                if !ch.buf.is_empty() {
+                                let senders = front_run(&ch.sendq);
+                                if !ch.buf.is_empty() && (senders.is_empty() || ch.buf.len() < ch.cap) {
+                                    moves.push(ready(None));
+                                } else if !ch.buf.is_empty() {
                                     // A sender parked on the full buffer moves its value in.
-                                    moves.push(ready(sender.filter(|_| ch.buf.len() == ch.cap)));
+                                    moves.extend(senders.into_iter().map(|w| ready(Some(w))));
                                 } else if ch.closed {
                                     moves.push(ready(None));
-                                } else if sender.is_some() {
-                                    moves.push(ready(sender));
+                                } else {
+                                    moves.extend(senders.into_iter().map(|w| ready(Some(w))));
                                 }
                             }
                             _ => return Err(NIL_DEREFERENCE.to_string()),
@@ -147,10 +149,11 @@ impl World {
                     Value::Obj(o) => match &self.heap[o as usize] {
                         Object::Chan(ch) => {
                             queues = true;
+                            let receivers = front_run(&ch.recvq);
                             if ch.closed {
                                 moves.push(ready(None));
-                            } else if let Some(&receiver) = ch.recvq.front() {
-                                moves.push(ready(Some(receiver)));
+                            } else if !receivers.is_empty() {
+                                moves.extend(receivers.into_iter().map(|w| ready(Some(w))));
                             } else if ch.buf.len() < ch.cap {
                                 moves.push(ready(None));
                             }
@@ -386,11 +389,14 @@ impl World {
             }
             let (f, pc) = self.at(t);
             let instr = &program.func(f).code[pc as usize];
-            let case = match self.committable(t, instr)[..] {
+            let cases = self.committable(t, instr);
+            let sends = cases.iter().any(|&c| matches!(chan_op(instr, c), Some(ChanOp::Send { .. })));
+            let case = match cases[..] {
                 [] => None,
-                [case] => Some(case),
-                // Go's closes come in an order the world does not know: the
-                // task leaves its queues, and its next step takes one.
+                [case] if !sends => Some(case),
+                // Go's closes come in an order the world does not know, and
+                // a sender woken by a close panics only once it runs again:
+                // the task leaves its queues, and its next step takes one.
                 _ => {
                     self.unpark(t);
                     self.task_mut(t).phase = Phase::Woken;
@@ -450,4 +456,19 @@ impl World {
     pub(crate) fn first_receiver(&self, o: ObjId) -> Option<Waiter> {
         self.heap[o as usize].recvq().and_then(|q| q.front().copied())
     }
+
+    /// The waiters first in the receive queue of `o` that belong to one
+    /// task: every case of its select on `o` (see [`front_run`]).
+    pub(crate) fn first_receivers(&self, o: ObjId) -> Vec<Waiter> {
+        self.heap[o as usize].recvq().map_or_else(Vec::new, front_run)
+    }
+}
+
+/// The waiters at the front of `q` that belong to the task first in line:
+/// one per case of its select on that channel. Go queues them in the
+/// select's random poll order, so a partner or a timer that comes later may
+/// complete any of them.
+fn front_run(q: &Queue) -> Vec<Waiter> {
+    let Some(first) = q.front() else { return Vec::new() };
+    q.iter().take_while(|w| w.task == first.task).copied().collect()
 }

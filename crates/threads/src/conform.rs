@@ -98,7 +98,7 @@ impl Point {
             (Entry::Signal, Actor::Signal) => true,
             (&Entry::Deadline { ctx }, Actor::Deadline(o)) => self.number(o) == Some(ctx),
             (&Entry::Walk { ctx }, Actor::Walk(o)) => self.number(o) == Some(ctx),
-            (&Entry::Fire { obj }, Actor::Fire(o)) => self.number(o) == Some(obj),
+            (&Entry::Fire { obj, alt }, Actor::Fire(o)) => self.number(o) == Some(obj) && t.alt == alt,
             (&Entry::Step { task, func, pc, case, alt, partner, time }, Actor::Task(slot)) => {
                 let partner_ok = match (partner, t.partner) {
                     (None, None) => true,

@@ -58,12 +58,10 @@ impl World {
             Move::Alt(a) => a,
             _ => 0,
         };
-        // The mover's own panic unwinds it; one of a task it ran on that
-        // has no deferred calls (`culprit`) ends the execution.
+        // The mover's own panic unwinds it (a task it ran on never faults
+        // in its step: see `run_ahead`).
         let partner = match self.exec(t, instr, mv) {
-            Err(Fault::Panic(message)) if self.culprit.is_none() => {
-                self.start_panic(t, message).map(|()| None).map_err(Fault::Panic)
-            }
+            Err(Fault::Panic(message)) => self.start_panic(t, message).map(|()| None).map_err(Fault::Panic),
             other => other,
         };
         let partner = partner.and_then(|p| Ok(self.run_ahead(t).map(|()| p)?));
@@ -72,7 +70,7 @@ impl World {
             Fault::Panic(message) => self.panic_end(t, (func, pc), message),
         })?;
         // A timed step opens an instant at which another may come too.
-        self.instant = time && self.tie_pending();
+        self.set_instant(time && self.tie_pending());
         self.settle_step(before)?;
         Ok(Entry::Step { task: t, func, pc, case, alt, partner, time })
     }
@@ -87,22 +85,19 @@ impl World {
         self.start_panic(t, message)
             .and_then(|()| self.run_ahead(t))
             .map_err(|message| self.panic_end(t, (func, pc), message))?;
-        self.instant = false;
+        self.set_instant(false);
         self.settle_step(before)?;
         Ok(Entry::Step { task: t, func, pc, case: 0, alt: 0, partner: None, time: false })
     }
 
     /// How the execution ends on a panic in task `t`'s step (at `at` when
     /// nothing else says where): a panic whose deferred calls have run, or
-    /// that of the task it ran on (`culprit`), or `t`'s own.
+    /// `t`'s own.
     pub(crate) fn panic_end(&mut self, t: Instance, at: (FuncId, Pc), message: String) -> End {
         if let Some(end) = self.landed.take() {
             return end;
         }
-        match self.culprit.take().filter(|&c| c != t) {
-            Some(c) => End::Panic { task: c, at: self.top_or(c, self.at(c)), message },
-            None => End::Panic { task: t, at: self.top_or(t, at), message },
-        }
+        End::Panic { task: t, at: self.top_or(t, at), message }
     }
 
     /// Task `t` panicked with `message`. Go runs its deferred calls first,
@@ -223,7 +218,11 @@ impl World {
         self.settle_step(program.globals.len())
     }
 
-    /// Runs a task's silent instructions, up to its next visible one or its end.
+    /// Runs a task's silent instructions, up to its next visible one or its
+    /// end. One that would fault (an assertion that fails, a panic that
+    /// lands) is left undone, for the task's own next step: in Go a
+    /// goroutine's panic happens when it runs, and the goroutine that woke
+    /// or spawned it, or this one's partner, may run on first.
     pub(crate) fn run_ahead(&mut self, t: Instance) -> Result<(), String> {
         let program = Arc::clone(&self.program);
         while let Some(frame) = self.task(t).frames.last() {
@@ -235,10 +234,11 @@ impl World {
             if !program.func(f).silent[pc as usize] || self.task(t).phase == Phase::Exiting || waits {
                 break;
             }
-            let step = self.exec_plain(t, instr);
-            if let Err(message) = step.or_else(|message| self.start_panic(t, message)) {
-                self.culprit.get_or_insert(t);
-                return Err(message);
+            let (task, objects) = (self.task(t).clone(), self.heap.len());
+            if self.exec_plain(t, instr).is_err() {
+                *self.task_mut(t) = task;
+                self.heap.truncate(objects);
+                break;
             }
         }
         Ok(())

@@ -168,6 +168,9 @@ pub enum Entry {
     Fire {
         /// The timer or ticker, by number.
         obj: u32,
+        /// Which case of its first parked receiver's select took the value,
+        /// among those on it (0 when it has one).
+        alt: u16,
     },
     /// Time passed and the deadline of a `with_timeout` context expired.
     Deadline {

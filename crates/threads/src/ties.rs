@@ -3,7 +3,7 @@
 //! it wakes shares an object but a context with another live task, or a
 //! context that one of them may cancel and the other polls; or, when it
 //! wakes no task, a task that reaches the ticker polls (`select` with
-//! `default`).
+//! `default`) or was woken by the timed step.
 
 use crate::objects::Object;
 use crate::value::{ObjId, Value};
@@ -14,12 +14,12 @@ impl World {
     /// Whether the tick of the ticker `o` may tie with a timed step just
     /// taken: a task parked on it would wake, and it shares an object with
     /// another live task; or none would, and a live task that reaches the
-    /// ticker polls.
+    /// ticker polls, or was woken by that step (it can move at once).
     pub(crate) fn tick_ties(&self, o: ObjId) -> bool {
         let Some(woken) = self.first_receiver(o).map(|w| w.task) else {
             return self.live().any(|t| {
                 let d = self.shared_by(t);
-                d.polls_channels && d.reads.contains(&o)
+                d.reads.contains(&o) && (d.polls_channels || self.plan(t).moves())
             });
         };
         let mine = self.shared_by(woken);

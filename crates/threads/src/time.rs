@@ -32,8 +32,10 @@ pub(crate) enum Event {
     /// A timed step of a waiting task: its work or sleep ends, or an `after`
     /// case of its select fires.
     Task(Instance, Move),
-    /// A timer fires, or a ticker ticks.
-    Fire(ObjId),
+    /// A timer fires, or a ticker ticks; its value goes to case number
+    /// `alt` of those its first parked receiver waits in (see
+    /// `World::first_receivers`).
+    Fire(ObjId, u16),
     /// The deadline of a `with_timeout` context expires.
     Deadline(ObjId),
     /// The cancellation of a context walks down to its children.
@@ -83,12 +85,12 @@ impl World {
 
     /// The timed steps that may tie with the timed step just taken (the
     /// caller knows some task is urgent): those of `timed` but the ticks
-    /// that may not tie.
+    /// that may not tie, and those of tickers that ticked at this instant.
     pub(crate) fn ties(&self, plans: &[Plan]) -> Vec<Event> {
         if !self.instant {
             return Vec::new();
         }
-        let lone_tick = |e: &Event| matches!(e, Event::Fire(o) if matches!(self.heap[*o as usize], Object::Ticker { .. }) && !self.tick_ties(*o));
+        let lone_tick = |e: &Event| matches!(e, Event::Fire(o, _) if matches!(self.heap[*o as usize], Object::Ticker { ticked, .. } if ticked || !self.tick_ties(*o)));
         self.timed(plans).into_iter().filter(|e| !lone_tick(e)).collect()
     }
 
@@ -104,7 +106,7 @@ impl World {
             Object::Ticker { running: true, pending: false, short: true, .. } => true,
             _ => false,
         };
-        acting.iter().copied().filter(fires).map(Event::Fire).collect()
+        acting.iter().copied().filter(fires).flat_map(|o| self.fires(o)).collect()
     }
 
     /// Whether a short timer is armed: it fires before time passes for the
@@ -121,16 +123,41 @@ impl World {
     /// `ticks`, else those that may tie) and the deadlines that expire when
     /// time passes, among `acting`.
     fn timed_objects<'a>(&'a self, acting: &'a [ObjId], ticks: bool) -> impl Iterator<Item = Event> + 'a {
-        acting.iter().filter_map(move |&o| match &self.heap[o as usize] {
-            Object::Timer { state, short: false, .. } if state.active() => Some(Event::Fire(o)),
-            Object::Ticker { running: true, pending: false, short: false, .. }
-                if ticks || self.tick_ties(o) =>
+        acting.iter().flat_map(move |&o| match &self.heap[o as usize] {
+            Object::Timer { state, short: false, .. } if state.active() => self.fires(o),
+            Object::Ticker { running: true, pending: false, short: false, ticked, .. }
+                if ticks || !ticked && self.tick_ties(o) =>
             {
-                Some(Event::Fire(o))
+                self.fires(o)
             }
-            Object::Ctx(c) if c.kind == CtxKind::Timeout && !self.ctx_done(o) => Some(Event::Deadline(o)),
-            _ => None,
+            Object::Ctx(c) if c.kind == CtxKind::Timeout && !self.ctx_done(o) => vec![Event::Deadline(o)],
+            _ => Vec::new(),
         })
+    }
+
+    /// The firings of timer or ticker `o`: one per case its first parked
+    /// receiver waits in on it (one when none waits).
+    fn fires(&self, o: ObjId) -> Vec<Event> {
+        let cases = self.first_receivers(o).len().max(1);
+        (0..cases as u16).map(|alt| Event::Fire(o, alt)).collect()
+    }
+
+    /// Opens an instant at which another timed step may come too, or ends
+    /// it: then every ticker may tick again.
+    pub(crate) fn set_instant(&mut self, instant: bool) {
+        self.instant = instant;
+        if !instant {
+            self.untick();
+        }
+    }
+
+    /// Ends an instant: no ticker has ticked at the one to come.
+    fn untick(&mut self) {
+        for o in &mut self.heap {
+            if let Object::Ticker { ticked, .. } = o {
+                *ticked = false;
+            }
+        }
     }
 
     /// Whether a timed step that may tie is pending: a live task in `work`
@@ -217,10 +244,18 @@ impl World {
         deadlines.map(Event::Deadline).chain(signal.then_some(Event::Signal)).collect()
     }
 
-    /// Time passes: every spin mark ends, and the contexts made before age
+    /// Time passes: every spin mark ends, the tickers that ticked at the
+    /// instant before may tick again (but for a step that ties with it), and
+    /// the contexts made before age
     /// (a `signal()` context only in completion, where the signal waits for
     /// time).
     pub(crate) fn time_passes(&mut self) {
+        // Unless the step ties with the one before it, every ticker may
+        // tick again.
+        let ticked = self.heap.iter().any(|o| matches!(o, Object::Ticker { ticked: true, .. }));
+        if ticked && (!self.instant || self.quiet(&self.plans())) {
+            self.untick();
+        }
         self.tasks.iter_mut().for_each(|task| task.spin = 0);
         let signal = self.config.scenario == Scenario::Completion;
         for o in &mut self.heap {
@@ -243,9 +278,9 @@ impl World {
         }
         let entry = match e {
             Event::Task(..) => unreachable!("taken above"),
-            Event::Fire(o) => {
-                self.fire(o)?;
-                Entry::Fire { obj: self.number_of(o) }
+            Event::Fire(o, alt) => {
+                self.fire(o, alt)?;
+                Entry::Fire { obj: self.number_of(o), alt }
             }
             Event::Deadline(c) => {
                 self.cancel(c);
@@ -261,20 +296,24 @@ impl World {
             }
         };
         // A timed step opens an instant at which another may come too.
-        self.instant = timed && self.tie_pending();
+        self.set_instant(timed && self.tie_pending());
         self.settle_step(before)?;
         Ok(entry)
     }
 
     /// A timer fires or a ticker ticks: the first task parked on it receives
-    /// at once and runs on, else the value waits in the channel.
-    fn fire(&mut self, o: ObjId) -> Result<(), End> {
-        let receiver = self.first_receiver(o);
+    /// at once, in its case number `alt` of those on `o`, and runs on, else
+    /// the value waits in the channel.
+    fn fire(&mut self, o: ObjId, alt: u16) -> Result<(), End> {
+        let receiver = self.first_receivers(o).get(alt as usize).copied();
         match &mut self.heap[o as usize] {
             Object::Timer { state, .. } => {
                 *state = if receiver.is_some() { TimerState::Received } else { TimerState::Pending };
             }
-            Object::Ticker { pending, .. } => *pending = receiver.is_none(),
+            Object::Ticker { pending, ticked, .. } => {
+                *pending = receiver.is_none();
+                *ticked = true;
+            }
             other => unreachable!("only timers and tickers fire, not {other:?}"),
         }
         match receiver {

@@ -45,9 +45,6 @@ pub struct World {
     /// The task whose step is being taken; `None` for a step of time or of
     /// the environment.
     pub(crate) mover: Option<Instance>,
-    /// The task that panicked while it ran ahead in another task's step (a
-    /// child run on by its spawn): the panic is its own.
-    pub(crate) culprit: Option<Instance>,
     /// A panic whose task's deferred calls have run: the execution ends
     /// with it in this step.
     pub(crate) landed: Option<End>,
@@ -254,7 +251,6 @@ impl World {
             touched_ctx: Cell::new(false),
             tickets: 0,
             mover: None,
-            culprit: None,
             landed: None,
             instant: false,
             threads_asked: 1,

@@ -74,7 +74,7 @@ fn execute(threads: &[Vec<Op>], oracle: &mut impl Oracle) {
         }
         if matches!(threads[t][pc], Op::Offer)
             && oracle.answer(2) == 1
-            && !oracle.log(Entry::Fire { obj: t as u32 })
+            && !oracle.log(Entry::Fire { obj: t as u32, alt: 0 })
         {
             return;
         }

@@ -463,6 +463,112 @@ var probes = map[string]func() string{
 		wg.Wait()
 		return fmt.Sprint(first)
 	},
+	// a_sender_may_complete_either_case_of_a_parked_select_on_one_channel.
+	"parked_select_same_channel": func() string {
+		c := make(chan int)
+		go func() { work(time.Millisecond); c <- 1 }()
+		select {
+		case <-c:
+			return "first case"
+		case <-c:
+			return "second case"
+		}
+	},
+	// a_timer_may_fire_into_either_case_on_it.
+	"timer_into_either_case": func() string {
+		t := time.NewTimer(time.Millisecond)
+		select {
+		case <-t.C:
+			return "first case"
+		case <-t.C:
+			return "second case"
+		}
+	},
+	// a_sender_woken_by_a_close_panics_when_it_runs: which goroutine panics first.
+	"woken_sender_panics_when_it_runs": func() string {
+		var mu sync.Mutex
+		first := ""
+		note := func(who string) {
+			if recover() != nil {
+				mu.Lock()
+				if first == "" {
+					first = who
+				}
+				mu.Unlock()
+			}
+		}
+		c := make(chan int)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); defer note("worker"); work(time.Millisecond); close(c); c <- 1 }()
+		go func() { defer wg.Done(); defer note("parked sender"); c <- 0 }()
+		wg.Wait()
+		return "first panic: " + first
+	},
+	// a_tick_due_with_a_timer_waits_behind_its_value: after the limit's
+	// value is taken and the ticker stopped, a tick may still wait (the
+	// limit made first is due a little before the tick due with it).
+	"tick_due_with_a_timer": func() string {
+		limit := time.NewTimer(10 * time.Millisecond)
+		tick := time.NewTicker(time.Millisecond)
+		for {
+			select {
+			case <-tick.C:
+			case <-limit.C:
+				tick.Stop()
+				select {
+				case <-tick.C:
+					return "a tick waits"
+				default:
+					return "no tick waits"
+				}
+			}
+		}
+	},
+	// a_ticker_does_not_tick_twice_at_one_instant.
+	"ticker_not_twice_at_once": func() string {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		<-t.C
+		select {
+		case <-t.C:
+			return "a second tick waits"
+		default:
+			return "no second tick"
+		}
+	},
+	// a_hot_loop_making_timers_holds_back_no_other_deadline.
+	"hot_loop_timers_outer_deadline": func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Millisecond)
+		defer cancel()
+		items := make(chan int)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case items <- 1:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-items:
+					t := time.NewTimer(time.Second)
+					t.Stop()
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		wg.Wait()
+		return "returned"
+	},
 }
 
 func main() {

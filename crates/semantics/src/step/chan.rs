@@ -24,6 +24,15 @@ use leash_ir::{CaseKind, Const, Expr, Instr, Place, Program};
 /// The case number of a plain `send` or `recv`, as a partner's case.
 pub(super) const PLAIN: u16 = u16::MAX;
 
+/// The `case` of the step that takes `case`: 0 for a plain `send` or `recv`.
+pub(super) fn step_case(case: u16) -> u16 {
+    if case == PLAIN {
+        0
+    } else {
+        case
+    }
+}
+
 /// One channel operation of an instruction: a plain `send`/`recv`, or a select case.
 #[derive(Clone, Copy)]
 pub(super) enum ChanOp<'a> {
@@ -61,29 +70,53 @@ fn op_of(instr: &Instr, case: u16) -> Option<ChanOp<'_>> {
 /// The parked task first in line to receive from (`send` false) or send to
 /// (`send` true) the channel, timer or ticker at heap index `o`: its slot and case.
 pub(super) fn first_parked(p: &Program, s: &State, o: u16, send: bool) -> Option<(u16, u16)> {
-    let mut best: Option<(u16, u16, u16)> = None;
+    first_in_line(p, s, o, send).map(|(slot, cases)| (slot, cases[0]))
+}
+
+/// The parked task first in line to receive from (`send` false) or send to
+/// (`send` true) the channel, timer or ticker at heap index `o`: its slot,
+/// and every case of it in that line. Go's select queues one waiter per case,
+/// the waiters of cases on one channel in its random poll order, so a
+/// partner or a timer that comes later may complete any of them.
+pub(super) fn first_in_line(p: &Program, s: &State, o: u16, send: bool) -> Option<(u16, Vec<u16>)> {
+    let mut best: Option<(u16, u16)> = None;
     for (slot, task) in s.tasks.iter().enumerate() {
-        if task.wait == 0 || best.is_some_and(|(w, _, _)| w < task.wait) {
+        if task.wait == 0 || best.is_some_and(|(w, _)| w < task.wait) {
             continue;
         }
-        let instr = instr_of(p, s, slot);
-        for (case, op) in ops(instr) {
+        if !parked_cases(p, s, slot, o, send).is_empty() {
+            best = Some((task.wait, slot as u16));
+        }
+    }
+    best.map(|(_, slot)| (slot, parked_cases(p, s, slot as usize, o, send)))
+}
+
+/// The cases of task `slot` that receive from (`send` false) or send to
+/// (`send` true) the channel, timer or ticker at heap index `o`.
+fn parked_cases(p: &Program, s: &State, slot: usize, o: u16, send: bool) -> Vec<u16> {
+    ops(instr_of(p, s, slot))
+        .into_iter()
+        .filter(|(_, op)| {
             let chan = match op {
                 ChanOp::Recv { chan, .. } if !send => chan,
                 ChanOp::Send { chan, .. } if send => chan,
-                _ => continue,
+                _ => return false,
             };
-            let named = match chan_of(s, slot, chan) {
-                Operand::Chan(c) | Operand::Ticker(c) | Operand::Timer(c) => c == o,
-                _ => false,
-            };
-            if named {
-                best = Some((task.wait, slot as u16, case));
-                break;
-            }
+            matches!(chan_of(s, slot, chan), Operand::Chan(c) | Operand::Ticker(c) | Operand::Timer(c) if c == o)
+        })
+        .map(|(case, _)| case)
+        .collect()
+}
+
+/// One step per case of the partner first in line (see [`first_in_line`]),
+/// or `t` alone when there is none.
+fn with_partners(t: Transition, partner: Option<(u16, Vec<u16>)>, out: &mut Vec<Transition>) {
+    match partner {
+        Some((slot, cases)) => {
+            out.extend(cases.into_iter().map(|case| Transition { partner: Some((slot, case)), ..t }))
         }
+        None => out.push(t),
     }
-    best.map(|(_, slot, case)| (slot, case))
 }
 
 /// The objects whose wait queues a task at `instr` joins when it parks:
@@ -110,7 +143,7 @@ pub(super) fn arrive_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tr
     let base = Transition::task(slot);
     let before = out.len();
     for (case, op) in ops(instr) {
-        let t = Transition { case: if case == PLAIN { 0 } else { case }, ..base };
+        let t = Transition { case: step_case(case), ..base };
         match op {
             ChanOp::Recv { chan, .. } => match chan_of(s, slot, chan) {
                 Operand::Nil => {}
@@ -134,13 +167,14 @@ pub(super) fn arrive_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tr
                     let Object::Chan { cap, buf, closed } = &s.heap[c as usize] else {
                         unreachable!("classified")
                     };
-                    let sender = first_parked(p, s, c, true);
+                    let sender = first_in_line(p, s, c, true);
                     if !buf.is_empty() {
-                        out.push(Transition { partner: sender.filter(|_| buf.len() == *cap as usize), ..t });
+                        // A sender parked on the full buffer moves its value in.
+                        with_partners(t, sender.filter(|_| buf.len() == *cap as usize), out);
                     } else if *closed {
                         out.push(t);
                     } else if sender.is_some() {
-                        out.push(Transition { partner: sender, ..t });
+                        with_partners(t, sender, out);
                     }
                 }
             },
@@ -152,8 +186,8 @@ pub(super) fn arrive_moves(p: &Program, s: &State, slot: usize, out: &mut Vec<Tr
                     };
                     if *closed {
                         out.push(t);
-                    } else if let Some(receiver) = first_parked(p, s, c, false) {
-                        out.push(Transition { partner: Some(receiver), ..t });
+                    } else if let Some(receiver) = first_in_line(p, s, c, false) {
+                        with_partners(t, Some(receiver), out);
                     } else if buf.len() < *cap as usize {
                         out.push(t);
                     }
@@ -255,14 +289,14 @@ impl<'p> Exec<'p> {
         match op {
             ChanOp::Recv { chan, value, ok, zero } => {
                 let c = self.eval(slot, chan)?;
-                let (v, o) = self.take(slot, c)?;
+                let (v, o) = self.take(slot, c, t.partner)?;
                 let v = if o { v } else { crate::eval::constant(zero) };
                 self.store_opt(slot, value, v)?;
                 self.store_opt(slot, ok, Value::Bool(o))?;
             }
             ChanOp::Send { chan, value } => {
                 let (c, v) = (self.eval(slot, chan)?, self.eval(slot, value)?);
-                self.give(c, v)?;
+                self.give(c, v, t.partner)?;
             }
             ChanOp::After => {}
         }
@@ -306,11 +340,17 @@ impl<'p> Exec<'p> {
         }
     }
 
-    /// Completes a receive of task `slot` from `chan`; returns (value, ok).
-    fn take(&mut self, slot: usize, chan: Value) -> Result<(Value, bool), Fault> {
+    /// Completes a receive of task `slot` from `chan`, with `partner` the
+    /// parked sender's case the step chose, if any; returns (value, ok).
+    fn take(
+        &mut self,
+        slot: usize,
+        chan: Value,
+        partner: Option<(u16, u16)>,
+    ) -> Result<(Value, bool), Fault> {
         match classify(&self.s, chan) {
             Operand::Chan(c) => {
-                let sender = first_parked(self.p, &self.s, c, true);
+                let sender = partner.or_else(|| first_parked(self.p, &self.s, c, true));
                 let Object::Chan { buf, closed, .. } = &mut self.s.heap[c as usize] else {
                     unreachable!("classified")
                 };
@@ -355,12 +395,12 @@ impl<'p> Exec<'p> {
         }
     }
 
-    /// Completes a send of `value` on `chan`: to the first parked receiver,
-    /// else into the buffer.
-    fn give(&mut self, chan: Value, value: Value) -> Result<(), Fault> {
+    /// Completes a send of `value` on `chan`: to the first parked receiver
+    /// (in the case `partner` the step chose), else into the buffer.
+    fn give(&mut self, chan: Value, value: Value, partner: Option<(u16, u16)>) -> Result<(), Fault> {
         match classify(&self.s, chan) {
             Operand::Chan(c) => {
-                let receiver = first_parked(self.p, &self.s, c, false);
+                let receiver = partner.or_else(|| first_parked(self.p, &self.s, c, false));
                 let Object::Chan { buf, closed, .. } = &mut self.s.heap[c as usize] else {
                     unreachable!("classified")
                 };
@@ -381,15 +421,20 @@ impl<'p> Exec<'p> {
     }
 
     /// Time fires the timer at `o` (or the ticker there ticks): the first
-    /// task parked on it receives, or the value waits in its channel. A
+    /// task parked on it receives, in its case number `alt` among those on
+    /// `o` (see [`first_in_line`]), or the value waits in its channel. A
     /// panic names the task it happened in.
-    pub(super) fn fire(&mut self, o: u16) -> Result<(), (usize, Fault)> {
-        let receiver = first_parked(self.p, &self.s, o, false);
+    pub(super) fn fire(&mut self, o: u16, alt: u16) -> Result<(), (usize, Fault)> {
+        let receiver = first_in_line(self.p, &self.s, o, false)
+            .map(|(slot, cases)| (slot, cases.get(alt as usize).copied().unwrap_or(cases[0])));
         match &mut self.s.heap[o as usize] {
             Object::Timer { state, .. } => {
                 *state = if receiver.is_some() { TimerState::Done } else { TimerState::Pending }
             }
-            Object::Ticker { pending, .. } => *pending = receiver.is_none(),
+            Object::Ticker { pending, ticked, .. } => {
+                *pending = receiver.is_none();
+                *ticked = true;
+            }
             _ => return Ok(()),
         }
         match receiver {
@@ -411,10 +456,14 @@ impl<'p> Exec<'p> {
             if self.s.tasks[slot].wait == 0 || self.s.tasks[slot].frames.is_empty() {
                 continue;
             }
-            let case = match committable(&self.s, slot, self.instr(slot))[..] {
+            let instr = self.instr(slot);
+            let cases = committable(&self.s, slot, instr);
+            let sends = cases.iter().any(|&c| matches!(op_of(instr, c), Some(ChanOp::Send { .. })));
+            let case = match cases[..] {
                 [] => continue,
-                [case] => case,
-                // Go's closes come in an order the state does not know:
+                [case] if !sends => case,
+                // Go's closes come in an order the state does not know, and
+                // a sender woken by a close panics only once it runs again:
                 // the task leaves its queues, and its next step takes one.
                 _ => {
                     self.unpark(slot);
@@ -423,7 +472,7 @@ impl<'p> Exec<'p> {
                 }
             };
             woke = true;
-            let t = Transition { case: if case == PLAIN { 0 } else { case }, ..Transition::task(slot) };
+            let t = Transition { case: step_case(case), ..Transition::task(slot) };
             self.chan_step(slot, &t)
                 .or_else(|f| self.start_panic(slot, f))
                 .and_then(|()| self.run_ahead(slot))

@@ -27,6 +27,9 @@ pub(super) struct Exec<'p> {
     /// The timed objects made or reset, by heap index during the step (see
     /// [`Applied::rearmed`]).
     pub(super) rearmed: Vec<u16>,
+    /// How many objects the heap held when the step began: those past them
+    /// are new.
+    pub(super) objects: usize,
     /// Whether a channel was closed or a context cancelled since parked
     /// tasks were last settled: only then may one complete a case alone.
     pub(super) closes: bool,
@@ -36,10 +39,6 @@ pub(super) struct Exec<'p> {
     /// The task whose step this is; `None` for a step of time or of the
     /// environment.
     pub(super) mover: Option<usize>,
-    /// The task that panicked while it ran ahead, when it was not the one
-    /// whose fault is reported: a child run on by its spawn, a partner by a
-    /// rendezvous. The panic is its own, as Go reports it.
-    pub(super) culprit: Option<usize>,
     /// A panic that a task's deferred calls have run for: the program
     /// stops with it in this step.
     pub(super) landed: Option<Event>,
@@ -76,7 +75,7 @@ impl<'p> Exec<'p> {
         if let Some(landed) = &self.landed {
             return landed.clone();
         }
-        let task = self.s.tasks.get(self.culprit.unwrap_or(slot));
+        let task = self.s.tasks.get(slot);
         let func = task.map_or(self.p.main, |t| t.func);
         let at = task.and_then(|t| t.frames.last()).map(|f| (f.func, f.pc));
         Event { kind: FindingKind::Panic, func, detail, at }
@@ -98,6 +97,11 @@ impl<'p> Exec<'p> {
         }
         let c = canonicalize(self.p, &mut self.s, self.waits_moved);
         self.events.extend(c.events);
+        let heap = &self.s.heap;
+        let renumbered =
+            c.heap_map[..self.objects.min(c.heap_map.len())].iter().enumerate().any(|(i, &j)| {
+                j != u16::MAX && j as usize != i && heap.get(j as usize).is_some_and(Object::is_timed)
+            });
         Ok(Applied {
             state: self.s,
             events: self.events,
@@ -111,6 +115,7 @@ impl<'p> Exec<'p> {
                 .filter(|&o| o != u16::MAX)
                 .collect(),
             heap_map: c.heap_map,
+            renumbered,
         })
     }
 
@@ -163,7 +168,11 @@ impl<'p> Exec<'p> {
     }
 
     /// Runs the silent instructions after a visible one, up to the task's
-    /// next visible instruction (or its end).
+    /// next visible instruction (or its end). A silent instruction that
+    /// would fault (an assertion that fails, a panic that lands) is left
+    /// undone, for the task's own next step: in Go a goroutine's panic
+    /// happens when it runs, and the goroutine that woke or spawned it, or
+    /// this one's partner, may run on first (fail, or end the program).
     pub(super) fn run_ahead(&mut self, slot: usize) -> Result<(), Fault> {
         let mut budget = 100_000u32;
         while let Some(f) = self.s.tasks[slot].frames.last() {
@@ -179,9 +188,11 @@ impl<'p> Exec<'p> {
             if budget == 0 {
                 return Err("internal: silent instructions did not terminate".into());
             }
-            if let Err(f) = self.exec(slot, &Transition::task(slot)).or_else(|f| self.start_panic(slot, f)) {
-                self.culprit.get_or_insert(slot);
-                return Err(f);
+            let (task, objects) = (self.s.tasks[slot].clone(), self.s.heap.len());
+            if self.exec(slot, &Transition::task(slot)).is_err() {
+                self.s.tasks[slot] = task;
+                self.s.heap.truncate(objects);
+                return Ok(());
             }
         }
         Ok(())
@@ -374,7 +385,7 @@ impl<'p> Exec<'p> {
             Ctor::WithCancel(e) => ctx(CtxKind::Cancel, Some(parent(self, e)?)),
             Ctor::WithTimeout(e) => ctx(CtxKind::Timeout, Some(parent(self, e)?)),
             Ctor::Ticker { short } => {
-                Object::Ticker { running: true, pending: false, creator, short: *short }
+                Object::Ticker { running: true, pending: false, creator, short: *short, ticked: false }
             }
             Ctor::Timer { short } => Object::Timer { state: TimerState::Armed, creator, short: *short },
             Ctor::Cell { init, range } => {
@@ -429,10 +440,7 @@ impl<'p> Exec<'p> {
                 Object::Array(xs)
             }
         };
-        let timed = matches!(
-            o,
-            Object::Ticker { .. } | Object::Timer { .. } | Object::Ctx { kind: CtxKind::Timeout, .. }
-        );
+        let timed = o.is_timed();
         let x = self.new_obj(o);
         if timed {
             self.rearmed.push(x);

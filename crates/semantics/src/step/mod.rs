@@ -50,7 +50,8 @@ pub struct Transition {
     /// The select case taken (`cases.len()` for `default`; [`Transition::PARK`]
     /// when the task parks); 0 otherwise.
     pub case: u16,
-    /// Which alternative: a work outcome (0 ok, 1 err), a `choose` branch.
+    /// Which alternative: a work outcome (0 ok, 1 err), a `choose` branch,
+    /// the case a timer's or ticker's first parked receiver takes.
     pub alt: u16,
     /// The parked task met on a channel: its slot and its select case
     /// (`u16::MAX` for a plain send or receive).
@@ -99,6 +100,10 @@ pub struct Applied {
     pub rearms: bool,
     /// Those objects, by heap index after the step (but those collected).
     pub rearmed: Vec<u16>,
+    /// Whether a timer, ticker or context with a deadline that was there
+    /// before the step has another heap index after it: one index may then
+    /// name another such object on either side.
+    pub renumbered: bool,
 }
 
 /// A new task running `func`, owned by `owner`.
@@ -126,10 +131,10 @@ pub fn initial(p: &Program) -> Result<Applied, Event> {
         spawned: Vec::new(),
         exits: Vec::new(),
         rearmed: Vec::new(),
+        objects: 0,
         closes: false,
         waits_moved: false,
         mover: None,
-        culprit: None,
         landed: None,
     };
     x.s.tasks.push(new_task(p.init, None, None, x.frame(p.init, &[])));
@@ -179,7 +184,9 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
         out.extend(aged_cancels(s, scenario).map(|actor| env_step(actor, false)));
     }
     if p.short_timers {
-        out.extend(short_fires(s).map(|actor| env_step(actor, false)));
+        for actor in short_fires(s) {
+            env_steps(p, s, actor, false, &mut out);
+        }
     }
     if scenario != Scenario::Completion && signal_pending(s) {
         out.push(env_step(Actor::Signal, false));
@@ -274,7 +281,9 @@ fn timed_steps(
     for &slot in waiting {
         timed_moves(p, s, slot, scenario, out);
     }
-    out.extend(timed_objects(p, s, ticks).map(|actor| env_step(actor, true)));
+    for actor in timed_objects(p, s, ticks) {
+        env_steps(p, s, actor, true, out);
+    }
     if scenario == Scenario::Completion && signal_pending(s) {
         out.push(env_step(Actor::Signal, true));
     }
@@ -288,6 +297,18 @@ fn walks(s: &State) -> impl Iterator<Item = u16> + '_ {
 /// A step of time or of the environment.
 fn env_step(actor: Actor, time: bool) -> Transition {
     Transition { actor, case: 0, alt: 0, partner: None, time }
+}
+
+/// The steps of `actor`: one, but for a timer or ticker whose first parked
+/// receiver waits on it in several cases of one select, one per case (its
+/// `alt`), as Go's timer hands its value to whichever of them is first in
+/// the channel's queue (see `chan::first_in_line`).
+fn env_steps(p: &Program, s: &State, actor: Actor, time: bool, out: &mut Vec<Transition>) {
+    let cases = match actor {
+        Actor::Fire(o) => chan::first_in_line(p, s, o, false).map_or(1, |(_, cases)| cases.len()),
+        _ => 1,
+    };
+    out.extend((0..cases as u16).map(|alt| Transition { alt, ..env_step(actor, time) }));
 }
 
 /// Whether the model has a signal that has not arrived yet.
@@ -317,8 +338,8 @@ fn short_timer_armed(s: &State) -> bool {
 fn timed_objects<'a>(p: &'a Program, s: &'a State, ticks: Ticks) -> impl Iterator<Item = Actor> + 'a {
     s.heap.iter().enumerate().filter_map(move |(i, o)| match o {
         Object::Timer { state, short: false, .. } if state.active() => Some(Actor::Fire(i as u16)),
-        Object::Ticker { running: true, pending: false, short: false, .. }
-            if ticks == Ticks::All || ties::tick_ties(p, s, i as u16) =>
+        Object::Ticker { running: true, pending: false, short: false, ticked, .. }
+            if ticks == Ticks::All || !ticked && ties::tick_ties(p, s, i as u16) =>
         {
             Some(Actor::Fire(i as u16))
         }
@@ -342,6 +363,22 @@ fn timed_pending(p: &Program, s: &State) -> bool {
         !moves.is_empty()
     });
     tasks || timed_objects(p, s, Ticks::Tying).next().is_some() || signal_pending(s)
+}
+
+/// Whether the timed steps enabled in `s` come at the instant of the timed
+/// step before (see [`enabled`]): one was just taken and a task is urgent.
+fn ties(p: &Program, s: &State) -> bool {
+    let walking = walks(s).next().is_some();
+    s.instant && (walking || instant_steps(p, s, walking, &mut Vec::new()).1)
+}
+
+/// Ends an instant: no ticker has ticked at the one to come.
+fn untick(s: &mut State) {
+    for o in &mut s.heap {
+        if let Object::Ticker { ticked: ticked @ true, .. } = o {
+            *ticked = false;
+        }
+    }
 }
 
 /// Whether task `slot`, whose instant steps are `moves`, is polling: it is
@@ -371,16 +408,21 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
         spawned: Vec::new(),
         exits: Vec::new(),
         rearmed: Vec::new(),
+        objects: s.heap.len(),
         closes: matches!(t.actor, Actor::Signal),
         waits_moved: false,
         mover: match t.actor {
             Actor::Task(slot) => Some(slot as usize),
             _ => None,
         },
-        culprit: None,
         landed: None,
     };
     if t.time {
+        // Time passes unless the step ties with the one before it: every
+        // ticker may tick again.
+        if x.s.heap.iter().any(|o| matches!(o, Object::Ticker { ticked: true, .. })) && !ties(p, s) {
+            untick(&mut x.s);
+        }
         x.s.tasks.iter_mut().filter(|task| task.spin != 0).for_each(|task| Arc::make_mut(task).spin = 0);
         // The signal's context ages only where the signal waits for time.
         let signal = scenario == Scenario::Completion;
@@ -408,20 +450,21 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
             x.cancel_ctx(c);
         }
         Actor::Walk(c) => x.walk(c).map_err(|(slot, f)| x.fault(slot, f))?,
-        Actor::Fire(o) => x.fire(o).map_err(|(slot, f)| x.fault(slot, f))?,
+        Actor::Fire(o) => x.fire(o, t.alt).map_err(|(slot, f)| x.fault(slot, f))?,
         Actor::Task(slot) => {
             let slot = slot as usize;
-            // The mover's own panic unwinds it; one of a task it ran on
-            // that has no deferred calls (`culprit`) stays the step's.
-            x.exec(slot, t)
-                .or_else(|f| if x.culprit.is_some() { Err(f) } else { x.start_panic(slot, f) })
-                .map_err(|f| x.fault(slot, f))?;
+            // The mover's own panic unwinds it (a task it ran on never
+            // faults in its step: see `run_ahead`).
+            x.exec(slot, t).or_else(|f| x.start_panic(slot, f)).map_err(|f| x.fault(slot, f))?;
             x.run_ahead(slot).map_err(|f| x.fault(slot, f))?;
         }
     }
     // Only kept when it matters (another timed step is pending), so that
     // states differing only in it are rare.
     x.s.instant = t.time && timed_pending(p, &x.s);
+    if !x.s.instant {
+        untick(&mut x.s);
+    }
     let spawned = x.spawned.iter().map(|&s| x.s.tasks[s].func).collect();
     x.finish(spawned)
 }

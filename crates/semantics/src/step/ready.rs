@@ -2,7 +2,7 @@
 //! operations), and those that wait for time to pass (work ending, `sleep`,
 //! `after`).
 
-use super::chan::{arrive_moves, committable};
+use super::chan::{arrive_moves, committable, step_case};
 use super::exec::{EXITING, WOKEN};
 use super::Transition;
 use crate::eval::eval;
@@ -151,7 +151,11 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, walking: bool, out
     }
     match instr_of(p, s, slot) {
         instr @ (Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. }) if task.phase == WOKEN => {
-            out.extend(committable(s, slot, instr).into_iter().map(|case| Transition { case, ..base }));
+            out.extend(
+                committable(s, slot, instr)
+                    .into_iter()
+                    .map(|case| Transition { case: step_case(case), ..base }),
+            );
         }
         Instr::Send { .. } | Instr::Recv { .. } | Instr::Select { .. } => {
             if task.wait == 0 {

@@ -23,16 +23,29 @@ use leash_ir::Program;
 
 /// Whether the tick of the ticker at heap index `o` may tie with a timed
 /// step just taken: a task parked on it would wake, and it shares an object
-/// with another task; or none would, and a task that reaches it polls.
+/// with another task; or none would, and a task that reaches it polls, or
+/// was woken by that step (it may come back to the ticker and find the
+/// tick there: Go's timer pass sends every tick due, and a goroutine woken
+/// by a timer's value finds a tick due with it in the ticker's channel; one
+/// woken by a cancellation may run only after a tick due just after it).
 pub(super) fn tick_ties(p: &Program, s: &State, o: u16) -> bool {
     let Some((woken, _)) = first_parked(p, s, o, false) else {
+        let mut moves = Vec::new();
         return (0..s.tasks.len()).any(|t| {
             let d = Shared::of(p, s, t);
-            d.polls_channels && d.reads.contains(o as usize)
+            d.reads.contains(o as usize) && (d.polls_channels || woken_now(p, s, t, &mut moves))
         });
     };
     let mine = Shared::of(p, s, woken as usize);
     (0..s.tasks.len()).filter(|&t| t != woken as usize).any(|t| mine.races(&Shared::of(p, s, t)))
+}
+
+/// Whether task `slot` can move at once: right after a timed step, a task
+/// the step woke.
+fn woken_now(p: &Program, s: &State, slot: usize, moves: &mut Vec<crate::Transition>) -> bool {
+    moves.clear();
+    super::ready::task_moves(p, s, slot, false, moves);
+    !moves.is_empty()
 }
 
 /// What a task may touch from now on, by heap index: `reads` the objects but
