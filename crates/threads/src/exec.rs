@@ -219,10 +219,11 @@ impl World {
     }
 
     /// Runs a task's silent instructions, up to its next visible one or its
-    /// end. One that would fault (an assertion that fails, a panic that
-    /// lands) is left undone, for the task's own next step: in Go a
-    /// goroutine's panic happens when it runs, and the goroutine that woke
-    /// or spawned it, or this one's partner, may run on first.
+    /// end. One that would fault (an assertion that fails) is left undone,
+    /// for the task's own next step: in Go a goroutine's panic happens when
+    /// it runs, and the goroutine that woke or spawned it, or this one's
+    /// partner, may run on first. A panic whose unwinding began in the
+    /// task's own step lands where it lands.
     pub(crate) fn run_ahead(&mut self, t: Instance) -> Result<(), String> {
         let program = Arc::clone(&self.program);
         while let Some(frame) = self.task(t).frames.last() {
@@ -233,6 +234,11 @@ impl World {
                 .is_some_and(|p| matches!(self.eval(t, p), Ok(Value::Obj(c)) if self.ctx_walking(c)));
             if !program.func(f).silent[pc as usize] || self.task(t).phase == Phase::Exiting || waits {
                 break;
+            }
+            // A task unwinding a panic lands it here (the step's error).
+            if self.task(t).panic.is_some() {
+                self.exec_plain(t, instr).or_else(|message| self.start_panic(t, message))?;
+                continue;
             }
             let (task, objects) = (self.task(t).clone(), self.heap.len());
             if self.exec_plain(t, instr).is_err() {

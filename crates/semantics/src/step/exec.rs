@@ -169,10 +169,11 @@ impl<'p> Exec<'p> {
 
     /// Runs the silent instructions after a visible one, up to the task's
     /// next visible instruction (or its end). A silent instruction that
-    /// would fault (an assertion that fails, a panic that lands) is left
-    /// undone, for the task's own next step: in Go a goroutine's panic
-    /// happens when it runs, and the goroutine that woke or spawned it, or
-    /// this one's partner, may run on first (fail, or end the program).
+    /// would fault (an assertion that fails) is left undone, for the task's
+    /// own next step: in Go a goroutine's panic happens when it runs, and
+    /// the goroutine that woke or spawned it, or this one's partner, may run
+    /// on first (fail, or end the program). A panic whose unwinding began in
+    /// the task's own step lands where it lands.
     pub(super) fn run_ahead(&mut self, slot: usize) -> Result<(), Fault> {
         let mut budget = 100_000u32;
         while let Some(f) = self.s.tasks[slot].frames.last() {
@@ -187,6 +188,12 @@ impl<'p> Exec<'p> {
             budget -= 1;
             if budget == 0 {
                 return Err("internal: silent instructions did not terminate".into());
+            }
+            // A task unwinding a panic lands it here (the step's error, see
+            // `landed`).
+            if self.s.tasks[slot].panic.is_some() {
+                self.exec(slot, &Transition::task(slot)).or_else(|f| self.start_panic(slot, f))?;
+                continue;
             }
             let (task, objects) = (self.s.tasks[slot].clone(), self.s.heap.len());
             if self.exec(slot, &Transition::task(slot)).is_err() {
