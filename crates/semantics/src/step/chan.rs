@@ -84,28 +84,28 @@ pub(super) fn first_in_line(p: &Program, s: &State, o: u16, send: bool) -> Optio
         if task.wait == 0 || best.is_some_and(|(w, _)| w < task.wait) {
             continue;
         }
-        if !parked_cases(p, s, slot, o, send).is_empty() {
+        if ops(instr_of(p, s, slot)).iter().any(|(_, op)| on(s, slot, op, o, send)) {
             best = Some((task.wait, slot as u16));
         }
     }
-    best.map(|(_, slot)| (slot, parked_cases(p, s, slot as usize, o, send)))
+    best.map(|(_, slot)| {
+        let ops = ops(instr_of(p, s, slot as usize));
+        (
+            slot,
+            ops.iter().filter(|(_, op)| on(s, slot as usize, op, o, send)).map(|(case, _)| *case).collect(),
+        )
+    })
 }
 
-/// The cases of task `slot` that receive from (`send` false) or send to
+/// Whether `op` of task `slot` receives from (`send` false) or sends to
 /// (`send` true) the channel, timer or ticker at heap index `o`.
-fn parked_cases(p: &Program, s: &State, slot: usize, o: u16, send: bool) -> Vec<u16> {
-    ops(instr_of(p, s, slot))
-        .into_iter()
-        .filter(|(_, op)| {
-            let chan = match op {
-                ChanOp::Recv { chan, .. } if !send => chan,
-                ChanOp::Send { chan, .. } if send => chan,
-                _ => return false,
-            };
-            matches!(chan_of(s, slot, chan), Operand::Chan(c) | Operand::Ticker(c) | Operand::Timer(c) if c == o)
-        })
-        .map(|(case, _)| case)
-        .collect()
+fn on(s: &State, slot: usize, op: &ChanOp, o: u16, send: bool) -> bool {
+    let chan = match op {
+        ChanOp::Recv { chan, .. } if !send => chan,
+        ChanOp::Send { chan, .. } if send => chan,
+        _ => return false,
+    };
+    matches!(chan_of(s, slot, chan), Operand::Chan(c) | Operand::Ticker(c) | Operand::Timer(c) if c == o)
 }
 
 /// One step per case of the partner first in line (see [`first_in_line`]),
