@@ -8,7 +8,7 @@
 //
 // prints one JSON line: {"scenario":..,"seed":..,"gomaxprocs":..,"perturb":..,
 // "main":"returned"|"stuck","deadlock":bool,"panic":null|{..},"alive":[..],
-// "sched_latency_us":..}.
+// "sched_latency_us":..,"cpu_wait_us":..}.
 // ---------------------------------------------------------------------------
 
 // errFailed is the model's `err`: what a failed work step returns.
@@ -201,6 +201,7 @@ type harness struct {
 	patience int
 	signal   context.Context
 	once     sync.Once
+	waits    cpuWaits
 }
 
 var run harness
@@ -287,6 +288,11 @@ type report struct {
 	// A wait longer than the shortest delay breaks leash's premise that
 	// time passes only once no goroutine can take an instant step.
 	SchedLatencyUs int64 `json:"sched_latency_us"`
+	// CPUWaitUs bounds from above the longest a thread of the program
+	// waited for the operating system to give it a CPU, in microseconds
+	// (Linux; 0 elsewhere): a goroutine running on it was stalled that long,
+	// which breaks the same premise and which the runtime cannot see.
+	CPUWaitUs int64 `json:"cpu_wait_us"`
 }
 
 type panicReport struct {
@@ -310,11 +316,13 @@ type goroutine struct {
 // the end of the last seeded delay); then reports.
 func (h *harness) watch(root *Task) {
 	stable, limit := stableFor*time.Duration(h.patience), giveUp*time.Duration(h.patience)
+	h.waits.sample()
 	begin := time.Now()
 	returned := false
 	key, since := "", time.Now()
 	for {
 		time.Sleep(pollEvery)
+		h.waits.sample()
 		if !returned {
 			select {
 			case <-root.done:
@@ -384,6 +392,7 @@ func (h *harness) finish(r report) {
 		r.Scenario, r.Seed, r.Perturb = h.scenario, h.seed, h.perturb
 		r.Gomaxprocs = runtime.GOMAXPROCS(0)
 		r.SchedLatencyUs = schedLatencyUs()
+		r.CPUWaitUs = h.waits.longestUs()
 		if r.Alive == nil {
 			r.Alive = []goroutine{}
 		}
@@ -542,4 +551,58 @@ func reason(state string, funcs []string) string {
 		return "running"
 	}
 	return state
+}
+
+// cpuWaits follows how long the program's threads waited for a CPU, from
+// the kernel's per-thread run-queue time (/proc/self/task/*/schedstat).
+// Only the sum is kept there, so each sample (one per poll of the watcher)
+// takes the growth since the last: a single wait lies within two
+// consecutive samples, and the largest growth over two samples bounds it.
+type cpuWaits struct {
+	mu      sync.Mutex
+	total   map[string]int64 // per thread: the run-queue time last read, ns
+	growth  map[string]int64 // per thread: its growth at the last sample
+	longest int64            // the largest growth over two samples, ns
+}
+
+// sample reads every thread's run-queue time (nothing where /proc has none);
+// the first sample is where counting starts.
+func (w *cpuWaits) sample() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	threads, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return
+	}
+	first := w.total == nil
+	if first {
+		w.total, w.growth = map[string]int64{}, map[string]int64{}
+	}
+	for _, t := range threads {
+		stat, err := os.ReadFile("/proc/self/task/" + t.Name() + "/schedstat")
+		fields := strings.Fields(string(stat))
+		if err != nil || len(fields) < 2 {
+			continue
+		}
+		waited, err := strconv.ParseInt(fields[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		grew := waited - w.total[t.Name()] // all of it for a thread started since
+		if first {
+			grew = 0
+		}
+		if two := grew + w.growth[t.Name()]; two > w.longest {
+			w.longest = two
+		}
+		w.total[t.Name()], w.growth[t.Name()] = waited, grew
+	}
+}
+
+// longestUs samples once more and gives the bound in microseconds.
+func (w *cpuWaits) longestUs() int64 {
+	w.sample()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.longest / 1000
 }
