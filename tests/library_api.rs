@@ -190,8 +190,10 @@ fn a_monitor_that_spawns_a_probe_per_tick_reaches_the_task_bound_through_symmetr
     // models/perf/monitor_spawns_probes.leash: its probes are merged by
     // symmetry only across paths (never two steps of one state), so a
     // search that judged symmetry by sibling steps dropped it and grew past
-    // a million states; with it, the task bound is met within a few
-    // thousand and names the spawn site, and the leak is shown.
+    // a million states; with it, the task bound is met within tens of
+    // thousands (36,530: a tick may follow its ticker's last at once, so
+    // two probes may start at one instant; 11,199 before that) and names
+    // the spawn site, and the leak is shown.
     let source = std::fs::read_to_string(model("models/perf/monitor_spawns_probes.leash")).unwrap();
     let options =
         CheckOptions { scenarios: vec![Scenario::Completion], hunt: false, ..CheckOptions::default() };
@@ -202,7 +204,7 @@ fn a_monitor_that_spawns_a_probe_per_tick_reaches_the_task_bound_through_symmetr
         bound.starts_with("max-tasks 32: 32 `probe` tasks alive at once, spawned at monitor.leash:16;"),
         "{bound}"
     );
-    assert!(s.stats.states < 20_000, "{} states", s.stats.states);
+    assert!(s.stats.states < 50_000, "{} states", s.stats.states);
     assert!(s.violations.iter().any(|v| v == "leak"), "{:?}", s.violations);
 }
 

@@ -1,12 +1,15 @@
 //! Pinned state and transition counts of a few corpus models, per scenario. A
 //! change in exploration (semantics, canonicalisation, reductions) shows here
 //! first; update the numbers only with a reason in the commit message. The
-//! last change: a tick may come at the instant a task's `work` ends when
-//! that task reaches the ticker, and a ticker that ticked at an instant is
-//! marked so until time passes (heartbeat: 55, 54, 54 -> 58, 55, 55). The
-//! one before: a task making a child of a context whose cancellation walks
+//! last change: a ticker may tick again at the instant of its own tick, as
+//! a late Go ticker does (heartbeat: 58, 55, 55 -> 55, 54, 54 without the
+//! `ticked` mark; heartbeat_tree_2: 87, 983, 983 -> 205, 1,087, 1,087). The
+//! one before: a tick may come at the instant a task's `work` ends when
+//! that task reaches the ticker, and a ticker that ticked at an instant was
+//! marked so until time passed (heartbeat: 55, 54, 54 -> 58, 55, 55). Before:
+//! a task making a child of a context whose cancellation walks
 //! down waits for the walk (heartbeat_tree_2: 961 -> 983 in error and
-//! cancel). Before: symmetry sorts tasks alike in function by
+//! cancel). Earlier: symmetry sorts tasks alike in function by
 //! their shape first, which changes representatives and so the persistent
 //! sets picked (heartbeat_tree_2). The one before that: partial-order reduction judges fair
 //! cycles on its own graph, spawns commute with steps of other tasks, done
@@ -42,7 +45,7 @@ fn timeout_unbuffered() {
 
 #[test]
 fn heartbeat() {
-    pinned("models/seeds/heartbeat.leash", [(58, 98), (55, 94), (55, 91)]);
+    pinned("models/seeds/heartbeat.leash", [(55, 92), (54, 92), (54, 89)]);
 }
 
 #[test]
@@ -81,5 +84,5 @@ fn pipeline_3() {
 /// before).
 #[test]
 fn heartbeat_tree_2() {
-    pinned("models/perf/heartbeat_tree_2.leash", [(87, 121), (983, 2755), (983, 2755)]);
+    pinned("models/perf/heartbeat_tree_2.leash", [(205, 289), (1087, 2888), (1087, 2888)]);
 }

@@ -374,10 +374,10 @@ impl Writer<'_> {
                 self.opt(*holder);
                 self.num(*aged as u64 | (*walking as u64) << 1);
             }
-            Object::Ticker { running, pending, creator, short, ticked } => {
+            Object::Ticker { running, pending, creator, short } => {
                 self.num(10 + 2 * *short as u64);
                 self.flag(*running);
-                self.num(*pending as u64 | (*ticked as u64) << 1);
+                self.flag(*pending);
                 self.num(*creator as u64);
             }
             Object::Timer { state, creator, short } => {
@@ -526,11 +526,12 @@ impl Reader<'_> {
                 let (aged, walking) = flags(self.num());
                 Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder, aged, walking }
             }
-            tag @ (10 | 12) => {
-                let running = self.flag();
-                let (pending, ticked) = flags(self.num());
-                Object::Ticker { running, pending, creator: self.u16(), short: tag == 12, ticked }
-            }
+            tag @ (10 | 12) => Object::Ticker {
+                running: self.flag(),
+                pending: self.flag(),
+                creator: self.u16(),
+                short: tag == 12,
+            },
             tag @ (11 | 13) => Object::Timer {
                 short: tag == 13,
                 state: match self.num() {
@@ -609,8 +610,8 @@ mod tests {
                 aged: false,
                 walking: false,
             },
-            Object::Ticker { running: false, pending: true, creator: 9, short: false, ticked: true },
-            Object::Ticker { running: true, pending: false, creator: 2, short: true, ticked: false },
+            Object::Ticker { running: false, pending: true, creator: 9, short: false },
+            Object::Ticker { running: true, pending: false, creator: 2, short: true },
             Object::Timer { state: TimerState::Pending, creator: 1, short: false },
             Object::Timer { state: TimerState::Done, creator: 1, short: true },
             Object::Timer { state: TimerState::Stopped, creator: 1, short: false },

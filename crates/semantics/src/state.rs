@@ -199,11 +199,8 @@ pub enum Object {
     },
     /// `time.Ticker`: running until stopped; `pending` while a tick waits in
     /// its channel (a tick that finds the channel full is dropped). A
-    /// `short` one may tick between any two steps. `ticked`: it ticked at
-    /// the instant of the last timed steps (see [`State::instant`]), so it
-    /// does not tick again before time passes (Go's ticker is next due a
-    /// whole period later).
-    Ticker { running: bool, pending: bool, creator: u16, short: bool, ticked: bool },
+    /// `short` one may tick between any two steps.
+    Ticker { running: bool, pending: bool, creator: u16, short: bool },
     /// `time.Timer`. A `short` one may fire between any two steps.
     Timer { state: TimerState, creator: u16, short: bool },
 }

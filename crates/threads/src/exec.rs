@@ -70,7 +70,7 @@ impl World {
             Fault::Panic(message) => self.panic_end(t, (func, pc), message),
         })?;
         // A timed step opens an instant at which another may come too.
-        self.set_instant(time && self.tie_pending());
+        self.instant = time && self.tie_pending();
         self.settle_step(before)?;
         Ok(Entry::Step { task: t, func, pc, case, alt, partner, time })
     }
@@ -85,7 +85,7 @@ impl World {
         self.start_panic(t, message)
             .and_then(|()| self.run_ahead(t))
             .map_err(|message| self.panic_end(t, (func, pc), message))?;
-        self.set_instant(false);
+        self.instant = false;
         self.settle_step(before)?;
         Ok(Entry::Step { task: t, func, pc, case: 0, alt: 0, partner: None, time: false })
     }

@@ -180,9 +180,6 @@ pub(crate) enum Object {
         pending: bool,
         /// Whether it may tick between any two steps (`ticker(short)`).
         short: bool,
-        /// Whether it ticked at the instant of the last timed steps: it does
-        /// not tick again before time passes.
-        ticked: bool,
         /// Receivers parked on it, first parked first.
         recvq: Queue,
     },

@@ -85,12 +85,12 @@ impl World {
 
     /// The timed steps that may tie with the timed step just taken (the
     /// caller knows some task is urgent): those of `timed` but the ticks
-    /// that may not tie, and those of tickers that ticked at this instant.
+    /// that may not tie.
     pub(crate) fn ties(&self, plans: &[Plan]) -> Vec<Event> {
         if !self.instant {
             return Vec::new();
         }
-        let lone_tick = |e: &Event| matches!(e, Event::Fire(o, _) if matches!(self.heap[*o as usize], Object::Ticker { ticked, .. } if ticked || !self.tick_ties(*o)));
+        let lone_tick = |e: &Event| matches!(e, Event::Fire(o, _) if matches!(self.heap[*o as usize], Object::Ticker { .. }) && !self.tick_ties(*o));
         self.timed(plans).into_iter().filter(|e| !lone_tick(e)).collect()
     }
 
@@ -125,8 +125,8 @@ impl World {
     fn timed_objects<'a>(&'a self, acting: &'a [ObjId], ticks: bool) -> impl Iterator<Item = Event> + 'a {
         acting.iter().flat_map(move |&o| match &self.heap[o as usize] {
             Object::Timer { state, short: false, .. } if state.active() => self.fires(o),
-            Object::Ticker { running: true, pending: false, short: false, ticked, .. }
-                if ticks || !ticked && self.tick_ties(o) =>
+            Object::Ticker { running: true, pending: false, short: false, .. }
+                if ticks || self.tick_ties(o) =>
             {
                 self.fires(o)
             }
@@ -140,24 +140,6 @@ impl World {
     fn fires(&self, o: ObjId) -> Vec<Event> {
         let cases = self.first_receivers(o).len().max(1);
         (0..cases as u16).map(|alt| Event::Fire(o, alt)).collect()
-    }
-
-    /// Opens an instant at which another timed step may come too, or ends
-    /// it: then every ticker may tick again.
-    pub(crate) fn set_instant(&mut self, instant: bool) {
-        self.instant = instant;
-        if !instant {
-            self.untick();
-        }
-    }
-
-    /// Ends an instant: no ticker has ticked at the one to come.
-    fn untick(&mut self) {
-        for o in &mut self.heap {
-            if let Object::Ticker { ticked, .. } = o {
-                *ticked = false;
-            }
-        }
     }
 
     /// Whether a timed step that may tie is pending: a live task in `work`
@@ -244,18 +226,10 @@ impl World {
         deadlines.map(Event::Deadline).chain(signal.then_some(Event::Signal)).collect()
     }
 
-    /// Time passes: every spin mark ends, the tickers that ticked at the
-    /// instant before may tick again (but for a step that ties with it), and
-    /// the contexts made before age
+    /// Time passes: every spin mark ends, and the contexts made before age
     /// (a `signal()` context only in completion, where the signal waits for
     /// time).
     pub(crate) fn time_passes(&mut self) {
-        // Unless the step ties with the one before it, every ticker may
-        // tick again.
-        let ticked = self.heap.iter().any(|o| matches!(o, Object::Ticker { ticked: true, .. }));
-        if ticked && (!self.instant || self.quiet(&self.plans())) {
-            self.untick();
-        }
         self.tasks.iter_mut().for_each(|task| task.spin = 0);
         let signal = self.config.scenario == Scenario::Completion;
         for o in &mut self.heap {
@@ -296,7 +270,7 @@ impl World {
             }
         };
         // A timed step opens an instant at which another may come too.
-        self.set_instant(timed && self.tie_pending());
+        self.instant = timed && self.tie_pending();
         self.settle_step(before)?;
         Ok(entry)
     }
@@ -310,10 +284,7 @@ impl World {
             Object::Timer { state, .. } => {
                 *state = if receiver.is_some() { TimerState::Received } else { TimerState::Pending };
             }
-            Object::Ticker { pending, ticked, .. } => {
-                *pending = receiver.is_none();
-                *ticked = true;
-            }
+            Object::Ticker { pending, .. } => *pending = receiver.is_none(),
             other => unreachable!("only timers and tickers fire, not {other:?}"),
         }
         match receiver {

@@ -11,7 +11,10 @@ mod sim;
 use checks::check;
 use std::path::{Path, PathBuf};
 
-const SEEDS: u64 = 60;
+/// Executions per model and scenario: enough for every expected finding to
+/// show (ticks_tie_close_races_send needs more than 60 since a ticker may
+/// also tick again at the instant of its own tick).
+const SEEDS: u64 = 100;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

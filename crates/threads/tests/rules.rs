@@ -95,7 +95,7 @@ fn select_takes_any_ready_case_and_default_only_without_one() {
         ),
         (
             "a ticker and a timer",
-            "// expect: deadlock\ntask main() {\n let tick = ticker()\n recv tick\n recv tick\n stop(tick)\n let t = timer()\n select {\n recv t => {}\n recv tick => { assert false }\n }\n recv t\n}\n",
+            "// expect: deadlock\ntask main() {\n let tick = ticker()\n recv tick\n recv tick\n stop(tick)\n select {\n recv tick => {}\n default => {}\n }\n let t = timer()\n select {\n recv t => {}\n recv tick => { assert false }\n }\n recv t\n}\n",
         ),
         (
             "a stopped timer never fires",
@@ -458,7 +458,8 @@ fn time_passes_only_when_no_task_is_urgent() {
 /// (the lost update of two workers, of two timers' or two tickers'
 /// handlers); a tie needs the other step to be pending then, and a tick
 /// ties only when the task it wakes shares an object with another task (a
-/// context only when one may cancel it and the other polls it).
+/// context only when one may cancel it and the other polls it), or, when it
+/// wakes no one, a task that reaches the ticker may move at once.
 #[test]
 fn timed_steps_may_come_at_the_same_instant() {
     let lost = include_str!("../../../models/semantics/work_ties_lost_update.leash");
@@ -497,15 +498,16 @@ fn timed_steps_may_come_at_the_same_instant() {
             include_str!("../../../models/semantics/ticks_tie_cancel_between_reads.leash"),
         ),
     ]);
-    // Ticks whose tasks share only a context that one cancels and the
-    // other only waits on never tie.
+    // Ticks of two tickers whose tasks share only a context that one
+    // cancels and the other only waits on never tie (a ticker's own next
+    // tick may: a late Go ticker is next due at once).
     let apart = "// expect: verified\ntask main() {\n let ctx = with_cancel(background())\n let t = spawn w(ctx)\n let tk = ticker()\n recv tk\n stop(tk)\n cancel(ctx)\n join t\n}\ntask w(ctx) {\n let tk = ticker()\n select {\n recv tk => {}\n recv ctx.done => {}\n }\n stop(tk)\n}\n";
     let tied = every_run("ticks apart", apart)
         .iter()
         .filter(|(_, o)| {
-            o.log
-                .windows(2)
-                .any(|w| matches!(w, [leash_threads::Entry::Fire { .. }, leash_threads::Entry::Fire { .. }]))
+            o.log.windows(2).any(|w| {
+                matches!(w, [leash_threads::Entry::Fire { obj: a, .. }, leash_threads::Entry::Fire { obj: b, .. }] if a != b)
+            })
         })
         .count();
     assert_eq!(tied, 0, "ticks of tasks that share nothing tied");

@@ -431,10 +431,7 @@ impl<'p> Exec<'p> {
             Object::Timer { state, .. } => {
                 *state = if receiver.is_some() { TimerState::Done } else { TimerState::Pending }
             }
-            Object::Ticker { pending, ticked, .. } => {
-                *pending = receiver.is_none();
-                *ticked = true;
-            }
+            Object::Ticker { pending, .. } => *pending = receiver.is_none(),
             _ => return Ok(()),
         }
         match receiver {

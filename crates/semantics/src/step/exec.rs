@@ -392,7 +392,7 @@ impl<'p> Exec<'p> {
             Ctor::WithCancel(e) => ctx(CtxKind::Cancel, Some(parent(self, e)?)),
             Ctor::WithTimeout(e) => ctx(CtxKind::Timeout, Some(parent(self, e)?)),
             Ctor::Ticker { short } => {
-                Object::Ticker { running: true, pending: false, creator, short: *short, ticked: false }
+                Object::Ticker { running: true, pending: false, creator, short: *short }
             }
             Ctor::Timer { short } => Object::Timer { state: TimerState::Armed, creator, short: *short },
             Ctor::Cell { init, range } => {

@@ -338,8 +338,8 @@ fn short_timer_armed(s: &State) -> bool {
 fn timed_objects<'a>(p: &'a Program, s: &'a State, ticks: Ticks) -> impl Iterator<Item = Actor> + 'a {
     s.heap.iter().enumerate().filter_map(move |(i, o)| match o {
         Object::Timer { state, short: false, .. } if state.active() => Some(Actor::Fire(i as u16)),
-        Object::Ticker { running: true, pending: false, short: false, ticked, .. }
-            if ticks == Ticks::All || !ticked && ties::tick_ties(p, s, i as u16) =>
+        Object::Ticker { running: true, pending: false, short: false, .. }
+            if ticks == Ticks::All || ties::tick_ties(p, s, i as u16) =>
         {
             Some(Actor::Fire(i as u16))
         }
@@ -363,22 +363,6 @@ fn timed_pending(p: &Program, s: &State) -> bool {
         !moves.is_empty()
     });
     tasks || timed_objects(p, s, Ticks::Tying).next().is_some() || signal_pending(s)
-}
-
-/// Whether the timed steps enabled in `s` come at the instant of the timed
-/// step before (see [`enabled`]): one was just taken and a task is urgent.
-fn ties(p: &Program, s: &State) -> bool {
-    let walking = walks(s).next().is_some();
-    s.instant && (walking || instant_steps(p, s, walking, &mut Vec::new()).1)
-}
-
-/// Ends an instant: no ticker has ticked at the one to come.
-fn untick(s: &mut State) {
-    for o in &mut s.heap {
-        if let Object::Ticker { ticked: ticked @ true, .. } = o {
-            *ticked = false;
-        }
-    }
 }
 
 /// Whether task `slot`, whose instant steps are `moves`, is polling: it is
@@ -418,11 +402,6 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
         landed: None,
     };
     if t.time {
-        // Time passes unless the step ties with the one before it: every
-        // ticker may tick again.
-        if x.s.heap.iter().any(|o| matches!(o, Object::Ticker { ticked: true, .. })) && !ties(p, s) {
-            untick(&mut x.s);
-        }
         x.s.tasks.iter_mut().filter(|task| task.spin != 0).for_each(|task| Arc::make_mut(task).spin = 0);
         // The signal's context ages only where the signal waits for time.
         let signal = scenario == Scenario::Completion;
@@ -462,9 +441,6 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
     // Only kept when it matters (another timed step is pending), so that
     // states differing only in it are rare.
     x.s.instant = t.time && timed_pending(p, &x.s);
-    if !x.s.instant {
-        untick(&mut x.s);
-    }
     let spawned = x.spawned.iter().map(|&s| x.s.tasks[s].func).collect();
     x.finish(spawned)
 }
