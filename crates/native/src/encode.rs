@@ -380,8 +380,9 @@ impl Writer<'_> {
                 self.flag(*pending);
                 self.num(*creator as u64);
             }
-            Object::Timer { state, creator, short } => {
+            Object::Timer { state, creator, short, aged } => {
                 self.num(11 + 2 * *short as u64);
+                self.flag(*aged);
                 self.num(match state {
                     TimerState::Armed => 0,
                     TimerState::Pending => 1,
@@ -534,6 +535,7 @@ impl Reader<'_> {
             },
             tag @ (11 | 13) => Object::Timer {
                 short: tag == 13,
+                aged: self.flag(),
                 state: match self.num() {
                     0 => TimerState::Armed,
                     1 => TimerState::Pending,
@@ -612,10 +614,11 @@ mod tests {
             },
             Object::Ticker { running: false, pending: true, creator: 9, short: false },
             Object::Ticker { running: true, pending: false, creator: 2, short: true },
-            Object::Timer { state: TimerState::Pending, creator: 1, short: false },
-            Object::Timer { state: TimerState::Done, creator: 1, short: true },
-            Object::Timer { state: TimerState::Stopped, creator: 1, short: false },
-            Object::Timer { state: TimerState::Rearmed, creator: 1, short: false },
+            Object::Timer { state: TimerState::Pending, creator: 1, short: false, aged: false },
+            Object::Timer { state: TimerState::Done, creator: 1, short: true, aged: false },
+            Object::Timer { state: TimerState::Stopped, creator: 1, short: false, aged: false },
+            Object::Timer { state: TimerState::Rearmed, creator: 1, short: false, aged: false },
+            Object::Timer { state: TimerState::Armed, creator: 2, short: false, aged: true },
         ];
         let defers = vec![
             Deferred { block: 9, args: vec![] },

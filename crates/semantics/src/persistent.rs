@@ -436,8 +436,9 @@ fn held_contexts(s: &State, slot: usize) -> impl Iterator<Item = u16> + '_ {
 /// down; the signal until it arrives, at any step outside the completion
 /// scenario, and in completion once time has passed since a `signal()`
 /// context was made (`aged`); a deadline that has expired (`aged`) until it
-/// lands. Every other event waits for time to pass, and a state where it may
-/// is never reduced.
+/// lands; a timer armed before time last passed (`aged`), which may fire
+/// and wake the task parked on it. Every other event waits for time to
+/// pass, and a state where it may is never reduced.
 fn environment(s: &State, space: &Space, scenario: Scenario) -> FixedBitSet {
     let mut out = FixedBitSet::with_capacity(space.len());
     // The signal cancels every `signal()` context at once, those made since
@@ -451,6 +452,7 @@ fn environment(s: &State, space: &Space, scenario: Scenario) -> FixedBitSet {
             Object::Ctx { walking: true, .. } => true,
             Object::Ctx { kind: CtxKind::Signal, .. } => signal_lands,
             Object::Ctx { kind: CtxKind::Timeout, aged, .. } => *aged && !s.ctx_done(i as u16),
+            Object::Timer { aged, .. } => *aged,
             _ => false,
         };
         if writes {

@@ -201,8 +201,12 @@ pub enum Object {
     /// its channel (a tick that finds the channel full is dropped). A
     /// `short` one may tick between any two steps.
     Ticker { running: bool, pending: bool, creator: u16, short: bool },
-    /// `time.Timer`. A `short` one may fire between any two steps.
-    Timer { state: TimerState, creator: u16, short: bool },
+    /// `time.Timer`. A `short` one may fire between any two steps; so may a
+    /// long one that is `aged`: armed, and time has passed since it was
+    /// armed (Go's timer pass reads the clock once, and a timer due just
+    /// after it fires at the next scheduling point, among the steps of the
+    /// tasks the pass woke).
+    Timer { state: TimerState, creator: u16, short: bool, aged: bool },
 }
 
 impl Object {

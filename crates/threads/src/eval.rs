@@ -228,7 +228,7 @@ impl World {
                 Object::Ticker { running: true, pending: false, short: *short, recvq: VecDeque::new() }
             }
             Ctor::Timer { short } => {
-                Object::Timer { state: TimerState::Armed, short: *short, recvq: VecDeque::new() }
+                Object::Timer { state: TimerState::Armed, short: *short, aged: false, recvq: VecDeque::new() }
             }
             Ctor::Cell { init, range } => {
                 let value = self.eval(t, init)?;

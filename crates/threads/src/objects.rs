@@ -189,6 +189,9 @@ pub(crate) enum Object {
         state: TimerState,
         /// Whether it may fire between any two steps (`timer(short)`).
         short: bool,
+        /// Whether time has passed since it was armed: then it may fire
+        /// between any two steps too (see [`World::aged_steps`]).
+        aged: bool,
         /// Receivers parked on it, first parked first.
         recvq: Queue,
     },

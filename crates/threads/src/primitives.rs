@@ -150,9 +150,10 @@ impl World {
             // A tick or a timer value already waiting in the channel stays.
             Op::Stop => match self.object_mut(x)? {
                 Object::Ticker { running, .. } => *running = false,
-                Object::Timer { state, .. } => {
+                Object::Timer { state, aged, .. } => {
                     // Go's Stop reports whether it prevented the timer from firing.
                     result = Value::Bool(state.active());
+                    *aged = false;
                     *state = match *state {
                         TimerState::Armed => TimerState::Stopped,
                         TimerState::Rearmed => TimerState::Pending,
@@ -165,8 +166,9 @@ impl World {
             // drain a value already waiting.
             Op::Reset => match self.object_mut(x)? {
                 Object::Ticker { running, .. } => *running = true,
-                Object::Timer { state, .. } => {
+                Object::Timer { state, aged, .. } => {
                     result = Value::Bool(state.active());
+                    *aged = false;
                     *state = if state.waiting() { TimerState::Rearmed } else { TimerState::Armed };
                 }
                 _ => return Err(NIL_DEREFERENCE.to_string()),

@@ -10,8 +10,9 @@
 //!   that way. Nothing is lost by not letting go of the lock: no other
 //!   thread could take a step in between. When tasks can move, it chooses
 //!   whether the signal (outside the completion scenario), or the deadline
-//!   of a context that time has passed since it was made (and in completion
-//!   the signal once time has passed: [`World::aged_cancels`]) comes now,
+//!   of a context that time has passed since it was made, a timer that time
+//!   has passed since it was armed (and in completion the signal once time
+//!   has passed: [`World::aged_steps`]) comes now,
 //!   before any of them moves, unless these sleep: once offered and not
 //!   taken, they are offered again only after a step that may not commute
 //!   with them ([`World::meets_signal`]); every other step gives the same world
@@ -186,11 +187,11 @@ fn after_step<P: Platform>(p: &P, w: &mut World) {
             // one just came (while a task is urgent: otherwise the pollers
             // let time pass), and the signal, or a deadline (or in
             // completion the signal) that time has passed since it was
-            // made, may come first.
+            // made, or a timer since it was armed, may come first.
             let quiet = w.quiet(&plans);
             let mut events = if quiet { Vec::new() } else { w.ties(&plans) };
             let ties = events.len();
-            let mut any_moment = if quiet || w.instant { Vec::new() } else { w.aged_cancels() };
+            let mut any_moment = if quiet || w.instant { Vec::new() } else { w.aged_steps() };
             if w.signal_any_moment() {
                 any_moment.push(Event::Signal);
             }

@@ -160,12 +160,16 @@ impl World {
     }
 
     /// Whether the step just taken, logged as `entry`, may not commute with
-    /// the signal: it looked at a context or changed one, time passed, or it
-    /// completed a task parked in a `select` (which the signal may have
-    /// taken out of its queues first). Any other step gives the same world
-    /// whether the signal came just before it or just after.
+    /// the signal or an aged deadline: it looked at a context or changed
+    /// one, time passed, or it completed a task parked in a `select` (which
+    /// the signal may have taken out of its queues first). Any other step
+    /// gives the same world whether the signal came just before it or just
+    /// after. An aged timer may fire too: every step counts then (one that
+    /// parks on the timer, polls it, stops or resets it does not commute
+    /// with its firing, and steps are not told apart by that yet).
     pub(crate) fn meets_signal(&self, entry: &Entry) -> bool {
         self.touched_ctx.get()
+            || self.heap.iter().any(|o| matches!(o, Object::Timer { aged: true, .. }))
             || match entry {
                 Entry::Step { time, partner, .. } => *time || partner.is_some_and(|(_, case)| case != PLAIN),
                 Entry::Fire { .. } | Entry::Deadline { .. } | Entry::Walk { .. } | Entry::Signal => true,
@@ -206,24 +210,35 @@ impl World {
         }
     }
 
-    /// The deadlines, and in completion the signal, that may land between
-    /// two instant steps (while a task is urgent, not at a tie's instant,
-    /// where they come as timed steps): those of the contexts that time has
-    /// passed since they were made.
-    pub(crate) fn aged_cancels(&self) -> Vec<Event> {
+    /// The deadlines, the timers, and in completion the signal, that may
+    /// land between two instant steps (while a task is urgent, not at a
+    /// tie's instant, where they come as timed steps): those of the contexts
+    /// that time has passed since they were made, and of the timers since
+    /// they were armed.
+    pub(crate) fn aged_steps(&self) -> Vec<Event> {
         // Reaching the objects costs a walk of the heap: most steps have
-        // no aged context to offer.
-        if !self.heap.iter().any(|o| matches!(o, Object::Ctx(c) if c.aged)) {
+        // no aged context or timer to offer.
+        let any_aged = |o: &Object| {
+            matches!(o, Object::Ctx(c) if c.aged) || matches!(o, Object::Timer { aged: true, .. })
+        };
+        if !self.heap.iter().any(any_aged) {
             return Vec::new();
         }
         let acting = self.acting();
         let aged =
             |o: ObjId, kind| matches!(&self.heap[o as usize], Object::Ctx(c) if c.kind == kind && c.aged);
         let deadlines = acting.iter().copied().filter(|&o| aged(o, CtxKind::Timeout) && !self.ctx_done(o));
+        let timers = acting
+            .iter()
+            .copied()
+            .filter(|&o| matches!(self.heap[o as usize], Object::Timer { aged: true, .. }));
         let signal = self.config.scenario == Scenario::Completion
             && !self.signalled
             && acting.iter().any(|&o| aged(o, CtxKind::Signal));
-        deadlines.map(Event::Deadline).chain(signal.then_some(Event::Signal)).collect()
+        let mut out: Vec<Event> = deadlines.map(Event::Deadline).collect();
+        out.extend(timers.flat_map(|o| self.fires(o)));
+        out.extend(signal.then_some(Event::Signal));
+        out
     }
 
     /// Time passes: every spin mark ends, and the contexts made before age
@@ -233,8 +248,12 @@ impl World {
         self.tasks.iter_mut().for_each(|task| task.spin = 0);
         let signal = self.config.scenario == Scenario::Completion;
         for o in &mut self.heap {
-            if let Object::Ctx(c) = o {
-                c.aged |= c.kind == CtxKind::Timeout || (c.kind == CtxKind::Signal && signal);
+            match o {
+                Object::Ctx(c) => {
+                    c.aged |= c.kind == CtxKind::Timeout || (c.kind == CtxKind::Signal && signal)
+                }
+                Object::Timer { state, short: false, aged, .. } => *aged = state.active(),
+                _ => {}
             }
         }
     }
@@ -281,8 +300,9 @@ impl World {
     fn fire(&mut self, o: ObjId, alt: u16) -> Result<(), End> {
         let receiver = self.first_receivers(o).get(alt as usize).copied();
         match &mut self.heap[o as usize] {
-            Object::Timer { state, .. } => {
+            Object::Timer { state, aged, .. } => {
                 *state = if receiver.is_some() { TimerState::Received } else { TimerState::Pending };
+                *aged = false;
             }
             Object::Ticker { pending, .. } => *pending = receiver.is_none(),
             other => unreachable!("only timers and tickers fire, not {other:?}"),

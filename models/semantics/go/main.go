@@ -525,6 +525,36 @@ var probes = map[string]func() string{
 			}
 		}
 	},
+	// a_timer_due_with_another_may_fire_after_its_handoff: the worker's
+	// timer is due just after the moment Linux's poller wakes the pass that
+	// fires main's 300 µs limit (about 1.075 ms).
+	"timer_due_after_the_pass_fires_after_the_handoff": func() string {
+		limit := time.NewTimer(300 * time.Microsecond)
+		defer limit.Stop()
+		req := make(chan struct{}, 1)
+		res := make(chan string, 1)
+		ready := make(chan struct{})
+		go func() {
+			t := time.NewTimer(time.Duration(1070+randn(10)) * time.Microsecond)
+			defer t.Stop()
+			close(ready)
+			select {
+			case <-t.C:
+				res <- "timer first"
+			case <-req:
+				select {
+				case <-t.C:
+					res <- "the timer fired after the handoff"
+				default:
+					res <- "request, timer not fired"
+				}
+			}
+		}()
+		<-ready
+		<-limit.C
+		req <- struct{}{}
+		return <-res
+	},
 	// a_late_tick_may_be_followed_at_once_by_the_next: a period as short as
 	// the runtime's timer granularity (the harness's 200 µs to 1 ms).
 	"late_tick_then_next_at_once": func() string {

@@ -428,8 +428,9 @@ impl<'p> Exec<'p> {
         let receiver = first_in_line(self.p, &self.s, o, false)
             .map(|(slot, cases)| (slot, cases.get(alt as usize).copied().unwrap_or(cases[0])));
         match &mut self.s.heap[o as usize] {
-            Object::Timer { state, .. } => {
-                *state = if receiver.is_some() { TimerState::Done } else { TimerState::Pending }
+            Object::Timer { state, aged, .. } => {
+                *state = if receiver.is_some() { TimerState::Done } else { TimerState::Pending };
+                *aged = false;
             }
             Object::Ticker { pending, .. } => *pending = receiver.is_none(),
             _ => return Ok(()),

@@ -394,7 +394,9 @@ impl<'p> Exec<'p> {
             Ctor::Ticker { short } => {
                 Object::Ticker { running: true, pending: false, creator, short: *short }
             }
-            Ctor::Timer { short } => Object::Timer { state: TimerState::Armed, creator, short: *short },
+            Ctor::Timer { short } => {
+                Object::Timer { state: TimerState::Armed, creator, short: *short, aged: false }
+            }
             Ctor::Cell { init, range } => {
                 let v = self.eval(slot, init)?;
                 let c = self.new_obj(Object::Cell { value: Value::Unit, range: *range });
@@ -898,9 +900,10 @@ impl<'p> Exec<'p> {
                 cancel = Some(id);
             }
             (Op::Stop, Object::Ticker { running, .. }) => *running = false,
-            (Op::Stop, Object::Timer { state, .. }) => {
+            (Op::Stop, Object::Timer { state, aged, .. }) => {
                 // Go's Stop reports whether it prevented the timer from firing.
                 result = Some(Value::Bool(state.active()));
+                *aged = false;
                 *state = match *state {
                     TimerState::Armed => TimerState::Stopped,
                     TimerState::Rearmed => TimerState::Pending,
@@ -908,10 +911,11 @@ impl<'p> Exec<'p> {
                 };
             }
             (Op::Reset, Object::Ticker { running, .. }) => *running = true,
-            (Op::Reset, Object::Timer { state, .. }) => {
+            (Op::Reset, Object::Timer { state, aged, .. }) => {
                 // Go's Reset reports whether the timer was active, and does
-                // not drain a value already waiting.
+                // not drain a value already waiting; it is due a whole delay on.
                 result = Some(Value::Bool(state.active()));
+                *aged = false;
                 *state = if state.waiting() { TimerState::Rearmed } else { TimerState::Armed };
             }
             _ => return Err(format!("{op:?} on an object of the wrong kind")),

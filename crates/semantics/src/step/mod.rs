@@ -181,7 +181,9 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
         let ticks = if tie { Ticks::Tying } else { Ticks::All };
         timed_steps(p, s, scenario, &waiting, ticks, &mut out);
     } else if urgent && !s.instant {
-        out.extend(aged_cancels(s, scenario).map(|actor| env_step(actor, false)));
+        for actor in aged_steps(s, scenario) {
+            env_steps(p, s, actor, false, &mut out);
+        }
     }
     if p.short_timers {
         for actor in short_fires(s) {
@@ -208,22 +210,26 @@ pub fn held_back(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> 
     out.clear();
     if urgent && !s.instant {
         timed_steps(p, s, scenario, &waiting, Ticks::All, &mut out);
-        let enabled: Vec<Actor> = aged_cancels(s, scenario).collect();
+        let enabled: Vec<Actor> = aged_steps(s, scenario).collect();
         out.retain(|t| !enabled.contains(&t.actor));
     }
     out
 }
 
-/// The deadlines, and in completion the signal, that may land between two
-/// instant steps: those of contexts that time has passed since they were
-/// made (`aged`). Go cancels from a goroutine of its own (`time.AfterFunc`),
-/// so a deadline that expired at the instant of a timed step lands anywhere
-/// among the steps of the tasks that step woke.
-fn aged_cancels(s: &State, scenario: Scenario) -> impl Iterator<Item = Actor> + '_ {
+/// The deadlines, the timers, and in completion the signal, that may land
+/// between two instant steps: those of contexts that time has passed since
+/// they were made, and of timers since they were armed (`aged`). Go cancels
+/// from a goroutine of its own (`time.AfterFunc`), so a deadline that
+/// expired at the instant of a timed step lands anywhere among the steps of
+/// the tasks that step woke; and its timer pass reads the clock once, so a
+/// timer due just after it fires at the next scheduling point, among them
+/// too (`a_timer_due_with_another_may_fire_after_its_handoff`).
+fn aged_steps(s: &State, scenario: Scenario) -> impl Iterator<Item = Actor> + '_ {
     let deadlines = s.heap.iter().enumerate().filter_map(move |(i, o)| match o {
         Object::Ctx { kind: CtxKind::Timeout, aged: true, .. } if !s.ctx_done(i as u16) => {
             Some(Actor::Deadline(i as u16))
         }
+        Object::Timer { aged: true, .. } => Some(Actor::Fire(i as u16)),
         _ => None,
     });
     let signal = scenario == Scenario::Completion
@@ -406,8 +412,12 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
         // The signal's context ages only where the signal waits for time.
         let signal = scenario == Scenario::Completion;
         for o in &mut x.s.heap {
-            if let Object::Ctx { kind, aged: aged @ false, .. } = o {
-                *aged = *kind == CtxKind::Timeout || (*kind == CtxKind::Signal && signal);
+            match o {
+                Object::Ctx { kind, aged: aged @ false, .. } => {
+                    *aged = *kind == CtxKind::Timeout || (*kind == CtxKind::Signal && signal);
+                }
+                Object::Timer { state, short: false, aged, .. } => *aged = state.active(),
+                _ => {}
             }
         }
     }
