@@ -180,15 +180,19 @@ fn describe_object(p: &Program, s: &State, o: u16) -> (bool, Vec<String>) {
             }
         }
         Some(Object::Mutex { locked: true }) => (true, vec!["locked".into()]),
-        Some(Object::RwMutex { readers, writer, pending }) => {
+        Some(Object::RwMutex { count, writer, wait, rsem, wsem }) => {
+            // Behind a writer, the readers inside are those it waits for;
+            // without one, those counted but the ones about to take a permit.
+            let inside = if *writer { (*wait).max(0) as u8 } else { count.saturating_sub(*rsem) };
+            let waiting = *writer && (*wait > 0 || *wsem > 0);
             let mut l = Vec::new();
-            if *readers > 0 {
-                l.push(format!("{readers} reader(s) inside"));
+            if inside > 0 {
+                l.push(format!("{inside} reader(s) inside"));
             }
-            if *writer {
+            if *writer && !waiting {
                 l.push("writer inside".into());
             }
-            if *pending {
+            if waiting {
                 l.push("writer waiting".into());
             }
             (!l.is_empty(), l)

@@ -89,8 +89,16 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
         Instr::Choose { .. } => format!("branch {}", t.alt + 1),
         Instr::MapNext { .. } if t.alt == Transition::MAP_END => "no entry left".into(),
         Instr::MapNext { .. } => format!("entry {}", t.alt + 1),
-        Instr::Op { op: Op::WLock, .. } => {
-            if task.phase == 0 {
+        Instr::Op { op: Op::WLock, target, .. } => {
+            // Go's Lock goes in at once when no reader is counted, or those
+            // counted have all left (a permit waits).
+            let enters = match crate::eval::eval(s, slot as usize, target) {
+                Ok(Value::Obj(o)) => matches!(s.heap.get(o as usize),
+                    Some(crate::Object::RwMutex { count, wait, wsem, .. })
+                        if *count == 0 || i16::from(*wait) + i16::from(*count) == 0 || *wsem > 0),
+                _ => true,
+            };
+            if task.phase == 0 && !enters {
                 "waits for readers to leave".into()
             } else {
                 "acquired".into()

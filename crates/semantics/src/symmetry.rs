@@ -971,8 +971,8 @@ fn encode_object(o: &Object, object: &impl Fn(u16) -> u32, task: &impl Fn(u16) -
             values(out, buf);
         }
         Object::Mutex { locked } => out.extend([3, *locked as u64]),
-        Object::RwMutex { readers, writer, pending } => {
-            out.extend([4, *readers as u64, *writer as u64, *pending as u64])
+        Object::RwMutex { count, writer, wait, rsem, wsem } => {
+            out.extend([4, *count as u64, *writer as u64, *wait as u8 as u64, *rsem as u64, *wsem as u64])
         }
         Object::Cond { mutex } => out.extend([5, object(*mutex) as u64]),
         Object::Once { state } => out.extend([6, *state as u64]),

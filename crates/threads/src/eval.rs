@@ -194,7 +194,7 @@ impl World {
                 })
             }
             Ctor::Mutex => Object::Mutex { locked: false },
-            Ctor::RwMutex => Object::RwMutex { readers: 0, writer: false, writer_waiting: false },
+            Ctor::RwMutex => Object::RwMutex { count: 0, writer: false, wait: 0, rsem: 0, wsem: 0 },
             Ctor::Cond(mu) => {
                 let mutex = self.eval(t, mu)?.obj()?;
                 if !matches!(self.heap[mutex as usize], Object::Mutex { .. } | Object::RwMutex { .. }) {

@@ -131,14 +131,19 @@ pub(crate) enum Object {
         /// Whether someone holds it.
         locked: bool,
     },
-    /// A readers-writer mutex.
+    /// A readers-writer mutex, as Go 1.19 keeps it (sync/rwmutex.go).
     RwMutex {
-        /// Readers inside.
-        readers: u16,
-        /// Whether a writer is inside.
+        /// Readers counted: inside, or blocked behind a writer.
+        count: u16,
+        /// Whether a writer holds the writers' mutex (waiting for the
+        /// readers to leave, or inside).
         writer: bool,
-        /// Whether a writer announced itself and waits for the readers to leave.
-        writer_waiting: bool,
+        /// Readers still to leave before that writer goes in.
+        wait: i16,
+        /// Permits of the readers' semaphore.
+        rsem: u16,
+        /// Permits of the writer's semaphore.
+        wsem: u16,
     },
     /// A condition variable.
     Cond {

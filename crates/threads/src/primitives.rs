@@ -9,8 +9,7 @@ use crate::plan::{Move, Plan};
 use crate::value::{ObjId, Value, NIL_DEREFERENCE};
 use crate::world::{Phase, World};
 use crate::Instance;
-use leash_ir::{Expr, Instr, Op, Place};
-use std::sync::Arc;
+use leash_ir::{Expr, Op, Place};
 
 /// Go's panic when a wait group is re-armed while a released `Wait` has not
 /// returned yet.
@@ -24,26 +23,6 @@ const WG_NEGATIVE: &str = "sync: negative WaitGroup counter";
 const WG_MISUSE: &str = "sync: WaitGroup misuse: Add called concurrently with Wait";
 
 impl World {
-    /// The tasks blocked in `rw.rlock()` on the rwmutex `rw`, or taking its
-    /// read lock back in a `c.wait()` on a `cond(rw.rlocker())`.
-    fn rlock_waiters(&self, rw: Value) -> Vec<Instance> {
-        let program = Arc::clone(&self.program);
-        self.live()
-            .filter(|&t| self.task(t).phase == Phase::ReaderWaiting)
-            .filter(|&t| {
-                let (f, pc) = self.at(t);
-                match &program.func(f).code[pc as usize] {
-                    Instr::Op { op: Op::RLock, target, .. } => self.eval(t, target).ok() == Some(rw),
-                    Instr::Op { op: Op::CondWait, target, .. } => {
-                        matches!(self.eval(t, target), Ok(Value::Obj(c))
-                            if matches!(self.heap[c as usize], Object::Cond { mutex, .. } if Value::Obj(mutex) == rw))
-                    }
-                    _ => false,
-                }
-            })
-            .collect()
-    }
-
     /// The object a value names, to change.
     fn object_mut(&mut self, v: Value) -> Result<&mut Object, String> {
         Ok(&mut self.heap[v.obj()? as usize])
@@ -66,17 +45,18 @@ impl World {
         }
         let blocked = match (op, object) {
             (Op::Lock, Object::Mutex { locked }) => return Ok(self.plan_lock(t, *locked)),
-            (Op::RLock, Object::RwMutex { .. }) => phase == Phase::ReaderWaiting,
-            (Op::WLock, Object::RwMutex { readers, writer, writer_waiting }) => match phase {
-                Phase::WriterWaiting => *readers > 0,
-                _ => return Ok(self.plan_lock(t, *writer || *writer_waiting)),
+            (Op::RLock, Object::RwMutex { rsem, .. }) => phase == Phase::ReaderWaiting && *rsem == 0,
+            (Op::WLock, Object::RwMutex { writer, wsem, .. }) => match phase {
+                Phase::WriterWaiting => *wsem == 0,
+                _ => return Ok(self.plan_lock(t, *writer)),
             },
             (Op::WgWait, Object::WaitGroup { .. }) => phase == Phase::WgWaiting,
             (Op::GroupWait, Object::Group { .. }) => phase == Phase::WgWaiting,
             (Op::CondWait, Object::Cond { mutex, .. }) => match (phase, &self.heap[*mutex as usize]) {
                 // `cond(rw.rlocker())` taking its read lock back behind a
                 // writer waits as a reader in `rw.rlock()` does.
-                (Phase::CondWaiting | Phase::ReaderWaiting, _) => true,
+                (Phase::CondWaiting, _) => true,
+                (Phase::ReaderWaiting, Object::RwMutex { rsem, .. }) => *rsem == 0,
                 (Phase::CondWoken, Object::Mutex { locked }) => return Ok(self.plan_lock(t, *locked)),
                 _ => false,
             },
@@ -182,66 +162,34 @@ impl World {
                 Object::Mutex { .. } => return Err("fatal error: sync: unlock of unlocked mutex".to_string()),
                 _ => return Err(NIL_DEREFERENCE.to_string()),
             },
-            // Go's RLock counts the reader at once; with a writer inside or
-            // waiting it then blocks, counted, until the writer's unlock.
+            // Go's RLock counts the reader at once; behind a writer it then
+            // waits for a permit, which the writer's unlock gives.
             Op::RLock => {
                 let phase = self.task(t).phase;
-                match self.object_mut(x)? {
-                    Object::RwMutex { .. } if phase == Phase::ReaderAdmitted => {
-                        self.task_mut(t).phase = Phase::Start;
-                    }
-                    Object::RwMutex { writer, writer_waiting, .. } if *writer || *writer_waiting => {
-                        let task = self.task_mut(t);
-                        task.phase = Phase::ReaderWaiting;
-                        task.spin = 0;
-                        return Ok(());
-                    }
-                    Object::RwMutex { readers, .. } => *readers += 1,
-                    _ => return Err(NIL_DEREFERENCE.to_string()),
+                let o = self.rwmutex(x)?;
+                if phase == Phase::ReaderWaiting {
+                    rw_take(o, false);
+                    self.task_mut(t).phase = Phase::Start;
+                } else if rw_rlock(o)? {
+                    let task = self.task_mut(t);
+                    task.phase = Phase::ReaderWaiting;
+                    task.spin = 0;
+                    return Ok(());
                 }
             }
-            Op::RUnlock => match self.object_mut(x)? {
-                Object::RwMutex { readers, .. } if *readers > 0 => *readers -= 1,
-                Object::RwMutex { .. } => {
-                    return Err("fatal error: sync: RUnlock of unlocked RWMutex".to_string())
-                }
-                _ => return Err(NIL_DEREFERENCE.to_string()),
-            },
+            Op::RUnlock => rw_runlock(self.rwmutex(x)?)?,
             Op::WLock => {
                 let phase = self.task(t).phase;
-                match self.object_mut(x)? {
-                    Object::RwMutex { writer, writer_waiting, .. } => {
-                        if phase == Phase::WriterWaiting {
-                            *writer_waiting = false;
-                            *writer = true;
-                            self.task_mut(t).phase = Phase::Start;
-                        } else {
-                            *writer_waiting = true;
-                            self.task_mut(t).phase = Phase::WriterWaiting;
-                            return Ok(());
-                        }
-                    }
-                    _ => return Err(NIL_DEREFERENCE.to_string()),
+                let o = self.rwmutex(x)?;
+                if phase == Phase::WriterWaiting {
+                    rw_take(o, true);
+                    self.task_mut(t).phase = Phase::Start;
+                } else if rw_lock(o)? {
+                    self.task_mut(t).phase = Phase::WriterWaiting;
+                    return Ok(());
                 }
             }
-            Op::WUnlock => {
-                match self.object_mut(x)? {
-                    Object::RwMutex { writer, .. } if *writer => *writer = false,
-                    Object::RwMutex { .. } => {
-                        return Err("fatal error: sync: Unlock of unlocked RWMutex".to_string())
-                    }
-                    _ => return Err(NIL_DEREFERENCE.to_string()),
-                }
-                // Every reader blocked in RLock is let in, counted among the
-                // readers before any other writer comes.
-                let waiting = self.rlock_waiters(x);
-                if let Object::RwMutex { readers, .. } = self.object_mut(x)? {
-                    *readers += waiting.len() as u16;
-                }
-                for w in waiting {
-                    self.task_mut(w).phase = Phase::ReaderAdmitted;
-                }
-            }
+            Op::WUnlock => rw_unlock(self.rwmutex(x)?)?,
             Op::WgAdd | Op::WgDone if self.task(t).phase == Phase::WgReleasing => {
                 // Go checks that no Add came since the counter reached zero,
                 // then releases every parked `wait`.
@@ -384,8 +332,10 @@ impl World {
             return Err(NIL_DEREFERENCE.to_string());
         };
         let phase = self.task(t).phase;
-        let woken = matches!(phase, Phase::CondWoken | Phase::ReaderAdmitted);
-        match (&mut self.heap[mutex as usize], woken) {
+        if matches!(self.heap[mutex as usize], Object::RwMutex { .. }) {
+            return self.cond_wait_rlocker(t, cond, mutex, phase);
+        }
+        match (&mut self.heap[mutex as usize], phase == Phase::CondWoken) {
             (Object::Mutex { locked }, true) => {
                 *locked = true;
                 self.task_mut(t).phase = Phase::Start;
@@ -399,32 +349,45 @@ impl World {
                 self.cond_park(t, cond);
                 Ok(false)
             }
-            // `cond(rw.rlocker())`: the wait releases and takes back a read
-            // lock, as Go's RLock does: counted at once, and with a writer
-            // inside or waiting it blocks until the writer's unlock lets it in.
-            (Object::RwMutex { .. }, true) if phase == Phase::ReaderAdmitted => {
-                self.task_mut(t).phase = Phase::Start;
-                Ok(true)
-            }
-            (Object::RwMutex { writer, writer_waiting, .. }, true) if *writer || *writer_waiting => {
+            _ => Err(NIL_DEREFERENCE.to_string()),
+        }
+    }
+
+    /// `c.wait()` on a `cond(rw.rlocker())`: it releases a read lock and
+    /// joins the notify list; woken, it takes a read lock back as Go's RLock
+    /// does, waiting behind a writer for a permit. Returns whether it is over.
+    fn cond_wait_rlocker(
+        &mut self,
+        t: Instance,
+        cond: ObjId,
+        rw: ObjId,
+        phase: Phase,
+    ) -> Result<bool, String> {
+        let o = &mut self.heap[rw as usize];
+        match phase {
+            Phase::CondWoken if rw_rlock(o)? => {
                 let task = self.task_mut(t);
                 task.phase = Phase::ReaderWaiting;
                 task.spin = 0;
                 Ok(false)
             }
-            (Object::RwMutex { readers, .. }, true) => {
-                *readers += 1;
+            Phase::CondWoken | Phase::ReaderWaiting => {
+                rw_take(o, false);
                 self.task_mut(t).phase = Phase::Start;
                 Ok(true)
             }
-            (Object::RwMutex { readers: 0, .. }, false) => {
-                Err("fatal error: sync: RUnlock of unlocked RWMutex".to_string())
-            }
-            (Object::RwMutex { readers, .. }, false) => {
-                *readers -= 1;
+            _ => {
+                rw_runlock(o)?;
                 self.cond_park(t, cond);
                 Ok(false)
             }
+        }
+    }
+
+    /// The rwmutex a value names, to change.
+    fn rwmutex(&mut self, v: Value) -> Result<&mut Object, String> {
+        match self.object_mut(v)? {
+            o @ Object::RwMutex { .. } => Ok(o),
             _ => Err(NIL_DEREFERENCE.to_string()),
         }
     }
@@ -493,3 +456,69 @@ impl World {
 
 /// Go's panic for `q[0]` on an empty slice: a `pop` of an empty list.
 const LIST_EMPTY: &str = "runtime error: index out of range [0] with length 0";
+
+/// Go's `RLock` on an rwmutex (`o`): the reader is counted; behind a writer
+/// it takes a permit of the readers' semaphore, and blocks (true) when
+/// there is none.
+fn rw_rlock(o: &mut Object) -> Result<bool, String> {
+    let Object::RwMutex { count, writer, rsem, .. } = o else { unreachable!("an rwmutex") };
+    *count = count.checked_add(1).ok_or("too many readers")?;
+    Ok(*writer && !take(rsem))
+}
+
+/// Go's `RUnlock`: fatal only when no reader is counted (inside, or blocked
+/// behind a writer: Go cannot tell them apart); behind a writer, the last
+/// reader to leave gives the writer its permit.
+fn rw_runlock(o: &mut Object) -> Result<(), String> {
+    let Object::RwMutex { count, writer, wait, wsem, .. } = o else { unreachable!("an rwmutex") };
+    if *count == 0 {
+        return Err("fatal error: sync: RUnlock of unlocked RWMutex".to_string());
+    }
+    *count -= 1;
+    if *writer {
+        *wait -= 1;
+        if *wait == 0 {
+            *wsem += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Go's `Lock`, once the writers' mutex is taken: the readers counted are
+/// to leave first; blocks (true) when some are and no permit waits.
+fn rw_lock(o: &mut Object) -> Result<bool, String> {
+    let Object::RwMutex { count, writer, wait, wsem, .. } = o else { unreachable!("an rwmutex") };
+    *writer = true;
+    if *count == 0 {
+        return Ok(false);
+    }
+    *wait =
+        wait.checked_add(i16::try_from(*count).map_err(|_| "too many readers")?).ok_or("too many readers")?;
+    Ok(*wait != 0 && !take(wsem))
+}
+
+/// Go's `Unlock`: fatal without a writer; a permit for every reader
+/// counted, and the writers' mutex is free.
+fn rw_unlock(o: &mut Object) -> Result<(), String> {
+    let Object::RwMutex { count, writer, rsem, .. } = o else { unreachable!("an rwmutex") };
+    if !*writer {
+        return Err("fatal error: sync: Unlock of unlocked RWMutex".to_string());
+    }
+    *writer = false;
+    *rsem += *count;
+    Ok(())
+}
+
+/// A blocked reader (or writer, `writer`) takes the permit it waited for.
+fn rw_take(o: &mut Object, writer: bool) {
+    if let Object::RwMutex { rsem, wsem, .. } = o {
+        take(if writer { wsem } else { rsem });
+    }
+}
+
+/// Takes one permit of a semaphore, if there is one.
+fn take(sem: &mut u16) -> bool {
+    let some = *sem > 0;
+    *sem -= some as u16;
+    some
+}

@@ -110,13 +110,12 @@ pub(crate) struct Task {
 pub(crate) enum Phase {
     /// Not inside one.
     Start,
-    /// `rw.lock()`: announced as the waiting writer; waits for readers to leave.
+    /// `rw.lock()`: holds the writers' mutex; waits for the permit the last
+    /// reader to leave gives.
     WriterWaiting,
-    /// `rw.rlock()`: counted, and blocked by a writer inside or waiting;
-    /// the writer's unlock lets it in.
+    /// `rw.rlock()`: counted, and blocked behind a writer until a permit
+    /// of the readers' semaphore (the writer's unlock gives them).
     ReaderWaiting,
-    /// `rw.rlock()`: let in by a writer's unlock, counted among the readers.
-    ReaderAdmitted,
     /// `c.wait()`: released the mutex and waits in the notify list.
     CondWaiting,
     /// `c.wait()`: signalled; takes the mutex again once it is free.

@@ -525,6 +525,26 @@ var probes = map[string]func() string{
 			}
 		}
 	},
+	// a_stray_runlock_behind_a_writer_with_a_queued_reader_is_not_fatal.
+	"stray_runlock_behind_a_writer": func() string {
+		var rw sync.RWMutex
+		rw.Lock()
+		done := make(chan struct{})
+		go func() {
+			rw.RLock()
+			rw.RUnlock()
+			close(done)
+		}()
+		time.Sleep(time.Millisecond)
+		rw.RUnlock()
+		rw.Unlock()
+		select {
+		case <-done:
+			return "the reader got in"
+		case <-time.After(50 * time.Millisecond):
+			return "the reader is stuck"
+		}
+	},
 	// a_timer_due_with_another_may_fire_after_its_handoff: the worker's
 	// timer is due just after the moment Linux's poller wakes the pass that
 	// fires main's 300 µs limit (about 1.075 ms).

@@ -2,7 +2,7 @@
 //! silent instructions after it, then the settling of exits.
 
 use super::map_race::MAP_WRITING;
-use super::ready::{classify, cond_waiters, instr_of, line_of, read_relockers, top, waiting_in, Operand};
+use super::ready::{classify, cond_waiters, instr_of, line_of, top, waiting_in, Operand};
 use super::{new_task, Applied, Transition};
 use crate::canon::canonicalize;
 use crate::eval::{eval, observes_done, store, Fault};
@@ -365,7 +365,7 @@ impl<'p> Exec<'p> {
                 Object::Chan { cap: cap as u8, buf: Vec::new(), closed: false }
             }
             Ctor::Mutex => Object::Mutex { locked: false },
-            Ctor::RwMutex => Object::RwMutex { readers: 0, writer: false, pending: false },
+            Ctor::RwMutex => Object::RwMutex { count: 0, writer: false, wait: 0, rsem: 0, wsem: 0 },
             Ctor::Cond(m) => match self.eval(slot, m)? {
                 Value::Obj(mutex) => Object::Cond { mutex },
                 _ => return Err("cond needs a mutex".into()),
@@ -789,36 +789,23 @@ impl<'p> Exec<'p> {
                 }
                 *locked = false;
             }
-            // Go's RLock counts the reader at once; with a writer inside or
-            // waiting it then blocks, counted, and the writer's Unlock lets
-            // every reader counted so far in (phase 1, then 2: see WUnlock).
-            (Op::RLock, Object::RwMutex { readers, writer, pending }) => match phase {
-                0 if *writer || *pending => next_phase = 1,
-                0 => *readers += 1,
-                _ => {}
+            // Go's RLock counts the reader at once; behind a writer it
+            // then waits for a permit of the readers' semaphore (phase 1),
+            // which the writer's Unlock gives one per reader counted.
+            (Op::RLock, o @ Object::RwMutex { .. }) => match phase {
+                0 if rw_rlock(o)? => next_phase = 1,
+                0 => {}
+                _ => rw_take(o, false),
             },
-            (Op::RUnlock, Object::RwMutex { readers, .. }) => {
-                if *readers == 0 {
-                    return Err("fatal error: sync: RUnlock of unlocked RWMutex".into());
-                }
-                *readers -= 1;
-            }
-            (Op::WLock, Object::RwMutex { writer, pending, .. }) => {
-                if phase == 0 {
-                    *pending = true;
-                    next_phase = 1;
-                } else {
-                    *pending = false;
-                    *writer = true;
-                }
-            }
-            (Op::WUnlock, Object::RwMutex { writer, .. }) => {
-                if !*writer {
-                    return Err("fatal error: sync: Unlock of unlocked RWMutex".into());
-                }
-                *writer = false;
-                wake = true;
-            }
+            (Op::RUnlock, o @ Object::RwMutex { .. }) => rw_runlock(o)?,
+            // The writers' mutex first (phase 0, in line), then the permit
+            // the last reader to leave gives (phase 1).
+            (Op::WLock, o @ Object::RwMutex { .. }) => match phase {
+                0 if rw_lock(o)? => next_phase = 1,
+                0 => {}
+                _ => rw_take(o, true),
+            },
+            (Op::WUnlock, o @ Object::RwMutex { .. }) => rw_unlock(o)?,
             (Op::WgAdd | Op::WgDone, Object::WaitGroup { count, waiters }) => match phase {
                 // Go stores the new counter, then panics if it is negative
                 // or rose from zero while Waits are being released: another
@@ -880,19 +867,8 @@ impl<'p> Exec<'p> {
             // waiting it blocks (phase 3) until the writer's unlock lets it
             // in (phase 4), as `rw.rlock()` does.
             (Op::CondWait, Object::Cond { mutex }) => {
-                let m = *mutex;
-                let behind_writer = matches!(
-                    self.s.heap.get(m as usize),
-                    Some(Object::RwMutex { writer, pending, .. }) if *writer || *pending
-                );
-                next_phase = match phase {
-                    0 => 1,
-                    2 if behind_writer => 3,
-                    _ => 0,
-                };
-                if phase != 4 && next_phase != 3 {
-                    relock = Some(m);
-                }
+                next_phase = if phase == 0 { 1 } else { 0 };
+                relock = Some(*mutex);
             }
             (Op::CondSignal | Op::CondBroadcast, Object::Cond { .. }) => wake = true,
             (Op::Cancel, Object::Ctx { cancel_called, .. }) => {
@@ -940,17 +916,15 @@ impl<'p> Exec<'p> {
                         *locked = true;
                     }
                 }
-                // `cond(rw.rlocker())`: the wait releases and takes back a read lock.
-                Some(Object::RwMutex { readers, .. }) => {
-                    if phase == 0 {
-                        if *readers == 0 {
-                            return Err("fatal error: sync: RUnlock of unlocked RWMutex".into());
-                        }
-                        *readers -= 1;
-                    } else {
-                        *readers += 1;
-                    }
-                }
+                // `cond(rw.rlocker())`: the wait releases a read lock, and
+                // takes one back as RLock does: behind a writer, it waits
+                // for a permit (phase 3).
+                Some(o @ Object::RwMutex { .. }) => match phase {
+                    0 => rw_runlock(o)?,
+                    3 => rw_take(o, false),
+                    _ if rw_rlock(o)? => next_phase = 3,
+                    _ => {}
+                },
                 _ => return Err("cond over a non-mutex".into()),
             }
         }
@@ -962,26 +936,14 @@ impl<'p> Exec<'p> {
         if wake {
             // A signal wakes the waiter first in line (Go's notify list is a
             // ticket queue); a broadcast and a wait group wake them all.
-            // A writer's unlock lets in every reader blocked in RLock, counted
-            // among the readers inside before any other writer comes.
             let woken = match op {
                 Op::CondSignal => cond_waiters(self.p, &self.s, id).into_iter().take(1).collect(),
                 Op::CondBroadcast => cond_waiters(self.p, &self.s, id),
-                Op::WUnlock => waiting_in(self.p, &self.s, Op::RLock, id),
                 _ => waiting_in(self.p, &self.s, Op::WgWait, id),
             };
-            let relockers = if op == Op::WUnlock { read_relockers(self.p, &self.s, id) } else { Vec::new() };
-            if let (Op::WUnlock, Some(Object::RwMutex { readers, .. })) =
-                (op, self.s.heap.get_mut(id as usize))
-            {
-                *readers = readers.saturating_add((woken.len() + relockers.len()) as u8);
-            }
             for w in woken {
                 self.s.task_mut(w).phase = 2;
                 self.unpark(w);
-            }
-            for w in relockers {
-                self.s.task_mut(w).phase = 4;
             }
         }
         self.s.task_mut(slot).phase = next_phase;
@@ -1186,3 +1148,69 @@ fn caller_of(frames: &[Frame]) -> Option<(u16, u16)> {
 
 /// Go's panic for `q[0]` on an empty slice: a `pop` of an empty list.
 const LIST_EMPTY: &str = "runtime error: index out of range [0] with length 0";
+
+/// Go's `RLock` on an rwmutex (`o`): the reader is counted; behind a writer
+/// it takes a permit of the readers' semaphore, and blocks (true) when
+/// there is none.
+fn rw_rlock(o: &mut Object) -> Result<bool, String> {
+    let Object::RwMutex { count, writer, rsem, .. } = o else { unreachable!("an rwmutex") };
+    *count = count.checked_add(1).ok_or("too many readers")?;
+    Ok(*writer && !take(rsem))
+}
+
+/// Go's `RUnlock`: fatal only when no reader is counted (inside, or blocked
+/// behind a writer: Go cannot tell them apart); behind a writer, the last
+/// reader to leave gives the writer its permit.
+fn rw_runlock(o: &mut Object) -> Result<(), String> {
+    let Object::RwMutex { count, writer, wait, wsem, .. } = o else { unreachable!("an rwmutex") };
+    if *count == 0 {
+        return Err("fatal error: sync: RUnlock of unlocked RWMutex".into());
+    }
+    *count -= 1;
+    if *writer {
+        *wait = wait.checked_sub(1).ok_or("too many readers")?;
+        if *wait == 0 {
+            *wsem = wsem.checked_add(1).ok_or("too many readers")?;
+        }
+    }
+    Ok(())
+}
+
+/// Go's `Lock`, once the writers' mutex is taken: the readers counted are
+/// to leave first; blocks (true) when some are and no permit waits.
+fn rw_lock(o: &mut Object) -> Result<bool, String> {
+    let Object::RwMutex { count, writer, wait, wsem, .. } = o else { unreachable!("an rwmutex") };
+    *writer = true;
+    if *count == 0 {
+        return Ok(false);
+    }
+    let readers = i8::try_from(*count).map_err(|_| "too many readers")?;
+    *wait = wait.checked_add(readers).ok_or("too many readers")?;
+    Ok(*wait != 0 && !take(wsem))
+}
+
+/// Go's `Unlock`: fatal without a writer; a permit for every reader
+/// counted, and the writers' mutex is free.
+fn rw_unlock(o: &mut Object) -> Result<(), String> {
+    let Object::RwMutex { count, writer, rsem, .. } = o else { unreachable!("an rwmutex") };
+    if !*writer {
+        return Err("fatal error: sync: Unlock of unlocked RWMutex".into());
+    }
+    *writer = false;
+    *rsem = rsem.checked_add(*count).ok_or("too many readers")?;
+    Ok(())
+}
+
+/// A blocked reader (or writer, `writer`) takes the permit it waited for.
+fn rw_take(o: &mut Object, writer: bool) {
+    if let Object::RwMutex { rsem, wsem, .. } = o {
+        take(if writer { wsem } else { rsem });
+    }
+}
+
+/// Takes one permit of a semaphore, if there is one.
+fn take(sem: &mut u8) -> bool {
+    let some = *sem > 0;
+    *sem -= some as u8;
+    some
+}

@@ -56,19 +56,6 @@ pub(crate) fn cond_waiters(p: &Program, s: &State, cond: u16) -> Vec<usize> {
     out
 }
 
-/// The tasks blocked taking back the read lock of the rwmutex at `rw` in a
-/// `c.wait()` on a `cond(rw.rlocker())` (phase 3), counted as Go's RLock
-/// counts them: a writer's unlock lets them in with the readers it admits.
-pub(super) fn read_relockers(p: &Program, s: &State, rw: u16) -> Vec<usize> {
-    (0..s.tasks.len())
-        .filter(|&slot| {
-            s.tasks[slot].phase == 3
-                && matches!(instr_of(p, s, slot), Instr::Op { op: Op::CondWait, target, .. }
-                    if matches!(obj(s, slot, target), Some(Object::Cond { mutex }) if *mutex == rw))
-        })
-        .collect()
-}
-
 /// The tasks waiting inside `op` (in its phase 1) on the object at `o`, by
 /// slot: parked in `wg.wait()` on a wait group, blocked in `rw.rlock()` on
 /// an rwmutex (counted among its readers once a writer unlocks it), parked
@@ -221,8 +208,8 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, walking: bool, out
             };
             let ready = match (op, obj(s, slot, target)) {
                 (Op::Lock, Some(Object::Mutex { locked })) => return lock(*locked, out),
-                (Op::WLock, Some(Object::RwMutex { writer, pending, .. })) if task.phase == 0 => {
-                    return lock(*writer || *pending, out)
+                (Op::WLock, Some(Object::RwMutex { writer, .. })) if task.phase == 0 => {
+                    return lock(*writer, out)
                 }
                 (Op::CondWait, Some(Object::Cond { mutex })) if task.phase == 2 => {
                     if let Some(Object::Mutex { locked }) = s.heap.get(*mutex as usize) {
@@ -232,13 +219,15 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, walking: bool, out
                     // a step that counts the reader whatever holds the lock.
                     true
                 }
-                // Counted behind a writer: the writer's unlock lets it in.
-                (Op::CondWait, Some(Object::Cond { .. })) if task.phase == 3 => false,
-                (Op::RLock, Some(Object::RwMutex { .. })) => task.phase != 1,
-                (Op::WLock, Some(Object::RwMutex { readers, .. })) => *readers == 0,
+                // Counted behind a writer: a permit lets it in.
+                (Op::CondWait, Some(Object::Cond { mutex })) if task.phase == 3 => {
+                    matches!(s.heap.get(*mutex as usize), Some(Object::RwMutex { rsem, .. }) if *rsem > 0)
+                }
+                (Op::RLock, Some(Object::RwMutex { rsem, .. })) => task.phase != 1 || *rsem > 0,
+                (Op::WLock, Some(Object::RwMutex { wsem, .. })) => *wsem > 0,
                 (Op::WgWait, Some(Object::WaitGroup { .. })) => task.phase != 1,
                 (Op::GroupWait, Some(Object::Group { .. })) => task.phase != 1,
-                (Op::CondWait, Some(Object::Cond { .. })) => task.phase == 0 || task.phase == 4,
+                (Op::CondWait, Some(Object::Cond { .. })) => task.phase == 0,
                 _ => true,
             };
             if ready {
