@@ -331,7 +331,7 @@ impl Writer<'_> {
                 self.num(3);
                 self.flag(*locked);
             }
-            Object::RwMutex { count, writer, wait, rsem, wsem } => {
+            Object::RwMutex(leash_semantics::RwMutex { count, writer, wait, rsem, wsem }) => {
                 self.num(4);
                 self.num(*count as u64);
                 self.flag(*writer);
@@ -505,13 +505,13 @@ impl Reader<'_> {
             1 => Object::Array(self.values()),
             2 => Object::Chan { cap: self.u8(), buf: self.values(), closed: self.flag() },
             3 => Object::Mutex { locked: self.flag() },
-            4 => Object::RwMutex {
+            4 => Object::RwMutex(leash_semantics::RwMutex {
                 count: self.u8(),
                 writer: self.flag(),
                 wait: self.int() as i8,
                 rsem: self.u8(),
                 wsem: self.u8(),
-            },
+            }),
             5 => Object::Cond { mutex: self.u16() },
             6 => Object::Once { state: self.u8() },
             7 => Object::WaitGroup { count: self.int(), waiters: self.u8() },
@@ -595,7 +595,13 @@ mod tests {
             Object::Array(values.clone()),
             Object::Chan { cap: 16, buf: vec![Value::Int(3)], closed: true },
             Object::Mutex { locked: true },
-            Object::RwMutex { count: 255, writer: true, wait: -1, rsem: 2, wsem: 1 },
+            Object::RwMutex(leash_semantics::RwMutex {
+                count: 255,
+                writer: true,
+                wait: -1,
+                rsem: 2,
+                wsem: 1,
+            }),
             Object::Cond { mutex: 4 },
             Object::Once { state: 2 },
             Object::WaitGroup { count: -2, waiters: 3 },

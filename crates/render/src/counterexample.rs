@@ -180,7 +180,7 @@ fn describe_object(p: &Program, s: &State, o: u16) -> (bool, Vec<String>) {
             }
         }
         Some(Object::Mutex { locked: true }) => (true, vec!["locked".into()]),
-        Some(Object::RwMutex { count, writer, wait, rsem, wsem }) => {
+        Some(Object::RwMutex(leash_semantics::RwMutex { count, writer, wait, rsem, wsem })) => {
             // Behind a writer, the readers inside are those it waits for;
             // without one, those counted but the ones about to take a permit.
             let inside = if *writer { (*wait).max(0) as u8 } else { count.saturating_sub(*rsem) };

@@ -93,9 +93,9 @@ pub fn describe_step(p: &Program, s: &State, t: &Transition) -> StepText {
             // Go's Lock goes in at once when no reader is counted, or those
             // counted have all left (a permit waits).
             let enters = match crate::eval::eval(s, slot as usize, target) {
-                Ok(Value::Obj(o)) => matches!(s.heap.get(o as usize),
-                    Some(crate::Object::RwMutex { count, wait, wsem, .. })
-                        if *count == 0 || i16::from(*wait) + i16::from(*count) == 0 || *wsem > 0),
+                Ok(Value::Obj(o)) => {
+                    matches!(s.heap.get(o as usize), Some(crate::Object::RwMutex(rw)) if rw.lock_enters())
+                }
                 _ => true,
             };
             if task.phase == 0 && !enters {

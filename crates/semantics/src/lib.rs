@@ -7,12 +7,14 @@ mod canon;
 mod describe;
 mod eval;
 mod persistent;
+mod rwmutex;
 mod state;
 mod step;
 mod symmetry;
 
 pub use describe::{describe_step, touches, wait_reason, StepText, Touch};
 pub use persistent::Persistent;
+pub use rwmutex::RwMutex;
 pub use state::{CtxKind, Deferred, Frame, Object, Panic, State, Task, TimerState, Value};
 pub use step::{apply, enabled, held_back, initial, path_steps, Actor, Applied, Transition};
 pub use symmetry::{reduce_successor, reduce_symmetry, rename, settled_print, Reduction, Renaming, Settled};

@@ -165,14 +165,8 @@ pub enum Object {
     Chan { cap: u8, buf: Vec<Value>, closed: bool },
     /// `sync.Mutex`.
     Mutex { locked: bool },
-    /// `sync.RWMutex`, as Go 1.19 keeps it (sync/rwmutex.go), so that a
-    /// stray `runlock` or `unlock` does what it does there: `count` readers
-    /// counted (inside, or blocked behind a writer: `readerCount` without
-    /// the writer's offset); `writer` holds the writers' mutex and has taken
-    /// the offset (waiting for the readers to leave, or inside); `wait`
-    /// readers still to leave before it goes in (`readerWait`); `rsem` and
-    /// `wsem` the permits of the readers' and the writer's semaphores.
-    RwMutex { count: u8, writer: bool, wait: i8, rsem: u8, wsem: u8 },
+    /// `sync.RWMutex`, with Go's own fields.
+    RwMutex(crate::RwMutex),
     /// `sync.Cond` over a mutex.
     Cond { mutex: u16 },
     /// `sync.Once`: 0 not run, 1 running, 2 done.

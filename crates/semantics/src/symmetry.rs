@@ -933,7 +933,7 @@ fn encode_object_shape(
         Object::Array(xs) => out.extend([1, xs.len() as u64]),
         Object::Chan { cap, .. } => out.extend([2, *cap as u64]),
         Object::Mutex { .. } => out.extend([3]),
-        Object::RwMutex { .. } => out.extend([4]),
+        Object::RwMutex(_) => out.extend([4]),
         Object::Cond { mutex } => out.extend([5, object(*mutex) as u64]),
         Object::Once { .. } => out.extend([6]),
         Object::WaitGroup { .. } => out.extend([7]),
@@ -971,7 +971,7 @@ fn encode_object(o: &Object, object: &impl Fn(u16) -> u32, task: &impl Fn(u16) -
             values(out, buf);
         }
         Object::Mutex { locked } => out.extend([3, *locked as u64]),
-        Object::RwMutex { count, writer, wait, rsem, wsem } => {
+        Object::RwMutex(crate::RwMutex { count, writer, wait, rsem, wsem }) => {
             out.extend([4, *count as u64, *writer as u64, *wait as u8 as u64, *rsem as u64, *wsem as u64])
         }
         Object::Cond { mutex } => out.extend([5, object(*mutex) as u64]),

@@ -194,10 +194,10 @@ impl World {
                 })
             }
             Ctor::Mutex => Object::Mutex { locked: false },
-            Ctor::RwMutex => Object::RwMutex { count: 0, writer: false, wait: 0, rsem: 0, wsem: 0 },
+            Ctor::RwMutex => Object::RwMutex(leash_semantics::RwMutex::default()),
             Ctor::Cond(mu) => {
                 let mutex = self.eval(t, mu)?.obj()?;
-                if !matches!(self.heap[mutex as usize], Object::Mutex { .. } | Object::RwMutex { .. }) {
+                if !matches!(self.heap[mutex as usize], Object::Mutex { .. } | Object::RwMutex(_)) {
                     return Err(NIL_DEREFERENCE.to_string());
                 }
                 Object::Cond { mutex, waiters: VecDeque::new() }

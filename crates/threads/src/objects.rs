@@ -131,20 +131,9 @@ pub(crate) enum Object {
         /// Whether someone holds it.
         locked: bool,
     },
-    /// A readers-writer mutex, as Go 1.19 keeps it (sync/rwmutex.go).
-    RwMutex {
-        /// Readers counted: inside, or blocked behind a writer.
-        count: u16,
-        /// Whether a writer holds the writers' mutex (waiting for the
-        /// readers to leave, or inside).
-        writer: bool,
-        /// Readers still to leave before that writer goes in.
-        wait: i16,
-        /// Permits of the readers' semaphore.
-        rsem: u16,
-        /// Permits of the writer's semaphore.
-        wsem: u16,
-    },
+    /// A readers-writer mutex, with Go's own fields (as the reference
+    /// semantics keeps them).
+    RwMutex(leash_semantics::RwMutex),
     /// A condition variable.
     Cond {
         /// Its mutex.

@@ -45,10 +45,10 @@ impl World {
         }
         let blocked = match (op, object) {
             (Op::Lock, Object::Mutex { locked }) => return Ok(self.plan_lock(t, *locked)),
-            (Op::RLock, Object::RwMutex { rsem, .. }) => phase == Phase::ReaderWaiting && *rsem == 0,
-            (Op::WLock, Object::RwMutex { writer, wsem, .. }) => match phase {
-                Phase::WriterWaiting => *wsem == 0,
-                _ => return Ok(self.plan_lock(t, *writer)),
+            (Op::RLock, Object::RwMutex(rw)) => phase == Phase::ReaderWaiting && !rw.permit(false),
+            (Op::WLock, Object::RwMutex(rw)) => match phase {
+                Phase::WriterWaiting => !rw.permit(true),
+                _ => return Ok(self.plan_lock(t, rw.writer)),
             },
             (Op::WgWait, Object::WaitGroup { .. }) => phase == Phase::WgWaiting,
             (Op::GroupWait, Object::Group { .. }) => phase == Phase::WgWaiting,
@@ -56,7 +56,7 @@ impl World {
                 // `cond(rw.rlocker())` taking its read lock back behind a
                 // writer waits as a reader in `rw.rlock()` does.
                 (Phase::CondWaiting, _) => true,
-                (Phase::ReaderWaiting, Object::RwMutex { rsem, .. }) => *rsem == 0,
+                (Phase::ReaderWaiting, Object::RwMutex(rw)) => !rw.permit(false),
                 (Phase::CondWoken, Object::Mutex { locked }) => return Ok(self.plan_lock(t, *locked)),
                 _ => false,
             },
@@ -166,30 +166,30 @@ impl World {
             // waits for a permit, which the writer's unlock gives.
             Op::RLock => {
                 let phase = self.task(t).phase;
-                let o = self.rwmutex(x)?;
+                let rw = self.rwmutex(x)?;
                 if phase == Phase::ReaderWaiting {
-                    rw_take(o, false);
+                    rw.take(false);
                     self.task_mut(t).phase = Phase::Start;
-                } else if rw_rlock(o)? {
+                } else if rw.rlock()? {
                     let task = self.task_mut(t);
                     task.phase = Phase::ReaderWaiting;
                     task.spin = 0;
                     return Ok(());
                 }
             }
-            Op::RUnlock => rw_runlock(self.rwmutex(x)?)?,
+            Op::RUnlock => self.rwmutex(x)?.runlock()?,
             Op::WLock => {
                 let phase = self.task(t).phase;
-                let o = self.rwmutex(x)?;
+                let rw = self.rwmutex(x)?;
                 if phase == Phase::WriterWaiting {
-                    rw_take(o, true);
+                    rw.take(true);
                     self.task_mut(t).phase = Phase::Start;
-                } else if rw_lock(o)? {
+                } else if rw.lock()? {
                     self.task_mut(t).phase = Phase::WriterWaiting;
                     return Ok(());
                 }
             }
-            Op::WUnlock => rw_unlock(self.rwmutex(x)?)?,
+            Op::WUnlock => self.rwmutex(x)?.unlock()?,
             Op::WgAdd | Op::WgDone if self.task(t).phase == Phase::WgReleasing => {
                 // Go checks that no Add came since the counter reached zero,
                 // then releases every parked `wait`.
@@ -332,7 +332,7 @@ impl World {
             return Err(NIL_DEREFERENCE.to_string());
         };
         let phase = self.task(t).phase;
-        if matches!(self.heap[mutex as usize], Object::RwMutex { .. }) {
+        if matches!(self.heap[mutex as usize], Object::RwMutex(_)) {
             return self.cond_wait_rlocker(t, cond, mutex, phase);
         }
         match (&mut self.heap[mutex as usize], phase == Phase::CondWoken) {
@@ -363,21 +363,21 @@ impl World {
         rw: ObjId,
         phase: Phase,
     ) -> Result<bool, String> {
-        let o = &mut self.heap[rw as usize];
+        let rw = self.rwmutex(Value::Obj(rw))?;
         match phase {
-            Phase::CondWoken if rw_rlock(o)? => {
+            Phase::CondWoken if rw.rlock()? => {
                 let task = self.task_mut(t);
                 task.phase = Phase::ReaderWaiting;
                 task.spin = 0;
                 Ok(false)
             }
             Phase::CondWoken | Phase::ReaderWaiting => {
-                rw_take(o, false);
+                rw.take(false);
                 self.task_mut(t).phase = Phase::Start;
                 Ok(true)
             }
             _ => {
-                rw_runlock(o)?;
+                rw.runlock()?;
                 self.cond_park(t, cond);
                 Ok(false)
             }
@@ -385,9 +385,9 @@ impl World {
     }
 
     /// The rwmutex a value names, to change.
-    fn rwmutex(&mut self, v: Value) -> Result<&mut Object, String> {
+    fn rwmutex(&mut self, v: Value) -> Result<&mut leash_semantics::RwMutex, String> {
         match self.object_mut(v)? {
-            o @ Object::RwMutex { .. } => Ok(o),
+            Object::RwMutex(rw) => Ok(rw),
             _ => Err(NIL_DEREFERENCE.to_string()),
         }
     }
@@ -456,69 +456,3 @@ impl World {
 
 /// Go's panic for `q[0]` on an empty slice: a `pop` of an empty list.
 const LIST_EMPTY: &str = "runtime error: index out of range [0] with length 0";
-
-/// Go's `RLock` on an rwmutex (`o`): the reader is counted; behind a writer
-/// it takes a permit of the readers' semaphore, and blocks (true) when
-/// there is none.
-fn rw_rlock(o: &mut Object) -> Result<bool, String> {
-    let Object::RwMutex { count, writer, rsem, .. } = o else { unreachable!("an rwmutex") };
-    *count = count.checked_add(1).ok_or("too many readers")?;
-    Ok(*writer && !take(rsem))
-}
-
-/// Go's `RUnlock`: fatal only when no reader is counted (inside, or blocked
-/// behind a writer: Go cannot tell them apart); behind a writer, the last
-/// reader to leave gives the writer its permit.
-fn rw_runlock(o: &mut Object) -> Result<(), String> {
-    let Object::RwMutex { count, writer, wait, wsem, .. } = o else { unreachable!("an rwmutex") };
-    if *count == 0 {
-        return Err("fatal error: sync: RUnlock of unlocked RWMutex".to_string());
-    }
-    *count -= 1;
-    if *writer {
-        *wait -= 1;
-        if *wait == 0 {
-            *wsem += 1;
-        }
-    }
-    Ok(())
-}
-
-/// Go's `Lock`, once the writers' mutex is taken: the readers counted are
-/// to leave first; blocks (true) when some are and no permit waits.
-fn rw_lock(o: &mut Object) -> Result<bool, String> {
-    let Object::RwMutex { count, writer, wait, wsem, .. } = o else { unreachable!("an rwmutex") };
-    *writer = true;
-    if *count == 0 {
-        return Ok(false);
-    }
-    *wait =
-        wait.checked_add(i16::try_from(*count).map_err(|_| "too many readers")?).ok_or("too many readers")?;
-    Ok(*wait != 0 && !take(wsem))
-}
-
-/// Go's `Unlock`: fatal without a writer; a permit for every reader
-/// counted, and the writers' mutex is free.
-fn rw_unlock(o: &mut Object) -> Result<(), String> {
-    let Object::RwMutex { count, writer, rsem, .. } = o else { unreachable!("an rwmutex") };
-    if !*writer {
-        return Err("fatal error: sync: Unlock of unlocked RWMutex".to_string());
-    }
-    *writer = false;
-    *rsem += *count;
-    Ok(())
-}
-
-/// A blocked reader (or writer, `writer`) takes the permit it waited for.
-fn rw_take(o: &mut Object, writer: bool) {
-    if let Object::RwMutex { rsem, wsem, .. } = o {
-        take(if writer { wsem } else { rsem });
-    }
-}
-
-/// Takes one permit of a semaphore, if there is one.
-fn take(sem: &mut u16) -> bool {
-    let some = *sem > 0;
-    *sem -= some as u16;
-    some
-}

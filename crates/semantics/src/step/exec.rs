@@ -365,7 +365,7 @@ impl<'p> Exec<'p> {
                 Object::Chan { cap: cap as u8, buf: Vec::new(), closed: false }
             }
             Ctor::Mutex => Object::Mutex { locked: false },
-            Ctor::RwMutex => Object::RwMutex { count: 0, writer: false, wait: 0, rsem: 0, wsem: 0 },
+            Ctor::RwMutex => Object::RwMutex(crate::RwMutex::default()),
             Ctor::Cond(m) => match self.eval(slot, m)? {
                 Value::Obj(mutex) => Object::Cond { mutex },
                 _ => return Err("cond needs a mutex".into()),
@@ -792,20 +792,20 @@ impl<'p> Exec<'p> {
             // Go's RLock counts the reader at once; behind a writer it
             // then waits for a permit of the readers' semaphore (phase 1),
             // which the writer's Unlock gives one per reader counted.
-            (Op::RLock, o @ Object::RwMutex { .. }) => match phase {
-                0 if rw_rlock(o)? => next_phase = 1,
+            (Op::RLock, Object::RwMutex(rw)) => match phase {
+                0 if rw.rlock()? => next_phase = 1,
                 0 => {}
-                _ => rw_take(o, false),
+                _ => rw.take(false),
             },
-            (Op::RUnlock, o @ Object::RwMutex { .. }) => rw_runlock(o)?,
+            (Op::RUnlock, Object::RwMutex(rw)) => rw.runlock()?,
             // The writers' mutex first (phase 0, in line), then the permit
             // the last reader to leave gives (phase 1).
-            (Op::WLock, o @ Object::RwMutex { .. }) => match phase {
-                0 if rw_lock(o)? => next_phase = 1,
+            (Op::WLock, Object::RwMutex(rw)) => match phase {
+                0 if rw.lock()? => next_phase = 1,
                 0 => {}
-                _ => rw_take(o, true),
+                _ => rw.take(true),
             },
-            (Op::WUnlock, o @ Object::RwMutex { .. }) => rw_unlock(o)?,
+            (Op::WUnlock, Object::RwMutex(rw)) => rw.unlock()?,
             (Op::WgAdd | Op::WgDone, Object::WaitGroup { count, waiters }) => match phase {
                 // Go stores the new counter, then panics if it is negative
                 // or rose from zero while Waits are being released: another
@@ -919,10 +919,10 @@ impl<'p> Exec<'p> {
                 // `cond(rw.rlocker())`: the wait releases a read lock, and
                 // takes one back as RLock does: behind a writer, it waits
                 // for a permit (phase 3).
-                Some(o @ Object::RwMutex { .. }) => match phase {
-                    0 => rw_runlock(o)?,
-                    3 => rw_take(o, false),
-                    _ if rw_rlock(o)? => next_phase = 3,
+                Some(Object::RwMutex(rw)) => match phase {
+                    0 => rw.runlock()?,
+                    3 => rw.take(false),
+                    _ if rw.rlock()? => next_phase = 3,
                     _ => {}
                 },
                 _ => return Err("cond over a non-mutex".into()),
@@ -1148,69 +1148,3 @@ fn caller_of(frames: &[Frame]) -> Option<(u16, u16)> {
 
 /// Go's panic for `q[0]` on an empty slice: a `pop` of an empty list.
 const LIST_EMPTY: &str = "runtime error: index out of range [0] with length 0";
-
-/// Go's `RLock` on an rwmutex (`o`): the reader is counted; behind a writer
-/// it takes a permit of the readers' semaphore, and blocks (true) when
-/// there is none.
-fn rw_rlock(o: &mut Object) -> Result<bool, String> {
-    let Object::RwMutex { count, writer, rsem, .. } = o else { unreachable!("an rwmutex") };
-    *count = count.checked_add(1).ok_or("too many readers")?;
-    Ok(*writer && !take(rsem))
-}
-
-/// Go's `RUnlock`: fatal only when no reader is counted (inside, or blocked
-/// behind a writer: Go cannot tell them apart); behind a writer, the last
-/// reader to leave gives the writer its permit.
-fn rw_runlock(o: &mut Object) -> Result<(), String> {
-    let Object::RwMutex { count, writer, wait, wsem, .. } = o else { unreachable!("an rwmutex") };
-    if *count == 0 {
-        return Err("fatal error: sync: RUnlock of unlocked RWMutex".into());
-    }
-    *count -= 1;
-    if *writer {
-        *wait = wait.checked_sub(1).ok_or("too many readers")?;
-        if *wait == 0 {
-            *wsem = wsem.checked_add(1).ok_or("too many readers")?;
-        }
-    }
-    Ok(())
-}
-
-/// Go's `Lock`, once the writers' mutex is taken: the readers counted are
-/// to leave first; blocks (true) when some are and no permit waits.
-fn rw_lock(o: &mut Object) -> Result<bool, String> {
-    let Object::RwMutex { count, writer, wait, wsem, .. } = o else { unreachable!("an rwmutex") };
-    *writer = true;
-    if *count == 0 {
-        return Ok(false);
-    }
-    let readers = i8::try_from(*count).map_err(|_| "too many readers")?;
-    *wait = wait.checked_add(readers).ok_or("too many readers")?;
-    Ok(*wait != 0 && !take(wsem))
-}
-
-/// Go's `Unlock`: fatal without a writer; a permit for every reader
-/// counted, and the writers' mutex is free.
-fn rw_unlock(o: &mut Object) -> Result<(), String> {
-    let Object::RwMutex { count, writer, rsem, .. } = o else { unreachable!("an rwmutex") };
-    if !*writer {
-        return Err("fatal error: sync: Unlock of unlocked RWMutex".into());
-    }
-    *writer = false;
-    *rsem = rsem.checked_add(*count).ok_or("too many readers")?;
-    Ok(())
-}
-
-/// A blocked reader (or writer, `writer`) takes the permit it waited for.
-fn rw_take(o: &mut Object, writer: bool) {
-    if let Object::RwMutex { rsem, wsem, .. } = o {
-        take(if writer { wsem } else { rsem });
-    }
-}
-
-/// Takes one permit of a semaphore, if there is one.
-fn take(sem: &mut u8) -> bool {
-    let some = *sem > 0;
-    *sem -= some as u8;
-    some
-}

@@ -208,9 +208,7 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, walking: bool, out
             };
             let ready = match (op, obj(s, slot, target)) {
                 (Op::Lock, Some(Object::Mutex { locked })) => return lock(*locked, out),
-                (Op::WLock, Some(Object::RwMutex { writer, .. })) if task.phase == 0 => {
-                    return lock(*writer, out)
-                }
+                (Op::WLock, Some(Object::RwMutex(rw))) if task.phase == 0 => return lock(rw.writer, out),
                 (Op::CondWait, Some(Object::Cond { mutex })) if task.phase == 2 => {
                     if let Some(Object::Mutex { locked }) = s.heap.get(*mutex as usize) {
                         return lock(*locked, out);
@@ -221,10 +219,10 @@ pub(super) fn task_moves(p: &Program, s: &State, slot: usize, walking: bool, out
                 }
                 // Counted behind a writer: a permit lets it in.
                 (Op::CondWait, Some(Object::Cond { mutex })) if task.phase == 3 => {
-                    matches!(s.heap.get(*mutex as usize), Some(Object::RwMutex { rsem, .. }) if *rsem > 0)
+                    matches!(s.heap.get(*mutex as usize), Some(Object::RwMutex(rw)) if rw.permit(false))
                 }
-                (Op::RLock, Some(Object::RwMutex { rsem, .. })) => task.phase != 1 || *rsem > 0,
-                (Op::WLock, Some(Object::RwMutex { wsem, .. })) => *wsem > 0,
+                (Op::RLock, Some(Object::RwMutex(rw))) => task.phase != 1 || rw.permit(false),
+                (Op::WLock, Some(Object::RwMutex(rw))) => rw.permit(true),
                 (Op::WgWait, Some(Object::WaitGroup { .. })) => task.phase != 1,
                 (Op::GroupWait, Some(Object::Group { .. })) => task.phase != 1,
                 (Op::CondWait, Some(Object::Cond { .. })) => task.phase == 0,
