@@ -376,10 +376,10 @@ impl Writer<'_> {
                 self.opt(*holder);
                 self.num(*aged as u64 | (*walking as u64) << 1);
             }
-            Object::Ticker { running, pending, creator, short } => {
+            Object::Ticker { running, pending, creator, short, aged } => {
                 self.num(10 + 2 * *short as u64);
                 self.flag(*running);
-                self.flag(*pending);
+                self.num(*pending as u64 | (*aged as u64) << 1);
                 self.num(*creator as u64);
             }
             Object::Timer { state, creator, short, aged } => {
@@ -535,12 +535,11 @@ impl Reader<'_> {
                 let (aged, walking) = flags(self.num());
                 Object::Ctx { kind, parent, cancelled, cancel_called, creator, holder, aged, walking }
             }
-            tag @ (10 | 12) => Object::Ticker {
-                running: self.flag(),
-                pending: self.flag(),
-                creator: self.u16(),
-                short: tag == 12,
-            },
+            tag @ (10 | 12) => {
+                let running = self.flag();
+                let (pending, aged) = flags(self.num());
+                Object::Ticker { running, pending, creator: self.u16(), short: tag == 12, aged }
+            }
             tag @ (11 | 13) => Object::Timer {
                 short: tag == 13,
                 aged: self.flag(),
@@ -626,8 +625,8 @@ mod tests {
                 aged: false,
                 walking: false,
             },
-            Object::Ticker { running: false, pending: true, creator: 9, short: false },
-            Object::Ticker { running: true, pending: false, creator: 2, short: true },
+            Object::Ticker { running: false, pending: true, creator: 9, short: false, aged: false },
+            Object::Ticker { running: true, pending: false, creator: 2, short: true, aged: true },
             Object::Timer { state: TimerState::Pending, creator: 1, short: false, aged: false },
             Object::Timer { state: TimerState::Done, creator: 1, short: true, aged: false },
             Object::Timer { state: TimerState::Stopped, creator: 1, short: false, aged: false },

@@ -199,8 +199,10 @@ pub enum Object {
     },
     /// `time.Ticker`: running until stopped; `pending` while a tick waits in
     /// its channel (a tick that finds the channel full is dropped). A
-    /// `short` one may tick between any two steps.
-    Ticker { running: bool, pending: bool, creator: u16, short: bool },
+    /// `short` one may tick between any two steps. `aged`: running, and time
+    /// has passed since it was made or reset (a fresh one is next due a whole
+    /// period on, so it does not tick at the instant it was made).
+    Ticker { running: bool, pending: bool, creator: u16, short: bool, aged: bool },
     /// `time.Timer`. A `short` one may fire between any two steps; so may a
     /// long one that is `aged`: armed, and time has passed since it was
     /// armed (Go's timer pass reads the clock once, and a timer due just

@@ -997,9 +997,12 @@ fn encode_object(o: &Object, object: &impl Fn(u16) -> u32, task: &impl Fn(u16) -
                 *aged as u64 | (*walking as u64) << 1,
             ])
         }
-        Object::Ticker { running, pending, creator, short } => {
-            out.extend([10 + 2 * *short as u64, *running as u64, *pending as u64, *creator as u64])
-        }
+        Object::Ticker { running, pending, creator, short, aged } => out.extend([
+            10 + 2 * *short as u64,
+            *running as u64,
+            *pending as u64 | (*aged as u64) << 1,
+            *creator as u64,
+        ]),
         Object::Timer { state, creator, short, aged } => {
             out.extend([11 + 2 * *short as u64, *state as u64 | (*aged as u64) << 3, *creator as u64])
         }

@@ -224,9 +224,13 @@ impl World {
                     if matches!(ctor, Ctor::WithCancel(_)) { CtxKind::Cancel } else { CtxKind::Timeout };
                 return Ok(Value::Obj(self.new_ctx(kind, Some(parent))));
             }
-            Ctor::Ticker { short } => {
-                Object::Ticker { running: true, pending: false, short: *short, recvq: VecDeque::new() }
-            }
+            Ctor::Ticker { short } => Object::Ticker {
+                running: true,
+                pending: false,
+                short: *short,
+                aged: false,
+                recvq: VecDeque::new(),
+            },
             Ctor::Timer { short } => {
                 Object::Timer { state: TimerState::Armed, short: *short, aged: false, recvq: VecDeque::new() }
             }

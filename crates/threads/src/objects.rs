@@ -174,6 +174,9 @@ pub(crate) enum Object {
         pending: bool,
         /// Whether it may tick between any two steps (`ticker(short)`).
         short: bool,
+        /// Whether time has passed since it was made or reset: a fresh one
+        /// does not tick at the instant it was made.
+        aged: bool,
         /// Receivers parked on it, first parked first.
         recvq: Queue,
     },

@@ -129,7 +129,10 @@ impl World {
             }
             // A tick or a timer value already waiting in the channel stays.
             Op::Stop => match self.object_mut(x)? {
-                Object::Ticker { running, .. } => *running = false,
+                Object::Ticker { running, aged, .. } => {
+                    *running = false;
+                    *aged = false;
+                }
                 Object::Timer { state, aged, .. } => {
                     // Go's Stop reports whether it prevented the timer from firing.
                     result = Value::Bool(state.active());
@@ -145,7 +148,10 @@ impl World {
             // Go's Reset reports whether the timer was active, and does not
             // drain a value already waiting.
             Op::Reset => match self.object_mut(x)? {
-                Object::Ticker { running, .. } => *running = true,
+                Object::Ticker { running, aged, .. } => {
+                    *running = true;
+                    *aged = false;
+                }
                 Object::Timer { state, aged, .. } => {
                     result = Value::Bool(state.active());
                     *aged = false;

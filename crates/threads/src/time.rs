@@ -85,13 +85,25 @@ impl World {
 
     /// The timed steps that may tie with the timed step just taken (the
     /// caller knows some task is urgent): those of `timed` but the ticks
-    /// that may not tie.
+    /// that may not tie, and the timers, tickers and deadlines made or reset
+    /// at this instant (due a whole delay on).
     pub(crate) fn ties(&self, plans: &[Plan]) -> Vec<Event> {
         if !self.instant {
             return Vec::new();
         }
-        let lone_tick = |e: &Event| matches!(e, Event::Fire(o, _) if matches!(self.heap[*o as usize], Object::Ticker { .. }) && !self.tick_ties(*o));
-        self.timed(plans).into_iter().filter(|e| !lone_tick(e)).collect()
+        let fresh = |o: ObjId| match &self.heap[o as usize] {
+            Object::Timer { aged, .. } | Object::Ticker { aged, .. } => !aged,
+            Object::Ctx(c) => !c.aged,
+            _ => false,
+        };
+        let apart = |e: &Event| match *e {
+            Event::Fire(o, _) => {
+                fresh(o) || matches!(self.heap[o as usize], Object::Ticker { .. }) && !self.tick_ties(o)
+            }
+            Event::Deadline(c) => fresh(c),
+            _ => false,
+        };
+        self.timed(plans).into_iter().filter(|e| !apart(e)).collect()
     }
 
     /// The short timers that may fire and the short tickers that may tick:
@@ -241,11 +253,16 @@ impl World {
         out
     }
 
-    /// Time passes: every spin mark ends, and the contexts made before age
-    /// (a `signal()` context only in completion, where the signal waits for
-    /// time).
+    /// A timed step: every spin mark ends; unless it ties with the step
+    /// before (comes at its instant), time passes and the contexts, timers
+    /// and tickers made before age (a `signal()` context only in completion,
+    /// where the signal waits for time).
     pub(crate) fn time_passes(&mut self) {
+        let tie = self.instant && !self.quiet(&self.plans());
         self.tasks.iter_mut().for_each(|task| task.spin = 0);
+        if tie {
+            return;
+        }
         let signal = self.config.scenario == Scenario::Completion;
         for o in &mut self.heap {
             match o {
@@ -253,6 +270,7 @@ impl World {
                     c.aged |= c.kind == CtxKind::Timeout || (c.kind == CtxKind::Signal && signal)
                 }
                 Object::Timer { state, short: false, aged, .. } => *aged = state.active(),
+                Object::Ticker { running, aged, .. } => *aged = *running,
                 _ => {}
             }
         }

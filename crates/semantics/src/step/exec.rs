@@ -392,7 +392,7 @@ impl<'p> Exec<'p> {
             Ctor::WithCancel(e) => ctx(CtxKind::Cancel, Some(parent(self, e)?)),
             Ctor::WithTimeout(e) => ctx(CtxKind::Timeout, Some(parent(self, e)?)),
             Ctor::Ticker { short } => {
-                Object::Ticker { running: true, pending: false, creator, short: *short }
+                Object::Ticker { running: true, pending: false, creator, short: *short, aged: false }
             }
             Ctor::Timer { short } => {
                 Object::Timer { state: TimerState::Armed, creator, short: *short, aged: false }
@@ -875,7 +875,10 @@ impl<'p> Exec<'p> {
                 *cancel_called = true;
                 cancel = Some(id);
             }
-            (Op::Stop, Object::Ticker { running, .. }) => *running = false,
+            (Op::Stop, Object::Ticker { running, aged, .. }) => {
+                *running = false;
+                *aged = false;
+            }
             (Op::Stop, Object::Timer { state, aged, .. }) => {
                 // Go's Stop reports whether it prevented the timer from firing.
                 result = Some(Value::Bool(state.active()));
@@ -886,7 +889,10 @@ impl<'p> Exec<'p> {
                     other => other,
                 };
             }
-            (Op::Reset, Object::Ticker { running, .. }) => *running = true,
+            (Op::Reset, Object::Ticker { running, aged, .. }) => {
+                *running = true;
+                *aged = false;
+            }
             (Op::Reset, Object::Timer { state, aged, .. }) => {
                 // Go's Reset reports whether the timer was active, and does
                 // not drain a value already waiting; it is due a whole delay on.

@@ -341,15 +341,21 @@ fn short_timer_armed(s: &State) -> bool {
 
 /// The long timers that fire, the long tickers that tick (those `ticks`
 /// picks) and the deadlines that expire when time passes, by heap index.
+///
+/// At a tie, only those armed before the instant: one made or reset at it
+/// (by a task the timed step woke) is due a whole delay on.
 fn timed_objects<'a>(p: &'a Program, s: &'a State, ticks: Ticks) -> impl Iterator<Item = Actor> + 'a {
+    let all = ticks == Ticks::All;
     s.heap.iter().enumerate().filter_map(move |(i, o)| match o {
-        Object::Timer { state, short: false, .. } if state.active() => Some(Actor::Fire(i as u16)),
-        Object::Ticker { running: true, pending: false, short: false, .. }
-            if ticks == Ticks::All || ties::tick_ties(p, s, i as u16) =>
+        Object::Timer { state, short: false, aged, .. } if state.active() && (all || *aged) => {
+            Some(Actor::Fire(i as u16))
+        }
+        Object::Ticker { running: true, pending: false, short: false, aged, .. }
+            if all || *aged && ties::tick_ties(p, s, i as u16) =>
         {
             Some(Actor::Fire(i as u16))
         }
-        Object::Ctx { kind: CtxKind::Timeout, .. } if !s.ctx_done(i as u16) => {
+        Object::Ctx { kind: CtxKind::Timeout, aged, .. } if !s.ctx_done(i as u16) && (all || *aged) => {
             Some(Actor::Deadline(i as u16))
         }
         _ => None,
@@ -369,6 +375,13 @@ fn timed_pending(p: &Program, s: &State) -> bool {
         !moves.is_empty()
     });
     tasks || timed_objects(p, s, Ticks::Tying).next().is_some() || signal_pending(s)
+}
+
+/// Whether the timed steps enabled in `s` come at the instant of the timed
+/// step before (see [`enabled`]): one was just taken and a task is urgent.
+fn ties(p: &Program, s: &State) -> bool {
+    let walking = walks(s).next().is_some();
+    s.instant && (walking || instant_steps(p, s, walking, &mut Vec::new()).1)
 }
 
 /// Whether task `slot`, whose instant steps are `moves`, is polling: it is
@@ -407,8 +420,9 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
         },
         landed: None,
     };
-    if t.time {
-        x.s.tasks.iter_mut().filter(|task| task.spin != 0).for_each(|task| Arc::make_mut(task).spin = 0);
+    if t.time && !ties(p, s) {
+        // Time passes (a tie comes at the instant of the step before it):
+        // what was made before ages.
         // The signal's context ages only where the signal waits for time.
         let signal = scenario == Scenario::Completion;
         for o in &mut x.s.heap {
@@ -417,9 +431,13 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
                     *aged = *kind == CtxKind::Timeout || (*kind == CtxKind::Signal && signal);
                 }
                 Object::Timer { state, short: false, aged, .. } => *aged = state.active(),
+                Object::Ticker { running, aged, .. } => *aged = *running,
                 _ => {}
             }
         }
+    }
+    if t.time {
+        x.s.tasks.iter_mut().filter(|task| task.spin != 0).for_each(|task| Arc::make_mut(task).spin = 0);
     }
     match t.actor {
         Actor::Signal => {
@@ -451,6 +469,16 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
     // Only kept when it matters (another timed step is pending), so that
     // states differing only in it are rare.
     x.s.instant = t.time && timed_pending(p, &x.s);
+    if !x.s.instant {
+        // A ticker's freshness matters only to a tie; the next timed step
+        // out of an instant lets time pass and ages every running ticker,
+        // so states apart from an instant do not tell them apart.
+        for o in &mut x.s.heap {
+            if let Object::Ticker { running, aged, .. } = o {
+                *aged = *running;
+            }
+        }
+    }
     let spawned = x.spawned.iter().map(|&s| x.s.tasks[s].func).collect();
     x.finish(spawned)
 }
