@@ -35,7 +35,7 @@ impl Key {
     /// The heap index of the timer, ticker or deadline's context whose step
     /// this is (see `keys` in search.rs: a deadline's is 1 plus its
     /// context, a timer's or ticker's 0x1_0000 plus its object).
-    fn timed_object(self) -> Option<u16> {
+    pub(crate) fn timed_object(self) -> Option<u16> {
         let id = (self.0 & 0xFFFF_FFFF) as u32;
         match id {
             _ if self.slot().is_some() || self == Key::NONE => None,

@@ -25,7 +25,8 @@ use crate::shorten::shorten;
 use crate::{Bound, Exploration, Finding, Options};
 use leash_ir::Program;
 use leash_semantics::{
-    apply, enabled, held_back, initial, Actor, Event, FindingKind, Persistent, Scenario, State, Transition,
+    apply, enabled, held_back, initial, Actor, Applied, Event, FindingKind, Persistent, Scenario, State,
+    Transition,
 };
 use rustc_hash::FxHashSet;
 use std::hash::BuildHasher;
@@ -146,7 +147,7 @@ impl<'p> Hunter<'p> {
         let mut cache = FxHashSet::default();
         let mut stack: Vec<Node> = Vec::new();
         let mut path: Vec<u16> = Vec::new();
-        let arrival = Arrival { print: fingerprint(&state), instant: false, rearms: false };
+        let arrival = Arrival { print: fingerprint(&state), instant: false, rearmed: 0 };
         if let Some(node) = self.node(&plan, &mut rng, state, &path, false, arrival) {
             stack.push(node);
         }
@@ -174,12 +175,16 @@ impl<'p> Hunter<'p> {
                     continue;
                 }
                 Ok(a) => {
+                    let rearmed = rearmed_mask(&a);
                     a.events.into_iter().for_each(|e| self.keep(event_finding(e, at(&path))));
-                    (a.state, a.rearms)
+                    (a.state, rearmed)
                 }
             };
-            let arrival =
-                Arrival { print: fingerprint(&next), instant: !top.enabled[k as usize].time, rearms };
+            let arrival = Arrival {
+                print: fingerprint(&next),
+                instant: !top.enabled[k as usize].time,
+                rearmed: rearms,
+            };
             if let Some(node) = self.round_a_cycle(&stack, &next, arrival) {
                 path.push(k);
                 stack.push(node);
@@ -247,12 +252,12 @@ impl<'p> Hunter<'p> {
     /// of instant steps: its node then takes the steps held back by maximal
     /// progress that every state of the cycle holds back (a timer's,
     /// ticker's or deadline's only when no step of the cycle makes or
-    /// resets a timed object), numbered after its enabled steps.
+    /// resets it), numbered after its enabled steps.
     fn round_a_cycle(&self, stack: &[Node], next: &State, arrival: Arrival) -> Option<Node> {
         if !arrival.instant {
             return None;
         }
-        let mut rearms = arrival.rearms;
+        let mut rearmed = arrival.rearmed;
         let mut from = stack.len();
         loop {
             from = from.checked_sub(1)?;
@@ -263,20 +268,28 @@ impl<'p> Hunter<'p> {
             if !node.arrival.instant {
                 return None;
             }
-            rearms |= node.arrival.rearms;
+            rearmed |= node.arrival.rearmed;
         }
         let (p, scenario) = (self.program, self.scenario);
-        let mut held = held_back(p, next, scenario);
-        for node in &stack[from + 1..] {
-            let there = held_back(p, &node.state, scenario);
-            held.retain(|t| there.contains(t));
-        }
-        held.retain(|t| matches!(t.actor, Actor::Task(_)) || !rearms);
-        if held.is_empty() {
+        let held = held_back(p, next, scenario);
+        let there: Vec<Vec<Transition>> =
+            stack[from + 1..].iter().map(|node| held_back(p, &node.state, scenario)).collect();
+        // A timed object made or reset on the cycle is not due on it, and
+        // then time passes for the step's own object only (see
+        // `Transition::narrow`).
+        let along = |t: &Transition| match t.actor {
+            Actor::Fire(o) | Actor::Deadline(o) => o < 64 && rearmed & 1 << o == 0,
+            _ => true,
+        };
+        let takes =
+            |t: &Transition| along(t) && t.narrow == (rearmed != 0) && there.iter().all(|ts| ts.contains(t));
+        let mut enabled = enabled(p, next, scenario);
+        // Numbered as paths number them: after the enabled steps, among all held back.
+        let order: Vec<u16> =
+            (0..held.len()).rev().filter(|&h| takes(&held[h])).map(|h| (enabled.len() + h) as u16).collect();
+        if order.is_empty() {
             return None;
         }
-        let mut enabled = enabled(p, next, scenario);
-        let order = (enabled.len()..enabled.len() + held.len()).rev().map(|k| k as u16).collect();
         enabled.extend(held);
         Some(Node { state: next.clone(), enabled, order, arrival })
     }
@@ -292,13 +305,23 @@ struct Node {
     arrival: Arrival,
 }
 
-/// How a run reached a state: its fingerprint, and whether by an instant
-/// step, and one that made or reset a timed object.
+/// How a run reached a state: its fingerprint, whether by an instant step,
+/// and the timed objects that step made or reset (see [`rearmed_mask`]).
 #[derive(Clone, Copy)]
 struct Arrival {
     print: u64,
     instant: bool,
-    rearms: bool,
+    rearmed: u64,
+}
+
+/// The timed objects a step made or reset, one bit per heap index; every
+/// bit when it renumbered one (an index then names no one object from state
+/// to state) or made one past index 63.
+fn rearmed_mask(a: &Applied) -> u64 {
+    if a.renumbered {
+        return u64::MAX;
+    }
+    a.rearmed.iter().fold(0, |m, &o| if o < 64 { m | 1 << o } else { u64::MAX })
 }
 
 /// A 64-bit fingerprint of a state for a run's visited cache: two states

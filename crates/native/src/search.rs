@@ -698,12 +698,17 @@ impl Expander<'_> {
             if !ts.iter().any(|&(_, key)| passes.contains(&(v, key))) {
                 continue;
             }
+            // Time passes for every timed object armed when all of them
+            // are armed along a cycle; for the step's own only when one was
+            // made or reset on every cycle (see `Transition::narrow`).
+            let narrow =
+                ts.iter().any(|&(_, key)| key.timed_object().is_some() && !passes.contains(&(v, key)));
             let (s, parts) = store.get_shared(v, &mut cache);
             let first = enabled(self.program, &s, self.scenario).len();
             let steps = ts
                 .iter()
                 .enumerate()
-                .filter(|(_, (_, key))| passes.contains(&(v, *key)))
+                .filter(|(_, (t, key))| t.narrow == narrow && passes.contains(&(v, *key)))
                 .map(|(h, (t, _))| self.step(&s, &parts, first + h, t, Timing::Held, None))
                 .collect();
             out.push((v, steps));

@@ -620,6 +620,49 @@ var probes = map[string]func() string{
 		wg.Wait()
 		return "returned"
 	},
+	// a_timer_made_on_a_hot_cycle_is_not_aged_by_a_deadline_beside_it.
+	"hot_loop_fresh_timer_beside_deadline": func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Millisecond)
+		defer cancel()
+		items := make(chan int)
+		late := make(chan bool, 1)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case items <- 1:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-items:
+					t := time.NewTimer(10 * time.Millisecond)
+					if !t.Stop() {
+						select {
+						case late <- true:
+						default:
+						}
+					}
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		wg.Wait()
+		select {
+		case <-late:
+			return "a fresh timer fired before its stop"
+		default:
+			return "every fresh timer stopped"
+		}
+	},
 }
 
 func main() {

@@ -59,6 +59,11 @@ pub struct Transition {
     /// Whether it happens only when time passes (work ending, `sleep`,
     /// `after`, timers, tickers, deadlines, the signal in completion).
     pub time: bool,
+    /// A step held back by maximal progress (see [`held_back`]) that lets
+    /// time pass for its own timer, ticker or deadline only: taken on a
+    /// cycle of instant steps that makes or resets another timed object,
+    /// which is then due a whole delay after it was made, not at once.
+    pub narrow: bool,
 }
 
 impl Transition {
@@ -70,7 +75,14 @@ impl Transition {
     pub const MAP_END: u16 = u16::MAX;
 
     pub(crate) fn task(slot: usize) -> Transition {
-        Transition { actor: Actor::Task(slot as u16), case: 0, alt: 0, partner: None, time: false }
+        Transition {
+            actor: Actor::Task(slot as u16),
+            case: 0,
+            alt: 0,
+            partner: None,
+            time: false,
+            narrow: false,
+        }
     }
 
     /// Whether this step parks its task.
@@ -204,6 +216,12 @@ pub fn enabled(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
 /// a search that finds such a cycle takes these steps from its states too
 /// (docs/semantics.md, Time). A path names one of them by its index after
 /// the enabled steps (see [`path_steps`]).
+///
+/// Each comes twice, the second [`Transition::narrow`]: time passes for
+/// every timed object armed, or for the step's own only. The search knows
+/// which the cycle allows: a timer made on every round of the cycle has not
+/// run long when another fires beside it
+/// (`a_timer_made_on_a_hot_cycle_is_not_aged_by_a_deadline_beside_it`).
 pub fn held_back(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> {
     let mut out = Vec::new();
     let (waiting, urgent) = instant_steps(p, s, walks(s).next().is_some(), &mut out);
@@ -212,6 +230,7 @@ pub fn held_back(p: &Program, s: &State, scenario: Scenario) -> Vec<Transition> 
         timed_steps(p, s, scenario, &waiting, Ticks::All, &mut out);
         let enabled: Vec<Actor> = aged_steps(s, scenario).collect();
         out.retain(|t| !enabled.contains(&t.actor));
+        out = out.into_iter().flat_map(|t| [t, Transition { narrow: true, ..t }]).collect();
     }
     out
 }
@@ -302,7 +321,7 @@ fn walks(s: &State) -> impl Iterator<Item = u16> + '_ {
 
 /// A step of time or of the environment.
 fn env_step(actor: Actor, time: bool) -> Transition {
-    Transition { actor, case: 0, alt: 0, partner: None, time }
+    Transition { actor, case: 0, alt: 0, partner: None, time, narrow: false }
 }
 
 /// The steps of `actor`: one, but for a timer or ticker whose first parked
@@ -422,11 +441,20 @@ pub fn apply(p: &Program, s: &State, t: &Transition, scenario: Scenario) -> Resu
     };
     if t.time && !ties(p, s) {
         // Time passes (a tie comes at the instant of the step before it):
-        // what was made before ages.
+        // what was made before ages; for a narrow step, only its own object.
         // The signal's context ages only where the signal waits for time.
         let signal = scenario == Scenario::Completion;
-        for o in &mut x.s.heap {
+        let own = match t.actor {
+            Actor::Fire(o) | Actor::Deadline(o) => Some(o as usize),
+            _ => None,
+        };
+        for (i, o) in x.s.heap.iter_mut().enumerate() {
+            let passes = !t.narrow || own == Some(i);
             match o {
+                // A ticker apart from an instant reads as aged (see below);
+                // a narrow step leaves it as fresh as the rest.
+                Object::Ticker { aged, .. } if !passes => *aged = false,
+                _ if !passes && !matches!(o, Object::Ctx { kind: CtxKind::Signal, .. }) => {}
                 Object::Ctx { kind, aged: aged @ false, .. } => {
                     *aged = *kind == CtxKind::Timeout || (*kind == CtxKind::Signal && signal);
                 }
