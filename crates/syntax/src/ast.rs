@@ -145,8 +145,8 @@ pub enum Pattern {
 /// The statements of the language.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StmtKind {
-    /// `let pat = value`: a task-private local.
-    Let { pat: Pattern, value: Expr },
+    /// `let pat = value` or `let name: Type = value`: a task-private local.
+    Let { pat: Pattern, ty: Option<TypeExpr>, value: Expr },
     /// `var name = value`: a shared cell owned by this task, passed by reference.
     Var(VarDecl),
     /// `target = value`.

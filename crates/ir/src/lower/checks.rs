@@ -94,11 +94,12 @@ impl Lowerer {
     }
 
     /// A `nil` is Go's nil of a channel, context, task, function, struct
-    /// or map; a channel when nothing says which. Not of a timer or ticker:
+    /// or map; a channel when nothing says which. Of a timer or ticker only
+    /// in a comparison (`s.timer != nil`, a field never set): as a value,
     /// Go's `var c <-chan time.Time`, a nil channel never ready, would read
     /// as a nil `*time.Timer`, whose receive panics.
     fn resolve_nils(&mut self) {
-        for (t, span) in std::mem::take(&mut self.pending_nil) {
+        for (t, span, compared) in std::mem::take(&mut self.pending_nil) {
             match self.kinds.con_of(t) {
                 None => {
                     let elem = self.kinds.fresh();
@@ -106,11 +107,12 @@ impl Lowerer {
                     self.kinds.unify(t, c).expect("unknown unifies");
                 }
                 Some(Con::Chan | Con::Ctx | Con::Task | Con::Func | Con::Struct(_) | Con::Map) => {}
+                Some(Con::Timer | Con::Ticker) if compared => {}
                 Some(c) => {
                     let hint = match c {
                         Con::Result => "Go's nil error is `ok`",
                         Con::Timer | Con::Ticker => {
-                            "a timer or ticker cannot be set to nil: for Go's `var c <-chan time.Time` (a \
+                            "a timer or ticker is only compared with nil (a field never set): for Go's `var c <-chan time.Time` (a \
                              case never ready until armed), keep a flag and write the select with and \
                              without the case"
                         }

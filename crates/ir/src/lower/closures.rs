@@ -341,7 +341,7 @@ impl Resolved {
 
     fn stmt(&mut self, s: &Stmt, scope: &mut Vec<Vec<(String, usize)>>) {
         match &s.kind {
-            S::Let { pat, value } => {
+            S::Let { pat, value, .. } => {
                 self.expr(value, scope);
                 match pat {
                     Pattern::Name(n) => self.declare(n, Kind::Let, s.span, scope),

@@ -184,7 +184,7 @@ impl Lowerer {
             E::Bool(b) => (Expr::Const(Const::Bool(*b)), k.simple(Con::Bool)),
             E::Nil => {
                 let t = self.kinds.fresh();
-                self.pending_nil.push((t, e.span));
+                self.pending_nil.push((t, e.span, false));
                 (Expr::Const(Const::Nil), t)
             }
             E::Atom(a) => {
@@ -325,6 +325,14 @@ impl Lowerer {
                     self.unify_at(yt, want, b.span, "the right operand");
                 } else {
                     self.unify_at(yt, xt, b.span, "the right operand (compared with the left)");
+                    // `t != nil` on a timer or ticker field is Go's pointer test.
+                    for nil in [a, b].into_iter().filter(|x| matches!(x.kind, E::Nil)) {
+                        if let Some(entry) =
+                            self.pending_nil.iter_mut().rev().find(|(_, span, _)| *span == nil.span)
+                        {
+                            entry.2 = true;
+                        }
+                    }
                 }
                 (Expr::Binary(op, Box::new(x), Box::new(y)), self.kinds.simple(result))
             }

@@ -180,9 +180,10 @@ struct Lowerer {
     works: Vec<String>,
     pending: Vec<Pending>,
     pending_recv: Vec<PendingRecv>,
-    /// The kind of each `nil` and where it is: any kind Go has a nil of,
-    /// a channel when nothing says which.
-    pending_nil: Vec<(Ty, Span)>,
+    /// The kind of each `nil`, where it is, and whether it is an operand of
+    /// `==` or `!=`: any kind Go has a nil of (a timer or ticker only when
+    /// compared), a channel when nothing says which.
+    pending_nil: Vec<(Ty, Span, bool)>,
     /// Per function, the local slots that may hold a reference to a shared cell.
     ref_slots: Vec<Vec<bool>>,
     /// Per function, the kind of each local slot.
@@ -531,6 +532,10 @@ impl Lowerer {
     /// Applies a type annotation to `ty`; returns an integer range if given.
     fn annotate(&mut self, ty: Ty, ann: Option<&ast::TypeExpr>) -> Option<(i16, i16)> {
         let ann = ann?;
+        // A function value's kind is its signature, which its uses give.
+        if ann.name.text == "fn" && ann.range.is_none() {
+            return None;
+        }
         if let Some(&s) = self.struct_index.get(&ann.name.text) {
             let st = self.structs[s as usize].ty;
             self.unify_at(ty, st, ann.span, "the annotation");

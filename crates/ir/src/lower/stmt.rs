@@ -26,9 +26,16 @@ impl Lowerer {
     pub(super) fn stmt(&mut self, f: &mut Fn, s: &ast::Stmt) {
         let span = s.span;
         match &s.kind {
-            S::Let { pat, value } => match pat {
+            S::Let { pat, ty: ann, value } => match pat {
                 ast::Pattern::Name(n) => {
                     let ty = self.kinds.fresh();
+                    if let (Some(_), Some(ann)) = (self.annotate(ty, ann.as_ref()), ann) {
+                        self.errors.push(
+                            Diagnostic::error("E0132", ann.span, "a `let` cannot declare a range")
+                                .with_label("not enforced on a `let`")
+                                .with_hint("declare the range on a `var`: `var n: int[0..3] = 0`"),
+                        );
+                    }
                     let tmp = self.temp(f, ty);
                     self.effect(f, value, Some((Place::Bind(tmp), ty)), span);
                     if n.text == "_" {

@@ -196,6 +196,7 @@ impl Lowerer {
         let value = |c: Const| Some(Elem::Value(Expr::Const(c)));
         let declared = p.ty.as_ref().map(|t| {
             Con::from_name(&t.name.text)
+                .or_else(|| (t.name.text == "fn").then_some(Con::Func))
                 .or_else(|| self.struct_index.get(&t.name.text).map(|&s| Con::Struct(s)))
         });
         match declared {

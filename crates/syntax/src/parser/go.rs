@@ -52,7 +52,7 @@ impl Parser<'_> {
                 .with_label("Go syntax")
                 .with_hint(format!("leash binds a name with `let`: `let {} = ...`", name.text)),
         );
-        Ok(StmtKind::Let { pat: Pattern::Name(name), value: self.expr()? })
+        Ok(StmtKind::Let { pat: Pattern::Name(name), ty: None, value: self.expr()? })
     }
 
     /// `CH <- VALUE`, read as `send CH, VALUE`.

@@ -155,22 +155,15 @@ impl Parser<'_> {
         Ok(StructDecl { name, fields, span: kw.span.to(close.span) })
     }
 
-    /// The type after a `:`. A function's kind is its signature, which no
-    /// annotation names: `fn` there is reported, and read as no annotation.
+    /// The type after a `:`. `fn` names a function value: its signature
+    /// comes from the values stored in it and from its calls, and a struct
+    /// field of it starts at nil.
     fn annotation(&mut self) -> Res<Option<TypeExpr>> {
         if self.peek() != T::Fn {
             return Ok(Some(self.type_expr()?));
         }
         let span = self.bump().span;
-        self.errors.push(
-            Diagnostic::error("E0011", span, "expected a type, found keyword `fn`")
-                .with_label("a function has no type name")
-                .with_hint(
-                    "leave the type out (`cp` instead of `cp: fn`): a callback's kind comes from \
-                     the function values stored in it and from its calls",
-                ),
-        );
-        Ok(None)
+        Ok(Some(TypeExpr { name: Ident { text: "fn".into(), span }, range: None, span }))
     }
 
     pub(super) fn type_expr(&mut self) -> Res<TypeExpr> {

@@ -67,8 +67,12 @@ impl Parser<'_> {
             T::Let => {
                 self.bump();
                 let pat = self.pattern()?;
+                let ty = match pat {
+                    Pattern::Name(_) if self.eat(T::Colon) => Some(self.type_expr()?),
+                    _ => None,
+                };
                 self.expect(T::Eq, "`=` and a value")?;
-                StmtKind::Let { pat, value: self.expr()? }
+                StmtKind::Let { pat, ty, value: self.expr()? }
             }
             T::Var => StmtKind::Var(self.var_decl()?),
             T::Send => {
