@@ -166,6 +166,14 @@ impl FnCx<'_> {
                         }
                     };
                 }
+                Kind::Array(_) | Kind::Func(..) | Kind::Map(..)
+                    if matches!(a, Expr::Const(Const::Nil)) != matches!(b, Expr::Const(Const::Nil)) =>
+                {
+                    // Go compares a slice, a map or a func with nil only
+                    // with `==` (`same` would see an untyped nil as no value).
+                    let x = if matches!(a, Expr::Const(Const::Nil)) { b } else { a };
+                    return format!("{} {sym} nil", self.operand(x, CMP + 1, d + 1, uses));
+                }
                 Kind::Array(_) | Kind::Func(..) | Kind::Map(..) => {
                     self.m.uses_same.set(true);
                     let (x, y) = (self.expr_at(a, d + 1, uses), self.expr_at(b, d + 1, uses));
