@@ -80,11 +80,19 @@ pub(crate) fn held_along_cycles(edges: &Edges, nodes: &[u32], key: Key) -> Vec<u
 
 /// Whether a step may leave `key`, a timer's, ticker's or deadline's key,
 /// naming another object than before it: one it makes or resets, or another
-/// that took its heap index (a step that makes or resets several does not
-/// say which). A task's key, the signal's and a walk's name no heap index.
+/// that took its heap index. A task's key, the signal's and a walk's name
+/// no heap index.
 fn renames(label: &Label, key: Key) -> bool {
-    key.timed_object()
-        .is_some_and(|o| label.renumbers || (label.rearms && label.rearmed.is_none_or(|r| r == o)))
+    key.timed_object().is_some_and(|o| names_anew(label.renamed, o))
+}
+
+/// Whether `renamed` (see `Label::renamed`) has heap index `o`'s bit.
+fn names_anew(renamed: u64, o: u16) -> bool {
+    if o < 64 {
+        renamed & 1 << o != 0
+    } else {
+        renamed != 0
+    }
 }
 
 /// Those of the `nodes` (in increasing order; `member` tells them) on a
@@ -181,63 +189,52 @@ pub(crate) fn fair_cycles(store: &Store, edges: &Edges, stop: &dyn Fn() -> bool)
 
 /// Whether an edge's keys are fair only weakly in a strongly connected set
 /// (`taken`: the keys of its steps inside it; `reset`: the timed objects
-/// its steps make or reset): a step held back by maximal progress; an
-/// `after` of a select that the set also leaves by another case, as each
-/// time the task comes back to the select the `after` is made anew, so one
-/// beside a faster event never fires (as in Go with fixed durations); and a
-/// timer's, ticker's or deadline's step whose object a step of the set
-/// makes or resets, as its time then starts afresh (a debouncer's quiet
-/// timer reset by every event never fires when events come faster). A
-/// `work` or `sleep` ending, timers left armed and the signal stay fair
-/// strongly.
+/// its steps make or reset): a task's step held back by maximal progress,
+/// as the task's wait may begin anew on every round; an `after` of a
+/// select that the set also leaves by another case, as each time the task
+/// comes back to the select the `after` is made anew, so one beside a
+/// faster event never fires (as in Go with fixed durations); and a timer's,
+/// ticker's or deadline's step, held back or not, whose object a step of
+/// the set makes or resets, as its time then starts afresh (a debouncer's
+/// quiet timer reset by every event never fires when events come faster).
+/// A `work` or `sleep` ending, timers left armed and the signal stay fair
+/// strongly; so does a timer armed all along a set that spins, held back
+/// in some of its states: time passes while a run goes round it for ever
+/// (`a_hot_cycle_beside_a_ticker_still_ends_at_its_deadline`).
 fn weak(label: &Label, taken: &BTreeSet<Key>, reset: &Reset) -> bool {
     let k = label.keys[0];
     match label.timing {
-        Timing::Held => true,
+        Timing::Held => k.timed_object().is_none_or(|_| reset.renames(k)),
         Timing::Timed if k.slot().is_some() => taken.iter().any(|t| t.site() == k.site() && *t != k),
-        Timing::Timed => k.timed_object().is_some_and(|o| reset.any || reset.objects.contains(&o)),
+        Timing::Timed => reset.renames(k),
         Timing::Instant => false,
     }
 }
 
-/// The timed objects the steps of a set make or reset, by heap index;
-/// `any` when a step makes or resets several (which, the label does not
-/// keep); `renumbers` when a step gives a timed object another index.
+/// The heap indices at which the steps of a set make, reset or move a
+/// timed object, a bit each (see `Label::renamed`).
 struct Reset {
-    objects: BTreeSet<u16>,
-    any: bool,
-    renumbers: bool,
+    renamed: u64,
 }
 
 impl Reset {
     fn of(labels: impl Iterator<Item = Label>) -> Reset {
-        let mut out = Reset { objects: BTreeSet::new(), any: false, renumbers: false };
-        for label in labels {
-            out.renumbers |= label.renumbers;
-            match (label.rearms, label.rearmed) {
-                (false, _) => {}
-                (true, Some(o)) => {
-                    out.objects.insert(o);
-                }
-                (true, None) => out.any = true,
-            }
-        }
-        out
+        Reset { renamed: labels.fold(0, |m, label| m | label.renamed) }
     }
 
     /// Whether `key`, a timer's, ticker's or deadline's, may name another
     /// object in some state of the set than in another (see [`renames`]).
     fn renames(&self, key: Key) -> bool {
-        key.timed_object().is_some_and(|o| self.renumbers || self.any || self.objects.contains(&o))
+        key.timed_object().is_some_and(|o| names_anew(self.renamed, o))
     }
 }
 
 /// Whether a key of the `held` steps of the strongly connected set `scc`,
 /// none `taken` inside it, is enabled in every one of its states: then no
 /// run stays in it for ever, nor in any part of it. A timer's, ticker's or
-/// deadline's key counts only when no step inside `reset` makes or resets
-/// its object or renumbers one: its heap index may then name a new object,
-/// whose time starts afresh.
+/// deadline's key counts only when no step inside `reset` makes, resets
+/// or moves an object to its heap index: the index then names a new
+/// object, whose time starts afresh.
 fn held_throughout(
     edges: &Edges,
     scc: &[u32],

@@ -31,14 +31,9 @@ pub(crate) struct Label {
     pub keys: [Key; 2],
     /// Its timing.
     pub timing: Timing,
-    /// Whether it makes or resets a timed object (`Applied::rearms`).
-    pub rearms: bool,
-    /// That object's heap index after the step, when it is one
-    /// (`Applied::rearmed`).
-    pub rearmed: Option<u16>,
-    /// Whether a timed object there before has another heap index after
-    /// (`Applied::renumbered`).
-    pub renumbers: bool,
+    /// The heap indices whose timed object it makes, resets or moves
+    /// there, a bit each (`Applied::renamed`).
+    pub renamed: u64,
 }
 
 /// A step of a state's row: `target` is `u32::MAX` when it leads to no
@@ -217,13 +212,7 @@ mod tests {
     use super::*;
 
     fn label(n: u32) -> Label {
-        Label {
-            keys: [Key::env(n), Key::NONE],
-            timing: Timing::Instant,
-            rearms: false,
-            rearmed: None,
-            renumbers: false,
-        }
+        Label { keys: [Key::env(n), Key::NONE], timing: Timing::Instant, renamed: 0 }
     }
 
     #[test]

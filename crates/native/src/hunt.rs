@@ -25,8 +25,7 @@ use crate::shorten::shorten;
 use crate::{Bound, Exploration, Finding, Options};
 use leash_ir::Program;
 use leash_semantics::{
-    apply, enabled, held_back, initial, Actor, Applied, Event, FindingKind, Persistent, Scenario, State,
-    Transition,
+    apply, enabled, held_back, initial, Actor, Event, FindingKind, Persistent, Scenario, State, Transition,
 };
 use rustc_hash::FxHashSet;
 use std::hash::BuildHasher;
@@ -147,7 +146,7 @@ impl<'p> Hunter<'p> {
         let mut cache = FxHashSet::default();
         let mut stack: Vec<Node> = Vec::new();
         let mut path: Vec<u16> = Vec::new();
-        let arrival = Arrival { print: fingerprint(&state), instant: false, rearmed: 0 };
+        let arrival = Arrival { print: fingerprint(&state), instant: false, renamed: 0 };
         if let Some(node) = self.node(&plan, &mut rng, state, &path, false, arrival) {
             stack.push(node);
         }
@@ -169,22 +168,18 @@ impl<'p> Hunter<'p> {
                 at
             };
             let applied = apply(self.program, &top.state, &top.enabled[k as usize], self.scenario);
-            let (next, rearms) = match applied {
+            let (next, renamed) = match applied {
                 Err(e) => {
                     self.keep(event_finding(e, at(&path)));
                     continue;
                 }
                 Ok(a) => {
-                    let rearmed = rearmed_mask(&a);
                     a.events.into_iter().for_each(|e| self.keep(event_finding(e, at(&path))));
-                    (a.state, rearmed)
+                    (a.state, a.renamed)
                 }
             };
-            let arrival = Arrival {
-                print: fingerprint(&next),
-                instant: !top.enabled[k as usize].time,
-                rearmed: rearms,
-            };
+            let arrival =
+                Arrival { print: fingerprint(&next), instant: !top.enabled[k as usize].time, renamed };
             if let Some(node) = self.round_a_cycle(&stack, &next, arrival) {
                 path.push(k);
                 stack.push(node);
@@ -257,7 +252,7 @@ impl<'p> Hunter<'p> {
         if !arrival.instant {
             return None;
         }
-        let mut rearmed = arrival.rearmed;
+        let mut renamed = arrival.renamed;
         let mut from = stack.len();
         loop {
             from = from.checked_sub(1)?;
@@ -268,7 +263,7 @@ impl<'p> Hunter<'p> {
             if !node.arrival.instant {
                 return None;
             }
-            rearmed |= node.arrival.rearmed;
+            renamed |= node.arrival.renamed;
         }
         let (p, scenario) = (self.program, self.scenario);
         let held = held_back(p, next, scenario);
@@ -278,11 +273,11 @@ impl<'p> Hunter<'p> {
         // then time passes for the step's own object only (see
         // `Transition::narrow`).
         let along = |t: &Transition| match t.actor {
-            Actor::Fire(o) | Actor::Deadline(o) => o < 64 && rearmed & 1 << o == 0,
+            Actor::Fire(o) | Actor::Deadline(o) => o < 64 && renamed & 1 << o == 0,
             _ => true,
         };
         let takes =
-            |t: &Transition| along(t) && t.narrow == (rearmed != 0) && there.iter().all(|ts| ts.contains(t));
+            |t: &Transition| along(t) && t.narrow == (renamed != 0) && there.iter().all(|ts| ts.contains(t));
         let mut enabled = enabled(p, next, scenario);
         // Numbered as paths number them: after the enabled steps, among all held back.
         let order: Vec<u16> =
@@ -306,22 +301,13 @@ struct Node {
 }
 
 /// How a run reached a state: its fingerprint, whether by an instant step,
-/// and the timed objects that step made or reset (see [`rearmed_mask`]).
+/// and the heap indices whose timed object that step made, reset or moved
+/// there (`Applied::renamed`).
 #[derive(Clone, Copy)]
 struct Arrival {
     print: u64,
     instant: bool,
-    rearmed: u64,
-}
-
-/// The timed objects a step made or reset, one bit per heap index; every
-/// bit when it renumbered one (an index then names no one object from state
-/// to state) or made one past index 63.
-fn rearmed_mask(a: &Applied) -> u64 {
-    if a.renumbered {
-        return u64::MAX;
-    }
-    a.rearmed.iter().fold(0, |m, &o| if o < 64 { m | 1 << o } else { u64::MAX })
+    renamed: u64,
 }
 
 /// A 64-bit fingerprint of a state for a run's visited cache: two states

@@ -504,7 +504,7 @@ struct Step {
     /// Its index among the steps enabled in the state (past them, among
     /// those held back: see `held_back`).
     k: u16,
-    /// Its fairness keys, timing and whether it rearms.
+    /// Its fairness keys, timing and the timed objects it names anew.
     label: Label,
     /// The canonical state after it, encoded against its parent, and the
     /// warnings it raised; or its panic.
@@ -619,7 +619,7 @@ impl Expander<'_> {
             .filter(|&k| !taken[k])
             .map(|k| {
                 let (keys, timing) = (keys(&s, &ts[k], !self.symmetric), timing(&ts[k]));
-                (k as u16, Label { keys, timing, rearms: false, rearmed: None, renumbers: false })
+                (k as u16, Label { keys, timing, renamed: 0 })
             })
             .collect();
         Expansion { dead, cut: None, left_out, steps }
@@ -637,14 +637,9 @@ impl Expander<'_> {
         settled: Option<&Settled>,
     ) -> Step {
         let keys = keys(s, t, !self.symmetric);
-        let (mut rearms, mut rearmed, mut renumbers, mut now_settled) = (false, None, false, false);
+        let (mut renamed, mut now_settled) = (0, false);
         let result = apply(self.program, s, t, self.scenario).map(|mut a| {
-            rearms = a.rearms;
-            renumbers = a.renumbered;
-            rearmed = match a.rearmed[..] {
-                [o] => Some(o),
-                _ => None,
-            };
+            renamed = a.renamed;
             if self.symmetric {
                 now_settled = reduce_successor(self.program, &mut a.state, settled).settled;
             }
@@ -652,12 +647,7 @@ impl Expander<'_> {
             encode_successor(&a.state, s, parts, &mut successor);
             (successor, a.events)
         });
-        Step {
-            k: k as u16,
-            label: Label { keys, timing, rearms, rearmed, renumbers },
-            result,
-            settled: now_settled,
-        }
+        Step { k: k as u16, label: Label { keys, timing, renamed }, result, settled: now_settled }
     }
 
     /// The steps held back by maximal progress (see `held_back`) that the

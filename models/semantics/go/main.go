@@ -663,6 +663,124 @@ var probes = map[string]func() string{
 			return "every fresh timer stopped"
 		}
 	},
+	// a_hot_cycle_beside_a_ticker_still_ends_at_its_deadline.
+	"hot_cycle_beside_ticker_deadline": func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		items := make(chan int)
+		var wg sync.WaitGroup
+		wg.Add(3)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case items <- 1:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-items:
+					t := time.NewTimer(50 * time.Millisecond)
+					t.Stop()
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			tick := time.NewTicker(time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-tick.C:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		wg.Wait()
+		return "returned"
+	},
+	// an_idle_timer_replaced_on_every_item_leaves_the_deadline_due.
+	"idle_timer_replaced_per_item": func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		items := make(chan int)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case items <- 1:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		t := time.NewTimer(50 * time.Millisecond)
+		out := "returned"
+	loop:
+		for {
+			select {
+			case <-items:
+				t.Stop()
+				t = time.NewTimer(50 * time.Millisecond)
+			case <-t.C:
+				out = "the idle timer fired"
+			case <-ctx.Done():
+				break loop
+			}
+		}
+		t.Stop()
+		<-done
+		return out
+	},
+	// a_per_request_timer_on_a_hot_server_with_a_ticker_does_not_fire.
+	"per_request_timer_hot_server_ticker": func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		req, resp := make(chan int), make(chan int)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			tick := time.NewTicker(time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-req:
+					resp <- 1
+				case <-tick.C:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		out := "returned"
+	loop:
+		for {
+			t := time.NewTimer(50 * time.Millisecond)
+			select {
+			case req <- 1:
+			case <-ctx.Done():
+				t.Stop()
+				break loop
+			}
+			select {
+			case <-resp:
+			case <-t.C:
+				out = "a request timed out"
+			}
+			t.Stop()
+		}
+		<-done
+		return out
+	},
 }
 
 func main() {

@@ -98,24 +98,23 @@ impl<'p> Exec<'p> {
         let c = canonicalize(self.p, &mut self.s, self.waits_moved);
         self.events.extend(c.events);
         let heap = &self.s.heap;
-        let renumbered =
-            c.heap_map[..self.objects.min(c.heap_map.len())].iter().enumerate().any(|(i, &j)| {
-                j != u16::MAX && j as usize != i && heap.get(j as usize).is_some_and(Object::is_timed)
-            });
+        let mut renamed = 0u64;
+        let mut mark = |j: u16| renamed |= if j < 64 { 1 << j } else { u64::MAX };
+        // Made or reset in the step (and not collected since).
+        self.rearmed.iter().map(|&o| c.heap_map[o as usize]).filter(|&j| j != u16::MAX).for_each(&mut mark);
+        // Moved to another index by the collection.
+        for (i, &j) in c.heap_map[..self.objects.min(c.heap_map.len())].iter().enumerate() {
+            if j != u16::MAX && j as usize != i && heap.get(j as usize).is_some_and(Object::is_timed) {
+                mark(j);
+            }
+        }
         Ok(Applied {
             state: self.s,
             events: self.events,
             spawned,
             exited: c.exited,
-            rearms: !self.rearmed.is_empty(),
-            rearmed: self
-                .rearmed
-                .iter()
-                .map(|&o| c.heap_map[o as usize])
-                .filter(|&o| o != u16::MAX)
-                .collect(),
             heap_map: c.heap_map,
-            renumbered,
+            renamed,
         })
     }
 

@@ -106,16 +106,13 @@ pub struct Applied {
     /// For each heap index during the step: its index after, or `u16::MAX` if
     /// the object was collected. Lets a viewer follow objects across steps.
     pub heap_map: Vec<u16>,
-    /// Whether the step made a timer, a ticker or a context with a deadline,
-    /// or reset a timer or a ticker: an object whose time starts afresh, so
-    /// that one heap index armed before and after is not armed all along.
-    pub rearms: bool,
-    /// Those objects, by heap index after the step (but those collected).
-    pub rearmed: Vec<u16>,
-    /// Whether a timer, ticker or context with a deadline that was there
-    /// before the step has another heap index after it: one index may then
-    /// name another such object on either side.
-    pub renumbered: bool,
+    /// The heap indices, one bit each, at which the state after the step
+    /// holds a timer, ticker or context with a deadline that is not the one
+    /// armed there before it: one the step made or reset (its time starts
+    /// afresh), or one the heap's collection moved there. A key naming such
+    /// an index does not name one object armed all along. Every bit when
+    /// one is past index 63.
+    pub renamed: u64,
 }
 
 /// A new task running `func`, owned by `owner`.
