@@ -568,6 +568,14 @@ fn e0010_unknown_scenario_did_you_mean() {
 }
 
 #[test]
+fn e0011_a_keyword_field_name_is_one_error_and_the_struct_still_stands() {
+    let src =
+        "struct Box {\n    in: chan\n    n: int\n}\n\ntask main() {\n    let b = Box {}\n    b.n = 1\n}\n";
+    let out = render_n(src, 1);
+    assert!(out.contains("error[E0011]") && out.contains("model.leash:2:5"), "{out}");
+}
+
+#[test]
 fn a_function_field_may_be_declared_fn_and_starts_nil() {
     let source = "struct Lessor {\n    cp: fn\n}\n\ntask main() {\n    let le = Lessor {}\n    if le.cp != nil {\n        le.cp()\n    }\n}\n";
     if let Err(e) = leash::compile("model.leash", source) {

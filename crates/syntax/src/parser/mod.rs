@@ -232,7 +232,10 @@ impl Parser<'_> {
                         "`{word}` is a keyword of the language; choose another name, e.g. `{word}_`"
                     )),
             );
-            return Err(());
+            // Read as the name it stands for, so that the declaration it is
+            // in still declares what it names (no errors about them later).
+            self.bump();
+            return Ok(Ident { text: word, span: next.span });
         }
         let t = self.expect(T::Ident, what)?;
         Ok(Ident { text: self.text_of(t).to_string(), span: t.span })
