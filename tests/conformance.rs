@@ -68,8 +68,8 @@ struct Model {
 }
 
 /// The corpus models and the emitter's construct models (every IR
-/// construct), sorted; `perf` too if asked (only to be built: they are big
-/// for leash).
+/// construct), sorted, but those marked `// leash: slow` (minutes for
+/// leash); `perf` too if asked (only to be built: they are big for leash).
 fn corpus(perf: bool) -> Vec<Model> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut dirs = vec![
@@ -90,6 +90,9 @@ fn corpus(perf: bool) -> Vec<Model> {
         for p in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "leash")) {
             let stem = p.file_stem().expect("a file name").to_string_lossy();
             let source = std::fs::read_to_string(&p).expect("a readable model");
+            if dir != "models/perf" && source.lines().any(|l| l.trim() == "// leash: slow") {
+                continue;
+            }
             let dir = dir.rsplit('/').next().expect("a folder");
             out.push(Model { name: format!("{dir}/{stem}"), source });
         }
