@@ -597,25 +597,11 @@ var probes = map[string]func() string{
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			for {
-				select {
-				case items <- 1:
-				case <-ctx.Done():
-					return
-				}
-			}
+			handOff(ctx, items)
 		}()
 		go func() {
 			defer wg.Done()
-			for {
-				select {
-				case <-items:
-					t := time.NewTimer(time.Second)
-					t.Stop()
-				case <-ctx.Done():
-					return
-				}
-			}
+			stopFreshTimers(ctx, items, time.Second)
 		}()
 		wg.Wait()
 		return "returned"
@@ -625,43 +611,13 @@ var probes = map[string]func() string{
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Millisecond)
 		defer cancel()
 		items := make(chan int)
-		late := make(chan bool, 1)
-		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case items <- 1:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-items:
-					t := time.NewTimer(10 * time.Millisecond)
-					if !t.Stop() {
-						select {
-						case late <- true:
-						default:
-						}
-					}
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-		wg.Wait()
-		select {
-		case <-late:
+		stopped := make(chan bool, 1)
+		go handOff(ctx, items)
+		go func() { stopped <- stopFreshTimers(ctx, items, 10*time.Millisecond) }()
+		if !<-stopped {
 			return "a fresh timer fired before its stop"
-		default:
-			return "every fresh timer stopped"
 		}
+		return "every fresh timer stopped"
 	},
 	// a_hot_cycle_beside_a_ticker_still_ends_at_its_deadline.
 	"hot_cycle_beside_ticker_deadline": func() string {
@@ -672,25 +628,11 @@ var probes = map[string]func() string{
 		wg.Add(3)
 		go func() {
 			defer wg.Done()
-			for {
-				select {
-				case items <- 1:
-				case <-ctx.Done():
-					return
-				}
-			}
+			handOff(ctx, items)
 		}()
 		go func() {
 			defer wg.Done()
-			for {
-				select {
-				case <-items:
-					t := time.NewTimer(50 * time.Millisecond)
-					t.Stop()
-				case <-ctx.Done():
-					return
-				}
-			}
+			stopFreshTimers(ctx, items, 50*time.Millisecond)
 		}()
 		go func() {
 			defer wg.Done()
@@ -715,13 +657,7 @@ var probes = map[string]func() string{
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			for {
-				select {
-				case items <- 1:
-				case <-ctx.Done():
-					return
-				}
-			}
+			handOff(ctx, items)
 		}()
 		t := time.NewTimer(50 * time.Millisecond)
 		out := "returned"
@@ -786,4 +722,30 @@ var probes = map[string]func() string{
 func main() {
 	name := os.Args[1]
 	runMany(name, atoi(os.Args[2]), probes[name])
+}
+
+// handOff is an in-memory source: it hands items over until ctx is done,
+// never waiting for time (a hot cycle with its reader).
+func handOff(ctx context.Context, items chan<- int) {
+	for {
+		select {
+		case items <- 1:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// stopFreshTimers makes a timer of delay d for each item and stops it at
+// once, until ctx is done; it reports whether every stop came in time.
+func stopFreshTimers(ctx context.Context, items <-chan int, d time.Duration) bool {
+	all := true
+	for {
+		select {
+		case <-items:
+			all = time.NewTimer(d).Stop() && all
+		case <-ctx.Done():
+			return all
+		}
+	}
 }
