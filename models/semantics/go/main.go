@@ -677,7 +677,7 @@ var probes = map[string]func() string{
 		<-done
 		return out
 	},
-	// a_per_request_timer_on_a_hot_server_with_a_ticker_does_not_fire.
+	// a_per_request_timer_on_a_hot_server_beside_a_ticker_still_ends_at_the_deadline.
 	"per_request_timer_hot_server_ticker": func() string {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		defer cancel()

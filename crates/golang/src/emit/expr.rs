@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// The longest func literal gofmt keeps on one line (go/printer's
+/// `maxSize` for a function body with its header), less a margin.
+const GOFMT_ONE_LINE_FUNC: usize = 90;
+
 impl FnCx<'_> {
     // ---- expressions ------------------------------------------------------
     //
@@ -363,7 +367,21 @@ impl FnCx<'_> {
                 match &**elem {
                     Elem::Ctor(c) => {
                         let t = self.m.go_type(&k);
-                        format!("array({len}, func() {t} {{ return {} }})", self.ctor(c, &k, 1, uses))
+                        let before = uses.len();
+                        let make = self.ctor(c, &k, 1, uses);
+                        let literal = format!("func() {t} {{ return {make} }}");
+                        // gofmt keeps a func literal on one line only when
+                        // it is short; a long one that names no local
+                        // comes from a maker of its own.
+                        if literal.len() <= GOFMT_ONE_LINE_FUNC || uses.len() != before {
+                            return format!("array({len}, {literal})");
+                        }
+                        let lines = [
+                            format!("() func() {t} {{"),
+                            format!("return func() {t} {{"),
+                            format!("return {make}"),
+                        ];
+                        format!("array({len}, {}())", self.maker("make_elem", lines))
                     }
                     Elem::Value(v) => {
                         format!("{}({len}, {})", self.generic("repeat", v, &k), self.expr_at(v, d + 1, uses))
@@ -440,15 +458,22 @@ impl FnCx<'_> {
             None => (format!("func({})", inner.join(", ")), call),
         };
         let lines = [format!("({}) {go} {{", outer.join(", ")), format!("return {head} {{"), body];
+        let name = self.maker(&format!("make_{helper}"), lines);
+        format!("{name}({})", values.join(", "))
+    }
+
+    /// Registers a maker (see `closure`) of these `lines` under `base`, or
+    /// `base_2`, ... when another maker has that name; returns its name.
+    fn maker(&self, base: &str, lines: [String; 3]) -> String {
         let mut makers = self.m.makers.borrow_mut();
-        let mut name = format!("make_{helper}");
+        let mut name = base.to_string();
         let mut n = 2;
         while makers.get(&name).is_some_and(|l| *l != lines) {
-            name = format!("make_{helper}_{n}");
+            name = format!("{base}_{n}");
             n += 1;
         }
         makers.insert(name.clone(), lines);
-        format!("{name}({})", values.join(", "))
+        name
     }
 
     /// The Go name of a struct's field.
