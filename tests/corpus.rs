@@ -51,14 +51,33 @@ fn slow_models_match_their_expectations() {
     check_perf(true);
 }
 
-/// The models of `models/perf` marked slow (or not).
+/// The slow models also marked `// leash: big` (a real kernel of a million
+/// states and more, a minute in release mode): left to .ci/slow, which runs
+/// every ignored test, as .ci/run must stay within its time.
+#[test]
+#[ignore = "a minute and more in release mode: run with --release -- --ignored"]
+fn big_models_match_their_expectations() {
+    check_perf_marked(|source| is_slow(source) && is_big(source));
+}
+
+/// Models marked `// leash: big` are also slow, and left out of `slow_models_match_their_expectations`.
+fn is_big(source: &str) -> bool {
+    source.lines().any(|l| l.trim() == "// leash: big")
+}
+
+/// The models of `models/perf` marked slow (or not), but the big ones.
 fn check_perf(slow: bool) {
+    check_perf_marked(|source| is_slow(source) == slow && !is_big(source));
+}
+
+/// The models of `models/perf` whose source `pick` accepts.
+fn check_perf_marked(pick: impl Fn(&str) -> bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     models(&root.join("models/perf"), &mut files);
     files.retain(|f| {
         let source = std::fs::read_to_string(f).expect("readable");
-        is_slow(&source) == slow
+        pick(&source)
     });
     assert!(!files.is_empty(), "no models in models/perf");
     let options = leash::CheckOptions::default();
