@@ -8,7 +8,7 @@
 use crate::graph::{Cursor, Edge, Edges, Label, Timing};
 use crate::store::Store;
 use crate::Finding;
-use leash_semantics::FindingKind;
+use leash_semantics::{Applied, FindingKind};
 use std::collections::{BTreeSet, VecDeque};
 
 /// A fairness key: which task step (slot, function, pc, select case) or which
@@ -83,16 +83,7 @@ pub(crate) fn held_along_cycles(edges: &Edges, nodes: &[u32], key: Key) -> Vec<u
 /// that took its heap index. A task's key, the signal's and a walk's name
 /// no heap index.
 fn renames(label: &Label, key: Key) -> bool {
-    key.timed_object().is_some_and(|o| names_anew(label.renamed, o))
-}
-
-/// Whether `renamed` (see `Label::renamed`) has heap index `o`'s bit.
-fn names_anew(renamed: u64, o: u16) -> bool {
-    if o < 64 {
-        renamed & 1 << o != 0
-    } else {
-        renamed != 0
-    }
+    key.timed_object().is_some_and(|o| Applied::names_anew(label.renamed, o))
 }
 
 /// Those of the `nodes` (in increasing order; `member` tells them) on a
@@ -225,7 +216,7 @@ impl Reset {
     /// Whether `key`, a timer's, ticker's or deadline's, may name another
     /// object in some state of the set than in another (see [`renames`]).
     fn renames(&self, key: Key) -> bool {
-        key.timed_object().is_some_and(|o| names_anew(self.renamed, o))
+        key.timed_object().is_some_and(|o| Applied::names_anew(self.renamed, o))
     }
 }
 

@@ -25,7 +25,8 @@ use crate::shorten::shorten;
 use crate::{Bound, Exploration, Finding, Options};
 use leash_ir::Program;
 use leash_semantics::{
-    apply, enabled, held_back, initial, Actor, Event, FindingKind, Persistent, Scenario, State, Transition,
+    apply, enabled, held_back, initial, Actor, Applied, Event, FindingKind, Persistent, Scenario, State,
+    Transition,
 };
 use rustc_hash::FxHashSet;
 use std::hash::BuildHasher;
@@ -273,7 +274,7 @@ impl<'p> Hunter<'p> {
         // then time passes for the step's own object only (see
         // `Transition::narrow`).
         let along = |t: &Transition| match t.actor {
-            Actor::Fire(o) | Actor::Deadline(o) => o < 64 && renamed & 1 << o == 0,
+            Actor::Fire(o) | Actor::Deadline(o) => !Applied::names_anew(renamed, o),
             _ => true,
         };
         let takes =

@@ -115,6 +115,18 @@ pub struct Applied {
     pub renamed: u64,
 }
 
+impl Applied {
+    /// Whether `renamed` (see [`Applied::renamed`], or a union of such
+    /// masks) names heap index `o` anew: its bit, or past index 63 any bit.
+    pub fn names_anew(renamed: u64, o: u16) -> bool {
+        if o < 64 {
+            renamed & 1 << o != 0
+        } else {
+            renamed != 0
+        }
+    }
+}
+
 /// A new task running `func`, owned by `owner`.
 pub(crate) fn new_task(func: u16, owner: Option<u16>, group: Option<u16>, frame: crate::Frame) -> Arc<Task> {
     Arc::new(Task {
